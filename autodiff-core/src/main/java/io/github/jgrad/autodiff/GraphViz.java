@@ -1,0 +1,61 @@
+package io.github.jgrad.autodiff;
+
+import java.util.IdentityHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Draws a graph of values in Graphviz DOT, as micrograd's notebooks do: one box per value with its
+ * label, data and gradient, one oval per operation. Render with {@code dot -Tsvg graph.dot}.
+ */
+public final class GraphViz {
+    private GraphViz() {
+    }
+
+    /** The DOT text of the graph that computes {@code root}, with numbers to 4 decimals. */
+    public static String dot(Value root) {
+        return dot(root, 4);
+    }
+
+    /** The DOT text of the graph that computes {@code root}, with numbers to {@code decimals} decimals. */
+    public static String dot(Value root, int decimals) {
+        if (decimals < 0 || decimals > 17) {
+            throw new IllegalArgumentException("GraphViz.dot: decimals must be in 0..17, got " + decimals);
+        }
+        String number = "%." + decimals + "f";
+        Node[] order = Tape.order(root);
+        Map<Node, Integer> ids = new IdentityHashMap<>(order.length * 2);
+        StringBuilder sb = new StringBuilder("digraph jgrad {\n  rankdir=LR;\n");
+        for (Node node : order) {
+            Value v = (Value) node;
+            int id = ids.size();
+            ids.put(v, id);
+            String label = v.label() != null ? escape(v.label()) : v.isConstant() ? "const" : "";
+            sb.append("  v").append(id).append(" [shape=record, label=\"{ ").append(label)
+                    .append(" | data ").append(String.format(Locale.ROOT, number, v.data()))
+                    .append(" | grad ").append(String.format(Locale.ROOT, number, v.grad()))
+                    .append(" }\"];\n");
+            if (!v.isLeaf()) {
+                sb.append("  v").append(id).append("op [label=\"").append(escape(v.op().symbol()))
+                        .append("\"];\n");
+                sb.append("  v").append(id).append("op -> v").append(id).append(";\n");
+                for (Node p : v.parents) {
+                    sb.append("  v").append(ids.get(p)).append(" -> v").append(id).append("op;\n");
+                }
+            }
+        }
+        return sb.append("}\n").toString();
+    }
+
+    private static String escape(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ("\"\\{}|<>".indexOf(c) >= 0) {
+                sb.append('\\');
+            }
+            sb.append(c == '\n' ? ' ' : c);
+        }
+        return sb.toString();
+    }
+}

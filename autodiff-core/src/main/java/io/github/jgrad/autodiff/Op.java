@@ -1,0 +1,64 @@
+package io.github.jgrad.autodiff;
+
+/**
+ * Every primitive operation of the scalar engine and its local derivatives, written as a reviewer
+ * checks them: one row per op, one formula per operand, where {@code out} is the op's result.
+ * The code that computes each formula sits beside the forward computation in {@link Value}.
+ *
+ * <p>At points where an op is not differentiable jgrad follows PyTorch: relu'(0) = 0, abs'(0) = 0,
+ * and at a tie max and min split the gradient evenly (0.5 to each operand).
+ */
+public enum Op {
+    /** A value created by the user or a constant operand; it has no parents. */
+    LEAF("leaf"),
+    ADD("+", "1", "1"),
+    SUB("-", "1", "-1"),
+    MUL("*", "b", "a"),
+    DIV("/", "1/b", "-a/b^2"),
+    /** a^b. The exponent's derivative is 0 where a = 0 and b >= 0; NaN for a < 0. */
+    POW("^", "b*a^(b-1)", "a^b*ln(a)"),
+    MAX("max", "1 if a > b, 0.5 if a = b, else 0", "1 if b > a, 0.5 if a = b, else 0"),
+    MIN("min", "1 if a < b, 0.5 if a = b, else 0", "1 if b < a, 0.5 if a = b, else 0"),
+    NEG("neg", "-1"),
+    EXP("exp", "exp(a)"),
+    LOG("log", "1/a"),
+    SQRT("sqrt", "1/(2*sqrt(a))"),
+    TANH("tanh", "1 - tanh(a)^2"),
+    SIGMOID("sigmoid", "sigmoid(a)*(1 - sigmoid(a))"),
+    RELU("relu", "1 if a > 0, else 0"),
+    SIN("sin", "cos(a)"),
+    COS("cos", "-sin(a)"),
+    ABS("abs", "sign(a) (0 at a = 0)"),
+    /** a_0 + a_1 + ... + a_(n-1) as one node. */
+    SUM("sum", "1"),
+    /** a_0*b_0 + ... + a_(n-1)*b_(n-1) as one node. */
+    DOT("dot", "b_i", "a_i");
+
+    private final String symbol;
+    private final String[] derivatives;
+
+    Op(String symbol, String... derivatives) {
+        this.symbol = symbol;
+        this.derivatives = derivatives;
+    }
+
+    /** The short name used in graph drawings, for example {@code "+"} or {@code "tanh"}. */
+    public String symbol() {
+        return symbol;
+    }
+
+    /**
+     * The local derivative with respect to operand {@code i}, as a formula in the operand names
+     * {@code a}, {@code b} (n-ary ops: {@code a_i}, {@code b_i}).
+     *
+     * @throws IndexOutOfBoundsException if the op has no operand {@code i}
+     */
+    public String derivative(int i) {
+        return derivatives[i];
+    }
+
+    /** Number of distinct operand formulas: 0 for leaves, 1 for unary ops and SUM, 2 otherwise. */
+    public int formulas() {
+        return derivatives.length;
+    }
+}

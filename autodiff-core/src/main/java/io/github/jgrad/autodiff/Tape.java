@@ -1,0 +1,78 @@
+package io.github.jgrad.autodiff;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The tape: orders a graph topologically and runs the chain rule over it, without recursion.
+ *
+ * <p>A graph is the set of nodes reachable from an output through {@link Node#parents}. Ordering it
+ * is an iterative depth-first search with an explicit stack, so a chain of millions of nodes needs no
+ * thread stack. Visited nodes are marked with the number of the current pass instead of being kept in
+ * a hash set. One graph must not be ordered by two threads at once.
+ */
+final class Tape {
+    private static final AtomicLong PASSES = new AtomicLong();
+
+    private Tape() {
+    }
+
+    /** Every node reachable from {@code root}, each after all of its parents; {@code root} last. */
+    static Node[] order(Node root) {
+        long pass = PASSES.incrementAndGet();
+        Node[] out = new Node[64];
+        int size = 0;
+        Node[] stack = new Node[64];
+        int[] nextParent = new int[64];
+        int depth = 0;
+        root.seenInPass = pass;
+        stack[depth++] = root;
+        while (depth > 0) {
+            Node top = stack[depth - 1];
+            int i = nextParent[depth - 1];
+            if (i < top.parents.length) {
+                nextParent[depth - 1] = i + 1;
+                Node parent = top.parents[i];
+                if (parent.seenInPass != pass) {
+                    parent.seenInPass = pass;
+                    if (depth == stack.length) {
+                        stack = Arrays.copyOf(stack, depth * 2);
+                        nextParent = Arrays.copyOf(nextParent, depth * 2);
+                    }
+                    stack[depth] = parent;
+                    nextParent[depth] = 0;
+                    depth++;
+                }
+            } else {
+                if (size == out.length) {
+                    out = Arrays.copyOf(out, size * 2);
+                }
+                out[size++] = top;
+                depth--;
+            }
+        }
+        return size == out.length ? out : Arrays.copyOf(out, size);
+    }
+
+    /**
+     * Reverse-mode pass from {@code root}: interior gradients are recomputed from zero, leaf gradients
+     * accumulate (as in PyTorch), and each node's chain rule runs exactly once, outputs before inputs.
+     */
+    static void backward(Node root) {
+        Node[] order = order(root);
+        for (Node node : order) {
+            if (!node.isLeaf()) {
+                node.clearGradient();
+            }
+        }
+        root.seedGradient();
+        boolean check = Anomaly.isEnabled();
+        for (int i = order.length - 1; i >= 0; i--) {
+            Node node = order[i];
+            node.propagate();
+            if (check) {
+                node.checkPropagated();
+            }
+        }
+    }
+}

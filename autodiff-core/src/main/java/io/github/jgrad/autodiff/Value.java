@@ -1,0 +1,443 @@
+package io.github.jgrad.autodiff;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A scalar on the tape: a double, its gradient, and how it was computed.
+ *
+ * <pre>{@code
+ * Value a = Value.of(-4.0).label("a");
+ * Value b = Value.of(2.0).label("b");
+ * Value c = a.mul(b).add(b.pow(3));   // c = a*b + b^3
+ * c.backward();
+ * a.grad();                            // dc/da = b = 2
+ * b.grad();                            // dc/db = a + 3b^2 = 8
+ * }</pre>
+ *
+ * <p>Every operation returns a new {@code Value} that records its parents and the local derivative
+ * with respect to each of them, computed right beside the forward result (the formulas are listed in
+ * {@link Op}). {@link #backward()} then applies the chain rule once per node.
+ *
+ * <p><b>Gradients.</b> A backward pass recomputes the gradients of interior nodes and adds to the
+ * gradients of leaves, so calling {@code backward()} on several outputs sums their gradients into the
+ * leaves, as in PyTorch; {@link #zeroGrad()} resets a leaf. Operands that are plain doubles become
+ * constant leaves.
+ *
+ * <p><b>Domain errors and NaN.</b> Results follow IEEE 754 and NumPy/PyTorch: {@code log} of a
+ * negative number and {@code sqrt} of a negative number are NaN, {@code log(0)} is -Infinity,
+ * {@code 0^-1} is +Infinity; nothing throws by default. To find the operation that produced the first
+ * NaN, call {@link #firstNonFinite()} on a result, or open an {@link Anomaly#detect()} scope, under
+ * which the offending operation throws at once, naming itself and its operands.
+ *
+ * <p>Values are not thread-safe; a graph is built and differentiated by one thread at a time.
+ */
+public final class Value extends Node {
+    private static final Value[] NO_PARENTS = {};
+    private static final double[] NO_PARTIALS = {};
+
+    private double data;
+    private double grad;
+    /** d this / d parents[i]; written by the op that created this value. */
+    private final double[] partials;
+    private final Op op;
+    private final boolean constant;
+    private String label;
+
+    private Value(double data, Op op, Value[] parents, double[] partials, boolean constant) {
+        super(parents);
+        this.data = data;
+        this.op = op;
+        this.partials = partials;
+        this.constant = constant;
+        if (!Double.isFinite(data) && Anomaly.isEnabled()) {
+            throw new ArithmeticException(describeNonFinite(data, op, parents));
+        }
+    }
+
+    /** A new leaf holding {@code data}, with gradient 0. */
+    public static Value of(double data) {
+        return new Value(data, Op.LEAF, NO_PARENTS, NO_PARTIALS, false);
+    }
+
+    /** A new labelled leaf; the label appears in graph drawings and gradient-check reports. */
+    public static Value of(double data, String label) {
+        return of(data).label(label);
+    }
+
+    /** New leaves, one per number. */
+    public static List<Value> of(double... data) {
+        List<Value> values = new ArrayList<>(data.length);
+        for (double d : data) {
+            values.add(of(d));
+        }
+        return values;
+    }
+
+    private static Value constant(double c) {
+        return new Value(c, Op.LEAF, NO_PARENTS, NO_PARTIALS, true);
+    }
+
+    private static Value unary(Op op, Value a, double out, double da) {
+        return new Value(out, op, new Value[] {a}, new double[] {da}, false);
+    }
+
+    private static Value binary(Op op, Value a, Value b, double out, double da, double db) {
+        return new Value(out, op, new Value[] {a, b}, new double[] {da, db}, false);
+    }
+
+    // ---------------------------------------------------------------- binary ops
+
+    /** this + b. */
+    public Value add(Value b) {
+        return binary(Op.ADD, this, b, data + b.data, 1, 1);
+    }
+
+    /** this - b. */
+    public Value sub(Value b) {
+        return binary(Op.SUB, this, b, data - b.data, 1, -1);
+    }
+
+    /** this * b. */
+    public Value mul(Value b) {
+        return binary(Op.MUL, this, b, data * b.data, b.data, data);
+    }
+
+    /** this / b. */
+    public Value div(Value b) {
+        double out = data / b.data;
+        return binary(Op.DIV, this, b, out, 1 / b.data, -out / b.data);
+    }
+
+    /**
+     * this ^ b. The derivative with respect to the exponent is this^b * ln(this): 0 where this = 0 and
+     * b >= 0, NaN where this < 0 (as in PyTorch). It is not computed for constant exponents.
+     */
+    public Value pow(Value b) {
+        double out = Math.pow(data, b.data);
+        double da = b.data == 0 ? 0 : b.data * Math.pow(data, b.data - 1);
+        double db = b.constant || (data == 0 && b.data >= 0) ? 0 : out * Math.log(data);
+        return binary(Op.POW, this, b, out, da, db);
+    }
+
+    /** The larger of this and b; at a tie each receives half the gradient. NaN if either is NaN. */
+    public Value max(Value b) {
+        double da = data > b.data ? 1 : data == b.data ? 0.5 : 0;
+        return binary(Op.MAX, this, b, Math.max(data, b.data), da, 1 - da);
+    }
+
+    /** The smaller of this and b; at a tie each receives half the gradient. NaN if either is NaN. */
+    public Value min(Value b) {
+        double da = data < b.data ? 1 : data == b.data ? 0.5 : 0;
+        return binary(Op.MIN, this, b, Math.min(data, b.data), da, 1 - da);
+    }
+
+    /** this + c. */
+    public Value add(double c) {
+        return add(constant(c));
+    }
+
+    /** this - c. */
+    public Value sub(double c) {
+        return sub(constant(c));
+    }
+
+    /** this * c. */
+    public Value mul(double c) {
+        return mul(constant(c));
+    }
+
+    /** this / c. */
+    public Value div(double c) {
+        return div(constant(c));
+    }
+
+    /** this ^ c. At c = 0 the derivative is 0 everywhere, including at this = 0. */
+    public Value pow(double c) {
+        return pow(constant(c));
+    }
+
+    /** max(this, c); see {@link #max(Value)}. */
+    public Value max(double c) {
+        return max(constant(c));
+    }
+
+    /** min(this, c); see {@link #min(Value)}. */
+    public Value min(double c) {
+        return min(constant(c));
+    }
+
+    // ---------------------------------------------------------------- unary ops
+
+    /** -this. */
+    public Value neg() {
+        return unary(Op.NEG, this, -data, -1);
+    }
+
+    /** e^this. */
+    public Value exp() {
+        double out = Math.exp(data);
+        return unary(Op.EXP, this, out, out);
+    }
+
+    /** Natural logarithm: NaN for negative numbers, -Infinity at 0. */
+    public Value log() {
+        return unary(Op.LOG, this, Math.log(data), 1 / data);
+    }
+
+    /** Square root: NaN for negative numbers; the derivative at 0 is +Infinity. */
+    public Value sqrt() {
+        double out = Math.sqrt(data);
+        return unary(Op.SQRT, this, out, 0.5 / out);
+    }
+
+    /** Hyperbolic tangent. */
+    public Value tanh() {
+        double out = Math.tanh(data);
+        return unary(Op.TANH, this, out, 1 - out * out);
+    }
+
+    /** Logistic sigmoid 1 / (1 + e^-this), computed without overflow for large |this|. */
+    public Value sigmoid() {
+        double out;
+        if (data >= 0) {
+            out = 1 / (1 + Math.exp(-data));
+        } else {
+            double e = Math.exp(data);
+            out = e / (1 + e);
+        }
+        return unary(Op.SIGMOID, this, out, out * (1 - out));
+    }
+
+    /** max(0, this); the derivative at 0 is 0. */
+    public Value relu() {
+        return unary(Op.RELU, this, data > 0 || Double.isNaN(data) ? data : 0, data > 0 ? 1 : 0);
+    }
+
+    /** Sine. */
+    public Value sin() {
+        return unary(Op.SIN, this, Math.sin(data), Math.cos(data));
+    }
+
+    /** Cosine. */
+    public Value cos() {
+        return unary(Op.COS, this, Math.cos(data), -Math.sin(data));
+    }
+
+    /** Absolute value; the derivative at 0 is 0. */
+    public Value abs() {
+        return unary(Op.ABS, this, Math.abs(data), Math.signum(data));
+    }
+
+    // ---------------------------------------------------------------- n-ary ops
+
+    /** The sum of {@code values} as one node (no chain of additions); 0 for an empty list. */
+    public static Value sum(List<Value> values) {
+        int n = values.size();
+        Value[] parents = new Value[n];
+        double[] partials = new double[n];
+        double out = 0;
+        for (int i = 0; i < n; i++) {
+            Value v = Objects.requireNonNull(values.get(i), "sum: element is null");
+            parents[i] = v;
+            partials[i] = 1;
+            out += v.data;
+        }
+        return n == 0 ? constant(0) : new Value(out, Op.SUM, parents, partials, false);
+    }
+
+    /** The sum of {@code values} as one node. */
+    public static Value sum(Value... values) {
+        return sum(Arrays.asList(values));
+    }
+
+    /**
+     * The dot product a_0*b_0 + ... + a_(n-1)*b_(n-1) as one node, as a neuron's weighted sum needs.
+     *
+     * @throws IllegalArgumentException if the lists differ in length
+     */
+    public static Value dot(List<Value> a, List<Value> b) {
+        int n = a.size();
+        if (b.size() != n) {
+            throw new IllegalArgumentException(
+                    "dot: operands differ in length: " + n + " and " + b.size());
+        }
+        Value[] parents = new Value[2 * n];
+        double[] partials = new double[2 * n];
+        double out = 0;
+        for (int i = 0; i < n; i++) {
+            Value ai = Objects.requireNonNull(a.get(i), "dot: element of a is null");
+            Value bi = Objects.requireNonNull(b.get(i), "dot: element of b is null");
+            parents[i] = ai;
+            parents[n + i] = bi;
+            partials[i] = bi.data;
+            partials[n + i] = ai.data;
+            out += ai.data * bi.data;
+        }
+        return n == 0 ? constant(0) : new Value(out, Op.DOT, parents, partials, false);
+    }
+
+    // ---------------------------------------------------------------- the tape
+
+    /**
+     * Computes d this / d node for every node this value depends on: interior gradients are set,
+     * leaf gradients are added to (see the class comment). Works on graphs of any depth.
+     */
+    public void backward() {
+        Tape.backward(this);
+    }
+
+    @Override
+    void seedGradient() {
+        grad += 1;
+    }
+
+    @Override
+    void clearGradient() {
+        grad = 0;
+    }
+
+    @Override
+    void propagate() {
+        Node[] ps = parents;
+        double g = grad;
+        for (int i = 0; i < ps.length; i++) {
+            ((Value) ps[i]).grad += partials[i] * g;
+        }
+    }
+
+    @Override
+    void checkPropagated() {
+        for (int i = 0; i < parents.length; i++) {
+            Value p = (Value) parents[i];
+            double contribution = partials[i] * grad;
+            if (!p.constant && !Double.isFinite(contribution)) {
+                throw new ArithmeticException("backward of " + op + " produced a non-finite gradient "
+                        + contribution + " for operand " + i + " (" + p.describe() + "): local derivative "
+                        + formula(i) + " = " + partials[i]
+                        + ", incoming gradient " + grad);
+            }
+        }
+    }
+
+    /**
+     * The first value, in the order the graph was computed, whose data is NaN or infinite while all
+     * of its parents are finite: the operation where things went wrong. Its {@link #op()} and
+     * {@link #parents()} say which operation on which numbers. Empty if this graph is all finite.
+     */
+    public Optional<Value> firstNonFinite() {
+        for (Node node : Tape.order(this)) {
+            Value v = (Value) node;
+            if (!Double.isFinite(v.data)) {
+                return Optional.of(v);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Sets this value's gradient to 0. */
+    public void zeroGrad() {
+        grad = 0;
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    /** The number this value holds. */
+    public double data() {
+        return data;
+    }
+
+    /**
+     * Replaces the number a leaf holds, as an optimizer step does ({@code p.setData(p.data() - lr *
+     * p.grad())}). Values already computed from it keep their old results.
+     *
+     * @throws IllegalStateException if this value is not a leaf
+     */
+    public void setData(double data) {
+        if (!isLeaf()) {
+            throw new IllegalStateException("setData: " + describe() + " is computed by " + op
+                    + ", not a leaf; only leaves (parameters, inputs) can be assigned");
+        }
+        this.data = data;
+    }
+
+    /** d(output)/d(this) from the last backward pass (accumulated over passes for leaves). */
+    public double grad() {
+        return grad;
+    }
+
+    /** The operation that computed this value, {@link Op#LEAF} for leaves and constants. */
+    public Op op() {
+        return op;
+    }
+
+    /** The values this one was computed from, in operand order. */
+    public List<Value> parents() {
+        List<Value> list = new ArrayList<>(parents.length);
+        for (Node p : parents) {
+            list.add((Value) p);
+        }
+        return Collections.unmodifiableList(list);
+    }
+
+    /** The local derivative d this / d parents().get(i), recorded when this value was computed. */
+    public double localDerivative(int i) {
+        Objects.checkIndex(i, partials.length);
+        return partials[i];
+    }
+
+    /** Whether this is a constant created from a plain double operand (such as the 2 in x.mul(2)). */
+    public boolean isConstant() {
+        return constant;
+    }
+
+    /** This value's label, or null. */
+    public String label() {
+        return label;
+    }
+
+    /** Sets the label used in drawings and reports; returns this value for chaining. */
+    public Value label(String label) {
+        this.label = label;
+        return this;
+    }
+
+    /** The formula of d this / d parents[i] from the {@link Op} table. */
+    String formula(int i) {
+        if (op == Op.DOT) {
+            return op.derivative(i < parents.length / 2 ? 0 : 1);
+        }
+        return op.derivative(Math.min(i, op.formulas() - 1));
+    }
+
+    private String describe() {
+        return (label == null ? "" : label + " = ") + op.symbol() + "(" + data + ")";
+    }
+
+    private static String describeNonFinite(double data, Op op, Value[] parents) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(op).append(" produced ").append(data);
+        if (parents.length == 0) {
+            sb.append(" as a leaf");
+        } else {
+            sb.append(" from operand").append(parents.length > 1 ? "s " : " ");
+            for (int i = 0; i < parents.length && i < 8; i++) {
+                sb.append(i == 0 ? "" : ", ").append(parents[i].label == null ? "" : parents[i].label + "=")
+                        .append(parents[i].data);
+            }
+            if (parents.length > 8) {
+                sb.append(", ... (").append(parents.length).append(" operands)");
+            }
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "Value(" + (label == null ? "" : label + ", ") + "data=" + data + ", grad=" + grad + ")";
+    }
+}

@@ -1,0 +1,112 @@
+package io.github.jgrad.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs the README's code examples and checks that the README shows exactly this code: every block
+ * after a {@code <!-- tested in ReadmeExampleTest -->} line must equal, line by line (ignoring
+ * indentation), one region of this file between {@code // begin README} and {@code // end README}.
+ */
+class ReadmeExampleTest {
+    private static final String MARK = "<!-- tested in ReadmeExampleTest -->";
+
+    @Test
+    void scalarExample() {
+        String out = capture(() -> {
+            // begin README
+            Value a = Value.of(-4.0, "a");
+            Value b = Value.of(2.0, "b");
+            Value c = a.mul(b).add(b.pow(3)).label("c");   // c = a*b + b^3 = 0
+            Value d = c.tanh().add(a.relu()).label("d");   // d = tanh(c) + relu(a)
+            d.backward();                                  // chain rule over the whole graph
+            System.out.println(d.data());                  // 0.0
+            System.out.println(a.grad());                  // dd/da = b * (1 - tanh(c)^2) + 0 = 2.0
+            System.out.println(b.grad());                  // dd/db = (a + 3b^2) * 1 = 8.0
+            System.out.println(GraphViz.dot(d).lines().count() > 10);  // true: render with `dot -Tsvg`
+            // end README
+        });
+        assertEquals(List.of("0.0", "2.0", "8.0", "true"), out.lines().toList());
+    }
+
+    @Test
+    void gradCheckExample() {
+        String out = capture(() -> {
+            // begin README
+            GradCheck.Report report = GradCheck.defaults()
+                    .check(x -> x.get(0).mul(x.get(1)).sin().div(x.get(0).exp()), 0.5, -1.5);
+            System.out.println(report.passed());           // true
+            System.out.println(report);                    // names the worst input and both numbers
+            // end README
+        });
+        List<String> lines = out.lines().toList();
+        assertEquals("true", lines.get(0));
+        assertTrue(lines.get(1).startsWith("gradient check passed: worst input x"), lines.get(1));
+    }
+
+    @Test
+    void readmeShowsExactlyTheseExamples() throws IOException {
+        Path readme = Path.of("..", "README.md");
+        Path self = Path.of("src", "test", "java", "io", "github", "jgrad", "autodiff", "ReadmeExampleTest.java");
+        List<List<String>> inReadme = blocksAfterMark(Files.readAllLines(readme));
+        List<List<String>> inTest = regions(Files.readAllLines(self));
+        assertFalse(inReadme.isEmpty(), "README has no tested examples");
+        assertEquals(inTest, inReadme, "README examples differ from ReadmeExampleTest");
+    }
+
+    private static List<List<String>> blocksAfterMark(List<String> lines) {
+        List<List<String>> blocks = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).trim().equals(MARK)) {
+                List<String> block = new ArrayList<>();
+                int j = i + 2; // skip the ```java fence
+                for (; !lines.get(j).trim().equals("```"); j++) {
+                    block.add(lines.get(j).strip());
+                }
+                blocks.add(block);
+                i = j;
+            }
+        }
+        return blocks;
+    }
+
+    private static List<List<String>> regions(List<String> lines) {
+        List<List<String>> regions = new ArrayList<>();
+        List<String> current = null;
+        for (String line : lines) {
+            String t = line.strip();
+            if (t.equals("// begin README")) {
+                current = new ArrayList<>();
+            } else if (t.equals("// end README")) {
+                regions.add(current);
+                current = null;
+            } else if (current != null) {
+                current.add(t);
+            }
+        }
+        return regions;
+    }
+
+    private static String capture(Runnable r) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            r.run();
+        } finally {
+            System.setOut(old);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+}
