@@ -3,12 +3,14 @@ package io.github.jgrad.autodiff;
 /**
  * A node on the tape: something computed from its parents that can push its gradient back to them.
  *
- * <p>{@link Value} is the scalar node; later node kinds (tensors) share this class, so there is one
- * tape mechanism, {@link Tape}, not one per kind of node.
+ * <p>{@link Value} (scalars) and {@link Tensor} (n-d arrays) are the two kinds of node; both are
+ * ordered and differentiated by the one mechanism in {@link Tape}.
  */
 abstract class Node {
-    /** The nodes this one was computed from, in operand order; empty for leaves. */
-    final Node[] parents;
+    static final Node[] NO_PARENTS = {};
+
+    /** The nodes this one was computed from, in operand order; empty for leaves and freed nodes. */
+    Node[] parents;
 
     /** Mark used by {@link Tape#order} instead of a visited set: equal to the pass that saw it last. */
     long seenInPass;
@@ -21,15 +23,9 @@ abstract class Node {
         return parents.length == 0;
     }
 
-    /** Adds 1 to this node's gradient: it is the output a backward pass starts from. */
-    abstract void seedGradient();
-
-    /** Resets the gradient of an interior node before a backward pass recomputes it. */
-    abstract void clearGradient();
-
-    /** Chain rule for one node: adds this node's gradient times each local derivative to its parents. */
-    abstract void propagate();
-
-    /** Throws if the gradient this node just pushed into its parents is NaN or infinite. */
-    abstract void checkPropagated();
+    /**
+     * Chain rule for one node: adds this node's gradient times each local derivative to its parents'
+     * gradients. With {@code check} set (anomaly detection), throws if a contribution is not finite.
+     */
+    abstract void propagate(boolean check);
 }

@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The tape: orders a graph topologically and runs the chain rule over it, without recursion.
  *
- * <p>A graph is the set of nodes reachable from an output through {@link Node#parents}. Ordering it
+ * <p>A graph is the set of nodes reachable from its outputs through {@link Node#parents}. Ordering it
  * is an iterative depth-first search with an explicit stack, so a chain of millions of nodes needs no
  * thread stack. Visited nodes are marked with the number of the current pass instead of being kept in
  * a hash set. One graph must not be ordered by two threads at once.
@@ -17,62 +17,57 @@ final class Tape {
     private Tape() {
     }
 
-    /** Every node reachable from {@code root}, each after all of its parents; {@code root} last. */
-    static Node[] order(Node root) {
+    /** Every node reachable from {@code roots}, each after all of its parents. */
+    static Node[] order(Node... roots) {
         long pass = PASSES.incrementAndGet();
         Node[] out = new Node[64];
         int size = 0;
         Node[] stack = new Node[64];
         int[] nextParent = new int[64];
-        int depth = 0;
-        root.seenInPass = pass;
-        stack[depth++] = root;
-        while (depth > 0) {
-            Node top = stack[depth - 1];
-            int i = nextParent[depth - 1];
-            if (i < top.parents.length) {
-                nextParent[depth - 1] = i + 1;
-                Node parent = top.parents[i];
-                if (parent.seenInPass != pass) {
-                    parent.seenInPass = pass;
-                    if (depth == stack.length) {
-                        stack = Arrays.copyOf(stack, depth * 2);
-                        nextParent = Arrays.copyOf(nextParent, depth * 2);
+        for (Node root : roots) {
+            if (root.seenInPass == pass) {
+                continue;
+            }
+            root.seenInPass = pass;
+            int depth = 0;
+            stack[depth++] = root;
+            while (depth > 0) {
+                Node top = stack[depth - 1];
+                int i = nextParent[depth - 1];
+                if (i < top.parents.length) {
+                    nextParent[depth - 1] = i + 1;
+                    Node parent = top.parents[i];
+                    if (parent.seenInPass != pass) {
+                        parent.seenInPass = pass;
+                        if (depth == stack.length) {
+                            stack = Arrays.copyOf(stack, depth * 2);
+                            nextParent = Arrays.copyOf(nextParent, depth * 2);
+                        }
+                        stack[depth] = parent;
+                        nextParent[depth] = 0;
+                        depth++;
                     }
-                    stack[depth] = parent;
-                    nextParent[depth] = 0;
-                    depth++;
+                } else {
+                    if (size == out.length) {
+                        out = Arrays.copyOf(out, size * 2);
+                    }
+                    out[size++] = top;
+                    nextParent[depth - 1] = 0;
+                    depth--;
                 }
-            } else {
-                if (size == out.length) {
-                    out = Arrays.copyOf(out, size * 2);
-                }
-                out[size++] = top;
-                depth--;
             }
         }
         return size == out.length ? out : Arrays.copyOf(out, size);
     }
 
     /**
-     * Reverse-mode pass from {@code root}: interior gradients are recomputed from zero, leaf gradients
-     * accumulate (as in PyTorch), and each node's chain rule runs exactly once, outputs before inputs.
+     * The chain rule over an order from {@link #order}: each node, outputs before inputs, pushes its
+     * gradient to its parents exactly once. The caller has seeded the outputs' gradients.
      */
-    static void backward(Node root) {
-        Node[] order = order(root);
-        for (Node node : order) {
-            if (!node.isLeaf()) {
-                node.clearGradient();
-            }
-        }
-        root.seedGradient();
+    static void propagate(Node[] order) {
         boolean check = Anomaly.isEnabled();
         for (int i = order.length - 1; i >= 0; i--) {
-            Node node = order[i];
-            node.propagate();
-            if (check) {
-                node.checkPropagated();
-            }
+            order[i].propagate(check);
         }
     }
 }

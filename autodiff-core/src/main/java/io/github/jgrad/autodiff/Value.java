@@ -37,7 +37,6 @@ import java.util.Optional;
  * <p>Values are not thread-safe; a graph is built and differentiated by one thread at a time.
  */
 public final class Value extends Node {
-    private static final Value[] NO_PARENTS = {};
     private static final double[] NO_PARTIALS = {};
 
     private double data;
@@ -48,7 +47,7 @@ public final class Value extends Node {
     private final boolean constant;
     private String label;
 
-    private Value(double data, Op op, Value[] parents, double[] partials, boolean constant) {
+    private Value(double data, Op op, Node[] parents, double[] partials, boolean constant) {
         super(parents);
         this.data = data;
         this.op = op;
@@ -288,30 +287,29 @@ public final class Value extends Node {
      * leaf gradients are added to (see the class comment). Works on graphs of any depth.
      */
     public void backward() {
-        Tape.backward(this);
-    }
-
-    @Override
-    void seedGradient() {
+        Node[] order = Tape.order(this);
+        for (Node node : order) {
+            if (!node.isLeaf()) {
+                ((Value) node).grad = 0;
+            }
+        }
         grad += 1;
+        Tape.propagate(order);
     }
 
     @Override
-    void clearGradient() {
-        grad = 0;
-    }
-
-    @Override
-    void propagate() {
+    void propagate(boolean check) {
         Node[] ps = parents;
         double g = grad;
         for (int i = 0; i < ps.length; i++) {
             ((Value) ps[i]).grad += partials[i] * g;
         }
+        if (check) {
+            checkPropagated();
+        }
     }
 
-    @Override
-    void checkPropagated() {
+    private void checkPropagated() {
         for (int i = 0; i < parents.length; i++) {
             Value p = (Value) parents[i];
             double contribution = partials[i] * grad;
@@ -418,7 +416,11 @@ public final class Value extends Node {
         return (label == null ? "" : label + " = ") + op.symbol() + "(" + data + ")";
     }
 
-    private static String describeNonFinite(double data, Op op, Value[] parents) {
+    private static String describeNonFinite(double data, Op op, Node[] nodes) {
+        Value[] parents = new Value[nodes.length];
+        for (int i = 0; i < nodes.length; i++) {
+            parents[i] = (Value) nodes[i];
+        }
         StringBuilder sb = new StringBuilder();
         sb.append(op).append(" produced ").append(data);
         if (parents.length == 0) {

@@ -1,0 +1,387 @@
+package io.github.jgrad.autodiff;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+
+/**
+ * The tensor engine's loops: flat loops over primitive arrays, one specialised loop per op (selected
+ * once per call, never per element), no boxing, no allocation inside a loop. Large jobs are split in
+ * two halves, one run by the common fork-join pool, one by the caller.
+ */
+final class Kernels {
+    /** Below this many elements (or multiply-adds) a job runs on the calling thread only. */
+    static final int PARALLEL_THRESHOLD = 1 << 16;
+    private static final boolean PARALLEL = ForkJoinPool.getCommonPoolParallelism() > 1
+            || Runtime.getRuntime().availableProcessors() > 1;
+
+    // binary op codes
+    static final int ADD = 0;
+    static final int SUB = 1;
+    static final int MUL = 2;
+    static final int DIV = 3;
+    static final int POW = 4;
+    static final int MAX = 5;
+    static final int MIN = 6;
+    static final int GT = 7;
+    static final int GE = 8;
+    static final int LT = 9;
+    static final int LE = 10;
+    static final int EQ = 11;
+
+    // unary op codes
+    static final int NEG = 0;
+    static final int EXP = 1;
+    static final int LOG = 2;
+    static final int SQRT = 3;
+    static final int TANH = 4;
+    static final int SIGMOID = 5;
+    static final int RELU = 6;
+    static final int SIN = 7;
+    static final int COS = 8;
+    static final int ABS = 9;
+    static final int SIGN = 10;
+    static final int POSITIVE = 11;
+
+    private Kernels() {
+    }
+
+    /** A job over the index range [from, to). */
+    interface Range {
+        void run(int from, int to);
+    }
+
+    /** Runs {@code job} over [0, n), in two halves on two threads when {@code work} is large. */
+    static void split(int n, long work, Range job) {
+        if (!PARALLEL || work < PARALLEL_THRESHOLD || n < 2) {
+            job.run(0, n);
+            return;
+        }
+        int mid = n / 2;
+        ForkJoinTask<?> first = ForkJoinPool.commonPool().submit(() -> job.run(0, mid));
+        job.run(mid, n);
+        first.join();
+    }
+
+    // ------------------------------------------------------------------ element-wise
+
+    /** out = a (op) b with NumPy broadcasting; {@code so} is the broadcast shape. */
+    static double[] binary(int op, double[] a, int[] sa, double[] b, int[] sb, int[] so) {
+        int n = Shapes.size(so);
+        double[] out = new double[n];
+        if (n == 0) {
+            return out;
+        }
+        if (a.length == n && b.length == n) {
+            split(n, n, (from, to) -> loop(op, a, from, 1, b, from, 1, out, from, to - from));
+            return out;
+        }
+        int rank = so.length;
+        int[] as = Shapes.broadcastStrides(sa, so);
+        int[] bs = Shapes.broadcastStrides(sb, so);
+        int inner = so[rank - 1];
+        int innerA = as[rank - 1];
+        int innerB = bs[rank - 1];
+        int rows = n / inner;
+        split(rows, n, (from, to) -> {
+            int[] idx = new int[rank];
+            int rem = from;
+            int ao = 0;
+            int bo = 0;
+            for (int d = rank - 2; d >= 0; d--) {
+                idx[d] = rem % so[d];
+                rem /= so[d];
+                ao += idx[d] * as[d];
+                bo += idx[d] * bs[d];
+            }
+            for (int row = from; row < to; row++) {
+                loop(op, a, ao, innerA, b, bo, innerB, out, row * inner, inner);
+                for (int d = rank - 2; d >= 0; d--) {
+                    if (++idx[d] < so[d]) {
+                        ao += as[d];
+                        bo += bs[d];
+                        break;
+                    }
+                    ao -= (so[d] - 1) * as[d];
+                    bo -= (so[d] - 1) * bs[d];
+                    idx[d] = 0;
+                }
+            }
+        });
+        return out;
+    }
+
+    /** One row: out[oo + i] = a[ao + i*as] (op) b[bo + i*bs] for i in [0, n); strides are 0 or 1. */
+    static void loop(int op, double[] a, int ao, int as, double[] b, int bo, int bs, double[] out, int oo, int n) {
+        switch (op) {
+            case ADD:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i * as] + b[bo + i * bs];
+                }
+                break;
+            case SUB:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i * as] - b[bo + i * bs];
+                }
+                break;
+            case MUL:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i * as] * b[bo + i * bs];
+                }
+                break;
+            case DIV:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i * as] / b[bo + i * bs];
+                }
+                break;
+            case POW:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Math.pow(a[ao + i * as], b[bo + i * bs]);
+                }
+                break;
+            case MAX:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Math.max(a[ao + i * as], b[bo + i * bs]);
+                }
+                break;
+            case MIN:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Math.min(a[ao + i * as], b[bo + i * bs]);
+                }
+                break;
+            case GT:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i * as] > b[bo + i * bs] ? 1 : 0;
+                }
+                break;
+            case GE:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i * as] >= b[bo + i * bs] ? 1 : 0;
+                }
+                break;
+            case LT:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i * as] < b[bo + i * bs] ? 1 : 0;
+                }
+                break;
+            case LE:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i * as] <= b[bo + i * bs] ? 1 : 0;
+                }
+                break;
+            case EQ:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i * as] == b[bo + i * bs] ? 1 : 0;
+                }
+                break;
+            default:
+                throw new AssertionError(op);
+        }
+    }
+
+    /** out = op(a), element by element. */
+    static double[] unary(int op, double[] a) {
+        double[] out = new double[a.length];
+        split(a.length, a.length * 4L, (from, to) -> unary(op, a, out, from, to));
+        return out;
+    }
+
+    private static void unary(int op, double[] a, double[] out, int from, int to) {
+        switch (op) {
+            case NEG:
+                for (int i = from; i < to; i++) {
+                    out[i] = -a[i];
+                }
+                break;
+            case EXP:
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.exp(a[i]);
+                }
+                break;
+            case LOG:
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.log(a[i]);
+                }
+                break;
+            case SQRT:
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.sqrt(a[i]);
+                }
+                break;
+            case TANH:
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.tanh(a[i]);
+                }
+                break;
+            case SIGMOID:
+                for (int i = from; i < to; i++) {
+                    double x = a[i];
+                    if (x >= 0) {
+                        out[i] = 1 / (1 + Math.exp(-x));
+                    } else {
+                        double e = Math.exp(x);
+                        out[i] = e / (1 + e);
+                    }
+                }
+                break;
+            case RELU:
+                for (int i = from; i < to; i++) {
+                    double x = a[i];
+                    out[i] = x > 0 || x != x ? x : 0;
+                }
+                break;
+            case SIN:
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.sin(a[i]);
+                }
+                break;
+            case COS:
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.cos(a[i]);
+                }
+                break;
+            case ABS:
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.abs(a[i]);
+                }
+                break;
+            case SIGN:
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.signum(a[i]);
+                }
+                break;
+            case POSITIVE:
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] > 0 ? 1 : 0;
+                }
+                break;
+            default:
+                throw new AssertionError(op);
+        }
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    /** Sums (or maxes) a [outer, r, inner] block layout over its middle dimension. */
+    static double[] reduce(boolean max, double[] a, int outer, int r, int inner) {
+        double[] out = new double[outer * inner];
+        split(outer, (long) outer * r * inner, (from, to) -> {
+            for (int o = from; o < to; o++) {
+                int base = o * r * inner;
+                int ob = o * inner;
+                if (max) {
+                    if (r == 0) {
+                        for (int i = 0; i < inner; i++) {
+                            out[ob + i] = Double.NEGATIVE_INFINITY;
+                        }
+                        continue;
+                    }
+                    System.arraycopy(a, base, out, ob, inner);
+                    for (int k = 1; k < r; k++) {
+                        int src = base + k * inner;
+                        for (int i = 0; i < inner; i++) {
+                            double v = a[src + i];
+                            double cur = out[ob + i];
+                            out[ob + i] = v > cur || v != v ? v : cur;
+                        }
+                    }
+                } else if (inner == 1) {
+                    double s = 0;
+                    for (int k = 0; k < r; k++) {
+                        s += a[base + k];
+                    }
+                    out[ob] = s;
+                } else {
+                    for (int k = 0; k < r; k++) {
+                        int src = base + k * inner;
+                        for (int i = 0; i < inner; i++) {
+                            out[ob + i] += a[src + i];
+                        }
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    // ------------------------------------------------------------------ layout
+
+    /** out = a with its axes permuted: out axis i is a's axis perm[i]. */
+    static double[] permute(double[] a, int[] shape, int[] perm) {
+        int rank = shape.length;
+        int[] inStrides = Shapes.strides(shape);
+        int[] os = new int[rank];
+        int[] st = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            os[i] = shape[perm[i]];
+            st[i] = inStrides[perm[i]];
+        }
+        double[] out = new double[a.length];
+        if (a.length == 0) {
+            return out;
+        }
+        int inner = os[rank - 1];
+        int innerStride = st[rank - 1];
+        int rows = a.length / inner;
+        split(rows, a.length, (from, to) -> {
+            int[] idx = new int[rank];
+            int rem = from;
+            int off = 0;
+            for (int d = rank - 2; d >= 0; d--) {
+                idx[d] = rem % os[d];
+                rem /= os[d];
+                off += idx[d] * st[d];
+            }
+            for (int row = from; row < to; row++) {
+                int o = row * inner;
+                for (int i = 0; i < inner; i++) {
+                    out[o + i] = a[off + i * innerStride];
+                }
+                for (int d = rank - 2; d >= 0; d--) {
+                    if (++idx[d] < os[d]) {
+                        off += st[d];
+                        break;
+                    }
+                    off -= (os[d] - 1) * st[d];
+                    idx[d] = 0;
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Reads a (broadcastable) array as the larger shape {@code so}, materialised. */
+    static double[] broadcastTo(double[] a, int[] sa, int[] so) {
+        double[] zero = {0};
+        return binary(ADD, a, sa, zero, Shapes.SCALAR, so);
+    }
+
+    // ------------------------------------------------------------------ matmul
+
+    /**
+     * C = A B for row-major A (n x k) and B (k x m), written to C (n x m) at the given offsets.
+     * Cache-blocked i-k-j loops whose inner loop the JIT vectorises; rows split across two threads.
+     */
+    static void gemm(int n, int m, int k, double[] a, int ao, double[] b, int bo, double[] c, int co) {
+        final int kc = 256;
+        final int mc = 512;
+        split(n, 2L * n * m * k, (from, to) -> {
+            for (int jj = 0; jj < m; jj += mc) {
+                int jEnd = Math.min(m, jj + mc);
+                for (int pp = 0; pp < k; pp += kc) {
+                    int pEnd = Math.min(k, pp + kc);
+                    for (int i = from; i < to; i++) {
+                        int ci = co + i * m;
+                        int ai = ao + i * k;
+                        for (int p = pp; p < pEnd; p++) {
+                            double aip = a[ai + p];
+                            int bp = bo + p * m;
+                            for (int j = jj; j < jEnd; j++) {
+                                c[ci + j] += aip * b[bp + j];
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,126 @@
+package io.github.jgrad.autodiff;
+
+import java.util.Arrays;
+
+/** Shape arithmetic: sizes, strides, NumPy broadcasting, axis normalisation. Shapes are never mutated. */
+final class Shapes {
+    static final int[] SCALAR = {};
+
+    private Shapes() {
+    }
+
+    static int size(int[] shape) {
+        long n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("shape " + str(shape) + " has " + n + " elements; at most "
+                    + (Integer.MAX_VALUE - 8) + " fit in one tensor");
+        }
+        return (int) n;
+    }
+
+    static int[] checked(String op, int[] shape) {
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException(op + ": negative dimension in shape " + str(shape));
+            }
+        }
+        size(shape);
+        return shape.clone();
+    }
+
+    /** Row-major strides of a contiguous array of this shape. */
+    static int[] strides(int[] shape) {
+        int[] s = new int[shape.length];
+        int stride = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            s[i] = stride;
+            stride *= shape[i];
+        }
+        return s;
+    }
+
+    /** The broadcast shape of a and b (NumPy rules), or an error naming the op and both shapes. */
+    static int[] broadcast(String op, int[] a, int[] b) {
+        int n = Math.max(a.length, b.length);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            int da = i < n - a.length ? 1 : a[i - (n - a.length)];
+            int db = i < n - b.length ? 1 : b[i - (n - b.length)];
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException(op + ": shapes " + str(a) + " and " + str(b)
+                        + " cannot be broadcast together (dimension " + i + ": " + da + " vs " + db + ")");
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
+    /**
+     * Strides for reading an array of shape {@code in} as if it had the broadcast shape {@code out}:
+     * 0 along dimensions that are broadcast (missing or 1).
+     */
+    static int[] broadcastStrides(int[] in, int[] out) {
+        int[] s = new int[out.length];
+        int[] inStrides = strides(in);
+        int offset = out.length - in.length;
+        for (int i = 0; i < in.length; i++) {
+            s[offset + i] = in[i] == 1 && out[offset + i] != 1 ? 0 : inStrides[i];
+        }
+        return s;
+    }
+
+    /** Normalises an axis (negative counts from the end) or names the op, the axis and the shape. */
+    static int axis(String op, int axis, int rank) {
+        int a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) {
+            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for a tensor of rank " + rank);
+        }
+        return a;
+    }
+
+    /** Normalised, sorted, distinct axes; all axes if none are given. */
+    static int[] axes(String op, int[] axes, int rank) {
+        if (axes.length == 0) {
+            int[] all = new int[rank];
+            for (int i = 0; i < rank; i++) {
+                all[i] = i;
+            }
+            return all;
+        }
+        int[] a = new int[axes.length];
+        for (int i = 0; i < axes.length; i++) {
+            a[i] = axis(op, axes[i], rank);
+        }
+        Arrays.sort(a);
+        for (int i = 1; i < a.length; i++) {
+            if (a[i] == a[i - 1]) {
+                throw new IllegalArgumentException(op + ": axis " + a[i] + " given twice in " + Arrays.toString(axes));
+            }
+        }
+        return a;
+    }
+
+    /** The shape after reducing {@code axes}: kept as 1 with keepDims, dropped otherwise. */
+    static int[] reduced(int[] shape, int[] axes, boolean keepDims) {
+        boolean[] r = new boolean[shape.length];
+        for (int a : axes) {
+            r[a] = true;
+        }
+        int[] out = new int[keepDims ? shape.length : shape.length - axes.length];
+        for (int i = 0, j = 0; i < shape.length; i++) {
+            if (!r[i]) {
+                out[j++] = shape[i];
+            } else if (keepDims) {
+                out[j++] = 1;
+            }
+        }
+        return out;
+    }
+
+    static String str(int[] shape) {
+        return Arrays.toString(shape).replace('[', '(').replace(']', ')');
+    }
+}

@@ -1,0 +1,1345 @@
+package io.github.jgrad.autodiff;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * An n-dimensional array of doubles on the tape: row-major, contiguous, with an immutable shape.
+ *
+ * <pre>{@code
+ * Tensor w = Tensor.randn(42, 3, 2).requiresGrad(true);
+ * Tensor x = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
+ * Tensor loss = x.matmul(w).tanh().pow(2).mean();
+ * loss.backward();
+ * w.grad();                                  // d loss / d w, shape (3, 2)
+ * }</pre>
+ *
+ * <p><b>Operations</b> follow NumPy: element-wise ops broadcast, {@link #matmul} has NumPy's
+ * {@code matmul} semantics, reductions take any axes with {@code keepDims}. Every shape error names
+ * the operation and the shapes. Each primitive computes its result and, right beside it, its
+ * backward, written with tensor operations, so gradients are themselves differentiable
+ * ({@link #grad(List, List, boolean)} with {@code createGraph}). Softmax, log-softmax, mean, min,
+ * clamp and stack are compositions of primitives.
+ *
+ * <p><b>Autodiff</b> is PyTorch's: leaves created by factories do not require gradients until
+ * {@link #requiresGrad(boolean)}; a result requires a gradient if any input does and
+ * {@link GradMode} is enabled. {@link #backward()} adds into the {@link #grad()} of leaves that
+ * require it, then frees the graph (pass {@code retainGraph} to keep it). Inside
+ * {@link Anomaly#detect()} every result and gradient is checked for NaN and infinities.
+ *
+ * <p>Results never change after creation. The data of a leaf that requires a gradient can be updated
+ * in place ({@link #addInPlace}) by optimizers; {@link #reshape} and {@link #detach()} share data
+ * with their input, as views do in NumPy and PyTorch. Not thread-safe.
+ */
+public final class Tensor extends Node {
+    @FunctionalInterface
+    private interface Backward {
+        /** Gradients for each input (null where none is needed) from the gradient of the output. */
+        Tensor[] apply(Tensor g);
+    }
+
+    final double[] data;
+    private final int[] shape;
+    private final String op;
+    private Backward backward;
+    private boolean requiresGrad;
+    private boolean freed;
+    private Tensor grad;
+    /** Gradient accumulated during the current backward pass. */
+    private Tensor passGrad;
+    /** Where this tensor was created, recorded only in anomaly mode. */
+    private final Throwable createdAt;
+
+    private Tensor(double[] data, int[] shape, String op, Node[] parents, Backward backward) {
+        super(parents);
+        this.data = data;
+        this.shape = shape;
+        this.op = op;
+        this.backward = backward;
+        this.createdAt = Anomaly.isEnabled() ? new Throwable(op + " created here") : null;
+    }
+
+    private static Tensor leaf(double[] data, int[] shape) {
+        return new Tensor(data, shape, "leaf", NO_PARENTS, null);
+    }
+
+    /** A result of {@code op}; it records its inputs only if grad mode is on and an input requires grad. */
+    private static Tensor result(String op, double[] data, int[] shape, Backward backward, Tensor... inputs) {
+        boolean track = false;
+        if (GradMode.isEnabled()) {
+            for (Tensor t : inputs) {
+                track |= t.requiresGrad;
+            }
+        }
+        Tensor out = new Tensor(data, shape, op, track ? inputs : NO_PARENTS, track ? backward : null);
+        out.requiresGrad = track;
+        if (out.createdAt != null) {
+            checkFinite(op + " produced", data, shape, inputs);
+        }
+        return out;
+    }
+
+    private static void checkFinite(String what, double[] data, int[] shape, Tensor[] inputs) {
+        for (int i = 0; i < data.length; i++) {
+            if (!Double.isFinite(data[i])) {
+                StringBuilder sb = new StringBuilder(what).append(' ').append(data[i]).append(" at flat index ")
+                        .append(i).append(" of shape ").append(Shapes.str(shape));
+                for (int k = 0; k < inputs.length; k++) {
+                    sb.append(k == 0 ? " from inputs of shape " : ", ").append(Shapes.str(inputs[k].shape));
+                }
+                throw new ArithmeticException(sb.toString());
+            }
+        }
+    }
+
+    // =================================================================== factories
+
+    /** A tensor of zeros. */
+    public static Tensor zeros(int... shape) {
+        int[] s = Shapes.checked("zeros", shape);
+        return leaf(new double[Shapes.size(s)], s);
+    }
+
+    /** A tensor of ones. */
+    public static Tensor ones(int... shape) {
+        return full(1, shape);
+    }
+
+    /** A tensor filled with {@code value}. */
+    public static Tensor full(double value, int... shape) {
+        int[] s = Shapes.checked("full", shape);
+        double[] d = new double[Shapes.size(s)];
+        Arrays.fill(d, value);
+        return leaf(d, s);
+    }
+
+    /** A 0-dimensional tensor holding {@code value}. */
+    public static Tensor scalar(double value) {
+        return leaf(new double[] {value}, Shapes.SCALAR);
+    }
+
+    /**
+     * A tensor holding a copy of {@code data} in row-major order; with no shape given, a vector
+     * (use {@link #scalar} for a 0-dimensional tensor).
+     *
+     * @throws IllegalArgumentException if the shape does not hold exactly {@code data.length} elements
+     */
+    public static Tensor of(double[] data, int... shape) {
+        int[] s = shape.length == 0 ? new int[] {data.length} : Shapes.checked("of", shape);
+        if (Shapes.size(s) != data.length) {
+            throw new IllegalArgumentException("of: " + data.length + " values do not fill shape " + Shapes.str(s)
+                    + " (" + Shapes.size(s) + " elements)");
+        }
+        return leaf(data.clone(), s);
+    }
+
+    /** A matrix from rows of equal length. */
+    public static Tensor of(double[][] rows) {
+        int n = rows.length;
+        int m = n == 0 ? 0 : rows[0].length;
+        double[] d = new double[n * m];
+        for (int i = 0; i < n; i++) {
+            if (rows[i].length != m) {
+                throw new IllegalArgumentException("of: row " + i + " has " + rows[i].length + " values, row 0 has " + m);
+            }
+            System.arraycopy(rows[i], 0, d, i * m, m);
+        }
+        return leaf(d, new int[] {n, m});
+    }
+
+    /** 0, 1, ..., n-1. */
+    public static Tensor arange(int n) {
+        return arange(0, n, 1);
+    }
+
+    /** start, start + step, ... while below {@code end} (above it for a negative step), as NumPy's arange. */
+    public static Tensor arange(double start, double end, double step) {
+        if (step == 0 || !Double.isFinite(start) || !Double.isFinite(end) || !Double.isFinite(step)) {
+            throw new IllegalArgumentException("arange: need finite start, end and a non-zero step, got "
+                    + start + ", " + end + ", " + step);
+        }
+        int n = (int) Math.max(0, Math.ceil((end - start) / step));
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = start + i * step;
+        }
+        return leaf(d, new int[] {n});
+    }
+
+    /** The n x n identity matrix. */
+    public static Tensor eye(int n) {
+        Tensor t = zeros(n, n);
+        for (int i = 0; i < n; i++) {
+            t.data[i * n + i] = 1;
+        }
+        return t;
+    }
+
+    /** Standard normal samples from a generator seeded with {@code seed} (same seed, same tensor). */
+    public static Tensor randn(long seed, int... shape) {
+        int[] s = Shapes.checked("randn", shape);
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] d = new double[Shapes.size(s)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = r.nextGaussian();
+        }
+        return leaf(d, s);
+    }
+
+    /** Uniform samples in [low, high) from a generator seeded with {@code seed}. */
+    public static Tensor uniform(long seed, double low, double high, int... shape) {
+        if (!(low < high)) {
+            throw new IllegalArgumentException("uniform: need low < high, got " + low + ", " + high);
+        }
+        int[] s = Shapes.checked("uniform", shape);
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] d = new double[Shapes.size(s)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = low + (high - low) * r.nextDouble();
+        }
+        return leaf(d, s);
+    }
+
+    /** Uniform samples in [0, 1). */
+    public static Tensor rand(long seed, int... shape) {
+        return uniform(seed, 0, 1, shape);
+    }
+
+    // =================================================================== element-wise binary ops
+
+    private Tensor binary(String name, int code, Tensor b, Backward backward) {
+        int[] so = Shapes.broadcast(name, shape, b.shape);
+        return result(name, Kernels.binary(code, data, shape, b.data, b.shape, so), so, backward, this, b);
+    }
+
+    /** this + b, broadcasting. */
+    public Tensor add(Tensor b) {
+        Tensor a = this;
+        return binary("add", Kernels.ADD, b, g -> new Tensor[] {g.sumTo(a.shape), g.sumTo(b.shape)});
+    }
+
+    /** this - b, broadcasting. */
+    public Tensor sub(Tensor b) {
+        Tensor a = this;
+        return binary("sub", Kernels.SUB, b, g -> new Tensor[] {g.sumTo(a.shape), g.neg().sumTo(b.shape)});
+    }
+
+    /** this * b, broadcasting. */
+    public Tensor mul(Tensor b) {
+        Tensor a = this;
+        return binary("mul", Kernels.MUL, b, g -> new Tensor[] {
+            a.requiresGrad ? g.mul(b).sumTo(a.shape) : null,
+            b.requiresGrad ? g.mul(a).sumTo(b.shape) : null});
+    }
+
+    /** this / b, broadcasting. */
+    public Tensor div(Tensor b) {
+        Tensor a = this;
+        return binary("div", Kernels.DIV, b, g -> new Tensor[] {
+            a.requiresGrad ? g.div(b).sumTo(a.shape) : null,
+            b.requiresGrad ? g.mul(a).div(b.mul(b)).neg().sumTo(b.shape) : null});
+    }
+
+    /**
+     * this ^ b, broadcasting. d/da = b*a^(b-1) (0 where b = 0); d/db = a^b*ln(a) (0 where a = 0 and
+     * b >= 0, NaN where a < 0), as in PyTorch.
+     */
+    public Tensor pow(Tensor b) {
+        Tensor a = this;
+        return binary("pow", Kernels.POW, b, g -> {
+            Tensor ga = null;
+            Tensor gb = null;
+            if (a.requiresGrad) {
+                Tensor d = b.mul(a.pow(b.sub(1)));
+                ga = g.mul(where(b.eq(0), zerosLike(d), d)).sumTo(a.shape);
+            }
+            if (b.requiresGrad) {
+                Tensor d = a.pow(b).mul(a.log());
+                gb = g.mul(where(a.eq(0).mul(b.ge(0)), zerosLike(d), d)).sumTo(b.shape);
+            }
+            return new Tensor[] {ga, gb};
+        });
+    }
+
+    /** Element-wise maximum, broadcasting; at a tie each input receives half the gradient. */
+    public Tensor maximum(Tensor b) {
+        Tensor a = this;
+        return binary("maximum", Kernels.MAX, b, g -> {
+            Tensor share = a.gt(b).add(a.eq(b).mul(0.5));
+            return new Tensor[] {g.mul(share).sumTo(a.shape), g.mul(share.neg().add(1)).sumTo(b.shape)};
+        });
+    }
+
+    /** Element-wise minimum, broadcasting; at a tie each input receives half the gradient. */
+    public Tensor minimum(Tensor b) {
+        return neg().maximum(b.neg()).neg();
+    }
+
+    /** this + c. */
+    public Tensor add(double c) {
+        return add(scalar(c));
+    }
+
+    /** this - c. */
+    public Tensor sub(double c) {
+        return sub(scalar(c));
+    }
+
+    /** this * c. */
+    public Tensor mul(double c) {
+        return mul(scalar(c));
+    }
+
+    /** this / c. */
+    public Tensor div(double c) {
+        return div(scalar(c));
+    }
+
+    /** this ^ c. */
+    public Tensor pow(double c) {
+        return pow(scalar(c));
+    }
+
+    // comparisons: 1 where true, 0 where false; never require a gradient
+
+    private Tensor compare(String name, int code, Tensor b) {
+        int[] so = Shapes.broadcast(name, shape, b.shape);
+        return leaf(Kernels.binary(code, data, shape, b.data, b.shape, so), so);
+    }
+
+    /** 1 where this > b, else 0 (broadcasting; no gradient). */
+    public Tensor gt(Tensor b) {
+        return compare("gt", Kernels.GT, b);
+    }
+
+    /** 1 where this >= b, else 0. */
+    public Tensor ge(Tensor b) {
+        return compare("ge", Kernels.GE, b);
+    }
+
+    /** 1 where this < b, else 0. */
+    public Tensor lt(Tensor b) {
+        return compare("lt", Kernels.LT, b);
+    }
+
+    /** 1 where this <= b, else 0. */
+    public Tensor le(Tensor b) {
+        return compare("le", Kernels.LE, b);
+    }
+
+    /** 1 where this == b, else 0. */
+    public Tensor eq(Tensor b) {
+        return compare("eq", Kernels.EQ, b);
+    }
+
+    /** 1 where this > c, else 0. */
+    public Tensor gt(double c) {
+        return gt(scalar(c));
+    }
+
+    /** 1 where this >= c, else 0. */
+    public Tensor ge(double c) {
+        return ge(scalar(c));
+    }
+
+    /** 1 where this < c, else 0. */
+    public Tensor lt(double c) {
+        return lt(scalar(c));
+    }
+
+    /** 1 where this <= c, else 0. */
+    public Tensor le(double c) {
+        return le(scalar(c));
+    }
+
+    /** 1 where this == c, else 0. */
+    public Tensor eq(double c) {
+        return eq(scalar(c));
+    }
+
+    /**
+     * {@code a} where {@code condition} is non-zero, {@code b} elsewhere; the three broadcast together.
+     * The gradient flows to {@code a} where the condition holds and to {@code b} elsewhere.
+     */
+    public static Tensor where(Tensor condition, Tensor a, Tensor b) {
+        int[] so = Shapes.broadcast("where", Shapes.broadcast("where", condition.shape, a.shape), b.shape);
+        double[] c = Kernels.broadcastTo(condition.data, condition.shape, so);
+        double[] x = Kernels.broadcastTo(a.data, a.shape, so);
+        double[] y = Kernels.broadcastTo(b.data, b.shape, so);
+        double[] out = new double[c.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = c[i] != 0 ? x[i] : y[i];
+        }
+        Tensor zero = scalar(0);
+        return result("where", out, so, g -> new Tensor[] {null,
+            a.requiresGrad ? where(condition, g, zero).sumTo(a.shape) : null,
+            b.requiresGrad ? where(condition, zero, g).sumTo(b.shape) : null}, condition, a, b);
+    }
+
+    // =================================================================== element-wise unary ops
+
+    private Tensor unary(String name, int code, Backward backward) {
+        return result(name, Kernels.unary(code, data), shape, backward, this);
+    }
+
+    /** -this. */
+    public Tensor neg() {
+        return unary("neg", Kernels.NEG, g -> new Tensor[] {g.neg()});
+    }
+
+    /** e^this. */
+    public Tensor exp() {
+        Tensor[] out = new Tensor[1];
+        out[0] = unary("exp", Kernels.EXP, g -> new Tensor[] {g.mul(out[0])});
+        return out[0];
+    }
+
+    /** Natural logarithm (NaN below 0, -Infinity at 0). */
+    public Tensor log() {
+        Tensor a = this;
+        return unary("log", Kernels.LOG, g -> new Tensor[] {g.div(a)});
+    }
+
+    /** Square root (NaN below 0). */
+    public Tensor sqrt() {
+        Tensor[] out = new Tensor[1];
+        out[0] = unary("sqrt", Kernels.SQRT, g -> new Tensor[] {g.div(out[0].mul(2))});
+        return out[0];
+    }
+
+    /** Hyperbolic tangent. */
+    public Tensor tanh() {
+        Tensor[] out = new Tensor[1];
+        out[0] = unary("tanh", Kernels.TANH, g -> new Tensor[] {g.mul(out[0].mul(out[0]).neg().add(1))});
+        return out[0];
+    }
+
+    /** Logistic sigmoid, without overflow for large |x|. */
+    public Tensor sigmoid() {
+        Tensor[] out = new Tensor[1];
+        out[0] = unary("sigmoid", Kernels.SIGMOID, g -> new Tensor[] {g.mul(out[0].mul(out[0].neg().add(1)))});
+        return out[0];
+    }
+
+    /** max(0, x); the derivative at 0 is 0. */
+    public Tensor relu() {
+        Tensor a = this;
+        return unary("relu", Kernels.RELU, g -> new Tensor[] {g.mul(leaf(Kernels.unary(Kernels.POSITIVE, a.data), a.shape))});
+    }
+
+    /** Sine. */
+    public Tensor sin() {
+        Tensor a = this;
+        return unary("sin", Kernels.SIN, g -> new Tensor[] {g.mul(a.cos())});
+    }
+
+    /** Cosine. */
+    public Tensor cos() {
+        Tensor a = this;
+        return unary("cos", Kernels.COS, g -> new Tensor[] {g.mul(a.sin()).neg()});
+    }
+
+    /** Absolute value; the derivative at 0 is 0. */
+    public Tensor abs() {
+        Tensor a = this;
+        return unary("abs", Kernels.ABS, g -> new Tensor[] {g.mul(leaf(Kernels.unary(Kernels.SIGN, a.data), a.shape))});
+    }
+
+    /** Limits every element to [low, high]; the gradient passes where low <= x <= high, as in PyTorch. */
+    public Tensor clamp(double low, double high) {
+        if (!(low <= high)) {
+            throw new IllegalArgumentException("clamp: need low <= high, got " + low + ", " + high);
+        }
+        Tensor inside = ge(low).mul(le(high));
+        double[] out = new double[data.length];
+        for (int i = 0; i < out.length; i++) {
+            double x = data[i];
+            out[i] = x < low ? low : x > high ? high : x;
+        }
+        return result("clamp", out, shape, g -> new Tensor[] {g.mul(inside)}, this);
+    }
+
+    // =================================================================== reductions
+
+    /** The sum of all elements, as a 0-dimensional tensor. */
+    public Tensor sum() {
+        return sum(new int[0], false);
+    }
+
+    /** The sum along {@code axis}. */
+    public Tensor sum(int axis, boolean keepDims) {
+        return sum(new int[] {axis}, keepDims);
+    }
+
+    /** The sum along {@code axes} (all axes if empty). */
+    public Tensor sum(int[] axes, boolean keepDims) {
+        int[] ax = Shapes.axes("sum", axes, shape.length);
+        int[] kept = Shapes.reduced(shape, ax, true);
+        Tensor a = this;
+        return result("sum", reduce(false, ax), Shapes.reduced(shape, ax, keepDims),
+                g -> new Tensor[] {g.reshape(kept).broadcastTo(a.shape)}, this);
+    }
+
+    /** The mean of all elements. */
+    public Tensor mean() {
+        return mean(new int[0], false);
+    }
+
+    /** The mean along {@code axis}. */
+    public Tensor mean(int axis, boolean keepDims) {
+        return mean(new int[] {axis}, keepDims);
+    }
+
+    /** The mean along {@code axes} (all axes if empty). */
+    public Tensor mean(int[] axes, boolean keepDims) {
+        int[] ax = Shapes.axes("mean", axes, shape.length);
+        int n = 1;
+        for (int a : ax) {
+            n *= shape[a];
+        }
+        return sum(ax, keepDims).div(n);
+    }
+
+    /** The largest element. */
+    public Tensor max() {
+        return max(new int[0], false);
+    }
+
+    /** The maximum along {@code axis}. */
+    public Tensor max(int axis, boolean keepDims) {
+        return max(new int[] {axis}, keepDims);
+    }
+
+    /**
+     * The maximum along {@code axes} (all if empty). The gradient is shared evenly among the elements
+     * equal to the maximum, as {@code torch.amax} does.
+     *
+     * @throws IllegalArgumentException if a reduced axis is empty
+     */
+    public Tensor max(int[] axes, boolean keepDims) {
+        int[] ax = Shapes.axes("max", axes, shape.length);
+        for (int a : ax) {
+            if (shape[a] == 0) {
+                throw new IllegalArgumentException("max: axis " + a + " of shape " + Shapes.str(shape) + " is empty");
+            }
+        }
+        int[] kept = Shapes.reduced(shape, ax, true);
+        double[] out = reduce(true, ax);
+        Tensor a = this;
+        return result("max", out, Shapes.reduced(shape, ax, keepDims), g -> {
+            Tensor isMax = a.eq(leaf(out, kept));
+            Tensor share = isMax.div(isMax.sum(ax, true));
+            return new Tensor[] {g.reshape(kept).mul(share)};
+        }, this);
+    }
+
+    /** The smallest element. */
+    public Tensor min() {
+        return min(new int[0], false);
+    }
+
+    /** The minimum along {@code axis}. */
+    public Tensor min(int axis, boolean keepDims) {
+        return min(new int[] {axis}, keepDims);
+    }
+
+    /** The minimum along {@code axes} (all if empty); ties share the gradient. */
+    public Tensor min(int[] axes, boolean keepDims) {
+        return neg().max(axes, keepDims).neg();
+    }
+
+    /** Sums or maxes normalised, sorted axes; moves them last first when they are not adjacent. */
+    private double[] reduce(boolean max, int[] ax) {
+        if (ax.length == 0) {
+            return data.clone();
+        }
+        boolean adjacent = ax[ax.length - 1] - ax[0] == ax.length - 1;
+        if (!adjacent) {
+            int[] perm = new int[shape.length];
+            int j = 0;
+            boolean[] r = new boolean[shape.length];
+            for (int a : ax) {
+                r[a] = true;
+            }
+            for (int i = 0; i < shape.length; i++) {
+                if (!r[i]) {
+                    perm[j++] = i;
+                }
+            }
+            for (int a : ax) {
+                perm[j++] = a;
+            }
+            int reducedSize = 1;
+            for (int a : ax) {
+                reducedSize *= shape[a];
+            }
+            int rest = reducedSize == 0 ? 0 : data.length / reducedSize;
+            if (reducedSize == 0) {
+                rest = 1;
+                for (int i = 0; i < shape.length; i++) {
+                    rest *= r[i] ? 1 : shape[i];
+                }
+            }
+            return Kernels.reduce(max, Kernels.permute(data, shape, perm), rest, reducedSize, 1);
+        }
+        int outer = 1;
+        int mid = 1;
+        int inner = 1;
+        for (int i = 0; i < shape.length; i++) {
+            if (i < ax[0]) {
+                outer *= shape[i];
+            } else if (i <= ax[ax.length - 1]) {
+                mid *= shape[i];
+            } else {
+                inner *= shape[i];
+            }
+        }
+        return Kernels.reduce(max, data, outer, mid, inner);
+    }
+
+    /** log(sum(exp(this))) along {@code axis}, computed without overflow. */
+    public Tensor logSumExp(int axis, boolean keepDims) {
+        int ax = Shapes.axis("logSumExp", axis, shape.length);
+        Tensor m = max(ax, true).detach();
+        Tensor lse = sub(m).exp().sum(ax, true).log().add(m);
+        return keepDims ? lse : lse.squeeze(ax);
+    }
+
+    /**
+     * log(softmax(this)) along {@code axis}, as (x - max) - log(sum(exp(x - max))): finite and accurate
+     * for logits of any size (the shift by the maximum is exact and carries no gradient).
+     */
+    public Tensor logSoftmax(int axis) {
+        int ax = Shapes.axis("logSoftmax", axis, shape.length);
+        Tensor shifted = sub(max(ax, true).detach());
+        return shifted.sub(shifted.exp().sum(ax, true).log());
+    }
+
+    /** exp(x_i) / sum_j exp(x_j) along {@code axis}, as exp(x - max) / sum(exp(x - max)): no overflow. */
+    public Tensor softmax(int axis) {
+        int ax = Shapes.axis("softmax", axis, shape.length);
+        Tensor e = sub(max(ax, true).detach()).exp();
+        return e.div(e.sum(ax, true));
+    }
+
+    // =================================================================== matmul
+
+    /**
+     * Matrix product with NumPy's {@code matmul} semantics: 2-D operands multiply as matrices; a 1-D
+     * first (second) operand is a row (column) vector whose added dimension is removed from the
+     * result; higher-rank operands are stacks of matrices whose leading dimensions broadcast.
+     */
+    public Tensor matmul(Tensor b) {
+        if (dim() == 0 || b.dim() == 0) {
+            throw new IllegalArgumentException("matmul: shapes " + Shapes.str(shape) + " and " + Shapes.str(b.shape)
+                    + ": operands must have at least one dimension");
+        }
+        if (dim() == 1 && b.dim() == 1) {
+            return reshape(1, shape[0]).matmul(b.reshape(b.shape[0], 1)).reshape();
+        }
+        if (dim() == 1) {
+            return reshape(1, shape[0]).matmul(b).squeeze(-2);
+        }
+        if (b.dim() == 1) {
+            return matmul(b.reshape(b.shape[0], 1)).squeeze(-1);
+        }
+        int n = shape[dim() - 2];
+        int k = shape[dim() - 1];
+        int k2 = b.shape[b.dim() - 2];
+        int m = b.shape[b.dim() - 1];
+        if (k != k2) {
+            throw new IllegalArgumentException("matmul: shapes " + Shapes.str(shape) + " and " + Shapes.str(b.shape)
+                    + " are not aligned: " + k + " (last dimension of the first) != " + k2
+                    + " (second-to-last of the second)");
+        }
+        int[] batchA = Arrays.copyOf(shape, dim() - 2);
+        int[] batchB = Arrays.copyOf(b.shape, b.dim() - 2);
+        int[] batch = Shapes.broadcast("matmul", batchA, batchB);
+        int[] os = Arrays.copyOf(batch, batch.length + 2);
+        os[batch.length] = n;
+        os[batch.length + 1] = m;
+        double[] out = new double[Shapes.size(os)];
+        int batches = Shapes.size(batch);
+        int[] sa = Shapes.broadcastStrides(batchA, batch);
+        int[] sb = Shapes.broadcastStrides(batchB, batch);
+        int[] idx = new int[batch.length];
+        for (int t = 0; t < batches; t++) {
+            int ia = 0;
+            int ib = 0;
+            for (int d = 0; d < batch.length; d++) {
+                ia += idx[d] * sa[d];
+                ib += idx[d] * sb[d];
+            }
+            MatMul.gemm(n, m, k, data, ia * n * k, b.data, ib * k * m, out, t * n * m);
+            for (int d = batch.length - 1; d >= 0 && ++idx[d] == batch[d]; d--) {
+                idx[d] = 0;
+            }
+        }
+        Tensor a = this;
+        return result("matmul", out, os, g -> new Tensor[] {
+            a.requiresGrad ? g.matmul(b.mT()).sumTo(a.shape) : null,
+            b.requiresGrad ? a.mT().matmul(g).sumTo(b.shape) : null}, this, b);
+    }
+
+    /** The transpose of the last two dimensions (a matrix's transpose). */
+    public Tensor mT() {
+        if (dim() < 2) {
+            throw new IllegalArgumentException("mT: needs at least 2 dimensions, shape is " + Shapes.str(shape));
+        }
+        return transpose(-2, -1);
+    }
+
+    // =================================================================== shape and layout
+
+    /**
+     * The same elements in a new shape (one dimension may be -1, inferred). Shares data with this.
+     *
+     * @throws IllegalArgumentException if the element counts differ
+     */
+    public Tensor reshape(int... newShape) {
+        int[] s = newShape.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1 && infer < 0) {
+                infer = i;
+            } else if (s[i] < 0) {
+                throw new IllegalArgumentException("reshape: invalid shape " + Shapes.str(newShape));
+            } else {
+                known *= s[i];
+            }
+        }
+        if (infer >= 0) {
+            s[infer] = known == 0 ? -1 : (int) (data.length / known);
+            if (known == 0 || s[infer] * known != data.length) {
+                throw new IllegalArgumentException("reshape: cannot reshape " + Shapes.str(shape) + " into "
+                        + Shapes.str(newShape));
+            }
+        }
+        if (Shapes.size(s) != data.length) {
+            throw new IllegalArgumentException("reshape: cannot reshape " + Shapes.str(shape) + " (" + data.length
+                    + " elements) into " + Shapes.str(newShape));
+        }
+        int[] old = shape;
+        return result("reshape", data, s, g -> new Tensor[] {g.reshape(old)}, this);
+    }
+
+    /** Inserts a dimension of size 1 at {@code axis}. */
+    public Tensor unsqueeze(int axis) {
+        int a = Shapes.axis("unsqueeze", axis, shape.length + 1);
+        int[] s = new int[shape.length + 1];
+        for (int i = 0, j = 0; i < s.length; i++) {
+            s[i] = i == a ? 1 : shape[j++];
+        }
+        return reshape(s);
+    }
+
+    /** Removes the dimension of size 1 at {@code axis}. */
+    public Tensor squeeze(int axis) {
+        int a = Shapes.axis("squeeze", axis, shape.length);
+        if (shape[a] != 1) {
+            throw new IllegalArgumentException("squeeze: axis " + axis + " of shape " + Shapes.str(shape) + " is not 1");
+        }
+        int[] s = new int[shape.length - 1];
+        for (int i = 0, j = 0; i < shape.length; i++) {
+            if (i != a) {
+                s[j++] = shape[i];
+            }
+        }
+        return reshape(s);
+    }
+
+    /** Reorders the axes: axis i of the result is axis {@code axes[i]} of this. */
+    public Tensor permute(int... axes) {
+        if (axes.length != shape.length) {
+            throw new IllegalArgumentException("permute: " + axes.length + " axes given for shape " + Shapes.str(shape));
+        }
+        int[] perm = new int[axes.length];
+        boolean[] seen = new boolean[axes.length];
+        for (int i = 0; i < axes.length; i++) {
+            perm[i] = Shapes.axis("permute", axes[i], shape.length);
+            if (seen[perm[i]]) {
+                throw new IllegalArgumentException("permute: axis " + axes[i] + " repeated in " + Arrays.toString(axes));
+            }
+            seen[perm[i]] = true;
+        }
+        int[] inverse = new int[perm.length];
+        int[] s = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            inverse[perm[i]] = i;
+            s[i] = shape[perm[i]];
+        }
+        return result("permute", Kernels.permute(data, shape, perm), s, g -> new Tensor[] {g.permute(inverse)}, this);
+    }
+
+    /** Swaps two axes. */
+    public Tensor transpose(int axis0, int axis1) {
+        int[] perm = new int[shape.length];
+        for (int i = 0; i < perm.length; i++) {
+            perm[i] = i;
+        }
+        int a = Shapes.axis("transpose", axis0, shape.length);
+        int b = Shapes.axis("transpose", axis1, shape.length);
+        perm[a] = b;
+        perm[b] = a;
+        return permute(perm);
+    }
+
+    /** The elements read as the larger shape {@code target} by NumPy broadcasting (a copy). */
+    public Tensor broadcastTo(int... target) {
+        int[] s = Shapes.broadcast("broadcastTo", shape, target);
+        if (!Arrays.equals(s, target)) {
+            throw new IllegalArgumentException("broadcastTo: shape " + Shapes.str(shape) + " cannot be broadcast to "
+                    + Shapes.str(target));
+        }
+        if (Arrays.equals(shape, target)) {
+            return this;
+        }
+        int[] old = shape;
+        return result("broadcastTo", Kernels.broadcastTo(data, shape, s), s.clone(), g -> new Tensor[] {g.sumTo(old)}, this);
+    }
+
+    /** Sums a broadcast gradient back to {@code target}, the shape of the input that was broadcast. */
+    Tensor sumTo(int[] target) {
+        if (Arrays.equals(shape, target)) {
+            return this;
+        }
+        int lead = shape.length - target.length;
+        int[] axes = new int[shape.length];
+        int n = 0;
+        for (int i = 0; i < shape.length; i++) {
+            if (i < lead || (target[i - lead] == 1 && shape[i] != 1)) {
+                axes[n++] = i;
+            }
+        }
+        return sum(Arrays.copyOf(axes, n), true).reshape(target);
+    }
+
+    /** Elements start, start+1, ..., end-1 along {@code axis}. */
+    public Tensor slice(int axis, int start, int end) {
+        return slice(axis, start, end, 1);
+    }
+
+    /**
+     * Elements start, start+step, ... below end along {@code axis} (0 <= start <= end <= size, step >= 1).
+     *
+     * @throws IllegalArgumentException naming the axis, bounds and shape if they do not fit
+     */
+    public Tensor slice(int axis, int start, int end, int step) {
+        int a = Shapes.axis("slice", axis, shape.length);
+        if (start < 0 || end > shape[a] || start > end || step < 1) {
+            throw new IllegalArgumentException("slice: [" + start + ":" + end + ":" + step + "] does not fit axis "
+                    + axis + " of shape " + Shapes.str(shape));
+        }
+        int len = (end - start + step - 1) / step;
+        int[] idx = new int[len];
+        for (int i = 0; i < len; i++) {
+            idx[i] = start + i * step;
+        }
+        return take("slice", a, idx);
+    }
+
+    /** The entries {@code indices} along {@code axis}, in that order (indices may repeat). */
+    public Tensor indexSelect(int axis, int... indices) {
+        int a = Shapes.axis("indexSelect", axis, shape.length);
+        for (int i : indices) {
+            if (i < 0 || i >= shape[a]) {
+                throw new IllegalArgumentException("indexSelect: index " + i + " is out of range for axis " + axis
+                        + " of shape " + Shapes.str(shape));
+            }
+        }
+        return take("indexSelect", a, indices.clone());
+    }
+
+    /** Rows {@code idx} along normalised axis {@code a}; backward adds them back in place. */
+    private Tensor take(String name, int a, int[] idx) {
+        int outer = 1;
+        int inner = 1;
+        for (int i = 0; i < a; i++) {
+            outer *= shape[i];
+        }
+        for (int i = a + 1; i < shape.length; i++) {
+            inner *= shape[i];
+        }
+        int[] s = shape.clone();
+        s[a] = idx.length;
+        double[] out = new double[Shapes.size(s)];
+        int dimA = shape[a];
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < idx.length; j++) {
+                System.arraycopy(data, (o * dimA + idx[j]) * inner, out, (o * idx.length + j) * inner, inner);
+            }
+        }
+        int[] inShape = shape;
+        return result(name, out, s, g -> new Tensor[] {g.put(inShape, a, idx)}, this);
+    }
+
+    /** Zeros of {@code target} with this tensor's rows added at {@code idx} along axis a (take's adjoint). */
+    private Tensor put(int[] target, int a, int[] idx) {
+        int outer = 1;
+        int inner = 1;
+        for (int i = 0; i < a; i++) {
+            outer *= target[i];
+        }
+        for (int i = a + 1; i < target.length; i++) {
+            inner *= target[i];
+        }
+        double[] out = new double[Shapes.size(target)];
+        int dimA = target[a];
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < idx.length; j++) {
+                int src = (o * idx.length + j) * inner;
+                int dst = (o * dimA + idx[j]) * inner;
+                for (int i = 0; i < inner; i++) {
+                    out[dst + i] += data[src + i];
+                }
+            }
+        }
+        int[] s = target.clone();
+        return result("put", out, s, g -> new Tensor[] {g.take("take", a, idx)}, this);
+    }
+
+    /**
+     * out[..., j, ...] = this[..., index[..., j, ...], ...] along {@code axis}, as {@code torch.gather}:
+     * {@code index} holds integral values and has this tensor's shape except along {@code axis}.
+     */
+    public Tensor gather(int axis, Tensor index) {
+        int a = Shapes.axis("gather", axis, shape.length);
+        if (index.dim() != dim()) {
+            throw new IllegalArgumentException("gather: index of shape " + Shapes.str(index.shape)
+                    + " must have the rank of the input " + Shapes.str(shape));
+        }
+        for (int d = 0; d < shape.length; d++) {
+            if (d != a && index.shape[d] != shape[d]) {
+                throw new IllegalArgumentException("gather: index shape " + Shapes.str(index.shape) + " and input shape "
+                        + Shapes.str(shape) + " differ along axis " + d + " (only axis " + axis + " may differ)");
+            }
+        }
+        int[] idx = new int[index.data.length];
+        for (int i = 0; i < idx.length; i++) {
+            double v = index.data[i];
+            if (v != Math.rint(v) || v < 0 || v >= shape[a]) {
+                throw new IllegalArgumentException("gather: index value " + v + " is not an integer in [0, " + shape[a]
+                        + ") for axis " + axis + " of shape " + Shapes.str(shape));
+            }
+            idx[i] = (int) v;
+        }
+        return gatherIdx(a, idx, index.shape);
+    }
+
+    private Tensor gatherIdx(int a, int[] idx, int[] idxShape) {
+        int outer = 1;
+        int inner = 1;
+        for (int i = 0; i < a; i++) {
+            outer *= shape[i];
+        }
+        for (int i = a + 1; i < shape.length; i++) {
+            inner *= shape[i];
+        }
+        int len = idxShape[a];
+        int dimA = shape[a];
+        double[] out = new double[idx.length];
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < len; j++) {
+                for (int i = 0; i < inner; i++) {
+                    int p = (o * len + j) * inner + i;
+                    out[p] = data[(o * dimA + idx[p]) * inner + i];
+                }
+            }
+        }
+        int[] inShape = shape;
+        return result("gather", out, idxShape.clone(), g -> new Tensor[] {g.scatterAdd(inShape, a, idx)}, this);
+    }
+
+    /** Zeros of {@code target} with this tensor's elements added at {@code idx} along axis a (gather's adjoint). */
+    private Tensor scatterAdd(int[] target, int a, int[] idx) {
+        int outer = 1;
+        int inner = 1;
+        for (int i = 0; i < a; i++) {
+            outer *= target[i];
+        }
+        for (int i = a + 1; i < target.length; i++) {
+            inner *= target[i];
+        }
+        int len = shape[a];
+        int dimA = target[a];
+        double[] out = new double[Shapes.size(target)];
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < len; j++) {
+                for (int i = 0; i < inner; i++) {
+                    int p = (o * len + j) * inner + i;
+                    out[(o * dimA + idx[p]) * inner + i] += data[p];
+                }
+            }
+        }
+        int[] idxShape = shape;
+        return result("scatterAdd", out, target.clone(),
+                g -> new Tensor[] {g.gatherIdx(a, idx, idxShape)}, this);
+    }
+
+    /**
+     * Joins tensors along an existing {@code axis}; all other dimensions must agree.
+     *
+     * @throws IllegalArgumentException naming the shapes that do not fit
+     */
+    public static Tensor concat(int axis, Tensor... tensors) {
+        if (tensors.length == 0) {
+            throw new IllegalArgumentException("concat: no tensors given");
+        }
+        Tensor first = tensors[0];
+        int a = Shapes.axis("concat", axis, first.dim());
+        int total = 0;
+        for (Tensor t : tensors) {
+            boolean fits = t.dim() == first.dim();
+            for (int d = 0; fits && d < first.dim(); d++) {
+                fits = d == a || t.shape[d] == first.shape[d];
+            }
+            if (!fits) {
+                throw new IllegalArgumentException("concat: shape " + Shapes.str(t.shape) + " does not fit "
+                        + Shapes.str(first.shape) + " along axis " + axis);
+            }
+            total += t.shape[a];
+        }
+        int outer = 1;
+        int inner = 1;
+        for (int i = 0; i < a; i++) {
+            outer *= first.shape[i];
+        }
+        for (int i = a + 1; i < first.dim(); i++) {
+            inner *= first.shape[i];
+        }
+        int[] s = first.shape.clone();
+        s[a] = total;
+        double[] out = new double[Shapes.size(s)];
+        int offset = 0;
+        int[] starts = new int[tensors.length];
+        for (int k = 0; k < tensors.length; k++) {
+            Tensor t = tensors[k];
+            int block = t.shape[a] * inner;
+            for (int o = 0; o < outer; o++) {
+                System.arraycopy(t.data, o * block, out, (o * total + offset) * inner, block);
+            }
+            starts[k] = offset;
+            offset += t.shape[a];
+        }
+        Tensor[] inputs = tensors.clone();
+        return result("concat", out, s, g -> {
+            Tensor[] gs = new Tensor[inputs.length];
+            for (int k = 0; k < inputs.length; k++) {
+                gs[k] = inputs[k].requiresGrad ? g.slice(a, starts[k], starts[k] + inputs[k].shape[a]) : null;
+            }
+            return gs;
+        }, inputs);
+    }
+
+    /** Joins tensors of equal shape along a new {@code axis}. */
+    public static Tensor stack(int axis, Tensor... tensors) {
+        if (tensors.length == 0) {
+            throw new IllegalArgumentException("stack: no tensors given");
+        }
+        Tensor[] expanded = new Tensor[tensors.length];
+        for (int k = 0; k < tensors.length; k++) {
+            if (!Arrays.equals(tensors[k].shape, tensors[0].shape)) {
+                throw new IllegalArgumentException("stack: shapes " + Shapes.str(tensors[0].shape) + " and "
+                        + Shapes.str(tensors[k].shape) + " differ");
+            }
+            expanded[k] = tensors[k].unsqueeze(axis);
+        }
+        return concat(axis, expanded);
+    }
+
+    // =================================================================== autodiff
+
+    /** Whether gradients flow to this tensor. */
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /**
+     * Marks a leaf as a parameter whose gradient {@link #backward()} accumulates; returns this.
+     *
+     * @throws IllegalStateException on a tensor computed by an op
+     */
+    public Tensor requiresGrad(boolean requires) {
+        if (!isLeaf() || freed) {
+            throw new IllegalStateException("requiresGrad: only leaves can be marked; this tensor was computed by " + op);
+        }
+        this.requiresGrad = requires;
+        return this;
+    }
+
+    /** The same data, cut from the graph: requires no gradient. Shares data with this tensor. */
+    public Tensor detach() {
+        return leaf(data, shape);
+    }
+
+    /** The accumulated gradient of a leaf, or null if none has been computed (or after {@link #zeroGrad()}). */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Forgets the accumulated gradient. */
+    public void zeroGrad() {
+        grad = null;
+    }
+
+    /** Backward from a scalar (one-element) output; frees the graph. */
+    public void backward() {
+        backward(false);
+    }
+
+    /**
+     * Backward from a scalar output: adds d this / d leaf to the {@link #grad()} of every leaf that
+     * requires a gradient. Frees the graph unless {@code retainGraph}.
+     *
+     * @throws IllegalStateException if this tensor is not a scalar or requires no gradient
+     */
+    public void backward(boolean retainGraph) {
+        if (data.length != 1) {
+            throw new IllegalStateException("backward: output has shape " + Shapes.str(shape)
+                    + "; gradients can be seeded implicitly only for one-element outputs; use backward(gradient, ...)");
+        }
+        backward(ones(shape), retainGraph, false);
+    }
+
+    /**
+     * Backward from any output, seeded with {@code gradient} (d loss / d this, of this tensor's shape).
+     * With {@code createGraph} the leaf gradients are themselves on the tape.
+     */
+    public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
+        Node[] order = pass(new Tensor[] {this}, new Tensor[] {gradient}, createGraph);
+        try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
+            for (Node node : order) {
+                Tensor t = (Tensor) node;
+                if (t.isLeaf() && t.requiresGrad && t.passGrad != null) {
+                    t.grad = t.grad == null ? t.passGrad : t.grad.add(t.passGrad);
+                }
+            }
+        }
+        finish(order, retainGraph);
+    }
+
+    /**
+     * d(sum of outputs)/d input for each input, without touching any {@link #grad()}; as
+     * {@code torch.autograd.grad}. With {@code createGraph} the results are on the tape, so they can be
+     * differentiated again (Hessian-vector products, gradient penalties), and the graph is kept;
+     * without it the graph is freed. An input the outputs do not depend on gets zeros.
+     */
+    public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, boolean createGraph) {
+        Tensor[] roots = outputs.toArray(new Tensor[0]);
+        Tensor[] seeds = new Tensor[roots.length];
+        for (int i = 0; i < roots.length; i++) {
+            if (roots[i].data.length != 1) {
+                throw new IllegalArgumentException("grad: output " + i + " has shape " + Shapes.str(roots[i].shape)
+                        + "; outputs must be scalars");
+            }
+            seeds[i] = ones(roots[i].shape);
+        }
+        for (Tensor in : inputs) {
+            if (!in.requiresGrad) {
+                throw new IllegalArgumentException("grad: an input of shape " + Shapes.str(in.shape)
+                        + " does not require grad");
+            }
+        }
+        Node[] order = pass(roots, seeds, createGraph);
+        List<Tensor> result = new ArrayList<>(inputs.size());
+        for (Tensor in : inputs) {
+            result.add(in.passGrad != null ? in.passGrad : zeros(in.shape));
+        }
+        finish(order, createGraph);
+        return result;
+    }
+
+    /** Single-output, single-input form of {@link #grad(List, List, boolean)}. */
+    public static Tensor grad(Tensor output, Tensor input, boolean createGraph) {
+        return grad(List.of(output), List.of(input), createGraph).get(0);
+    }
+
+    private static Node[] pass(Tensor[] roots, Tensor[] seeds, boolean createGraph) {
+        for (int i = 0; i < roots.length; i++) {
+            if (!roots[i].requiresGrad) {
+                throw new IllegalStateException("backward: the output (" + roots[i].op + ", shape "
+                        + Shapes.str(roots[i].shape) + ") does not require grad: no input requires grad,"
+                        + " or it was computed with GradMode disabled");
+            }
+            if (!Arrays.equals(seeds[i].shape, roots[i].shape)) {
+                throw new IllegalArgumentException("backward: gradient of shape " + Shapes.str(seeds[i].shape)
+                        + " for an output of shape " + Shapes.str(roots[i].shape));
+            }
+        }
+        Node[] order = Tape.order(roots);
+        for (Node node : order) {
+            Tensor t = (Tensor) node;
+            if (t.freed) {
+                throw new IllegalStateException("backward: the graph behind a " + t.op + " result of shape "
+                        + Shapes.str(t.shape) + " was freed by an earlier backward; pass retainGraph = true to"
+                        + " that call to backward through it again");
+            }
+            t.passGrad = null;
+        }
+        try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
+            for (int i = 0; i < roots.length; i++) {
+                roots[i].passGrad = roots[i].passGrad == null ? seeds[i] : roots[i].passGrad.add(seeds[i]);
+            }
+            Tape.propagate(order);
+        }
+        return order;
+    }
+
+    private static void finish(Node[] order, boolean retainGraph) {
+        for (Node node : order) {
+            Tensor t = (Tensor) node;
+            t.passGrad = null;
+            if (!retainGraph && !t.isLeaf()) {
+                t.parents = NO_PARENTS;
+                t.backward = null;
+                t.freed = true;
+            }
+        }
+    }
+
+    @Override
+    void propagate(boolean check) {
+        if (passGrad == null || backward == null) {
+            return;
+        }
+        Tensor[] gs;
+        try {
+            gs = backward.apply(passGrad);
+        } catch (ArithmeticException e) { // anomaly mode caught a non-finite value inside this backward
+            throw anomalyInBackward(e.getMessage());
+        }
+        for (int i = 0; i < parents.length; i++) {
+            Tensor p = (Tensor) parents[i];
+            Tensor gi = gs[i];
+            if (gi == null || !p.requiresGrad) {
+                continue;
+            }
+            if (!Arrays.equals(gi.shape, p.shape)) {
+                throw new IllegalStateException("backward of " + op + ": gradient of shape " + Shapes.str(gi.shape)
+                        + " for input " + i + " of shape " + Shapes.str(p.shape));
+            }
+            if (check) {
+                try {
+                    checkFinite("gradient", gi.data, gi.shape, new Tensor[] {p});
+                } catch (ArithmeticException e) {
+                    throw anomalyInBackward(e.getMessage() + " for input " + i);
+                }
+            }
+            p.passGrad = p.passGrad == null ? gi : p.passGrad.add(gi);
+        }
+    }
+
+    /** Names this op as the one whose backward went non-finite; the cause says where it was created. */
+    private ArithmeticException anomalyInBackward(String detail) {
+        ArithmeticException e = new ArithmeticException("backward of " + op + ": " + detail);
+        if (createdAt != null) {
+            e.initCause(createdAt);
+        }
+        return e;
+    }
+
+    // =================================================================== in-place updates
+
+    /**
+     * this += alpha * x, in place, not recorded on the tape: the update step of an optimizer.
+     *
+     * @throws IllegalStateException unless this is a leaf that requires a gradient (a parameter)
+     * @throws IllegalArgumentException if the shapes differ
+     */
+    public void addInPlace(double alpha, Tensor x) {
+        if (!isLeaf() || !requiresGrad) {
+            throw new IllegalStateException("addInPlace: only parameters (leaves that require grad) can be updated"
+                    + " in place; this is a " + op + " tensor of shape " + Shapes.str(shape));
+        }
+        if (!Arrays.equals(shape, x.shape)) {
+            throw new IllegalArgumentException("addInPlace: shape " + Shapes.str(x.shape) + " does not match "
+                    + Shapes.str(shape));
+        }
+        double[] d = data;
+        double[] s = x.data;
+        for (int i = 0; i < d.length; i++) {
+            d[i] += alpha * s[i];
+        }
+    }
+
+    // =================================================================== accessors
+
+    /** The shape (a copy). */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** Size of dimension {@code axis} (negative counts from the end). */
+    public int shape(int axis) {
+        return shape[Shapes.axis("shape", axis, shape.length)];
+    }
+
+    /** Number of dimensions. */
+    public int dim() {
+        return shape.length;
+    }
+
+    /** Number of elements. */
+    public int size() {
+        return data.length;
+    }
+
+    /** The only element of a one-element tensor. */
+    public double item() {
+        if (data.length != 1) {
+            throw new IllegalStateException("item: tensor of shape " + Shapes.str(shape) + " has " + data.length
+                    + " elements, not 1");
+        }
+        return data[0];
+    }
+
+    /** The element at {@code index} (one index per dimension). */
+    public double get(int... index) {
+        if (index.length != shape.length) {
+            throw new IllegalArgumentException("get: " + index.length + " indices for shape " + Shapes.str(shape));
+        }
+        int flat = 0;
+        for (int i = 0; i < index.length; i++) {
+            if (index[i] < 0 || index[i] >= shape[i]) {
+                throw new IndexOutOfBoundsException("get: index " + Arrays.toString(index) + " out of range for shape "
+                        + Shapes.str(shape));
+            }
+            flat = flat * shape[i] + index[i];
+        }
+        return data[flat];
+    }
+
+    /** The elements in row-major order (a copy). */
+    public double[] toArray() {
+        return data.clone();
+    }
+
+    /** The op that computed this tensor ("leaf" for leaves and freed results). */
+    public String op() {
+        return op;
+    }
+
+    private static Tensor zerosLike(Tensor t) {
+        return zeros(t.shape);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("Tensor(shape=").append(Shapes.str(shape));
+        if (data.length <= 64) {
+            sb.append(", data=[");
+            for (int i = 0; i < data.length; i++) {
+                sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.6g", data[i]));
+            }
+            sb.append(']');
+        }
+        if (requiresGrad) {
+            sb.append(", requiresGrad");
+        }
+        return sb.append(')').toString();
+    }
+}

@@ -1,0 +1,220 @@
+package io.github.jgrad.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/** Gradients of every tensor op against finite differences and closed forms; autograd semantics. */
+class TensorGradTest {
+    private static final GradCheck STRICT = GradCheck.of(1e-6, 1e-7, 1e-6);
+
+    private static void check(Function<List<Tensor>, Tensor> f, Tensor... inputs) {
+        STRICT.check(f, inputs).orThrow();
+    }
+
+    private static Tensor r(long seed, int... shape) {
+        return Tensor.uniform(seed, -1, 1, shape);
+    }
+
+    private static Tensor positive(long seed, int... shape) {
+        return Tensor.uniform(seed, 0.5, 2, shape);
+    }
+
+    @Test
+    void elementwiseWithBroadcasting() {
+        check(x -> x.get(0).add(x.get(1)), r(1, 2, 3), r(2, 3));
+        check(x -> x.get(0).sub(x.get(1)), r(1, 2, 1), r(2, 1, 3));
+        check(x -> x.get(0).mul(x.get(1)), r(1, 4, 1, 3), r(2, 2, 1));
+        check(x -> x.get(0).div(x.get(1)), r(1, 2, 3), positive(2, 3));
+        check(x -> x.get(0).pow(x.get(1)), positive(1, 2, 3), r(2, 2, 1));
+        check(x -> x.get(0).pow(3), r(1, 5));
+        check(x -> x.get(0).maximum(x.get(1)), r(1, 3, 3), r(2, 3));
+        check(x -> x.get(0).minimum(x.get(1)), r(1, 3), r(2, 2, 3));
+        check(x -> Tensor.where(x.get(0).gt(0), x.get(0).mul(x.get(1)), x.get(1).exp()), r(1, 2, 3), r(2, 3));
+        check(x -> x.get(0).clamp(-0.5, 0.5), r(3, 10));
+    }
+
+    @Test
+    void unaryOps() {
+        check(x -> x.get(0).neg(), r(1, 4));
+        check(x -> x.get(0).exp(), r(1, 4));
+        check(x -> x.get(0).log(), positive(1, 4));
+        check(x -> x.get(0).sqrt(), positive(1, 4));
+        check(x -> x.get(0).tanh(), r(1, 4));
+        check(x -> x.get(0).sigmoid(), r(1, 4));
+        check(x -> x.get(0).relu(), r(1, 4));
+        check(x -> x.get(0).sin(), r(1, 4));
+        check(x -> x.get(0).cos(), r(1, 4));
+        check(x -> x.get(0).abs(), r(1, 4));
+    }
+
+    @Test
+    void reductionsAndSoftmax() {
+        check(x -> x.get(0).sum(), r(1, 2, 3));
+        check(x -> x.get(0).sum(new int[] {0, 2}, true), r(1, 2, 3, 4));
+        check(x -> x.get(0).sum(new int[] {0, 2}, false), r(1, 2, 3, 4));
+        check(x -> x.get(0).mean(1, false), r(1, 2, 3, 4));
+        check(x -> x.get(0).max(new int[] {1, 2}, false), r(1, 2, 3, 4));
+        check(x -> x.get(0).min(0, true), r(1, 3, 2));
+        check(x -> x.get(0).softmax(1), r(1, 3, 4));
+        check(x -> x.get(0).logSoftmax(0), r(1, 3, 4));
+        check(x -> x.get(0).logSumExp(-1, false), r(1, 2, 5));
+    }
+
+    @Test
+    void maxSharesTiesEvenly() {
+        Tensor x = Tensor.of(new double[] {1, 3, 3, 0}).requiresGrad(true);
+        x.max().backward();
+        assertArrayEquals(new double[] {0, 0.5, 0.5, 0}, x.grad().toArray());
+    }
+
+    @Test
+    void matmulInAllItsForms() {
+        check(x -> x.get(0).matmul(x.get(1)), r(1, 3, 4), r(2, 4, 2));
+        check(x -> x.get(0).matmul(x.get(1)), r(1, 4), r(2, 4));
+        check(x -> x.get(0).matmul(x.get(1)), r(1, 4), r(2, 4, 3));
+        check(x -> x.get(0).matmul(x.get(1)), r(1, 2, 4), r(2, 4));
+        check(x -> x.get(0).matmul(x.get(1)), r(1, 2, 1, 2, 3), r(2, 3, 3, 2));
+        check(x -> x.get(0).matmul(x.get(1)), r(1, 5, 2, 3), r(2, 3, 4));
+    }
+
+    @Test
+    void layoutOps() {
+        check(x -> x.get(0).reshape(3, 2).mul(Tensor.arange(6).reshape(3, 2)), r(1, 2, 3));
+        check(x -> x.get(0).permute(2, 0, 1), r(1, 2, 3, 4));
+        check(x -> x.get(0).transpose(0, 2), r(1, 2, 3, 4));
+        check(x -> x.get(0).slice(1, 1, 4, 2), r(1, 2, 5));
+        check(x -> x.get(0).indexSelect(0, 2, 0, 2), r(1, 3, 2));
+        check(x -> x.get(0).gather(1, Tensor.of(new double[] {0, 0, 2, 1}, 2, 2)), r(1, 2, 3));
+        check(x -> Tensor.concat(0, x.get(0), x.get(1), x.get(0)), r(1, 2, 3), r(2, 1, 3));
+        check(x -> Tensor.stack(1, x.get(0), x.get(1)), r(1, 2, 3), r(2, 2, 3));
+        check(x -> x.get(0).broadcastTo(2, 3, 4), r(1, 3, 1));
+        check(x -> x.get(0).unsqueeze(0).squeeze(0), r(1, 3));
+    }
+
+    @Test
+    void gradientsAccumulateAndZero() {
+        Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        w.mul(3).sum().backward();
+        w.mul(w).sum().backward();
+        assertArrayEquals(new double[] {3 + 2, 3 + 4}, w.grad().toArray());
+        w.zeroGrad();
+        assertNull(w.grad());
+        Tensor c = Tensor.ones(2); // requires no grad: gets none
+        w.mul(c).sum().backward();
+        assertNull(c.grad());
+        assertArrayEquals(new double[] {1, 1}, w.grad().toArray());
+    }
+
+    @Test
+    void graphIsFreedUnlessRetained() {
+        Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        Tensor loss = w.exp().sum();
+        loss.backward(true);
+        loss.backward();
+        assertArrayEquals(new double[] {2 * Math.exp(1), 2 * Math.exp(2)}, w.grad().toArray(), 1e-15);
+        IllegalStateException e = assertThrows(IllegalStateException.class, loss::backward);
+        assertTrue(e.getMessage().contains("freed") && e.getMessage().contains("retainGraph"), e.getMessage());
+    }
+
+    @Test
+    void backwardNeedsAScalarOrAGradient() {
+        Tensor w = Tensor.ones(3).requiresGrad(true);
+        Tensor y = w.mul(2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("(3)"), e.getMessage());
+        y.backward(Tensor.of(new double[] {1, 10, 100}), false, false);
+        assertArrayEquals(new double[] {2, 20, 200}, w.grad().toArray());
+        assertThrows(IllegalStateException.class, () -> Tensor.ones(2).sum().backward());
+    }
+
+    @Test
+    void secondDerivativesAreOnTheTape() {
+        Tensor x = Tensor.of(new double[] {0.5, -1.5}).requiresGrad(true);
+        Tensor y = x.pow(3).sum();
+        Tensor dy = Tensor.grad(y, x, true);                     // 3x^2
+        assertArrayEquals(new double[] {0.75, 6.75}, dy.toArray(), 1e-15);
+        Tensor d2 = Tensor.grad(dy.sum(), x, false);              // 6x
+        assertArrayEquals(new double[] {3, -9}, d2.toArray(), 1e-14);
+        assertNull(x.grad(), "grad() leaves .grad alone");
+
+        Tensor z = Tensor.scalar(0.3).requiresGrad(true);
+        Tensor t = z.tanh();
+        Tensor d1 = Tensor.grad(t, z, true);
+        Tensor d2t = Tensor.grad(d1, z, true);
+        Tensor d3t = Tensor.grad(d2t, z, false);
+        double th = Math.tanh(0.3);
+        assertEquals(1 - th * th, d1.item(), 1e-15);
+        assertEquals(-2 * th * (1 - th * th), d2t.item(), 1e-15);
+        assertEquals(-2 * (1 - th * th) * (1 - 3 * th * th), d3t.item(), 1e-14);
+    }
+
+    /** Hessian-vector products H v (double backward) against finite differences of gradients. */
+    @Test
+    void hessianVectorProductsMatchFiniteDifferences() {
+        Tensor w = Tensor.randn(5, 3, 4);
+        Tensor x0 = Tensor.randn(6, 4);
+        Tensor v = Tensor.randn(7, 4);
+        Function<Tensor, Tensor> f = x -> w.matmul(x).tanh().pow(2).sum().add(x.sin().mul(x).sum());
+
+        Tensor x = Tensor.of(x0.toArray()).requiresGrad(true);
+        Tensor g = Tensor.grad(f.apply(x), x, true);
+        Tensor hv = Tensor.grad(g.mul(v).sum(), x, false);
+
+        double h = 1e-5;
+        double[] plus = gradientAt(f, x0.add(v.mul(h)));
+        double[] minus = gradientAt(f, x0.sub(v.mul(h)));
+        for (int i = 0; i < 4; i++) {
+            double numeric = (plus[i] - minus[i]) / (2 * h);
+            assertEquals(numeric, hv.toArray()[i], 1e-8 * Math.max(1, Math.abs(numeric)), "Hv[" + i + "]");
+        }
+    }
+
+    private static double[] gradientAt(Function<Tensor, Tensor> f, Tensor at) {
+        Tensor x = Tensor.of(at.toArray()).requiresGrad(true);
+        f.apply(x).backward();
+        return x.grad().toArray();
+    }
+
+    @Test
+    void gradientPenaltyTrainsThroughTheGradient() {
+        // d/dw of |d(w.x)/dx|^2 = d/dw |w|^2 = 2w
+        Tensor w = Tensor.of(new double[] {0.5, -2, 1}).requiresGrad(true);
+        Tensor x = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
+        Tensor gx = Tensor.grad(w.mul(x).sum(), x, true);
+        gx.pow(2).sum().backward();
+        assertArrayEquals(new double[] {1, -4, 2}, w.grad().toArray(), 1e-15);
+    }
+
+    @Test
+    void anomalyModeNamesTheOp() {
+        Tensor x = Tensor.of(new double[] {1, -1});
+        try (Anomaly.Scope ignored = Anomaly.detect()) {
+            ArithmeticException e = assertThrows(ArithmeticException.class, x::log);
+            assertTrue(e.getMessage().contains("log produced NaN") && e.getMessage().contains("flat index 1"),
+                    e.getMessage());
+            Tensor z = Tensor.zeros(2).requiresGrad(true);
+            Tensor y = z.sqrt().sum();                   // forward finite, sqrt'(0) infinite
+            ArithmeticException b = assertThrows(ArithmeticException.class, y::backward);
+            assertTrue(b.getMessage().contains("backward of sqrt"), b.getMessage());
+            assertTrue(b.getCause() != null && b.getCause().getMessage().contains("sqrt created here"));
+        }
+        assertTrue(Double.isNaN(x.log().get(1)), "off outside the scope");
+    }
+
+    @Test
+    void parametersUpdateInPlaceOnly() {
+        Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        w.addInPlace(-0.5, Tensor.of(new double[] {2, 2}));
+        assertArrayEquals(new double[] {0, 1}, w.toArray());
+        assertThrows(IllegalStateException.class, () -> w.mul(2).addInPlace(1, w));
+        assertThrows(IllegalArgumentException.class, () -> w.addInPlace(1, Tensor.ones(3)));
+        assertThrows(IllegalStateException.class, () -> w.mul(2).requiresGrad(true));
+    }
+}
