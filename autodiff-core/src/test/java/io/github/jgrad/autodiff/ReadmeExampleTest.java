@@ -41,6 +41,27 @@ class ReadmeExampleTest {
     }
 
     @Test
+    void tensorExample() {
+        String out = capture(() -> {
+            // begin README
+            Tensor x = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);      // a batch of 2 rows
+            Tensor w = Tensor.randn(42, 3, 4).mul(0.5).requiresGrad(true);   // seeded, reproducible
+            Tensor b = Tensor.zeros(4).requiresGrad(true);
+            Tensor logits = x.matmul(w).add(b);                               // (2,3)@(3,4) + (4) broadcasts
+            Tensor loss = logits.logSoftmax(1).gather(1, Tensor.of(new double[] {2, 0}, 2, 1)).mean().neg();
+            loss.backward();                                                  // frees the graph afterwards
+            System.out.println(java.util.Arrays.toString(w.grad().shape()));  // [3, 4]
+            System.out.println(Math.abs(b.grad().sum().item()) < 1e-15);      // true: softmax rows sum to 1
+
+            Tensor t = Tensor.scalar(0.5).requiresGrad(true);
+            Tensor dy = Tensor.grad(t.pow(3), t, true);                       // 3t^2, itself on the tape
+            System.out.println(Tensor.grad(dy, t, false).item());             // d2/dt2 t^3 = 6t = 3.0
+            // end README
+        });
+        assertEquals(List.of("[3, 4]", "true", "3.0"), out.lines().toList());
+    }
+
+    @Test
     void gradCheckExample() {
         String out = capture(() -> {
             // begin README

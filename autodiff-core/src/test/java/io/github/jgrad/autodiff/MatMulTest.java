@@ -1,0 +1,53 @@
+package io.github.jgrad.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Both matmul kernels against plain triple loops, at sizes around every block and split boundary. */
+class MatMulTest {
+
+    @Test
+    void nativeOpenBlasLoadsOnLinuxX86() {
+        if (System.getProperty("os.name").startsWith("Linux") && System.getProperty("os.arch").equals("amd64")
+                && System.getProperty("jgrad.matmul") == null) {
+            assertEquals("openblas", MatMul.kernel());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}x{2} @ {2}x{1}")
+    @CsvSource({"1, 1, 1", "3, 5, 7", "31, 33, 32", "64, 64, 64", "129, 257, 513", "300, 2, 700", "2, 600, 3"})
+    void kernelsAgreeWithTripleLoops(int n, int m, int k) {
+        SplittableRandom r = new SplittableRandom(n * 31L + m * 7L + k);
+        int ao = 3;
+        int bo = 5;
+        int co = 2;
+        double[] a = new double[ao + n * k];
+        double[] b = new double[bo + k * m];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = r.nextDouble(-1, 1);
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = r.nextDouble(-1, 1);
+        }
+        double[] java = new double[co + n * m];
+        double[] chosen = new double[co + n * m];
+        Kernels.gemm(n, m, k, a, ao, b, bo, java, co);
+        MatMul.gemm(n, m, k, a, ao, b, bo, chosen, co);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += a[ao + i * k + p] * b[bo + p * m + j];
+                }
+                assertEquals(s, java[co + i * m + j], 1e-12, "java kernel");
+                assertEquals(s, chosen[co + i * m + j], 1e-12, MatMul.kernel() + " kernel");
+            }
+        }
+        assertEquals(0.0, java[0], 0, "nothing written before the offset");
+        assertEquals(0.0, chosen[1], 0);
+    }
+}

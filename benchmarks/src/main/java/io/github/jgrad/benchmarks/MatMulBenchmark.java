@@ -1,0 +1,59 @@
+package io.github.jgrad.benchmarks;
+
+import io.github.jgrad.autodiff.Tensor;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Square double matmul, forward (a.matmul(b)) and forward + backward. GFLOP/s = 2 n^3 / time for the
+ * forward; numpy's figure for the same sizes comes from {@code benchmarks/python/matmul.py}.
+ * Run with {@code -jvmArgsAppend -Djgrad.matmul=java} to measure the pure-Java kernel.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class MatMulBenchmark {
+    @Param({"64", "256", "1024"})
+    public int n;
+
+    private Tensor a;
+    private Tensor b;
+    private Tensor wa;
+    private Tensor wb;
+
+    @Setup
+    public void setUp() {
+        a = Tensor.randn(1, n, n);
+        b = Tensor.randn(2, n, n);
+        wa = Tensor.randn(1, n, n).requiresGrad(true);
+        wb = Tensor.randn(2, n, n).requiresGrad(true);
+    }
+
+    /** C = A B. */
+    @Benchmark
+    public Tensor forward() {
+        return a.matmul(b);
+    }
+
+    /** C = A B, then sum(C).backward(): three products in all (forward, dA = G B^T, dB = A^T G). */
+    @Benchmark
+    public Tensor forwardBackward() {
+        wa.zeroGrad();
+        wb.zeroGrad();
+        wa.matmul(wb).sum().backward();
+        return wa.grad();
+    }
+}
