@@ -208,9 +208,11 @@ public final class TensorGraphs {
                     if (worst != null && a.shape(axis) > 1) {
                         // distance between the largest and the second largest along the axis
                         Tensor m = a.max(axis, true);
-                        Tensor rest = Tensor.where(a.eq(m), Tensor.scalar(Double.NEGATIVE_INFINITY), a);
-                        Tensor gap = m.sub(rest.max(axis, true)).min();
-                        worst[0] = Math.min(worst[0], gap.item());
+                        Tensor isMax = a.eq(m);
+                        Tensor rest = Tensor.where(isMax, Tensor.scalar(Double.NEGATIVE_INFINITY), a);
+                        double gap = m.sub(rest.max(axis, true)).min().item();
+                        boolean tie = isMax.sum(axis, true).max().item() > 1;
+                        worst[0] = Math.min(worst[0], tie ? 0 : gap);
                     }
                     return a.max(axis, true);
                 case SOFTMAX: return a.softmax(axis);
