@@ -73,7 +73,7 @@ public final class Explain {
         /**
          * These options with numbers printed to {@code decimals} decimals (default 4).
          *
-         * @throws IllegalArgumentException unless 0 <= decimals <= 17
+         * @throws IllegalArgumentException unless {@code 0 <= decimals <= 17}
          */
         public Options decimals(int decimals) {
             if (decimals < 0 || decimals > 17) {
@@ -86,7 +86,7 @@ public final class Explain {
          * These options with a size limit: a graph of more than {@code maxNodes} values (constants
          * included) is summarised instead of explained step by step (default 500).
          *
-         * @throws IllegalArgumentException if maxNodes < 1
+         * @throws IllegalArgumentException if {@code maxNodes < 1}
          */
         public Options maxNodes(int maxNodes) {
             if (maxNodes < 1) {
@@ -348,7 +348,8 @@ public final class Explain {
         /**
          * Graphviz DOT of the graph as {@link GraphViz#dot} draws it, with every value named as in the
          * steps and every edge labelled with its local derivative (or a note saying the graph is too
-         * large to draw). Render with {@code dot -Tsvg}.
+         * large to draw). Render with {@code dot -Tsvg}. Like {@link GraphViz#dot}, its boxes show each
+         * value's {@code grad()}, which for a leaf includes earlier backward passes.
          */
         public String toDot() {
             return dot;

@@ -32,8 +32,8 @@ final class Explainer {
     }
 
     static Explain.Report explain(Value output, int decimals, int maxNodes) {
-        Tape.backward(output);
-        Node[] order = Tape.order(output);
+        output.backward();
+        Node[] order = Tape.order(output);   // the order backward walked, parents before children
         Names names = new Names(order, decimals);
         if (order.length > maxNodes) {
             return summary(output, order, names, maxNodes);
@@ -88,7 +88,7 @@ final class Explainer {
                     parts[j][part - 1] = contribution;
                 }
                 String lhs = d(name[j]) + (uses[j] > 1 ? " (part " + part + " of " + uses[j] + ")" : "");
-                String chain = lhs + " = " + d(name[i]) + " * d" + name[i] + "/d" + name[j] + " = "
+                String chain = lhs + " = " + d(name[i]) + " * " + d2(name[i], name[j]) + " = "
                         + names.fixed(grad[i]) + " * " + Names.group(names.fixed(local)) + " = "
                         + names.fixed(contribution);
                 steps.add(new Explain.Step(steps.size() + 1, Explain.Step.Kind.CHAIN, name[j], name[i], part,
@@ -146,6 +146,7 @@ final class Explainer {
         return sb.toString();
     }
 
+    /** "dA/dB": the local derivative of A by its operand B. */
     private static String d2(String of, String by) {
         return "d" + of + "/d" + by;
     }
