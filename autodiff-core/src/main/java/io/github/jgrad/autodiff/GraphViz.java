@@ -3,6 +3,7 @@ package io.github.jgrad.autodiff;
 import java.util.IdentityHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Draws a graph of values in Graphviz DOT, as micrograd's notebooks do: one box per value with its
@@ -19,6 +20,15 @@ public final class GraphViz {
 
     /** The DOT text of the graph that computes {@code root}, with numbers to {@code decimals} decimals. */
     public static String dot(Value root, int decimals) {
+        return dot(root, decimals, null, false);
+    }
+
+    /**
+     * The DOT text with each value's box titled {@code names.apply(value)} (by default its label, or
+     * "const") and, if {@code localDerivatives}, each edge from a non-constant operand labelled with
+     * the local derivative the tape recorded for it. Used by {@link Explain}.
+     */
+    static String dot(Value root, int decimals, Function<Value, String> names, boolean localDerivatives) {
         if (decimals < 0 || decimals > 17) {
             throw new IllegalArgumentException("GraphViz.dot: decimals must be in 0..17, got " + decimals);
         }
@@ -30,7 +40,8 @@ public final class GraphViz {
             Value v = (Value) node;
             int id = ids.size();
             ids.put(v, id);
-            String label = v.label() != null ? escape(v.label()) : v.isConstant() ? "const" : "";
+            String label = names != null ? escape(names.apply(v))
+                    : v.label() != null ? escape(v.label()) : v.isConstant() ? "const" : "";
             sb.append("  v").append(id).append(" [shape=record, label=\"{ ").append(label)
                     .append(" | data ").append(String.format(Locale.ROOT, number, v.data()))
                     .append(" | grad ").append(String.format(Locale.ROOT, number, v.grad()))
@@ -39,8 +50,14 @@ public final class GraphViz {
                 sb.append("  v").append(id).append("op [label=\"").append(escape(v.op().symbol()))
                         .append("\"];\n");
                 sb.append("  v").append(id).append("op -> v").append(id).append(";\n");
-                for (Node p : v.parents) {
-                    sb.append("  v").append(ids.get(p)).append(" -> v").append(id).append("op;\n");
+                for (int k = 0; k < v.parents.length; k++) {
+                    Node p = v.parents[k];
+                    sb.append("  v").append(ids.get(p)).append(" -> v").append(id).append("op");
+                    if (localDerivatives && !((Value) p).isConstant()) {
+                        sb.append(" [label=\"").append(String.format(Locale.ROOT, number, v.localDerivative(k)))
+                                .append("\"]");
+                    }
+                    sb.append(";\n");
                 }
             }
         }

@@ -2,8 +2,12 @@ package io.github.jgrad.autodiff;
 
 /**
  * Every primitive operation of the scalar engine and its local derivatives, written as a reviewer
- * checks them: one row per op, one formula per operand, where {@code out} is the op's result.
- * The code that computes each formula sits beside the forward computation in {@link Value}.
+ * checks them: one row per op, one formula per operand, in the operands {@code a}, {@code b} and the
+ * op's result {@code out}. Where the code computes a derivative from the result (tanh, sigmoid, exp,
+ * sqrt, and pow's exponent) the formula is written in {@code out} too, exactly as computed; explain
+ * mode ({@link Explain}) also writes such a formula in the operands, for example 1 - tanh(a)^2 for
+ * 1 - out^2. The code that computes each formula sits beside the forward computation in
+ * {@link Value}.
  *
  * <p>At points where an op is not differentiable jgrad follows PyTorch: relu'(0) = 0, abs'(0) = 0,
  * and at a tie max and min split the gradient evenly (0.5 to each operand).
@@ -16,19 +20,19 @@ public enum Op {
     MUL("*", "b", "a"),
     DIV("/", "1/b", "-a/b^2"),
     /** a^b. The exponent's derivative is 0 where a = 0 and b >= 0; NaN for a < 0. */
-    POW("^", "b*a^(b-1)", "a^b*ln(a)"),
+    POW("^", "b*a^(b-1)", "out*ln(a)"),
     MAX("max", "1 if a > b, 0.5 if a = b, else 0", "1 if b > a, 0.5 if a = b, else 0"),
     MIN("min", "1 if a < b, 0.5 if a = b, else 0", "1 if b < a, 0.5 if a = b, else 0"),
     NEG("neg", "-1"),
-    EXP("exp", "exp(a)"),
+    EXP("exp", "out"),
     LOG("log", "1/a"),
-    SQRT("sqrt", "1/(2*sqrt(a))"),
-    TANH("tanh", "1 - tanh(a)^2"),
-    SIGMOID("sigmoid", "sigmoid(a)*(1 - sigmoid(a))"),
+    SQRT("sqrt", "1/(2*out)"),
+    TANH("tanh", "1 - out^2"),
+    SIGMOID("sigmoid", "out*(1 - out)"),
     RELU("relu", "1 if a > 0, else 0"),
     SIN("sin", "cos(a)"),
     COS("cos", "-sin(a)"),
-    ABS("abs", "sign(a) (0 at a = 0)"),
+    ABS("abs", "sign(a)"),
     /** a_0 + a_1 + ... + a_(n-1) as one node. */
     SUM("sum", "1"),
     /** a_0*b_0 + ... + a_(n-1)*b_(n-1) as one node. */
@@ -49,7 +53,7 @@ public enum Op {
 
     /**
      * The local derivative with respect to operand {@code i}, as a formula in the operand names
-     * {@code a}, {@code b} (n-ary ops: {@code a_i}, {@code b_i}).
+     * {@code a}, {@code b} (n-ary ops: {@code a_i}, {@code b_i}) and the result {@code out}.
      *
      * @throws IndexOutOfBoundsException if the op has no operand {@code i}
      */

@@ -18,9 +18,13 @@ import org.junit.jupiter.api.Test;
  * Runs the README's code examples and checks that the README shows exactly this code: every block
  * after a {@code <!-- tested in ReadmeExampleTest -->} line must equal, line by line (ignoring
  * indentation), one region of this file between {@code // begin README} and {@code // end README}.
+ * A block after a {@code <!-- output of the example above, checked by ReadmeExampleTest -->} line
+ * must equal exactly what the example before it prints.
  */
 class ReadmeExampleTest {
     private static final String MARK = "<!-- tested in ReadmeExampleTest -->";
+    /** Marks a README block that must equal, line by line and exactly, what the example above it prints. */
+    private static final String OUTPUT_MARK = "<!-- output of the example above, checked by ReadmeExampleTest -->";
 
     @Test
     void scalarExample() {
@@ -62,6 +66,20 @@ class ReadmeExampleTest {
     }
 
     @Test
+    void explainExample() throws IOException {
+        String out = capture(() -> {
+            // begin README
+            Value x = Value.of(0.5, "x");
+            Value y = Value.of(-1.5, "y");
+            Value f = x.mul(y).add(x).tanh().label("f");      // f = tanh(x*y + x): three operations
+            System.out.print(Explain.backward(f).toText());   // runs f.backward() and prints every step
+            // end README
+        });
+        List<String> shown = blockAfter(Files.readAllLines(Path.of("..", "README.md")), OUTPUT_MARK);
+        assertEquals(shown, out.lines().toList(), "README shows other output than the explain example prints");
+    }
+
+    @Test
     void gradCheckExample() {
         String out = capture(() -> {
             // begin README
@@ -100,6 +118,16 @@ class ReadmeExampleTest {
             }
         }
         return blocks;
+    }
+
+    private static List<String> blockAfter(List<String> lines, String mark) {
+        int i = lines.indexOf(mark);
+        assertTrue(i >= 0, "README has no line " + mark);
+        List<String> block = new ArrayList<>();
+        for (int j = i + 2; !lines.get(j).equals("```"); j++) { // skip the opening fence
+            block.add(lines.get(j));
+        }
+        return block;
     }
 
     private static List<List<String>> regions(List<String> lines) {

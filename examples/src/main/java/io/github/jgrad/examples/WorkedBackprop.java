@@ -1,5 +1,6 @@
 package io.github.jgrad.examples;
 
+import io.github.jgrad.autodiff.Explain;
 import io.github.jgrad.autodiff.Value;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import java.util.Map;
  * which is the derivative of (y - O3)^2 / 2, so every gradient it finds is half the true one. Beyond
  * that convention it rounds to 4 decimals before multiplying (dCost/dw1, dw4, dw5 and the updates of
  * w1 and w5 drift), flips a sign in step 14, and updates b1 and b2 with dCost/dO1 and dCost/dO2
- * instead of dCost/dz1 and dCost/dz2. {@link #main} prints all of it.
+ * instead of dCost/dz1 and dCost/dz2. {@link #main} prints all of it, with jgrad's whole backward pass
+ * written out step by step by {@link Explain} and the hand calculation's 21 steps checked against it.
  */
 public final class WorkedBackprop {
     /** Inputs, target and learning rate from the seed. */
@@ -61,6 +63,22 @@ public final class WorkedBackprop {
             Map.entry("new b1", "used dCost/dO1 = 0.0316 instead of dCost/db1 = dCost/dz1"),
             Map.entry("new b2", "used dCost/dO2 = -0.005 instead of dCost/db2 = dCost/dz2"));
 
+    /**
+     * The hand calculation's 21 backward steps as the seed numbers them: what each computes and the
+     * number it wrote. dCost/dX is a gradient (under the seed's cost/2 convention), dA/dB (A not Cost)
+     * a local derivative.
+     */
+    static final String[][] HAND_STEPS = {
+        {"1", "dCost/dO3", "-0.2755"}, {"2", "dO3/dz3", "0.2291"}, {"3", "dCost/dz3", "-0.0631"},
+        {"4", "dCost/dw6", "-0.0597"}, {"5", "dCost/dw7", "-0.0631"}, {"6", "dCost/dw8", "-0.0339"},
+        {"7", "dCost/dO0", "-0.0568"}, {"8", "dO0/dz0", "0.0508"}, {"9", "dCost/dz0", "-0.0029"},
+        {"10", "dCost/dw0", "-0.0058"}, {"11", "dCost/dw1", "-0.0261"},
+        {"12", "dCost/dO1", "0.0316"}, {"13", "dO1/dz1", "0.0002"}, {"14", "dCost/dz1", "-0.0000"},
+        {"15", "dCost/dw2", "-0.0000"}, {"16", "dCost/dw3", "-0.0000"},
+        {"17", "dCost/dO2", "-0.0050"}, {"18", "dO2/dz2", "0.2486"}, {"19", "dCost/dz2", "-0.0012"},
+        {"20", "dCost/dw4", "-0.0024"}, {"21", "dCost/dw5", "-0.0108"},
+    };
+
     /** A hand-calculated number counts as right if it is within this of the exact value (4 decimals, rounded as it goes). */
     static final double HAND_TOLERANCE = 1e-4;
 
@@ -75,6 +93,12 @@ public final class WorkedBackprop {
         public final Map<String, Double> before = new LinkedHashMap<>();
         /** The parameters after one step of gradient descent with the true gradient of (y - O3)^2. */
         public final Map<String, Double> after = new LinkedHashMap<>();
+        private Explain.Report explained;
+
+        /** jgrad's backward pass written out step by step (taken before the update). */
+        public Explain.Report explained() {
+            return explained;
+        }
 
         /** The value named {@code name} (for example {@code "O3"}). */
         public Value get(String name) {
@@ -119,7 +143,7 @@ public final class WorkedBackprop {
         Value z3 = put(s, Value.dot(w.subList(6, 9), hidden).add(b.get(3)).label("z3"));
         Value o3 = put(s, z3.sigmoid().label("O3"));
         Value cost = put(s, Value.of(TARGET, "y").sub(o3).pow(2).label("cost"));
-        cost.backward();
+        s.explained = Explain.backward(cost);   // the backward pass, every step recorded
         for (Value p : concat(w, b)) {
             s.before.put(p.label(), p.data());
             p.setData(p.data() - LEARNING_RATE * p.grad());
@@ -151,6 +175,47 @@ public final class WorkedBackprop {
             }
         }
         return wrong;
+    }
+
+    /**
+     * One of the hand calculation's steps next to jgrad's: {@code jgrad} is the explain step computing
+     * the same quantity, {@code exact} its number under the seed's convention (gradients halved, local
+     * derivatives as they are), {@code right} whether the hand number is within
+     * {@link #HAND_TOLERANCE} of it with the right sign.
+     */
+    record HandStep(int number, String quantity, String wrote, Explain.Step jgrad, double exact, boolean right) {
+        /** The {@link #WHY} key of this step's quantity: "dw1" for dCost/dw1. */
+        String whyKey() {
+            return "d" + quantity.substring(quantity.indexOf("/d") + 2);
+        }
+    }
+
+    /** The seed's 21 backward steps, each matched with the explain step that computes the same quantity. */
+    static List<HandStep> handSteps(Step s) {
+        List<HandStep> out = new ArrayList<>();
+        for (String[] row : HAND_STEPS) {
+            String quantity = row[1];
+            String of = quantity.substring(1, quantity.indexOf('/'));
+            String by = quantity.substring(quantity.indexOf("/d") + 2);
+            boolean gradient = of.equals("Cost");
+            Explain.Step match = null;
+            for (Explain.Step e : s.explained().steps()) {
+                boolean same = gradient ? e.name().equals(by) && e.isWholeGradient()
+                        : e.kind() == Explain.Step.Kind.CHAIN && e.via().equals(of) && e.name().equals(by);
+                if (same) {
+                    match = e;
+                    break;
+                }
+            }
+            if (match == null) {
+                throw new IllegalStateException("no explain step computes " + quantity);
+            }
+            double exact = gradient ? match.value() / 2 : match.localDerivative();
+            double hand = Double.parseDouble(row[2]);
+            boolean right = Math.abs(hand - exact) <= HAND_TOLERANCE && row[2].startsWith("-") == (exact < 0);
+            out.add(new HandStep(Integer.parseInt(row[0]), quantity, row[2], match, exact, right));
+        }
+        return out;
     }
 
     /** Prints the forward pass, every gradient, every update, and the comparison with the hand calculation. */
@@ -188,6 +253,20 @@ public final class WorkedBackprop {
         }
         out.println("  Every other number it wrote (" + (HAND.length - flagged.size()) + " of " + HAND.length
                 + ") is within 1e-4 of jgrad's exact value, as 4-decimal rounding allows.");
+        out.println();
+        out.println("jgrad's whole backward pass, step by step (io.github.jgrad.autodiff.Explain)");
+        out.println();
+        out.print(s.explained().toText());
+        out.println();
+        out.println("The hand calculation's 21 steps against jgrad's (gradients halved to the post's (y - O3)^2 / 2)");
+        out.println("  (agrees: within 1e-4, same sign. The post works through O0, O1, O2; backward visits O2 first.)");
+        for (HandStep h : handSteps(s)) {
+            String kind = h.quantity().startsWith("dCost/") ? "step " + h.jgrad().number() + ", halved"
+                    : "step " + h.jgrad().number();
+            out.printf(Locale.ROOT, "  %2d. %-9s wrote %-8s jgrad %11.8f (%s)  %s%n", h.number(), h.quantity(),
+                    h.wrote(), h.exact(), kind,
+                    h.right() ? "agrees" : "OFF: " + WHY.getOrDefault(h.whyKey(), "(unexplained)"));
+        }
     }
 
     /** Runs the worked example and prints it. */

@@ -3,10 +3,13 @@ package io.github.jgrad.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.jgrad.autodiff.Explain;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -81,6 +84,65 @@ class WorkedBackpropTest {
     }
 
     @Test
+    void explainWritesOutTheWholeBackwardPass() {
+        List<Explain.Step> steps = step.explained().steps();
+        // the output, one step per edge into a non-constant (the exponent 2 is one), sums for x0 and x1
+        assertEquals(1 + 33 + 2, steps.size());
+        int checked = 0;
+        for (Explain.Step e : steps) {
+            if (e.isWholeGradient() && step.values.containsKey(e.name())) {
+                assertEquals(step.get(e.name()).grad(), e.value(), 0, e.name());
+                checked++;
+            }
+        }
+        assertEquals(step.values.size(), checked); // every value the example names
+        // the seed's steps 2 and 3, written out by jgrad (true gradients: twice the seed's)
+        Explain.Step s5 = steps.get(4);
+        assertEquals("dO3/dz3 = sigmoid(z3)*(1 - sigmoid(z3)) = O3*(1 - O3) = 0.6445*(1 - 0.6445) = 0.2291",
+                s5.local());
+        assertEquals("dcost/dz3 = dcost/dO3 * dO3/dz3 = -0.5511 * 0.2291 = -0.1263", s5.chain());
+        assertEquals("dcost/dsub1 = 2*sub1^(2-1) = 2*0.2755^(2-1) = 0.5511", steps.get(1).local());
+        assertEquals("dcost/dx0 = part 1 + part 2 + part 3 = -0.0001 + 0.0000 + (-0.0009) = -0.0010",
+                steps.get(35).chain());
+    }
+
+    @Test
+    void theSeedsTwentyOneStepsAgainstExplain() {
+        List<WorkedBackprop.HandStep> hand = WorkedBackprop.handSteps(step);
+        assertEquals(21, hand.size());
+        List<Integer> off = new ArrayList<>();
+        for (WorkedBackprop.HandStep h : hand) {
+            if (!h.right()) {
+                off.add(h.number());
+                assertTrue(WorkedBackprop.WHY.containsKey(h.whyKey()), "unexplained: " + h.quantity());
+            }
+        }
+        // rounding before multiplying (11, 20, 21) and the sign slip of step 14 with what inherits it
+        assertEquals(List.of(11, 14, 15, 16, 20, 21), off);
+
+        // where the seed is right it matches jgrad under its own convention: seed gradient = true / 2
+        double o3 = step.get("O3").data();
+        WorkedBackprop.HandStep s1 = hand.get(0);
+        assertEquals("dCost/dO3", s1.quantity());
+        assertEquals(2 * (o3 - 0.92), s1.jgrad().value(), 1e-16);     // the true gradient ...
+        assertEquals(-0.2755, s1.exact(), 5e-5);                      // ... is twice the seed's
+        WorkedBackprop.HandStep s2 = hand.get(1);
+        assertEquals(o3 * (1 - o3), s2.jgrad().localDerivative(), 1e-16);   // a local derivative: no halving
+        assertEquals(0.2291, s2.exact(), 5e-5);
+        for (WorkedBackprop.HandStep h : hand) {
+            if (h.quantity().startsWith("dCost/")) {
+                String name = h.quantity().substring("dCost/d".length());
+                assertEquals(step.get(name).grad() / 2, h.exact(), 0, h.quantity());
+            }
+            if (h.right()) {
+                assertEquals(Double.parseDouble(h.wrote()), h.exact(), 1e-4, h.quantity());
+            }
+        }
+        WorkedBackprop.HandStep s14 = hand.get(13);
+        assertTrue(s14.wrote().startsWith("-") && s14.exact() > 0, "step 14: the seed's sign slip");
+    }
+
+    @Test
     void printsForwardBackwardUpdatesAndTheMistakes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         WorkedBackprop.print(step, new PrintStream(bytes, true, StandardCharsets.UTF_8));
@@ -92,5 +154,10 @@ class WorkedBackpropTest {
         assertTrue(out.contains("2(O3 - y) = -0.5511"), out);
         assertTrue(out.contains("new b1  wrote 0.4842   exact  0.49999737  used dCost/dO1"), out);
         assertTrue(out.contains("(29 of 39)"), out);
+        assertTrue(out.contains("\nBackward pass of cost = 0.0759 (30 values, 36 steps)\n"), out);
+        assertTrue(out.contains("\n   5. dO3/dz3 = sigmoid(z3)*(1 - sigmoid(z3)) = O3*(1 - O3) = 0.6445*(1 - 0.6445) = 0.2291\n"
+                + "      dcost/dz3 = dcost/dO3 * dO3/dz3 = -0.5511 * 0.2291 = -0.1263\n"), out);
+        assertTrue(out.contains("\n   2. dO3/dz3   wrote 0.2291   jgrad  0.22913053 (step 5)  agrees\n"), out);
+        assertTrue(out.contains("\n  14. dCost/dz1 wrote -0.0000  jgrad  0.00000526 (step 21, halved)  OFF: step 14"), out);
     }
 }

@@ -1,0 +1,273 @@
+package io.github.jgrad.autodiff;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Builds an {@link Explain.Report}: runs the backward pass, then walks the tape in the same order
+ * (values in reverse computation order, each value's operands in operand order) and writes one step
+ * per edge from the local derivatives the tape recorded. It replays the pass in its own array of
+ * gradients, adding the same products in the same order as {@link Tape#backward}, so every step's
+ * number is exactly what backward computed. No recursion: graphs of any depth are walked in loops.
+ */
+final class Explainer {
+    private static final int LARGEST = 5;
+
+    private final Node[] order;
+    private final Names names;
+    private final String[] name;
+    private final String root;
+
+    private Explainer(Node[] order, Names names) {
+        this.order = order;
+        this.names = names;
+        this.name = new String[order.length];
+        for (int i = 0; i < order.length; i++) {
+            name[i] = names.name(i);
+        }
+        this.root = name[order.length - 1];
+    }
+
+    static Explain.Report explain(Value output, int decimals, int maxNodes) {
+        output.backward();
+        Node[] order = Tape.order(output);   // the order backward walked, parents before children
+        Names names = new Names(order, decimals);
+        if (order.length > maxNodes) {
+            return summary(output, order, names, maxNodes);
+        }
+        return new Explainer(order, names).steps(output, decimals);
+    }
+
+    private Explain.Report steps(Value output, int decimals) {
+        int n = order.length;
+        Map<Node, Integer> index = new IdentityHashMap<>(2 * n);
+        for (int i = 0; i < n; i++) {
+            index.put(order[i], i);
+        }
+        int[] uses = new int[n];
+        for (Node node : order) {
+            for (Node p : node.parents) {
+                if (!((Value) p).isConstant()) {
+                    uses[index.get(p)]++;
+                }
+            }
+        }
+        double[] grad = new double[n];
+        int[] received = new int[n];
+        double[][] parts = new double[n][];
+        List<Explain.Step> steps = new ArrayList<>();
+        grad[n - 1] = 1;
+        steps.add(new Explain.Step(1, Explain.Step.Kind.OUTPUT, root, "", 1, 1, "",
+                d(root) + " = 1", Double.NaN, 1));
+        for (int i = n - 1; i >= 0; i--) {
+            Value v = (Value) order[i];
+            if (v.isConstant()) {
+                continue;
+            }
+            if (uses[i] > 1) {
+                steps.add(new Explain.Step(steps.size() + 1, Explain.Step.Kind.SUM, name[i], "", 1, uses[i], "",
+                        sum(i, parts[i], grad[i]), Double.NaN, grad[i]));
+            }
+            Node[] ps = v.parents;
+            for (int k = 0; k < ps.length; k++) {
+                if (((Value) ps[k]).isConstant()) {
+                    continue;
+                }
+                int j = index.get(ps[k]);
+                double local = v.localDerivative(k);
+                double contribution = grad[i] * local;
+                grad[j] += contribution;
+                int part = ++received[j];
+                if (uses[j] > 1) {
+                    if (parts[j] == null) {
+                        parts[j] = new double[uses[j]];
+                    }
+                    parts[j][part - 1] = contribution;
+                }
+                String lhs = d(name[j]) + (uses[j] > 1 ? " (part " + part + " of " + uses[j] + ")" : "");
+                String chain = lhs + " = " + d(name[i]) + " * " + d2(name[i], name[j]) + " = "
+                        + names.fixed(grad[i]) + " * " + Names.group(names.fixed(local)) + " = "
+                        + names.fixed(contribution);
+                steps.add(new Explain.Step(steps.size() + 1, Explain.Step.Kind.CHAIN, name[j], name[i], part,
+                        uses[j], local(v, i, k, index), chain, local, contribution));
+            }
+        }
+        List<Explain.Row> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Value v = (Value) order[i];
+            if (!v.isConstant()) {
+                rows.add(new Explain.Row(name[i], v.isLeaf() ? null : definition(v, index), names.fixed(v.data()),
+                        names.fixed(grad[i]), v.isLeaf()));
+            }
+        }
+        String dot = GraphViz.dot(output, decimals, value -> name[index.get(value)], true);
+        return new Explain.Report(root, names.fixed(output.data()), n, steps, rows, List.of(), dot);
+    }
+
+    /** "dL/d" for output L; followed by a name it is the gradient of that value. */
+    private String d(String of) {
+        return "d" + root + "/d" + of;
+    }
+
+    /** The local derivative d order[i] / d (operand k): formula in names, numbers plugged in, result. */
+    private String local(Value v, int i, int k, Map<Node, Integer> index) {
+        Node[] ps = v.parents;
+        int a = 0;
+        int b = ps.length > 1 ? 1 : -1;
+        if (v.op() == Op.DOT) {
+            int half = ps.length / 2;
+            a = k % half;
+            b = half + a;
+        } else if (v.op() == Op.SUM) {
+            a = k;
+            b = -1;
+        }
+        String nameA = name[index.get(ps[a])];
+        String nameB = b < 0 ? null : name[index.get(ps[b])];
+        String formula = v.formula(k);
+        String words = Names.substitute(formula, nameA, nameB, definition(v, index));
+        String named = Names.substitute(formula, nameA, nameB, name[i]);
+        String plugged = Names.substitute(formula, number((Value) ps[a]), b < 0 ? null : number((Value) ps[b]),
+                names.fixed(v.data()));
+        StringBuilder sb = new StringBuilder(d2(name[i], name[index.get(ps[k])])).append(" = ").append(words);
+        if (!plugged.equals(words)) {
+            if (!named.equals(words)) {
+                sb.append(" = ").append(named);
+            }
+            sb.append(" = ").append(plugged);
+            String result = names.fixed(v.localDerivative(k));
+            if (!result.equals(plugged)) {
+                sb.append(" = ").append(result);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** "dA/dB": the local derivative of A by its operand B. */
+    private static String d2(String of, String by) {
+        return "d" + of + "/d" + by;
+    }
+
+    /** A value's number as plugged into a formula: a constant as written, anything else to the decimals. */
+    private String number(Value v) {
+        return v.isConstant() ? names.compact(v.data()) : names.fixed(v.data());
+    }
+
+    /** dL/dx = part 1 + ... + part m = p1 + ... + pm = total. */
+    private String sum(int i, double[] parts, double total) {
+        StringBuilder words = new StringBuilder(d(name[i])).append(" = ");
+        StringBuilder numbers = new StringBuilder();
+        for (int p = 0; p < parts.length; p++) {
+            words.append(p == 0 ? "" : " + ").append("part ").append(p + 1);
+            String x = names.fixed(parts[p]);
+            numbers.append(p == 0 ? x : " + " + Names.group(x));
+        }
+        return words.append(" = ").append(numbers).append(" = ").append(names.fixed(total)).toString();
+    }
+
+    /** How a value is computed from its operands' names: {@code x*y}, {@code tanh(z)}, {@code w0*x0 + w1*x1}. */
+    private String definition(Value v, Map<Node, Integer> index) {
+        Node[] ps = v.parents;
+        String[] operands = new String[ps.length];
+        for (int k = 0; k < ps.length; k++) {
+            operands[k] = name[index.get(ps[k])];
+        }
+        Op op = v.op();
+        StringBuilder sb = new StringBuilder();
+        if (op == Op.SUM || op == Op.DOT) {
+            int terms = op == Op.DOT ? ps.length / 2 : ps.length;
+            for (int k = 0; k < terms; k++) {
+                sb.append(k == 0 ? "" : " + ").append(op == Op.SUM ? operands[k]
+                        : Names.group(operands[k]) + "*" + Names.group(operands[terms + k]));
+            }
+        } else if (ps.length == 2 && op.symbol().length() == 1) {
+            String symbol = op.symbol();
+            String infix = symbol.equals("+") || symbol.equals("-") ? " " + symbol + " " : symbol;
+            sb.append(Names.group(operands[0])).append(infix).append(Names.group(operands[1]));
+        } else {
+            sb.append(op.symbol()).append('(').append(String.join(", ", operands)).append(')');
+        }
+        return sb.toString();
+    }
+
+    /** The report of a graph with more than maxNodes values: counts and the largest gradients, no steps. */
+    private static Explain.Report summary(Value output, Node[] order, Names names, int maxNodes) {
+        int n = order.length;
+        int[] perOp = new int[Op.values().length];
+        int leaves = 0;
+        int constants = 0;
+        int nonFinite = 0;
+        int[] largest = new int[LARGEST];
+        int found = 0;
+        for (int i = 0; i < n; i++) {
+            Value v = (Value) order[i];
+            if (v.isConstant()) {
+                constants++;
+                continue;
+            }
+            double g = v.grad();
+            if (!Double.isFinite(g)) {
+                nonFinite++;
+            }
+            if (!v.isLeaf()) {
+                perOp[v.op().ordinal()]++;
+                continue;
+            }
+            leaves++;
+            if (!Double.isFinite(g)) {
+                continue;
+            }
+            // keep the LARGEST leaves with the largest |gradient|, largest first
+            int at;
+            if (found < LARGEST) {
+                at = found++;
+            } else if (Math.abs(g) > Math.abs(((Value) order[largest[LARGEST - 1]]).grad())) {
+                at = LARGEST - 1;
+            } else {
+                continue;
+            }
+            while (at > 0 && Math.abs(((Value) order[largest[at - 1]]).grad()) < Math.abs(g)) {
+                largest[at] = largest[at - 1];
+                at--;
+            }
+            largest[at] = i;
+        }
+        String root = names.name(n - 1);
+        List<String> lines = new ArrayList<>();
+        lines.add("the graph has " + n + " values (constants included), more than the limit of " + maxNodes
+                + ", so here is a summary instead of the steps");
+        lines.add("leaves " + leaves + ", constants " + constants + ", operations " + (n - leaves - constants));
+        StringBuilder ops = new StringBuilder("operations by kind:");
+        boolean[] listed = new boolean[perOp.length];
+        for (int round = 0; round < perOp.length; round++) {
+            int best = -1;
+            for (int o = 0; o < perOp.length; o++) {
+                if (!listed[o] && perOp[o] > 0 && (best < 0 || perOp[o] > perOp[best])) {
+                    best = o;
+                }
+            }
+            if (best < 0) {
+                break;
+            }
+            listed[best] = true;
+            ops.append(round == 0 ? " " : ", ").append(Op.values()[best].name().toLowerCase(Locale.ROOT))
+                    .append(' ').append(perOp[best]);
+        }
+        lines.add(ops.toString());
+        StringBuilder top = new StringBuilder("largest gradients of leaves:");
+        for (int t = 0; t < found; t++) {
+            Value v = (Value) order[largest[t]];
+            top.append(t == 0 ? " " : ", ").append("d").append(root).append("/d").append(names.name(largest[t]))
+                    .append(" = ").append(names.fixed(v.grad()));
+        }
+        lines.add(found == 0 ? "no finite leaf gradients" : top.toString());
+        lines.add("non-finite gradients: " + nonFinite);
+        lines.add("to see every step, raise the limit: Explain.options().maxNodes(" + n + ").backward(output)");
+        String dot = "digraph jgrad {\n  note [shape=note, label=\"" + n + " values: more than the explain limit of "
+                + maxNodes + ", not drawn\"];\n}\n";
+        return new Explain.Report(root, names.fixed(output.data()), n, List.of(), List.of(), lines, dot);
+    }
+}

@@ -1,0 +1,151 @@
+package io.github.jgrad.autodiff;
+
+import java.math.BigDecimal;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Readable names and numbers for the values of one graph, as explain mode prints them.
+ *
+ * <ul>
+ *   <li>A labelled value is called by its label. If several values share a label, the first one (in
+ *       the order they were computed) keeps it and the later ones get {@code #2}, {@code #3}, ...
+ *   <li>An unlabelled value is called by its op and a counter per op, in computation order:
+ *       {@code mul1}, {@code add2}, {@code leaf1}.
+ *   <li>A generated name that is also somebody's label gets {@code '} appended until it is not.
+ *   <li>A constant (a plain double operand) is called by its number: {@code 2}, {@code 0.5}
+ *       (see {@link #compact}).
+ * </ul>
+ */
+final class Names {
+    private final Node[] order;
+    /** Per value: which use of its label it is (1, 2, ...), or its op counter if unlabelled. */
+    private final int[] counter;
+    private final Set<String> labels = new HashSet<>();
+    private final String format;
+
+    Names(Node[] order, int decimals) {
+        this.order = order;
+        this.counter = new int[order.length];
+        this.format = "%." + decimals + "f";
+        Map<String, Integer> uses = new HashMap<>();
+        int[] perOp = new int[Op.values().length];
+        for (int i = 0; i < order.length; i++) {
+            Value v = (Value) order[i];
+            if (v.isConstant()) {
+                continue;
+            }
+            String label = label(v);
+            if (label != null) {
+                labels.add(label);
+                int use = uses.getOrDefault(label, 0) + 1;
+                uses.put(label, use);
+                counter[i] = use;
+            } else {
+                counter[i] = ++perOp[v.op().ordinal()];
+            }
+        }
+    }
+
+    /** The name of {@code order[i]}. */
+    String name(int i) {
+        Value v = (Value) order[i];
+        if (v.isConstant()) {
+            return compact(v.data());
+        }
+        String label = label(v);
+        String name;
+        if (label != null) {
+            if (counter[i] == 1) {
+                return label;
+            }
+            name = label + "#" + counter[i];
+        } else {
+            name = v.op().name().toLowerCase(Locale.ROOT) + counter[i];
+        }
+        while (labels.contains(name)) {
+            name += "'";
+        }
+        return name;
+    }
+
+    /** {@code x} with the configured number of decimals, such as {@code -0.2755}. */
+    String fixed(double x) {
+        return String.format(Locale.ROOT, format, x);
+    }
+
+    /**
+     * A constant as the user wrote it ({@code 2}, {@code 0.5}, {@code -1.5}, {@code 0.0001}) if that
+     * takes at most 10 characters; otherwise to the configured decimals without trailing zeros.
+     */
+    String compact(double x) {
+        if (!Double.isFinite(x)) {
+            return Double.toString(x);
+        }
+        String exact = BigDecimal.valueOf(x).stripTrailingZeros().toPlainString();
+        if (exact.length() <= 10) {
+            return exact;
+        }
+        String s = fixed(x);
+        if (s.indexOf('.') < 0) {
+            return s;
+        }
+        int end = s.length();
+        while (s.charAt(end - 1) == '0') {
+            end--;
+        }
+        return s.substring(0, s.charAt(end - 1) == '.' ? end - 1 : end);
+    }
+
+    private static String label(Value v) {
+        String label = v.label();
+        return label == null || label.isBlank() ? null : label;
+    }
+
+    /**
+     * {@code formula} (from the {@link Op} table) with its variables replaced: {@code a} and
+     * {@code a_i} by {@code a}, {@code b} and {@code b_i} by {@code b}, {@code out} by {@code out}. A
+     * replacement that is negative or contains a space is put in parentheses unless it is the whole
+     * formula or already stands alone in parentheses, so that 1 - out^2 at out = -0.5 reads
+     * 1 - (-0.5)^2 and sign(a) at a = -0.5 reads sign(-0.5).
+     */
+    static String substitute(String formula, String a, String b, String out) {
+        StringBuilder sb = new StringBuilder(formula.length() + 16);
+        int n = formula.length();
+        int i = 0;
+        while (i < n) {
+            char c = formula.charAt(i);
+            if (!Character.isLetter(c)) {
+                sb.append(c);
+                i++;
+                continue;
+            }
+            int j = i + 1;
+            while (j < n && (Character.isLetterOrDigit(formula.charAt(j)) || formula.charAt(j) == '_')) {
+                j++;
+            }
+            String token = formula.substring(i, j);
+            String replacement = token.equals("a") || token.equals("a_i") ? a
+                    : token.equals("b") || token.equals("b_i") ? b
+                    : token.equals("out") ? out
+                    : null;
+            if (replacement == null) {
+                sb.append(token);
+            } else {
+                boolean alone = i == 0 && j == n
+                        || i > 0 && j < n && formula.charAt(i - 1) == '(' && formula.charAt(j) == ')';
+                sb.append(alone ? replacement : group(replacement));
+            }
+            i = j;
+        }
+        return sb.toString();
+    }
+
+    /** {@code s} in parentheses if it is negative or contains a space, so that it can be an operand. */
+    static String group(String s) {
+        return s.startsWith("-") || s.indexOf(' ') >= 0 ? "(" + s + ")" : s;
+    }
+}

@@ -1,0 +1,73 @@
+package io.github.jgrad.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.jgrad.autodiff.Explain.Step;
+import io.github.jgrad.autodiff.testing.ValueGraphs;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/** Explain mode over random graphs: its steps are exactly the pass backward() makes. */
+class ExplainProperties {
+
+    @Property(tries = 500)
+    void stepsAreTheBackwardPass(@ForAll("cases") ValueGraphs.Case c) {
+        List<Value> x = Value.of(c.point());
+        Value y = c.expression().apply(x);
+        Explain.Report report = Explain.backward(y);
+        List<Step> steps = report.steps();
+
+        // one CHAIN step per edge into a non-constant operand, one SUM per value used more than once
+        Node[] order = Tape.order(y);
+        int edges = 0;
+        Map<Value, Integer> uses = new IdentityHashMap<>();
+        for (Node node : order) {
+            for (Node p : node.parents) {
+                if (!((Value) p).isConstant()) {
+                    edges++;
+                    uses.merge((Value) p, 1, Integer::sum);
+                }
+            }
+        }
+        int shared = 0;
+        for (int u : uses.values()) {
+            shared += u > 1 ? 1 : 0;
+        }
+        assertEquals(1 + edges + shared, steps.size());
+
+        // numbered 1..n; each value's whole gradient appears exactly once and equals grad() bit for bit
+        Map<String, Double> whole = new HashMap<>();
+        for (int i = 0; i < steps.size(); i++) {
+            Step s = steps.get(i);
+            assertEquals(i + 1, s.number());
+            if (s.isWholeGradient()) {
+                assertTrue(whole.put(s.name(), s.value()) == null, "two whole gradients for " + s.name());
+            }
+        }
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < order.length; i++) {
+            Value v = (Value) order[i];
+            if (v.isConstant()) {
+                continue;
+            }
+            String name = new Names(order, 4).name(i);
+            assertTrue(names.add(name), "names are unique: " + name);
+            assertEquals(v.grad(), whole.get(name), 0.0, name);
+        }
+        assertEquals(names.size(), whole.size());
+    }
+
+    @Provide
+    Arbitrary<ValueGraphs.Case> cases() {
+        return ValueGraphs.cases(4, 16);
+    }
+}
