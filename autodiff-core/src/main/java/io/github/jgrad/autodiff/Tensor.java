@@ -1086,6 +1086,19 @@ public final class Tensor extends Node {
         grad = null;
     }
 
+    /**
+     * Replaces the accumulated gradient (as gradient clipping does); null forgets it.
+     *
+     * @throws IllegalArgumentException if the shapes differ
+     */
+    public void setGrad(Tensor gradient) {
+        if (gradient != null && !Arrays.equals(gradient.shape, shape)) {
+            throw new IllegalArgumentException("setGrad: gradient of shape " + Shapes.str(gradient.shape)
+                    + " for a tensor of shape " + Shapes.str(shape));
+        }
+        grad = gradient;
+    }
+
     /** Backward from a scalar (one-element) output; frees the graph. */
     public void backward() {
         backward(false);

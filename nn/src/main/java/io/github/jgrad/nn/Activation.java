@@ -1,0 +1,60 @@
+package io.github.jgrad.nn;
+
+import io.github.jgrad.autodiff.Tensor;
+import java.util.function.UnaryOperator;
+
+/** A parameter-free element-wise function as a module: ReLU, Tanh, Sigmoid, LeakyReLU, GELU. */
+public final class Activation extends Module {
+    private final String name;
+    private final UnaryOperator<Tensor> f;
+    private final boolean reluLike;
+
+    private Activation(String name, UnaryOperator<Tensor> f, boolean reluLike) {
+        this.name = name;
+        this.f = f;
+        this.reluLike = reluLike;
+    }
+
+    /** max(0, x). */
+    public static Activation relu() {
+        return new Activation("ReLU", Tensor::relu, true);
+    }
+
+    /** tanh(x). */
+    public static Activation tanh() {
+        return new Activation("Tanh", Tensor::tanh, false);
+    }
+
+    /** 1 / (1 + e^-x). */
+    public static Activation sigmoid() {
+        return new Activation("Sigmoid", Tensor::sigmoid, false);
+    }
+
+    /** x for x > 0, slope * x otherwise: relu(x) - slope * relu(-x). */
+    public static Activation leakyRelu(double slope) {
+        return new Activation("LeakyReLU(" + slope + ")", x -> x.relu().sub(x.neg().relu().mul(slope)), true);
+    }
+
+    /**
+     * GELU, in the tanh approximation (PyTorch's {@code approximate="tanh"}):
+     * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+     */
+    public static Activation gelu() {
+        double c = Math.sqrt(2 / Math.PI);
+        return new Activation("GELU", x -> x.mul(0.5).mul(x.add(x.pow(3).mul(0.044715)).mul(c).tanh().add(1)), true);
+    }
+
+    boolean reluLike() {
+        return reluLike;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return f.apply(x);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,71 @@
+package io.github.jgrad.nn;
+
+import io.github.jgrad.autodiff.Tensor;
+import java.util.List;
+
+/**
+ * Adam and AdamW, as {@code torch.optim.Adam} / {@code AdamW}: m = b1 m + (1 - b1) g,
+ * v = b2 v + (1 - b2) g^2, p -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps). Adam's weight
+ * decay adds wd p to the gradient (L2); AdamW's multiplies p by (1 - lr wd) before the step
+ * (decoupled).
+ */
+public final class Adam extends Optimizer {
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private final boolean decoupled;
+    private final Tensor[] m;
+    private final Tensor[] v;
+
+    private Adam(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay,
+                 boolean decoupled) {
+        super(parameters, lr);
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0) || !(weightDecay >= 0)) {
+            throw new IllegalArgumentException("Adam: need betas in [0, 1), eps > 0, weightDecay >= 0; got " + beta1
+                    + ", " + beta2 + ", " + eps + ", " + weightDecay);
+        }
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.decoupled = decoupled;
+        this.m = new Tensor[parameters.size()];
+        this.v = new Tensor[parameters.size()];
+    }
+
+    /** Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, no weight decay. */
+    public static Adam of(List<Tensor> parameters, double lr) {
+        return new Adam(parameters, lr, 0.9, 0.999, 1e-8, 0, false);
+    }
+
+    /** Adam with every setting; weight decay is L2 (added to the gradient). */
+    public static Adam of(List<Tensor> parameters, double lr, double beta1, double beta2, double eps,
+                          double weightDecay) {
+        return new Adam(parameters, lr, beta1, beta2, eps, weightDecay, false);
+    }
+
+    /** AdamW (decoupled weight decay) with betas (0.9, 0.999), eps 1e-8. */
+    public static Adam adamW(List<Tensor> parameters, double lr, double weightDecay) {
+        return new Adam(parameters, lr, 0.9, 0.999, 1e-8, weightDecay, true);
+    }
+
+    @Override
+    void update(int i, Tensor p, Tensor grad, int t) {
+        double lr = learningRate();
+        Tensor g = grad;
+        if (weightDecay != 0) {
+            if (decoupled) {
+                p.addInPlace(-lr * weightDecay, p);
+            } else {
+                g = g.add(p.mul(weightDecay));
+            }
+        }
+        m[i] = m[i] == null ? g.mul(1 - beta1) : m[i].mul(beta1).add(g.mul(1 - beta1));
+        v[i] = v[i] == null ? g.mul(g).mul(1 - beta2) : v[i].mul(beta2).add(g.mul(g).mul(1 - beta2));
+        double c1 = 1 - Math.pow(beta1, t);
+        double c2 = 1 - Math.pow(beta2, t);
+        Tensor step = m[i].div(c1).div(v[i].div(c2).sqrt().add(eps));
+        p.addInPlace(-lr, step);
+    }
+}

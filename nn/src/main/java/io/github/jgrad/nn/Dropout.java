@@ -1,0 +1,31 @@
+package io.github.jgrad.nn;
+
+import io.github.jgrad.autodiff.Tensor;
+
+/**
+ * In training mode, zeroes each element with probability p and scales the rest by 1/(1-p) (inverted
+ * dropout); in evaluation mode, the identity. Masks come from a generator seeded at construction, so
+ * a run is reproducible.
+ */
+public final class Dropout extends Module {
+    private final double p;
+    private long seed;
+
+    /** Dropout with probability {@code p} in [0, 1), masks drawn from {@code seed}, {@code seed + 1}, ... */
+    public Dropout(double p, long seed) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("Dropout: p must be in [0, 1), got " + p);
+        }
+        this.p = p;
+        this.seed = seed;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (!isTraining() || p == 0) {
+            return x;
+        }
+        Tensor keep = Tensor.rand(seed++, x.shape()).ge(p);
+        return x.mul(keep).mul(1 / (1 - p));
+    }
+}

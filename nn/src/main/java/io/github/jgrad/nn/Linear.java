@@ -1,0 +1,63 @@
+package io.github.jgrad.nn;
+
+import io.github.jgrad.autodiff.Tensor;
+import java.util.Arrays;
+
+/**
+ * y = x W + b for x of shape (..., in): weight W of shape (in, out), bias b of shape (out).
+ *
+ * <p>The weight is stored (in, out), the transpose of PyTorch's (out, in), so the forward product
+ * needs no transpose; transpose when moving weights to or from PyTorch.
+ */
+public final class Linear extends Module {
+    private final Tensor weight;
+    private final Tensor bias;
+
+    private Linear(Tensor weight, Tensor bias) {
+        this.weight = register("weight", weight);
+        this.bias = bias == null ? null : register("bias", bias);
+    }
+
+    /** A layer with He-uniform weights (for ReLU networks) and zero bias. */
+    public static Linear of(int in, int out, long seed) {
+        return of(in, out, Init.heUniform(), seed);
+    }
+
+    /** A layer whose weights come from {@code init} with {@code seed}, with zero bias. */
+    public static Linear of(int in, int out, Init init, long seed) {
+        if (in < 1 || out < 1) {
+            throw new IllegalArgumentException("Linear: sizes must be positive, got in=" + in + ", out=" + out);
+        }
+        return new Linear(init.create(seed, in, out, in, out), Tensor.zeros(out));
+    }
+
+    /** A layer with the given weight (in, out) and bias (out) (copied), or no bias if {@code bias} is null. */
+    public static Linear of(Tensor weight, Tensor bias) {
+        if (weight.dim() != 2 || (bias != null && !Arrays.equals(bias.shape(), new int[] {weight.shape(1)}))) {
+            throw new IllegalArgumentException("Linear: weight must be (in, out) and bias (out); got "
+                    + Arrays.toString(weight.shape()) + " and " + (bias == null ? "none" : Arrays.toString(bias.shape())));
+        }
+        return new Linear(Tensor.of(weight.toArray(), weight.shape()),
+                bias == null ? null : Tensor.of(bias.toArray(), bias.shape()));
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (x.dim() == 0 || x.shape(-1) != weight.shape(0)) {
+            throw new IllegalArgumentException("Linear(" + weight.shape(0) + " -> " + weight.shape(1) + "): input of shape "
+                    + Arrays.toString(x.shape()) + " must end in " + weight.shape(0));
+        }
+        Tensor y = x.matmul(weight);
+        return bias == null ? y : y.add(bias);
+    }
+
+    /** The weight, shape (in, out). */
+    public Tensor weight() {
+        return weight;
+    }
+
+    /** The bias, shape (out), or null. */
+    public Tensor bias() {
+        return bias;
+    }
+}

@@ -1,0 +1,116 @@
+package io.github.jgrad.nn;
+
+import io.github.jgrad.autodiff.Tensor;
+import java.util.Arrays;
+
+/**
+ * Loss functions, each a composition of tensor ops (their gradients come from the tape). Every loss
+ * takes a {@link Reduction}; the one-argument forms average ({@link Reduction#MEAN}).
+ *
+ * <p>Seed 003's costs are {@link #mse}, {@link #mae} and {@link #binaryCrossEntropy}; seed 002 uses
+ * binary cross-entropy; micrograd's moons demo uses {@link #hinge}.
+ */
+public final class Loss {
+    private Loss() {
+    }
+
+    private static void sameShape(String loss, Tensor prediction, Tensor target) {
+        if (!Arrays.equals(prediction.shape(), target.shape())) {
+            throw new IllegalArgumentException(loss + ": prediction shape " + Arrays.toString(prediction.shape())
+                    + " differs from target shape " + Arrays.toString(target.shape()));
+        }
+    }
+
+    /** Mean squared error (prediction - target)^2. */
+    public static Tensor mse(Tensor prediction, Tensor target) {
+        return mse(prediction, target, Reduction.MEAN);
+    }
+
+    /** Squared error (prediction - target)^2, reduced. */
+    public static Tensor mse(Tensor prediction, Tensor target, Reduction reduction) {
+        sameShape("mse", prediction, target);
+        return reduction.apply(prediction.sub(target).pow(2));
+    }
+
+    /** Mean absolute error |prediction - target|. */
+    public static Tensor mae(Tensor prediction, Tensor target) {
+        return mae(prediction, target, Reduction.MEAN);
+    }
+
+    /** Absolute error |prediction - target|, reduced (the derivative at 0 is 0). */
+    public static Tensor mae(Tensor prediction, Tensor target, Reduction reduction) {
+        sameShape("mae", prediction, target);
+        return reduction.apply(prediction.sub(target).abs());
+    }
+
+    /** Binary cross-entropy of probabilities; see {@link #binaryCrossEntropy(Tensor, Tensor, Reduction)}. */
+    public static Tensor binaryCrossEntropy(Tensor probability, Tensor target) {
+        return binaryCrossEntropy(probability, target, Reduction.MEAN);
+    }
+
+    /**
+     * -(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1] and targets y in [0, 1]. As in
+     * PyTorch each log is clamped below at -100, so p = 0 or 1 gives a large finite loss, not infinity.
+     * Prefer {@link #binaryCrossEntropyWithLogits}, which is exact for any logit.
+     */
+    public static Tensor binaryCrossEntropy(Tensor probability, Tensor target, Reduction reduction) {
+        sameShape("binaryCrossEntropy", probability, target);
+        Tensor logP = probability.log().maximum(Tensor.scalar(-100));
+        Tensor log1mP = probability.neg().add(1).log().maximum(Tensor.scalar(-100));
+        return reduction.apply(target.mul(logP).add(target.neg().add(1).mul(log1mP)).neg());
+    }
+
+    /** Binary cross-entropy of logits; see {@link #binaryCrossEntropyWithLogits(Tensor, Tensor, Reduction)}. */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor logit, Tensor target) {
+        return binaryCrossEntropyWithLogits(logit, target, Reduction.MEAN);
+    }
+
+    /**
+     * Binary cross-entropy of sigmoid(z) for logits z, computed as max(z, 0) - z y + log(1 + e^-|z|):
+     * finite and accurate for any z (no sigmoid that rounds to 0 or 1).
+     */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor logit, Tensor target, Reduction reduction) {
+        sameShape("binaryCrossEntropyWithLogits", logit, target);
+        Tensor softplusOfMinusAbs = logit.abs().neg().exp().add(1).log();
+        return reduction.apply(logit.relu().sub(logit.mul(target)).add(softplusOfMinusAbs));
+    }
+
+    /** Cross-entropy of logits against class indices; see {@link #crossEntropy(Tensor, int[], Reduction)}. */
+    public static Tensor crossEntropy(Tensor logits, int[] classes) {
+        return crossEntropy(logits, classes, Reduction.MEAN);
+    }
+
+    /**
+     * -log softmax(logits)[i, classes[i]] for logits of shape (n, classes) and n class indices: the
+     * loss of a softmax classifier, computed through log-softmax (finite for any logits).
+     *
+     * @throws IllegalArgumentException if the shapes do not fit or an index is out of range
+     */
+    public static Tensor crossEntropy(Tensor logits, int[] classes, Reduction reduction) {
+        if (logits.dim() != 2 || logits.shape(0) != classes.length) {
+            throw new IllegalArgumentException("crossEntropy: logits of shape " + Arrays.toString(logits.shape())
+                    + " need to be (n, classes) with n = " + classes.length + " class indices");
+        }
+        double[] idx = new double[classes.length];
+        for (int i = 0; i < classes.length; i++) {
+            if (classes[i] < 0 || classes[i] >= logits.shape(1)) {
+                throw new IllegalArgumentException("crossEntropy: class index " + classes[i] + " at row " + i
+                        + " is out of range for " + logits.shape(1) + " classes");
+            }
+            idx[i] = classes[i];
+        }
+        Tensor picked = logits.logSoftmax(1).gather(1, Tensor.of(idx, classes.length, 1)).reshape(classes.length);
+        return reduction.apply(picked.neg());
+    }
+
+    /** Max-margin loss; see {@link #hinge(Tensor, Tensor, Reduction)}. */
+    public static Tensor hinge(Tensor score, Tensor label) {
+        return hinge(score, label, Reduction.MEAN);
+    }
+
+    /** relu(1 - label * score) for labels -1 or +1: micrograd's "max-margin" (SVM) loss. */
+    public static Tensor hinge(Tensor score, Tensor label, Reduction reduction) {
+        sameShape("hinge", score, label);
+        return reduction.apply(label.mul(score).neg().add(1).relu());
+    }
+}

@@ -1,0 +1,105 @@
+package io.github.jgrad.nn;
+
+import io.github.jgrad.autodiff.GradMode;
+import io.github.jgrad.autodiff.Tensor;
+import java.util.List;
+
+/**
+ * Updates parameters from their gradients: {@link #step()} after {@code loss.backward()}. Parameters
+ * without a gradient (unused in the loss) are skipped. Updates are not recorded on the tape.
+ */
+public abstract class Optimizer {
+    private final List<Tensor> parameters;
+    private double learningRate;
+    private int steps;
+
+    Optimizer(List<Tensor> parameters, double learningRate) {
+        if (parameters.isEmpty()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameters to optimize");
+        }
+        for (Tensor p : parameters) {
+            if (!p.requiresGrad()) {
+                throw new IllegalArgumentException(getClass().getSimpleName() + ": a parameter of shape "
+                        + java.util.Arrays.toString(p.shape()) + " does not require grad");
+            }
+        }
+        this.parameters = List.copyOf(parameters);
+        setLearningRate(learningRate);
+    }
+
+    /** One update of every parameter that has a gradient. */
+    public final void step() {
+        steps++;
+        try (GradMode.Scope ignored = GradMode.disabled()) {
+            for (int i = 0; i < parameters.size(); i++) {
+                Tensor p = parameters.get(i);
+                if (p.grad() != null) {
+                    update(i, p, p.grad(), steps);
+                }
+            }
+        }
+    }
+
+    /** Updates parameter number {@code index} in place at (1-based) step {@code t}. */
+    abstract void update(int index, Tensor parameter, Tensor grad, int t);
+
+    /** Forgets every parameter's gradient. */
+    public final void zeroGrad() {
+        for (Tensor p : parameters) {
+            p.zeroGrad();
+        }
+    }
+
+    /** The learning rate the next step uses. */
+    public final double learningRate() {
+        return learningRate;
+    }
+
+    /** Sets the learning rate (for schedules). */
+    public final void setLearningRate(double rate) {
+        if (!(rate >= 0) || Double.isInfinite(rate)) {
+            throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + rate);
+        }
+        this.learningRate = rate;
+    }
+
+    /** The number of steps taken. */
+    public final int steps() {
+        return steps;
+    }
+
+    /** The parameters, in order. */
+    public final List<Tensor> parameters() {
+        return parameters;
+    }
+
+    /**
+     * Scales all gradients together so that their global L2 norm is at most {@code maxNorm}, as
+     * {@code torch.nn.utils.clip_grad_norm_}; returns the norm before clipping.
+     */
+    public final double clipGradNorm(double maxNorm) {
+        if (!(maxNorm > 0)) {
+            throw new IllegalArgumentException("clipGradNorm: maxNorm must be > 0, got " + maxNorm);
+        }
+        double sq = 0;
+        for (Tensor p : parameters) {
+            if (p.grad() != null) {
+                for (double g : p.grad().toArray()) {
+                    sq += g * g;
+                }
+            }
+        }
+        double norm = Math.sqrt(sq);
+        if (norm > maxNorm) {
+            double scale = maxNorm / (norm + 1e-6);
+            try (GradMode.Scope ignored = GradMode.disabled()) {
+                for (Tensor p : parameters) {
+                    if (p.grad() != null) {
+                        p.setGrad(p.grad().mul(scale));
+                    }
+                }
+            }
+        }
+        return norm;
+    }
+}

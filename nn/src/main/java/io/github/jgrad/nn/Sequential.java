@@ -1,0 +1,61 @@
+package io.github.jgrad.nn;
+
+import io.github.jgrad.autodiff.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Modules applied one after another; their parameters are named {@code "0.weight"}, {@code "1.bias"}, ... */
+public final class Sequential extends Module {
+    private final List<Module> layers;
+
+    private Sequential(List<Module> layers) {
+        this.layers = List.copyOf(layers);
+        for (int i = 0; i < this.layers.size(); i++) {
+            register(Integer.toString(i), this.layers.get(i));
+        }
+    }
+
+    /** The modules in order. */
+    public static Sequential of(Module... layers) {
+        return new Sequential(List.of(layers));
+    }
+
+    /**
+     * A multi-layer perceptron: Linear layers of the given sizes with {@code activation} between them
+     * (none after the last), He-uniform weights for ReLU-like activations and Xavier-uniform otherwise,
+     * each layer seeded from {@code seed}.
+     */
+    public static Sequential mlp(long seed, Activation activation, int... sizes) {
+        if (sizes.length < 2) {
+            throw new IllegalArgumentException("mlp: need at least an input and an output size, got " + sizes.length);
+        }
+        List<Module> layers = new ArrayList<>();
+        Init init = activation.reluLike() ? Init.heUniform() : Init.xavierUniform();
+        for (int i = 0; i + 1 < sizes.length; i++) {
+            layers.add(Linear.of(sizes[i], sizes[i + 1], init, seed + i));
+            if (i + 2 < sizes.length) {
+                layers.add(activation);
+            }
+        }
+        return new Sequential(layers);
+    }
+
+    /** The module at {@code index}. */
+    public Module get(int index) {
+        return layers.get(index);
+    }
+
+    /** The number of modules. */
+    public int size() {
+        return layers.size();
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        Tensor y = x;
+        for (Module m : layers) {
+            y = m.forward(y);
+        }
+        return y;
+    }
+}

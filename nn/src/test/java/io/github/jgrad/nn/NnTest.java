@@ -1,0 +1,285 @@
+package io.github.jgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.jgrad.autodiff.GradCheck;
+import io.github.jgrad.autodiff.Tensor;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class NnTest {
+
+    private static Tensor t(double... d) {
+        return Tensor.of(d);
+    }
+
+    // ------------------------------------------------------------------ layers
+
+    @Test
+    void linearComputesXWPlusB() {
+        Linear l = Linear.of(Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3), t(0.5, -0.5, 1));
+        Tensor y = l.forward(Tensor.of(new double[] {1, 1, 2, 0}, 2, 2));
+        assertArrayEquals(new double[] {5.5, 6.5, 10, 2.5, 3.5, 7}, y.toArray());
+        y.sum().backward();
+        assertArrayEquals(new double[] {3, 3, 3, 1, 1, 1}, l.weight().grad().toArray());
+        assertArrayEquals(new double[] {2, 2, 2}, l.bias().grad().toArray());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> l.forward(Tensor.zeros(2, 3)));
+        assertTrue(e.getMessage().contains("Linear(2 -> 3)") && e.getMessage().contains("[2, 3]"), e.getMessage());
+    }
+
+    @Test
+    void initialisersAreSeededAndScaled() {
+        Linear a = Linear.of(400, 300, Init.xavierUniform(), 1);
+        Linear b = Linear.of(400, 300, Init.xavierUniform(), 1);
+        assertArrayEquals(a.weight().toArray(), b.weight().toArray(), "same seed, same weights");
+        assertNotEquals(a.weight().get(0, 0), Linear.of(400, 300, Init.xavierUniform(), 2).weight().get(0, 0));
+        double bound = Math.sqrt(6.0 / 700);
+        assertTrue(a.weight().abs().max().item() <= bound);
+        assertEquals(bound * bound / 3, variance(a.weight()), 0.03 * bound * bound / 3);   // U(-a, a): a^2 / 3
+        assertEquals(2.0 / 400, variance(Linear.of(400, 300, Init.heNormal(), 3).weight()), 0.03 * 2.0 / 400);
+        assertEquals(2.0 / 700, variance(Linear.of(400, 300, Init.xavierNormal(), 4).weight()), 0.03 * 2.0 / 700);
+        assertEquals(2.0 / 400, variance(Linear.of(400, 300, Init.heUniform(), 5).weight()), 0.03 * 2.0 / 400);
+        assertArrayEquals(new double[300], a.bias().toArray());
+    }
+
+    private static double variance(Tensor w) {
+        double mean = w.mean().item();
+        return w.sub(mean).pow(2).mean().item();
+    }
+
+    @Test
+    void sequentialNamesParametersLikePyTorch() {
+        Sequential mlp = Sequential.mlp(7, Activation.relu(), 2, 16, 16, 1);
+        assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"),
+                new ArrayList<>(mlp.namedParameters().keySet()));
+        assertEquals(2 * 16 + 16 + 16 * 16 + 16 + 16 + 1, mlp.parameterCount());
+        assertEquals(5, mlp.size());
+        assertArrayEquals(new int[] {5, 1}, mlp.forward(Tensor.zeros(5, 2)).shape());
+        for (Tensor p : mlp.parameters()) {
+            assertTrue(p.requiresGrad());
+        }
+        mlp.forward(Tensor.ones(3, 2)).sum().backward();
+        mlp.zeroGrad();
+        for (Tensor p : mlp.parameters()) {
+            assertEquals(null, p.grad());
+        }
+    }
+
+    @Test
+    void activations() {
+        Tensor x = t(-2, -0.5, 0.5, 2);
+        assertArrayEquals(new double[] {-0.02, -0.005, 0.5, 2}, Activation.leakyRelu(0.01).forward(x).toArray(), 1e-16);
+        // PyTorch: F.gelu(torch.tensor([1., -1.]), approximate="tanh")
+        assertArrayEquals(new double[] {0.8411919906082768, -0.15880800939172324},
+                Activation.gelu().forward(t(1, -1)).toArray(), 1e-15);
+        assertArrayEquals(new double[] {0, 0, 0.5, 2}, Activation.relu().forward(x).toArray());
+        for (Activation a : List.of(Activation.gelu(), Activation.leakyRelu(0.1), Activation.tanh(), Activation.sigmoid())) {
+            GradCheck.defaults().check(in -> a.forward(in.get(0)), x).orThrow();
+        }
+    }
+
+    @Test
+    void dropoutTrainsAndEvaluates() {
+        Dropout d = new Dropout(0.25, 11);
+        Tensor x = Tensor.ones(10_000);
+        Tensor y = d.forward(x);
+        double kept = y.gt(0).mean().item();
+        assertEquals(0.75, kept, 0.02);
+        assertEquals(1 / 0.75, y.max().item(), 1e-15);
+        assertEquals(1.0, y.mean().item(), 0.03, "inverted dropout keeps the expectation");
+        d.eval();
+        assertTrue(d.forward(x) == x);
+        assertThrows(IllegalArgumentException.class, () -> new Dropout(1, 0));
+    }
+
+    // ------------------------------------------------------------------ losses
+
+    @Test
+    void lossesMatchClosedForms() {
+        Tensor p = t(0.5, 2, -1);
+        Tensor y = t(1, 1, 1);
+        assertEquals((0.25 + 1 + 4) / 3, Loss.mse(p, y).item(), 1e-15);
+        assertEquals(0.25 + 1 + 4, Loss.mse(p, y, Reduction.SUM).item(), 1e-15);
+        assertArrayEquals(new double[] {0.5, 1, 2}, Loss.mae(p, y, Reduction.NONE).toArray());
+        assertEquals(3.5 / 3, Loss.mae(p, y).item(), 1e-15);
+        assertThrows(IllegalArgumentException.class, () -> Loss.mse(p, t(1, 2)));
+
+        Tensor prob = t(0.9, 0.2);
+        Tensor target = t(1, 0);
+        assertEquals(-(Math.log(0.9) + Math.log(0.8)) / 2, Loss.binaryCrossEntropy(prob, target).item(), 1e-15);
+        assertEquals(100.0, Loss.binaryCrossEntropy(t(0), t(1)).item(), 0, "log clamped at -100, as PyTorch");
+
+        Tensor z = t(2.5, -1, 1000, -1000);
+        Tensor zy = t(1, 0, 0, 0);
+        double[] expected = {Math.log1p(Math.exp(-2.5)), Math.log1p(Math.exp(-1)), 1000, 0};
+        assertArrayEquals(expected, Loss.binaryCrossEntropyWithLogits(z, zy, Reduction.NONE).toArray(), 1e-15);
+
+        Tensor logits = Tensor.of(new double[] {1, 2, 3, 1000, 0, -1000}, 2, 3);
+        double row0 = -Math.log(Math.exp(3) / (Math.exp(1) + Math.exp(2) + Math.exp(3)));
+        assertArrayEquals(new double[] {row0, 1000}, Loss.crossEntropy(logits, new int[] {2, 1}, Reduction.NONE).toArray(),
+                1e-13);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Loss.crossEntropy(logits, new int[] {3, 0}));
+        assertTrue(e.getMessage().contains("class index 3"), e.getMessage());
+
+        assertArrayEquals(new double[] {0, 1.5, 0}, Loss.hinge(t(2, 0.5, -3), t(1, -1, -1), Reduction.NONE).toArray());
+    }
+
+    @Test
+    void lossGradientsMatchFiniteDifferences() {
+        Tensor target = t(1, 0, 1);
+        GradCheck.defaults().check(x -> Loss.binaryCrossEntropyWithLogits(x.get(0), target), t(0.3, -2, 4)).orThrow();
+        GradCheck.defaults().check(x -> Loss.binaryCrossEntropy(x.get(0), target), t(0.3, 0.6, 0.9)).orThrow();
+        GradCheck.defaults().check(x -> Loss.crossEntropy(x.get(0), new int[] {1, 0}),
+                Tensor.of(new double[] {0.1, 0.5, -1, 2, 0, 1}, 2, 3)).orThrow();
+    }
+
+    // ------------------------------------------------------------------ optimizers
+
+    @Test
+    void sgdFollowsPyTorchsUpdateRule() {
+        double lr = 0.1;
+        double mu = 0.9;
+        double wd = 0.01;
+        Tensor p = t(1.0).requiresGrad(true);
+        SGD sgd = SGD.of(List.of(p), lr, mu, wd, true);
+        double w = 1;
+        double buf = 0;
+        for (int step = 0; step < 3; step++) {
+            sgd.zeroGrad();
+            p.pow(2).sum().backward();                 // grad = 2p
+            double g = 2 * w + wd * w;
+            buf = step == 0 ? g : mu * buf + g;
+            w -= lr * (g + mu * buf);                  // Nesterov
+            sgd.step();
+            assertEquals(w, p.item(), 1e-15, "step " + step);
+        }
+        Tensor q = t(1.0).requiresGrad(true);
+        SGD plain = SGD.of(List.of(q), 0.5);
+        q.mul(3).sum().backward();
+        plain.step();
+        assertEquals(-0.5, q.item(), 0);
+        assertThrows(IllegalArgumentException.class, () -> SGD.of(List.of(q), 0.1, 0, 0, true));
+    }
+
+    @Test
+    void adamAndAdamWFollowTheirUpdateRules() {
+        for (boolean decoupled : new boolean[] {false, true}) {
+            double lr = 0.01;
+            double wd = 0.1;
+            Tensor p = t(0.5).requiresGrad(true);
+            Adam opt = decoupled ? Adam.adamW(List.of(p), lr, wd) : Adam.of(List.of(p), lr, 0.9, 0.999, 1e-8, wd);
+            double w = 0.5;
+            double m = 0;
+            double v = 0;
+            for (int t = 1; t <= 4; t++) {
+                opt.zeroGrad();
+                p.pow(3).sum().backward();             // grad = 3p^2
+                double g = 3 * w * w;
+                if (decoupled) {
+                    w -= lr * wd * w;
+                } else {
+                    g += wd * w;
+                }
+                m = 0.9 * m + 0.1 * g;
+                v = 0.999 * v + 0.001 * g * g;
+                w -= lr * (m / (1 - Math.pow(0.9, t))) / (Math.sqrt(v / (1 - Math.pow(0.999, t))) + 1e-8);
+                opt.step();
+                assertEquals(w, p.item(), 1e-15, (decoupled ? "AdamW" : "Adam") + " step " + t);
+            }
+        }
+    }
+
+    @Test
+    void schedulesAndClipping() {
+        assertEquals(0.1 * 0.5 * 0.5, Schedule.step(0.1, 10, 0.5).rate(25), 1e-18);
+        Schedule cos = Schedule.cosine(1, 0.1, 100);
+        assertEquals(1, cos.rate(0), 0);
+        assertEquals(0.55, cos.rate(50), 1e-15);
+        assertEquals(0.1, cos.rate(100), 0);
+        Schedule lin = Schedule.linear(1.0, 0.1, 100);
+        assertEquals(1.0, lin.rate(0), 0);
+        assertEquals(0.109, lin.rate(99), 1e-15);
+        assertEquals(0.1, lin.rate(150), 0);
+
+        Tensor a = t(3, 0).requiresGrad(true);
+        Tensor b = t(4.0).requiresGrad(true);
+        SGD opt = SGD.of(List.of(a, b), 1);
+        a.mul(t(3, 0)).sum().add(b.mul(4).sum()).backward();  // grads (3, 0) and (4): norm 5
+        assertEquals(5.0, opt.clipGradNorm(1), 1e-15);
+        assertArrayEquals(new double[] {0.6, 0}, a.grad().toArray(), 1e-6);
+        assertArrayEquals(new double[] {0.8}, b.grad().toArray(), 1e-6);
+        assertEquals(1.0, opt.clipGradNorm(10), 1e-6, "below the limit: unchanged");
+        assertArrayEquals(new double[] {0.8}, b.grad().toArray(), 1e-6);
+    }
+
+    // ------------------------------------------------------------------ batching and training
+
+    @Test
+    void dataLoaderCoversEveryExampleOncePerEpoch() {
+        Tensor x = Tensor.arange(10).reshape(10, 1);
+        Tensor y = Tensor.arange(10).mul(2);
+        DataLoader loader = DataLoader.of(x, y, 4, true, 3);
+        assertEquals(3, loader.batches());
+        List<Double> first = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
+        for (DataLoader.Batch b : loader) {
+            sizes.add(b.inputs().shape(0));
+            for (int i = 0; i < b.inputs().shape(0); i++) {
+                first.add(b.inputs().get(i, 0));
+                assertEquals(2 * b.inputs().get(i, 0), b.targets().get(i), "inputs and targets stay paired");
+            }
+        }
+        assertEquals(List.of(4, 4, 2), sizes);
+        assertEquals(Set.of(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0), new HashSet<>(first));
+        List<Double> second = new ArrayList<>();
+        loader.forEach(b -> second.add(b.inputs().get(0, 0)));
+        assertNotEquals(first.get(0) + "," + first.get(4), second.get(0) + "," + second.get(1), "epochs reshuffle");
+
+        List<Double> again = new ArrayList<>();
+        DataLoader.of(x, y, 4, true, 3).forEach(b -> {
+            for (int i = 0; i < b.inputs().shape(0); i++) {
+                again.add(b.inputs().get(i, 0));
+            }
+        });
+        assertEquals(first, again, "same seed, same order");
+        assertThrows(IllegalArgumentException.class, () -> DataLoader.of(x, Tensor.zeros(9), 4, false, 0));
+    }
+
+    @Test
+    void trainerFitsALineAndReportsProgress() {
+        Tensor x = Tensor.uniform(1, -1, 1, 64, 1);
+        Tensor y = x.mul(3).add(0.5);
+        Linear model = Linear.of(1, 1, Init.zeros(), 0);
+        SGD opt = SGD.of(model.parameters(), 0.3);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        long[] now = {0};
+        Trainer trainer = Trainer.of(model, opt, (in, target) -> Loss.mse(model.forward(in), target))
+                .progress(new PrintStream(bytes, true, StandardCharsets.UTF_8))
+                .clock(() -> now[0] += 500_000_000L, false)
+                .schedule(Schedule.constant(0.3));
+        List<Double> losses = trainer.fit(DataLoader.of(x, y, 16, true, 1), 60);
+        assertTrue(losses.get(59) < 1e-6 && losses.get(0) > 1, losses.toString());
+        assertEquals(3.0, model.weight().item(), 1e-3);
+        assertEquals(0.5, model.bias().item(), 1e-3);
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertFalse(out.contains("epoch 1/60"), "quiet for the first two seconds");
+        assertTrue(out.contains("epoch 60/60 [==============================] loss "), out);
+        assertTrue(out.contains("examples/s"), out);
+        assertEquals("epoch 3/10 [=========>                    ] loss 0.1235  1,234 examples/s",
+                Trainer.bar(3, 10, 0.12345, 1234.4));
+        assertEquals(Arrays.asList(0.3, 0.3), Arrays.asList(opt.learningRate(), 0.3));
+    }
+}
