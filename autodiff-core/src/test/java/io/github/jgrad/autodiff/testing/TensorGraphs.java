@@ -202,8 +202,9 @@ public final class TensorGraphs {
             }
             int axis = pick % a.dim();
             switch (in.kind()) {
-                case SUM: return a.sum(axis, pick % 2 == 0);
-                case MEAN: return a.mean(axis, pick % 2 == 0);
+                // keep every result broadcastable to the base shape: dropped axes come back as size 1
+                case SUM: return pick % 2 == 0 ? a.sum(axis, true) : a.sum(axis, false).unsqueeze(axis);
+                case MEAN: return pick % 2 == 0 ? a.mean(axis, true) : a.mean(axis, false).unsqueeze(axis);
                 case MAX:
                     if (worst != null && a.shape(axis) > 1) {
                         // distance between the largest and the second largest along the axis
