@@ -103,6 +103,19 @@ public final class Loss {
         return reduction.apply(picked.neg());
     }
 
+    /** Cross-entropy of logits (n, classes) against a tensor of n class indices (as a DataLoader yields them). */
+    public static Tensor crossEntropy(Tensor logits, Tensor classIndices) {
+        double[] d = classIndices.toArray();
+        int[] classes = new int[d.length];
+        for (int i = 0; i < d.length; i++) {
+            if (d[i] != Math.rint(d[i])) {
+                throw new IllegalArgumentException("crossEntropy: class index " + d[i] + " at row " + i + " is not an integer");
+            }
+            classes[i] = (int) d[i];
+        }
+        return crossEntropy(logits, classes, Reduction.MEAN);
+    }
+
     /** Max-margin loss; see {@link #hinge(Tensor, Tensor, Reduction)}. */
     public static Tensor hinge(Tensor score, Tensor label) {
         return hinge(score, label, Reduction.MEAN);

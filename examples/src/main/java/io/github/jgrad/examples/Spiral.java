@@ -1,0 +1,94 @@
+package io.github.jgrad.examples;
+
+import io.github.jgrad.autodiff.GradMode;
+import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.nn.Activation;
+import io.github.jgrad.nn.Adam;
+import io.github.jgrad.nn.DataLoader;
+import io.github.jgrad.nn.Loss;
+import io.github.jgrad.nn.Sequential;
+import io.github.jgrad.nn.Trainer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A 3-class spiral classifier (CS231n's spiral data, 100 points per class): an MLP 2-64-64-3 with
+ * ReLU, softmax cross-entropy, Adam (lr 0.01) on shuffled mini-batches of 30 for 200 epochs.
+ */
+public final class Spiral {
+    static final int PER_CLASS = 100;
+    static final int CLASSES = 3;
+    static final int EPOCHS = 200;
+
+    private Spiral() {
+    }
+
+    /** The trained model, its loss per epoch and its accuracy on the training points. */
+    public record Result(Sequential model, List<Double> losses, double accuracy) {
+    }
+
+    /** Trains on the spiral data (seed 7), quietly or with a progress bar on standard error. */
+    public static Result train(boolean progress) {
+        Datasets.Labelled data = Datasets.spirals(PER_CLASS, CLASSES, 7);
+        Sequential model = Sequential.mlp(11, Activation.relu(), 2, 64, 64, CLASSES);
+        Adam adam = Adam.of(model.parameters(), 0.01);
+        Trainer trainer = Trainer.of(model, adam, (x, y) -> Loss.crossEntropy(model.forward(x), y))
+                .progress(progress ? System.err : null);
+        List<Double> losses = trainer.fit(DataLoader.of(data.inputs(), data.classes(), 30, true, 3), EPOCHS);
+        return new Result(model, losses, accuracy(model, data));
+    }
+
+    static int[] predict(Sequential model, Tensor x) {
+        try (GradMode.Scope ignored = GradMode.disabled()) {
+            Tensor logits = model.eval().forward(x);
+            Tensor best = logits.max(1, true);
+            int n = x.shape(0);
+            int[] classes = new int[n];
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < CLASSES; c++) {
+                    if (logits.get(i, c) == best.get(i, 0)) {
+                        classes[i] = c;
+                        break;
+                    }
+                }
+            }
+            return classes;
+        }
+    }
+
+    static double accuracy(Sequential model, Datasets.Labelled data) {
+        int[] p = predict(model, data.inputs());
+        int correct = 0;
+        for (int i = 0; i < p.length; i++) {
+            correct += p[i] == data.labels()[i] ? 1 : 0;
+        }
+        return correct / (double) p.length;
+    }
+
+    /** Trains, prints the loss and accuracy, writes plots to {@code args[0]} (default target/plots). */
+    public static void main(String[] args) {
+        Path dir = Path.of(args.length > 0 ? args[0] : "target/plots");
+        System.out.println("3-class spiral: " + PER_CLASS * CLASSES + " points, MLP 2-64-64-3 (ReLU), softmax"
+                + " cross-entropy, Adam lr 0.01, batches of 30, " + EPOCHS + " epochs");
+        long t0 = System.nanoTime();
+        Result r = train(true);
+        for (int e = 0; e < EPOCHS; e += 20) {
+            System.out.printf(Locale.ROOT, "  epoch %3d  loss %.4f%n", e, r.losses().get(e));
+        }
+        System.out.printf(Locale.ROOT, "  epoch %3d  loss %.4f%ntraining accuracy %.1f%% (%.1f s)%n", EPOCHS,
+                r.losses().get(EPOCHS - 1), 100 * r.accuracy(), (System.nanoTime() - t0) / 1e9);
+        Datasets.Labelled data = Datasets.spirals(PER_CLASS, CLASSES, 7);
+        Path loss = Plots.lossCurve(dir.resolve("spiral-loss.png"), "spiral: loss per epoch", r.losses());
+        Path boundary = Plots.decisionBoundary(dir.resolve("spiral-boundary.png"), "spiral: decision regions", data,
+                (gx, gy) -> {
+                    double[] xy = new double[2 * gx.length];
+                    for (int i = 0; i < gx.length; i++) {
+                        xy[2 * i] = gx[i];
+                        xy[2 * i + 1] = gy[i];
+                    }
+                    return predict(r.model(), Tensor.of(xy, gx.length, 2));
+                });
+        System.out.println("plots: " + loss + ", " + boundary);
+    }
+}
