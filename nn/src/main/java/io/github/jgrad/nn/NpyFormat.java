@@ -215,7 +215,7 @@ final class NpyFormat {
         if (64 - Long.numberOfLeadingZeros(m) - Long.numberOfTrailingZeros(m) > 53) {
             throw new IOException(source + ": the " + t.name() + " value "
                     + (unsigned ? Long.toUnsignedString(v) : Long.toString(v)) + " at flat index " + index
-                    + " has no exact double (a double holds integers up to 2^53 exactly)");
+                    + " has no exact double (doubles hold every integer up to 2^53, larger ones only in part)");
         }
         double d = m >= 0 ? m : (m >>> 1) * 2.0; // exact: m has at most 53 significant bits
         return negative ? -d : d;
@@ -343,7 +343,7 @@ final class NpyFormat {
                 switch (key) {
                     case "descr" -> {
                         if (peek() == '[') {
-                            throw new IOException(source + ": unsupported dtype: a structured dtype "
+                            throw new IOException(source + ": unsupported dtype: a structured dtype, in header "
                                     + abbreviate(s.strip()) + " (supported: " + SUPPORTED + ")");
                         }
                         descr = string();
