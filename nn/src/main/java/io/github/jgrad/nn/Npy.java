@@ -47,7 +47,7 @@ public final class Npy {
      */
     public static Tensor read(InputStream in) throws IOException {
         Objects.requireNonNull(in, "in");
-        return NpyFormat.read(in, "stream", -1);
+        return NpyFormat.read(in, "stream", -1, false);
     }
 
     /**
@@ -70,7 +70,7 @@ public final class Npy {
      */
     public static Tensor load(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file)) {
-            return NpyFormat.read(Channels.newInputStream(channel), file.toString(), channel.size());
+            return NpyFormat.read(Channels.newInputStream(channel), file.toString(), channel.size(), true);
         }
     }
 }

@@ -100,11 +100,13 @@ final class NpyFormat {
      * Reads one array and leaves {@code in} just after it.
      *
      * @param length the array's size in bytes (a file or a zip entry), checked against its header
-     *     before any data is allocated; -1 if unknown, in which case memory grows with the data
-     *     actually read, so a header claiming an absurd shape fails on the missing data, not by
-     *     running out of memory
+     *     before any data is read; -1 if unknown
+     * @param lengthIsReal whether {@code length} bytes are known to exist (a file's size, not a zip
+     *     entry's claim): only then is the whole array allocated at once. Otherwise memory grows
+     *     with the data actually read, so a header claiming a huge shape fails on the missing data,
+     *     not by running out of memory.
      */
-    static Tensor read(InputStream in, String source, long length) throws IOException {
+    static Tensor read(InputStream in, String source, long length, boolean lengthIsReal) throws IOException {
         byte[] preamble = readFully(in, MAGIC.length + 2, source, "the .npy magic string and version");
         if (!Arrays.equals(preamble, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
             boolean zip = preamble[0] == 'P' && preamble[1] == 'K';
@@ -137,16 +139,16 @@ final class NpyFormat {
             throw have < need ? new EOFException(what + "but only " + Math.max(have, 0) + " follow the header (truncated)")
                     : new IOException(what + "but " + have + " follow the header: the shape does not match the data");
         }
-        double[] data = readData(in, h, source, length >= 0);
+        double[] data = readData(in, h, source, length >= 0 && lengthIsReal);
         if (h.fortranOrder) {
             data = fortranToC(data, h.shape);
         }
         return h.shape.length == 0 ? Tensor.scalar(data[0]) : Tensor.of(data, h.shape);
     }
 
-    private static double[] readData(InputStream in, Header h, String source, boolean sizeChecked) throws IOException {
+    private static double[] readData(InputStream in, Header h, String source, boolean present) throws IOException {
         int size = h.dtype.size;
-        double[] out = new double[sizeChecked ? h.count : Math.min(h.count, CHUNK)];
+        double[] out = new double[present ? h.count : Math.min(h.count, CHUNK)];
         byte[] chunk = new byte[(int) Math.min(CHUNK, (long) h.count * size)];
         ByteBuffer buf = ByteBuffer.wrap(chunk).order(h.dtype.order);
         for (int done = 0; done < h.count; ) {

@@ -4,6 +4,7 @@ import io.github.jgrad.autodiff.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
@@ -91,6 +92,7 @@ public final class Npz {
                     + e.getMessage(), e);
         }
         try (zip) {
+            long fileSize = Files.size(file);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             Enumeration<? extends ZipEntry> entries = zip.entries();
             while (entries.hasMoreElements()) {
@@ -105,7 +107,9 @@ public final class Npz {
                 }
                 CRC32 crc = new CRC32();
                 try (InputStream in = new CheckedInputStream(zip.getInputStream(entry), crc)) {
-                    tensors.put(name, NpyFormat.read(in, source, entry.getSize()));
+                    // a stored entry's bytes are in the file; a deflated entry's size is only a claim
+                    boolean real = entry.getMethod() == ZipEntry.STORED && entry.getSize() <= fileSize;
+                    tensors.put(name, NpyFormat.read(in, source, entry.getSize(), real));
                 }
                 if (entry.getCrc() != -1 && crc.getValue() != entry.getCrc()) { // the whole entry was read
                     throw new IOException(source + ": corrupt: CRC-32 of the entry is " + Long.toHexString(crc.getValue())

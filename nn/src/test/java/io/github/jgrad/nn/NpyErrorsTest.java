@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.jgrad.autodiff.Tensor;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -151,6 +152,22 @@ class NpyErrorsTest {
     }
 
     @Test
+    void deflatedEntryClaimingAHugeSizeFailsOnTheDataNotOnMemory() throws IOException {
+        Path f = dir.resolve("bomb.npz");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(f))) {
+            zip.putNextEntry(new ZipEntry("w.npy")); // deflated
+            zip.write(npy(f8("(500000000,)"), new byte[16])); // claims 4 GB of data, holds 16 bytes
+        }
+        byte[] bytes = Files.readAllBytes(f);
+        int cen = indexOf(bytes, new byte[] {0x50, 0x4b, 0x01, 0x02});
+        long claimed = npy(f8("(500000000,)"), new byte[0]).length + 4_000_000_000L;
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(cen + 24, (int) claimed); // uncompressed size
+        Files.write(f, bytes);
+        fails(EOFException.class, () -> Npz.load(f), "bomb.npz, entry 'w.npy'",
+                "data ends after 16 of the 4000000000 bytes that shape (500000000,)");
+    }
+
+    @Test
     void nonZipNpz() throws IOException {
         Path text = Files.writeString(dir.resolve("text.npz"), "not a zip file at all");
         fails(IOException.class, () -> Npz.load(text), "text.npz", "not an .npz file");
@@ -190,6 +207,20 @@ class NpyErrorsTest {
         }
         fails(EOFException.class, () -> Npz.load(f), "short.npz, entry 'w.npy'", "shape (3,) of dtype '<f8' needs 24 bytes",
                 "only 16 follow");
+    }
+
+    @Test
+    void theReadmesExampleMessage() throws IOException {
+        ByteArrayOutputStream w = new ByteArrayOutputStream();
+        Npy.write(w, Tensor.zeros(3, 4));
+        Path f = dir.resolve("model.npz");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(f))) {
+            zip.putNextEntry(new ZipEntry("w.npy"));
+            zip.write(w.toByteArray(), 0, 128 + 40);
+        }
+        IOException e = assertThrows(EOFException.class, () -> Npz.load(f));
+        assertEquals(f + ", entry 'w.npy': shape (3, 4) of dtype '<f8' needs 96 bytes of data (12 x 8), but only 40"
+                + " follow the header (truncated)", e.getMessage());
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {
