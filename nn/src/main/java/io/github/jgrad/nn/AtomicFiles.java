@@ -1,0 +1,103 @@
+package io.github.jgrad.nn;
+
+import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
+import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
+import static java.nio.file.StandardOpenOption.CREATE_NEW;
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Replaces a file atomically: the content goes to a new temporary file in the same directory, is
+ * forced to the device, and is then renamed over the target. Readers, and the file after a crash,
+ * see either the old content or the new, never a mixture; on failure the temporary file is deleted.
+ */
+final class AtomicFiles {
+    /** Writes a file's content; it may close the stream it is given. */
+    @FunctionalInterface
+    interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private AtomicFiles() {}
+
+    /**
+     * Writes {@code file} atomically. The new file gets the default permissions of a newly created
+     * file (those of a replaced file are not copied), and a symbolic link at {@code file} is replaced
+     * by a regular file. Where the file system cannot rename atomically
+     * ({@link AtomicMoveNotSupportedException}), the temporary file replaces the target by an ordinary
+     * move, which still never exposes a partly written file under the target's name on local file
+     * systems but may leave no file at all after a crash at that moment.
+     */
+    static void write(Path file, Content content) throws IOException {
+        Path target = file.toAbsolutePath();
+        Path dir = target.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new NoSuchFileException(file.toString(), null, "cannot save: no such directory " + dir);
+        }
+        if (Files.isDirectory(target)) {
+            throw new IOException(file + ": cannot save: is a directory");
+        }
+        String name = target.getFileName().toString();
+        Path tmp = dir.resolve("." + name.substring(0, Math.min(name.length(), 100)) + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(tmp, CREATE_NEW, WRITE)) {
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+                content.writeTo(new Unclosable(out));
+                out.flush();
+                channel.force(true);
+            }
+            try {
+                Files.move(tmp, target, ATOMIC_MOVE, REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, REPLACE_EXISTING);
+            }
+        } catch (Throwable t) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException e) {
+                t.addSuppressed(e);
+            }
+            throw t;
+        }
+        syncDirectory(dir);
+    }
+
+    /** Makes the rename durable where the platform can sync a directory (Linux, macOS; not Windows). */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // not supported here: the rename becomes durable whenever the OS writes the directory
+        }
+    }
+
+    /** Passes writes through in bulk; close() only flushes, so content may close wrapping streams. */
+    private static final class Unclosable extends FilterOutputStream {
+        Unclosable(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
+        }
+    }
+}

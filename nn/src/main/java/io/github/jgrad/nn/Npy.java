@@ -1,0 +1,76 @@
+package io.github.jgrad.nn;
+
+import io.github.jgrad.autodiff.Tensor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * One tensor in NumPy's {@code .npy} format, as {@code np.save} and {@code np.load} read and write it.
+ *
+ * <pre>{@code
+ * Npy.save(Path.of("w.npy"), w);           // np.load("w.npy") in Python
+ * Tensor back = Npy.load(Path.of("w.npy"));
+ * }</pre>
+ *
+ * <p><b>Writing</b> produces format version 1.0, dtype {@code '<f8'} (little-endian float64), C
+ * order: the same bytes as {@code np.save} of a float64 array of the same shape and values (a 0-d
+ * tensor is shape {@code ()}). Tensors of more than 64 dimensions, which NumPy cannot load, are
+ * rejected with an {@link IllegalArgumentException}.
+ *
+ * <p><b>Reading</b> accepts format versions 1.0, 2.0 and 3.0; C and Fortran order (Fortran-order
+ * data is reordered to row-major); either byte order; and the dtypes float64, float32, int8 to
+ * int64, uint8 to uint64 and bool, each converted exactly to double (bool to 0 and 1). An int64 or
+ * uint64 value that has no exact double (beyond 2^53 with low bits set) is an error rather than a
+ * rounded number; so are every other dtype (float16, complex, strings, objects, structured arrays),
+ * and data longer or shorter than the header's shape needs when the size is known. Every error is an
+ * {@link IOException} whose message names the file and the shape, dtype or sizes involved.
+ */
+public final class Npy {
+    private Npy() {}
+
+    /** Writes {@code t} to {@code out} in .npy format; {@code out} is neither flushed nor closed. */
+    public static void write(OutputStream out, Tensor t) throws IOException {
+        Objects.requireNonNull(out, "out");
+        NpyFormat.write(out, t.shape(), t.toArray());
+    }
+
+    /**
+     * Reads one array from {@code in}, leaving the stream just after it (so several arrays written one
+     * after another read back one by one); {@code in} is not closed. The data's length cannot be
+     * checked in advance here, so a truncated stream is found when it ends, and memory grows only
+     * with the data actually read.
+     */
+    public static Tensor read(InputStream in) throws IOException {
+        Objects.requireNonNull(in, "in");
+        return NpyFormat.read(in, "stream", -1, false);
+    }
+
+    /**
+     * Saves {@code t} to {@code file} atomically: a crash or an error leaves either the old file or the
+     * complete new one, never a partial file, and no temporary file behind (see the package docs).
+     */
+    public static void save(Path file, Tensor t) throws IOException {
+        int[] shape = t.shape();
+        double[] data = t.toArray();
+        byte[] header = NpyFormat.header(shape); // rejects unsaveable shapes before touching the file
+        AtomicFiles.write(file, out -> {
+            out.write(header);
+            NpyFormat.writeData(data, out);
+        });
+    }
+
+    /**
+     * Loads the array in {@code file}. The file's size must be exactly what its header's shape and
+     * dtype need; otherwise the error names both sizes.
+     */
+    public static Tensor load(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file)) {
+            return NpyFormat.read(Channels.newInputStream(channel), file.toString(), channel.size(), true);
+        }
+    }
+}

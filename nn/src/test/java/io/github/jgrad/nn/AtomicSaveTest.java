@@ -1,0 +1,178 @@
+package io.github.jgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.jgrad.autodiff.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A save that fails midway leaves the previous file as it was and no temporary file behind. */
+class AtomicSaveTest {
+    @TempDir
+    Path dir;
+
+    private List<String> listing() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private Path oldModel() throws IOException {
+        Path file = dir.resolve("model.npz");
+        Npz.save(file, Map.of("w", Tensor.full(7, 2, 2)));
+        return file;
+    }
+
+    /** A map whose iteration fails at the second entry, after the first has been written. */
+    private static Map<String, Tensor> failingAtSecondEntry() {
+        return new AbstractMap<>() {
+            @Override
+            public Set<Entry<String, Tensor>> entrySet() {
+                return new AbstractSet<>() {
+                    @Override
+                    public int size() {
+                        return 2;
+                    }
+
+                    @Override
+                    public Iterator<Entry<String, Tensor>> iterator() {
+                        return new Iterator<>() {
+                            private int i;
+
+                            @Override
+                            public boolean hasNext() {
+                                return i < 2;
+                            }
+
+                            @Override
+                            public Entry<String, Tensor> next() {
+                                if (i++ == 0) {
+                                    return Map.entry("first", Tensor.ones(100_000)); // 800 kB, past any buffer
+                                }
+                                throw new IllegalStateException("second tensor unavailable");
+                            }
+                        };
+                    }
+                };
+            }
+        };
+    }
+
+    @Test
+    void npzSaveFailingAtTheSecondEntryKeepsTheOldFile() throws IOException {
+        Path file = oldModel();
+        byte[] before = Files.readAllBytes(file);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Npz.save(file, failingAtSecondEntry()));
+        assertEquals("second tensor unavailable", e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(file));
+        assertEquals(List.of("model.npz"), listing());
+        NpyGoldenTest.assertSame(Tensor.full(7, 2, 2), Npz.load(file).get("w"), "old content");
+    }
+
+    @Test
+    void npzSaveWithABadSecondNameOrTensorKeepsTheOldFile() throws IOException {
+        Path file = oldModel();
+        byte[] before = Files.readAllBytes(file);
+        for (String bad : new String[] {"", null, "nullTensor"}) {
+            Map<String, Tensor> m = new LinkedHashMap<>();
+            m.put("first", Tensor.ones(100_000));
+            m.put(bad, bad == null || bad.isEmpty() ? Tensor.ones(1) : null);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Npz.save(file, m));
+            assertTrue(e.getMessage().startsWith(file + ": cannot save"), e.getMessage());
+            assertArrayEquals(before, Files.readAllBytes(file), "after name " + bad);
+            assertEquals(List.of("model.npz"), listing(), "after name " + bad);
+        }
+    }
+
+    @Test
+    void contentThatThrowsMidwayKeepsTheOldFile() throws IOException {
+        Path file = dir.resolve("w.npy");
+        Npy.save(file, Tensor.scalar(1));
+        byte[] before = Files.readAllBytes(file);
+        for (Exception failure : new Exception[] {new IOException("disk full"), new IllegalStateException("bug")}) {
+            Exception e = assertThrows(failure.getClass(), () -> AtomicFiles.write(file, out -> {
+                out.write(new byte[300_000]);
+                if (failure instanceof IOException io) {
+                    throw io;
+                }
+                throw (RuntimeException) failure;
+            }));
+            assertEquals(failure, e);
+            assertArrayEquals(before, Files.readAllBytes(file));
+            assertEquals(List.of("w.npy"), listing());
+        }
+    }
+
+    @Test
+    void failedFirstSaveLeavesNothing() throws IOException {
+        assertThrows(IllegalStateException.class, () -> Npz.save(dir.resolve("new.npz"), failingAtSecondEntry()));
+        assertEquals(List.of(), listing());
+    }
+
+    @Test
+    void writesATemporaryFileInTheSameDirectoryThenRenames() throws IOException {
+        Path file = dir.resolve("model.npz");
+        AtomicFiles.write(file, out -> {
+            List<String> during = listing();
+            assertEquals(1, during.size());
+            assertTrue(during.get(0).startsWith(".model.npz.") && during.get(0).endsWith(".tmp"), during.get(0));
+            out.write(42);
+            out.close(); // content may close its stream; the data is still forced and renamed
+        });
+        assertArrayEquals(new byte[] {42}, Files.readAllBytes(file));
+        assertEquals(List.of("model.npz"), listing());
+    }
+
+    @Test
+    void saveReplacesTheOldContent() throws IOException {
+        Path file = dir.resolve("w.npy");
+        Npy.save(file, Tensor.ones(1000));
+        Npy.save(file, Tensor.scalar(2));
+        NpyGoldenTest.assertSame(Tensor.scalar(2), Npy.load(file), "new content");
+        assertEquals(List.of("w.npy"), listing());
+    }
+
+    @Test
+    void unsaveableTensorsAndTargetsFailBeforeTouchingAnything() throws IOException {
+        Tensor tooManyDims = Tensor.zeros(new int[65]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Npy.save(dir.resolve("x.npy"), tooManyDims));
+        assertTrue(e.getMessage().contains("65 dimensions"), e.getMessage());
+        Path file = oldModel();
+        byte[] before = Files.readAllBytes(file);
+        assertThrows(IllegalArgumentException.class, () -> Npz.save(file, Map.of("x", tooManyDims)));
+        assertArrayEquals(before, Files.readAllBytes(file));
+
+        NoSuchFileException missing = assertThrows(NoSuchFileException.class,
+                () -> Npy.save(dir.resolve("no/such/dir/x.npy"), Tensor.ones(1)));
+        assertTrue(missing.getMessage().contains("no such directory"), missing.getMessage());
+        Files.createDirectory(dir.resolve("sub"));
+        IOException isDir = assertThrows(IOException.class, () -> Npy.save(dir.resolve("sub"), Tensor.ones(1)));
+        assertTrue(isDir.getMessage().contains("is a directory"), isDir.getMessage());
+        assertEquals(List.of("model.npz", "sub"), listing());
+        assertFalse(Files.exists(dir.resolve("x.npy")));
+    }
+
+    @Test
+    void emptyArchive() throws IOException {
+        Path file = dir.resolve("empty.npz");
+        Npz.save(file, Map.of());
+        assertTrue(Npz.load(file).isEmpty());
+    }
+}

@@ -1,0 +1,108 @@
+package io.github.jgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.github.jgrad.autodiff.Tensor;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the README's nn examples and checks that the README shows exactly this code: every block
+ * after a {@code <!-- tested in NnReadmeTest -->} line must equal, line by line (ignoring
+ * indentation), one region of this file between {@code // begin README} and {@code // end README}.
+ * (autodiff-core's ReadmeExampleTest does the same for its own marker.)
+ */
+class NnReadmeTest {
+    private static final String MARK = "<!-- tested in NnReadmeTest -->";
+
+    @FunctionalInterface
+    private interface Example {
+        void run() throws IOException;
+    }
+
+    @Test
+    void saveLoadExample(@TempDir Path dir) throws IOException {
+        String out = capture(() -> {
+            // begin README
+            Map<String, Tensor> params = new LinkedHashMap<>();
+            params.put("w", Tensor.randn(42, 3, 4));
+            params.put("b", Tensor.zeros(4));
+            Path file = dir.resolve("model.npz");            // dir: any directory
+            Npz.save(file, params);                          // atomic: the old file or the new one, never half
+            Map<String, Tensor> loaded = Npz.load(file);     // in the order saved
+            System.out.println(loaded.keySet());             // [w, b]
+            System.out.println(loaded.get("w").sub(params.get("w")).abs().max().item());  // 0.0: every bit kept
+            Npy.save(dir.resolve("w.npy"), params.get("w"));  // a single array
+            System.out.println(Arrays.toString(Npy.load(dir.resolve("w.npy")).shape()));  // [3, 4]
+            // end README
+        });
+        assertEquals(List.of("[w, b]", "0.0", "[3, 4]"), out.lines().toList());
+    }
+
+    @Test
+    void readmeShowsExactlyTheseExamples() throws IOException {
+        Path readme = Path.of("..", "README.md");
+        Path self = Path.of("src", "test", "java", "io", "github", "jgrad", "nn", "NnReadmeTest.java");
+        List<List<String>> inReadme = blocksAfterMark(Files.readAllLines(readme));
+        List<List<String>> inTest = regions(Files.readAllLines(self));
+        assertFalse(inReadme.isEmpty(), "README has no examples marked " + MARK);
+        assertEquals(inTest, inReadme, "README examples differ from NnReadmeTest");
+    }
+
+    private static List<List<String>> blocksAfterMark(List<String> lines) {
+        List<List<String>> blocks = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).trim().equals(MARK)) {
+                List<String> block = new ArrayList<>();
+                int j = i + 2; // skip the ```java fence
+                for (; !lines.get(j).trim().equals("```"); j++) {
+                    block.add(lines.get(j).strip());
+                }
+                blocks.add(block);
+                i = j;
+            }
+        }
+        return blocks;
+    }
+
+    private static List<List<String>> regions(List<String> lines) {
+        List<List<String>> regions = new ArrayList<>();
+        List<String> current = null;
+        for (String line : lines) {
+            String t = line.strip();
+            if (t.equals("// begin README")) {
+                current = new ArrayList<>();
+            } else if (t.equals("// end README")) {
+                regions.add(current);
+                current = null;
+            } else if (current != null) {
+                current.add(t);
+            }
+        }
+        return regions;
+    }
+
+    private static String capture(Example example) throws IOException {
+        PrintStream old = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            example.run();
+        } finally {
+            System.setOut(old);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+}
