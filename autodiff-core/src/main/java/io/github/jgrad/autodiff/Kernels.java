@@ -27,6 +27,8 @@ final class Kernels {
     static final int LT = 9;
     static final int LE = 10;
     static final int EQ = 11;
+    /** a where b > 0, else 0: relu's backward, a select rather than a product (0 * inf stays 0). */
+    static final int GATE = 12;
 
     // unary op codes
     static final int NEG = 0;
@@ -40,7 +42,6 @@ final class Kernels {
     static final int COS = 8;
     static final int ABS = 9;
     static final int SIGN = 10;
-    static final int POSITIVE = 11;
 
     private Kernels() {
     }
@@ -173,6 +174,11 @@ final class Kernels {
                     out[oo + i] = a[ao + i * as] == b[bo + i * bs] ? 1 : 0;
                 }
                 break;
+            case GATE:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = b[bo + i * bs] > 0 ? a[ao + i * as] : 0;
+                }
+                break;
             default:
                 throw new AssertionError(op);
         }
@@ -249,11 +255,6 @@ final class Kernels {
                     out[i] = Math.signum(a[i]);
                 }
                 break;
-            case POSITIVE:
-                for (int i = from; i < to; i++) {
-                    out[i] = a[i] > 0 ? 1 : 0;
-                }
-                break;
             default:
                 throw new AssertionError(op);
         }
@@ -316,7 +317,8 @@ final class Kernels {
             st[i] = inStrides[perm[i]];
         }
         double[] out = new double[a.length];
-        if (a.length == 0) {
+        if (a.length == 0 || rank == 0) {
+            System.arraycopy(a, 0, out, 0, a.length);
             return out;
         }
         int inner = os[rank - 1];

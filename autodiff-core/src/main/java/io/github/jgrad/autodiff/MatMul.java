@@ -40,13 +40,46 @@ final class MatMul {
         return NATIVE ? "openblas" : "java";
     }
 
-    /** C (n x m, zero on entry) = A (n x k) B (k x m), operands at the given offsets. */
+    /** C (n x m) = A (n x k) B (k x m), operands at the given offsets; C is overwritten. */
     static void gemm(int n, int m, int k, double[] a, int ao, double[] b, int bo, double[] c, int co) {
+        gemm(false, false, false, n, m, k, a, ao, b, bo, c, co);
+    }
+
+    /**
+     * C (n x m) = op(A) op(B), plus C's previous contents if {@code accumulate}, where A is stored n x k
+     * (k x n if {@code ta}: op transposes it) and B k x m (m x k if {@code tb}), all row-major at the
+     * given offsets.
+     */
+    static void gemm(boolean ta, boolean tb, boolean accumulate, int n, int m, int k, double[] a, int ao,
+                     double[] b, int bo, double[] c, int co) {
         if (NATIVE && (long) n * m * k >= NATIVE_MIN_WORK) {
-            BUFFERS.get().gemm(n, m, k, a, ao, b, bo, c, co);
-        } else {
-            Kernels.gemm(n, m, k, a, ao, b, bo, c, co);
+            BUFFERS.get().gemm(ta, tb, accumulate, n, m, k, a, ao, b, bo, c, co);
+            return;
         }
+        if (!accumulate) {
+            java.util.Arrays.fill(c, co, co + n * m, 0.0);
+        }
+        if (ta) {
+            a = transpose(a, ao, k, n);
+            ao = 0;
+        }
+        if (tb) {
+            b = transpose(b, bo, m, k);
+            bo = 0;
+        }
+        Kernels.gemm(n, m, k, a, ao, b, bo, c, co);
+    }
+
+    /** The rows x cols matrix at {@code offset}, transposed into a new cols x rows array. */
+    private static double[] transpose(double[] x, int offset, int rows, int cols) {
+        double[] t = new double[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            int src = offset + i * cols;
+            for (int j = 0; j < cols; j++) {
+                t[j * rows + i] = x[src + j];
+            }
+        }
+        return t;
     }
 
     /** Native copies of the operands, grown as needed and kept for the thread's next call. */
@@ -55,14 +88,19 @@ final class MatMul {
         private DoublePointer b = new DoublePointer(0L);
         private DoublePointer c = new DoublePointer(0L);
 
-        void gemm(int n, int m, int k, double[] ad, int ao, double[] bd, int bo, double[] cd, int co) {
+        void gemm(boolean ta, boolean tb, boolean accumulate, int n, int m, int k, double[] ad, int ao,
+                  double[] bd, int bo, double[] cd, int co) {
             a = fit(a, (long) n * k);
             b = fit(b, (long) k * m);
             c = fit(c, (long) n * m);
             a.put(ad, ao, n * k);
             b.put(bd, bo, k * m);
-            openblas.cblas_dgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans,
-                    n, m, k, 1.0, a, k, b, m, 0.0, c, m);
+            if (accumulate) {
+                c.put(cd, co, n * m);
+            }
+            openblas.cblas_dgemm(openblas.CblasRowMajor, ta ? openblas.CblasTrans : openblas.CblasNoTrans,
+                    tb ? openblas.CblasTrans : openblas.CblasNoTrans, n, m, k, 1.0, a, ta ? n : k, b, tb ? k : m,
+                    accumulate ? 1.0 : 0.0, c, m);
             c.get(cd, co, n * m);
         }
 

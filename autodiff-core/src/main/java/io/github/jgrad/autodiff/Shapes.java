@@ -10,13 +10,18 @@ final class Shapes {
     }
 
     static int size(int[] shape) {
+        for (int d : shape) {
+            if (d == 0) {
+                return 0; // empty, whatever the other sides
+            }
+        }
         long n = 1;
         for (int d : shape) {
             n *= d;
-        }
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("shape " + str(shape) + " has " + n + " elements; at most "
-                    + (Integer.MAX_VALUE - 8) + " fit in one tensor");
+            if (n > Integer.MAX_VALUE - 8) { // checked at every step: the product never overflows a long
+                throw new IllegalArgumentException("shape " + str(shape) + " has more than "
+                        + (Integer.MAX_VALUE - 8) + " elements, the most one tensor holds");
+            }
         }
         return (int) n;
     }

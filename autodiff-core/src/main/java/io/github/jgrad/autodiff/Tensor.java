@@ -427,7 +427,13 @@ public final class Tensor extends Node {
     /** max(0, x); the derivative at 0 is 0. */
     public Tensor relu() {
         Tensor a = this;
-        return unary("relu", Kernels.RELU, g -> new Tensor[] {g.mul(leaf(Kernels.unary(Kernels.POSITIVE, a.data), a.shape))});
+        return unary("relu", Kernels.RELU, g -> new Tensor[] {g.gate(a)});
+    }
+
+    /** This (a gradient) where {@code x > 0}, else 0, in one pass; linear in this, so its backward gates too. */
+    private Tensor gate(Tensor x) {
+        return result("gate", Kernels.binary(Kernels.GATE, data, shape, x.data, x.shape, shape), shape,
+                g -> new Tensor[] {g.gate(x), null}, this, x);
     }
 
     /** Sine. */
@@ -646,17 +652,28 @@ public final class Tensor extends Node {
         if (b.dim() == 1) {
             return matmul(b.reshape(b.shape[0], 1)).squeeze(-1);
         }
-        int n = shape[dim() - 2];
-        int k = shape[dim() - 1];
-        int k2 = b.shape[b.dim() - 2];
-        int m = b.shape[b.dim() - 1];
+        return mm(this, false, b, false);
+    }
+
+    /**
+     * The matmul primitive for operands of rank >= 2: op(a) op(b), where op transposes the last two
+     * dimensions when its flag is set (BLAS's transA/transB: no transposed copy is made), and the
+     * leading dimensions broadcast. Its backward is four mm calls, so gradients of gradients work.
+     */
+    private static Tensor mm(Tensor a, boolean ta, Tensor b, boolean tb) {
+        int ra = a.dim();
+        int rb = b.dim();
+        int n = a.shape[ta ? ra - 1 : ra - 2];
+        int k = a.shape[ta ? ra - 2 : ra - 1];
+        int k2 = b.shape[tb ? rb - 1 : rb - 2];
+        int m = b.shape[tb ? rb - 2 : rb - 1];
         if (k != k2) {
-            throw new IllegalArgumentException("matmul: shapes " + Shapes.str(shape) + " and " + Shapes.str(b.shape)
-                    + " are not aligned: " + k + " (last dimension of the first) != " + k2
-                    + " (second-to-last of the second)");
+            throw new IllegalArgumentException("matmul: shapes " + Shapes.str(a.shape) + (ta ? "^T" : "") + " and "
+                    + Shapes.str(b.shape) + (tb ? "^T" : "") + " are not aligned: " + k
+                    + " (last dimension of the first) != " + k2 + " (second-to-last of the second)");
         }
-        int[] batchA = Arrays.copyOf(shape, dim() - 2);
-        int[] batchB = Arrays.copyOf(b.shape, b.dim() - 2);
+        int[] batchA = Arrays.copyOf(a.shape, ra - 2);
+        int[] batchB = Arrays.copyOf(b.shape, rb - 2);
         int[] batch = Shapes.broadcast("matmul", batchA, batchB);
         int[] os = Arrays.copyOf(batch, batch.length + 2);
         os[batch.length] = n;
@@ -673,15 +690,47 @@ public final class Tensor extends Node {
                 ia += idx[d] * sa[d];
                 ib += idx[d] * sb[d];
             }
-            MatMul.gemm(n, m, k, data, ia * n * k, b.data, ib * k * m, out, t * n * m);
+            MatMul.gemm(ta, tb, false, n, m, k, a.data, ia * n * k, b.data, ib * k * m, out, t * n * m);
             for (int d = batch.length - 1; d >= 0 && ++idx[d] == batch[d]; d--) {
                 idx[d] = 0;
             }
         }
-        Tensor a = this;
+        // C = op(A) op(B): dop(A) = G op(B)^T, dop(B) = op(A)^T G, each transposed back if op transposed
         return result("matmul", out, os, g -> new Tensor[] {
-            a.requiresGrad ? g.matmul(b.mT()).sumTo(a.shape) : null,
-            b.requiresGrad ? a.mT().matmul(g).sumTo(b.shape) : null}, this, b);
+            !a.requiresGrad ? null : (ta ? mm(b, tb, g, true) : mm(g, false, b, !tb)).sumTo(a.shape),
+            !b.requiresGrad ? null : (tb ? mm(g, true, a, ta) : mm(a, !ta, g, false)).sumTo(b.shape)}, a, b);
+    }
+
+    /**
+     * this.matmul(w).add(bias) for a matrix this (n, k), w (k, m) and a bias that broadcasts to (n, m),
+     * in one pass: the bias is written into the result and the product added to it (BLAS's beta = 1),
+     * as {@code torch.addmm}. Same values and gradients as the two ops; one (n, m) array fewer.
+     *
+     * @throws IllegalArgumentException if the shapes do not fit
+     */
+    public Tensor matmulAdd(Tensor w, Tensor bias) {
+        if (dim() != 2 || w.dim() != 2) {
+            return matmul(w).add(bias);
+        }
+        int n = shape[0];
+        int k = shape[1];
+        int m = w.shape[1];
+        if (w.shape[0] != k) {
+            throw new IllegalArgumentException("matmulAdd: shapes " + Shapes.str(shape) + " and " + Shapes.str(w.shape)
+                    + " are not aligned: " + k + " != " + w.shape[0]);
+        }
+        int[] os = {n, m};
+        if (!Arrays.equals(Shapes.broadcast("matmulAdd", bias.shape, os), os)) {
+            throw new IllegalArgumentException("matmulAdd: bias of shape " + Shapes.str(bias.shape)
+                    + " does not broadcast to the product's shape " + Shapes.str(os));
+        }
+        double[] out = Kernels.broadcastTo(bias.data, bias.shape, os);
+        MatMul.gemm(false, false, true, n, m, k, data, 0, w.data, 0, out, 0);
+        Tensor x = this;
+        return result("matmulAdd", out, os, g -> new Tensor[] {
+            x.requiresGrad ? mm(g, false, w, true) : null,
+            w.requiresGrad ? mm(x, true, g, false) : null,
+            bias.requiresGrad ? g.sumTo(bias.shape) : null}, this, w, bias);
     }
 
     /** The transpose of the last two dimensions (a matrix's transpose). */

@@ -50,4 +50,49 @@ class MatMulTest {
         assertEquals(0.0, java[0], 0, "nothing written before the offset");
         assertEquals(0.0, chosen[1], 0);
     }
+
+    @ParameterizedTest(name = "{0}x{2} @ {2}x{1}")
+    @CsvSource({"1, 1, 1", "3, 5, 7", "40, 33, 50", "129, 70, 65"})
+    void transposedOperandsInBothKernels(int n, int m, int k) {
+        SplittableRandom r = new SplittableRandom(n + 100L * m + k);
+        double[] a = new double[n * k];
+        double[] b = new double[k * m];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = r.nextDouble(-1, 1);
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = r.nextDouble(-1, 1);
+        }
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                double[] c = new double[n * m];
+                Blas.gemm(ta, tb, n, m, k, a, b, c);
+                double[] java = new double[n * m];
+                Kernels.gemm(n, m, k, ta ? transposed(a, k, n) : a, 0, tb ? transposed(b, m, k) : b, 0, java, 0);
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < m; j++) {
+                        double s = 0;
+                        for (int p = 0; p < k; p++) {
+                            double aip = ta ? a[p * n + i] : a[i * k + p];
+                            double bpj = tb ? b[j * k + p] : b[p * m + j];
+                            s += aip * bpj;
+                        }
+                        assertEquals(s, c[i * m + j], 1e-12, "ta=" + ta + " tb=" + tb);
+                        assertEquals(s, java[i * m + j], 1e-12);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The rows x cols matrix x, transposed. */
+    private static double[] transposed(double[] x, int rows, int cols) {
+        double[] t = new double[x.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                t[j * rows + i] = x[i * cols + j];
+            }
+        }
+        return t;
+    }
 }

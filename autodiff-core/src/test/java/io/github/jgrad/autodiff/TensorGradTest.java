@@ -85,6 +85,21 @@ class TensorGradTest {
     }
 
     @Test
+    void fusedMatmulAddEqualsMatmulThenAdd() {
+        check(x -> x.get(0).matmulAdd(x.get(1), x.get(2)), r(1, 3, 4), r(2, 4, 2), r(3, 2));
+        check(x -> x.get(0).matmulAdd(x.get(1), x.get(2)), r(1, 3, 4), r(2, 4, 2), r(3, 3, 1));
+        Tensor a = Tensor.randn(4, 70, 50);
+        Tensor w = Tensor.randn(5, 50, 40);
+        Tensor b = Tensor.randn(6, 40);
+        assertArrayEquals(a.matmul(w).add(b).toArray(), a.matmulAdd(w, b).toArray(), 1e-12); // native path
+        Tensor second = Tensor.grad(Tensor.grad(a.requiresGrad(true).matmulAdd(w, b).pow(2).sum(), a, true).sum(),
+                a, false);
+        Tensor reference = Tensor.grad(Tensor.grad(a.matmul(w).add(b).pow(2).sum(), a, true).sum(), a, false);
+        assertArrayEquals(reference.toArray(), second.toArray(), 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> a.matmulAdd(w, Tensor.zeros(3)));
+    }
+
+    @Test
     void layoutOps() {
         check(x -> x.get(0).reshape(3, 2).mul(Tensor.arange(6).reshape(3, 2)), r(1, 2, 3));
         check(x -> x.get(0).permute(2, 0, 1), r(1, 2, 3, 4));

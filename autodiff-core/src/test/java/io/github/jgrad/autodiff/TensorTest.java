@@ -42,6 +42,8 @@ class TensorTest {
         assertEquals(6.0, Tensor.of(new double[][] {{1, 2, 3}, {4, 5, 6}}).get(1, 2));
         assertMessage(() -> Tensor.of(new double[5], 2, 3), "5 values", "(2, 3)");
         assertMessage(() -> Tensor.zeros(2, -1), "negative", "(2, -1)");
+        assertMessage(() -> Tensor.zeros(65536, 65536, 65536, 65536), "(65536, 65536, 65536, 65536)", "more than");
+        assertEquals(5.0, Tensor.scalar(5).permute().item(), "a scalar permutes to itself");
     }
 
     @Test

@@ -47,7 +47,7 @@ public final class Moons {
     }
 
     /** micrograd's initial weights, U(-1, 1) drawn neuron by neuron: [layer][neuron][input]. */
-    static double[][][] initialWeights(long seed) {
+    public static double[][][] initialWeights(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         double[][][] w = new double[SIZES.length - 1][][];
         for (int l = 0; l + 1 < SIZES.length; l++) {

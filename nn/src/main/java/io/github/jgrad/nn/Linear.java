@@ -47,8 +47,7 @@ public final class Linear extends Module {
             throw new IllegalArgumentException("Linear(" + weight.shape(0) + " -> " + weight.shape(1) + "): input of shape "
                     + Arrays.toString(x.shape()) + " must end in " + weight.shape(0));
         }
-        Tensor y = x.matmul(weight);
-        return bias == null ? y : y.add(bias);
+        return bias == null ? x.matmul(weight) : x.matmulAdd(weight, bias);
     }
 
     /** The weight, shape (in, out). */

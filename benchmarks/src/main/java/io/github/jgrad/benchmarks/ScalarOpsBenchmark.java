@@ -1,0 +1,76 @@
+package io.github.jgrad.benchmarks;
+
+import io.github.jgrad.autodiff.Value;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Cost of one scalar op, forward and backward: 1000 independent applications y_i = op(x_i), summed
+ * into one node and differentiated; the score is per application (the sum's share included).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class ScalarOpsBenchmark {
+    static final int N = 1000;
+
+    @Param({"add", "mul", "div", "pow", "exp", "log", "tanh", "sigmoid", "relu", "sin"})
+    public String op;
+
+    private List<Value> xs;
+    private Value c;
+
+    @Setup
+    public void setUp() {
+        xs = new ArrayList<>(N);
+        for (int i = 0; i < N; i++) {
+            xs.add(Value.of(0.5 + i * 1e-3));
+        }
+        c = Value.of(1.25);
+    }
+
+    private Value apply(Value x) {
+        switch (op) {
+            case "add": return x.add(c);
+            case "mul": return x.mul(c);
+            case "div": return x.div(c);
+            case "pow": return x.pow(c);
+            case "exp": return x.exp();
+            case "log": return x.log();
+            case "tanh": return x.tanh();
+            case "sigmoid": return x.sigmoid();
+            case "relu": return x.relu();
+            case "sin": return x.sin();
+            default: throw new IllegalArgumentException(op);
+        }
+    }
+
+    /** Forward and backward of 1000 applications. */
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public double forwardBackward() {
+        List<Value> ys = new ArrayList<>(N);
+        for (Value x : xs) {
+            ys.add(apply(x));
+        }
+        Value s = Value.sum(ys);
+        s.backward();
+        return xs.get(0).grad();
+    }
+}

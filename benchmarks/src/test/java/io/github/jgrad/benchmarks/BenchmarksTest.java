@@ -1,0 +1,60 @@
+package io.github.jgrad.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.util.Collection;
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/** The baselines compute what the tape computes, and every benchmark runs (smoke mode, seconds). */
+class BenchmarksTest {
+
+    @Test
+    void handWrittenMoonsStepEqualsTheTape() {
+        MoonsStep.Tape tape = new MoonsStep.Tape(MoonsStep.data());
+        MoonsStep.HandWritten hand = new MoonsStep.HandWritten(MoonsStep.data());
+        for (int step = 0; step < 3; step++) {
+            assertEquals(tape.step(), hand.step(), 1e-12, "loss at step " + step);
+        }
+        assertEquals(tape.params.get(0).data(), hand.w1[0][0], 1e-12);
+        assertEquals(tape.params.get(tape.params.size() - 1).data(), hand.b3, 1e-12);
+    }
+
+    @Test
+    void handWrittenMlpStepEqualsTheTape() {
+        MlpStep.Tape tape = new MlpStep.Tape();
+        MlpStep.HandWritten hand = new MlpStep.HandWritten();
+        for (int step = 0; step < 3; step++) {
+            assertEquals(tape.step(), hand.step(), 1e-12, "loss at step " + step);
+        }
+        assertArrayEquals(tape.l1.weight().toArray(), hand.w1, 1e-12);
+        assertArrayEquals(tape.l2.bias().toArray(), hand.b2, 1e-12);
+    }
+
+    /** The smoke mode CI runs: every benchmark method once, briefly, in this JVM. */
+    @Test
+    void everyBenchmarkRuns() throws RunnerException {
+        Options opts = new OptionsBuilder()
+                .include("io\\.github\\.jgrad\\.benchmarks\\..*")
+                .forks(0)
+                .warmupIterations(0)
+                .measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(20))
+                .param("n", "64")
+                .param("length", "1000")
+                .param("op", "tanh")
+                .param("kernel", "softmax")
+                .shouldFailOnError(true)
+                .build();
+        Collection<RunResult> results = new Runner(opts).run();
+        assertFalse(results.isEmpty());
+        assertEquals(1 + 2 + 4 + 1 + 1, results.size(), "Scalar(1) + MatMul(2) + TrainingStep(4) + ScalarOps(1) + Kernels(1)");
+    }
+}
