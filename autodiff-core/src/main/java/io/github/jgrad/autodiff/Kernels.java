@@ -231,8 +231,7 @@ final class Kernels {
                 break;
             case RELU:
                 for (int i = from; i < to; i++) {
-                    double x = a[i];
-                    out[i] = x > 0 || x != x ? x : 0;
+                    out[i] = Math.max(a[i], 0.0); // NaN stays NaN, -0.0 becomes 0.0
                 }
                 break;
             case SIN:
@@ -262,35 +261,38 @@ final class Kernels {
 
     // ------------------------------------------------------------------ reductions
 
-    /** Sums (or maxes) a [outer, r, inner] block layout over its middle dimension. */
+    /**
+     * Sums (or maxes) a [outer, r, inner] block layout over its middle dimension. Sums along a
+     * contiguous axis are pairwise (as NumPy's): error O(log r) ulps instead of O(r), and faster.
+     */
     static double[] reduce(boolean max, double[] a, int outer, int r, int inner) {
         double[] out = new double[outer * inner];
+        if (outer == 1 && inner == 1 && !max) {
+            out[0] = pairwiseSum(a, 0, r);
+            return out;
+        }
         split(outer, (long) outer * r * inner, (from, to) -> {
             for (int o = from; o < to; o++) {
                 int base = o * r * inner;
                 int ob = o * inner;
-                if (max) {
-                    if (r == 0) {
-                        for (int i = 0; i < inner; i++) {
-                            out[ob + i] = Double.NEGATIVE_INFINITY;
-                        }
-                        continue;
+                if (max && r == 0) {
+                    java.util.Arrays.fill(out, ob, ob + inner, Double.NEGATIVE_INFINITY);
+                } else if (max && inner == 1) {
+                    double m = a[base];
+                    for (int k = 1; k < r; k++) {
+                        m = Math.max(m, a[base + k]); // NaN wins, as in NumPy
                     }
+                    out[ob] = m;
+                } else if (max) {
                     System.arraycopy(a, base, out, ob, inner);
                     for (int k = 1; k < r; k++) {
                         int src = base + k * inner;
                         for (int i = 0; i < inner; i++) {
-                            double v = a[src + i];
-                            double cur = out[ob + i];
-                            out[ob + i] = v > cur || v != v ? v : cur;
+                            out[ob + i] = Math.max(out[ob + i], a[src + i]);
                         }
                     }
                 } else if (inner == 1) {
-                    double s = 0;
-                    for (int k = 0; k < r; k++) {
-                        s += a[base + k];
-                    }
-                    out[ob] = s;
+                    out[ob] = pairwiseSum(a, base, r);
                 } else {
                     for (int k = 0; k < r; k++) {
                         int src = base + k * inner;
@@ -302,6 +304,45 @@ final class Kernels {
             }
         });
         return out;
+    }
+
+    /** a[from] + ... + a[from + n - 1], pairwise down to blocks of 128 summed with 8 accumulators. */
+    static double pairwiseSum(double[] a, int from, int n) {
+        if (n <= 128) {
+            if (n < 8) {
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    s += a[from + i];
+                }
+                return s;
+            }
+            double s0 = a[from];
+            double s1 = a[from + 1];
+            double s2 = a[from + 2];
+            double s3 = a[from + 3];
+            double s4 = a[from + 4];
+            double s5 = a[from + 5];
+            double s6 = a[from + 6];
+            double s7 = a[from + 7];
+            int i = 8;
+            for (; i + 8 <= n; i += 8) {
+                s0 += a[from + i];
+                s1 += a[from + i + 1];
+                s2 += a[from + i + 2];
+                s3 += a[from + i + 3];
+                s4 += a[from + i + 4];
+                s5 += a[from + i + 5];
+                s6 += a[from + i + 6];
+                s7 += a[from + i + 7];
+            }
+            double s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+            for (; i < n; i++) {
+                s += a[from + i];
+            }
+            return s;
+        }
+        int half = n / 2 / 8 * 8;
+        return pairwiseSum(a, from, half) + pairwiseSum(a, from + half, n - half);
     }
 
     // ------------------------------------------------------------------ layout

@@ -1328,6 +1328,25 @@ public final class Tensor extends Node {
         }
     }
 
+    /**
+     * Overwrites this parameter's values with a copy of {@code source}'s, in place and not recorded on
+     * the tape (loading saved weights).
+     *
+     * @throws IllegalStateException unless this is a leaf that requires a gradient (a parameter)
+     * @throws IllegalArgumentException if the shapes differ
+     */
+    public void copyFrom(Tensor source) {
+        if (!isLeaf() || !requiresGrad) {
+            throw new IllegalStateException("copyFrom: only parameters (leaves that require grad) can be overwritten;"
+                    + " this is a " + op + " tensor of shape " + Shapes.str(shape));
+        }
+        if (!Arrays.equals(shape, source.shape)) {
+            throw new IllegalArgumentException("copyFrom: shape " + Shapes.str(source.shape) + " does not match "
+                    + Shapes.str(shape));
+        }
+        System.arraycopy(source.data, 0, data, 0, data.length);
+    }
+
     // =================================================================== accessors
 
     /** The shape (a copy). */

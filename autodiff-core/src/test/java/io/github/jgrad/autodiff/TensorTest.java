@@ -100,6 +100,22 @@ class TensorTest {
     }
 
     @Test
+    void sumsArePairwiseAndMaxPropagatesNaN() {
+        // 1 + 1e6 copies of 1e-16: a running sum stays at 1.0, pairwise summation keeps the 1e-10
+        double[] d = new double[1_000_001];
+        d[0] = 1;
+        java.util.Arrays.fill(d, 1, d.length, 1e-16);
+        assertEquals(1 + 1e-10, Tensor.of(d).sum().item(), 1e-14);
+        assertEquals(1 + 1e-10, Tensor.of(d).reshape(1, -1).sum(1, false).item(), 1e-14);
+        assertTrue(Double.isNaN(Tensor.of(new double[] {1, Double.NaN, 3}).max().item()));
+        Tensor columns = Tensor.of(new double[] {1, Double.NaN, 3, 4}, 2, 2).max(0, false);
+        assertEquals(3.0, columns.get(0));
+        assertTrue(Double.isNaN(columns.get(1)));
+        assertEquals(Double.doubleToRawLongBits(0.0),
+                Double.doubleToRawLongBits(Tensor.of(new double[] {-0.0}).relu().item()), "relu(-0.0) is +0.0");
+    }
+
+    @Test
     void softmaxStaysFiniteForHugeLogits() {
         Tensor logits = t(new double[] {1000, -1000, 0, 999, 1000, 1000}, 2, 3);
         Tensor p = logits.softmax(1);

@@ -1,7 +1,10 @@
 package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,6 +110,47 @@ public abstract class Module {
     /** Whether this module is in training mode. */
     public final boolean isTraining() {
         return training;
+    }
+
+    /**
+     * Saves every parameter under its dotted name to a NumPy {@code .npz} file ({@code np.load} reads
+     * it). The write is atomic: a crash mid-save leaves the previous file as it was.
+     */
+    public final void save(Path file) throws IOException {
+        Npz.save(file, namedParameters());
+    }
+
+    /**
+     * Loads parameters saved by {@link #save} (or by numpy, as float64 arrays under the same names).
+     * Everything is checked before anything is changed: on any error the model keeps its values.
+     *
+     * @throws IOException if the file cannot be read, is not a valid .npz, lacks a parameter, holds a
+     *     name the model does not have, or has a shape that differs (each message names the parameter,
+     *     the file and both shapes)
+     */
+    public final void load(Path file) throws IOException {
+        Map<String, Tensor> saved = Npz.load(file);
+        Map<String, Tensor> own = namedParameters();
+        for (Map.Entry<String, Tensor> e : own.entrySet()) {
+            Tensor s = saved.get(e.getKey());
+            if (s == null) {
+                throw new IOException(file + ": has no parameter '" + e.getKey() + "' (it holds " + saved.keySet()
+                        + "; the model has " + own.keySet() + ")");
+            }
+            if (!Arrays.equals(s.shape(), e.getValue().shape())) {
+                throw new IOException(file + ": parameter '" + e.getKey() + "' has shape " + Arrays.toString(s.shape())
+                        + " in the file but " + Arrays.toString(e.getValue().shape()) + " in the model");
+            }
+        }
+        for (String name : saved.keySet()) {
+            if (!own.containsKey(name)) {
+                throw new IOException(file + ": holds '" + name + "', which the model does not have (the model has "
+                        + own.keySet() + ")");
+            }
+        }
+        for (Map.Entry<String, Tensor> e : own.entrySet()) {
+            e.getValue().copyFrom(saved.get(e.getKey()));
+        }
     }
 
     /** The sub-modules, by name (unmodifiable). */

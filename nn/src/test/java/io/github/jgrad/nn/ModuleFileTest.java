@@ -1,0 +1,72 @@
+package io.github.jgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.jgrad.autodiff.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Module.save and Module.load: round trips, and errors that name the parameter and leave the model alone. */
+class ModuleFileTest {
+
+    @Test
+    void saveAndLoadRoundTripExactly(@TempDir Path dir) throws IOException {
+        Sequential a = Sequential.mlp(1, Activation.tanh(), 3, 5, 2);
+        Sequential b = Sequential.mlp(2, Activation.tanh(), 3, 5, 2);
+        Path file = dir.resolve("model.npz");
+        a.save(file);
+        assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias"), List.copyOf(Npz.load(file).keySet()));
+        b.load(file);
+        for (String name : a.namedParameters().keySet()) {
+            assertArrayEquals(a.namedParameters().get(name).toArray(), b.namedParameters().get(name).toArray(), 0, name);
+        }
+        Tensor x = Tensor.randn(3, 4, 3);
+        assertArrayEquals(a.forward(x).toArray(), b.forward(x).toArray(), 0);
+        assertTrue(b.namedParameters().get("0.weight").requiresGrad(), "loaded parameters still train");
+    }
+
+    @Test
+    void mismatchedFilesAreRejectedWithoutTouchingTheModel(@TempDir Path dir) throws IOException {
+        Sequential model = Sequential.mlp(1, Activation.relu(), 2, 4, 1);
+        double[] before = model.namedParameters().get("0.weight").toArray();
+
+        Path wrongShape = dir.resolve("shape.npz");
+        Map<String, Tensor> m = new LinkedHashMap<>(model.namedParameters());
+        m.put("0.bias", Tensor.zeros(5));
+        Npz.save(wrongShape, m);
+        IOException e = assertThrows(IOException.class, () -> model.load(wrongShape));
+        assertTrue(e.getMessage().contains("'0.bias'") && e.getMessage().contains("[5]") && e.getMessage().contains("[4]"),
+                e.getMessage());
+
+        Path missing = dir.resolve("missing.npz");
+        m = new LinkedHashMap<>(model.namedParameters());
+        m.remove("2.weight");
+        Npz.save(missing, m);
+        e = assertThrows(IOException.class, () -> model.load(missing));
+        assertTrue(e.getMessage().contains("no parameter '2.weight'"), e.getMessage());
+
+        Path extra = dir.resolve("extra.npz");
+        m = new LinkedHashMap<>(model.namedParameters());
+        m.put("3.weight", Tensor.zeros(1));
+        Npz.save(extra, m);
+        e = assertThrows(IOException.class, () -> model.load(extra));
+        assertTrue(e.getMessage().contains("'3.weight'"), e.getMessage());
+
+        Path truncated = dir.resolve("truncated.npz");
+        model.save(truncated);
+        byte[] bytes = Files.readAllBytes(truncated);
+        Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        assertThrows(IOException.class, () -> model.load(truncated));
+
+        assertArrayEquals(before, model.namedParameters().get("0.weight").toArray(), 0, "the model kept its values");
+    }
+}
