@@ -33,6 +33,26 @@ class NnReadmeTest {
     }
 
     @Test
+    void trainingExample(@TempDir Path dir) throws IOException {
+        String out = capture(() -> {
+            // begin README
+            Tensor x = Tensor.uniform(1, -1, 1, 256, 2);                 // 256 points in a square
+            Tensor y = x.pow(2).sum(1, true).lt(0.5);                    // 1 inside the circle r^2 < 0.5
+            Sequential model = Sequential.mlp(7, Activation.tanh(), 2, 16, 1);
+            Adam adam = Adam.of(model.parameters(), 0.05);
+            Trainer trainer = Trainer.of(model, adam,
+                    (in, target) -> Loss.binaryCrossEntropyWithLogits(model.forward(in), target));
+            List<Double> losses = trainer.fit(DataLoader.of(x, y, 32, true, 3), 200); // mean loss per epoch
+            System.out.println(losses.get(199) < 0.1 * losses.get(0));   // true
+            double accuracy = model.forward(x).gt(0).eq(y).mean().item();
+            System.out.println(accuracy > 0.97);                          // true
+            model.save(dir.resolve("circle.npz"));                        // np.load("circle.npz") reads it
+            // end README
+        });
+        assertEquals(List.of("true", "true"), out.lines().toList());
+    }
+
+    @Test
     void saveLoadExample(@TempDir Path dir) throws IOException {
         String out = capture(() -> {
             // begin README
