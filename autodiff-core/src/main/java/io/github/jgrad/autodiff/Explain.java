@@ -38,8 +38,7 @@ import java.util.Objects;
  * does, so leaf gradients accumulate as usual; the steps show the gradients this pass computes. The
  * report is a snapshot: changing leaves afterwards (an optimizer step) does not change it.
  *
- * <p>Scalar {@link Value} graphs only. Explaining tensor graphs (per element, for small tensors) is to
- * come with the tensor engine.
+ * <p>Scalar {@link Value} graphs only: tensor graphs are not explained (yet).
  */
 public final class Explain {
     private static final Options DEFAULTS = new Options(4, 500);

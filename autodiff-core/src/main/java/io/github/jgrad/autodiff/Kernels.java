@@ -113,6 +113,12 @@ final class Kernels {
 
     /** One row: out[oo + i] = a[ao + i*as] (op) b[bo + i*bs] for i in [0, n); strides are 0 or 1. */
     static void loop(int op, double[] a, int ao, int as, double[] b, int bo, int bs, double[] out, int oo, int n) {
+        if (as == 1 && bs == 1 && contiguous(op, a, ao, b, bo, out, oo, n)) {
+            return;
+        }
+        if (as == 1 && bs == 0 && withScalar(op, a, ao, b[bo], out, oo, n)) {
+            return;
+        }
         switch (op) {
             case ADD:
                 for (int i = 0; i < n; i++) {
@@ -181,6 +187,65 @@ final class Kernels {
                 break;
             default:
                 throw new AssertionError(op);
+        }
+    }
+
+    /**
+     * The common arithmetic on two contiguous rows, in loops the JIT vectorises (the general loop's
+     * runtime strides keep it from doing so); false for ops it does not cover.
+     */
+    private static boolean contiguous(int op, double[] a, int ao, double[] b, int bo, double[] out, int oo, int n) {
+        switch (op) {
+            case ADD:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i] + b[bo + i];
+                }
+                return true;
+            case SUB:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i] - b[bo + i];
+                }
+                return true;
+            case MUL:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i] * b[bo + i];
+                }
+                return true;
+            case DIV:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i] / b[bo + i];
+                }
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /** The common arithmetic of a contiguous row with one number (x * 2, x + 1); false for other ops. */
+    private static boolean withScalar(int op, double[] a, int ao, double c, double[] out, int oo, int n) {
+        switch (op) {
+            case ADD:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i] + c;
+                }
+                return true;
+            case SUB:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i] - c;
+                }
+                return true;
+            case MUL:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i] * c;
+                }
+                return true;
+            case DIV:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = a[ao + i] / c;
+                }
+                return true;
+            default:
+                return false;
         }
     }
 
