@@ -32,7 +32,11 @@ import java.util.SplittableRandom;
  *
  * <p>Results never change after creation. The data of a leaf that requires a gradient can be updated
  * in place ({@link #addInPlace}) by optimizers; {@link #reshape} and {@link #detach()} share data
- * with their input, as views do in NumPy and PyTorch. Not thread-safe.
+ * with their input, as views do in NumPy and PyTorch.
+ *
+ * <p><b>Threads.</b> Not thread-safe: a graph, and every tensor it shares with other graphs (a model's
+ * parameters), must be used by one thread at a time while grad mode is on. Inference under
+ * {@link GradMode#disabled()} records nothing and may run on several threads at once.
  */
 public final class Tensor extends Node {
     @FunctionalInterface
@@ -140,7 +144,7 @@ public final class Tensor extends Node {
     public static Tensor of(double[][] rows) {
         int n = rows.length;
         int m = n == 0 ? 0 : rows[0].length;
-        double[] d = new double[n * m];
+        double[] d = new double[Shapes.size(new int[] {n, m})];
         for (int i = 0; i < n; i++) {
             if (rows[i].length != m) {
                 throw new IllegalArgumentException("of: row " + i + " has " + rows[i].length + " values, row 0 has " + m);
@@ -161,7 +165,12 @@ public final class Tensor extends Node {
             throw new IllegalArgumentException("arange: need finite start, end and a non-zero step, got "
                     + start + ", " + end + ", " + step);
         }
-        int n = (int) Math.max(0, Math.ceil((end - start) / step));
+        double count = Math.max(0, Math.ceil((end - start) / step));
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("arange: " + count + " elements from " + start + " to " + end
+                    + " by " + step + " exceed the largest tensor");
+        }
+        int n = (int) count;
         double[] d = new double[n];
         for (int i = 0; i < n; i++) {
             d[i] = start + i * step;
@@ -238,9 +247,12 @@ public final class Tensor extends Node {
     /** this / b, broadcasting. */
     public Tensor div(Tensor b) {
         Tensor a = this;
-        return binary("div", Kernels.DIV, b, g -> new Tensor[] {
+        Tensor[] out = new Tensor[1];
+        // d/db = -(a/b)/b, not -a/b^2: b^2 would overflow or underflow long before the quotient does
+        out[0] = binary("div", Kernels.DIV, b, g -> new Tensor[] {
             a.requiresGrad ? g.div(b).sumTo(a.shape) : null,
-            b.requiresGrad ? g.mul(a).div(b.mul(b)).neg().sumTo(b.shape) : null});
+            b.requiresGrad ? g.mul(out[0]).div(b).neg().sumTo(b.shape) : null});
+        return out[0];
     }
 
     /**
@@ -252,13 +264,19 @@ public final class Tensor extends Node {
         return binary("pow", Kernels.POW, b, g -> {
             Tensor ga = null;
             Tensor gb = null;
+            // masked entries get harmless operands first (exponent 1, log argument 1), so no infinity
+            // or NaN is computed where the derivative is defined (anomaly mode checks intermediates)
+            Tensor one = scalar(1);
             if (a.requiresGrad) {
-                Tensor d = b.mul(a.pow(b.sub(1)));
-                ga = g.mul(where(b.eq(0), zerosLike(d), d)).sumTo(a.shape);
+                Tensor zeroExp = b.eq(0);
+                Tensor safeB = where(zeroExp, one, b);
+                Tensor d = safeB.mul(a.pow(safeB.sub(1)));
+                ga = g.mul(where(zeroExp, scalar(0), d)).sumTo(a.shape);
             }
             if (b.requiresGrad) {
-                Tensor d = a.pow(b).mul(a.log());
-                gb = g.mul(where(a.eq(0).mul(b.ge(0)), zerosLike(d), d)).sumTo(b.shape);
+                Tensor zeroBase = a.eq(0).mul(b.ge(0));
+                Tensor d = a.pow(b).mul(where(zeroBase, one, a).log());
+                gb = g.mul(where(zeroBase, scalar(0), d)).sumTo(b.shape);
             }
             return new Tensor[] {ga, gb};
         });
@@ -609,7 +627,7 @@ public final class Tensor extends Node {
     /** log(sum(exp(this))) along {@code axis}, computed without overflow. */
     public Tensor logSumExp(int axis, boolean keepDims) {
         int ax = Shapes.axis("logSumExp", axis, shape.length);
-        Tensor m = max(ax, true).detach();
+        Tensor m = shiftFor(ax);
         Tensor lse = sub(m).exp().sum(ax, true).log().add(m);
         return keepDims ? lse : lse.squeeze(ax);
     }
@@ -620,15 +638,24 @@ public final class Tensor extends Node {
      */
     public Tensor logSoftmax(int axis) {
         int ax = Shapes.axis("logSoftmax", axis, shape.length);
-        Tensor shifted = sub(max(ax, true).detach());
+        Tensor shifted = sub(shiftFor(ax));
         return shifted.sub(shifted.exp().sum(ax, true).log());
     }
 
     /** exp(x_i) / sum_j exp(x_j) along {@code axis}, as exp(x - max) / sum(exp(x - max)): no overflow. */
     public Tensor softmax(int axis) {
         int ax = Shapes.axis("softmax", axis, shape.length);
-        Tensor e = sub(max(ax, true).detach()).exp();
+        Tensor e = sub(shiftFor(ax)).exp();
         return e.div(e.sum(ax, true));
+    }
+
+    /**
+     * The maximum along {@code ax} (kept), without gradient, to shift by before exponentiating; 0 where
+     * the maximum is infinite, so that rows of -infinity give -infinity (as PyTorch) and not NaN.
+     */
+    private Tensor shiftFor(int ax) {
+        Tensor m = max(ax, true).detach();
+        return where(m.abs().lt(Double.POSITIVE_INFINITY), m, scalar(0));
     }
 
     // =================================================================== matmul
@@ -883,7 +910,7 @@ public final class Tensor extends Node {
             throw new IllegalArgumentException("slice: [" + start + ":" + end + ":" + step + "] does not fit axis "
                     + axis + " of shape " + Shapes.str(shape));
         }
-        int len = (end - start + step - 1) / step;
+        int len = end > start ? (end - start - 1) / step + 1 : 0;
         int[] idx = new int[len];
         for (int i = 0; i < len; i++) {
             idx[i] = start + i * step;
@@ -1040,7 +1067,7 @@ public final class Tensor extends Node {
         }
         Tensor first = tensors[0];
         int a = Shapes.axis("concat", axis, first.dim());
-        int total = 0;
+        long total = 0;
         for (Tensor t : tensors) {
             boolean fits = t.dim() == first.dim();
             for (int d = 0; fits && d < first.dim(); d++) {
@@ -1052,6 +1079,10 @@ public final class Tensor extends Node {
             }
             total += t.shape[a];
         }
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("concat: " + total + " entries along axis " + axis
+                    + " exceed the largest dimension a tensor can have");
+        }
         int outer = 1;
         int inner = 1;
         for (int i = 0; i < a; i++) {
@@ -1061,7 +1092,7 @@ public final class Tensor extends Node {
             inner *= first.shape[i];
         }
         int[] s = first.shape.clone();
-        s[a] = total;
+        s[a] = (int) total;
         double[] out = new double[Shapes.size(s)];
         int offset = 0;
         int[] starts = new int[tensors.length];
@@ -1069,7 +1100,7 @@ public final class Tensor extends Node {
             Tensor t = tensors[k];
             int block = t.shape[a] * inner;
             for (int o = 0; o < outer; o++) {
-                System.arraycopy(t.data, o * block, out, (o * total + offset) * inner, block);
+                System.arraycopy(t.data, o * block, out, (int) ((o * total + offset) * inner), block);
             }
             starts[k] = offset;
             offset += t.shape[a];
@@ -1247,6 +1278,11 @@ public final class Tensor extends Node {
                 roots[i].passGrad = roots[i].passGrad == null ? seeds[i] : roots[i].passGrad.add(seeds[i]);
             }
             Tape.propagate(order);
+        } catch (RuntimeException | Error e) { // leave no half-computed gradient behind for a later pass
+            for (Node node : order) {
+                ((Tensor) node).passGrad = null;
+            }
+            throw e;
         }
         return order;
     }
@@ -1313,7 +1349,7 @@ public final class Tensor extends Node {
      * @throws IllegalArgumentException if the shapes differ
      */
     public void addInPlace(double alpha, Tensor x) {
-        if (!isLeaf() || !requiresGrad) {
+        if (!isLeaf() || !requiresGrad || freed) {
             throw new IllegalStateException("addInPlace: only parameters (leaves that require grad) can be updated"
                     + " in place; this is a " + op + " tensor of shape " + Shapes.str(shape));
         }
@@ -1336,7 +1372,7 @@ public final class Tensor extends Node {
      * @throws IllegalArgumentException if the shapes differ
      */
     public void copyFrom(Tensor source) {
-        if (!isLeaf() || !requiresGrad) {
+        if (!isLeaf() || !requiresGrad || freed) {
             throw new IllegalStateException("copyFrom: only parameters (leaves that require grad) can be overwritten;"
                     + " this is a " + op + " tensor of shape " + Shapes.str(shape));
         }
@@ -1399,14 +1435,11 @@ public final class Tensor extends Node {
         return data.clone();
     }
 
-    /** The op that computed this tensor ("leaf" for leaves and freed results). */
+    /** The op that computed this tensor ("leaf" for leaves); a result keeps its op after its graph is freed. */
     public String op() {
         return op;
     }
 
-    private static Tensor zerosLike(Tensor t) {
-        return zeros(t.shape);
-    }
 
     @Override
     public String toString() {

@@ -46,6 +46,12 @@ class GradCheckTest {
     }
 
     @Test
+    void exactAgreementPassesEvenWithZeroTolerance() {
+        GradCheck.Report r = GradCheck.of(1e-6, 0, 1e-3).check(x -> x.get(0).mul(0.0), 1.0);
+        assertTrue(r.passed(), r.toString());
+    }
+
+    @Test
     void nonFiniteNeverPasses() {
         GradCheck.Report r = GradCheck.defaults().check(x -> x.get(0).log(), -1.0);
         assertFalse(r.passed(), r.toString());

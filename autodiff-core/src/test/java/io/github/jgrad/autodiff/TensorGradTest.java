@@ -224,6 +224,58 @@ class TensorGradTest {
     }
 
     @Test
+    void edgeCasesFoundInReview() {
+        // an exception inside backward leaves no stale gradient for a later pass
+        Tensor x = Tensor.scalar(0).requiresGrad(true);
+        Tensor v = Tensor.scalar(1).requiresGrad(true);
+        Tensor w = Tensor.scalar(2).requiresGrad(true);
+        try (Anomaly.Scope ignored = Anomaly.detect()) {
+            Tensor y = x.add(1).log().mul(w).add(v.mul(1));
+            assertThrows(ArithmeticException.class, () -> x.log().mul(w).add(v).backward());
+            assertEquals(1.0, y.item());
+        }
+        List<Tensor> g = Tensor.grad(List.of(x.mul(2)), List.of(x, v), false);
+        assertEquals(2.0, g.get(0).item());
+        assertEquals(0.0, g.get(1).item(), "v is not reached: zeros, not a leftover");
+
+        // d(a/b)/db = -(a/b)/b stays finite where b^2 would underflow
+        Tensor b = Tensor.scalar(1e-200).requiresGrad(true);
+        Tensor.scalar(1e-200).div(b).backward();
+        assertEquals(-1e200, b.grad().item(), 1e186);
+
+        // pow's backward computes nothing non-finite where its derivative is defined
+        try (Anomaly.Scope ignored = Anomaly.detect()) {
+            Tensor base = Tensor.zeros(2).requiresGrad(true);
+            Tensor exponent = Tensor.of(new double[] {0, 2}).requiresGrad(true);
+            base.pow(exponent).sum().backward();
+            assertArrayEquals(new double[] {0, 0}, base.grad().toArray());
+            assertArrayEquals(new double[] {0, 0}, exponent.grad().toArray());
+        }
+
+        // log-sum-exp of -infinities is -infinity (PyTorch), and softmax of finite logits is unchanged
+        Tensor minusInf = Tensor.full(Double.NEGATIVE_INFINITY, 3);
+        assertEquals(Double.NEGATIVE_INFINITY, minusInf.logSumExp(0, false).item());
+        assertEquals(Double.POSITIVE_INFINITY, Tensor.of(new double[] {1, Double.POSITIVE_INFINITY})
+                .logSumExp(0, false).item());
+
+        // freed results cannot be updated in place (the data may be a parameter's, through reshape)
+        Tensor p = Tensor.of(new double[] {1, 2, 3, 4}, 2, 2).requiresGrad(true);
+        Tensor view = p.reshape(4);
+        view.sum().backward();
+        assertThrows(IllegalStateException.class, () -> view.addInPlace(10, Tensor.ones(4)));
+        assertThrows(IllegalStateException.class, () -> view.copyFrom(Tensor.ones(4)));
+        assertArrayEquals(new double[] {1, 2, 3, 4}, p.toArray());
+    }
+
+    @Test
+    void gradCheckChecksSecondDerivatives() {
+        // f(x) = sum(d/dx sum(tanh(x)^3)): GradCheck differentiates a function that itself calls grad
+        check(in -> Tensor.grad(in.get(0).tanh().pow(3).sum(), in.get(0), true).sum(), r(1, 5));
+        check(in -> Tensor.grad(in.get(0).matmul(in.get(1)).softmax(1).pow(2).sum(), in.get(1), true),
+                r(1, 2, 3), r(2, 3, 4));
+    }
+
+    @Test
     void parametersUpdateInPlaceOnly() {
         Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);
         w.addInPlace(-0.5, Tensor.of(new double[] {2, 2}));

@@ -216,6 +216,10 @@ class TensorTest {
         assertMessage(() -> Tensor.concat(0, a, Tensor.zeros(2, 2)), "concat", "(2, 2)", "(2, 3)");
         assertMessage(() -> Tensor.stack(0, a, Tensor.zeros(3, 2)), "stack", "(2, 3)", "(3, 2)");
         assertMessage(() -> a.permute(0, 0), "permute", "repeated");
+        assertArrayEquals(new double[] {0}, Tensor.arange(10).slice(0, 0, 10, Integer.MAX_VALUE).toArray());
+        Tensor wide = Tensor.zeros(0, 1 << 30);
+        assertMessage(() -> Tensor.concat(1, wide, wide, wide), "concat", "exceed");
+        assertMessage(() -> Tensor.arange(0, 1e12, 1), "arange", "exceed");
         assertMessage(() -> a.broadcastTo(3, 3), "broadcastTo", "(2, 3)", "(3, 3)");
     }
 

@@ -30,9 +30,9 @@ public final class Activation extends Module {
         return new Activation("Sigmoid", Tensor::sigmoid, false);
     }
 
-    /** x for x > 0, slope * x otherwise: relu(x) - slope * relu(-x). */
+    /** x for x > 0, slope * x otherwise; the derivative at 0 is the slope, as in PyTorch. */
     public static Activation leakyRelu(double slope) {
-        return new Activation("LeakyReLU(" + slope + ")", x -> x.relu().sub(x.neg().relu().mul(slope)), true);
+        return new Activation("LeakyReLU(" + slope + ")", x -> Tensor.where(x.gt(0), x, x.mul(slope)), true);
     }
 
     /**

@@ -17,6 +17,8 @@ public final class Adam extends Optimizer {
     private final boolean decoupled;
     private final Tensor[] m;
     private final Tensor[] v;
+    /** Updates each parameter has had: bias correction counts a parameter's own steps, as PyTorch. */
+    private final int[] steps;
 
     private Adam(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay,
                  boolean decoupled) {
@@ -32,6 +34,7 @@ public final class Adam extends Optimizer {
         this.decoupled = decoupled;
         this.m = new Tensor[parameters.size()];
         this.v = new Tensor[parameters.size()];
+        this.steps = new int[parameters.size()];
     }
 
     /** Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, no weight decay. */
@@ -51,7 +54,7 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    void update(int i, Tensor p, Tensor grad, int t) {
+    void update(int i, Tensor p, Tensor grad) {
         double lr = learningRate();
         Tensor g = grad;
         if (weightDecay != 0) {
@@ -63,8 +66,9 @@ public final class Adam extends Optimizer {
         }
         m[i] = m[i] == null ? g.mul(1 - beta1) : m[i].mul(beta1).add(g.mul(1 - beta1));
         v[i] = v[i] == null ? g.mul(g).mul(1 - beta2) : v[i].mul(beta2).add(g.mul(g).mul(1 - beta2));
-        double c1 = 1 - Math.pow(beta1, t);
-        double c2 = 1 - Math.pow(beta2, t);
+        int own = ++steps[i];
+        double c1 = 1 - Math.pow(beta1, own);
+        double c2 = 1 - Math.pow(beta2, own);
         Tensor step = m[i].div(c1).div(v[i].div(c2).sqrt().add(eps));
         p.addInPlace(-lr, step);
     }

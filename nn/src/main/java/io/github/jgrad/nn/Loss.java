@@ -50,13 +50,15 @@ public final class Loss {
 
     /**
      * -(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1] and targets y in [0, 1]. As in
-     * PyTorch each log is clamped below at -100, so p = 0 or 1 gives a large finite loss, not infinity.
-     * Prefer {@link #binaryCrossEntropyWithLogits}, which is exact for any logit.
+     * PyTorch each log is clamped below at -100, so p = 0 or 1 gives a large finite loss, not infinity,
+     * and a finite gradient (0 through a clamped log: the argument is clamped below at e^-100 before the
+     * log is taken). Prefer {@link #binaryCrossEntropyWithLogits}, which is exact for any logit.
      */
     public static Tensor binaryCrossEntropy(Tensor probability, Tensor target, Reduction reduction) {
         sameShape("binaryCrossEntropy", probability, target);
-        Tensor logP = probability.log().maximum(Tensor.scalar(-100));
-        Tensor log1mP = probability.neg().add(1).log().maximum(Tensor.scalar(-100));
+        Tensor floor = Tensor.scalar(Math.exp(-100));
+        Tensor logP = probability.maximum(floor).log();
+        Tensor log1mP = probability.neg().add(1).maximum(floor).log();
         return reduction.apply(target.mul(logP).add(target.neg().add(1).mul(log1mP)).neg());
     }
 
@@ -66,13 +68,15 @@ public final class Loss {
     }
 
     /**
-     * Binary cross-entropy of sigmoid(z) for logits z, computed as max(z, 0) - z y + log(1 + e^-|z|):
-     * finite and accurate for any z (no sigmoid that rounds to 0 or 1).
+     * Binary cross-entropy of sigmoid(z) for logits z: softplus(z) - z y, with softplus(z) = log(1 + e^z)
+     * computed as the log-sum-exp of (0, z). Finite and accurate for any z (no sigmoid that rounds to 0
+     * or 1), and its gradient is exactly sigmoid(z) - y everywhere, z = 0 included.
      */
     public static Tensor binaryCrossEntropyWithLogits(Tensor logit, Tensor target, Reduction reduction) {
         sameShape("binaryCrossEntropyWithLogits", logit, target);
-        Tensor softplusOfMinusAbs = logit.abs().neg().exp().add(1).log();
-        return reduction.apply(logit.relu().sub(logit.mul(target)).add(softplusOfMinusAbs));
+        int last = logit.dim();
+        Tensor softplus = Tensor.stack(last, logit.mul(0), logit).logSumExp(last, false);
+        return reduction.apply(softplus.sub(logit.mul(target)));
     }
 
     /** Cross-entropy of logits against class indices; see {@link #crossEntropy(Tensor, int[], Reduction)}. */

@@ -6,10 +6,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A piece of a network: a function of a tensor with parameters, possibly made of other modules.
@@ -51,19 +53,24 @@ public abstract class Module {
         }
     }
 
-    /** Every parameter with its dotted name, in registration order (a new, unmodifiable map). */
+    /**
+     * Every parameter with its dotted name, in registration order (a new, unmodifiable map). A tensor
+     * shared by several sub-modules appears once, under its first name, as in PyTorch.
+     */
     public final Map<String, Tensor> namedParameters() {
         Map<String, Tensor> all = new LinkedHashMap<>();
-        collect("", all);
+        collect("", all, Collections.newSetFromMap(new IdentityHashMap<>()));
         return Collections.unmodifiableMap(all);
     }
 
-    private void collect(String prefix, Map<String, Tensor> into) {
+    private void collect(String prefix, Map<String, Tensor> into, Set<Tensor> seen) {
         for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
-            into.put(prefix + e.getKey(), e.getValue());
+            if (seen.add(e.getValue())) {
+                into.put(prefix + e.getKey(), e.getValue());
+            }
         }
         for (Map.Entry<String, Module> e : children.entrySet()) {
-            e.getValue().collect(prefix + e.getKey() + ".", into);
+            e.getValue().collect(prefix + e.getKey() + ".", into, seen);
         }
     }
 

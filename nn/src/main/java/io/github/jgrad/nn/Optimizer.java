@@ -2,6 +2,7 @@ package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.GradMode;
 import io.github.jgrad.autodiff.Tensor;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,7 +24,17 @@ public abstract class Optimizer {
                         + java.util.Arrays.toString(p.shape()) + " does not require grad");
             }
         }
-        this.parameters = List.copyOf(parameters);
+        List<Tensor> distinct = new ArrayList<>();
+        for (Tensor p : parameters) {
+            boolean seen = false;
+            for (Tensor q : distinct) {
+                seen |= q == p;
+            }
+            if (!seen) {
+                distinct.add(p); // a tensor listed twice is still updated once per step
+            }
+        }
+        this.parameters = List.copyOf(distinct);
         setLearningRate(learningRate);
     }
 
@@ -34,14 +45,14 @@ public abstract class Optimizer {
             for (int i = 0; i < parameters.size(); i++) {
                 Tensor p = parameters.get(i);
                 if (p.grad() != null) {
-                    update(i, p, p.grad(), steps);
+                    update(i, p, p.grad());
                 }
             }
         }
     }
 
-    /** Updates parameter number {@code index} in place at (1-based) step {@code t}. */
-    abstract void update(int index, Tensor parameter, Tensor grad, int t);
+    /** Updates parameter number {@code index} in place from its gradient. */
+    abstract void update(int index, Tensor parameter, Tensor grad);
 
     /** Forgets every parameter's gradient. */
     public final void zeroGrad() {

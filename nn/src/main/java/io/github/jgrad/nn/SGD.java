@@ -37,7 +37,7 @@ public final class SGD extends Optimizer {
     }
 
     @Override
-    void update(int i, Tensor p, Tensor grad, int t) {
+    void update(int i, Tensor p, Tensor grad) {
         Tensor g = weightDecay == 0 ? grad : grad.add(p.mul(weightDecay));
         if (momentum != 0) {
             buffers[i] = buffers[i] == null ? g : buffers[i].mul(momentum).add(g);

@@ -101,6 +101,9 @@ public final class Trainer {
         if (schedule != null) {
             optimizer.setLearningRate(schedule.rate(epochIndex));
         }
+        if (loader.size() == 0) {
+            throw new IllegalArgumentException("Trainer: the loader has no examples to train on");
+        }
         double sum = 0;
         int batches = 0;
         for (DataLoader.Batch b : loader) {

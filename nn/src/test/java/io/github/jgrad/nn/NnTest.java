@@ -280,6 +280,57 @@ class NnTest {
         assertTrue(out.contains("examples/s"), out);
         assertEquals("epoch 3/10 [=========>                    ] loss 0.1235  1,234 examples/s",
                 Trainer.bar(3, 10, 0.12345, 1234.4));
-        assertEquals(Arrays.asList(0.3, 0.3), Arrays.asList(opt.learningRate(), 0.3));
+        trainer.schedule(Schedule.step(0.3, 10, 0.5)).fit(DataLoader.of(x, y, 16, true, 1), 25);
+        assertEquals(0.3 * 0.25, opt.learningRate(), 1e-15, "the schedule's rate for the last epoch (24)");
+        assertThrows(IllegalArgumentException.class,
+                () -> trainer.epoch(DataLoader.of(Tensor.zeros(0, 1), Tensor.zeros(0, 1), 4, false, 0), 0));
+    }
+
+    @Test
+    void edgeCasesFoundInReview() {
+        // BCE at probabilities of exactly 0 and 1: finite loss and finite gradient
+        Tensor z = Tensor.of(new double[] {40, 0.3}).requiresGrad(true);
+        Loss.binaryCrossEntropy(z.sigmoid(), t(1, 0)).backward();
+        for (double g : z.grad().toArray()) {
+            assertTrue(Double.isFinite(g), Arrays.toString(z.grad().toArray()));
+        }
+        assertEquals(0.5 * (1 / (1 + Math.exp(-0.3))), z.grad().get(1), 1e-12);
+
+        // BCE with logits: gradient sigmoid(z) - y, also at z = 0
+        Tensor zero = Tensor.zeros(2).requiresGrad(true);
+        Loss.binaryCrossEntropyWithLogits(zero, t(1, 0), Reduction.SUM).backward();
+        assertArrayEquals(new double[] {-0.5, 0.5}, zero.grad().toArray(), 1e-15);
+        GradCheck.defaults().check(x -> Loss.binaryCrossEntropyWithLogits(x.get(0), t(1, 0, 1)), t(0, 1e-9, -36))
+                .orThrow();
+
+        // Adam's bias correction counts each parameter's own steps
+        Tensor a = t(1.0).requiresGrad(true);
+        Tensor late = t(1.0).requiresGrad(true);
+        Adam adam = Adam.of(List.of(a, late), 0.1);
+        for (int step = 0; step < 5; step++) {
+            adam.zeroGrad();
+            Tensor loss = a.sum();
+            if (step == 4) {
+                loss = loss.add(late.sum());
+            }
+            loss.backward();
+            adam.step();
+        }
+        assertEquals(1.0 - 0.1, late.item(), 1e-9, "first update of a parameter moves it by lr, as PyTorch");
+
+        // a module used twice: its parameters count once and are updated once per step
+        Linear shared = Linear.of(Tensor.of(new double[] {1}, 1, 1), t(0));
+        Sequential twice = Sequential.of(shared, shared);
+        assertEquals(List.of("0.weight", "0.bias"), new ArrayList<>(twice.namedParameters().keySet()));
+        assertEquals(2, twice.parameterCount());
+        SGD sgd = SGD.of(twice.parameters(), 0.1);
+        twice.forward(Tensor.ones(1, 1)).sum().backward();           // y = w(w x + b) + b: dy/dw = 2w x + b = 2
+        sgd.step();
+        assertEquals(1 - 0.1 * 2, shared.weight().item(), 1e-15);
+
+        // leaky ReLU's derivative at 0 is its slope, as in PyTorch
+        Tensor at0 = Tensor.zeros(1).requiresGrad(true);
+        Activation.leakyRelu(0.1).forward(at0).sum().backward();
+        assertEquals(0.1, at0.grad().item(), 0);
     }
 }
