@@ -87,10 +87,12 @@ final class MlpStep {
             // forward: Z1 = X W1 + b1, H = relu(Z1), Z2 = H W2 + b2
             Blas.gemm(false, false, BATCH, HIDDEN, IN, x, w1, z1);
             for (int i = 0; i < BATCH; i++) {
+                int row = i * HIDDEN;
                 for (int j = 0; j < HIDDEN; j++) {
-                    double z = z1[i * HIDDEN + j] + b1[j];
-                    z1[i * HIDDEN + j] = z;
-                    h[i * HIDDEN + j] = z > 0 ? z : 0;
+                    z1[row + j] += b1[j];
+                }
+                for (int j = 0; j < HIDDEN; j++) {
+                    h[row + j] = Math.max(z1[row + j], 0.0);
                 }
             }
             Blas.gemm(false, false, BATCH, OUT, HIDDEN, h, w2, z2);
@@ -120,13 +122,15 @@ final class MlpStep {
             java.util.Arrays.fill(gb1, 0);
             java.util.Arrays.fill(gb2, 0);
             for (int i = 0; i < BATCH; i++) {
+                int row = i * HIDDEN;
                 for (int c = 0; c < OUT; c++) {
                     gb2[c] += dz2[i * OUT + c];
                 }
                 for (int j = 0; j < HIDDEN; j++) {
-                    double d = z1[i * HIDDEN + j] > 0 ? dh[i * HIDDEN + j] : 0;
-                    dh[i * HIDDEN + j] = d;
-                    gb1[j] += d;
+                    dh[row + j] = z1[row + j] > 0 ? dh[row + j] : 0;
+                }
+                for (int j = 0; j < HIDDEN; j++) {
+                    gb1[j] += dh[row + j];
                 }
             }
             Blas.gemm(true, false, IN, HIDDEN, BATCH, x, dh, gw1);

@@ -92,70 +92,43 @@ public final class WorkedBackprop {
     private WorkedBackprop() {
     }
 
-    /** The network after one forward pass, backward pass and update; all numbers exact doubles. */
-    public static final class Step {
-        /** Every named value on the tape (inputs, parameters, z's, O's, cost), in forward order. */
-        public final Map<String, Value> values = new LinkedHashMap<>();
-        /** The parameters w0..w8, b0..b3 before the update. */
-        public final Map<String, Double> before = new LinkedHashMap<>();
-        /** The parameters after one step of gradient descent with the true gradient of (y - O3)^2. */
-        public final Map<String, Double> after = new LinkedHashMap<>();
-        private Explain.Report explained;
-
-        /** jgrad's backward pass written out step by step (taken before the update). */
-        public Explain.Report explained() {
-            return explained;
+    /**
+     * The exact counterpart of a {@link #HAND} entry under the hand calculation's cost/2 convention:
+     * forward values as they are, gradients and updates from half the true gradient.
+     */
+    static double handConvention(WorkedPass s, String quantity) {
+        if (quantity.startsWith("new ")) {
+            String p = quantity.substring(4);
+            return s.before.get(p) - LEARNING_RATE * s.get(p).grad() / 2;
         }
-
-        /** The value named {@code name} (for example {@code "O3"}). */
-        public Value get(String name) {
-            Value v = values.get(name);
-            if (v == null) {
-                throw new IllegalArgumentException("no value named " + name + "; names: " + values.keySet());
-            }
-            return v;
+        if (quantity.startsWith("d")) {
+            return s.get(quantity.substring(1)).grad() / 2;
         }
-
-        /** The exact counterpart of a {@link #HAND} entry under the hand calculation's cost/2 convention. */
-        double handConvention(String quantity) {
-            if (quantity.startsWith("new ")) {
-                String p = quantity.substring(4);
-                return before.get(p) - LEARNING_RATE * get(p).grad() / 2;
-            }
-            if (quantity.startsWith("d")) {
-                return get(quantity.substring(1)).grad() / 2;
-            }
-            return get(quantity).data();
-        }
+        return s.get(quantity).data();
     }
 
     /** Builds the network from the seed's numbers, runs backward and applies one update. */
-    public static Step run() {
-        Step s = new Step();
-        Value x0 = put(s, Value.of(X0, "x0"));
-        Value x1 = put(s, Value.of(X1, "x1"));
+    public static WorkedPass run() {
+        WorkedPass s = new WorkedPass();
+        Value x0 = s.put(Value.of(X0, "x0"));
+        Value x1 = s.put(Value.of(X1, "x1"));
         List<Value> w = new ArrayList<>();
         for (int i = 0; i < WEIGHTS.length; i++) {
-            w.add(put(s, Value.of(WEIGHTS[i], "w" + i)));
+            w.add(s.put(Value.of(WEIGHTS[i], "w" + i)));
         }
         List<Value> b = new ArrayList<>();
         for (int i = 0; i < BIASES.length; i++) {
-            b.add(put(s, Value.of(BIASES[i], "b" + i)));
+            b.add(s.put(Value.of(BIASES[i], "b" + i)));
         }
         List<Value> hidden = new ArrayList<>();
         for (int k = 0; k < 3; k++) {
-            Value z = put(s, Value.dot(w.subList(2 * k, 2 * k + 2), List.of(x0, x1)).add(b.get(k)).label("z" + k));
-            hidden.add(put(s, z.sigmoid().label("O" + k)));
+            Value z = s.put(Value.dot(w.subList(2 * k, 2 * k + 2), List.of(x0, x1)).add(b.get(k)).label("z" + k));
+            hidden.add(s.put(z.sigmoid().label("O" + k)));
         }
-        Value z3 = put(s, Value.dot(w.subList(6, 9), hidden).add(b.get(3)).label("z3"));
-        Value o3 = put(s, z3.sigmoid().label("O3"));
-        Value cost = put(s, Value.of(TARGET, "y").sub(o3).pow(2).label("cost"));
-        s.explained = Explain.backward(cost);   // the backward pass, every step recorded
-        for (Value p : concat(w, b)) {
-            s.before.put(p.label(), p.data());
-            p.setData(p.data() - LEARNING_RATE * p.grad());
-            s.after.put(p.label(), p.data());
-        }
+        Value z3 = s.put(Value.dot(w.subList(6, 9), hidden).add(b.get(3)).label("z3"));
+        Value o3 = s.put(z3.sigmoid().label("O3"));
+        Value cost = s.put(Value.of(TARGET, "y").sub(o3).pow(2).label("cost"));
+        s.backwardAndUpdate(cost, concat(w, b), LEARNING_RATE);   // every backward step recorded
         return s;
     }
 
@@ -197,18 +170,13 @@ public final class WorkedBackprop {
     }
 
     /** The largest difference, over all gradients and updated parameters, between the scalar and the layer version. */
-    static double largestDifference(Step scalar, Map<String, double[]> layers) {
+    static double largestDifference(WorkedPass scalar, Map<String, double[]> layers) {
         double worst = 0;
         for (Map.Entry<String, double[]> e : layers.entrySet()) {
             worst = Math.max(worst, Math.abs(scalar.get(e.getKey()).grad() - e.getValue()[0]));
             worst = Math.max(worst, Math.abs(scalar.after.get(e.getKey()) - e.getValue()[1]));
         }
         return worst;
-    }
-
-    private static Value put(Step s, Value v) {
-        s.values.put(v.label(), v);
-        return v;
     }
 
     private static List<Value> concat(List<Value> a, List<Value> b) {
@@ -218,11 +186,11 @@ public final class WorkedBackprop {
     }
 
     /** The hand-calculated entries that are off by more than {@link #HAND_TOLERANCE} or have the wrong sign. */
-    static List<String> flagged(Step s) {
+    static List<String> flagged(WorkedPass s) {
         List<String> wrong = new ArrayList<>();
         for (String[] row : HAND) {
             double hand = Double.parseDouble(row[1]);
-            double exact = s.handConvention(row[0]);
+            double exact = handConvention(s, row[0]);
             boolean signSlip = row[1].startsWith("-") != (exact < 0);
             if (Math.abs(hand - exact) > HAND_TOLERANCE || signSlip) {
                 wrong.add(row[0]);
@@ -245,7 +213,7 @@ public final class WorkedBackprop {
     }
 
     /** The seed's 21 backward steps, each matched with the explain step that computes the same quantity. */
-    static List<HandStep> handSteps(Step s) {
+    static List<HandStep> handSteps(WorkedPass s) {
         List<HandStep> out = new ArrayList<>();
         for (String[] row : HAND_STEPS) {
             String quantity = row[1];
@@ -273,7 +241,7 @@ public final class WorkedBackprop {
     }
 
     /** Prints the forward pass, every gradient, every update, and the comparison with the hand calculation. */
-    public static void print(Step s, PrintStream out) {
+    public static void print(WorkedPass s, PrintStream out) {
         out.println("Seed 000: one step of backprop on a 2-3-1 sigmoid network (inputs 2, 9; target 0.92; lr 0.5)");
         out.println();
         out.println("Forward pass");
@@ -302,7 +270,7 @@ public final class WorkedBackprop {
         for (String[] row : HAND) {
             if (flagged.contains(row[0])) {
                 out.printf(Locale.ROOT, "     %-7s wrote %-8s exact %11.8f  %s%n", row[0], row[1],
-                        s.handConvention(row[0]), WHY.getOrDefault(row[0], "(unexplained)"));
+                        handConvention(s, row[0]), WHY.getOrDefault(row[0], "(unexplained)"));
             }
         }
         out.println("  Every other number it wrote (" + (HAND.length - flagged.size()) + " of " + HAND.length
@@ -325,7 +293,7 @@ public final class WorkedBackprop {
 
     /** Runs the worked example and prints it, then checks it against the same step done with nn layers. */
     public static void main(String[] args) {
-        Step s = run();
+        WorkedPass s = run();
         print(s, System.out);
         System.out.println();
         System.out.printf(Locale.ROOT, "The same step with nn Linear layers on tensors: its 13 gradients and updated"

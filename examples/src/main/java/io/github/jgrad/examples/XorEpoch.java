@@ -4,10 +4,8 @@ import io.github.jgrad.autodiff.Explain;
 import io.github.jgrad.autodiff.Value;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Seed 001: one epoch of a 2-2-1 sigmoid network on one XOR example, explained step by step by
@@ -46,81 +44,46 @@ public final class XorEpoch {
     private XorEpoch() {
     }
 
-    /** The network after one forward pass, explained backward pass and update. */
-    public static final class Epoch {
-        /** Every named value (inputs, weights, zh1, h1, zh2, h2, zo, O, E), in forward order. */
-        public final Map<String, Value> values = new LinkedHashMap<>();
-        /** The weights before the update. */
-        public final Map<String, Double> before = new LinkedHashMap<>();
-        /** The weights after the update w - 0.3 dE/dw. */
-        public final Map<String, Double> after = new LinkedHashMap<>();
-        private Explain.Report explained;
-
-        /** The backward pass, step by step (taken before the update). */
-        public Explain.Report explained() {
-            return explained;
-        }
-
-        /** The value named {@code name}. */
-        public Value get(String name) {
-            Value v = values.get(name);
-            if (v == null) {
-                throw new IllegalArgumentException("no value named " + name + "; names: " + values.keySet());
-            }
-            return v;
-        }
-    }
-
     /** One epoch with our weights {@link #W} and {@link #V}. */
-    public static Epoch run() {
+    public static WorkedPass run() {
         return run(W, V);
     }
 
     /** One epoch with first-layer weights {@code w} (3 x 2, as {@link #W}) and output weights {@code v} (3). */
-    static Epoch run(double[][] w, double[] v) {
-        Epoch e = new Epoch();
+    static WorkedPass run(double[][] w, double[] v) {
+        WorkedPass e = new WorkedPass();
         double[] x = {X1, X2, BIAS};
         List<Value> inputs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            inputs.add(put(e, Value.of(x[i], INPUTS[i])));
+            inputs.add(e.put(Value.of(x[i], INPUTS[i])));
         }
         List<Value> params = new ArrayList<>();
         List<Value> hidden = new ArrayList<>();
         for (int j = 0; j < 2; j++) {
             List<Value> wj = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                wj.add(put(e, Value.of(w[i][j], W_NAMES[i][j])));
+                wj.add(e.put(Value.of(w[i][j], W_NAMES[i][j])));
             }
             params.addAll(wj);
-            Value z = put(e, Value.dot(wj, inputs).label("zh" + (j + 1)));
-            hidden.add(put(e, z.sigmoid().label("h" + (j + 1))));
+            Value z = e.put(Value.dot(wj, inputs).label("zh" + (j + 1)));
+            hidden.add(e.put(z.sigmoid().label("h" + (j + 1))));
         }
         hidden.add(inputs.get(2)); // the bias feeds the output too
         List<Value> vs = new ArrayList<>();
         for (int j = 0; j < 3; j++) {
-            vs.add(put(e, Value.of(v[j], V_NAMES[j])));
+            vs.add(e.put(Value.of(v[j], V_NAMES[j])));
         }
         params.addAll(vs);
-        Value zo = put(e, Value.dot(vs, hidden).label("zo"));
-        Value o = put(e, zo.sigmoid().label("O"));
+        Value zo = e.put(Value.dot(vs, hidden).label("zo"));
+        Value o = e.put(zo.sigmoid().label("O"));
         // E = (y - O)^2 / 2, written (O - y)^2 * 0.5: the same number, y a constant
-        Value error = put(e, o.sub(TARGET).pow(2).mul(0.5).label("E"));
-        e.explained = Explain.backward(error);
-        for (Value p : params) {
-            e.before.put(p.label(), p.data());
-            p.setData(p.data() - LEARNING_RATE * p.grad());
-            e.after.put(p.label(), p.data());
-        }
+        Value error = e.put(o.sub(TARGET).pow(2).mul(0.5).label("E"));
+        e.backwardAndUpdate(error, params, LEARNING_RATE);
         return e;
     }
 
-    private static Value put(Epoch e, Value v) {
-        e.values.put(v.label(), v);
-        return v;
-    }
-
     /** The delta rule of the post for weight {@code name}, in plain doubles from the forward values. */
-    static double deltaRule(Epoch e, String name) {
+    static double deltaRule(WorkedPass e, String name) {
         double o = e.get("O").data();
         double deltaOut = (o - TARGET) * o * (1 - o);
         for (int j = 0; j < 3; j++) {
@@ -141,7 +104,7 @@ public final class XorEpoch {
     }
 
     /** The explain step that gives the whole gradient dE/d{@code name}. */
-    static Explain.Step gradientStep(Epoch e, String name) {
+    static Explain.Step gradientStep(WorkedPass e, String name) {
         for (Explain.Step s : e.explained().steps()) {
             if (s.name().equals(name) && s.isWholeGradient()) {
                 return s;
@@ -151,7 +114,7 @@ public final class XorEpoch {
     }
 
     /** Prints the forward pass, the explained backward pass, the delta rule beside it, and the update. */
-    public static void print(Epoch e, PrintStream out) {
+    public static void print(WorkedPass e, PrintStream out) {
         out.println("Seed 001: one epoch of a 2-2-1 sigmoid network on XOR (x1 = 1, x2 = 0, bias 1; target 1; lr 0.3)");
         out.println("E = (y - O)^2 / 2. The post's weights were in images its text lost; these are our own,");
         out.printf(Locale.ROOT, "so the output is %.4f, not the post's %.4f.%n", e.get("O").data(), SEED_OUTPUT);

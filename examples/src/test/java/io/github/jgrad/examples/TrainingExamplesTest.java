@@ -21,7 +21,7 @@ class TrainingExamplesTest {
 
     @Test
     void seed000WithLayersAgreesWithTheScalarTape() {
-        WorkedBackprop.Step scalar = WorkedBackprop.run();
+        WorkedPass scalar = WorkedBackprop.run();
         Map<String, double[]> layers = WorkedBackprop.runWithLayers();
         assertEquals(13, layers.size());
         assertTrue(WorkedBackprop.largestDifference(scalar, layers) <= 1e-12);

@@ -15,7 +15,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class WorkedBackpropTest {
-    private final WorkedBackprop.Step step = WorkedBackprop.run();
+    private final WorkedPass step = WorkedBackprop.run();
 
     private static double sigmoid(double z) {
         return 1 / (1 + Math.exp(-z));
@@ -78,9 +78,9 @@ class WorkedBackpropTest {
     void theFlaggedHandNumbersAreExactlyTheExplainedMistakes() {
         assertEquals(new HashSet<>(WorkedBackprop.WHY.keySet()), new HashSet<>(WorkedBackprop.flagged(step)));
         // the two bias updates the seed gets wrong, by how much
-        assertEquals(0.4999973715680527, step.handConvention("new b1"), 1e-15); // seed: 0.4842
-        assertEquals(0.5006278021287303, step.handConvention("new b2"), 1e-15); // seed: 0.5025
-        assertTrue(step.handConvention("dz1") > 0, "dCost/dz1 is positive; the seed wrote -0.0000");
+        assertEquals(0.4999973715680527, WorkedBackprop.handConvention(step, "new b1"), 1e-15); // seed: 0.4842
+        assertEquals(0.5006278021287303, WorkedBackprop.handConvention(step, "new b2"), 1e-15); // seed: 0.5025
+        assertTrue(WorkedBackprop.handConvention(step, "dz1") > 0, "dCost/dz1 is positive; the seed wrote -0.0000");
     }
 
     @Test

@@ -20,7 +20,7 @@ class XorEpochTest {
 
     @Test
     void forwardPassWithOurWeights() {
-        XorEpoch.Epoch e = XorEpoch.run();
+        WorkedPass e = XorEpoch.run();
         double h1 = sigmoid(0.2 * 1 + 0.4 * 0 - 0.1 * 1);
         double h2 = sigmoid(-0.3 * 1 + 0.1 * 0 + 0.2 * 1);
         double o = sigmoid(0.5 * h1 - 0.4 * h2 + 0.3 * 1);
@@ -34,7 +34,7 @@ class XorEpochTest {
     /** The post's delta rule, in plain doubles, equals the explain step computing each weight's gradient. */
     @Test
     void deltaRuleMatchesTheExplainSteps() {
-        XorEpoch.Epoch e = XorEpoch.run();
+        WorkedPass e = XorEpoch.run();
         assertEquals(WEIGHTS, List.copyOf(e.before.keySet()));
         for (String w : WEIGHTS) {
             Explain.Step s = XorEpoch.gradientStep(e, w);
@@ -62,7 +62,7 @@ class XorEpochTest {
                 row[1] = random.nextGaussian();
             }
             double[] v = {random.nextGaussian(), random.nextGaussian(), random.nextGaussian()};
-            XorEpoch.Epoch e = XorEpoch.run(w, v);
+            WorkedPass e = XorEpoch.run(w, v);
             for (String name : WEIGHTS) {
                 double delta = XorEpoch.deltaRule(e, name);
                 assertEquals(delta, XorEpoch.gradientStep(e, name).value(), 1e-17 + 1e-13 * Math.abs(delta),
