@@ -8,15 +8,16 @@ import time
 import numpy as np
 
 
-def best_time(f, seconds=3.0):
-    for _ in range(3):
+def timings(f, seconds=3.0):
+    """(best, mean) seconds per call over `seconds` of calls, after a warm-up; JMH's avgt is a mean."""
+    for _ in range(5):
         f()
-    best, start = float("inf"), time.perf_counter()
+    times, start = [], time.perf_counter()
     while time.perf_counter() - start < seconds:
         t = time.perf_counter()
         f()
-        best = min(best, time.perf_counter() - t)
-    return best
+        times.append(time.perf_counter() - t)
+    return min(times), sum(times) / len(times)
 
 
 def main():
@@ -25,8 +26,9 @@ def main():
     for n in (64, 256, 1024):
         a = rng.standard_normal((n, n))
         b = rng.standard_normal((n, n))
-        t = best_time(lambda: a @ b)
-        print(f"matmul n={n}: {t * 1e6:10.1f} us  {2 * n**3 / t / 1e9:6.1f} GFLOP/s")
+        best, mean = timings(lambda: a @ b)
+        print(f"matmul n={n}: mean {mean * 1e6:10.1f} us = {2 * n**3 / mean / 1e9:6.1f} GFLOP/s"
+              f"   (best {best * 1e6:10.1f} us = {2 * n**3 / best / 1e9:6.1f} GFLOP/s)")
 
 
 if __name__ == "__main__":

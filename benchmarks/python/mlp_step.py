@@ -11,15 +11,16 @@ import numpy as np
 BATCH, IN, HIDDEN, OUT, LR = 128, 784, 256, 10, 0.01
 
 
-def best_time(f, seconds=3.0):
+def timings(f, seconds=3.0):
+    """(best, mean) seconds per call over `seconds` of calls, after a warm-up; JMH's avgt is a mean."""
     for _ in range(5):
         f()
-    best, start = float("inf"), time.perf_counter()
+    times, start = [], time.perf_counter()
     while time.perf_counter() - start < seconds:
         t = time.perf_counter()
         f()
-        best = min(best, time.perf_counter() - t)
-    return best
+        times.append(time.perf_counter() - t)
+    return min(times), sum(times) / len(times)
 
 
 def main():
@@ -55,9 +56,9 @@ def main():
         p["b2"] -= LR * db2
         return loss
 
-    t = best_time(step)
+    best, mean = timings(step)
     print(f"numpy {np.__version__}")
-    print(f"mlp step 784-256-10 batch 128: {t * 1e6:10.1f} us")
+    print(f"mlp step 784-256-10 batch 128: mean {mean * 1e6:10.1f} us   (best {best * 1e6:10.1f} us)")
 
 
 if __name__ == "__main__":
