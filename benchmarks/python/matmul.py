@@ -3,21 +3,9 @@
 numpy is only a measuring stick for jgrad, never a dependency. Run:
     python3 benchmarks/python/matmul.py
 """
-import time
-
 import numpy as np
 
-
-def timings(f, seconds=3.0):
-    """(best, mean) seconds per call over `seconds` of calls, after a warm-up; JMH's avgt is a mean."""
-    for _ in range(5):
-        f()
-    times, start = [], time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return min(times), sum(times) / len(times)
+from timing import timings
 
 
 def main():

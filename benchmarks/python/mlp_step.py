@@ -4,23 +4,11 @@ step of micrograd's demo in plain Python floats for scale. numpy is a measuring 
 
 Run:  python3 benchmarks/python/mlp_step.py
 """
-import time
-
 import numpy as np
 
+from timing import timings
+
 BATCH, IN, HIDDEN, OUT, LR = 128, 784, 256, 10, 0.01
-
-
-def timings(f, seconds=3.0):
-    """(best, mean) seconds per call over `seconds` of calls, after a warm-up; JMH's avgt is a mean."""
-    for _ in range(5):
-        f()
-    times, start = [], time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return min(times), sum(times) / len(times)
 
 
 def main():

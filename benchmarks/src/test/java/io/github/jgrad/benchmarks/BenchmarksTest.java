@@ -52,6 +52,7 @@ class BenchmarksTest {
                 .param("op", "tanh")
                 .param("kernel", "softmax")
                 .shouldFailOnError(true)
+                .output("target/jmh-smoke.txt") // JMH's report, kept out of the build log
                 .build();
         Collection<RunResult> results = new Runner(opts).run();
         assertFalse(results.isEmpty());
