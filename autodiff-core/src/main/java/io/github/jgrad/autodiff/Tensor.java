@@ -1200,7 +1200,8 @@ public final class Tensor extends Node {
 
     /**
      * Backward from any output, seeded with {@code gradient} (d loss / d this, of this tensor's shape).
-     * With {@code createGraph} the leaf gradients are themselves on the tape.
+     * With {@code createGraph} the leaf gradients are themselves on the tape, and the graph is kept
+     * whatever {@code retainGraph} says (those gradients refer to it; PyTorch's default too).
      */
     public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
         Node[] order = pass(new Tensor[] {this}, new Tensor[] {gradient}, createGraph);
@@ -1212,7 +1213,7 @@ public final class Tensor extends Node {
                 }
             }
         }
-        finish(order, retainGraph);
+        finish(order, retainGraph || createGraph);
     }
 
     /**

@@ -198,6 +198,16 @@ class TensorGradTest {
     }
 
     @Test
+    void createGraphKeepsTheGraphItsGradientsNeed() {
+        Tensor x = Tensor.of(new double[] {0.5, 2}).requiresGrad(true);
+        x.pow(3).sum().backward(Tensor.scalar(1), false, true);   // retainGraph false, createGraph true
+        Tensor first = x.grad();                                    // 3x^2, on the tape
+        x.zeroGrad();
+        first.sum().backward();                                     // through the kept graph: 6x
+        assertArrayEquals(new double[] {3, 12}, x.grad().toArray(), 1e-14);
+    }
+
+    @Test
     void gradientPenaltyTrainsThroughTheGradient() {
         // d/dw of |d(w.x)/dx|^2 = d/dw |w|^2 = 2w
         Tensor w = Tensor.of(new double[] {0.5, -2, 1}).requiresGrad(true);
