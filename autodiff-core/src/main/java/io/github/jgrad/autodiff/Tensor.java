@@ -560,6 +560,45 @@ public final class Tensor extends Node {
         }, this);
     }
 
+    /**
+     * The index of the largest entry along {@code axis}, as NumPy's {@code argmax}: the first one at a
+     * tie, the first NaN if there is one. The result has {@code axis} removed and requires no gradient.
+     *
+     * @throws IllegalArgumentException if the axis is empty
+     */
+    public Tensor argmax(int axis) {
+        int a = Shapes.axis("argmax", axis, shape.length);
+        int r = shape[a];
+        if (r == 0) {
+            throw new IllegalArgumentException("argmax: axis " + axis + " of shape " + Shapes.str(shape) + " is empty");
+        }
+        int outer = 1;
+        int inner = 1;
+        for (int i = 0; i < a; i++) {
+            outer *= shape[i];
+        }
+        for (int i = a + 1; i < shape.length; i++) {
+            inner *= shape[i];
+        }
+        double[] out = new double[outer * inner];
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * r * inner + i;
+                int best = 0;
+                double max = data[base];
+                for (int k = 1; k < r && max == max; k++) { // stop at the first NaN
+                    double v = data[base + k * inner];
+                    if (v > max || v != v) {
+                        max = v;
+                        best = k;
+                    }
+                }
+                out[o * inner + i] = best;
+            }
+        }
+        return leaf(out, Shapes.reduced(shape, new int[] {a}, false));
+    }
+
     /** The smallest element. */
     public Tensor min() {
         return min(new int[0], false);

@@ -116,6 +116,16 @@ class TensorTest {
     }
 
     @Test
+    void argmaxFollowsNumpy() {
+        Tensor a = Tensor.of(new double[] {1, 5, 5, 0, 7, -1, Double.NaN, 2, 9}, 3, 3);
+        assertArrayEquals(new double[] {1, 1, 0}, a.argmax(1).toArray(), "first of tied maxima; first NaN");
+        assertArrayEquals(new double[] {2, 1, 2}, a.argmax(0).toArray());
+        assertArrayEquals(new int[] {3}, a.argmax(-1).shape());
+        assertEquals(0, Tensor.of(new double[] {4, 2}).argmax(0).dim());
+        assertMessage(() -> Tensor.zeros(2, 0).argmax(1), "argmax", "empty");
+    }
+
+    @Test
     void softmaxStaysFiniteForHugeLogits() {
         Tensor logits = t(new double[] {1000, -1000, 0, 999, 1000, 1000}, 2, 3);
         Tensor p = logits.softmax(1);

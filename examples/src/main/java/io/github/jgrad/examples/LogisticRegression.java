@@ -73,19 +73,7 @@ public final class LogisticRegression {
         Datasets.Labelled data = Datasets.blobs(POINTS, 3);
         Path loss = Plots.lossCurve(dir.resolve("logistic-loss.png"), "logistic regression: loss per step", r.losses());
         Path boundary = Plots.decisionBoundary(dir.resolve("logistic-boundary.png"), "logistic regression", data,
-                (gx, gy) -> {
-                    double[] xy = new double[2 * gx.length];
-                    for (int i = 0; i < gx.length; i++) {
-                        xy[2 * i] = gx[i];
-                        xy[2 * i + 1] = gy[i];
-                    }
-                    double[] p = r.probability(Tensor.of(xy, gx.length, 2)).toArray();
-                    int[] c = new int[p.length];
-                    for (int i = 0; i < c.length; i++) {
-                        c[i] = p[i] > 0.5 ? 1 : 0;
-                    }
-                    return c;
-                });
+                grid -> r.probability(grid).gt(0.5));
         System.out.println("plots: " + loss + ", " + boundary);
     }
 }

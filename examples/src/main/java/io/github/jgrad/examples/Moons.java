@@ -177,12 +177,13 @@ public final class Moons {
                 100 * tensor.finalAccuracy());
         Path loss = Plots.lossCurve(dir.resolve("moons-loss.png"), "moons: loss per step", tensor.losses());
         Path boundary = Plots.decisionBoundary(dir.resolve("moons-boundary.png"), "moons: decision boundary", data,
-                (gx, gy) -> {
-                    int[] c = new int[gx.length];
+                grid -> {
+                    double[] xy = grid.toArray();
+                    double[] c = new double[xy.length / 2];
                     for (int i = 0; i < c.length; i++) {
-                        c[i] = tensor.model().score(gx[i], gy[i]) > 0 ? 1 : 0;
+                        c[i] = tensor.model().score(xy[2 * i], xy[2 * i + 1]) > 0 ? 1 : 0;
                     }
-                    return c;
+                    return Tensor.of(c);
                 });
         System.out.println("plots: " + loss + ", " + boundary);
     }

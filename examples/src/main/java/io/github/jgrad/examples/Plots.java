@@ -1,5 +1,7 @@
 package io.github.jgrad.examples;
 
+import io.github.jgrad.autodiff.GradMode;
+import io.github.jgrad.autodiff.Tensor;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -42,11 +44,11 @@ public final class Plots {
     }
 
     /**
-     * Colours a grid over the data's bounding box by {@code predict(x, y)} (a class index), then draws the
-     * data points on top, coloured by their labels.
+     * Colours a grid over the data's bounding box by {@code classify}, which maps an (n, 2) tensor of
+     * points to their n class indices, then draws the data points on top, coloured by their labels.
      */
     public static Path decisionBoundary(Path png, String title, Datasets.Labelled data,
-                                        BiFunction<double[], double[], int[]> predict) {
+                                        Function<Tensor, Tensor> classify) {
         double[] xs = data.inputs().toArray();
         double minX = Double.POSITIVE_INFINITY;
         double maxX = Double.NEGATIVE_INFINITY;
@@ -61,15 +63,17 @@ public final class Plots {
         double padX = 0.15 * (maxX - minX);
         double padY = 0.15 * (maxY - minY);
         int steps = 120;
-        double[] gx = new double[steps * steps];
-        double[] gy = new double[steps * steps];
+        double[] grid = new double[2 * steps * steps];
         for (int i = 0; i < steps; i++) {
             for (int j = 0; j < steps; j++) {
-                gx[i * steps + j] = minX - padX + (maxX - minX + 2 * padX) * j / (steps - 1);
-                gy[i * steps + j] = minY - padY + (maxY - minY + 2 * padY) * i / (steps - 1);
+                grid[2 * (i * steps + j)] = minX - padX + (maxX - minX + 2 * padX) * j / (steps - 1);
+                grid[2 * (i * steps + j) + 1] = minY - padY + (maxY - minY + 2 * padY) * i / (steps - 1);
             }
         }
-        int[] gridClass = predict.apply(gx, gy);
+        double[] gridClass;
+        try (GradMode.Scope ignored = GradMode.disabled()) {
+            gridClass = classify.apply(Tensor.of(grid, steps * steps, 2)).toArray();
+        }
         XYChart chart = new XYChartBuilder().width(560).height(560).title(title).build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         chart.getStyler().setLegendVisible(false);
@@ -83,8 +87,8 @@ public final class Plots {
             List<Double> py = new ArrayList<>();
             for (int k = 0; k < gridClass.length; k++) {
                 if (gridClass[k] == c) {
-                    px.add(gx[k]);
-                    py.add(gy[k]);
+                    px.add(grid[2 * k]);
+                    py.add(grid[2 * k + 1]);
                 }
             }
             if (!px.isEmpty()) {

@@ -39,31 +39,15 @@ public final class Spiral {
         return new Result(model, losses, accuracy(model, data));
     }
 
-    static int[] predict(Sequential model, Tensor x) {
+    /** The most likely class of each row of {@code x}. */
+    static Tensor predict(Sequential model, Tensor x) {
         try (GradMode.Scope ignored = GradMode.disabled()) {
-            Tensor logits = model.eval().forward(x);
-            Tensor best = logits.max(1, true);
-            int n = x.shape(0);
-            int[] classes = new int[n];
-            for (int i = 0; i < n; i++) {
-                for (int c = 0; c < CLASSES; c++) {
-                    if (logits.get(i, c) == best.get(i, 0)) {
-                        classes[i] = c;
-                        break;
-                    }
-                }
-            }
-            return classes;
+            return model.eval().forward(x).argmax(1);
         }
     }
 
     static double accuracy(Sequential model, Datasets.Labelled data) {
-        int[] p = predict(model, data.inputs());
-        int correct = 0;
-        for (int i = 0; i < p.length; i++) {
-            correct += p[i] == data.labels()[i] ? 1 : 0;
-        }
-        return correct / (double) p.length;
+        return predict(model, data.inputs()).eq(data.classes()).mean().item();
     }
 
     /** Trains, prints the loss and accuracy, writes plots to {@code args[0]} (default target/plots). */
@@ -81,14 +65,7 @@ public final class Spiral {
         Datasets.Labelled data = Datasets.spirals(PER_CLASS, CLASSES, 7);
         Path loss = Plots.lossCurve(dir.resolve("spiral-loss.png"), "spiral: loss per epoch", r.losses());
         Path boundary = Plots.decisionBoundary(dir.resolve("spiral-boundary.png"), "spiral: decision regions", data,
-                (gx, gy) -> {
-                    double[] xy = new double[2 * gx.length];
-                    for (int i = 0; i < gx.length; i++) {
-                        xy[2 * i] = gx[i];
-                        xy[2 * i + 1] = gy[i];
-                    }
-                    return predict(r.model(), Tensor.of(xy, gx.length, 2));
-                });
+                grid -> predict(r.model(), grid));
         System.out.println("plots: " + loss + ", " + boundary);
     }
 }
