@@ -21,8 +21,9 @@ import java.util.SplittableRandom;
  * {@code matmul} semantics, reductions take any axes with {@code keepDims}. Every shape error names
  * the operation and the shapes. Each primitive computes its result and, right beside it, its
  * backward, written with tensor operations, so gradients are themselves differentiable
- * ({@link #grad(List, List, boolean)} with {@code createGraph}). Softmax, log-softmax, mean, min,
- * clamp and stack are compositions of primitives.
+ * ({@link #grad(List, List, boolean)} with {@code createGraph}). Softmax, log-softmax, log-sum-exp,
+ * mean, min, minimum, transpose, squeeze/unsqueeze and stack are compositions of primitives; the
+ * README lists every primitive's backward formula in one table.
  *
  * <p><b>Autodiff</b> is PyTorch's: leaves created by factories do not require gradients until
  * {@link #requiresGrad(boolean)}; a result requires a gradient if any input does and
