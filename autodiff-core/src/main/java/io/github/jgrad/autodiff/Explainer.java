@@ -10,7 +10,7 @@ import java.util.Map;
  * Builds an {@link Explain.Report}: runs the backward pass, then walks the tape in the same order
  * (values in reverse computation order, each value's operands in operand order) and writes one step
  * per edge from the local derivatives the tape recorded. It replays the pass in its own array of
- * gradients, adding the same products in the same order as {@link Tape#backward}, so every step's
+ * gradients, adding the same products in the same order as {@link Tape#propagate}, so every step's
  * number is exactly what backward computed. No recursion: graphs of any depth are walked in loops.
  */
 final class Explainer {

@@ -18,7 +18,7 @@ import java.util.function.ToDoubleFunction;
  * <p>For input i the numeric derivative is the central difference D(h) = (f(x + h e_i) - f(x - h e_i)) / 2h
  * with h = eps * max(1, |x_i|), refined by Richardson extrapolation, (4 D(h/2) - D(h)) / 3, which
  * cancels the h^2 error term: its error is O(h^4) instead of O(h^2), so steep functions check to
- * many more digits. Input i passes when |analytic - numeric| <= atol + rtol * |numeric|
+ * many more digits. Input i passes when {@code |analytic - numeric| <= atol + rtol * |numeric|}
  * (NumPy's {@code allclose} rule); NaN or infinite numbers never pass. The defaults are PyTorch's
  * {@code gradcheck} ones: eps 1e-6, atol 1e-5, rtol 1e-3. Instances are immutable.
  */

@@ -19,7 +19,7 @@ public enum Op {
     SUB("-", "1", "-1"),
     MUL("*", "b", "a"),
     DIV("/", "1/b", "-a/b^2"),
-    /** a^b. The exponent's derivative is 0 where a = 0 and b >= 0; NaN for a < 0. */
+    /** a^b. The exponent's derivative is 0 where a = 0 and b &gt;= 0; NaN for a &lt; 0. */
     POW("^", "b*a^(b-1)", "out*ln(a)"),
     MAX("max", "1 if a > b, 0.5 if a = b, else 0", "1 if b > a, 0.5 if a = b, else 0"),
     MIN("min", "1 if a < b, 0.5 if a = b, else 0", "1 if b < a, 0.5 if a = b, else 0"),

@@ -258,7 +258,7 @@ public final class Tensor extends Node {
 
     /**
      * this ^ b, broadcasting. d/da = b*a^(b-1) (0 where b = 0); d/db = a^b*ln(a) (0 where a = 0 and
-     * b >= 0, NaN where a < 0), as in PyTorch.
+     * b &gt;= 0, NaN where a &lt; 0), as in PyTorch.
      */
     public Tensor pow(Tensor b) {
         Tensor a = this;
@@ -339,12 +339,12 @@ public final class Tensor extends Node {
         return compare("ge", Kernels.GE, b);
     }
 
-    /** 1 where this < b, else 0. */
+    /** 1 where {@code this < b}, else 0. */
     public Tensor lt(Tensor b) {
         return compare("lt", Kernels.LT, b);
     }
 
-    /** 1 where this <= b, else 0. */
+    /** 1 where {@code this <= b}, else 0. */
     public Tensor le(Tensor b) {
         return compare("le", Kernels.LE, b);
     }
@@ -364,12 +364,12 @@ public final class Tensor extends Node {
         return ge(scalar(c));
     }
 
-    /** 1 where this < c, else 0. */
+    /** 1 where {@code this < c}, else 0. */
     public Tensor lt(double c) {
         return lt(scalar(c));
     }
 
-    /** 1 where this <= c, else 0. */
+    /** 1 where {@code this <= c}, else 0. */
     public Tensor le(double c) {
         return le(scalar(c));
     }
@@ -473,7 +473,7 @@ public final class Tensor extends Node {
         return unary("abs", Kernels.ABS, g -> new Tensor[] {g.mul(leaf(Kernels.unary(Kernels.SIGN, a.data), a.shape))});
     }
 
-    /** Limits every element to [low, high]; the gradient passes where low <= x <= high, as in PyTorch. */
+    /** Limits every element to [low, high]; the gradient passes where {@code low <= x <= high}, as in PyTorch. */
     public Tensor clamp(double low, double high) {
         if (!(low <= high)) {
             throw new IllegalArgumentException("clamp: need low <= high, got " + low + ", " + high);
@@ -940,7 +940,8 @@ public final class Tensor extends Node {
     }
 
     /**
-     * Elements start, start+step, ... below end along {@code axis} (0 <= start <= end <= size, step >= 1).
+     * Elements start, start+step, ... below end along {@code axis} ({@code 0 <= start <= end <= size},
+     * {@code step >= 1}).
      *
      * @throws IllegalArgumentException naming the axis, bounds and shape if they do not fit
      */

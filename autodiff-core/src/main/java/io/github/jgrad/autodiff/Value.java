@@ -114,7 +114,7 @@ public final class Value extends Node {
 
     /**
      * this ^ b. The derivative with respect to the exponent is this^b * ln(this): 0 where this = 0 and
-     * b >= 0, NaN where this < 0 (as in PyTorch). It is not computed for constant exponents.
+     * b &gt;= 0, NaN where this &lt; 0 (as in PyTorch). It is not computed for constant exponents.
      */
     public Value pow(Value b) {
         double out = Math.pow(data, b.data);
