@@ -38,7 +38,7 @@ import java.util.Objects;
  * does, so leaf gradients accumulate as usual; the steps show the gradients this pass computes. The
  * report is a snapshot: changing leaves afterwards (an optimizer step) does not change it.
  *
- * <p>Scalar {@link Value} graphs only: tensor graphs are not explained (yet).
+ * <p>Tensor graphs are explained op by op instead, by {@link #backward(Tensor)}.
  */
 public final class Explain {
     private static final Options DEFAULTS = new Options(4, 500);
@@ -220,6 +220,89 @@ public final class Explain {
         @Override
         public String toString() {
             return number + ". " + (local.isEmpty() ? chain : local + "\n" + chain);
+        }
+    }
+
+    /**
+     * Runs the backward pass from a one-element tensor (as {@code output.backward()} does, freeing the
+     * graph) and explains it op by op: each step is the gradient one tensor sends back to an input,
+     * with the rule that computes it and its numbers for tensors of up to 12 elements. Graphs of more
+     * than 500 tensors are summarised. Label tensors with {@link Tensor#label(String)}.
+     *
+     * @throws IllegalArgumentException if the output is not a one-element tensor that requires grad
+     */
+    public static TensorReport backward(Tensor output) {
+        return TensorExplainer.explain(output, DEFAULTS.decimals, DEFAULTS.maxNodes);
+    }
+
+    /** One step of a tensor graph's backward pass: the gradient {@code via} sends back to an input. */
+    public record TensorStep(int number, String gradient, String via, String rule, boolean accumulates, int[] shape,
+                             double[] values) {
+        /** The step on one line, numbers with {@code decimals} decimals. */
+        public String describe(int decimals) {
+            String n = "%." + decimals + "f";
+            Tensor t = shape.length == 0 ? Tensor.scalar(values[0]) : Tensor.of(values, shape);
+            return number + ". " + gradient + (accumulates ? " += " : " = ") + rule + "   (backward of " + via + ", "
+                    + Shapes.str(shape) + ") = " + TensorExplainer.show(t, n);
+        }
+    }
+
+    /** The explanation of a tensor graph's backward pass. Immutable. */
+    public static final class TensorReport {
+        private final String head;
+        private final int tensors;
+        private final int limit;
+        private final List<String> values;
+        private final List<TensorStep> steps;
+        private final List<String> summary;
+        private final int decimals;
+
+        TensorReport(String head, int tensors, int limit, List<String> values, List<TensorStep> steps,
+                     List<String> summary, int decimals) {
+            this.head = head;
+            this.tensors = tensors;
+            this.limit = limit;
+            this.values = List.copyOf(values);
+            this.steps = List.copyOf(steps);
+            this.summary = List.copyOf(summary);
+            this.decimals = decimals;
+        }
+
+        /** The steps in the order backward applies them (empty for a summarised graph). */
+        public List<TensorStep> steps() {
+            return steps;
+        }
+
+        /** Whether the graph was too large to write out. */
+        public boolean isSummary() {
+            return tensors > limit;
+        }
+
+        /** The tensors in computation order, then the numbered steps (or a summary). */
+        public String toText() {
+            StringBuilder sb = new StringBuilder(head);
+            if (isSummary()) {
+                sb.append(": summary (more than ").append(limit).append(" tensors)\n");
+                for (String line : summary) {
+                    sb.append("  ").append(line).append('\n');
+                }
+                return sb.toString();
+            }
+            sb.append(" (").append(tensors).append(" tensors, ").append(steps.size()).append(" steps)\n");
+            sb.append("\nTensors, in the order they were computed\n");
+            for (String v : values) {
+                sb.append("  ").append(v).append('\n');
+            }
+            sb.append("\nChain rule, in the order backward applies it\n");
+            for (TensorStep s : steps) {
+                sb.append("  ").append(s.describe(decimals)).append('\n');
+            }
+            return sb.toString();
+        }
+
+        @Override
+        public String toString() {
+            return toText();
         }
     }
 

@@ -57,6 +57,7 @@ public final class Tensor extends Node {
     private Tensor passGrad;
     /** Where this tensor was created, recorded only in anomaly mode. */
     private final Throwable createdAt;
+    private String label;
 
     private Tensor(double[] data, int[] shape, String op, Node[] parents, Backward backward) {
         super(parents);
@@ -1475,6 +1476,22 @@ public final class Tensor extends Node {
     /** The elements in row-major order (a copy). */
     public double[] toArray() {
         return data.clone();
+    }
+
+    /** This tensor's label (for explain reports), or null. */
+    public String label() {
+        return label;
+    }
+
+    /** Sets the label explain reports use for this tensor; returns this tensor for chaining. */
+    public Tensor label(String label) {
+        this.label = label;
+        return this;
+    }
+
+    /** The gradients this node's backward sends to each input for an output gradient {@code g}; null for leaves. */
+    Tensor[] backwardOf(Tensor g) {
+        return backward == null ? null : backward.apply(g);
     }
 
     /** The op that computed this tensor ("leaf" for leaves); a result keeps its op after its graph is freed. */

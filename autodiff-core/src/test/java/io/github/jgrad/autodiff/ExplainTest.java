@@ -260,7 +260,7 @@ class ExplainTest {
         assertThrows(IllegalArgumentException.class, () -> Explain.options().decimals(-1));
         assertThrows(IllegalArgumentException.class, () -> Explain.options().decimals(18));
         assertThrows(IllegalArgumentException.class, () -> Explain.options().maxNodes(0));
-        assertThrows(NullPointerException.class, () -> Explain.backward(null));
+        assertThrows(NullPointerException.class, () -> Explain.backward((Value) null));
     }
 
     @Test

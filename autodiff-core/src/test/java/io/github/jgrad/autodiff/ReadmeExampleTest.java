@@ -80,6 +80,36 @@ class ReadmeExampleTest {
     }
 
     @Test
+    void tensorExplainExample() {
+        String out = capture(() -> {
+            // begin README
+            Tensor x = Tensor.of(new double[] {1, 2, 3, 4}, 2, 2).label("x");
+            Tensor w = Tensor.of(new double[] {0.5, -1}, 2, 1).requiresGrad(true).label("w");
+            Tensor b = Tensor.of(new double[] {0.25}).requiresGrad(true).label("b");
+            Tensor loss = x.matmulAdd(w, b).tanh().sum().label("loss");
+            System.out.print(Explain.backward(loss).toText());   // op by op, with the numbers
+            // end README
+        });
+        List<String> lines = out.lines().toList();
+        assertEquals("Backward pass of loss = -1.8263 (6 tensors, 4 steps)", lines.get(0));
+        assertTrue(out.contains("  3. dloss/dw = x^T @ g   (backward of matmulAdd1, (2, 1)) = [0.4108, 0.7347]"), out);
+        assertTrue(out.contains("  4. dloss/db = g summed to the bias's shape   (backward of matmulAdd1, (1)) = [0.3239]"),
+                out);
+        String readme = readReadme();
+        for (String line : lines) {
+            assertTrue(readme.contains(line + "\n"), "README does not show this output line: " + line);
+        }
+    }
+
+    private static String readReadme() {
+        try {
+            return Files.readString(Path.of("..", "README.md"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void gradCheckExample() {
         String out = capture(() -> {
             // begin README

@@ -1,0 +1,186 @@
+package io.github.jgrad.autodiff;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Explains a tensor graph's backward pass one op at a time: for each edge, the gradient one tensor
+ * sends back to another, the rule that computes it (in the tensors' names, from the table below),
+ * and its numbers when the tensor is small. It replays the pass with the ops' own backward functions,
+ * without recording anything, then runs the real {@code backward()}.
+ */
+final class TensorExplainer {
+    /**
+     * Each primitive's backward, per operand, in terms of g (incoming gradient), a and b (operands),
+     * out (the result); the same table as the README's.
+     */
+    private static final Map<String, String[]> RULES = new HashMap<>();
+
+    static {
+        rule("add", "g", "g");
+        rule("sub", "g", "-g");
+        rule("mul", "g * b", "g * a");
+        rule("div", "g / b", "-g * out / b");
+        rule("pow", "g * b * a^(b-1)", "g * out * ln(a)");
+        rule("maximum", "g where a > b (g/2 at ties)", "g where b > a (g/2 at ties)");
+        rule("neg", "-g");
+        rule("exp", "g * out");
+        rule("log", "g / a");
+        rule("sqrt", "g / (2 * out)");
+        rule("tanh", "g * (1 - out^2)");
+        rule("sigmoid", "g * out * (1 - out)");
+        rule("relu", "g where a > 0");
+        rule("gate", "g where b > 0");
+        rule("sin", "g * cos(a)");
+        rule("cos", "-g * sin(a)");
+        rule("abs", "g * sign(a)");
+        rule("clamp", "g where a is inside the bounds");
+        rule("where", "none (a mask)", "g where the mask holds", "g where it does not");
+        rule("sum", "g broadcast back to a's shape");
+        rule("max", "g shared among the maxima of a");
+        rule("matmul", "g @ b^T", "a^T @ g");
+        rule("matmulAdd", "g @ b^T", "a^T @ g", "g summed to the bias's shape");
+        rule("reshape", "g reshaped to a's shape");
+        rule("permute", "g permuted back");
+        rule("broadcastTo", "g summed back to a's shape");
+        rule("slice", "g put back into zeros of a's shape");
+        rule("indexSelect", "g added back at the rows taken");
+        rule("take", "g taken at the rows");
+        rule("put", "g put back at the rows");
+        rule("gather", "g scattered back (added)");
+        rule("scatterAdd", "g gathered");
+        rule("concat", "g sliced to this input");
+    }
+
+    private static void rule(String op, String... perOperand) {
+        RULES.put(op, perOperand);
+    }
+
+    private TensorExplainer() {
+    }
+
+    static Explain.TensorReport explain(Tensor output, int decimals, int maxNodes) {
+        if (output.size() != 1 || !output.requiresGrad()) {
+            throw new IllegalArgumentException("explain: the output must be a one-element tensor that requires grad;"
+                    + " it has shape " + Shapes.str(output.shape()) + (output.requiresGrad() ? "" : " and requires none"));
+        }
+        Node[] order = Tape.order(output);
+        Map<Tensor, String> names = names(order);
+        String number = "%." + decimals + "f";
+        List<String> values = new ArrayList<>();
+        List<Explain.TensorStep> steps = new ArrayList<>();
+        if (order.length <= maxNodes) {
+            for (Node node : order) {
+                Tensor t = (Tensor) node;
+                StringBuilder def = new StringBuilder(names.get(t)).append(" = ");
+                if (t.isLeaf()) {
+                    def.append(t.requiresGrad() ? "parameter" : "input");
+                } else {
+                    def.append(t.op()).append('(');
+                    for (int i = 0; i < t.parents.length; i++) {
+                        def.append(i == 0 ? "" : ", ").append(names.get((Tensor) t.parents[i]));
+                    }
+                    def.append(')');
+                }
+                values.add(def.append("  ").append(Shapes.str(t.shape())).append(' ')
+                        .append(show(t, number)).toString());
+            }
+            Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+            grads.put(output, Tensor.ones(output.shape()));
+            String of = names.get(output);
+            try (GradMode.Scope ignored = GradMode.disabled()) {
+                for (int i = order.length - 1; i >= 0; i--) {
+                    Tensor t = (Tensor) order[i];
+                    Tensor g = grads.get(t);
+                    Tensor[] gs = g == null ? null : t.backwardOf(g);
+                    if (gs == null) {
+                        continue;
+                    }
+                    String[] rules = RULES.getOrDefault(t.op(), new String[0]);
+                    for (int k = 0; k < gs.length; k++) {
+                        Tensor p = (Tensor) t.parents[k];
+                        if (gs[k] == null || !p.requiresGrad()) {
+                            continue;
+                        }
+                        boolean adds = grads.containsKey(p);
+                        grads.put(p, adds ? grads.get(p).add(gs[k]) : gs[k]);
+                        String rule = k < rules.length ? substitute(rules[k], t, names) : "backward of " + t.op();
+                        steps.add(new Explain.TensorStep(steps.size() + 1, "d" + of + "/d" + names.get(p),
+                                names.get(t), rule, adds, gs[k].shape(), gs[k].toArray()));
+                    }
+                }
+            }
+        }
+        output.backward();
+        String head = "Backward pass of " + names.get(output) + " = " + String.format(Locale.ROOT, number, output.item());
+        return new Explain.TensorReport(head, order.length, maxNodes, values, steps, summary(order), decimals);
+    }
+
+    /** Labels, or op name and a counter in computation order (leaf1, matmul1, add2, ...). */
+    private static Map<Tensor, String> names(Node[] order) {
+        Map<Tensor, String> names = new IdentityHashMap<>();
+        Map<String, Integer> counters = new HashMap<>();
+        for (Node node : order) {
+            Tensor t = (Tensor) node;
+            String base = t.label() != null ? t.label() : t.op();
+            int n = counters.merge(base, 1, Integer::sum);
+            names.put(t, t.label() != null && n == 1 ? base : base + n);
+        }
+        return names;
+    }
+
+    private static String substitute(String rule, Tensor t, Map<Tensor, String> names) {
+        String a = t.parents.length > 0 ? names.get((Tensor) t.parents[0]) : "a";
+        String b = t.parents.length > 1 ? names.get((Tensor) t.parents[1]) : "b";
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < rule.length(); i++) {
+            char c = rule.charAt(i);
+            boolean alone = (i == 0 || !Character.isLetterOrDigit(rule.charAt(i - 1)))
+                    && (i + 1 == rule.length() || !Character.isLetterOrDigit(rule.charAt(i + 1)));
+            if (alone && c == 'a') {
+                sb.append(a);
+            } else if (alone && c == 'b') {
+                sb.append(b);
+            } else if (rule.startsWith("out", i) && (i + 3 == rule.length() || !Character.isLetterOrDigit(rule.charAt(i + 3)))
+                    && (i == 0 || !Character.isLetterOrDigit(rule.charAt(i - 1)))) {
+                sb.append(names.get(t));
+                i += 2;
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The numbers of a small tensor, or its size and range. */
+    static String show(Tensor t, String number) {
+        double[] d = t.toArray();
+        if (d.length > 12) {
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            for (double v : d) {
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+            return String.format(Locale.ROOT, "(%d numbers from " + number + " to " + number + ")", d.length, lo, hi);
+        }
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < d.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, number, d[i]));
+        }
+        return sb.append(']').toString();
+    }
+
+    private static List<String> summary(Node[] order) {
+        Map<String, Integer> ops = new TreeMap<>();
+        for (Node n : order) {
+            ops.merge(((Tensor) n).op(), 1, Integer::sum);
+        }
+        return List.of(order.length + " tensors", "operations: " + ops);
+    }
+}

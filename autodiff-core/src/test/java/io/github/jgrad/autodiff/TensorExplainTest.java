@@ -1,0 +1,72 @@
+package io.github.jgrad.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Explain mode on tensor graphs: one step per edge, with the rule and the numbers. */
+class TensorExplainTest {
+
+    @Test
+    void explainsALayerStepByStep() {
+        Tensor x = Tensor.of(new double[] {1, 2, 3, 4}, 2, 2).label("x");
+        Tensor w = Tensor.of(new double[] {0.5, -1}, 2, 1).requiresGrad(true).label("w");
+        Tensor b = Tensor.of(new double[] {0.25}).requiresGrad(true).label("b");
+        Tensor loss = x.matmulAdd(w, b).tanh().sum().label("loss");
+        Explain.TensorReport report = Explain.backward(loss);
+
+        List<Explain.TensorStep> steps = report.steps();
+        assertEquals(4, steps.size(), report.toText()); // loss -> tanh -> matmulAdd -> w, b
+        assertEquals("dloss/dtanh1", steps.get(0).gradient());
+        assertEquals("g broadcast back to tanh1's shape", steps.get(0).rule());
+        assertEquals("g * (1 - tanh1^2)", steps.get(1).rule());
+        assertEquals("dloss/dw", steps.get(2).gradient());
+        assertEquals("x^T @ g", steps.get(2).rule());
+        assertEquals("g summed to the bias's shape", steps.get(3).rule());
+        // the explained numbers are the gradients backward() stored
+        assertArrayEquals(w.grad().toArray(), steps.get(2).values(), 0);
+        assertArrayEquals(b.grad().toArray(), steps.get(3).values(), 0);
+        double z0 = 1 * 0.5 + 2 * -1 + 0.25;
+        double z1 = 3 * 0.5 + 4 * -1 + 0.25;
+        double d0 = 1 - Math.tanh(z0) * Math.tanh(z0);
+        double d1 = 1 - Math.tanh(z1) * Math.tanh(z1);
+        assertArrayEquals(new double[] {1 * d0 + 3 * d1, 2 * d0 + 4 * d1}, w.grad().toArray(), 1e-15);
+
+        String text = report.toText();
+        assertTrue(text.startsWith("Backward pass of loss = "), text);
+        assertTrue(text.contains("matmulAdd1 = matmulAdd(x, w, b)  (2, 1) ["), text);
+        assertTrue(text.contains("3. dloss/dw = x^T @ g   (backward of matmulAdd1, (2, 1)) = ["), text);
+    }
+
+    @Test
+    void sharedTensorsShowTheirAccumulation() {
+        Tensor a = Tensor.of(new double[] {1, 2}).requiresGrad(true).label("a");
+        Tensor y = a.mul(a).sum();
+        Explain.TensorReport r = Explain.backward(y);
+        assertEquals(3, r.steps().size());
+        assertFalse(r.steps().get(1).accumulates());
+        assertTrue(r.steps().get(2).accumulates(), r.toText());
+        assertTrue(r.toText().contains("dsum1/da += g * a"), r.toText());
+        assertArrayEquals(new double[] {2, 4}, a.grad().toArray());
+    }
+
+    @Test
+    void largeGraphsAreSummarisedAndBadOutputsRejected() {
+        Tensor p = Tensor.ones(3).requiresGrad(true);
+        Tensor t = p;
+        for (int i = 0; i < 600; i++) {
+            t = t.mul(1.0);
+        }
+        Explain.TensorReport r = Explain.backward(t.sum());
+        assertTrue(r.isSummary());
+        assertTrue(r.toText().contains("summary"), r.toText());
+        assertTrue(r.steps().isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> Explain.backward(p.mul(2)));
+        assertThrows(IllegalArgumentException.class, () -> Explain.backward(Tensor.ones(1).sum()));
+    }
+}
