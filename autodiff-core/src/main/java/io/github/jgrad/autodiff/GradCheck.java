@@ -1,8 +1,10 @@
 package io.github.jgrad.autodiff;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
@@ -60,7 +62,21 @@ public final class GradCheck {
             inputs.add(Value.of(x[i], "x" + i));
         }
         Value y = Objects.requireNonNull(f.apply(inputs), "GradCheck: f returned null");
+        // backward adds into every leaf it reaches; keep the gradients of leaves f captured (a model's
+        // weights, say) as they were
+        Map<Value, Double> kept = new IdentityHashMap<>();
+        for (Node node : Tape.order(y)) {
+            kept.put((Value) node, ((Value) node).grad());
+        }
+        for (Value input : inputs) {
+            kept.remove(input);
+        }
         y.backward();
+        for (Map.Entry<Value, Double> e : kept.entrySet()) {
+            if (e.getKey().isLeaf()) {
+                e.getKey().restoreGrad(e.getValue());
+            }
+        }
         double[] analytic = new double[x.length];
         String[] names = new String[x.length];
         for (int i = 0; i < x.length; i++) {
@@ -99,13 +115,12 @@ public final class GradCheck {
         Tensor weights = Tensor.uniform(0x9e3779b97f4a7c15L, 0.5, 1.5, y.shape());
         double[] analytic = new double[total];
         if (y.requiresGrad()) {
-            y.mul(weights).sum().backward();
+            // Tensor.grad, not backward: no other tensor's grad() changes (as torch.autograd.gradcheck)
+            List<Tensor> grads = Tensor.grad(List.of(y.mul(weights).sum()), leaves, false);
             at = 0;
-            for (Tensor leaf : leaves) {
-                if (leaf.grad() != null) {
-                    System.arraycopy(leaf.grad().toArray(), 0, analytic, at, leaf.size());
-                }
-                at += leaf.size();
+            for (Tensor g : grads) {
+                System.arraycopy(g.toArray(), 0, analytic, at, g.size());
+                at += g.size();
             }
         }
         // f is evaluated as the user wrote it (leaves that require grad, grad mode on), so that f may

@@ -342,6 +342,11 @@ public final class Value extends Node {
         grad = 0;
     }
 
+    /** Puts back a gradient saved before a pass that was not meant to change it (GradCheck). */
+    void restoreGrad(double saved) {
+        grad = saved;
+    }
+
     // ---------------------------------------------------------------- accessors
 
     /** The number this value holds. */

@@ -46,6 +46,19 @@ class GradCheckTest {
     }
 
     @Test
+    void checkingLeavesTheGradientsOfCapturedParametersAlone() {
+        Value weight = Value.of(3.0, "weight");
+        weight.mul(2).backward();                                   // weight.grad() = 2
+        GradCheck.defaults().check(x -> x.get(0).mul(weight).tanh(), 0.1).orThrow();
+        assertEquals(2.0, weight.grad(), 0);
+
+        Tensor w = Tensor.of(new double[] {1, -1}).requiresGrad(true);
+        w.sum().backward();                                         // w.grad() = [1, 1]
+        GradCheck.defaults().check(x -> x.get(0).mul(w).sum(), Tensor.of(new double[] {0.5, 2})).orThrow();
+        assertArrayEquals(new double[] {1, 1}, w.grad().toArray(), 0);
+    }
+
+    @Test
     void exactAgreementPassesEvenWithZeroTolerance() {
         GradCheck.Report r = GradCheck.of(1e-6, 0, 1e-3).check(x -> x.get(0).mul(0.0), 1.0);
         assertTrue(r.passed(), r.toString());
