@@ -94,6 +94,11 @@ public final class Explain {
             return new Options(decimals, maxNodes);
         }
 
+        /** Explains a tensor graph's backward pass with these options; see {@link Explain#backward(Tensor)}. */
+        public TensorReport backward(Tensor output) {
+            return TensorExplainer.explain(output, decimals, maxNodes);
+        }
+
         /** Runs the backward pass from {@code output} and explains it with these options. */
         public Report backward(Value output) {
             return Explainer.explain(Objects.requireNonNull(output, "output"), decimals, maxNodes);
@@ -232,18 +237,74 @@ public final class Explain {
      * @throws IllegalArgumentException if the output is not a one-element tensor that requires grad
      */
     public static TensorReport backward(Tensor output) {
-        return TensorExplainer.explain(output, DEFAULTS.decimals, DEFAULTS.maxNodes);
+        return DEFAULTS.backward(output);
     }
 
-    /** One step of a tensor graph's backward pass: the gradient {@code via} sends back to an input. */
-    public record TensorStep(int number, String gradient, String via, String rule, boolean accumulates, int[] shape,
-                             double[] values) {
-        /** The step on one line, numbers with {@code decimals} decimals. */
-        public String describe(int decimals) {
-            String n = "%." + decimals + "f";
-            Tensor t = shape.length == 0 ? Tensor.scalar(values[0]) : Tensor.of(values, shape);
+    /**
+     * One step of a tensor graph's backward pass: the gradient {@code via} sends back to an input, the
+     * rule that computes it, and its numbers: all of them for up to 12 elements (none stored beyond).
+     */
+    public static final class TensorStep {
+        private final int number;
+        private final String gradient;
+        private final String via;
+        private final String rule;
+        private final boolean accumulates;
+        private final int[] shape;
+        private final double[] values;
+        private final String shown;
+
+        TensorStep(int number, String gradient, String via, String rule, boolean accumulates, int[] shape,
+                   double[] values, String shown) {
+            this.number = number;
+            this.gradient = gradient;
+            this.via = via;
+            this.rule = rule;
+            this.accumulates = accumulates;
+            this.shape = shape.clone();
+            this.values = values.length <= 12 ? values.clone() : new double[0];
+            this.shown = shown;
+        }
+
+        /** The step's number, from 1. */
+        public int number() {
+            return number;
+        }
+
+        /** Which gradient this step computes, as {@code dloss/dw}. */
+        public String gradient() {
+            return gradient;
+        }
+
+        /** The tensor whose backward sends it. */
+        public String via() {
+            return via;
+        }
+
+        /** The rule, in the tensors' names ({@code x^T @ g}). */
+        public String rule() {
+            return rule;
+        }
+
+        /** Whether this adds to a gradient an earlier step began (a tensor used more than once). */
+        public boolean accumulates() {
+            return accumulates;
+        }
+
+        /** The gradient's shape (a copy). */
+        public int[] shape() {
+            return shape.clone();
+        }
+
+        /** The gradient's numbers (a copy) if it has at most 12, else an empty array. */
+        public double[] values() {
+            return values.clone();
+        }
+
+        /** The step on one line, as {@link TensorReport#toText()} prints it. */
+        public String describe() {
             return number + ". " + gradient + (accumulates ? " += " : " = ") + rule + "   (backward of " + via + ", "
-                    + Shapes.str(shape) + ") = " + TensorExplainer.show(t, n);
+                    + Shapes.str(shape) + ") = " + shown;
         }
     }
 
@@ -255,17 +316,15 @@ public final class Explain {
         private final List<String> values;
         private final List<TensorStep> steps;
         private final List<String> summary;
-        private final int decimals;
 
         TensorReport(String head, int tensors, int limit, List<String> values, List<TensorStep> steps,
-                     List<String> summary, int decimals) {
+                     List<String> summary) {
             this.head = head;
             this.tensors = tensors;
             this.limit = limit;
             this.values = List.copyOf(values);
             this.steps = List.copyOf(steps);
             this.summary = List.copyOf(summary);
-            this.decimals = decimals;
         }
 
         /** The steps in the order backward applies them (empty for a summarised graph). */
@@ -295,7 +354,7 @@ public final class Explain {
             }
             sb.append("\nChain rule, in the order backward applies it\n");
             for (TensorStep s : steps) {
-                sb.append("  ").append(s.describe(decimals)).append('\n');
+                sb.append("  ").append(s.describe()).append('\n');
             }
             return sb.toString();
         }

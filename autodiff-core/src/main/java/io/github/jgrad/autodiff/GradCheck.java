@@ -180,11 +180,13 @@ public final class GradCheck {
             point[i] = x[i];
             double difference = Math.abs(analytic[i] - numeric[i]);
             double allowed = atol + rtol * Math.abs(numeric[i]);
-            if (!(difference <= allowed)) { // NaN fails
+            boolean finite = Double.isFinite(analytic[i]) && Double.isFinite(numeric[i]);
+            if (!finite || !(difference <= allowed)) {
                 passed = false;
             }
-            double ratio = difference == 0 ? 0 : difference <= allowed ? difference / allowed
-                    : Double.isNaN(difference) || allowed == 0 ? Double.POSITIVE_INFINITY : difference / allowed;
+            // how close to failing, for picking the worst input: non-finite numbers are the worst
+            double ratio = !finite ? Double.POSITIVE_INFINITY : difference == 0 ? 0
+                    : allowed == 0 ? Double.POSITIVE_INFINITY : difference / allowed;
             if (ratio > worstRatio) {
                 worstRatio = ratio;
                 worst = i;

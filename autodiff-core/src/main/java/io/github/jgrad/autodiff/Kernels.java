@@ -42,6 +42,7 @@ final class Kernels {
     static final int COS = 8;
     static final int ABS = 9;
     static final int SIGN = 10;
+    static final int LOG1P = 11;
 
     private Kernels() {
     }
@@ -317,6 +318,11 @@ final class Kernels {
             case SIGN:
                 for (int i = from; i < to; i++) {
                     out[i] = Math.signum(a[i]);
+                }
+                break;
+            case LOG1P:
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.log1p(a[i]);
                 }
                 break;
             default:

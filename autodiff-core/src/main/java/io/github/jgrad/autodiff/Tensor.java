@@ -423,6 +423,12 @@ public final class Tensor extends Node {
         return unary("log", Kernels.LOG, g -> new Tensor[] {g.div(a)});
     }
 
+    /** log(1 + this), accurate for small arguments (as {@code Math.log1p}). */
+    public Tensor log1p() {
+        Tensor a = this;
+        return unary("log1p", Kernels.LOG1P, g -> new Tensor[] {g.div(a.add(1))});
+    }
+
     /** Square root (NaN below 0). */
     public Tensor sqrt() {
         Tensor[] out = new Tensor[1];
@@ -723,6 +729,9 @@ public final class Tensor extends Node {
         return mm(this, false, b, false);
     }
 
+    /** Op names of mm by transpose flags: a b, a b^T, a^T b, a^T b^T (explain reports show them). */
+    private static final String[] MATMUL_NAMES = {"matmul", "matmulNT", "matmulTN", "matmulTT"};
+
     /**
      * The matmul primitive for operands of rank >= 2: op(a) op(b), where op transposes the last two
      * dimensions when its flag is set (BLAS's transA/transB: no transposed copy is made), and the
@@ -764,7 +773,7 @@ public final class Tensor extends Node {
             }
         }
         // C = op(A) op(B): dop(A) = G op(B)^T, dop(B) = op(A)^T G, each transposed back if op transposed
-        return result("matmul", out, os, g -> new Tensor[] {
+        return result(MATMUL_NAMES[(ta ? 2 : 0) + (tb ? 1 : 0)], out, os, g -> new Tensor[] {
             !a.requiresGrad ? null : (ta ? mm(b, tb, g, true) : mm(g, false, b, !tb)).sumTo(a.shape),
             !b.requiresGrad ? null : (tb ? mm(g, true, a, ta) : mm(a, !ta, g, false)).sumTo(b.shape)}, a, b);
     }
@@ -1254,8 +1263,9 @@ public final class Tensor extends Node {
                     t.grad = t.grad == null ? t.passGrad : t.grad.add(t.passGrad);
                 }
             }
+        } finally { // even when an accumulation throws (anomaly mode): no stale pass gradients
+            finish(order, retainGraph || createGraph);
         }
-        finish(order, retainGraph || createGraph);
     }
 
     /**

@@ -1,11 +1,14 @@
 package io.github.jgrad.autodiff;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -31,6 +34,7 @@ final class TensorExplainer {
         rule("neg", "-g");
         rule("exp", "g * out");
         rule("log", "g / a");
+        rule("log1p", "g / (1 + a)");
         rule("sqrt", "g / (2 * out)");
         rule("tanh", "g * (1 - out^2)");
         rule("sigmoid", "g * out * (1 - out)");
@@ -43,7 +47,10 @@ final class TensorExplainer {
         rule("where", "none (a mask)", "g where the mask holds", "g where it does not");
         rule("sum", "g broadcast back to a's shape");
         rule("max", "g shared among the maxima of a");
-        rule("matmul", "g @ b^T", "a^T @ g");
+        rule("matmul", "g @ b^T", "a^T @ g");        // out = a b
+        rule("matmulNT", "g @ b", "g^T @ a");         // out = a b^T
+        rule("matmulTN", "b @ g^T", "a @ g");         // out = a^T b
+        rule("matmulTT", "b^T @ g^T", "g^T @ a^T");   // out = a^T b^T
         rule("matmulAdd", "g @ b^T", "a^T @ g", "g summed to the bias's shape");
         rule("reshape", "g reshaped to a's shape");
         rule("permute", "g permuted back");
@@ -110,26 +117,57 @@ final class TensorExplainer {
                         boolean adds = grads.containsKey(p);
                         grads.put(p, adds ? grads.get(p).add(gs[k]) : gs[k]);
                         String rule = k < rules.length ? substitute(rules[k], t, names) : "backward of " + t.op();
+                        if (!Arrays.equals(p.shape(), t.shape()) && !t.op().startsWith("matmul")
+                                && RULES.containsKey(t.op()) && isElementwise(t.op())) {
+                            rule += ", summed over the axes " + names.get(p) + " was broadcast along";
+                        }
                         steps.add(new Explain.TensorStep(steps.size() + 1, "d" + of + "/d" + names.get(p),
-                                names.get(t), rule, adds, gs[k].shape(), gs[k].toArray()));
+                                names.get(t), rule, adds, gs[k].shape(), gs[k].toArray(), show(gs[k], number)));
                     }
                 }
             }
         }
         output.backward();
         String head = "Backward pass of " + names.get(output) + " = " + String.format(Locale.ROOT, number, output.item());
-        return new Explain.TensorReport(head, order.length, maxNodes, values, steps, summary(order), decimals);
+        return new Explain.TensorReport(head, order.length, maxNodes, values, steps, summary(order));
     }
 
-    /** Labels, or op name and a counter in computation order (leaf1, matmul1, add2, ...). */
+    private static boolean isElementwise(String op) {
+        switch (op) {
+            case "add": case "sub": case "mul": case "div": case "pow": case "maximum": case "where":
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /**
+     * Labels as given (a label used again gets #2, #3, as in scalar explain reports), other tensors
+     * their op and a counter in computation order (leaf1, matmul1, add2), skipping names already used.
+     */
     private static Map<Tensor, String> names(Node[] order) {
         Map<Tensor, String> names = new IdentityHashMap<>();
+        Set<String> used = new HashSet<>();
+        for (Node node : order) {
+            String label = ((Tensor) node).label();
+            if (label != null) {
+                String name = label;
+                for (int k = 2; !used.add(name); k++) {
+                    name = label + "#" + k;
+                }
+                names.put((Tensor) node, name);
+            }
+        }
         Map<String, Integer> counters = new HashMap<>();
         for (Node node : order) {
             Tensor t = (Tensor) node;
-            String base = t.label() != null ? t.label() : t.op();
-            int n = counters.merge(base, 1, Integer::sum);
-            names.put(t, t.label() != null && n == 1 ? base : base + n);
+            if (t.label() == null) {
+                String name;
+                do {
+                    name = t.op() + counters.merge(t.op(), 1, Integer::sum);
+                } while (!used.add(name));
+                names.put(t, name);
+            }
         }
         return names;
     }

@@ -65,6 +65,15 @@ class GradCheckTest {
     }
 
     @Test
+    void anInfiniteFiniteDifferenceFailsAndIsNamed() {
+        // d/dx log(x) at 1e-6 is 1e6; the central difference at h = 1e-6 reaches log(0) = -infinity
+        GradCheck.Report r = GradCheck.defaults().compare(new double[] {2, 1e6}, p -> 2 * p[0] + Math.log(p[1]), 0, 1e-6);
+        assertFalse(r.passed(), r.toString());
+        assertEquals(1, r.worstIndex(), r.toString());
+        assertTrue(Double.isInfinite(r.worstNumeric()) || Double.isNaN(r.worstNumeric()), r.toString());
+    }
+
+    @Test
     void nonFiniteNeverPasses() {
         GradCheck.Report r = GradCheck.defaults().check(x -> x.get(0).log(), -1.0);
         assertFalse(r.passed(), r.toString());

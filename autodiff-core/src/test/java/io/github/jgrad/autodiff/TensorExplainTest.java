@@ -56,6 +56,39 @@ class TensorExplainTest {
     }
 
     @Test
+    void namesNeverCollideAndTransposedProductsSayWhatTheyCompute() {
+        Tensor x = Tensor.of(new double[] {1, 2}).requiresGrad(true).label("add1");
+        Tensor y = Tensor.of(new double[] {3, 4}).requiresGrad(true).label("x");
+        Tensor z = Tensor.of(new double[] {5, 6}).requiresGrad(true).label("x");
+        Explain.TensorReport r = Explain.backward(x.add(y).add(z).sum());
+        String text = r.toText();
+        assertTrue(text.contains("add1 = parameter") && text.contains("x = parameter") && text.contains("x#2 = parameter"),
+                text);
+        assertTrue(text.contains("add2 = add(add1, x)") && text.contains("add3 = add(add2, x#2)"), text);
+
+        // a gradient penalty's graph holds a product with a transposed operand (g @ w^T inside backward)
+        Tensor in = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3).requiresGrad(true).label("in");
+        Tensor w = Tensor.of(new double[] {1, 0, -1, 2, 0.5, 0}, 3, 2).requiresGrad(true).label("w");
+        Tensor g = Tensor.grad(in.matmul(w).tanh().sum(), in, true);
+        Explain.TensorReport penalty = Explain.backward(g.pow(2).sum());
+        assertTrue(penalty.toText().contains("matmulNT1 = matmulNT("), penalty.toText());
+        assertTrue(penalty.toText().contains("@ w   (backward of matmulNT1") || penalty.toText().contains("^T @ "),
+                penalty.toText());
+
+        // a broadcast operand's gradient says it was summed; big gradients keep no numbers
+        Tensor bias = Tensor.zeros(3).requiresGrad(true).label("bias");
+        Explain.TensorReport broadcast = Explain.backward(Tensor.ones(5, 3).add(bias).sum());
+        Explain.TensorStep toBias = broadcast.steps().get(broadcast.steps().size() - 1);
+        assertTrue(toBias.rule().contains("summed over the axes bias was broadcast along"), toBias.rule());
+        Tensor big = Tensor.ones(20).requiresGrad(true);
+        Explain.TensorStep last = Explain.backward(big.mul(2).sum()).steps().get(1);
+        assertEquals(0, last.values().length);
+        assertTrue(last.describe().contains("(20 numbers from 2.0000 to 2.0000)"), last.describe());
+        assertTrue(Explain.options().decimals(2).backward(Tensor.ones(1).requiresGrad(true).mul(3).sum())
+                .toText().contains("= 3.00"));
+    }
+
+    @Test
     void largeGraphsAreSummarisedAndBadOutputsRejected() {
         Tensor p = Tensor.ones(3).requiresGrad(true);
         Tensor t = p;

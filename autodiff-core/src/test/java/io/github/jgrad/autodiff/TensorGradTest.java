@@ -41,6 +41,12 @@ class TensorGradTest {
     }
 
     @Test
+    void log1pIsAccurateAndDifferentiable() {
+        assertEquals(1e-20, Tensor.scalar(1e-20).log1p().item(), 0);
+        check(x -> x.get(0).log1p(), positive(1, 4));
+    }
+
+    @Test
     void unaryOps() {
         check(x -> x.get(0).neg(), r(1, 4));
         check(x -> x.get(0).exp(), r(1, 4));
@@ -247,6 +253,17 @@ class TensorGradTest {
         List<Tensor> g = Tensor.grad(List.of(x.mul(2)), List.of(x, v), false);
         assertEquals(2.0, g.get(0).item());
         assertEquals(0.0, g.get(1).item(), "v is not reached: zeros, not a leftover");
+
+        // a throw while accumulating into a leaf leaves nothing stale either
+        Tensor big = Tensor.scalar(1).requiresGrad(true);
+        Tensor other = Tensor.scalar(1).requiresGrad(true);
+        big.setGrad(Tensor.scalar(1.7e308));
+        try (Anomaly.Scope ignored = Anomaly.detect()) {
+            Tensor y2 = big.mul(1.7e308).add(other);
+            assertThrows(ArithmeticException.class, y2::backward);
+        }
+        Tensor u = Tensor.scalar(2).requiresGrad(true);
+        assertEquals(0.0, Tensor.grad(List.of(u.mul(3)), List.of(u, other), false).get(1).item(), 0);
 
         // d(a/b)/db = -(a/b)/b stays finite where b^2 would underflow
         Tensor b = Tensor.scalar(1e-200).requiresGrad(true);

@@ -50,15 +50,17 @@ public final class Loss {
 
     /**
      * -(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1] and targets y in [0, 1]. As in
-     * PyTorch each log is clamped below at -100, so p = 0 or 1 gives a large finite loss, not infinity,
-     * and a finite gradient (0 through a clamped log: the argument is clamped below at e^-100 before the
-     * log is taken). Prefer {@link #binaryCrossEntropyWithLogits}, which is exact for any logit.
+     * PyTorch each log is clamped below at -100, so p = 0 or 1 gives a large finite loss, not infinity.
+     * The clamp is applied to the log's argument (at e^-100), so the gradient is finite everywhere; but
+     * below e^-100 it is 0, where PyTorch's is about (p - y) / 1e-12. A model that is that confidently
+     * wrong learns nothing from this loss: prefer {@link #binaryCrossEntropyWithLogits}, exact for any
+     * logit.
      */
     public static Tensor binaryCrossEntropy(Tensor probability, Tensor target, Reduction reduction) {
         sameShape("binaryCrossEntropy", probability, target);
-        Tensor floor = Tensor.scalar(Math.exp(-100));
-        Tensor logP = probability.maximum(floor).log();
-        Tensor log1mP = probability.neg().add(1).maximum(floor).log();
+        double floor = Math.exp(-100);
+        Tensor logP = probability.clamp(floor, Double.MAX_VALUE).log();
+        Tensor log1mP = probability.neg().add(1).clamp(floor, Double.MAX_VALUE).log();
         return reduction.apply(target.mul(logP).add(target.neg().add(1).mul(log1mP)).neg());
     }
 
@@ -68,15 +70,20 @@ public final class Loss {
     }
 
     /**
-     * Binary cross-entropy of sigmoid(z) for logits z: softplus(z) - z y, with softplus(z) = log(1 + e^z)
-     * computed as the log-sum-exp of (0, z). Finite and accurate for any z (no sigmoid that rounds to 0
-     * or 1), and its gradient is exactly sigmoid(z) - y everywhere, z = 0 included.
+     * Binary cross-entropy of sigmoid(z) for finite logits z: log(1 + e^z) - z y, computed as
+     * (z - z y) + log1p(e^-z) for z > 0 and log1p(e^z) - z y otherwise. No sigmoid that rounds to 0 or
+     * 1, no cancellation for confident predictions (z = 30, y = 1 gives 9.36e-14 to the last digits),
+     * and the gradient is sigmoid(z) - y everywhere, z = 0 included.
      */
     public static Tensor binaryCrossEntropyWithLogits(Tensor logit, Tensor target, Reduction reduction) {
         sameShape("binaryCrossEntropyWithLogits", logit, target);
-        int last = logit.dim();
-        Tensor softplus = Tensor.stack(last, logit.mul(0), logit).logSumExp(last, false);
-        return reduction.apply(softplus.sub(logit.mul(target)));
+        Tensor positive = logit.gt(0);
+        Tensor zero = Tensor.scalar(0);
+        Tensor a = Tensor.where(positive, logit, zero);   // z where z > 0, else 0: each branch stays finite
+        Tensor b = Tensor.where(positive, zero, logit);   // z where z <= 0, else 0
+        Tensor whenPositive = a.sub(a.mul(target)).add(a.neg().exp().log1p());
+        Tensor otherwise = b.exp().log1p().sub(b.mul(target));
+        return reduction.apply(Tensor.where(positive, whenPositive, otherwise));
     }
 
     /** Cross-entropy of logits against class indices; see {@link #crossEntropy(Tensor, int[], Reduction)}. */

@@ -63,9 +63,17 @@ public abstract class Module {
         return Collections.unmodifiableMap(all);
     }
 
+    /** Every name of every parameter, a shared tensor under each of its names. */
+    private Map<String, Tensor> everyName() {
+        Map<String, Tensor> all = new LinkedHashMap<>();
+        collect("", all, null);
+        return all;
+    }
+
+    /** Collects parameters under their dotted names; with {@code seen}, each tensor only once. */
     private void collect(String prefix, Map<String, Tensor> into, Set<Tensor> seen) {
         for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
-            if (seen.add(e.getValue())) {
+            if (seen == null || seen.add(e.getValue())) {
                 into.put(prefix + e.getKey(), e.getValue());
             }
         }
@@ -149,15 +157,37 @@ public abstract class Module {
                         + " in the file but " + Arrays.toString(e.getValue().shape()) + " in the model");
             }
         }
-        for (String name : saved.keySet()) {
-            if (!own.containsKey(name)) {
+        Map<String, Tensor> aliases = everyName();
+        for (Map.Entry<String, Tensor> e : saved.entrySet()) {
+            String name = e.getKey();
+            if (own.containsKey(name)) {
+                continue;
+            }
+            Tensor shared = aliases.get(name);
+            if (shared == null) {
                 throw new IOException(file + ": holds '" + name + "', which the model does not have (the model has "
                         + own.keySet() + ")");
+            }
+            // another name of a shared parameter (as a file with every name would hold): it must agree
+            String canonical = nameOf(own, shared);
+            if (!Arrays.equals(e.getValue().toArray(), saved.get(canonical).toArray())
+                    || !Arrays.equals(e.getValue().shape(), saved.get(canonical).shape())) {
+                throw new IOException(file + ": '" + name + "' and '" + canonical + "' are one shared parameter in the"
+                        + " model but hold different values in the file");
             }
         }
         for (Map.Entry<String, Tensor> e : own.entrySet()) {
             e.getValue().copyFrom(saved.get(e.getKey()));
         }
+    }
+
+    private static String nameOf(Map<String, Tensor> params, Tensor t) {
+        for (Map.Entry<String, Tensor> e : params.entrySet()) {
+            if (e.getValue() == t) {
+                return e.getKey();
+            }
+        }
+        throw new IllegalStateException("a shared parameter has no first name");
     }
 
     /** The sub-modules, by name (unmodifiable). */

@@ -35,6 +35,27 @@ class ModuleFileTest {
     }
 
     @Test
+    void sharedParametersLoadFromFilesThatNameThemTwice(@TempDir Path dir) throws IOException {
+        Linear shared = Linear.of(Tensor.of(new double[] {1}, 1, 1), Tensor.of(new double[] {0}));
+        Sequential twice = Sequential.of(shared, shared);
+        Path full = dir.resolve("full.npz");
+        Map<String, Tensor> everyName = new LinkedHashMap<>();
+        everyName.put("0.weight", Tensor.of(new double[] {5}, 1, 1));
+        everyName.put("0.bias", Tensor.of(new double[] {6}));
+        everyName.put("1.weight", Tensor.of(new double[] {5}, 1, 1));
+        everyName.put("1.bias", Tensor.of(new double[] {6}));
+        Npz.save(full, everyName);
+        twice.load(full);
+        assertEquals(5.0, shared.weight().item());
+        assertEquals(6.0, shared.bias().item());
+
+        everyName.put("1.bias", Tensor.of(new double[] {7}));
+        Npz.save(full, everyName);
+        IOException e = assertThrows(IOException.class, () -> twice.load(full));
+        assertTrue(e.getMessage().contains("'1.bias'") && e.getMessage().contains("'0.bias'"), e.getMessage());
+    }
+
+    @Test
     void mismatchedFilesAreRejectedWithoutTouchingTheModel(@TempDir Path dir) throws IOException {
         Sequential model = Sequential.mlp(1, Activation.relu(), 2, 4, 1);
         double[] before = model.namedParameters().get("0.weight").toArray();

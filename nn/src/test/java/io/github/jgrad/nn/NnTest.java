@@ -296,6 +296,15 @@ class NnTest {
         }
         assertEquals(0.5 * (1 / (1 + Math.exp(-0.3))), z.grad().get(1), 1e-12);
 
+        // at p = e^-100 exactly the clamp passes the full gradient -1/p (no tie is split)
+        Tensor floorP = Tensor.scalar(Math.exp(-100)).requiresGrad(true);
+        Loss.binaryCrossEntropy(floorP, Tensor.scalar(1), Reduction.SUM).backward();
+        assertEquals(-Math.exp(100), floorP.grad().item(), Math.exp(100) * 1e-12);
+
+        // BCE with logits keeps every digit of a confident, correct prediction
+        assertArrayEquals(new double[] {Math.log1p(Math.exp(-30)), Math.log1p(Math.exp(-20)), 30 + Math.log1p(Math.exp(-30))},
+                Loss.binaryCrossEntropyWithLogits(t(30, -20, -30), t(1, 0, 1), Reduction.NONE).toArray(), 1e-28);
+
         // BCE with logits: gradient sigmoid(z) - y, also at z = 0
         Tensor zero = Tensor.zeros(2).requiresGrad(true);
         Loss.binaryCrossEntropyWithLogits(zero, t(1, 0), Reduction.SUM).backward();
