@@ -301,6 +301,11 @@ public final class Explain {
             return values.clone();
         }
 
+        /** The gradient's numbers as the report prints them (or their count and range). */
+        public String shown() {
+            return shown;
+        }
+
         /** The step on one line, as {@link TensorReport#toText()} prints it. */
         public String describe() {
             return number + ". " + gradient + (accumulates ? " += " : " = ") + rule + "   (backward of " + via + ", "
@@ -316,15 +321,17 @@ public final class Explain {
         private final List<String> values;
         private final List<TensorStep> steps;
         private final List<String> summary;
+        private final String dot;
 
         TensorReport(String head, int tensors, int limit, List<String> values, List<TensorStep> steps,
-                     List<String> summary) {
+                     List<String> summary, String dot) {
             this.head = head;
             this.tensors = tensors;
             this.limit = limit;
             this.values = List.copyOf(values);
             this.steps = List.copyOf(steps);
             this.summary = List.copyOf(summary);
+            this.dot = dot;
         }
 
         /** The steps in the order backward applies them (empty for a summarised graph). */
@@ -357,6 +364,34 @@ public final class Explain {
                 sb.append("  ").append(s.describe()).append('\n');
             }
             return sb.toString();
+        }
+
+        /** The same as Markdown: the tensors as a list, the steps as a table (or the summary). */
+        public String toMarkdown() {
+            StringBuilder sb = new StringBuilder("**").append(head).append("**");
+            if (isSummary()) {
+                sb.append(": summary (more than ").append(limit).append(" tensors)\n\n");
+                for (String line : summary) {
+                    sb.append("- ").append(line).append('\n');
+                }
+                return sb.toString();
+            }
+            sb.append(" (").append(tensors).append(" tensors, ").append(steps.size()).append(" steps)\n\n");
+            for (String v : values) {
+                sb.append("- `").append(v).append("`\n");
+            }
+            sb.append("\n| step | gradient | rule | backward of | shape | numbers |\n|---|---|---|---|---|---|\n");
+            for (TensorStep s : steps) {
+                sb.append("| ").append(s.number()).append(" | ").append(s.gradient()).append(s.accumulates() ? " (+=)" : "")
+                        .append(" | `").append(s.rule()).append("` | ").append(s.via()).append(" | ")
+                        .append(Shapes.str(s.shape())).append(" | ").append(s.shown()).append(" |\n");
+            }
+            return sb.toString();
+        }
+
+        /** The graph in Graphviz DOT: a box per tensor (name, op, shape); empty for a summarised graph. */
+        public String toDot() {
+            return dot;
         }
 
         @Override

@@ -127,9 +127,10 @@ final class TensorExplainer {
                 }
             }
         }
+        String dot = order.length <= maxNodes ? dot(order, names) : "";
         output.backward();
         String head = "Backward pass of " + names.get(output) + " = " + String.format(Locale.ROOT, number, output.item());
-        return new Explain.TensorReport(head, order.length, maxNodes, values, steps, summary(order));
+        return new Explain.TensorReport(head, order.length, maxNodes, values, steps, summary(order), dot);
     }
 
     private static boolean isElementwise(String op) {
@@ -193,6 +194,29 @@ final class TensorExplainer {
             }
         }
         return sb.toString();
+    }
+
+    /** Graphviz DOT of the graph: one box per tensor (name, op, shape), an edge from each input. */
+    private static String dot(Node[] order, Map<Tensor, String> names) {
+        StringBuilder sb = new StringBuilder("digraph jgrad {\n  rankdir=LR;\n  node [shape=record];\n");
+        Map<Tensor, Integer> ids = new IdentityHashMap<>();
+        for (Node node : order) {
+            Tensor t = (Tensor) node;
+            int id = ids.size();
+            ids.put(t, id);
+            sb.append("  t").append(id).append(" [label=\"{ ").append(escape(names.get(t))).append(" | ")
+                    .append(t.isLeaf() ? (t.requiresGrad() ? "parameter" : "input") : escape(t.op())).append(" | ")
+                    .append(Shapes.str(t.shape())).append(" }\"];\n");
+            for (Node p : t.parents) {
+                sb.append("  t").append(ids.get((Tensor) p)).append(" -> t").append(id).append(";\n");
+            }
+        }
+        return sb.append("}\n").toString();
+    }
+
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("{", "\\{").replace("}", "\\}")
+                .replace("|", "\\|").replace("<", "\\<").replace(">", "\\>");
     }
 
     /** The numbers of a small tensor, or its size and range. */

@@ -37,6 +37,12 @@ class TensorExplainTest {
         double d1 = 1 - Math.tanh(z1) * Math.tanh(z1);
         assertArrayEquals(new double[] {1 * d0 + 3 * d1, 2 * d0 + 4 * d1}, w.grad().toArray(), 1e-15);
 
+        String markdown = report.toMarkdown();
+        assertTrue(markdown.contains("| 3 | dloss/dw | `x^T @ g` | matmulAdd1 | (2, 1) | [0.4108, 0.7347] |"), markdown);
+        String dot = report.toDot();
+        assertTrue(dot.startsWith("digraph jgrad {") && dot.contains("{ w | parameter | (2, 1) }")
+                && dot.contains("{ matmulAdd1 | matmulAdd | (2, 1) }"), dot);
+        assertEquals(5, dot.split("->", -1).length - 1, dot); // x, w, b -> matmulAdd -> tanh -> sum
         String text = report.toText();
         assertTrue(text.startsWith("Backward pass of loss = "), text);
         assertTrue(text.contains("matmulAdd1 = matmulAdd(x, w, b)  (2, 1) ["), text);
