@@ -64,7 +64,8 @@ public final class GraphViz {
         return sb.append("}\n").toString();
     }
 
-    private static String escape(String s) {
+    /** {@code s} as a Graphviz record label: quotes, braces, bars, angle brackets escaped, newlines as spaces. */
+    static String escape(String s) {
         StringBuilder sb = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

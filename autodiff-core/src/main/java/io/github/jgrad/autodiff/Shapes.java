@@ -26,6 +26,24 @@ final class Shapes {
         return (int) n;
     }
 
+    /** The number of elements in the dimensions before {@code axis}: the outer count of a [outer, n, inner] view. */
+    static int sizeBefore(int[] shape, int axis) {
+        int n = 1;
+        for (int i = 0; i < axis; i++) {
+            n *= shape[i];
+        }
+        return n;
+    }
+
+    /** The number of elements in the dimensions after {@code axis}: the inner count of a [outer, n, inner] view. */
+    static int sizeAfter(int[] shape, int axis) {
+        int n = 1;
+        for (int i = axis + 1; i < shape.length; i++) {
+            n *= shape[i];
+        }
+        return n;
+    }
+
     static int[] checked(String op, int[] shape) {
         for (int d : shape) {
             if (d < 0) {

@@ -580,14 +580,8 @@ public final class Tensor extends Node {
         if (r == 0) {
             throw new IllegalArgumentException("argmax: axis " + axis + " of shape " + Shapes.str(shape) + " is empty");
         }
-        int outer = 1;
-        int inner = 1;
-        for (int i = 0; i < a; i++) {
-            outer *= shape[i];
-        }
-        for (int i = a + 1; i < shape.length; i++) {
-            inner *= shape[i];
-        }
+        int outer = Shapes.sizeBefore(shape, a);
+        int inner = Shapes.sizeAfter(shape, a);
         double[] out = new double[outer * inner];
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
@@ -983,14 +977,8 @@ public final class Tensor extends Node {
 
     /** Rows {@code idx} along normalised axis {@code a}; backward adds them back in place. */
     private Tensor take(String name, int a, int[] idx) {
-        int outer = 1;
-        int inner = 1;
-        for (int i = 0; i < a; i++) {
-            outer *= shape[i];
-        }
-        for (int i = a + 1; i < shape.length; i++) {
-            inner *= shape[i];
-        }
+        int outer = Shapes.sizeBefore(shape, a);
+        int inner = Shapes.sizeAfter(shape, a);
         int[] s = shape.clone();
         s[a] = idx.length;
         double[] out = new double[Shapes.size(s)];
@@ -1006,14 +994,8 @@ public final class Tensor extends Node {
 
     /** Zeros of {@code target} with this tensor's rows added at {@code idx} along axis a (take's adjoint). */
     private Tensor put(int[] target, int a, int[] idx) {
-        int outer = 1;
-        int inner = 1;
-        for (int i = 0; i < a; i++) {
-            outer *= target[i];
-        }
-        for (int i = a + 1; i < target.length; i++) {
-            inner *= target[i];
-        }
+        int outer = Shapes.sizeBefore(target, a);
+        int inner = Shapes.sizeAfter(target, a);
         double[] out = new double[Shapes.size(target)];
         int dimA = target[a];
         for (int o = 0; o < outer; o++) {
@@ -1058,14 +1040,8 @@ public final class Tensor extends Node {
     }
 
     private Tensor gatherIdx(int a, int[] idx, int[] idxShape) {
-        int outer = 1;
-        int inner = 1;
-        for (int i = 0; i < a; i++) {
-            outer *= shape[i];
-        }
-        for (int i = a + 1; i < shape.length; i++) {
-            inner *= shape[i];
-        }
+        int outer = Shapes.sizeBefore(shape, a);
+        int inner = Shapes.sizeAfter(shape, a);
         int len = idxShape[a];
         int dimA = shape[a];
         double[] out = new double[idx.length];
@@ -1083,14 +1059,8 @@ public final class Tensor extends Node {
 
     /** Zeros of {@code target} with this tensor's elements added at {@code idx} along axis a (gather's adjoint). */
     private Tensor scatterAdd(int[] target, int a, int[] idx) {
-        int outer = 1;
-        int inner = 1;
-        for (int i = 0; i < a; i++) {
-            outer *= target[i];
-        }
-        for (int i = a + 1; i < target.length; i++) {
-            inner *= target[i];
-        }
+        int outer = Shapes.sizeBefore(target, a);
+        int inner = Shapes.sizeAfter(target, a);
         int len = shape[a];
         int dimA = target[a];
         double[] out = new double[Shapes.size(target)];
@@ -1134,14 +1104,8 @@ public final class Tensor extends Node {
             throw new IllegalArgumentException("concat: " + total + " entries along axis " + axis
                     + " exceed the largest dimension a tensor can have");
         }
-        int outer = 1;
-        int inner = 1;
-        for (int i = 0; i < a; i++) {
-            outer *= first.shape[i];
-        }
-        for (int i = a + 1; i < first.dim(); i++) {
-            inner *= first.shape[i];
-        }
+        int outer = Shapes.sizeBefore(first.shape, a);
+        int inner = Shapes.sizeAfter(first.shape, a);
         int[] s = first.shape.clone();
         s[a] = (int) total;
         double[] out = new double[Shapes.size(s)];

@@ -204,19 +204,14 @@ final class TensorExplainer {
             Tensor t = (Tensor) node;
             int id = ids.size();
             ids.put(t, id);
-            sb.append("  t").append(id).append(" [label=\"{ ").append(escape(names.get(t))).append(" | ")
-                    .append(t.isLeaf() ? (t.requiresGrad() ? "parameter" : "input") : escape(t.op())).append(" | ")
+            sb.append("  t").append(id).append(" [label=\"{ ").append(GraphViz.escape(names.get(t))).append(" | ")
+                    .append(t.isLeaf() ? (t.requiresGrad() ? "parameter" : "input") : GraphViz.escape(t.op())).append(" | ")
                     .append(Shapes.str(t.shape())).append(" }\"];\n");
             for (Node p : t.parents) {
                 sb.append("  t").append(ids.get((Tensor) p)).append(" -> t").append(id).append(";\n");
             }
         }
         return sb.append("}\n").toString();
-    }
-
-    private static String escape(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("{", "\\{").replace("}", "\\}")
-                .replace("|", "\\|").replace("<", "\\<").replace(">", "\\>");
     }
 
     /** The numbers of a small tensor, or its size and range. */
