@@ -634,18 +634,16 @@ public final class Tensor extends Node {
                     perm[j++] = i;
                 }
             }
+            int rest = 1;
+            int reducedSize = 1;
             for (int a : ax) {
                 perm[j++] = a;
             }
-            int reducedSize = 1;
-            for (int a : ax) {
-                reducedSize *= shape[a];
-            }
-            int rest = reducedSize == 0 ? 0 : data.length / reducedSize;
-            if (reducedSize == 0) {
-                rest = 1;
-                for (int i = 0; i < shape.length; i++) {
-                    rest *= r[i] ? 1 : shape[i];
+            for (int i = 0; i < shape.length; i++) {
+                if (r[i]) {
+                    reducedSize *= shape[i];
+                } else {
+                    rest *= shape[i];
                 }
             }
             return Kernels.reduce(max, Kernels.permute(data, shape, perm), rest, reducedSize, 1);
