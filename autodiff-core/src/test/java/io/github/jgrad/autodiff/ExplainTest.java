@@ -368,26 +368,14 @@ class ExplainTest {
     @Test
     void deepChainNeedsNoStack() throws InterruptedException {
         int links = 20_000;
-        Object[] result = new Object[1];
-        Throwable[] failure = new Throwable[1];
-        Thread t = new Thread(null, () -> {
-            try {
-                Value x = Value.of(1.0, "x");
-                Value y = x;
-                for (int i = 0; i < links; i++) {
-                    y = y.sin();
-                }
-                result[0] = Explain.options().maxNodes(links + 1).backward(y);
-            } catch (Throwable e) {
-                failure[0] = e;
+        Explain.Report r = SmallStack.call(() -> {
+            Value x = Value.of(1.0, "x");
+            Value y = x;
+            for (int i = 0; i < links; i++) {
+                y = y.sin();
             }
-        }, "small-stack", 256 * 1024);
-        t.start();
-        t.join();
-        if (failure[0] != null) {
-            throw new AssertionError(failure[0]);
-        }
-        Explain.Report r = (Explain.Report) result[0];
+            return Explain.options().maxNodes(links + 1).backward(y);
+        });
         assertEquals(links + 1, r.steps().size());
         assertEquals("dsin20000/dx", "d" + r.steps().get(0).name() + "/d" + r.steps().get(links).name());
     }

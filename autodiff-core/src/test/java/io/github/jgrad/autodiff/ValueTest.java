@@ -255,27 +255,15 @@ class ValueTest {
     @Test
     void millionNodeChainNeedsNoStack() throws InterruptedException {
         // run on a thread with a deliberately small stack: recursion would overflow at once
-        double[] result = new double[2];
-        Throwable[] failure = new Throwable[1];
-        Thread t = new Thread(null, () -> {
-            try {
-                Value x = Value.of(1.0);
-                Value y = x;
-                for (int i = 0; i < 1_000_000; i++) {
-                    y = y.mul(1.0000001);
-                }
-                y.backward();
-                result[0] = y.data();
-                result[1] = x.grad();
-            } catch (Throwable e) {
-                failure[0] = e;
+        double[] result = SmallStack.call(() -> {
+            Value x = Value.of(1.0);
+            Value y = x;
+            for (int i = 0; i < 1_000_000; i++) {
+                y = y.mul(1.0000001);
             }
-        }, "small-stack", 256 * 1024);
-        t.start();
-        t.join();
-        if (failure[0] != null) {
-            throw new AssertionError(failure[0]);
-        }
+            y.backward();
+            return new double[] {y.data(), x.grad()};
+        });
         double expected = Math.pow(1.0000001, 1_000_000);
         assertEquals(expected, result[0], 1e-9 * expected);
         assertEquals(expected, result[1], 1e-9 * expected);
