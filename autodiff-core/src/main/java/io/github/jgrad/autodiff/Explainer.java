@@ -78,7 +78,7 @@ final class Explainer {
                 }
                 int j = index.get(ps[k]);
                 double local = v.localDerivative(k);
-                double contribution = grad[i] * local;
+                double contribution = Value.chain(grad[i], local);
                 grad[j] += contribution;
                 int part = ++received[j];
                 if (uses[j] > 1) {

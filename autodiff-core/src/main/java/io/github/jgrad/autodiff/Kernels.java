@@ -29,6 +29,10 @@ final class Kernels {
     static final int EQ = 11;
     /** a where b > 0, else 0: relu's backward, a select rather than a product (0 * inf stays 0). */
     static final int GATE = 12;
+    /** a * b, but 0 where a is 0 even if b is infinite or NaN: the chain rule's product (a is a gradient). */
+    static final int CHAIN = 13;
+    /** a / b, but 0 where a is 0 even if b is 0 or NaN: the chain rule's quotient (a is a gradient). */
+    static final int CHAIN_DIV = 14;
 
     // unary op codes
     static final int NEG = 0;
@@ -186,6 +190,18 @@ final class Kernels {
                     out[oo + i] = b[bo + i * bs] > 0 ? a[ao + i * as] : 0;
                 }
                 break;
+            case CHAIN:
+                for (int i = 0; i < n; i++) {
+                    double g = a[ao + i * as];
+                    out[oo + i] = g == 0 ? 0 : g * b[bo + i * bs];
+                }
+                break;
+            case CHAIN_DIV:
+                for (int i = 0; i < n; i++) {
+                    double g = a[ao + i * as];
+                    out[oo + i] = g == 0 ? 0 : g / b[bo + i * bs];
+                }
+                break;
             default:
                 throw new AssertionError(op);
         }
@@ -217,6 +233,18 @@ final class Kernels {
                     out[oo + i] = a[ao + i] / b[bo + i];
                 }
                 return true;
+            case CHAIN:
+                for (int i = 0; i < n; i++) {
+                    double g = a[ao + i];
+                    out[oo + i] = g == 0 ? 0 : g * b[bo + i];
+                }
+                return true;
+            case CHAIN_DIV:
+                for (int i = 0; i < n; i++) {
+                    double g = a[ao + i];
+                    out[oo + i] = g == 0 ? 0 : g / b[bo + i];
+                }
+                return true;
             default:
                 return false;
         }
@@ -243,6 +271,18 @@ final class Kernels {
             case DIV:
                 for (int i = 0; i < n; i++) {
                     out[oo + i] = a[ao + i] / c;
+                }
+                return true;
+            case CHAIN:
+                for (int i = 0; i < n; i++) {
+                    double g = a[ao + i];
+                    out[oo + i] = g == 0 ? 0 : g * c;
+                }
+                return true;
+            case CHAIN_DIV:
+                for (int i = 0; i < n; i++) {
+                    double g = a[ao + i];
+                    out[oo + i] = g == 0 ? 0 : g / c;
                 }
                 return true;
             default:

@@ -11,6 +11,11 @@ package io.github.jgrad.autodiff;
  *
  * <p>At points where an op is not differentiable jgrad follows PyTorch: relu'(0) = 0, abs'(0) = 0,
  * and at a tie max and min split the gradient evenly (0.5 to each operand).
+ *
+ * <p>The chain rule multiplies each formula by the gradient arriving at the op, with one convention
+ * PyTorch does not have: a zero gradient sends back exactly zero, even where the formula is infinite
+ * or NaN (sqrt at 0, log at 0, 1/b at b = 0). A value the output does not depend on cannot poison
+ * the gradients of its inputs: d/dx of 0 * sqrt(x) at x = 0 is 0, not NaN.
  */
 public enum Op {
     /** A value created by the user or a constant operand; it has no parents. */

@@ -242,8 +242,8 @@ public final class Tensor extends Node {
     public Tensor mul(Tensor b) {
         Tensor a = this;
         return binary("mul", Kernels.MUL, b, g -> new Tensor[] {
-            a.requiresGrad ? g.mul(b).sumTo(a.shape) : null,
-            b.requiresGrad ? g.mul(a).sumTo(b.shape) : null});
+            a.requiresGrad ? g.chain(b).sumTo(a.shape) : null,
+            b.requiresGrad ? g.chain(a).sumTo(b.shape) : null});
     }
 
     /** this / b, broadcasting. */
@@ -252,8 +252,8 @@ public final class Tensor extends Node {
         Tensor[] out = new Tensor[1];
         // d/db = -(a/b)/b, not -a/b^2: b^2 would overflow or underflow long before the quotient does
         out[0] = binary("div", Kernels.DIV, b, g -> new Tensor[] {
-            a.requiresGrad ? g.div(b).sumTo(a.shape) : null,
-            b.requiresGrad ? g.mul(out[0]).div(b).neg().sumTo(b.shape) : null});
+            a.requiresGrad ? g.chainDiv(b).sumTo(a.shape) : null,
+            b.requiresGrad ? g.chain(out[0]).chainDiv(b).neg().sumTo(b.shape) : null});
         return out[0];
     }
 
@@ -273,12 +273,12 @@ public final class Tensor extends Node {
                 Tensor zeroExp = b.eq(0);
                 Tensor safeB = where(zeroExp, one, b);
                 Tensor d = safeB.mul(a.pow(safeB.sub(1)));
-                ga = g.mul(where(zeroExp, scalar(0), d)).sumTo(a.shape);
+                ga = g.chain(where(zeroExp, scalar(0), d)).sumTo(a.shape);
             }
             if (b.requiresGrad) {
                 Tensor zeroBase = a.eq(0).mul(b.ge(0));
                 Tensor d = a.pow(b).mul(where(zeroBase, one, a).log());
-                gb = g.mul(where(zeroBase, scalar(0), d)).sumTo(b.shape);
+                gb = g.chain(where(zeroBase, scalar(0), d)).sumTo(b.shape);
             }
             return new Tensor[] {ga, gb};
         });
@@ -289,7 +289,7 @@ public final class Tensor extends Node {
         Tensor a = this;
         return binary("maximum", Kernels.MAX, b, g -> {
             Tensor share = a.gt(b).add(a.eq(b).mul(0.5));
-            return new Tensor[] {g.mul(share).sumTo(a.shape), g.mul(share.neg().add(1)).sumTo(b.shape)};
+            return new Tensor[] {g.chain(share).sumTo(a.shape), g.chain(share.neg().add(1)).sumTo(b.shape)};
         });
     }
 
@@ -383,6 +383,14 @@ public final class Tensor extends Node {
     /**
      * {@code a} where {@code condition} is non-zero, {@code b} elsewhere; the three broadcast together.
      * The gradient flows to {@code a} where the condition holds and to {@code b} elsewhere.
+     *
+     * <p>The branch not selected cannot poison the gradient with NaN or infinity: it receives a zero
+     * gradient, and every element-wise op sends a zero gradient back as exactly zero, even where its
+     * local derivative is infinite or NaN (the chain rule takes 0 * inf and 0 * NaN as 0). So
+     * {@code where(x.gt(0), x.sqrt(), zeros)} has gradient 0 at x = 0 and at x &lt; 0, where PyTorch
+     * and JAX give NaN without the "double where" trick. The rule covers element-wise ops,
+     * reductions, broadcasting and layout ops; a matmul whose other operand holds infinities or NaN
+     * still gives NaN (0 * inf inside the product), as BLAS does.
      */
     public static Tensor where(Tensor condition, Tensor a, Tensor b) {
         int[] so = Shapes.broadcast("where", Shapes.broadcast("where", condition.shape, a.shape), b.shape);
@@ -413,40 +421,40 @@ public final class Tensor extends Node {
     /** e^this. */
     public Tensor exp() {
         Tensor[] out = new Tensor[1];
-        out[0] = unary("exp", Kernels.EXP, g -> new Tensor[] {g.mul(out[0])});
+        out[0] = unary("exp", Kernels.EXP, g -> new Tensor[] {g.chain(out[0])});
         return out[0];
     }
 
     /** Natural logarithm (NaN below 0, -Infinity at 0). */
     public Tensor log() {
         Tensor a = this;
-        return unary("log", Kernels.LOG, g -> new Tensor[] {g.div(a)});
+        return unary("log", Kernels.LOG, g -> new Tensor[] {g.chainDiv(a)});
     }
 
     /** log(1 + this), accurate for small arguments (as {@code Math.log1p}). */
     public Tensor log1p() {
         Tensor a = this;
-        return unary("log1p", Kernels.LOG1P, g -> new Tensor[] {g.div(a.add(1))});
+        return unary("log1p", Kernels.LOG1P, g -> new Tensor[] {g.chainDiv(a.add(1))});
     }
 
     /** Square root (NaN below 0). */
     public Tensor sqrt() {
         Tensor[] out = new Tensor[1];
-        out[0] = unary("sqrt", Kernels.SQRT, g -> new Tensor[] {g.div(out[0].mul(2))});
+        out[0] = unary("sqrt", Kernels.SQRT, g -> new Tensor[] {g.chainDiv(out[0].mul(2))});
         return out[0];
     }
 
     /** Hyperbolic tangent. */
     public Tensor tanh() {
         Tensor[] out = new Tensor[1];
-        out[0] = unary("tanh", Kernels.TANH, g -> new Tensor[] {g.mul(out[0].mul(out[0]).neg().add(1))});
+        out[0] = unary("tanh", Kernels.TANH, g -> new Tensor[] {g.chain(out[0].mul(out[0]).neg().add(1))});
         return out[0];
     }
 
     /** Logistic sigmoid, without overflow for large |x|. */
     public Tensor sigmoid() {
         Tensor[] out = new Tensor[1];
-        out[0] = unary("sigmoid", Kernels.SIGMOID, g -> new Tensor[] {g.mul(out[0].mul(out[0].neg().add(1)))});
+        out[0] = unary("sigmoid", Kernels.SIGMOID, g -> new Tensor[] {g.chain(out[0].mul(out[0].neg().add(1)))});
         return out[0];
     }
 
@@ -462,22 +470,50 @@ public final class Tensor extends Node {
                 g -> new Tensor[] {g.gate(x), null}, this, x);
     }
 
+    /**
+     * The chain rule's product: this gradient times a local derivative {@code d}, broadcasting, except
+     * that a zero gradient sends back exactly zero, even where {@code d} is infinite or NaN (0 * inf
+     * and 0 * NaN are taken as 0). Every element-wise backward multiplies by its local derivative
+     * through this op, so a branch that receives no gradient (the unselected side of {@link #where},
+     * an input multiplied by zero) cannot turn it into NaN. Its own backward keeps the rule, so
+     * gradients of gradients do too.
+     */
+    private Tensor chain(Tensor d) {
+        Tensor g = this;
+        int[] so = Shapes.broadcast("chain", shape, d.shape);
+        return result("chain", Kernels.binary(Kernels.CHAIN, data, shape, d.data, d.shape, so), so, gg -> new Tensor[] {
+            g.requiresGrad ? gg.chain(d).sumTo(g.shape) : null,
+            d.requiresGrad ? gg.chain(g).sumTo(d.shape) : null}, this, d);
+    }
+
+    /** This gradient divided by {@code d} by the rule of {@link #chain}: 0 wherever this is 0, even where d is 0. */
+    private Tensor chainDiv(Tensor d) {
+        Tensor g = this;
+        int[] so = Shapes.broadcast("chainDiv", shape, d.shape);
+        Tensor[] out = new Tensor[1];
+        out[0] = result("chainDiv", Kernels.binary(Kernels.CHAIN_DIV, data, shape, d.data, d.shape, so), so,
+                gg -> new Tensor[] {
+                    g.requiresGrad ? gg.chainDiv(d).sumTo(g.shape) : null,
+                    d.requiresGrad ? gg.chain(out[0]).chainDiv(d).neg().sumTo(d.shape) : null}, this, d);
+        return out[0];
+    }
+
     /** Sine. */
     public Tensor sin() {
         Tensor a = this;
-        return unary("sin", Kernels.SIN, g -> new Tensor[] {g.mul(a.cos())});
+        return unary("sin", Kernels.SIN, g -> new Tensor[] {g.chain(a.cos())});
     }
 
     /** Cosine. */
     public Tensor cos() {
         Tensor a = this;
-        return unary("cos", Kernels.COS, g -> new Tensor[] {g.mul(a.sin()).neg()});
+        return unary("cos", Kernels.COS, g -> new Tensor[] {g.chain(a.sin()).neg()});
     }
 
     /** Absolute value; the derivative at 0 is 0. */
     public Tensor abs() {
         Tensor a = this;
-        return unary("abs", Kernels.ABS, g -> new Tensor[] {g.mul(leaf(Kernels.unary(Kernels.SIGN, a.data), a.shape))});
+        return unary("abs", Kernels.ABS, g -> new Tensor[] {g.chain(leaf(Kernels.unary(Kernels.SIGN, a.data), a.shape))});
     }
 
     /** Limits every element to [low, high]; the gradient passes where {@code low <= x <= high}, as in PyTorch. */
@@ -491,7 +527,7 @@ public final class Tensor extends Node {
             double x = data[i];
             out[i] = x < low ? low : x > high ? high : x;
         }
-        return result("clamp", out, shape, g -> new Tensor[] {g.mul(inside)}, this);
+        return result("clamp", out, shape, g -> new Tensor[] {g.chain(inside)}, this);
     }
 
     // =================================================================== reductions
@@ -564,7 +600,7 @@ public final class Tensor extends Node {
         return result("max", out, Shapes.reduced(shape, ax, keepDims), g -> {
             Tensor isMax = a.eq(leaf(out, kept));
             Tensor share = isMax.div(isMax.sum(ax, true));
-            return new Tensor[] {g.reshape(kept).mul(share)};
+            return new Tensor[] {g.reshape(kept).chain(share)};
         }, this);
     }
 

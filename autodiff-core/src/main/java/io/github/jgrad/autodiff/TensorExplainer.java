@@ -40,6 +40,8 @@ final class TensorExplainer {
         rule("sigmoid", "g * out * (1 - out)");
         rule("relu", "g where a > 0");
         rule("gate", "g where b > 0");
+        rule("chain", "g * b (0 where g is 0)", "g * a");
+        rule("chainDiv", "g / b (0 where g is 0)", "-g * out / b");
         rule("sin", "g * cos(a)");
         rule("cos", "-g * sin(a)");
         rule("abs", "g * sign(a)");

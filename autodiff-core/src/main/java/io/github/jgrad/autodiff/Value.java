@@ -32,7 +32,8 @@ import java.util.Optional;
  * negative number and {@code sqrt} of a negative number are NaN, {@code log(0)} is -Infinity,
  * {@code 0^-1} is +Infinity; nothing throws by default. To find the operation that produced the first
  * NaN, call {@link #firstNonFinite()} on a result, or open an {@link Anomaly#detect()} scope, under
- * which the offending operation throws at once, naming itself and its operands.
+ * which the offending operation throws at once, naming itself and its operands. In backward, a
+ * zero gradient sends back zero even through an infinite or NaN local derivative (see {@link Op}).
  *
  * <p>Values are not thread-safe; a graph is built and differentiated by one thread at a time.
  */
@@ -299,8 +300,11 @@ public final class Value extends Node {
 
     @Override
     void propagate(boolean check) {
-        Node[] ps = parents;
         double g = grad;
+        if (g == 0) { // a zero gradient sends nothing back, not 0 * an infinite derivative (see chain)
+            return;
+        }
+        Node[] ps = parents;
         for (int i = 0; i < ps.length; i++) {
             ((Value) ps[i]).grad += partials[i] * g;
         }
@@ -309,10 +313,19 @@ public final class Value extends Node {
         }
     }
 
+    /**
+     * One term of the chain rule, g * local, except that a zero gradient g gives 0 even where the
+     * local derivative is infinite or NaN: a value that does not affect the output (its gradient is 0)
+     * passes nothing on, whatever its own derivative. As {@link Tensor}'s backward.
+     */
+    static double chain(double g, double local) {
+        return g == 0 ? 0 : g * local;
+    }
+
     private void checkPropagated() {
         for (int i = 0; i < parents.length; i++) {
             Value p = (Value) parents[i];
-            double contribution = partials[i] * grad;
+            double contribution = chain(grad, partials[i]);
             if (!p.constant && !Double.isFinite(contribution)) {
                 throw new ArithmeticException("backward of " + op + " produced a non-finite gradient "
                         + contribution + " for operand " + i + " (" + p.describe() + "): local derivative "

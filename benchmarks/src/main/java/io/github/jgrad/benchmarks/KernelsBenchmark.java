@@ -25,18 +25,23 @@ public class KernelsBenchmark {
     @Param({"1000"})
     public int n;
 
-    @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose"})
+    @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
+        "mulBackward", "tanhBackward", "sqrtBackward"})
     public String kernel;
 
     private Tensor a;
     private Tensor b;
     private Tensor row;
+    private Tensor param;
+    private Tensor seed;
 
     @Setup
     public void setUp() {
         a = Tensor.randn(1, n, n);
         b = Tensor.randn(2, n, n);
         row = Tensor.randn(3, n);
+        param = Tensor.rand(4, n, n).add(0.5).requiresGrad(true);
+        seed = Tensor.randn(5, n, n);
     }
 
     @Benchmark
@@ -54,7 +59,18 @@ public class KernelsBenchmark {
             case "max": return a.max(1, false);
             case "softmax": return a.softmax(1);
             case "transpose": return a.mT();
+            // forward and backward of one op (the backward multiplies the gradient by a local derivative)
+            case "mulBackward": return backward(param.mul(b));
+            case "tanhBackward": return backward(param.tanh());
+            case "sqrtBackward": return backward(param.sqrt());
             default: throw new IllegalArgumentException(kernel);
         }
+    }
+
+    private Tensor backward(Tensor y) {
+        y.backward(seed, false, false);
+        Tensor g = param.grad();
+        param.zeroGrad();
+        return g;
     }
 }

@@ -70,10 +70,12 @@ public final class Loss {
     }
 
     /**
-     * Binary cross-entropy of sigmoid(z) for finite logits z: log(1 + e^z) - z y, computed as
-     * (z - z y) + log1p(e^-z) for z > 0 and log1p(e^z) - z y otherwise. No sigmoid that rounds to 0 or
-     * 1, no cancellation for confident predictions (z = 30, y = 1 gives 9.36e-14 to the last digits),
-     * and the gradient is sigmoid(z) - y everywhere, z = 0 included.
+     * Binary cross-entropy of sigmoid(z): log(1 + e^z) - z y, computed as z (1 - y) + log1p(e^-z) for
+     * z &gt; 0 and log1p(e^z) - z y otherwise. No sigmoid that rounds to 0 or 1, no cancellation for
+     * confident predictions (z = 30, y = 1 gives 9.36e-14 to the last digits), and the gradient is
+     * sigmoid(z) - y everywhere, z = 0 included. Infinite logits give the limits: z = +inf with y = 1
+     * (and z = -inf with y = 0) costs 0 with gradient 0, the wrong certainty costs +inf with gradient
+     * 1 - y (or -y); a target of exactly 0 or 1 contributes no z * y term, so no 0 * inf appears.
      */
     public static Tensor binaryCrossEntropyWithLogits(Tensor logit, Tensor target, Reduction reduction) {
         sameShape("binaryCrossEntropyWithLogits", logit, target);
@@ -81,9 +83,17 @@ public final class Loss {
         Tensor zero = Tensor.scalar(0);
         Tensor a = Tensor.where(positive, logit, zero);   // z where z > 0, else 0: each branch stays finite
         Tensor b = Tensor.where(positive, zero, logit);   // z where z <= 0, else 0
-        Tensor whenPositive = a.sub(a.mul(target)).add(a.neg().exp().log1p());
-        Tensor otherwise = b.exp().log1p().sub(b.mul(target));
+        Tensor whenPositive = times(a, target.neg().add(1)).add(a.neg().exp().log1p());
+        Tensor otherwise = b.exp().log1p().sub(times(b, target));
         return reduction.apply(Tensor.where(positive, whenPositive, otherwise));
+    }
+
+    /**
+     * z * w, but 0 where w is 0 even if z is infinite: a term whose weight is exactly zero costs nothing.
+     * z is zeroed there before the product, so no NaN is computed (anomaly mode stays quiet).
+     */
+    private static Tensor times(Tensor z, Tensor w) {
+        return Tensor.where(w.eq(0), Tensor.scalar(0), z).mul(w);
     }
 
     /** Cross-entropy of logits against class indices; see {@link #crossEntropy(Tensor, int[], Reduction)}. */
@@ -114,9 +124,26 @@ public final class Loss {
         return reduction.apply(picked.neg());
     }
 
-    /** Cross-entropy of logits (n, classes) against a tensor of n class indices (as a DataLoader yields them). */
-    public static Tensor crossEntropy(Tensor logits, Tensor classIndices) {
-        double[] d = classIndices.toArray();
+    /**
+     * Cross-entropy of logits (n, classes) against a tensor of targets, as PyTorch's
+     * {@code cross_entropy}: n class indices (as a DataLoader yields them), or class probabilities of
+     * the logits' shape (one-hot or soft labels), for which the loss of row i is
+     * -sum_j y_ij log softmax(logits)_ij (a zero target contributes 0, even against a logit of
+     * -infinity). The mean over rows is returned; the gradient is (softmax(logits) - y) / n.
+     *
+     * @throws IllegalArgumentException if the targets fit neither form
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor targets) {
+        if (targets.dim() == 2 && Arrays.equals(targets.shape(), logits.shape())) {
+            Tensor logP = logits.logSoftmax(1);
+            return times(logP, targets).sum(1, false).neg().mean();
+        }
+        if (targets.dim() != 1) {
+            throw new IllegalArgumentException("crossEntropy: targets of shape " + Arrays.toString(targets.shape())
+                    + " are neither n class indices nor probabilities of the logits' shape "
+                    + Arrays.toString(logits.shape()));
+        }
+        double[] d = targets.toArray();
         int[] classes = new int[d.length];
         for (int i = 0; i < d.length; i++) {
             if (d[i] != Math.rint(d[i])) {

@@ -1,0 +1,119 @@
+package io.github.jgrad.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The branch a mask does not select cannot poison the gradient: a zero gradient passes back as
+ * exactly zero through infinite and NaN local derivatives (Tensor.where's and Op's Javadoc). PyTorch
+ * and JAX give NaN in every case below that is marked "NaN elsewhere".
+ */
+class MaskedGradientTest {
+    private static final double INF = Double.POSITIVE_INFINITY;
+
+    /** Value and d/dx of sum(f(x)) at x. */
+    private static double[][] valueAndGrad(UnaryOperator<Tensor> f, double... x) {
+        Tensor t = Tensor.of(x).requiresGrad(true);
+        Tensor y = f.apply(t);
+        y.sum().backward();
+        return new double[][] {y.toArray(), t.grad().toArray()};
+    }
+
+    @Test
+    void sqrtBehindWhereHasAFiniteGradientAtZeroAndBelow() {
+        // NaN elsewhere: sqrt'(0) = inf and sqrt'(-1) = NaN, times the zero gradient where sends
+        double[][] r = valueAndGrad(x -> Tensor.where(x.gt(0), x.sqrt(), Tensor.scalar(0)), -1, 0, 4);
+        assertArrayEquals(new double[] {0, 0, 2}, r[0], 0);
+        assertArrayEquals(new double[] {0, 0, 0.25}, r[1], 0);
+    }
+
+    @Test
+    void everyElementwiseOpRespectsTheMask() {
+        Tensor zero = Tensor.scalar(0);
+        // log at 0 and below
+        double[][] r = valueAndGrad(x -> Tensor.where(x.gt(0), x.log(), zero), -2, 0, 2);
+        assertArrayEquals(new double[] {0, 0, 0.5}, r[1], 0);
+        // 1/x at 0 (both of div's derivatives are infinite or NaN there)
+        r = valueAndGrad(x -> Tensor.where(x.eq(0), zero, Tensor.scalar(1).div(x)), 0, 2);
+        assertArrayEquals(new double[] {0, 0.5}, r[0], 0);
+        assertArrayEquals(new double[] {0, -0.25}, r[1], 0);
+        // x / x at 0: both operands are the masked input
+        r = valueAndGrad(x -> Tensor.where(x.eq(0), zero, x.div(x)), 0, 3);
+        assertArrayEquals(new double[] {0, 0}, r[1], 0);
+        // exp overflowing to infinity in the branch not taken
+        r = valueAndGrad(x -> Tensor.where(x.lt(50), x.exp(), zero), 1000, 1);
+        assertArrayEquals(new double[] {0, Math.E}, r[1], 0);
+        // pow with a fractional exponent at 0 and at a negative base
+        r = valueAndGrad(x -> Tensor.where(x.gt(0), x.pow(0.5), zero), -1, 0, 4);
+        assertArrayEquals(new double[] {0, 0, 0.25}, r[1], 0);
+        // log1p at -1
+        r = valueAndGrad(x -> Tensor.where(x.gt(-1), x.log1p(), zero), -1, 1);
+        assertArrayEquals(new double[] {0, 0.5}, r[1], 0);
+        // a product with an infinite operand
+        r = valueAndGrad(x -> Tensor.where(x.lt(50), x.mul(x.exp()), zero), 1000, 0);
+        assertArrayEquals(new double[] {0, 1}, r[1], 0);
+    }
+
+    @Test
+    void theMaskHoldsThroughReductionsAndBroadcasting() {
+        // rows of log(x) summed, then masked per row: the first row has a zero and is not selected
+        Tensor x = Tensor.of(new double[] {0, 1, 2, 4}, 2, 2).requiresGrad(true);
+        Tensor rowSums = x.log().sum(1, true);                           // (2, 1): [-inf, ln 8]
+        Tensor keep = Tensor.of(new double[] {0, 1}, 2, 1);
+        Tensor y = Tensor.where(keep, rowSums, Tensor.scalar(0)).mul(Tensor.ones(2, 3));
+        y.sum().backward();
+        assertArrayEquals(new double[] {0, 0, 3.0 / 2, 3.0 / 4}, x.grad().toArray(), 0);
+    }
+
+    @Test
+    void theSelectedBranchStillReportsItsInfiniteDerivative() {
+        // at x = 0 the branch x >= 0 selects sqrt: its derivative there really is infinite
+        double[][] r = valueAndGrad(x -> Tensor.where(x.ge(0), x.sqrt(), Tensor.scalar(0)), 0, 1);
+        assertArrayEquals(new double[] {INF, 0.5}, r[1], 0);
+    }
+
+    @Test
+    void secondDerivativesThroughTheMaskAreFiniteToo() {
+        Tensor x = Tensor.of(new double[] {-1, 0, 4}).requiresGrad(true);
+        Tensor y = Tensor.where(x.gt(0), x.sqrt(), Tensor.scalar(0)).sum();
+        Tensor g = Tensor.grad(y, x, true);
+        Tensor h = Tensor.grad(g.sum(), x, false);                       // diagonal of the Hessian
+        assertArrayEquals(new double[] {0, 0, 0.25}, g.toArray(), 0);
+        assertArrayEquals(new double[] {0, 0, -0.25 / 8}, h.toArray(), 0); // -1/4 x^(-3/2) at 4
+    }
+
+    @Test
+    void reluBeforeAnInfiniteDerivativeGivesZero() {
+        // relu(-1) = 0 and sqrt'(0) = inf: relu's zero derivative is a select, not 0 * inf
+        double[][] r = valueAndGrad(x -> x.relu().sqrt(), -1, 4);
+        assertArrayEquals(new double[] {0, 0.25}, r[1], 0);
+    }
+
+    @Test
+    void matmulIsOutsideTheRuleAsDocumented() {
+        // a masked row times a matrix holding infinity: BLAS computes 0 * inf = NaN, as PyTorch does
+        Tensor w = Tensor.of(new double[] {INF, 1}, 2, 1).requiresGrad(true);
+        Tensor x = Tensor.of(new double[] {1, 1, 1, 1}, 2, 2).requiresGrad(true);
+        Tensor y = Tensor.where(Tensor.of(new double[] {0, 1}, 2, 1), x.matmul(w), Tensor.scalar(0)).sum();
+        y.backward();
+        assertTrue(Double.isNaN(x.grad().get(0, 0)), x.grad().toString());
+        assertEquals(1, x.grad().get(1, 1), 0);
+    }
+
+    @Test
+    void scalarValuesFollowTheSameRule() {
+        Value x = Value.of(0.0);
+        x.sqrt().mul(0).backward();          // d/dx of 0 * sqrt(x) at 0 is 0 (NaN elsewhere)
+        assertEquals(0, x.grad(), 0);
+        Value y = Value.of(0.0);
+        y.log().mul(0).add(y.mul(3)).backward();
+        assertEquals(3, y.grad(), 0);
+        Value z = Value.of(0.0);
+        z.pow(0.5).mul(z).backward();        // z^1.5: derivative 1.5 z^0.5 = 0 at 0 (NaN elsewhere)
+        assertEquals(0, z.grad(), 0);
+    }
+}
