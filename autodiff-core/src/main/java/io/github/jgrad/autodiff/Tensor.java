@@ -246,7 +246,10 @@ public final class Tensor extends Node {
             b.requiresGrad ? g.chain(a).sumTo(b.shape) : null});
     }
 
-    /** this / b, broadcasting. */
+    /**
+     * this / b, broadcasting. Division by zero follows IEEE 754 (1/0 = +inf, 0/0 = NaN); the
+     * derivatives 1/b and -(a/b)/b are then infinite (NaN where a is 0 too).
+     */
     public Tensor div(Tensor b) {
         Tensor a = this;
         Tensor[] out = new Tensor[1];
@@ -258,8 +261,10 @@ public final class Tensor extends Node {
     }
 
     /**
-     * this ^ b, broadcasting. d/da = b*a^(b-1) (0 where b = 0); d/db = a^b*ln(a) (0 where a = 0 and
-     * b &gt;= 0, NaN where a &lt; 0), as in PyTorch.
+     * this ^ b, broadcasting, as {@code Math.pow} (0^0 = 1; a negative base with a fractional exponent
+     * is NaN). d/da = b*a^(b-1), 0 where b = 0 (0^0.5 has +inf); d/db = a^b*ln(a), 0 where a = 0 and
+     * b &gt;= 0, NaN where a &lt; 0 even for integer b, as in PyTorch. {@link #pow(double)} does not
+     * differentiate the exponent, so x^3 at x = -2 has derivative 12.
      */
     public Tensor pow(Tensor b) {
         Tensor a = this;
@@ -425,7 +430,7 @@ public final class Tensor extends Node {
         return out[0];
     }
 
-    /** Natural logarithm (NaN below 0, -Infinity at 0). */
+    /** Natural logarithm (NaN below 0, -Infinity at 0); the derivative 1/x is +inf at 0 and applied as is below. */
     public Tensor log() {
         Tensor a = this;
         return unary("log", Kernels.LOG, g -> new Tensor[] {g.chainDiv(a)});
@@ -437,7 +442,7 @@ public final class Tensor extends Node {
         return unary("log1p", Kernels.LOG1P, g -> new Tensor[] {g.chainDiv(a.add(1))});
     }
 
-    /** Square root (NaN below 0). */
+    /** Square root (NaN below 0); the derivative 1/(2 sqrt(x)) is +inf at 0. */
     public Tensor sqrt() {
         Tensor[] out = new Tensor[1];
         out[0] = unary("sqrt", Kernels.SQRT, g -> new Tensor[] {g.chainDiv(out[0].mul(2))});

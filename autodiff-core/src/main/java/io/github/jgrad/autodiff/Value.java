@@ -107,15 +107,21 @@ public final class Value extends Node {
         return binary(Op.MUL, this, b, data * b.data, b.data, data);
     }
 
-    /** this / b. */
+    /**
+     * this / b. Division by zero follows IEEE 754: 1/0 = +inf, -1/0 = -inf, 0/0 = NaN; the derivatives
+     * 1/b and -(this/b)/b are then +inf and -inf (NaN where this is 0 too).
+     */
     public Value div(Value b) {
         double out = data / b.data;
         return binary(Op.DIV, this, b, out, 1 / b.data, -out / b.data);
     }
 
     /**
-     * this ^ b. The derivative with respect to the exponent is this^b * ln(this): 0 where this = 0 and
-     * b &gt;= 0, NaN where this &lt; 0 (as in PyTorch). It is not computed for constant exponents.
+     * this ^ b, as {@code Math.pow}: 0^0 = 1, a negative base with a fractional exponent is NaN. The
+     * derivative with respect to the base is b * this^(b-1), and 0 where b = 0 (so 0^0 has derivative
+     * 0; 0^0.5 has +inf). With respect to the exponent it is this^b * ln(this): 0 where this = 0 and
+     * b &gt;= 0, NaN where this &lt; 0 even for integer b (as in PyTorch). It is not computed for
+     * constant exponents, so {@code x.pow(3)} at x = -2 has derivative 12 and nothing NaN.
      */
     public Value pow(Value b) {
         double out = Math.pow(data, b.data);
@@ -184,7 +190,10 @@ public final class Value extends Node {
         return unary(Op.EXP, this, out, out);
     }
 
-    /** Natural logarithm: NaN for negative numbers, -Infinity at 0. */
+    /**
+     * Natural logarithm: NaN for negative numbers, -Infinity at 0. The derivative 1/this is applied as
+     * is: +inf at 0, and -1 at -1 although log(-1) is NaN (as PyTorch).
+     */
     public Value log() {
         return unary(Op.LOG, this, Math.log(data), 1 / data);
     }
