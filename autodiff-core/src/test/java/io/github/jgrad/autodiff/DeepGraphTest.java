@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.Reference;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,6 +93,9 @@ final class DeepGraphTest {
             }
             // while the output is held, the whole chain is reachable from it: nothing may be cleared
             collect(watched, 1);
+            // the fence keeps y strongly reachable up to here: without it the JIT may treat y as dead
+            // after its last use above, and the collector may then take the chain early
+            Reference.reachabilityFence(y);
             if (cleared(watched) != 0) {
                 return cleared(watched) + " nodes of a live graph were collected";
             }
@@ -149,6 +153,7 @@ final class DeepGraphTest {
                 return "first gradient " + x.grad().item() + ", expected " + p;
             }
             collect(watched, 1);
+            Reference.reachabilityFence(y);
             if (cleared(watched) != 0) {
                 return cleared(watched) + " nodes of a retained graph were collected";
             }
@@ -164,6 +169,8 @@ final class DeepGraphTest {
                         + " intermediates still reachable from the output after backward";
             }
             // output and leaf are still held (and used) here: the chain went, they did not
+            Reference.reachabilityFence(y);
+            Reference.reachabilityFence(x);
             if (y.item() != p || !y.requiresGrad() || x.grad().item() != 2 * p) {
                 return "output or leaf changed";
             }
