@@ -188,6 +188,34 @@ final class DeepGraphTest {
     }
 
     @Test
+    void functionalGradWithoutCreateGraphFreesTheChainToo() throws InterruptedException {
+        String failure = SmallStack.call(() -> {
+            Tensor x = Tensor.scalar(1.0).requiresGrad(true);
+            Tensor c = Tensor.scalar(C);
+            List<WeakReference<Tensor>> watched = new ArrayList<>();
+            Tensor y = x;
+            for (int i = 1; i <= N; i++) {
+                y = y.mul(c);
+                if (i % STRIDE == 0 && i < N) {
+                    watched.add(new WeakReference<>(y));
+                }
+            }
+            Tensor g = Tensor.grad(y, x, false);
+            double p = powerByRepeatedProduct(C, N);
+            if (g.item() != p || x.grad() != null) {
+                return "grad " + g.item() + " (expected " + p + "), leaf gradient " + x.grad();
+            }
+            int clearedNow = collect(watched, GC_ATTEMPTS);
+            Reference.reachabilityFence(y);
+            if (clearedNow != watched.size()) {
+                return (watched.size() - clearedNow) + " of " + watched.size() + " intermediates kept after grad()";
+            }
+            return null;
+        });
+        assertEquals(null, failure);
+    }
+
+    @Test
     void backwardThroughAFreedNodeFromANewOutputIsRefused() throws InterruptedException {
         IllegalStateException e = SmallStack.call(() -> {
             Tensor x = Tensor.scalar(2).requiresGrad(true);

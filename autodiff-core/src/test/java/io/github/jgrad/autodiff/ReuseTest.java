@@ -217,6 +217,35 @@ final class ReuseTest {
         assertArrayEquals(sumOfSquareGradient(rows), x.grad().toArray(), 0);
     }
 
+    @Test
+    void otherProductsOfATensorWithItself() {
+        // 1-D: x . x = sum x_i^2, gradient 2x
+        Tensor v = param(1, -2, 3);
+        v.matmul(v).backward();
+        assertArrayEquals(new double[] {2, -4, 6}, v.grad().toArray(), 0);
+
+        // a stack of two square matrices times itself: each matrix gets its own 1 X^T + X^T 1
+        double[][] m0 = {{1, 2}, {3, 4}};
+        double[][] m1 = {{-1, 0}, {2, 5}};
+        Tensor stack = Tensor.of(new double[] {1, 2, 3, 4, -1, 0, 2, 5}, 2, 2, 2).requiresGrad(true);
+        stack.matmul(stack).sum().backward();
+        double[] g0 = sumOfSquareGradient(m0); // row sums 3, 7; column sums 4, 6
+        double[] g1 = sumOfSquareGradient(m1); // row sums -1, 7; column sums 1, 5
+        assertArrayEquals(new double[] {7, 11, 9, 13}, g0, 0);
+        assertArrayEquals(new double[] {0, 8, 4, 12}, g1, 0);
+        assertArrayEquals(new double[] {7, 11, 9, 13, 0, 8, 4, 12}, stack.grad().toArray(), 0);
+
+        // X X + X in one fused op, X as all three operands: 1 X^T + X^T 1 + 1
+        Tensor x = Tensor.of(m0).requiresGrad(true);
+        x.matmulAdd(x, x).sum().backward();
+        assertArrayEquals(new double[] {8, 12, 10, 14}, x.grad().toArray(), 0);
+
+        // x (3,1) times its own transpose (1,3): sum_jk x_j x_k = (sum x)^2, gradient 2 sum x
+        Tensor c = Tensor.of(new double[] {1, 2, 3}, 3, 1).requiresGrad(true);
+        c.mul(c.mT()).sum().backward();
+        assertArrayEquals(new double[] {12, 12, 12}, c.grad().toArray(), 0);
+    }
+
     /** (1 X^T + X^T 1)_{ij} = rowSum_j + colSum_i, row-major. */
     private static double[] sumOfSquareGradient(double[][] x) {
         int n = x.length;
@@ -321,5 +350,25 @@ final class ReuseTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, second::backward);
         assertTrue(e.getMessage().contains("retainGraph"), e.getMessage());
         assertArrayEquals(new double[] {9, -6, 3}, x3.grad().toArray(), 0, "the refused pass added nothing");
+    }
+
+    @Test
+    void outputsThatFeedEachOtherOrRepeatInOneGradCall() {
+        // out1 = x^2 and out2 = 2 out1: d(out1 + out2)/dx = 3 * 2x; out1 is a root and an interior node
+        Tensor x = param(1.5, -1);
+        Tensor out1 = x.mul(x).sum();
+        Tensor out2 = out1.mul(2);
+        assertArrayEquals(new double[] {9, -6}, Tensor.grad(List.of(out1, out2), List.of(x), false).get(0).toArray(), 0);
+
+        // the same output listed twice counts twice, as two seeds of 1
+        Tensor z = param(1.5, -1);
+        Tensor y = z.mul(z).sum();
+        assertArrayEquals(new double[] {6, -4}, Tensor.grad(List.of(y, y), List.of(z), false).get(0).toArray(), 0);
+
+        // the same input listed twice gets the same gradient twice
+        Tensor w = param(0.5);
+        List<Tensor> g = Tensor.grad(List.of(w.mul(w).mul(w).sum()), List.of(w, w), false);
+        assertArrayEquals(new double[] {0.75}, g.get(0).toArray(), 0);
+        assertArrayEquals(new double[] {0.75}, g.get(1).toArray(), 0);
     }
 }

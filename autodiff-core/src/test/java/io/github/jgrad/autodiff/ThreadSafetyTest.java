@@ -55,6 +55,10 @@ final class ThreadSafetyTest {
 
     /** Read-only input shared by every thread: requires no gradient. */
     private static final Tensor INPUT = Tensor.uniform(1000, -1, 1, N, N);
+    /** Side of a second, element-wise branch: 256^2 elements, enough for the kernels to split work over the common pool. */
+    private static final int WIDE = 256;
+    /** Read-only input of the element-wise branch, shared too. */
+    private static final Tensor WIDE_INPUT = Tensor.uniform(1001, -1, 1, WIDE, WIDE);
     /** Class labels, one per row, shared too. */
     private static final Tensor LABELS = labels();
 
@@ -69,10 +73,11 @@ final class ThreadSafetyTest {
     /** A two-layer network's parameters made from {@code seed}: each call gives fresh leaves. */
     private static Tensor[] parameters(long seed) {
         return new Tensor[] {
-            Tensor.uniform(seed * 4, -0.25, 0.25, N, N).requiresGrad(true),
-            Tensor.uniform(seed * 4 + 1, -0.1, 0.1, N).requiresGrad(true),
-            Tensor.uniform(seed * 4 + 2, -0.25, 0.25, N, CLASSES).requiresGrad(true),
-            Tensor.uniform(seed * 4 + 3, -0.1, 0.1, CLASSES).requiresGrad(true)};
+            Tensor.uniform(seed * 8, -0.25, 0.25, N, N).requiresGrad(true),
+            Tensor.uniform(seed * 8 + 1, -0.1, 0.1, N).requiresGrad(true),
+            Tensor.uniform(seed * 8 + 2, -0.25, 0.25, N, CLASSES).requiresGrad(true),
+            Tensor.uniform(seed * 8 + 3, -0.1, 0.1, CLASSES).requiresGrad(true),
+            Tensor.uniform(seed * 8 + 4, -1, 1, WIDE, WIDE).requiresGrad(true)};
     }
 
     /** logits = tanh(x W1 + b1) W2 + b2: the products of the forward and backward take the native path. */
@@ -87,10 +92,12 @@ final class ThreadSafetyTest {
         Tensor z = logits(p, INPUT);
         Tensor nll = z.logSoftmax(1).gather(1, LABELS).mean().neg();
         Tensor confidence = z.softmax(1).pow(2).sum().mul(0.01);
-        Tensor loss = nll.add(confidence);
+        // element-wise ops and row sums over 256 x 256: the kernels split these between two threads
+        Tensor wide = p[4].mul(WIDE_INPUT).tanh().sum(1, false).pow(2).mean().mul(0.01);
+        Tensor loss = nll.add(confidence).add(wide);
         loss.backward();
-        return new double[][] {
-            {loss.item()}, p[0].grad().toArray(), p[1].grad().toArray(), p[2].grad().toArray(), p[3].grad().toArray()};
+        return new double[][] {{loss.item()}, p[0].grad().toArray(), p[1].grad().toArray(), p[2].grad().toArray(),
+            p[3].grad().toArray(), p[4].grad().toArray()};
     }
 
     /** A scalar network on Values: three tanh neurons over five inputs, squared error; loss then every gradient. */
