@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * Graphs of a million chained ops, scalar and tensor, built, differentiated and released on a thread
  * with a 256 KiB stack (anything recursive per node would overflow it), with exact gradients.
  *
- * <p>The multiplier c = 1 + 2^-20 is chosen so c^N stays near e (no overflow) while every product is
+ * <p>The multiplier c = 1 + 2^-20 is chosen so c^N stays about 2.6 (no overflow) while every product is
  * rounded; backward multiplies the incoming gradient 1 by c once per node, output to input, which is
  * the same sequence of roundings as the loop {@code p = 1; p *= c} in {@link #powerByRepeatedProduct},
  * so the expected gradient is that loop's result bit for bit, not an approximation of c^N.

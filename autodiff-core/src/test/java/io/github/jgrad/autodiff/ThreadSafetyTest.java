@@ -100,18 +100,18 @@ final class ThreadSafetyTest {
             p[3].grad().toArray(), p[4].grad().toArray()};
     }
 
-    /** A scalar network on Values: three tanh neurons over five inputs, squared error; loss then every gradient. */
+    /** A scalar network on Values: 24 tanh neurons over 16 inputs, a squared error and a log-sigmoid; loss, then every gradient. */
     private static double[] valueStep(long seed) {
         java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
         List<Value> x = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 16; i++) {
             x.add(Value.of(r.nextDouble(-1, 1)));
         }
         List<Value> params = new ArrayList<>();
         Value out = Value.of(0.0);
-        for (int j = 0; j < 3; j++) {
+        for (int j = 0; j < 24; j++) {
             List<Value> w = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
+            for (int i = 0; i < 16; i++) {
                 w.add(Value.of(r.nextDouble(-1, 1)));
             }
             Value b = Value.of(r.nextDouble(-0.5, 0.5));
