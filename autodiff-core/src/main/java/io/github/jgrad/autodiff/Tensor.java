@@ -35,9 +35,13 @@ import java.util.SplittableRandom;
  * in place ({@link #addInPlace}) by optimizers; {@link #reshape} and {@link #detach()} share data
  * with their input, as views do in NumPy and PyTorch.
  *
- * <p><b>Threads.</b> Not thread-safe: a graph, and every tensor it shares with other graphs (a model's
- * parameters), must be used by one thread at a time while grad mode is on. Inference under
- * {@link GradMode#disabled()} records nothing and may run on several threads at once.
+ * <p><b>Threads.</b> Not thread-safe, except as follows. Independent graphs may be built and
+ * differentiated on several threads at once, and may share tensors that require no gradient (input
+ * data, labels): no pass changes them. A tensor that requires a gradient (a model's parameter), and
+ * every graph it is in, must be used by one thread at a time while grad mode is on: backward adds into
+ * its {@link #grad()}. Inference under {@link GradMode#disabled()} records nothing and may run on
+ * several threads at once, on shared parameters too, as long as no thread updates them meanwhile
+ * ({@link #addInPlace}, {@link #copyFrom}). Grad mode is per thread; {@link Anomaly} detection is global.
  */
 public final class Tensor extends Node {
     @FunctionalInterface

@@ -35,7 +35,12 @@ import java.util.Optional;
  * which the offending operation throws at once, naming itself and its operands. In backward, a
  * zero gradient sends back zero even through an infinite or NaN local derivative (see {@link Op}).
  *
- * <p>Values are not thread-safe; a graph is built and differentiated by one thread at a time.
+ * <p><b>Threads.</b> Values are not thread-safe. Graphs that share no value may be built and
+ * differentiated on different threads at once. Several threads may build graphs from shared values
+ * (only their data is read), but {@link #backward()} writes the gradient of every value it reaches,
+ * leaves and inputs included (there is no "requires grad" to exempt a read-only input), so graphs that
+ * share any value must be differentiated by one thread at a time, and no thread may call
+ * {@link #setData} on a value that another thread is reading.
  */
 public final class Value extends Node {
     private static final double[] NO_PARTIALS = {};

@@ -1,0 +1,189 @@
+package io.github.jgrad.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BinaryOperator;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.EdgeCasesMode;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.RandomDistribution;
+
+/**
+ * Every broadcasting binary op, over random compatible shape pairs, agrees with finite differences
+ * (GradCheck's defaults), and every gradient has its input's shape.
+ *
+ * <p>Shapes: a base of rank 0 to 4 with sides 1 to 3; each operand (and a condition for
+ * {@code where}) drops a random number of leading axes and sets a random subset of the rest to 1,
+ * independently, so either side may be the bigger one, both may expand, or neither. Domains are
+ * guarded where the inputs are made, so no case is discarded: bases of pow lie in [0.5, 1.5],
+ * denominators in [0.5, 2.5] in absolute value, and the operands of maximum and minimum lie on two
+ * interleaved grids (k/2 + [0, 0.1) and k/2 + [0.25, 0.35)), so any two differ by at least 0.15,
+ * five orders of magnitude above GradCheck's step of 1e-6 relative. Edge-case generation is off:
+ * the combinations of edge cases alone outnumber the tries, and the random shapes reach rank 0,
+ * all-ones shapes and full shapes often enough.
+ */
+final class BroadcastProperties {
+    private static final GradCheck CHECK = GradCheck.defaults();
+
+    /** The ops under test, each with the guard its operands need. */
+    enum Op {
+        ADD(Tensor::add), SUB(Tensor::sub), MUL(Tensor::mul), DIV(Tensor::div), POW(Tensor::pow),
+        MAXIMUM(Tensor::maximum), MINIMUM(Tensor::minimum);
+
+        final BinaryOperator<Tensor> f;
+
+        Op(BinaryOperator<Tensor> f) {
+            this.f = f;
+        }
+
+        double first(double raw) {
+            switch (this) {
+                case POW: return 0.5 + Math.abs(raw) / 2;          // [0.5, 1.5]
+                case MAXIMUM:
+                case MINIMUM: return onGrid(raw, 0);
+                default: return raw;
+            }
+        }
+
+        double second(double raw) {
+            switch (this) {
+                case DIV: return raw >= 0 ? raw + 0.5 : raw - 0.5; // |b| >= 0.5
+                case MAXIMUM:
+                case MINIMUM: return onGrid(raw, 0.25);
+                default: return raw;
+            }
+        }
+
+        /** k/2 + offset + [0, 0.1), with k = floor(2 raw). */
+        private static double onGrid(double raw, double offset) {
+            double k = Math.floor(2 * raw);
+            return k / 2 + offset + 0.1 * (2 * raw - k);
+        }
+    }
+
+    /** Two operands and a condition, each broadcastable to one base shape, with raw values in [-2, 2]. */
+    record Case(int[] base, Tensor a, Tensor b, Tensor condition) {
+        @Override
+        public String toString() {
+            return "base " + Arrays.toString(base) + ", a " + describe(a) + ", b " + describe(b)
+                    + ", condition " + describe(condition);
+        }
+
+        private static String describe(Tensor t) {
+            return Arrays.toString(t.shape()) + " " + Arrays.toString(t.toArray());
+        }
+    }
+
+    @Property(tries = 400, edgeCases = EdgeCasesMode.NONE)
+    void everyBinaryOpAgreesWithFiniteDifferences(@ForAll("cases") Case c) {
+        for (Op op : Op.values()) {
+            for (boolean swap : new boolean[] {false, true}) { // the larger shape on either side
+                Tensor a = map(swap ? c.b() : c.a(), op::first);
+                Tensor b = map(swap ? c.a() : c.b(), op::second);
+                if (op == Op.MAXIMUM || op == Op.MINIMUM) {
+                    double gap = a.sub(b).abs().min().item();
+                    assertTrue(gap >= 0.15 - 1e-12, "guard: operands only " + gap + " apart");
+                }
+                checkShapes(op.f, a, b);
+                GradCheck.Report r = CHECK.check(x -> op.f.apply(x.get(0), x.get(1)), a, b);
+                assertTrue(r.passed(), op + (swap ? " swapped " : " ") + c + ": " + r);
+            }
+        }
+    }
+
+    @Property(tries = 250, edgeCases = EdgeCasesMode.NONE)
+    void whereWithABroadcastConditionAgreesWithFiniteDifferences(@ForAll("cases") Case c) {
+        Tensor condition = c.condition().gt(0);
+        // both branches nonlinear in both operands, so each operand's gradient depends on the other's values
+        BinaryOperator<Tensor> f = (x, y) -> Tensor.where(condition, x.mul(y), y.sub(x.mul(x)));
+        checkShapes(f, c.a(), c.b());
+        GradCheck.Report r = CHECK.check(x -> f.apply(x.get(0), x.get(1)), c.a(), c.b());
+        assertTrue(r.passed(), c + ": " + r);
+        // the condition alone decides which operand a gradient reaches: with a linear branch each, the
+        // gradient of a is the number of true condition entries that read it (and b the false ones)
+        Tensor a = copy(c.a());
+        Tensor b = copy(c.b());
+        Tensor out = Tensor.where(condition, a, b);
+        out.sum().backward();
+        int[] so = out.shape();
+        int[] cs = condition.shape();
+        double[] cd = condition.toArray();
+        double[] whereTrue = new double[out.size()];
+        double[] whereFalse = new double[out.size()];
+        for (int o = 0; o < whereTrue.length; o++) {
+            boolean t = cd[BroadcastGradTest.source(BroadcastGradTest.unravel(o, so), cs)] != 0;
+            whereTrue[o] = t ? 1 : 0;
+            whereFalse[o] = t ? 0 : 1;
+        }
+        assertArrayEquals(countReads(whereTrue, so, a.shape()), a.grad().toArray(), 0, "a: true entries");
+        assertArrayEquals(countReads(whereFalse, so, b.shape()), b.grad().toArray(), 0, "b: false entries");
+    }
+
+    /** For each element of an input of shape {@code in}: the sum of {@code mask} over the outputs that read it. */
+    private static double[] countReads(double[] mask, int[] so, int[] in) {
+        Tensor m = so.length == 0 ? Tensor.scalar(mask[0]) : Tensor.of(mask, so);
+        return BroadcastGradTest.reduceToInput(m, in, BroadcastGradTest.Local.ONE, null);
+    }
+
+    /** Gradients of both operands exist and have the operands' shapes. */
+    private static void checkShapes(BinaryOperator<Tensor> f, Tensor a, Tensor b) {
+        Tensor x = copy(a);
+        Tensor y = copy(b);
+        List<Tensor> g = Tensor.grad(List.of(f.apply(x, y).sum()), List.of(x, y), false);
+        assertArrayEquals(a.shape(), g.get(0).shape(), "gradient of the first operand");
+        assertArrayEquals(b.shape(), g.get(1).shape(), "gradient of the second operand");
+    }
+
+    private static Tensor copy(Tensor t) {
+        return (t.dim() == 0 ? Tensor.scalar(t.item()) : Tensor.of(t.toArray(), t.shape())).requiresGrad(true);
+    }
+
+    private static Tensor map(Tensor t, java.util.function.DoubleUnaryOperator g) {
+        double[] d = t.toArray();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = g.applyAsDouble(d[i]);
+        }
+        return t.dim() == 0 ? Tensor.scalar(d[0]) : Tensor.of(d, t.shape());
+    }
+
+    @Provide
+    Arbitrary<Case> cases() {
+        Arbitrary<int[]> bases = Combinators.combine(uniform(0, 4), uniform(1, 3).array(int[].class).ofSize(4))
+                .as((rank, sides) -> Arrays.copyOf(sides, rank));
+        return bases.flatMap(base -> Combinators.combine(
+                operand(base), operand(base), operand(base)).as((a, b, cond) -> new Case(base, a, b, cond)));
+    }
+
+    private static net.jqwik.api.arbitraries.IntegerArbitrary uniform(int min, int max) {
+        return Arbitraries.integers().between(min, max).withDistribution(RandomDistribution.uniform());
+    }
+
+    /**
+     * A tensor whose shape broadcasts to {@code base}: in half the cases no leading axis is dropped,
+     * otherwise 1 to rank of them; each remaining side is set to 1 with probability 1/4.
+     */
+    private static Arbitrary<Tensor> operand(int[] base) {
+        int rank = base.length;
+        int all = (1 << rank) - 1;
+        return Combinators.combine(uniform(0, 2 * rank), uniform(0, all), uniform(0, all)).flatAs((k, m1, m2) -> {
+            int ones = m1 & m2;
+            int drop = Math.max(0, k - rank);
+            int[] s = Arrays.copyOfRange(base, drop, rank);
+            for (int i = 0; i < s.length; i++) {
+                if ((ones >> i & 1) == 1) {
+                    s[i] = 1;
+                }
+            }
+            int n = Arrays.stream(s).reduce(1, (x, y) -> x * y);
+            return Arbitraries.doubles().between(-2, 2).ofScale(4).array(double[].class).ofSize(n)
+                    .map(d -> s.length == 0 ? Tensor.scalar(d[0]) : Tensor.of(d, s));
+        });
+    }
+}
