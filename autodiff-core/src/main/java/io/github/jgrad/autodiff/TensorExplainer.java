@@ -138,6 +138,7 @@ final class TensorExplainer {
     private static boolean isElementwise(String op) {
         switch (op) {
             case "add": case "sub": case "mul": case "div": case "pow": case "maximum": case "where":
+            case "chain": case "chainDiv":
                 return true;
             default:
                 return false;
