@@ -67,7 +67,8 @@ import java.util.function.ToDoubleFunction;
  * exp(((x - tanh x)^2 + 0.5)^-3), where the change of (x - tanh x)^2 drowns in + 0.5), and such a
  * staircase looks like a jump to five points; where it decides the outcome, the comparison fails
  * as before.
- * Smooth functions never trip these rules at the default step unless they vary on a scale
+ *
+ * <p>Smooth functions never trip these rules at the default step unless they vary on a scale
  * comparable to it. The defaults are PyTorch's {@code gradcheck} ones: eps 1e-6, atol 1e-5,
  * rtol 1e-3, full mode. Instances are immutable.
  */
