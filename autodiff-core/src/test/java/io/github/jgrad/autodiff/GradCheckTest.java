@@ -327,6 +327,17 @@ class GradCheckTest {
     }
 
     @Test
+    void onlyKinksThatCanMoveTheOutcomeAreRefused() {
+        // f = x + s relu(x) at 0: the difference is the average slope 1 + s/2, within s/2 of either
+        // one-sided slope; with the tolerance ~1e-3 a slope change s = 1.5e-3 cannot decide the outcome
+        GradCheck.Report small = GradCheck.defaults().compare(new double[] {1}, p -> p[0] + 1.5e-3 * Math.max(0, p[0]), 0);
+        assertTrue(small.trusted() && small.passed(), small.toString());
+        assertEquals(1.00075, small.worstNumeric(), 1e-9);
+        GradCheck.Report large = GradCheck.defaults().compare(new double[] {1}, p -> p[0] + 3e-3 * Math.max(0, p[0]), 0);
+        assertTrue(onlyUntrusted(large).reason().contains("slopes left 1 and right 1.003"), large.toString());
+    }
+
+    @Test
     void aStepIsRefusedAsAJump() {
         // f jumps from 0 to 1 at 0; a backward that says 0 would "pass" a naive check nowhere, but the
         // point is that no number is meaningful there
