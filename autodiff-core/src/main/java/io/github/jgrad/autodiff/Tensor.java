@@ -92,6 +92,16 @@ public final class Tensor extends Node {
         return out;
     }
 
+    /** Test hook: a result of {@code op} with the given data and backward (plants wrong derivatives for GradCheck tests). */
+    static Tensor custom(String op, double[] data, int[] shape, java.util.function.Function<Tensor, Tensor[]> backward,
+                         Tensor... inputs) {
+        int[] s = Shapes.checked(op, shape);
+        if (data.length != Shapes.size(s)) {
+            throw new IllegalArgumentException(op + ": " + data.length + " values for shape " + Shapes.str(s));
+        }
+        return result(op, data, s, backward::apply, inputs);
+    }
+
     private static void checkFinite(String what, double[] data, int[] shape, Tensor[] inputs) {
         for (int i = 0; i < data.length; i++) {
             if (!Double.isFinite(data[i])) {
