@@ -62,13 +62,15 @@ public final class TensorGraphs {
                 });
     }
 
-    /** Tensors of the given shape with values in [-2, 2]. */
+    /** Tensors of the given shape with values in [-2, 2], each 0 or at least 1e-3 in magnitude (see ValueGraphs.points). */
     public static Arbitrary<Tensor> tensors(int[] shape) {
         int n = 1;
         for (int d : shape) {
             n *= d;
         }
-        return Arbitraries.doubles().between(-2, 2).ofScale(6).list().ofSize(n).map(l -> {
+        Arbitrary<Double> values = Arbitraries.doubles().between(-2, 2).ofScale(6)
+                .filter(v -> v == 0 || Math.abs(v) >= 1e-3);
+        return values.list().ofSize(n).map(l -> {
             double[] d = new double[l.size()];
             for (int i = 0; i < d.length; i++) {
                 d[i] = l.get(i);

@@ -49,9 +49,15 @@ public final class ValueGraphs {
                 .map(program -> new Expression(inputs, program));
     }
 
-    /** Points with {@code inputs} coordinates in [-{@value #RANGE}, {@value #RANGE}]. */
+    /**
+     * Points with {@code inputs} coordinates in [-{@value #RANGE}, {@value #RANGE}], each 0 or at
+     * least 1e-3 in magnitude. Tinier coordinates (jqwik's edge case 1e-6 among them) make finite
+     * differences, not gradients, wrong: the guarded base u*u + 0.5 keeps only about 4 digits of
+     * u*u = 1e-12, so a strict check of exp((u*u + 0.5)^-3) at u = 1e-6 fails by 3e-5 relative.
+     */
     public static Arbitrary<double[]> points(int inputs) {
-        return Arbitraries.doubles().between(-RANGE, RANGE).ofScale(6).list().ofSize(inputs)
+        return Arbitraries.doubles().between(-RANGE, RANGE).ofScale(6)
+                .filter(v -> v == 0 || Math.abs(v) >= 1e-3).list().ofSize(inputs)
                 .map(ValueGraphs::toArray);
     }
 
