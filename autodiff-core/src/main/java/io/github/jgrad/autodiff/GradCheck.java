@@ -36,7 +36,9 @@ import java.util.function.ToDoubleFunction;
  * 5 evaluations of f whatever the number of inputs. The trade-off: it cannot say which input is
  * wrong (its report says so and suggests the full mode), and an error whose gradient part is
  * orthogonal to u goes unnoticed (with a random u that has probability zero, but errors that nearly
- * cancel along u can slip under the tolerance). For a tensor function with a non-scalar output the
+ * cancel along u can slip under the tolerance). An error in one of n inputs enters the directional
+ * derivative scaled by its u_i, about 1/sqrt(n) in size, so fast mode sees errors in single
+ * elements of large inputs less sharply than full mode does. For a tensor function with a non-scalar output the
  * output is weighted with fixed pseudo-random weights v first, so fast mode checks v^T J u.
  *
  * <p><b>Refusal.</b> Where finite differences cannot be trusted, the check fails
@@ -167,8 +169,10 @@ public final class GradCheck {
      * require grad and compares every element's gradient (full mode), or their dot product with the
      * random direction (fast mode), with finite differences. A non-scalar output is first reduced to
      * {@code sum(output * r)} with fixed pseudo-random weights r in [0.5, 1.5), which checks the whole
-     * vector-Jacobian product; a scalar output (dim 0) is checked as it is. Inputs are reported as
-     * {@code input0[1, 2]}.
+     * vector-Jacobian product; a scalar output (dim 0) is checked as it is. The finite differences
+     * are taken element by element before the weighted sum (sum_j r_j (out_j(x + h) - out_j(x - h))),
+     * so many large outputs do not add up to rounding noise that hides the change of one. Inputs are
+     * reported as {@code input0[1, 2]}.
      */
     public Report check(Function<List<Tensor>, Tensor> f, Tensor... inputs) {
         Objects.requireNonNull(f, "f");
@@ -204,7 +208,49 @@ public final class GradCheck {
         }
         // f is evaluated as the user wrote it (leaves that require grad, grad mode on), so that f may
         // itself call Tensor.grad: gradient checks of gradients (second derivatives) work too
-        return compare(analytic, names, point -> f.apply(split(inputs, point, true)).mul(weights).sum().item(), x);
+        return compare(analytic, names, new Centered(f, inputs, y.toArray(), weights.toArray()), x);
+    }
+
+    /**
+     * sum_j r_j (out_j(p) - out_j(x)) for a tensor function: each output element is differenced before
+     * the weighted sum, so a large output does not drown the change of one element in the rounding of
+     * the sum (as PyTorch, which differences each output separately). Remembers, for the noise rule,
+     * the largest |r_j out_j| among the elements that moved: only their rounding enters the value.
+     */
+    private static final class Centered implements ToDoubleFunction<double[]> {
+        private final Function<List<Tensor>, Tensor> f;
+        private final Tensor[] inputs;
+        private final double[] base;
+        private final double[] weights;
+        private double lastScale;
+
+        Centered(Function<List<Tensor>, Tensor> f, Tensor[] inputs, double[] base, double[] weights) {
+            this.f = f;
+            this.inputs = inputs;
+            this.base = base;
+            this.weights = weights;
+        }
+
+        @Override
+        public double applyAsDouble(double[] point) {
+            double[] out = Objects.requireNonNull(f.apply(split(inputs, point, true)), "GradCheck: f returned null")
+                    .toArray();
+            if (out.length != base.length) {
+                throw new IllegalStateException("GradCheck: f returned " + out.length + " elements at a perturbed"
+                        + " point and " + base.length + " at x; its output shape must not depend on the input values");
+            }
+            double sum = 0;
+            double scale = 0;
+            for (int j = 0; j < out.length; j++) {
+                double d = out[j] - base[j];
+                if (d != 0 || !Double.isFinite(base[j])) {
+                    sum += weights[j] * d;
+                    scale = Math.max(scale, Math.abs(weights[j] * out[j]));
+                }
+            }
+            lastScale = scale;
+            return sum;
+        }
     }
 
     private static List<Tensor> split(Tensor[] like, double[] flat, boolean requiresGrad) {
@@ -356,8 +402,10 @@ public final class GradCheck {
         double x = point[i];
         point[i] = x + h;
         double up = f.applyAsDouble(point);
+        line.scaleOf(f);
         point[i] = x - h;
         double down = f.applyAsDouble(point);
+        line.scaleOf(f);
         point[i] = x;
         line.record(up, down, wide);
         return (up - down) / (2 * h);
@@ -370,10 +418,12 @@ public final class GradCheck {
             point[i] = x[i] + h * u[i];
         }
         double up = f.applyAsDouble(point);
+        line.scaleOf(f);
         for (int i = 0; i < x.length; i++) {
             point[i] = x[i] - h * u[i];
         }
         double down = f.applyAsDouble(point);
+        line.scaleOf(f);
         line.record(up, down, wide);
         return (up - down) / (2 * h);
     }
@@ -393,6 +443,16 @@ public final class GradCheck {
         Line(double f0, double h) {
             this.f0 = f0;
             this.h = h;
+        }
+
+        /** Largest magnitude whose rounding entered a value of f on this line (beyond the values themselves). */
+        private double scale;
+
+        /** Notes the rounding scale of f's last evaluation, where f reports one (tensor checks). */
+        void scaleOf(ToDoubleFunction<double[]> f) {
+            if (f instanceof Centered) {
+                scale = Math.max(scale, ((Centered) f).lastScale);
+            }
         }
 
         void record(double up, double down, boolean isWide) {
@@ -426,7 +486,7 @@ public final class GradCheck {
                         + "): the step leaves f's domain or overflows; a smaller eps may help";
             }
             double largest = Math.max(Math.max(Math.abs(f0), Math.max(Math.abs(upWide), Math.abs(downWide))),
-                    Math.max(Math.abs(upNarrow), Math.abs(downNarrow)));
+                    Math.max(Math.max(Math.abs(upNarrow), Math.abs(downNarrow)), scale));
             double noise = largest == 0 ? 0 : Math.ulp(largest) / (2 * h); // f == 0 exactly: nothing was rounded
             // a zero tolerance (atol 0 where the derivative is 0) asks for exact agreement: no rounding
             // noise is small enough for it, so this rule would refuse every such point. And where f

@@ -14,8 +14,13 @@ package io.github.jgrad.autodiff;
  *
  * <p>The chain rule multiplies each formula by the gradient arriving at the op, with one convention
  * PyTorch does not have: a zero gradient sends back exactly zero, even where the formula is infinite
- * or NaN (sqrt at 0, log at 0, 1/b at b = 0). A value the output does not depend on cannot poison
- * the gradients of its inputs: d/dx of 0 * sqrt(x) at x = 0 is 0, not NaN.
+ * or NaN (sqrt at 0, log at 0, 1/b at b = 0), that is 0 * inf = 0 * NaN = 0. It is what makes masks
+ * work: a branch that {@code Tensor.where} does not select, or a value multiplied by 0, gets gradient
+ * 0 and cannot turn its inputs' gradients into NaN (d/dx of 0 * sqrt(x) at 0 is 0; PyTorch: NaN).
+ * The price: 0 * inf is an indeterminate form, and where the true derivative is the limit of such a
+ * product the convention gives 0 instead of NaN. sqrt(x)^2 at x = 0 meets 2 sqrt(0) = 0 times
+ * sqrt'(0) = inf and gets 0, not its true derivative 1. Only exact zeros times non-finite local
+ * derivatives are affected; every finite product is computed as IEEE 754 says.
  */
 public enum Op {
     /** A value created by the user or a constant operand; it has no parents. */

@@ -92,7 +92,10 @@ public final class Tensor extends Node {
         return out;
     }
 
-    /** Test hook: a result of {@code op} with the given data and backward (plants wrong derivatives for GradCheck tests). */
+    /**
+     * For tests only: a result of {@code op} with the given data and backward, so that GradCheck's
+     * tests can plant a wrong derivative. Not public API; ops are added to this class, not through it.
+     */
     static Tensor custom(String op, double[] data, int[] shape, java.util.function.Function<Tensor, Tensor[]> backward,
                          Tensor... inputs) {
         int[] s = Shapes.checked(op, shape);
@@ -289,10 +292,11 @@ public final class Tensor extends Node {
             // or NaN is computed where the derivative is defined (anomaly mode checks intermediates)
             Tensor one = scalar(1);
             if (a.requiresGrad) {
-                Tensor zeroExp = b.eq(0);
-                Tensor safeB = where(zeroExp, one, b);
-                Tensor d = safeB.mul(a.pow(safeB.sub(1)));
-                ga = g.chain(where(zeroExp, scalar(0), d)).sumTo(a.shape);
+                // b a^(b-1) is 0 where b = 0: b multiplies by chain's zero rule instead of a mask, which
+                // would lose d/db of it (a^(b-1), a mixed second derivative); where a = 0 too, the
+                // exponent is made 1 first, so that 0^-1 = inf is not even computed
+                Tensor exponent = where(b.eq(0).mul(a.eq(0)), one, b).sub(1);
+                ga = g.chain(b.chain(a.pow(exponent))).sumTo(a.shape);
             }
             if (b.requiresGrad) {
                 Tensor zeroBase = a.eq(0).mul(b.ge(0));
@@ -408,8 +412,10 @@ public final class Tensor extends Node {
      * local derivative is infinite or NaN (the chain rule takes 0 * inf and 0 * NaN as 0). So
      * {@code where(x.gt(0), x.sqrt(), zeros)} has gradient 0 at x = 0 and at x &lt; 0, where PyTorch
      * and JAX give NaN without the "double where" trick. The rule covers element-wise ops,
-     * reductions, broadcasting and layout ops; a matmul whose other operand holds infinities or NaN
-     * still gives NaN (0 * inf inside the product), as BLAS does.
+     * reductions, broadcasting and layout ops, and gradients of gradients; a matmul whose other
+     * operand holds infinities or NaN still gives NaN (0 * inf inside the product), as BLAS does. The
+     * convention's price (a 0 * inf limit is read as 0: sqrt(x)^2 at 0 gets derivative 0, not 1) is
+     * explained in {@link Op}.
      */
     public static Tensor where(Tensor condition, Tensor a, Tensor b) {
         int[] so = Shapes.broadcast("where", Shapes.broadcast("where", condition.shape, a.shape), b.shape);
@@ -494,15 +500,24 @@ public final class Tensor extends Node {
      * that a zero gradient sends back exactly zero, even where {@code d} is infinite or NaN (0 * inf
      * and 0 * NaN are taken as 0). Every element-wise backward multiplies by its local derivative
      * through this op, so a branch that receives no gradient (the unselected side of {@link #where},
-     * an input multiplied by zero) cannot turn it into NaN. Its own backward keeps the rule, so
-     * gradients of gradients do too.
+     * an input multiplied by zero) cannot turn it into NaN.
+     *
+     * <p>Its own backward keeps the rule, so gradients of gradients do too: towards d it sends
+     * gg * g, 0 where either gradient is 0 (where g is 0 the result does not move with d at all);
+     * towards g it sends gg * d, 0 only where gg is 0, never masked by g: at a critical point g is 0
+     * but the result still moves with g (the Hessian of sin(x)^2 at 0 is 2, not 0).
      */
     private Tensor chain(Tensor d) {
         Tensor g = this;
         int[] so = Shapes.broadcast("chain", shape, d.shape);
         return result("chain", Kernels.binary(Kernels.CHAIN, data, shape, d.data, d.shape, so), so, gg -> new Tensor[] {
             g.requiresGrad ? gg.chain(d).sumTo(g.shape) : null,
-            d.requiresGrad ? gg.chain(g).sumTo(d.shape) : null}, this, d);
+            d.requiresGrad ? bothChain(g, gg).sumTo(d.shape) : null}, this, d);
+    }
+
+    /** a * b, but 0 where either is 0, whatever the other (two gradients, one possibly infinite). */
+    private static Tensor bothChain(Tensor a, Tensor b) {
+        return where(b.eq(0), scalar(0), a).chain(b);
     }
 
     /** This gradient divided by {@code d} by the rule of {@link #chain}: 0 wherever this is 0, even where d is 0. */
@@ -513,7 +528,7 @@ public final class Tensor extends Node {
         out[0] = result("chainDiv", Kernels.binary(Kernels.CHAIN_DIV, data, shape, d.data, d.shape, so), so,
                 gg -> new Tensor[] {
                     g.requiresGrad ? gg.chainDiv(d).sumTo(g.shape) : null,
-                    d.requiresGrad ? gg.chain(out[0]).chainDiv(d).neg().sumTo(d.shape) : null}, this, d);
+                    d.requiresGrad ? bothChain(out[0], gg).chainDiv(d).neg().sumTo(d.shape) : null}, this, d);
         return out[0];
     }
 

@@ -329,8 +329,8 @@ public final class Value extends Node {
 
     /**
      * One term of the chain rule, g * local, except that a zero gradient g gives 0 even where the
-     * local derivative is infinite or NaN: a value that does not affect the output (its gradient is 0)
-     * passes nothing on, whatever its own derivative. As {@link Tensor}'s backward.
+     * local derivative is infinite or NaN (the convention 0 * inf = 0, explained in {@link Op}). As
+     * {@link Tensor}'s backward.
      */
     static double chain(double g, double local) {
         return g == 0 ? 0 : g * local;

@@ -60,6 +60,18 @@ class DoubleBackwardTest {
     }
 
     @Test
+    void hessiansAtCriticalPointsWhereTheFirstGradientIsZero() {
+        // at x = 0 the gradient reaching sin (or tanh) is 2 sin(0) = 0, but the Hessian is 2: the
+        // zero-gradient rule must not mask the derivative with respect to the gradient itself
+        assertSecond("sin^2", x -> x.sin().pow(2), x -> 2 * Math.cos(2 * x), new double[] {0, 0.5});
+        assertSecond("tanh*tanh", x -> x.tanh().mul(x.tanh()), x -> {
+            double t = Math.tanh(x);
+            return 2 * (1 - t * t) * (1 - 3 * t * t);
+        }, new double[] {0, 0.5});
+        assertSecond("exp(x^2)", x -> x.pow(2).exp(), x -> (2 + 4 * x * x) * Math.exp(x * x), new double[] {0, 0.5});
+    }
+
+    @Test
     void mixedSecondDerivativesOfBinaryOps() {
         // f(x, y) = x / y: f_xy = -1/y^2, f_yy = 2x/y^3; f = x^y: f_xy = x^(y-1) (1 + y ln x)
         Tensor x = Tensor.scalar(1.5).requiresGrad(true);
@@ -70,6 +82,12 @@ class DoubleBackwardTest {
         assertEquals(2 * 1.5 / (0.8 * 0.8 * 0.8), Tensor.grad(g.get(1), y, false).item(), 1e-14);
         g = Tensor.grad(List.of(x.pow(y)), List.of(x, y), true);
         assertEquals(Math.pow(1.5, -0.2) * (1 + 0.8 * Math.log(1.5)), Tensor.grad(g.get(0), y, false).item(), 1e-15);
+        // at exponent 0, d/dx x^y = y x^(y-1) is 0, but its derivative in y is 1/x (a mask would give 0:
+        // found by the double-backward property)
+        Tensor e = Tensor.scalar(0).requiresGrad(true);
+        Tensor gx = Tensor.grad(x.pow(e), x, true);
+        assertEquals(0, gx.item(), 0);
+        assertEquals(1 / 1.5, Tensor.grad(gx, e, false).item(), 1e-16);
     }
 
     @Test

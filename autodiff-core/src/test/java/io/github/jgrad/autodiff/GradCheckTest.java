@@ -226,7 +226,7 @@ class GradCheckTest {
             assertTrue(r.passed() && r.trusted(), r.toString());
         }
         // and the planted op is really x^2: its value and a correct backward through it
-        Tensor x = X.requiresGrad(true);
+        Tensor x = X.detach().requiresGrad(true);   // a fresh leaf: X is shared by the other tests
         Tensor y = square(x, 2, 2, 2, 2);
         assertArrayEquals(new double[] {0.25, 1.5625, 4, 9}, y.toArray(), 0);
         y.sum().backward();
@@ -472,5 +472,32 @@ class GradCheckTest {
         assertTrue(r.toString().contains("cannot check input input0[0]: ")
                 && r.toString().contains("; 7 more cannot be checked: input0[1], input0[2], input0[3],"
                 + " input0[4], input0[5], ..."), r.toString());
+    }
+
+    @Test
+    void manyLargeOutputsDoNotDrownTheChangeOfOne() {
+        // 100 outputs of about 1e4: their sum is 1e6, whose rounding (ulp / 2h = 5.8e-5) would exceed the
+        // tolerance of a gradient 2x of about 0.01; each output differenced alone has noise 9e-7
+        Tensor x = Tensor.uniform(3, -1e-2, 1e-2, 100);
+        for (GradCheck check : new GradCheck[] {GradCheck.defaults(), GradCheck.defaults().fast()}) {
+            GradCheck.Report r = check.check(in -> in.get(0).pow(2).add(1e4), x);
+            assertTrue(r.passed() && r.trusted(), r.toString());
+        }
+        // and a derivative off by 1e-3 in one element among them is still caught: y + (y - detach(y))
+        // has the value of y but backward sends twice y's gradient, here for element 7 only
+        Tensor e7 = oneHot(100, 7).mul(1e-3);
+        GradCheck.Report wrong = GradCheck.defaults().check(in -> {
+            Tensor extra = in.get(0).mul(e7);
+            return in.get(0).pow(2).add(1e4).add(extra.sub(extra.detach()));
+        }, x);
+        assertFalse(wrong.passed(), wrong.toString());
+        assertTrue(wrong.trusted(), wrong.toString());
+        assertEquals("input0[7]", wrong.worstName(), wrong.toString());
+    }
+
+    private static Tensor oneHot(int n, int i) {
+        double[] d = new double[n];
+        d[i] = 1;
+        return Tensor.of(d);
     }
 }

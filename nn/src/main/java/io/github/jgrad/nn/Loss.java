@@ -124,21 +124,26 @@ public final class Loss {
         return reduction.apply(picked.neg());
     }
 
+    /** Cross-entropy of logits against a tensor of targets, averaged; see {@link #crossEntropy(Tensor, Tensor, Reduction)}. */
+    public static Tensor crossEntropy(Tensor logits, Tensor targets) {
+        return crossEntropy(logits, targets, Reduction.MEAN);
+    }
+
     /**
      * Cross-entropy of logits (n, classes) against a tensor of targets, as PyTorch's
-     * {@code cross_entropy}: n class indices (as a DataLoader yields them), or class probabilities of
-     * the logits' shape (one-hot or soft labels), for which the loss of row i is
-     * -sum_j y_ij log softmax(logits)_ij (a zero target contributes 0, even against a logit of
-     * -infinity). The mean over rows is returned; the gradient is (softmax(logits) - y) / n.
+     * {@code cross_entropy}: n class indices, of shape (n) or (n, 1) (as a DataLoader yields them), or
+     * class probabilities of the logits' shape (one-hot or soft labels), for which the loss of row i
+     * is -sum_j y_ij log softmax(logits)_ij (a zero target contributes 0, even against a logit of
+     * -infinity). Where each row of y sums to 1 the gradient of a row's loss is softmax(logits) - y.
      *
      * @throws IllegalArgumentException if the targets fit neither form
      */
-    public static Tensor crossEntropy(Tensor logits, Tensor targets) {
-        if (targets.dim() == 2 && Arrays.equals(targets.shape(), logits.shape())) {
-            Tensor logP = logits.logSoftmax(1);
-            return times(logP, targets).sum(1, false).neg().mean();
+    public static Tensor crossEntropy(Tensor logits, Tensor targets, Reduction reduction) {
+        if (Arrays.equals(targets.shape(), logits.shape())) {
+            return reduction.apply(times(logits.logSoftmax(1), targets).sum(1, false).neg());
         }
-        if (targets.dim() != 1) {
+        boolean indices = targets.dim() == 1 || (targets.dim() == 2 && targets.shape(1) == 1);
+        if (!indices) {
             throw new IllegalArgumentException("crossEntropy: targets of shape " + Arrays.toString(targets.shape())
                     + " are neither n class indices nor probabilities of the logits' shape "
                     + Arrays.toString(logits.shape()));
@@ -151,7 +156,7 @@ public final class Loss {
             }
             classes[i] = (int) d[i];
         }
-        return crossEntropy(logits, classes, Reduction.MEAN);
+        return crossEntropy(logits, classes, reduction);
     }
 
     /** Max-margin loss; see {@link #hinge(Tensor, Tensor, Reduction)}. */
