@@ -49,8 +49,8 @@ import java.util.function.ToDoubleFunction;
  *       leaves f's domain or overflows);</li>
  *   <li>rounding noise exceeds the tolerance {@code atol + rtol * |numeric|}: each value of f is
  *       rounded by up to half an ulp, so the extrapolated difference is typically off by about
- *       ulp(max |f|) / 2h, and f is too large for its change over the step to be resolved. Not
- *       applied where the tolerance is 0 (which asks for exact agreement), nor where f does not move
+ *       ulp(max |f|) / 2h (for a tensor function, max over its output elements), and f is too
+ *       large for its change over the step to be resolved. Not applied where the tolerance is 0 (which asks for exact agreement), nor where f does not move
  *       at all and the gradient is within the tolerance of 0 (an input f ignores);</li>
  *   <li>a kink or jump: with J(h) = (f(x + h) - 2 f(x) + f(x - h)) / h (forward minus backward slope),
  *       which is about h f'' and halves with h for a smooth f, but stays constant at a kink and
@@ -215,13 +215,15 @@ public final class GradCheck {
      * sum_j r_j (out_j(p) - out_j(x)) for a tensor function: each output element is differenced before
      * the weighted sum, so a large output does not drown the change of one element in the rounding of
      * the sum (as PyTorch, which differences each output separately). Remembers, for the noise rule,
-     * the largest |r_j out_j| among the elements that moved: only their rounding enters the value.
+     * the largest |r_j out_j|: the rounding of any element may hide its change. An output with a
+     * non-finite element at x gives that element at every point (f(x) is reported as it).
      */
     private static final class Centered implements ToDoubleFunction<double[]> {
         private final Function<List<Tensor>, Tensor> f;
         private final Tensor[] inputs;
         private final double[] base;
         private final double[] weights;
+        private final double nonFinite;
         private double lastScale;
 
         Centered(Function<List<Tensor>, Tensor> f, Tensor[] inputs, double[] base, double[] weights) {
@@ -229,10 +231,21 @@ public final class GradCheck {
             this.inputs = inputs;
             this.base = base;
             this.weights = weights;
+            double first = 0;
+            for (double v : base) {
+                if (!Double.isFinite(v)) {
+                    first = v;
+                    break;
+                }
+            }
+            this.nonFinite = first;
         }
 
         @Override
         public double applyAsDouble(double[] point) {
+            if (nonFinite != 0) {
+                return nonFinite;
+            }
             double[] out = Objects.requireNonNull(f.apply(split(inputs, point, true)), "GradCheck: f returned null")
                     .toArray();
             if (out.length != base.length) {
@@ -242,9 +255,8 @@ public final class GradCheck {
             double sum = 0;
             double scale = 0;
             for (int j = 0; j < out.length; j++) {
-                double d = out[j] - base[j];
-                if (d != 0 || !Double.isFinite(base[j])) {
-                    sum += weights[j] * d;
+                sum += weights[j] * (out[j] - base[j]);
+                if (Double.isFinite(out[j])) {
                     scale = Math.max(scale, Math.abs(weights[j] * out[j]));
                 }
             }

@@ -17,6 +17,9 @@ package io.github.jgrad.autodiff;
  * or NaN (sqrt at 0, log at 0, 1/b at b = 0), that is 0 * inf = 0 * NaN = 0. It is what makes masks
  * work: a branch that {@code Tensor.where} does not select, or a value multiplied by 0, gets gradient
  * 0 and cannot turn its inputs' gradients into NaN (d/dx of 0 * sqrt(x) at 0 is 0; PyTorch: NaN).
+ * The rule is applied to the gradient, not to the local derivative: a zero local derivative times an
+ * infinite gradient is still NaN, which second derivatives can meet (the mixed derivative of
+ * 0 * y * sqrt(x) at x = 0 is NaN; through {@code where} it is 0).
  * The price: 0 * inf is an indeterminate form, and where the true derivative is the limit of such a
  * product the convention gives 0 instead of NaN. sqrt(x)^2 at x = 0 meets 2 sqrt(0) = 0 times
  * sqrt'(0) = inf and gets 0, not its true derivative 1. Only exact zeros times non-finite local

@@ -292,11 +292,20 @@ public final class Tensor extends Node {
             // or NaN is computed where the derivative is defined (anomaly mode checks intermediates)
             Tensor one = scalar(1);
             if (a.requiresGrad) {
-                // b a^(b-1) is 0 where b = 0: b multiplies by chain's zero rule instead of a mask, which
-                // would lose d/db of it (a^(b-1), a mixed second derivative); where a = 0 too, the
-                // exponent is made 1 first, so that 0^-1 = inf is not even computed
-                Tensor exponent = where(b.eq(0).mul(a.eq(0)), one, b).sub(1);
-                ga = g.chain(b.chain(a.pow(exponent))).sumTo(a.shape);
+                Tensor zeroExp = b.eq(0);
+                Tensor d;
+                if (b.requiresGrad && GradMode.isEnabled()) {
+                    // a gradient of this gradient may flow to b: b a^(b-1) is made 0 at b = 0 by chain's
+                    // zero rule, not by a mask, so its derivative in b there, a^-1, survives; at a = 0
+                    // as well it is 0, as in PyTorch (and 0^-1 is not computed)
+                    Tensor zeroBoth = zeroExp.mul(a.eq(0));
+                    Tensor power = where(zeroBoth, scalar(0), a.pow(where(zeroBoth, one, b).sub(1)));
+                    d = b.chain(power);
+                } else {
+                    Tensor safeB = where(zeroExp, one, b);
+                    d = where(zeroExp, scalar(0), safeB.mul(a.pow(safeB.sub(1))));
+                }
+                ga = g.chain(d).sumTo(a.shape);
             }
             if (b.requiresGrad) {
                 Tensor zeroBase = a.eq(0).mul(b.ge(0));
@@ -515,9 +524,14 @@ public final class Tensor extends Node {
             d.requiresGrad ? bothChain(g, gg).sumTo(d.shape) : null}, this, d);
     }
 
-    /** a * b, but 0 where either is 0, whatever the other (two gradients, one possibly infinite). */
+    /**
+     * a * b, but 0 where either is 0, whatever the other (two gradients, one possibly infinite). Only a
+     * non-finite a is zeroed where b is 0 first: a finite a keeps its derivative with respect to b
+     * there (the Jacobian of a Hessian-vector product at v = 0 is the Hessian, not 0).
+     */
     private static Tensor bothChain(Tensor a, Tensor b) {
-        return where(b.eq(0), scalar(0), a).chain(b);
+        Tensor nonFinite = a.abs().lt(Double.POSITIVE_INFINITY).neg().add(1);
+        return where(b.eq(0).mul(nonFinite), scalar(0), a).chain(b);
     }
 
     /** This gradient divided by {@code d} by the rule of {@link #chain}: 0 wherever this is 0, even where d is 0. */

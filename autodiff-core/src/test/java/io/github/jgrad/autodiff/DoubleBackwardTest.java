@@ -72,6 +72,43 @@ class DoubleBackwardTest {
     }
 
     @Test
+    void theJacobianOfAHessianVectorProductAtVZeroIsTheHessian() {
+        // hv(v) = H v is linear in v: d/dv sum(H v) = H^T 1 at every v, v = 0 included (found by review:
+        // a zero incoming gradient must not mask the derivative with respect to that gradient)
+        double[] at = {0.5, 1};
+        assertArrayEquals(new double[] {-Math.sin(0.5), -Math.sin(1)}, jacobianOfHvpAtZero(Tensor::sin, at), 1e-15);
+        assertArrayEquals(new double[] {16, 2}, jacobianOfHvpAtZero(x -> Tensor.scalar(1).div(x), at), 1e-14);
+        assertArrayEquals(new double[] {-4, -1}, jacobianOfHvpAtZero(Tensor::log, at), 1e-14);
+    }
+
+    private static double[] jacobianOfHvpAtZero(UnaryOperator<Tensor> f, double[] at) {
+        Tensor x = Tensor.of(at).requiresGrad(true);
+        Tensor v = Tensor.zeros(at.length).requiresGrad(true);
+        Tensor g = Tensor.grad(f.apply(x).sum(), x, true);
+        Tensor hv = Tensor.grad(g.mul(v).sum(), x, true);
+        return Tensor.grad(hv.sum(), v, false).toArray();
+    }
+
+    @Test
+    void powAtExponentZeroComputesNothingInfiniteWhereTheDerivativeIsFinite() {
+        // d/da a^0 = 0 even for a = 1e-310, whose a^-1 overflows: anomaly mode must see no infinity
+        try (Anomaly.Scope ignored = Anomaly.detect()) {
+            Tensor a = Tensor.of(new double[] {1e-310, 2}).requiresGrad(true);
+            Tensor b = Tensor.scalar(0).requiresGrad(true);
+            a.pow(b).sum().backward();
+            assertArrayEquals(new double[] {0, 0}, a.grad().toArray(), 0);
+            Tensor c = Tensor.of(new double[] {1e-200, 2}).requiresGrad(true);
+            Tensor gc = Tensor.grad(c.pow(0).sum(), c, true);
+            assertArrayEquals(new double[] {0, 0}, Tensor.grad(gc.sum(), c, false).toArray(), 0);
+        }
+        // at 0^0 the mixed derivative d2/da db is 0, as in PyTorch
+        Tensor a = Tensor.scalar(0).requiresGrad(true);
+        Tensor b = Tensor.scalar(0).requiresGrad(true);
+        Tensor ga = Tensor.grad(a.pow(b), a, true);
+        assertEquals(0, Tensor.grad(ga, b, false).item(), 0);
+    }
+
+    @Test
     void mixedSecondDerivativesOfBinaryOps() {
         // f(x, y) = x / y: f_xy = -1/y^2, f_yy = 2x/y^3; f = x^y: f_xy = x^(y-1) (1 + y ln x)
         Tensor x = Tensor.scalar(1.5).requiresGrad(true);

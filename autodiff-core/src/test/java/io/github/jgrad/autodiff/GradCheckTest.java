@@ -495,6 +495,29 @@ class GradCheckTest {
         assertEquals("input0[7]", wrong.worstName(), wrong.toString());
     }
 
+    @Test
+    void largeOutputsStillRefuseWhereRoundingHidesTheChange() {
+        // x + 1e12 changes by 1e-6 over the step, far below ulp(1e12) = 1.2e-4: refused, not failed
+        Tensor x = Tensor.of(new double[] {0.5, 0.25});
+        GradCheck[] modes = {GradCheck.defaults(), GradCheck.defaults().fast()};
+        for (GradCheck check : modes) {
+            GradCheck.Report r = check.check(in -> in.get(0).add(1e12), x);
+            assertFalse(r.passed() || r.trusted(), r.toString());
+            assertTrue(r.toString().contains("rounding noise"), r.toString());
+            GradCheck.Report s = check.check(in -> in.get(0).pow(2).add(1e12).sum(), x);
+            assertFalse(s.passed() || s.trusted(), s.toString());
+        }
+    }
+
+    @Test
+    void aNonFiniteOutputIsNamedAsItIs() {
+        Tensor x = Tensor.of(new double[] {0.5});
+        GradCheck.Report r = GradCheck.defaults().check(
+                in -> Tensor.concat(0, in.get(0), Tensor.of(new double[] {Double.NEGATIVE_INFINITY})), x);
+        assertFalse(r.passed(), r.toString());
+        assertTrue(r.toString().contains("f(x) is -Infinity"), r.toString());
+    }
+
     private static Tensor oneHot(int n, int i) {
         double[] d = new double[n];
         d[i] = 1;

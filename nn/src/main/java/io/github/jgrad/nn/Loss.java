@@ -139,6 +139,10 @@ public final class Loss {
      * @throws IllegalArgumentException if the targets fit neither form
      */
     public static Tensor crossEntropy(Tensor logits, Tensor targets, Reduction reduction) {
+        if (logits.dim() != 2) {
+            throw new IllegalArgumentException("crossEntropy: logits of shape " + Arrays.toString(logits.shape())
+                    + " need to be (n, classes)");
+        }
         if (Arrays.equals(targets.shape(), logits.shape())) {
             return reduction.apply(times(logits.logSoftmax(1), targets).sum(1, false).neg());
         }
@@ -151,8 +155,9 @@ public final class Loss {
         double[] d = targets.toArray();
         int[] classes = new int[d.length];
         for (int i = 0; i < d.length; i++) {
-            if (d[i] != Math.rint(d[i])) {
-                throw new IllegalArgumentException("crossEntropy: class index " + d[i] + " at row " + i + " is not an integer");
+            if (d[i] != Math.rint(d[i]) || d[i] < 0 || d[i] >= logits.shape(1)) {
+                throw new IllegalArgumentException("crossEntropy: class index " + d[i] + " at row " + i
+                        + " is not an integer in [0, " + logits.shape(1) + ")");
             }
             classes[i] = (int) d[i];
         }

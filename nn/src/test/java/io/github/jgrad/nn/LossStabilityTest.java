@@ -112,5 +112,10 @@ class LossStabilityTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Loss.crossEntropy(logits, Tensor.zeros(2, 4)));
         assertTrue(e.getMessage().contains("[2, 4]") && e.getMessage().contains("[2, 3]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Loss.crossEntropy(Tensor.zeros(3), Tensor.zeros(3)));
+        assertTrue(e.getMessage().contains("need to be (n, classes)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Loss.crossEntropy(logits, Tensor.of(new double[] {0, 1e10})));
+        assertTrue(e.getMessage().contains("class index 1.0E10 at row 1 is not an integer in [0, 3)"), e.getMessage());
     }
 }
