@@ -50,8 +50,9 @@ import java.util.function.ToDoubleFunction;
  *   <li>rounding noise exceeds the tolerance {@code atol + rtol * |numeric|}: each value of f is
  *       rounded by up to half an ulp, so the extrapolated difference is typically off by about
  *       ulp(max |f|) / 2h (for a tensor function, max over its output elements), and f is too
- *       large for its change over the step to be resolved. Not applied where the tolerance is 0 (which asks for exact agreement), nor where f does not move
- *       at all and the gradient is within the tolerance of 0 (an input f ignores);</li>
+ *       large for its change over the step to be resolved. Not applied where the tolerance is 0
+ *       (which asks for exact agreement), nor where f does not move at all and the gradient is
+ *       within the tolerance of 0 (an input f ignores);</li>
  *   <li>a kink or jump: with J(h) = (f(x + h) - 2 f(x) + f(x - h)) / h (forward minus backward slope),
  *       which is about h f'' and halves with h for a smooth f, but stays constant at a kink and
  *       doubles at a jump, the input is refused when J(h/2) has the sign of J(h) and
