@@ -37,7 +37,8 @@ import java.util.SplittableRandom;
  *
  * <p><b>Threads.</b> Not thread-safe, except as follows. Independent graphs may be built and
  * differentiated on several threads at once, and may share tensors that require no gradient (input
- * data, labels): no pass changes them. A tensor that requires a gradient (a model's parameter), and
+ * data, labels): no pass changes their data or gradient (a pass only writes bookkeeping fields of
+ * such a tensor, harmlessly). A tensor that requires a gradient (a model's parameter), and
  * every graph it is in, must be used by one thread at a time while grad mode is on: backward adds into
  * its {@link #grad()}. Inference under {@link GradMode#disabled()} records nothing and may run on
  * several threads at once, on shared parameters too, as long as no thread updates them meanwhile
