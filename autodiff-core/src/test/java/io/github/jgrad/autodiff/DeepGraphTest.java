@@ -1,5 +1,7 @@
 package io.github.jgrad.autodiff;
 
+import static io.github.jgrad.autodiff.WeakRefs.cleared;
+import static io.github.jgrad.autodiff.WeakRefs.collect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -135,13 +137,7 @@ final class DeepGraphTest {
             Tensor x = Tensor.of(new double[] {1.0}, 1).requiresGrad(true);
             Tensor c = Tensor.of(new double[] {C}, 1);
             List<WeakReference<Tensor>> watched = new ArrayList<>();
-            Tensor y = x;
-            for (int i = 1; i <= N; i++) {
-                y = y.mul(c);
-                if (i % STRIDE == 0 && i < N) {
-                    watched.add(new WeakReference<>(y));
-                }
-            }
+            Tensor y = chainOfProducts(x, c, watched);
             double p = powerByRepeatedProduct(C, N);
             if (y.item() != p) {
                 return "forward " + y.item() + ", expected " + p;
@@ -193,13 +189,7 @@ final class DeepGraphTest {
             Tensor x = Tensor.scalar(1.0).requiresGrad(true);
             Tensor c = Tensor.scalar(C);
             List<WeakReference<Tensor>> watched = new ArrayList<>();
-            Tensor y = x;
-            for (int i = 1; i <= N; i++) {
-                y = y.mul(c);
-                if (i % STRIDE == 0 && i < N) {
-                    watched.add(new WeakReference<>(y));
-                }
-            }
+            Tensor y = chainOfProducts(x, c, watched);
             Tensor g = Tensor.grad(y, x, false);
             double p = powerByRepeatedProduct(C, N);
             if (g.item() != p || x.grad() != null) {
@@ -265,21 +255,15 @@ final class DeepGraphTest {
 
     // ------------------------------------------------------------------ helpers
 
-    private static int cleared(List<? extends WeakReference<?>> refs) {
-        int n = 0;
-        for (WeakReference<?> r : refs) {
-            if (r.get() == null) {
-                n++;
+    /** x * c * c * ... (N factors), watching every STRIDE-th product but the last through a weak reference. */
+    private static Tensor chainOfProducts(Tensor x, Tensor c, List<WeakReference<Tensor>> watched) {
+        Tensor y = x;
+        for (int i = 1; i <= N; i++) {
+            y = y.mul(c);
+            if (i % STRIDE == 0 && i < N) {
+                watched.add(new WeakReference<>(y));
             }
         }
-        return n;
-    }
-
-    /** Runs the collector up to {@code attempts} times, stopping once every reference is cleared. */
-    private static int collect(List<? extends WeakReference<?>> refs, int attempts) {
-        for (int i = 0; i < attempts && cleared(refs) < refs.size(); i++) {
-            System.gc();
-        }
-        return cleared(refs);
+        return y;
     }
 }

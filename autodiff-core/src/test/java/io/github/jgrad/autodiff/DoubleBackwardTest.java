@@ -17,7 +17,7 @@ class DoubleBackwardTest {
     private static final double[] POSITIVE = {0.25, 0.5, 1.0, 3.0};
 
     /** f''(x) element-wise (the softmax family's full Hessian is in StabilityTest), as d/dx sum(d/dx sum f(x)): an element-wise f has a diagonal Hessian. */
-    private static double[] second(UnaryOperator<Tensor> f, double[] at) {
+    static double[] second(UnaryOperator<Tensor> f, double[] at) {
         Tensor x = Tensor.of(at).requiresGrad(true);
         Tensor g = Tensor.grad(f.apply(x).sum(), x, true);
         return Tensor.grad(g.sum(), x, false).toArray();
@@ -243,16 +243,6 @@ class DoubleBackwardTest {
     }
 
     private static boolean allCleared(List<WeakReference<Tensor>> refs) {
-        for (int attempt = 0; attempt < 20; attempt++) {
-            System.gc();
-            boolean cleared = true;
-            for (WeakReference<Tensor> r : refs) {
-                cleared &= r.get() == null;
-            }
-            if (cleared) {
-                return true;
-            }
-        }
-        return false;
+        return WeakRefs.collect(refs, 20) == refs.size();
     }
 }
