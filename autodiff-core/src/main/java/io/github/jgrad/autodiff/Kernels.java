@@ -2,6 +2,7 @@ package io.github.jgrad.autodiff;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
+import org.apache.commons.numbers.gamma.Erf;
 
 /**
  * The tensor engine's loops: flat loops over primitive arrays, one specialised loop per op (selected
@@ -47,6 +48,7 @@ final class Kernels {
     static final int ABS = 9;
     static final int SIGN = 10;
     static final int LOG1P = 11;
+    static final int ERF = 12;
 
     private Kernels() {
     }
@@ -363,6 +365,11 @@ final class Kernels {
             case LOG1P:
                 for (int i = from; i < to; i++) {
                     out[i] = Math.log1p(a[i]);
+                }
+                break;
+            case ERF:
+                for (int i = from; i < to; i++) {
+                    out[i] = Erf.value(a[i]);
                 }
                 break;
             default:

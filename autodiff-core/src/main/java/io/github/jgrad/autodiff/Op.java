@@ -46,6 +46,8 @@ public enum Op {
     SIN("sin", "cos(a)"),
     COS("cos", "-sin(a)"),
     ABS("abs", "sign(a)"),
+    /** The error function. */
+    ERF("erf", "2/sqrt(pi)*exp(-a^2)"),
     /** a_0 + a_1 + ... + a_(n-1) as one node. */
     SUM("sum", "1"),
     /** a_0*b_0 + ... + a_(n-1)*b_(n-1) as one node. */

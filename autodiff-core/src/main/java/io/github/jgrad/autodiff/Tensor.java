@@ -565,6 +565,15 @@ public final class Tensor extends Node {
         return unary("abs", Kernels.ABS, g -> new Tensor[] {g.chain(leaf(Kernels.unary(Kernels.SIGN, a.data), a.shape))});
     }
 
+    /**
+     * The error function, element by element, accurate to about 1 ulp (as {@link Value#erf}); its
+     * derivative 2/sqrt(pi) e^(-x^2) is on the tape, so erf has gradients of every order.
+     */
+    public Tensor erf() {
+        Tensor a = this;
+        return unary("erf", Kernels.ERF, g -> new Tensor[] {g.chain(a.mul(a).neg().exp().mul(Value.TWO_OVER_SQRT_PI))});
+    }
+
     /** Limits every element to [low, high]; the gradient passes where {@code low <= x <= high}, as in PyTorch. */
     public Tensor clamp(double low, double high) {
         if (!(low <= high)) {

@@ -45,6 +45,7 @@ final class TensorExplainer {
         rule("sin", "g * cos(a)");
         rule("cos", "-g * sin(a)");
         rule("abs", "g * sign(a)");
+        rule("erf", "g * 2/sqrt(pi) * exp(-a^2)");
         rule("clamp", "g where a is inside the bounds");
         rule("where", "none (a mask)", "g where the mask holds", "g where it does not");
         rule("sum", "g broadcast back to a's shape");

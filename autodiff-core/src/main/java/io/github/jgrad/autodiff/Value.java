@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.apache.commons.numbers.gamma.Erf;
 
 /**
  * A scalar on the tape: a double, its gradient, and how it was computed.
@@ -44,6 +45,8 @@ import java.util.Optional;
  */
 public final class Value extends Node {
     private static final double[] NO_PARTIALS = {};
+    /** 2/sqrt(pi), the scale of erf's derivative, correctly rounded. */
+    static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
 
     private double data;
     private double grad;
@@ -245,6 +248,14 @@ public final class Value extends Node {
     /** Absolute value; the derivative at 0 is 0. */
     public Value abs() {
         return unary(Op.ABS, this, Math.abs(data), Math.signum(data));
+    }
+
+    /**
+     * The error function erf(this) = 2/sqrt(pi) * integral from 0 to this of e^(-t^2) dt, accurate to
+     * about 1 ulp (Apache Commons Numbers' {@code Erf}); its derivative is 2/sqrt(pi) * e^(-this^2).
+     */
+    public Value erf() {
+        return unary(Op.ERF, this, Erf.value(data), TWO_OVER_SQRT_PI * Math.exp(-data * data));
     }
 
     // ---------------------------------------------------------------- n-ary ops

@@ -44,6 +44,7 @@ class DoubleBackwardTest {
         }, X);
         assertSecond("sin", Tensor::sin, x -> -Math.sin(x), X);
         assertSecond("cos", Tensor::cos, x -> -Math.cos(x), X);
+        assertSecond("erf", Tensor::erf, x -> -2 * x * 1.1283791670955126 * Math.exp(-x * x), X);
         assertSecond("x^3", x -> x.pow(3), x -> 6 * x, X);
         assertSecond("x^-0.5", x -> x.pow(-0.5), x -> 0.75 * Math.pow(x, -2.5), POSITIVE);
         assertSecond("2^x", x -> Tensor.scalar(2).pow(x), x -> Math.pow(2, x) * Math.log(2) * Math.log(2), X);

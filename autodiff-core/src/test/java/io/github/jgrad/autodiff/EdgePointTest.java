@@ -50,6 +50,9 @@ class EdgePointTest {
     private static final double[][] RELU = {{0, 0, 0}, {-0.0, 0, 0}, {-3, 0, 0}, {3, 3, 1}};
     private static final double[][] EXP = {{-INF, 0, 0}, {INF, INF, INF}, {0, 1, 1}};
     private static final double[][] TANH = {{INF, 1, 0}, {-INF, -1, 0}, {0, 0, 1}};
+    /** erf: odd, saturating at +-1 with a vanishing slope; the slope at 0 is 2/sqrt(pi). */
+    private static final double[][] ERF = {{0, 0, 1.1283791670955126}, {-0.0, -0.0, 1.1283791670955126},
+        {INF, 1, 0}, {-INF, -1, 0}, {6, 1, 2.617301239249265e-16}, {30, 1, 0}, {NAN, NAN, NAN}};
     private static final double[][] SIGMOID = {{INF, 1, 0}, {-INF, 0, 0}, {0, 0.5, 0.25}, {-800, 0, 0}};
 
     private static void binary(String name, double[][] rows, BinaryOperator<Value> fv, BinaryOperator<Tensor> ft) {
@@ -139,6 +142,7 @@ class EdgePointTest {
         unary("exp", EXP, Value::exp, Tensor::exp);
         unary("tanh", TANH, Value::tanh, Tensor::tanh);
         unary("sigmoid", SIGMOID, Value::sigmoid, Tensor::sigmoid);
+        unary("erf", ERF, Value::erf, Tensor::erf);
     }
 
     @Test

@@ -227,6 +227,7 @@ class ExplainTest {
         assertLocal(x.sin(), "dsin1/dx = cos(x) = cos(0.5000) = 0.8776");
         assertLocal(x.cos(), "dcos1/dx = -sin(x) = -sin(0.5000) = -0.4794");
         assertLocal(y.abs(), "dabs1/dy = sign(y) = sign(-1.5000) = -1.0000");
+        assertLocal(y.erf(), "derf1/dy = 2/sqrt(pi)*exp(-y^2) = 2/sqrt(pi)*exp(-(-1.5000)^2) = 0.1189");
         assertLocal(Value.sum(x, y), "dsum1/dx = 1", "dsum1/dy = 1");
         assertLocal(Value.dot(List.of(x, y), List.of(y, x)), "ddot1/dx = y = -1.5000", "ddot1/dy = x = 0.5000",
                 "ddot1/dy = x = 0.5000", "ddot1/dx = y = -1.5000");

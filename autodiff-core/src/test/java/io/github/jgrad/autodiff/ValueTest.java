@@ -101,6 +101,36 @@ class ValueTest {
         throw new AssertionError("no such op in the table: " + op);
     }
 
+    /** x, erf(x) and 2/sqrt(pi) e^(-x^2) from Python's math.erf and math.exp (the C library's). */
+    private static final double[][] ERF = {
+        {-3.5, -0.9999992569016276, 5.399426777384782e-06},
+        {-1.3, -0.9340079449406524, 0.20820798679606964},
+        {-0.5, -0.5204998778130465, 0.8787825789354448},
+        {-1e-10, -1.1283791670955126e-10, 1.1283791670955126},
+        {0.1, 0.1124629160182849, 1.1171516067889369},
+        {0.7, 0.6778011938374184, 0.6912748604105386},
+        {1.0, 0.8427007929497149, 0.4151074974205947},
+        {2.0, 0.9953222650189527, 0.020666985354092053},
+        {3.7, 0.9999998328489421, 1.2792740845340064e-06},
+        {5.9, 0.9999999999999999, 8.603281717596785e-16},
+    };
+
+    @Test
+    void erfAndItsDerivativeAgreeWithTheCLibraryToOneUlp() {
+        for (double[] r : ERF) {
+            Value x = Value.of(r[0]);
+            Value y = x.erf();
+            y.backward();
+            assertEquals(r[1], y.data(), Math.ulp(r[1]), "erf(" + r[0] + "), Value");
+            assertEquals(r[2], x.grad(), 2 * Math.ulp(r[2]), "erf'(" + r[0] + "), Value");
+            Tensor t = Tensor.scalar(r[0]).requiresGrad(true);
+            Tensor u = t.erf();
+            u.backward();
+            assertEquals(y.data(), u.item(), 0, "erf(" + r[0] + "), Tensor as Value");
+            assertEquals(x.grad(), t.grad().item(), 0, "erf'(" + r[0] + "), Tensor as Value");
+        }
+    }
+
     @Test
     void binaryOpsMatchClosedForms() {
         double a = 1.7;

@@ -25,7 +25,7 @@ public class KernelsBenchmark {
     @Param({"1000"})
     public int n;
 
-    @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
+    @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "erf", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
         "mulBackward", "tanhBackward", "sqrtBackward"})
     public String kernel;
 
@@ -53,6 +53,7 @@ public class KernelsBenchmark {
             case "relu": return a.relu();
             case "exp": return a.exp();
             case "tanh": return a.tanh();
+            case "erf": return a.erf();
             case "sumAll": return a.sum();
             case "sumRows": return a.sum(1, false);
             case "sumCols": return a.sum(0, false);

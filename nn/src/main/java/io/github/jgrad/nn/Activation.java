@@ -3,8 +3,11 @@ package io.github.jgrad.nn;
 import io.github.jgrad.autodiff.Tensor;
 import java.util.function.UnaryOperator;
 
-/** A parameter-free element-wise function as a module: ReLU, Tanh, Sigmoid, LeakyReLU, GELU. */
+/** A parameter-free element-wise function as a module: ReLU, Tanh, Sigmoid, LeakyReLU, GELU (exact and tanh). */
 public final class Activation extends Module {
+    /** 1/sqrt(2), correctly rounded (C's M_SQRT1_2). */
+    private static final double SQRT1_2 = 0.7071067811865476;
+
     private final String name;
     private final UnaryOperator<Tensor> f;
     private final boolean reluLike;
@@ -36,12 +39,20 @@ public final class Activation extends Module {
     }
 
     /**
-     * GELU, in the tanh approximation (PyTorch's {@code approximate="tanh"}):
-     * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+     * GELU, x times the standard normal distribution function: 0.5 x (1 + erf(x / sqrt(2))), computed
+     * as PyTorch's default {@code nn.GELU()} computes it.
      */
     public static Activation gelu() {
+        return new Activation("GELU", x -> x.mul(0.5).mul(x.mul(SQRT1_2).erf().add(1)), true);
+    }
+
+    /**
+     * GELU in the tanh approximation (PyTorch's {@code nn.GELU(approximate="tanh")}, used by GPT-2
+     * and BERT): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); within 5e-4 of {@link #gelu()}.
+     */
+    public static Activation geluTanh() {
         double c = Math.sqrt(2 / Math.PI);
-        return new Activation("GELU", x -> x.mul(0.5).mul(x.add(x.pow(3).mul(0.044715)).mul(c).tanh().add(1)), true);
+        return new Activation("GELU(tanh)", x -> x.mul(0.5).mul(x.add(x.pow(3).mul(0.044715)).mul(c).tanh().add(1)), true);
     }
 
     boolean reluLike() {

@@ -81,11 +81,19 @@ class NnTest {
     void activations() {
         Tensor x = t(-2, -0.5, 0.5, 2);
         assertArrayEquals(new double[] {-0.02, -0.005, 0.5, 2}, Activation.leakyRelu(0.01).forward(x).toArray(), 1e-16);
-        // PyTorch: F.gelu(torch.tensor([1., -1.]), approximate="tanh")
+        // PyTorch: F.gelu(torch.tensor([1., -1.], dtype=torch.float64), approximate="tanh")
         assertArrayEquals(new double[] {0.8411919906082768, -0.15880800939172324},
-                Activation.gelu().forward(t(1, -1)).toArray(), 1e-15);
+                Activation.geluTanh().forward(t(1, -1)).toArray(), 1e-15);
+        // exact GELU, x (1 + erf(x / sqrt 2)) / 2, from Python's math.erf: 1, -1, 0.5, -2, 3
+        assertArrayEquals(new double[] {0.8413447460685429, -0.15865525393145707, 0.34573123063700656,
+            -0.04550026389635842, 2.99595030590511}, Activation.gelu().forward(t(1, -1, 0.5, -2, 3)).toArray(), 1e-15);
+        // its derivative Phi(x) + x phi(x) at 1: 0.8413447460685429 + 0.24197072451914337
+        Tensor one = t(1).requiresGrad(true);
+        Activation.gelu().forward(one).sum().backward();
+        assertEquals(1.0833154705876864, one.grad().item(), 1e-15);
         assertArrayEquals(new double[] {0, 0, 0.5, 2}, Activation.relu().forward(x).toArray());
-        for (Activation a : List.of(Activation.gelu(), Activation.leakyRelu(0.1), Activation.tanh(), Activation.sigmoid())) {
+        for (Activation a : List.of(Activation.gelu(), Activation.geluTanh(), Activation.leakyRelu(0.1),
+                Activation.tanh(), Activation.sigmoid())) {
             GradCheck.defaults().check(in -> a.forward(in.get(0)), x).orThrow();
         }
     }

@@ -84,7 +84,7 @@ public final class Expression {
 
     /** The ops the generator draws from, each with its domain guard. */
     enum Kind {
-        ADD, SUB, MUL, DIV, NEG, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS, ABS, MAX, MIN,
+        ADD, SUB, MUL, DIV, NEG, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS, ABS, ERF, MAX, MIN,
         POW_VALUE, POW_REAL, POW_INT, ADD_CONST, MUL_CONST, SUM, DOT
     }
 
@@ -109,6 +109,7 @@ public final class Expression {
                 case SIGMOID: return a.sigmoid();
                 case SIN: return a.sin();
                 case COS: return a.cos();
+                case ERF: return a.erf();
                 case RELU: kink(worst, a.data()); return a.relu();
                 case ABS: kink(worst, a.data()); return a.abs();
                 case MAX: kink(worst, a.data() - b.data()); return a.max(b);

@@ -123,7 +123,7 @@ public final class TensorGraphs {
 
     /** The ops the generator draws from. */
     enum Kind {
-        ADD, SUB, MUL, DIV, NEG, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS, ABS, MAXIMUM, MINIMUM,
+        ADD, SUB, MUL, DIV, NEG, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS, ABS, ERF, MAXIMUM, MINIMUM,
         POW_REAL, POW_TENSOR, CLAMP, SUM, MEAN, MAX, SOFTMAX, LOG_SOFTMAX, WHERE, RESHAPE, SLICE_CONCAT
     }
 
@@ -186,6 +186,7 @@ public final class TensorGraphs {
                 case SIGMOID: return a.sigmoid();
                 case SIN: return a.sin();
                 case COS: return a.cos();
+                case ERF: return a.erf();
                 case RELU: kink(worst, a); return a.relu();
                 case ABS: kink(worst, a); return a.abs();
                 case MAXIMUM: kink(worst, a.sub(b)); return a.maximum(b);
