@@ -33,6 +33,25 @@ final class AtomicFiles {
     private AtomicFiles() {}
 
     /**
+     * The longest start of {@code name} that is at most {@code maxBytes} bytes in UTF-8, cut between
+     * code points: the temporary file's name must fit the file system's limit (255 bytes) wherever
+     * the target's does, whatever the script.
+     */
+    static String prefix(String name, int maxBytes) {
+        int bytes = 0;
+        int end = 0;
+        while (end < name.length()) {
+            int cp = name.codePointAt(end);
+            bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes > maxBytes) {
+                break;
+            }
+            end += Character.charCount(cp);
+        }
+        return name.substring(0, end);
+    }
+
+    /**
      * Writes {@code file} atomically. The new file gets the default permissions of a newly created
      * file (those of a replaced file are not copied), and a symbolic link at {@code file} is replaced
      * by a regular file. Where the file system cannot rename atomically
@@ -50,7 +69,7 @@ final class AtomicFiles {
             throw new IOException(file + ": cannot save: is a directory");
         }
         String name = target.getFileName().toString();
-        Path tmp = dir.resolve("." + name.substring(0, Math.min(name.length(), 100)) + "."
+        Path tmp = dir.resolve("." + prefix(name, 100) + "."
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
         try {
             try (FileChannel channel = FileChannel.open(tmp, CREATE_NEW, WRITE)) {

@@ -51,7 +51,7 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
 
     /** The number of batches per epoch. */
     public int batches() {
-        return (size() + batchSize - 1) / batchSize;
+        return (int) ((size() + (long) batchSize - 1) / batchSize);
     }
 
     /** One mini-batch. */
@@ -89,7 +89,7 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
                 if (at >= n) {
                     throw new NoSuchElementException();
                 }
-                int[] idx = Arrays.copyOfRange(order, at, Math.min(n, at + batchSize));
+                int[] idx = Arrays.copyOfRange(order, at, at + Math.min(batchSize, n - at));
                 at += idx.length;
                 return new Batch(inputs.indexSelect(0, idx), targets.indexSelect(0, idx));
             }

@@ -14,27 +14,41 @@ public interface Init {
     /** Glorot/Xavier uniform: U(-a, a), a = sqrt(6 / (fanIn + fanOut)); for tanh and sigmoid layers. */
     static Init xavierUniform() {
         return (seed, fanIn, fanOut, shape) -> {
-            double a = Math.sqrt(6.0 / (fanIn + fanOut));
+            double a = Math.sqrt(6.0 / fans("xavierUniform", fanIn, fanOut, (long) fanIn + fanOut));
             return Tensor.uniform(seed, -a, a, shape);
         };
     }
 
     /** Glorot/Xavier normal: N(0, 2 / (fanIn + fanOut)). */
     static Init xavierNormal() {
-        return (seed, fanIn, fanOut, shape) -> Tensor.randn(seed, shape).mul(Math.sqrt(2.0 / (fanIn + fanOut)));
+        return (seed, fanIn, fanOut, shape) ->
+                Tensor.randn(seed, shape).mul(Math.sqrt(2.0 / fans("xavierNormal", fanIn, fanOut, (long) fanIn + fanOut)));
     }
 
     /** He/Kaiming uniform: U(-a, a), a = sqrt(6 / fanIn); for ReLU layers. */
     static Init heUniform() {
         return (seed, fanIn, fanOut, shape) -> {
-            double a = Math.sqrt(6.0 / fanIn);
+            double a = Math.sqrt(6.0 / fans("heUniform", fanIn, fanOut, fanIn));
             return Tensor.uniform(seed, -a, a, shape);
         };
     }
 
     /** He/Kaiming normal: N(0, 2 / fanIn). */
     static Init heNormal() {
-        return (seed, fanIn, fanOut, shape) -> Tensor.randn(seed, shape).mul(Math.sqrt(2.0 / fanIn));
+        return (seed, fanIn, fanOut, shape) ->
+                Tensor.randn(seed, shape).mul(Math.sqrt(2.0 / fans("heNormal", fanIn, fanOut, fanIn)));
+    }
+
+    /**
+     * {@code fan}, the divisor of an initialiser's variance, once the fans are checked: neither may be
+     * negative and the divisor must be at least 1 (a zero fan would give infinite or NaN weights).
+     */
+    private static int fans(String init, int fanIn, int fanOut, long fan) {
+        if (fanIn < 0 || fanOut < 0 || fan < 1) {
+            throw new IllegalArgumentException(init + ": fans must be >= 0 and give a positive divisor; got fanIn="
+                    + fanIn + ", fanOut=" + fanOut);
+        }
+        return (int) Math.min(fan, Integer.MAX_VALUE);
     }
 
     /** All zeros (for biases, or to test). */

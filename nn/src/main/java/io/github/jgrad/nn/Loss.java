@@ -55,9 +55,20 @@ public final class Loss {
      * below e^-100 it is 0, where PyTorch's is about (p - y) / 1e-12. A model that is that confidently
      * wrong learns nothing from this loss: prefer {@link #binaryCrossEntropyWithLogits}, exact for any
      * logit.
+     *
+     * @throws IllegalArgumentException if a probability is outside [0, 1] or NaN (as PyTorch), or the
+     *     shapes differ
      */
     public static Tensor binaryCrossEntropy(Tensor probability, Tensor target, Reduction reduction) {
         sameShape("binaryCrossEntropy", probability, target);
+        double[] p = probability.toArray();
+        for (int i = 0; i < p.length; i++) {
+            if (!(p[i] >= 0 && p[i] <= 1)) {
+                throw new IllegalArgumentException("binaryCrossEntropy: probabilities must be in [0, 1], got " + p[i]
+                        + " at flat index " + i + " of shape " + Arrays.toString(probability.shape())
+                        + " (for scores that are not probabilities use binaryCrossEntropyWithLogits)");
+            }
+        }
         double floor = Math.exp(-100);
         Tensor logP = probability.clamp(floor, Double.MAX_VALUE).log();
         Tensor log1mP = probability.neg().add(1).clamp(floor, Double.MAX_VALUE).log();

@@ -6,12 +6,12 @@ package io.github.jgrad.nn;
  */
 @FunctionalInterface
 public interface Schedule {
-    /** The learning rate at step {@code k >= 0}. */
+    /** The learning rate at step {@code k >= 0}; the built-in schedules throw for a negative k. */
     double rate(int k);
 
     /** The same rate throughout. */
     static Schedule constant(double rate) {
-        return k -> rate;
+        return k -> at("constant", k, rate);
     }
 
     /** base * gamma^(k / every), as {@code StepLR}. */
@@ -19,7 +19,7 @@ public interface Schedule {
         if (every < 1) {
             throw new IllegalArgumentException("step schedule: every must be >= 1, got " + every);
         }
-        return k -> base * Math.pow(gamma, Math.floorDiv(k, every));
+        return k -> at("step", k, base * Math.pow(gamma, Math.floorDiv(k, every)));
     }
 
     /** From {@code base} down to {@code min} along half a cosine over {@code total} steps, then {@code min}. */
@@ -27,7 +27,7 @@ public interface Schedule {
         if (total < 1) {
             throw new IllegalArgumentException("cosine schedule: total must be >= 1, got " + total);
         }
-        return k -> k >= total ? min : min + (base - min) * (1 + Math.cos(Math.PI * k / total)) / 2;
+        return k -> at("cosine", k, k >= total ? min : min + (base - min) * (1 + Math.cos(Math.PI * k / total)) / 2);
     }
 
     /** From {@code start} to {@code end} in a straight line over {@code total} steps, then {@code end}. */
@@ -35,6 +35,14 @@ public interface Schedule {
         if (total < 1) {
             throw new IllegalArgumentException("linear schedule: total must be >= 1, got " + total);
         }
-        return k -> k >= total ? end : start + (end - start) * k / total;
+        return k -> at("linear", k, k >= total ? end : start + (end - start) * k / total);
+    }
+
+    /** {@code rate}, the rate at step {@code k}, once k is checked: a negative step is a caller's bug. */
+    private static double at(String schedule, int k, double rate) {
+        if (k < 0) {
+            throw new IllegalArgumentException(schedule + " schedule: step k must be >= 0, got " + k);
+        }
+        return rate;
     }
 }

@@ -50,8 +50,16 @@ public final class Trainer {
         return this;
     }
 
-    /** Clips the gradients' global norm to {@code maxNorm} before each step (0: off); returns this. */
+    /**
+     * Clips the gradients' global norm to {@code maxNorm} before each step (0: off); returns this.
+     *
+     * @throws IllegalArgumentException if {@code maxNorm} is negative or NaN
+     */
     public Trainer clipGradNorm(double maxNorm) {
+        if (!(maxNorm >= 0)) {
+            throw new IllegalArgumentException("Trainer.clipGradNorm: maxNorm must be > 0 (or 0 for no clipping), got "
+                    + maxNorm);
+        }
         this.clipNorm = maxNorm;
         return this;
     }
@@ -68,8 +76,15 @@ public final class Trainer {
         return this;
     }
 
-    /** Trains for {@code epochs} passes over {@code loader}; returns the mean batch loss of each epoch. */
+    /**
+     * Trains for {@code epochs} passes over {@code loader}; returns the mean batch loss of each epoch.
+     *
+     * @throws IllegalArgumentException if {@code epochs} is negative or the loader has no examples
+     */
     public List<Double> fit(DataLoader loader, int epochs) {
+        if (epochs < 0) {
+            throw new IllegalArgumentException("Trainer.fit: epochs must be >= 0, got " + epochs);
+        }
         List<Double> history = new ArrayList<>(epochs);
         long start = clock.getAsLong();
         long lastPrint = start;
@@ -97,12 +112,12 @@ public final class Trainer {
 
     /** One epoch; returns the mean batch loss. The model is put in training mode. */
     public double epoch(DataLoader loader, int epochIndex) {
+        if (loader.size() == 0) {
+            throw new IllegalArgumentException("Trainer: the loader has no examples to train on");
+        }
         model.train();
         if (schedule != null) {
             optimizer.setLearningRate(schedule.rate(epochIndex));
-        }
-        if (loader.size() == 0) {
-            throw new IllegalArgumentException("Trainer: the loader has no examples to train on");
         }
         double sum = 0;
         int batches = 0;

@@ -175,4 +175,23 @@ class AtomicSaveTest {
         Npz.save(file, Map.of());
         assertTrue(Npz.load(file).isEmpty());
     }
+
+    @Test
+    void aLongNameInAMultibyteScriptSavesWhereTheFileSystemAcceptsIt() throws IOException {
+        // 80 CJK characters + ".npy" = 244 bytes in UTF-8, under the usual 255-byte limit; the
+        // temporary name (cut to 100 characters once) was 265 bytes and the save failed
+        Path file = dir.resolve("\u6a21".repeat(80) + ".npy");
+        Npy.save(file, Tensor.scalar(1.5));
+        assertEquals(1.5, Npy.load(file).item());
+        assertEquals(List.of(file.getFileName().toString()), listing());
+    }
+
+    @Test
+    void temporaryNamesAreCutBetweenCodePointsWithinTheByteBudget() {
+        assertEquals("abc", AtomicFiles.prefix("abc", 100));
+        assertEquals("ab", AtomicFiles.prefix("abc", 2));
+        assertEquals("\u6a21", AtomicFiles.prefix("\u6a21\u6a21", 5));               // 3 bytes each
+        assertEquals("a", AtomicFiles.prefix("a\uD83D\uDE00", 4));                   // the emoji needs 4 more
+        assertEquals("a\uD83D\uDE00", AtomicFiles.prefix("a\uD83D\uDE00b", 5));    // never half a pair
+    }
 }

@@ -1,0 +1,91 @@
+package io.github.jgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.jgrad.autodiff.Tensor;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/** Arguments that would give a silently wrong number get an error naming the call and the value. */
+class BadArgumentsTest {
+    private static void rejects(Executable call, String... fragments) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        for (String f : fragments) {
+            assertTrue(e.getMessage().contains(f), () -> "'" + e.getMessage() + "' should mention '" + f + "'");
+        }
+    }
+
+    @Test
+    void binaryCrossEntropyRejectsProbabilitiesOutsideTheUnitInterval() {
+        Tensor y = Tensor.of(new double[] {1, 0});
+        // was -0.2938933324510595: a negative cross-entropy, no error (PyTorch raises)
+        rejects(() -> Loss.binaryCrossEntropy(Tensor.of(new double[] {1.5, -0.2}), y),
+                "binaryCrossEntropy", "[0, 1]", "1.5", "index 0", "[2]");
+        rejects(() -> Loss.binaryCrossEntropy(Tensor.of(new double[] {0.5, -1e-300}), y), "-1.0E-300", "index 1");
+        rejects(() -> Loss.binaryCrossEntropy(Tensor.of(new double[] {Double.NaN, 0.5}), y), "NaN");
+        // the ends of the interval are probabilities: log(0) is clamped at -100 as in PyTorch
+        assertEquals(50, Loss.binaryCrossEntropy(Tensor.of(new double[] {0, 0}), y).item(), 1e-12);
+        assertEquals(0, Loss.binaryCrossEntropy(Tensor.of(new double[] {1, 0}), y).item(), 0);
+    }
+
+    @Test
+    void aBatchLargerThanTheDataIsOneBatch() {
+        for (int batch : new int[] {10, 11, Integer.MAX_VALUE - 9, Integer.MAX_VALUE}) {
+            DataLoader loader = DataLoader.of(Tensor.zeros(10, 2), Tensor.zeros(10), batch, true, 3);
+            assertEquals(1, loader.batches(), "batch size " + batch);   // was 0 once size + batch overflowed
+            int seen = 0;
+            for (DataLoader.Batch b : loader) {
+                assertEquals(10, b.inputs().shape(0));
+                seen++;
+            }
+            assertEquals(1, seen);
+        }
+        assertEquals(4, DataLoader.of(Tensor.zeros(10, 2), Tensor.zeros(10), 3, false, 0).batches());
+    }
+
+    @Test
+    void trainerChecksItsArgumentsBeforeChangingAnything() {
+        Linear m = Linear.of(1, 1, 1);
+        SGD sgd = SGD.of(m.parameters(), 0.1);
+        Trainer t = Trainer.of(m, sgd, (x, y) -> Loss.mse(m.forward(x), y)).progress(null);
+        rejects(() -> t.clipGradNorm(-1), "clipGradNorm", "-1.0");
+        rejects(() -> t.clipGradNorm(Double.NaN), "clipGradNorm", "NaN");
+        t.clipGradNorm(0);                                                  // 0 is "off"
+        DataLoader data = DataLoader.of(Tensor.zeros(4, 1), Tensor.zeros(4, 1), 2, false, 0);
+        rejects(() -> t.fit(data, -1), "epochs", "-1");
+        assertEquals(List.of(), t.fit(data, 0));
+        DataLoader empty = DataLoader.of(Tensor.zeros(0, 1), Tensor.zeros(0, 1), 2, false, 0);
+        t.schedule(k -> 5.0);
+        rejects(() -> t.epoch(empty, 0), "no examples");
+        assertEquals(0.1, sgd.learningRate(), 0);                            // the failed epoch left it alone
+    }
+
+    @Test
+    void initialisersRejectFansThatGiveInfiniteOrNaNWeights() {
+        // heUniform with fanIn 0 gave [NaN, NaN]; with -1 an error about uniform's bounds
+        rejects(() -> Init.heUniform().create(1, 0, 3, 2), "heUniform", "fanIn=0");
+        rejects(() -> Init.heNormal().create(1, 0, 3, 2), "heNormal", "fanIn=0");
+        rejects(() -> Init.heUniform().create(1, -1, 3, 2), "heUniform", "fanIn=-1");
+        rejects(() -> Init.xavierUniform().create(1, 0, 0, 2), "xavierUniform", "fanOut=0");
+        rejects(() -> Init.xavierNormal().create(1, 2, -3, 2), "xavierNormal", "fanOut=-3");
+        // one fan of 0 is fine for Xavier: the divisor is fanIn + fanOut
+        double a = Math.sqrt(6.0 / 4);
+        for (double w : Init.xavierUniform().create(1, 0, 4, 100).toArray()) {
+            assertTrue(-a <= w && w < a);
+        }
+    }
+
+    @Test
+    void schedulesRejectNegativeSteps() {
+        rejects(() -> Schedule.constant(1).rate(-1), "constant", "-1");
+        rejects(() -> Schedule.step(1, 3, 0.5).rate(-1), "step", "-1");          // was 2.0, above the base rate
+        rejects(() -> Schedule.cosine(1, 0.1, 10).rate(-5), "cosine", "-5");     // was 0.55
+        rejects(() -> Schedule.linear(1, 0, 4).rate(-8), "linear", "-8");        // was 3.0
+        assertEquals(0.25, Schedule.step(1, 3, 0.5).rate(6), 0);
+        assertEquals(0.1, Schedule.cosine(1, 0.1, 10).rate(10), 0);
+        assertEquals(0.5, Schedule.linear(1, 0, 4).rate(2), 0);
+    }
+}
