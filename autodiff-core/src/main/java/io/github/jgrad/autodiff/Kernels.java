@@ -74,7 +74,7 @@ final class Kernels {
 
     /** out = a (op) b with NumPy broadcasting; {@code so} is the broadcast shape. */
     static double[] binary(int op, double[] a, int[] sa, double[] b, int[] sb, int[] so) {
-        int n = Shapes.size(so);
+        int n = Shapes.size("broadcast", so);
         double[] out = new double[n];
         if (n == 0) {
             return out;

@@ -34,8 +34,10 @@ public enum Op {
     DIV("/", "1/b", "-a/b^2"),
     /** a^b. The exponent's derivative is 0 where a = 0 and b &gt;= 0; NaN for a &lt; 0. */
     POW("^", "b*a^(b-1)", "out*ln(a)"),
-    MAX("max", "1 if a > b, 0.5 if a = b, else 0", "1 if b > a, 0.5 if a = b, else 0"),
-    MIN("min", "1 if a < b, 0.5 if a = b, else 0", "1 if b < a, 0.5 if a = b, else 0"),
+    /** The larger operand; at a tie each gets half the gradient; if either is NaN ("else") each gets all of it. */
+    MAX("max", "1 if a > b, 0.5 if a = b, 0 if a < b, else 1", "1 if b > a, 0.5 if a = b, 0 if b < a, else 1"),
+    /** The smaller operand; ties and NaN as MAX. */
+    MIN("min", "1 if a < b, 0.5 if a = b, 0 if a > b, else 1", "1 if b < a, 0.5 if a = b, 0 if b > a, else 1"),
     NEG("neg", "-1"),
     EXP("exp", "out"),
     LOG("log", "1/a"),

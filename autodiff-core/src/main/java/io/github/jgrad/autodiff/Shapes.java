@@ -9,17 +9,28 @@ final class Shapes {
     private Shapes() {
     }
 
-    static int size(int[] shape) {
+    /**
+     * The number of elements of {@code shape}.
+     *
+     * @throws IllegalArgumentException naming {@code op} if a dimension is negative or there are more
+     *     elements than one array holds
+     */
+    static int size(String op, int[] shape) {
+        boolean empty = false;
         for (int d : shape) {
-            if (d == 0) {
-                return 0; // empty, whatever the other sides
+            if (d < 0) {
+                throw new IllegalArgumentException(op + ": negative dimension in shape " + str(shape));
             }
+            empty |= d == 0;
+        }
+        if (empty) {
+            return 0; // whatever the other sides
         }
         long n = 1;
         for (int d : shape) {
             n *= d;
             if (n > Integer.MAX_VALUE - 8) { // checked at every step: the product never overflows a long
-                throw new IllegalArgumentException("shape " + str(shape) + " has more than "
+                throw new IllegalArgumentException(op + ": shape " + str(shape) + " has more than "
                         + (Integer.MAX_VALUE - 8) + " elements, the most one tensor holds");
             }
         }
@@ -45,12 +56,7 @@ final class Shapes {
     }
 
     static int[] checked(String op, int[] shape) {
-        for (int d : shape) {
-            if (d < 0) {
-                throw new IllegalArgumentException(op + ": negative dimension in shape " + str(shape));
-            }
-        }
-        size(shape);
+        size(op, shape);
         return shape.clone();
     }
 

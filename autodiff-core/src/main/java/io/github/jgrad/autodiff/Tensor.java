@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
@@ -33,7 +34,9 @@ import java.util.SplittableRandom;
  *
  * <p>Results never change after creation. The data of a leaf that requires a gradient can be updated
  * in place ({@link #addInPlace}) by optimizers; {@link #reshape} and {@link #detach()} share data
- * with their input, as views do in NumPy and PyTorch.
+ * with their input, as views do in NumPy and PyTorch. A graph computed from data that has since been
+ * changed in place cannot be differentiated: backward throws rather than mixing old and new values
+ * (PyTorch's version counter check).
  *
  * <p><b>Threads.</b> Not thread-safe, except as follows. Independent graphs may be built and
  * differentiated on several threads at once, and may share tensors that require no gradient (input
@@ -60,6 +63,12 @@ public final class Tensor extends Node {
     private Tensor grad;
     /** Gradient accumulated during the current backward pass. */
     private Tensor passGrad;
+    /** The tensor that owns {@link #data}: this, unless this is a view of another's data (reshape, detach). */
+    private Tensor storage = this;
+    /** How often the data was changed in place ({@link #addInPlace}, {@link #copyFrom}); counted on the owner. */
+    private int version;
+    /** The inputs' storage versions when this result was computed, to detect inputs changed since. */
+    private int[] inputVersions;
     /** Where this tensor was created, recorded only in anomaly mode. */
     private final Throwable createdAt;
     private String label;
@@ -87,6 +96,18 @@ public final class Tensor extends Node {
         }
         Tensor out = new Tensor(data, shape, op, track ? inputs : NO_PARENTS, track ? backward : null);
         out.requiresGrad = track;
+        for (Tensor t : inputs) {
+            if (t.data == data) { // a view: in-place changes to either are changes to both
+                out.storage = t.storage;
+            }
+        }
+        if (track) {
+            int[] versions = new int[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                versions[i] = inputs[i].storage.version;
+            }
+            out.inputVersions = versions;
+        }
         if (out.createdAt != null) {
             checkFinite(op + " produced", data, shape, inputs);
         }
@@ -100,7 +121,7 @@ public final class Tensor extends Node {
     static Tensor custom(String op, double[] data, int[] shape, java.util.function.Function<Tensor, Tensor[]> backward,
                          Tensor... inputs) {
         int[] s = Shapes.checked(op, shape);
-        if (data.length != Shapes.size(s)) {
+        if (data.length != Shapes.size(op, s)) {
             throw new IllegalArgumentException(op + ": " + data.length + " values for shape " + Shapes.str(s));
         }
         return result(op, data, s, backward::apply, inputs);
@@ -124,7 +145,7 @@ public final class Tensor extends Node {
     /** A tensor of zeros. */
     public static Tensor zeros(int... shape) {
         int[] s = Shapes.checked("zeros", shape);
-        return leaf(new double[Shapes.size(s)], s);
+        return leaf(new double[Shapes.size("zeros", s)], s);
     }
 
     /** A tensor of ones. */
@@ -135,7 +156,7 @@ public final class Tensor extends Node {
     /** A tensor filled with {@code value}. */
     public static Tensor full(double value, int... shape) {
         int[] s = Shapes.checked("full", shape);
-        double[] d = new double[Shapes.size(s)];
+        double[] d = new double[Shapes.size("full", s)];
         Arrays.fill(d, value);
         return leaf(d, s);
     }
@@ -153,9 +174,9 @@ public final class Tensor extends Node {
      */
     public static Tensor of(double[] data, int... shape) {
         int[] s = shape.length == 0 ? new int[] {data.length} : Shapes.checked("of", shape);
-        if (Shapes.size(s) != data.length) {
+        if (Shapes.size("of", s) != data.length) {
             throw new IllegalArgumentException("of: " + data.length + " values do not fill shape " + Shapes.str(s)
-                    + " (" + Shapes.size(s) + " elements)");
+                    + " (" + Shapes.size("of", s) + " elements)");
         }
         return leaf(data.clone(), s);
     }
@@ -164,7 +185,7 @@ public final class Tensor extends Node {
     public static Tensor of(double[][] rows) {
         int n = rows.length;
         int m = n == 0 ? 0 : rows[0].length;
-        double[] d = new double[Shapes.size(new int[] {n, m})];
+        double[] d = new double[Shapes.size("of", new int[] {n, m})];
         for (int i = 0; i < n; i++) {
             if (rows[i].length != m) {
                 throw new IllegalArgumentException("of: row " + i + " has " + rows[i].length + " values, row 0 has " + m);
@@ -200,6 +221,9 @@ public final class Tensor extends Node {
 
     /** The n x n identity matrix. */
     public static Tensor eye(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("eye: n must be >= 0, got " + n);
+        }
         Tensor t = zeros(n, n);
         for (int i = 0; i < n; i++) {
             t.data[i * n + i] = 1;
@@ -211,23 +235,31 @@ public final class Tensor extends Node {
     public static Tensor randn(long seed, int... shape) {
         int[] s = Shapes.checked("randn", shape);
         SplittableRandom r = new SplittableRandom(seed);
-        double[] d = new double[Shapes.size(s)];
+        double[] d = new double[Shapes.size("randn", s)];
         for (int i = 0; i < d.length; i++) {
             d[i] = r.nextGaussian();
         }
         return leaf(d, s);
     }
 
-    /** Uniform samples in [low, high) from a generator seeded with {@code seed}. */
+    /**
+     * Uniform samples in [low, high) from a generator seeded with {@code seed}: low + (high - low) u,
+     * u uniform in [0, 1), and never {@code high} (a sample that rounds up to it becomes the double
+     * just below).
+     *
+     * @throws IllegalArgumentException unless low &lt; high and high - low is finite
+     */
     public static Tensor uniform(long seed, double low, double high, int... shape) {
-        if (!(low < high)) {
-            throw new IllegalArgumentException("uniform: need low < high, got " + low + ", " + high);
+        if (!(low < high) || !Double.isFinite(high - low)) {
+            throw new IllegalArgumentException("uniform: need low < high with a finite high - low, got " + low
+                    + ", " + high);
         }
+        double below = Math.nextDown(high);
         int[] s = Shapes.checked("uniform", shape);
         SplittableRandom r = new SplittableRandom(seed);
-        double[] d = new double[Shapes.size(s)];
+        double[] d = new double[Shapes.size("uniform", s)];
         for (int i = 0; i < d.length; i++) {
-            d[i] = low + (high - low) * r.nextDouble();
+            d[i] = Math.min(low + (high - low) * r.nextDouble(), below);
         }
         return leaf(d, s);
     }
@@ -317,17 +349,22 @@ public final class Tensor extends Node {
         });
     }
 
-    /** Element-wise maximum, broadcasting; at a tie each input receives half the gradient. */
+    /**
+     * Element-wise maximum, broadcasting; at a tie each input receives half the gradient. NaN if either
+     * input is NaN, and then both receive the whole gradient (as PyTorch), whichever side the NaN is on.
+     */
     public Tensor maximum(Tensor b) {
         Tensor a = this;
         return binary("maximum", Kernels.MAX, b, g -> {
-            Tensor share = a.gt(b).add(a.eq(b).mul(0.5));
-            return new Tensor[] {g.chain(share).sumTo(a.shape), g.chain(share.neg().add(1)).sumTo(b.shape)};
+            Tensor half = a.eq(b).mul(0.5);   // shares: 1 - (loses) - (ties)/2, so unordered pairs get 1 each
+            return new Tensor[] {g.chain(a.lt(b).add(half).neg().add(1)).sumTo(a.shape),
+                g.chain(a.gt(b).add(half).neg().add(1)).sumTo(b.shape)};
         });
     }
 
-    /** Element-wise minimum, broadcasting; at a tie each input receives half the gradient. */
+    /** Element-wise minimum, broadcasting; ties and NaN as {@link #maximum}. */
     public Tensor minimum(Tensor b) {
+        Shapes.broadcast("minimum", shape, b.shape);
         return neg().maximum(b.neg()).neg();
     }
 
@@ -604,6 +641,7 @@ public final class Tensor extends Node {
     public Tensor sum(int[] axes, boolean keepDims) {
         int[] ax = Shapes.axes("sum", axes, shape.length);
         int[] kept = Shapes.reduced(shape, ax, true);
+        Shapes.size("sum", kept); // an empty input can have a result too large for one array
         Tensor a = this;
         return result("sum", reduce(false, ax), Shapes.reduced(shape, ax, keepDims),
                 g -> new Tensor[] {g.reshape(kept).broadcastTo(a.shape)}, this);
@@ -622,6 +660,7 @@ public final class Tensor extends Node {
     /** The mean along {@code axes} (all axes if empty). */
     public Tensor mean(int[] axes, boolean keepDims) {
         int[] ax = Shapes.axes("mean", axes, shape.length);
+        Shapes.size("mean", Shapes.reduced(shape, ax, true));
         int n = 1;
         for (int a : ax) {
             n *= shape[a];
@@ -646,12 +685,7 @@ public final class Tensor extends Node {
      * @throws IllegalArgumentException if a reduced axis is empty
      */
     public Tensor max(int[] axes, boolean keepDims) {
-        int[] ax = Shapes.axes("max", axes, shape.length);
-        for (int a : ax) {
-            if (shape[a] == 0) {
-                throw new IllegalArgumentException("max: axis " + a + " of shape " + Shapes.str(shape) + " is empty");
-            }
-        }
+        int[] ax = nonEmptyAxes("max", axes);
         int[] kept = Shapes.reduced(shape, ax, true);
         double[] out = reduce(true, ax);
         Tensor a = this;
@@ -707,7 +741,19 @@ public final class Tensor extends Node {
 
     /** The minimum along {@code axes} (all if empty); ties share the gradient. */
     public Tensor min(int[] axes, boolean keepDims) {
+        nonEmptyAxes("min", axes);
         return neg().max(axes, keepDims).neg();
+    }
+
+    /** Normalised, sorted {@code axes} for a max or min, which has no value over an empty axis (as NumPy). */
+    private int[] nonEmptyAxes(String op, int[] axes) {
+        int[] ax = Shapes.axes(op, axes, shape.length);
+        for (int a : ax) {
+            if (shape[a] == 0) {
+                throw new IllegalArgumentException(op + ": axis " + a + " of shape " + Shapes.str(shape) + " is empty");
+            }
+        }
+        return ax;
     }
 
     /** Sums or maxes normalised, sorted axes; moves them last first when they are not adjacent. */
@@ -787,6 +833,9 @@ public final class Tensor extends Node {
      * the maximum is infinite, so that rows of -infinity give -infinity (as PyTorch) and not NaN.
      */
     private Tensor shiftFor(int ax) {
+        if (shape[ax] == 0) { // nothing to shift: logSumExp of nothing is -inf, softmax of nothing is empty
+            return zeros(Shapes.reduced(shape, new int[] {ax}, true));
+        }
         Tensor m = max(ax, true).detach();
         return where(m.abs().lt(Double.POSITIVE_INFINITY), m, scalar(0));
     }
@@ -799,10 +848,7 @@ public final class Tensor extends Node {
      * result; higher-rank operands are stacks of matrices whose leading dimensions broadcast.
      */
     public Tensor matmul(Tensor b) {
-        if (dim() == 0 || b.dim() == 0) {
-            throw new IllegalArgumentException("matmul: shapes " + Shapes.str(shape) + " and " + Shapes.str(b.shape)
-                    + ": operands must have at least one dimension");
-        }
+        aligned("matmul", this, b);
         if (dim() == 1 && b.dim() == 1) {
             return reshape(1, shape[0]).matmul(b.reshape(b.shape[0], 1)).reshape();
         }
@@ -813,6 +859,21 @@ public final class Tensor extends Node {
             return matmul(b.reshape(b.shape[0], 1)).squeeze(-1);
         }
         return mm(this, false, b, false);
+    }
+
+    /** Checks that a and b have a dimension each and that a's last matches b's contracted one. */
+    private static void aligned(String op, Tensor a, Tensor b) {
+        if (a.dim() == 0 || b.dim() == 0) {
+            throw new IllegalArgumentException(op + ": shapes " + Shapes.str(a.shape) + " and " + Shapes.str(b.shape)
+                    + ": operands must have at least one dimension");
+        }
+        int k = a.shape[a.dim() - 1];
+        int k2 = b.shape[b.dim() == 1 ? 0 : b.dim() - 2];
+        if (k != k2) {
+            throw new IllegalArgumentException(op + ": shapes " + Shapes.str(a.shape) + " and " + Shapes.str(b.shape)
+                    + " are not aligned: " + k + " (last dimension of the first) != " + k2
+                    + (b.dim() == 1 ? " (length of the second)" : " (second-to-last of the second)"));
+        }
     }
 
     /** Op names of mm by transpose flags: a b, a b^T, a^T b, a^T b^T (explain reports show them). */
@@ -841,8 +902,8 @@ public final class Tensor extends Node {
         int[] os = Arrays.copyOf(batch, batch.length + 2);
         os[batch.length] = n;
         os[batch.length + 1] = m;
-        double[] out = new double[Shapes.size(os)];
-        int batches = Shapes.size(batch);
+        double[] out = new double[Shapes.size("matmul", os)];
+        int batches = Shapes.size("matmul", batch);
         int[] sa = Shapes.broadcastStrides(batchA, batch);
         int[] sb = Shapes.broadcastStrides(batchB, batch);
         int[] idx = new int[batch.length];
@@ -873,6 +934,7 @@ public final class Tensor extends Node {
      */
     public Tensor matmulAdd(Tensor w, Tensor bias) {
         if (dim() != 2 || w.dim() != 2) {
+            aligned("matmulAdd", this, w);
             return matmul(w).add(bias);
         }
         int n = shape[0];
@@ -931,7 +993,7 @@ public final class Tensor extends Node {
                         + Shapes.str(newShape));
             }
         }
-        if (Shapes.size(s) != data.length) {
+        if (Shapes.size("reshape", s) != data.length) {
             throw new IllegalArgumentException("reshape: cannot reshape " + Shapes.str(shape) + " (" + data.length
                     + " elements) into " + Shapes.str(newShape));
         }
@@ -1002,6 +1064,7 @@ public final class Tensor extends Node {
 
     /** The elements read as the larger shape {@code target} by NumPy broadcasting (a copy). */
     public Tensor broadcastTo(int... target) {
+        Shapes.size("broadcastTo", target);
         int[] s = Shapes.broadcast("broadcastTo", shape, target);
         if (!Arrays.equals(s, target)) {
             throw new IllegalArgumentException("broadcastTo: shape " + Shapes.str(shape) + " cannot be broadcast to "
@@ -1073,7 +1136,7 @@ public final class Tensor extends Node {
         int inner = Shapes.sizeAfter(shape, a);
         int[] s = shape.clone();
         s[a] = idx.length;
-        double[] out = new double[Shapes.size(s)];
+        double[] out = new double[Shapes.size(name, s)];
         int dimA = shape[a];
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < idx.length; j++) {
@@ -1088,7 +1151,7 @@ public final class Tensor extends Node {
     private Tensor put(int[] target, int a, int[] idx) {
         int outer = Shapes.sizeBefore(target, a);
         int inner = Shapes.sizeAfter(target, a);
-        double[] out = new double[Shapes.size(target)];
+        double[] out = new double[Shapes.size("put", target)];
         int dimA = target[a];
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < idx.length; j++) {
@@ -1155,7 +1218,7 @@ public final class Tensor extends Node {
         int inner = Shapes.sizeAfter(target, a);
         int len = shape[a];
         int dimA = target[a];
-        double[] out = new double[Shapes.size(target)];
+        double[] out = new double[Shapes.size("scatterAdd", target)];
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < len; j++) {
                 for (int i = 0; i < inner; i++) {
@@ -1200,7 +1263,7 @@ public final class Tensor extends Node {
         int inner = Shapes.sizeAfter(first.shape, a);
         int[] s = first.shape.clone();
         s[a] = (int) total;
-        double[] out = new double[Shapes.size(s)];
+        double[] out = new double[Shapes.size("concat", s)];
         int offset = 0;
         int[] starts = new int[tensors.length];
         for (int k = 0; k < tensors.length; k++) {
@@ -1226,6 +1289,11 @@ public final class Tensor extends Node {
     public static Tensor stack(int axis, Tensor... tensors) {
         if (tensors.length == 0) {
             throw new IllegalArgumentException("stack: no tensors given");
+        }
+        int rank = tensors[0].dim();
+        if (axis < -rank - 1 || axis > rank) {
+            throw new IllegalArgumentException("stack: axis " + axis + " is out of range for stacking tensors of rank "
+                    + rank + " (valid: " + (-rank - 1) + " to " + rank + ")");
         }
         Tensor[] expanded = new Tensor[tensors.length];
         for (int k = 0; k < tensors.length; k++) {
@@ -1260,7 +1328,9 @@ public final class Tensor extends Node {
 
     /** The same data, cut from the graph: requires no gradient. Shares data with this tensor. */
     public Tensor detach() {
-        return leaf(data, shape);
+        Tensor d = leaf(data, shape);
+        d.storage = storage;
+        return d;
     }
 
     /** The accumulated gradient of a leaf, or null if none has been computed (or after {@link #zeroGrad()}). */
@@ -1311,6 +1381,8 @@ public final class Tensor extends Node {
      * whatever {@code retainGraph} says (those gradients refer to it; PyTorch's default too).
      */
     public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
+        Objects.requireNonNull(gradient, "backward: gradient is null; pass d loss / d this, of shape "
+                + Shapes.str(shape) + " (backward() seeds a one-element output with 1)");
         Node[] order = pass(new Tensor[] {this}, new Tensor[] {gradient}, createGraph);
         try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
             for (Node node : order) {
@@ -1413,6 +1485,15 @@ public final class Tensor extends Node {
         if (passGrad == null || backward == null) {
             return;
         }
+        for (int i = 0; i < parents.length; i++) {
+            Tensor p = (Tensor) parents[i];
+            if (p.storage.version != inputVersions[i]) {
+                throw new IllegalStateException("backward of " + op + ": input " + i + " (shape " + Shapes.str(p.shape)
+                        + ") was changed in place (addInPlace or copyFrom, as by an optimizer step) after this result"
+                        + " was computed from it; its gradient would mix old and new values. Compute the forward"
+                        + " pass again after changing parameters");
+            }
+        }
         Tensor[] gs;
         try {
             gs = backward.apply(passGrad);
@@ -1452,7 +1533,9 @@ public final class Tensor extends Node {
     // =================================================================== in-place updates
 
     /**
-     * this += alpha * x, in place, not recorded on the tape: the update step of an optimizer.
+     * this += alpha * x, in place, not recorded on the tape: the update step of an optimizer. Results
+     * already computed from this tensor (or a view of its data) can no longer be differentiated:
+     * their backward throws {@code IllegalStateException}.
      *
      * @throws IllegalStateException unless this is a leaf that requires a gradient (a parameter)
      * @throws IllegalArgumentException if the shapes differ
@@ -1471,11 +1554,13 @@ public final class Tensor extends Node {
         for (int i = 0; i < d.length; i++) {
             d[i] += alpha * s[i];
         }
+        storage.version++;
     }
 
     /**
      * Overwrites this parameter's values with a copy of {@code source}'s, in place and not recorded on
-     * the tape (loading saved weights).
+     * the tape (loading saved weights). As with {@link #addInPlace}, results computed from the old
+     * values can no longer be differentiated.
      *
      * @throws IllegalStateException unless this is a leaf that requires a gradient (a parameter)
      * @throws IllegalArgumentException if the shapes differ
@@ -1490,6 +1575,7 @@ public final class Tensor extends Node {
                     + Shapes.str(shape));
         }
         System.arraycopy(source.data, 0, data, 0, data.length);
+        storage.version++;
     }
 
     // =================================================================== accessors

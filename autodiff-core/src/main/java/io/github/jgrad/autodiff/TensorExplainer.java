@@ -30,7 +30,8 @@ final class TensorExplainer {
         rule("mul", "g * b", "g * a");
         rule("div", "g / b", "-g * out / b");
         rule("pow", "g * b * a^(b-1)", "g * out * ln(a)");
-        rule("maximum", "g where a > b (g/2 at ties)", "g where b > a (g/2 at ties)");
+        rule("maximum", "g where a > b (g/2 at ties, g where either is NaN)",
+                "g where b > a (g/2 at ties, g where either is NaN)");
         rule("neg", "-g");
         rule("exp", "g * out");
         rule("log", "g / a");

@@ -138,16 +138,22 @@ public final class Value extends Node {
         return binary(Op.POW, this, b, out, da, db);
     }
 
-    /** The larger of this and b; at a tie each receives half the gradient. NaN if either is NaN. */
+    /**
+     * The larger of this and b; at a tie each receives half the gradient. NaN if either is NaN, and
+     * then each receives the whole gradient (as PyTorch), whichever operand is NaN.
+     */
     public Value max(Value b) {
-        double da = data > b.data ? 1 : data == b.data ? 0.5 : 0;
-        return binary(Op.MAX, this, b, Math.max(data, b.data), da, 1 - da);
+        return binary(Op.MAX, this, b, Math.max(data, b.data), share(data, b.data), share(b.data, data));
     }
 
-    /** The smaller of this and b; at a tie each receives half the gradient. NaN if either is NaN. */
+    /** The smaller of this and b; ties and NaN as {@link #max(Value)}. */
     public Value min(Value b) {
-        double da = data < b.data ? 1 : data == b.data ? 0.5 : 0;
-        return binary(Op.MIN, this, b, Math.min(data, b.data), da, 1 - da);
+        return binary(Op.MIN, this, b, Math.min(data, b.data), share(b.data, data), share(data, b.data));
+    }
+
+    /** x's share of max(x, y)'s gradient: 1 if x wins, 1/2 at a tie, 0 if x loses, 1 if either is NaN. */
+    private static double share(double x, double y) {
+        return x < y ? 0 : x == y ? 0.5 : 1;
     }
 
     /** this + c. */

@@ -40,8 +40,10 @@ class EdgePointTest {
     };
 
     /** a, b, max(a, b), d/da, d/db: ties split the gradient evenly. */
-    private static final double[][] MAX = {{2, 2, 2, 0.5, 0.5}, {3, 2, 3, 1, 0}, {2, 3, 3, 0, 1}, {0, -0.0, 0, 0.5, 0.5}};
-    private static final double[][] MIN = {{2, 2, 2, 0.5, 0.5}, {3, 2, 2, 0, 1}, {2, 3, 2, 1, 0}};
+    private static final double[][] MAX = {{2, 2, 2, 0.5, 0.5}, {3, 2, 3, 1, 0}, {2, 3, 3, 0, 1}, {0, -0.0, 0, 0.5, 0.5},
+        {NAN, 1, NAN, 1, 1}, {1, NAN, NAN, 1, 1}};                        // NaN: all of it to each, as PyTorch
+    private static final double[][] MIN = {{2, 2, 2, 0.5, 0.5}, {3, 2, 2, 0, 1}, {2, 3, 2, 1, 0},
+        {NAN, 1, NAN, 1, 1}, {1, NAN, NAN, 1, 1}};
 
     /** x, f(x), f'(x) for unary ops. */
     private static final double[][] SQRT = {{0, 0, INF}, {-1, NAN, NAN}, {4, 2, 0.25}};

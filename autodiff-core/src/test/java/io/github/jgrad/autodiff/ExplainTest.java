@@ -210,12 +210,12 @@ class ExplainTest {
         assertLocal(x.pow(y), "dpow1/dx = y*x^(y-1) = (-1.5000)*0.5000^((-1.5000)-1) = -8.4853",
                 "dpow1/dy = x^y*ln(x) = pow1*ln(x) = 2.8284*ln(0.5000) = -1.9605");
         assertLocal(x.pow(2), "dpow1/dx = 2*x^(2-1) = 2*0.5000^(2-1) = 1.0000");
-        assertLocal(x.max(y), "dmax1/dx = 1 if x > y, 0.5 if x = y, else 0"
-                + " = 1 if 0.5000 > (-1.5000), 0.5 if 0.5000 = (-1.5000), else 0 = 1.0000",
-                "dmax1/dy = 1 if y > x, 0.5 if x = y, else 0"
-                + " = 1 if (-1.5000) > 0.5000, 0.5 if 0.5000 = (-1.5000), else 0 = 0.0000");
-        assertLocal(x.min(0.5), "dmin1/dx = 1 if x < 0.5, 0.5 if x = 0.5, else 0"
-                + " = 1 if 0.5000 < 0.5, 0.5 if 0.5000 = 0.5, else 0 = 0.5000");
+        assertLocal(x.max(y), "dmax1/dx = 1 if x > y, 0.5 if x = y, 0 if x < y, else 1"
+                + " = 1 if 0.5000 > (-1.5000), 0.5 if 0.5000 = (-1.5000), 0 if 0.5000 < (-1.5000), else 1 = 1.0000",
+                "dmax1/dy = 1 if y > x, 0.5 if x = y, 0 if y < x, else 1"
+                + " = 1 if (-1.5000) > 0.5000, 0.5 if 0.5000 = (-1.5000), 0 if (-1.5000) < 0.5000, else 1 = 0.0000");
+        assertLocal(x.min(0.5), "dmin1/dx = 1 if x < 0.5, 0.5 if x = 0.5, 0 if x > 0.5, else 1"
+                + " = 1 if 0.5000 < 0.5, 0.5 if 0.5000 = 0.5, 0 if 0.5000 > 0.5, else 1 = 0.5000");
         assertLocal(x.neg(), "dneg1/dx = -1");
         assertLocal(x.exp(), "dexp1/dx = exp(x) = exp1 = 1.6487");
         assertLocal(x.log(), "dlog1/dx = 1/x = 1/0.5000 = 2.0000");

@@ -1,0 +1,100 @@
+package io.github.jgrad.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/** Bad arguments found in review: each error names the op the user called and the shapes as given. */
+class TensorErrorsTest {
+    private static void rejects(Executable e, String... parts) {
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, e);
+        for (String p : parts) {
+            assertTrue(x.getMessage().contains(p), () -> "message '" + x.getMessage() + "' lacks '" + p + "'");
+        }
+    }
+
+    @Test
+    void broadcastToRejectsNegativeSizes() {
+        // was: shape (-2, -2) holding [0, 0, 0, 0], or NegativeArraySizeException
+        rejects(() -> Tensor.ones(1).broadcastTo(-2, -2), "broadcastTo", "negative", "(-2, -2)");
+        rejects(() -> Tensor.ones(1).broadcastTo(-1), "broadcastTo", "negative");
+        rejects(() -> Tensor.ones(1).broadcastTo(65536, 65536), "broadcastTo", "more than");
+    }
+
+    @Test
+    void reductionsOfEmptyTensorsWhoseResultIsTooLargeSaySo() {
+        // the input is legal (no elements); the result would have 46341^2 > 2^31 elements
+        rejects(() -> Tensor.zeros(0, 46341, 46341).sum(0, false), "sum", "(1, 46341, 46341)", "more than");
+        rejects(() -> Tensor.zeros(0, 65537, 65537).sum(0, false), "sum", "more than");
+        rejects(() -> Tensor.zeros(0, 46341, 2, 46341).sum(new int[] {0, 2}, false), "sum", "more than");
+        rejects(() -> Tensor.zeros(0, 46341, 46341).mean(0, false), "mean", "more than");
+        assertArrayEquals(new double[6], Tensor.zeros(0, 2, 3).sum(0, false).toArray(), 0);   // as NumPy
+    }
+
+    @Test
+    void errorsNameTheOpTheUserCalled() {
+        rejects(() -> Tensor.zeros(0).min(), "min: axis 0 of shape (0) is empty");
+        rejects(() -> Tensor.zeros(2).minimum(Tensor.zeros(3)), "minimum: shapes (2) and (3)");
+        rejects(() -> Tensor.stack(3, Tensor.zeros(2), Tensor.zeros(2)), "stack: axis 3", "rank 1", "-2 to 1");
+        assertArrayEquals(new int[] {2, 2}, Tensor.stack(-1, Tensor.zeros(2), Tensor.zeros(2)).shape());
+        rejects(() -> Tensor.zeros(3).matmul(Tensor.zeros(4)), "matmul: shapes (3) and (4)", "3", "4");
+        rejects(() -> Tensor.zeros(2, 3).matmul(Tensor.zeros(4)), "matmul: shapes (2, 3) and (4)");
+        rejects(() -> Tensor.zeros(4).matmul(Tensor.zeros(3, 2)), "matmul: shapes (4) and (3, 2)");
+        rejects(() -> Tensor.zeros(1, 2, 3).matmulAdd(Tensor.zeros(4, 5), Tensor.zeros(5)),
+                "matmulAdd: shapes (1, 2, 3) and (4, 5)");
+        rejects(() -> Tensor.zeros(65536, 65536), "zeros: shape (65536, 65536) has more than");
+        rejects(() -> Tensor.zeros(65536, 0).matmul(Tensor.zeros(0, 65536)), "matmul", "more than");
+        rejects(() -> Tensor.eye(-1), "eye: n must be >= 0, got -1");
+        Tensor x = Tensor.ones(2).requiresGrad(true);
+        NullPointerException npe = assertThrows(NullPointerException.class,
+                () -> x.mul(2).backward(null, false, false));
+        assertTrue(npe.getMessage().contains("backward: gradient is null"), npe.getMessage());
+    }
+
+    @Test
+    void logSumExpAndSoftmaxOverAnEmptyAxisAreDefinedAsInPyTorch() {
+        // logsumexp of nothing is log(0) = -inf (SciPy, PyTorch); softmax of nothing is empty
+        assertEquals(Double.NEGATIVE_INFINITY, Tensor.zeros(0).logSumExp(0, false).item());
+        assertArrayEquals(new double[] {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY},
+                Tensor.zeros(2, 0).logSumExp(1, false).toArray(), 0);
+        assertArrayEquals(new int[] {3, 0}, Tensor.zeros(3, 0).softmax(1).shape());
+        assertArrayEquals(new int[] {0, 3}, Tensor.zeros(0, 3).logSoftmax(0).shape());
+        Tensor e = Tensor.zeros(2, 0).requiresGrad(true);
+        e.logSumExp(1, false).sum().backward();
+        assertArrayEquals(new int[] {2, 0}, e.grad().shape());
+    }
+
+    @Test
+    void uniformStaysInsideHalfOpenIntervalsAndRejectsInfiniteWidths() {
+        // was [Infinity, ...] and [NaN, ...]; NumPy raises OverflowError
+        rejects(() -> Tensor.uniform(1, -Double.MAX_VALUE, Double.MAX_VALUE, 3), "uniform", "finite");
+        rejects(() -> Tensor.uniform(1, Double.NEGATIVE_INFINITY, 0, 4), "uniform", "finite");
+        // an interval one ulp wide holds a single double, low: 463 of 1000 samples were high
+        for (double v : Tensor.uniform(1, 1.0, Math.nextUp(1.0), 1000).toArray()) {
+            assertEquals(1.0, v, 0);
+        }
+        for (double v : Tensor.uniform(7, -3, 5, 10_000).toArray()) {
+            assertTrue(-3 <= v && v < 5, "sample " + v);
+        }
+    }
+
+    @Test
+    void aNaNOperandOfMaximumOrMinimumGetsTheWholeGradientOnEitherSide() {
+        // as PyTorch: the result is NaN and both operands receive g, whichever side the NaN is on
+        double nan = Double.NaN;
+        for (boolean max : new boolean[] {true, false}) {
+            Tensor a = Tensor.of(new double[] {nan, 1, 2, 3}).requiresGrad(true);
+            Tensor b = Tensor.of(new double[] {1, nan, 2, 1}).requiresGrad(true);
+            Tensor y = max ? a.maximum(b) : a.minimum(b);
+            y.sum().backward();
+            String op = max ? "maximum" : "minimum";
+            assertArrayEquals(new double[] {1, 1, 0.5, max ? 1 : 0}, a.grad().toArray(), 0, op);
+            assertArrayEquals(new double[] {1, 1, 0.5, max ? 0 : 1}, b.grad().toArray(), 0, op);
+            assertTrue(Double.isNaN(y.toArray()[0]) && Double.isNaN(y.toArray()[1]), op);
+        }
+    }
+}
