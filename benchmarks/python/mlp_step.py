@@ -1,6 +1,6 @@
 """numpy's side of TrainingStepBenchmark.mlp*: one SGD step of an MLP 784-256-10 (ReLU, softmax
-cross-entropy) at batch 128 in float64, written as seed 003 writes backprop by hand, and the moons
-step of micrograd's demo in plain Python floats for scale. numpy is a measuring stick only.
+cross-entropy) at batch 128 in float64, written as seed 003 writes backprop by hand. numpy is a
+measuring stick only.
 
 Run:  python3 benchmarks/python/mlp_step.py
 """

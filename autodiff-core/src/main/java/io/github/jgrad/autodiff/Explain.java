@@ -368,23 +368,24 @@ public final class Explain {
 
         /** The same as Markdown: the tensors as a list, the steps as a table (or the summary). */
         public String toMarkdown() {
-            StringBuilder sb = new StringBuilder("**").append(head).append("**");
+            StringBuilder sb = new StringBuilder("**").append(escape(head)).append("**");
             if (isSummary()) {
                 sb.append(": summary (more than ").append(limit).append(" tensors)\n\n");
                 for (String line : summary) {
-                    sb.append("- ").append(line).append('\n');
+                    sb.append("- ").append(escape(line)).append('\n');
                 }
                 return sb.toString();
             }
             sb.append(" (").append(tensors).append(" tensors, ").append(steps.size()).append(" steps)\n\n");
             for (String v : values) {
-                sb.append("- `").append(v).append("`\n");
+                sb.append("- ").append(code(v)).append('\n');
             }
             sb.append("\n| step | gradient | rule | backward of | shape | numbers |\n|---|---|---|---|---|---|\n");
             for (TensorStep s : steps) {
-                sb.append("| ").append(s.number()).append(" | ").append(s.gradient()).append(s.accumulates() ? " (+=)" : "")
-                        .append(" | `").append(s.rule()).append("` | ").append(s.via()).append(" | ")
-                        .append(Shapes.str(s.shape())).append(" | ").append(s.shown()).append(" |\n");
+                sb.append("| ").append(s.number()).append(" | ").append(code(s.gradient()))
+                        .append(s.accumulates() ? " (+=)" : "").append(" | ").append(code(s.rule())).append(" | ")
+                        .append(code(s.via())).append(" | ").append(Shapes.str(s.shape())).append(" | ")
+                        .append(escape(s.shown())).append(" |\n");
             }
             return sb.toString();
         }
@@ -537,12 +538,20 @@ public final class Explain {
             return toText();
         }
 
-        private static String code(String s) {
-            return s.isEmpty() ? "" : "`" + s.replace('`', '\'').replace("|", "\\|") + "`";
-        }
+    }
 
-        private static String escape(String s) {
-            return s.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_");
-        }
+    /** {@code s} as a Markdown code span that stays in its table cell (no line break, no pipe, no backtick). */
+    static String code(String s) {
+        return s.isEmpty() ? "" : "`" + oneLine(s).replace('`', '\'').replace("|", "\\|") + "`";
+    }
+
+    /** {@code s} as Markdown text that reads literally: emphasis, table, code and HTML characters escaped. */
+    static String escape(String s) {
+        return oneLine(s).replace("&", "&amp;").replace("<", "&lt;").replace("\\", "\\\\").replace("|", "\\|")
+                .replace("*", "\\*").replace("_", "\\_").replace("`", "\\`");
+    }
+
+    private static String oneLine(String s) {
+        return s.replace("\r\n", " ").replace('\n', ' ').replace('\r', ' ');
     }
 }

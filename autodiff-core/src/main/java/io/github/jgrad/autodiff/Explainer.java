@@ -88,11 +88,11 @@ final class Explainer {
                     parts[j][part - 1] = contribution;
                 }
                 String lhs = d(name[j]) + (uses[j] > 1 ? " (part " + part + " of " + uses[j] + ")" : "");
-                String chain = lhs + " = " + d(name[i]) + " * " + d2(name[i], name[j]) + " = "
+                String chain = lhs + " = " + d(name[i]) + " * " + d2(i, j, uses[j]) + " = "
                         + names.fixed(grad[i]) + " * " + Names.group(names.fixed(local)) + " = "
                         + names.fixed(contribution);
                 steps.add(new Explain.Step(steps.size() + 1, Explain.Step.Kind.CHAIN, name[j], name[i], part,
-                        uses[j], local(v, i, k, index), chain, local, contribution));
+                        uses[j], local(v, i, k, index, uses[j]), chain, local, contribution));
             }
         }
         List<Explain.Row> rows = new ArrayList<>();
@@ -113,7 +113,7 @@ final class Explainer {
     }
 
     /** The local derivative d order[i] / d (operand k): formula in names, numbers plugged in, result. */
-    private String local(Value v, int i, int k, Map<Node, Integer> index) {
+    private String local(Value v, int i, int k, Map<Node, Integer> index, int operandUses) {
         Node[] ps = v.parents;
         int a = 0;
         int b = ps.length > 1 ? 1 : -1;
@@ -128,11 +128,13 @@ final class Explainer {
         String nameA = name[index.get(ps[a])];
         String nameB = b < 0 ? null : name[index.get(ps[b])];
         String formula = v.formula(k);
-        String words = Names.substitute(formula, nameA, nameB, definition(v, index));
+        // the definition is only needed where the formula uses out (n-ary ops' formulas never do: a
+        // sum of n terms written n times would make explaining it quadratic)
+        String words = Names.substitute(formula, nameA, nameB, usesOut(formula) ? definition(v, index) : null);
         String named = Names.substitute(formula, nameA, nameB, name[i]);
         String plugged = Names.substitute(formula, number((Value) ps[a]), b < 0 ? null : number((Value) ps[b]),
                 names.fixed(v.data()));
-        StringBuilder sb = new StringBuilder(d2(name[i], name[index.get(ps[k])])).append(" = ").append(words);
+        StringBuilder sb = new StringBuilder(d2(i, index.get(ps[k]), operandUses)).append(" = ").append(words);
         if (!plugged.equals(words)) {
             if (!named.equals(words)) {
                 sb.append(" = ").append(named);
@@ -146,9 +148,16 @@ final class Explainer {
         return sb.toString();
     }
 
-    /** "dA/dB": the local derivative of A by its operand B. */
-    private static String d2(String of, String by) {
-        return "d" + of + "/d" + by;
+    /**
+     * "dA/dB": the local derivative of value i by its operand j. Where A is the output and B is used
+     * more than once, that reads like B's whole gradient (which sums the uses), so it is marked local.
+     */
+    private String d2(int i, int j, int usesOfJ) {
+        return "d" + name[i] + "/d" + name[j] + (i == order.length - 1 && usesOfJ > 1 ? " (local)" : "");
+    }
+
+    private static boolean usesOut(String formula) {
+        return Names.substitute(formula, "a", "b", "\u0000").indexOf('\u0000') >= 0;
     }
 
     /** A value's number as plugged into a formula: a constant as written, anything else to the decimals. */
@@ -193,9 +202,33 @@ final class Explainer {
         return sb.toString();
     }
 
+    /**
+     * The gradient of the output with respect to every value in {@code order}, from this pass alone
+     * (a leaf's {@code grad()} also holds earlier passes): the chain rule replayed in the order and
+     * with the products of {@link Tape#propagate}.
+     */
+    private static double[] passGradients(Node[] order) {
+        int n = order.length;
+        Map<Node, Integer> index = new IdentityHashMap<>(2 * n);
+        for (int i = 0; i < n; i++) {
+            index.put(order[i], i);
+        }
+        double[] grad = new double[n];
+        grad[n - 1] = 1;
+        for (int i = n - 1; i >= 0; i--) {
+            Value v = (Value) order[i];
+            Node[] ps = v.parents;
+            for (int k = 0; k < ps.length; k++) {
+                grad[index.get(ps[k])] += Value.chain(grad[i], v.localDerivative(k));
+            }
+        }
+        return grad;
+    }
+
     /** The report of a graph with more than maxNodes values: counts and the largest gradients, no steps. */
     private static Explain.Report summary(Value output, Node[] order, Names names, int maxNodes) {
         int n = order.length;
+        double[] grads = passGradients(order);
         int[] perOp = new int[Op.values().length];
         int leaves = 0;
         int constants = 0;
@@ -208,7 +241,7 @@ final class Explainer {
                 constants++;
                 continue;
             }
-            double g = v.grad();
+            double g = grads[i];
             if (!Double.isFinite(g)) {
                 nonFinite++;
             }
@@ -224,12 +257,12 @@ final class Explainer {
             int at;
             if (found < LARGEST) {
                 at = found++;
-            } else if (Math.abs(g) > Math.abs(((Value) order[largest[LARGEST - 1]]).grad())) {
+            } else if (Math.abs(g) > Math.abs(grads[largest[LARGEST - 1]])) {
                 at = LARGEST - 1;
             } else {
                 continue;
             }
-            while (at > 0 && Math.abs(((Value) order[largest[at - 1]]).grad()) < Math.abs(g)) {
+            while (at > 0 && Math.abs(grads[largest[at - 1]]) < Math.abs(g)) {
                 largest[at] = largest[at - 1];
                 at--;
             }
@@ -259,9 +292,8 @@ final class Explainer {
         lines.add(ops.toString());
         StringBuilder top = new StringBuilder("largest gradients of leaves:");
         for (int t = 0; t < found; t++) {
-            Value v = (Value) order[largest[t]];
             top.append(t == 0 ? " " : ", ").append("d").append(root).append("/d").append(names.name(largest[t]))
-                    .append(" = ").append(names.fixed(v.grad()));
+                    .append(" = ").append(names.fixed(grads[largest[t]]));
         }
         lines.add(found == 0 ? "no finite leaf gradients" : top.toString());
         lines.add("non-finite gradients: " + nonFinite);

@@ -17,7 +17,7 @@ import java.util.function.ToDoubleFunction;
  * <pre>{@code
  * GradCheck.Report r = GradCheck.defaults().check(x -> x.get(0).mul(x.get(1)).tanh(), 0.3, -1.2);
  * r.passed();    // or r.orThrow() inside any test framework
- * GradCheck.defaults().fast().check(f, bigTensor).orThrow();   // one comparison, ~5 evaluations of f
+ * GradCheck.defaults().fast().check(f, bigTensor).orThrow();   // one comparison, 6 evaluations of f
  * }</pre>
  *
  * <p><b>Full mode</b> ({@link #defaults()}, {@link #full()}): for input i the numeric derivative is
@@ -25,15 +25,16 @@ import java.util.function.ToDoubleFunction;
  * refined by Richardson extrapolation, (4 D(h/2) - D(h)) / 3, which cancels the h^2 error term: its
  * error is O(h^4) instead of O(h^2), so steep functions check to many more digits. Input i passes
  * when {@code |analytic - numeric| <= atol + rtol * |numeric|} (NumPy's {@code allclose} rule); NaN
- * or infinite numbers never pass. It costs 4 evaluations of f per input (plus one at x) and names
- * the worst input.
+ * or infinite numbers never pass. It costs 4 evaluations of f per input (plus two: the value at x
+ * and the graph for backward) and names the worst input.
  *
  * <p><b>Fast mode</b> ({@link #fast()}), as {@code torch.autograd.gradcheck(fast_mode=True)} and
  * JAX's {@code check_grads}: one comparison of a directional derivative along a pseudo-random
  * direction u over all inputs (Gaussian, normalised to unit L2 norm, fixed seed so results are
  * reproducible). Analytic: sum_i grad_i * u_i from the one backward pass; numeric: the same
  * Richardson central difference of t -&gt; f(x + t u), with h = eps * max(1, max_i |x_i|). It costs
- * 5 evaluations of f whatever the number of inputs. The trade-off: it cannot say which input is
+ * 6 evaluations of f whatever the number of inputs (4 for the differences, the value at x, the
+ * graph for backward). The trade-off: it cannot say which input is
  * wrong (its report says so and suggests the full mode), and an error whose gradient part is
  * orthogonal to u goes unnoticed (with a random u that has probability zero, but errors that nearly
  * cancel along u can slip under the tolerance). An error in one of n inputs enters the directional
@@ -162,7 +163,23 @@ public final class GradCheck {
             analytic[i] = inputs.get(i).grad();
             names[i] = inputs.get(i).label();
         }
-        return compare(analytic, names, point -> f.apply(Value.of(point)).data(), x);
+        return compare(analytic, names, point -> perturbed(() -> f.apply(Value.of(point)).data()), x);
+    }
+
+    /**
+     * f at a perturbed point. Inside an {@link Anomaly} scope f throws where its value is not finite;
+     * here that value is NaN, so the check refuses as it does without the scope ("f at x - h e_i is
+     * NaN") instead of throwing from inside the differencing.
+     */
+    private static double perturbed(java.util.function.DoubleSupplier f) {
+        try {
+            return f.getAsDouble();
+        } catch (ArithmeticException e) {
+            if (Anomaly.isEnabled()) {
+                return Double.NaN;
+            }
+            throw e;
+        }
     }
 
     /**
@@ -177,6 +194,12 @@ public final class GradCheck {
      */
     public Report check(Function<List<Tensor>, Tensor> f, Tensor... inputs) {
         Objects.requireNonNull(f, "f");
+        try (GradMode.Scope on = GradMode.enabled()) { // even if the caller turned it off: f must record
+            return checkRecorded(f, inputs);
+        }
+    }
+
+    private Report checkRecorded(Function<List<Tensor>, Tensor> f, Tensor... inputs) {
         int total = 0;
         for (Tensor t : inputs) {
             total += t.size();
@@ -244,6 +267,10 @@ public final class GradCheck {
 
         @Override
         public double applyAsDouble(double[] point) {
+            return perturbed(() -> evaluate(point));
+        }
+
+        private double evaluate(double[] point) {
             if (nonFinite != 0) {
                 return nonFinite;
             }

@@ -7,54 +7,73 @@ package io.github.jgrad.autodiff;
  *
  * <pre>{@code
  * try (GradMode.Scope ignored = GradMode.disabled()) {
- *     Tensor prediction = model.apply(x);   // no graph, no memory held for backward
+ *     Tensor prediction = model.forward(x);   // no graph, no memory held for backward
  * }
  * }</pre>
  */
 public final class GradMode {
-    private static final ThreadLocal<boolean[]> ENABLED = ThreadLocal.withInitial(() -> new boolean[] {true});
+    private static final ThreadLocal<State> STATE = ThreadLocal.withInitial(State::new);
 
     private GradMode() {
     }
 
+    /** A thread's mode and its open scopes, innermost last. */
+    private static final class State {
+        boolean enabled = true;
+        final java.util.ArrayList<Scope> open = new java.util.ArrayList<>();
+
+        /** The innermost open scope decides; with none open, the graph is recorded. */
+        void update() {
+            enabled = open.isEmpty() || open.get(open.size() - 1).on;
+        }
+    }
+
     /** Whether operations on this thread currently record the graph (true unless in a disabled scope). */
     public static boolean isEnabled() {
-        return ENABLED.get()[0];
+        return STATE.get().enabled;
     }
 
     /** Stops recording on this thread until the scope is closed. Scopes nest. */
     public static Scope disabled() {
-        return set(false);
+        return open(false);
     }
 
     /** Records on this thread until the scope is closed, even inside a disabled scope. */
     public static Scope enabled() {
-        return set(true);
+        return open(true);
     }
 
-    private static Scope set(boolean on) {
-        boolean[] flag = ENABLED.get();
-        Scope scope = new Scope(flag, flag[0]);
-        flag[0] = on;
+    private static Scope open(boolean on) {
+        State state = STATE.get();
+        Scope scope = new Scope(state, on);
+        state.open.add(scope);
+        state.enabled = on;
         return scope;
     }
 
-    /** An open scope; closing it restores the previous mode. */
+    /**
+     * An open scope. Closing it ends it; the innermost scope still open then decides the mode, so
+     * scopes closed out of order (or twice) leave the thread as if each had been closed in order.
+     * Close a scope on the thread that opened it.
+     */
     public static final class Scope implements AutoCloseable {
-        private final boolean[] flag;
-        private final boolean previous;
-        private boolean closed;
+        private final State state;
+        private final boolean on;
 
-        private Scope(boolean[] flag, boolean previous) {
-            this.flag = flag;
-            this.previous = previous;
+        private Scope(State state, boolean on) {
+            this.state = state;
+            this.on = on;
         }
 
         @Override
         public void close() {
-            if (!closed) {
-                closed = true;
-                flag[0] = previous;
+            java.util.ArrayList<Scope> open = state.open;
+            for (int i = open.size() - 1; i >= 0; i--) {
+                if (open.get(i) == this) {
+                    open.remove(i);
+                    state.update();
+                    return;
+                }
             }
         }
     }

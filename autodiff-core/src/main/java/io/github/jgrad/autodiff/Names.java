@@ -17,7 +17,7 @@ import java.util.Set;
  *       {@code mul1}, {@code add2}, {@code leaf1}.
  *   <li>A generated name that is also somebody's label gets {@code '} appended until it is not.
  *   <li>A constant (a plain double operand) is called by its number: {@code 2}, {@code 0.5}
- *       (see {@link #compact}).
+ *       (see {@link #compact}). A label that reads as one of the constants gets {@code '} too.
  * </ul>
  */
 final class Names {
@@ -25,17 +25,21 @@ final class Names {
     /** Per value: which use of its label it is (1, 2, ...), or its op counter if unlabelled. */
     private final int[] counter;
     private final Set<String> labels = new HashSet<>();
+    private final Set<String> constants = new HashSet<>();
     private final String format;
+    private final int decimals;
 
     Names(Node[] order, int decimals) {
         this.order = order;
         this.counter = new int[order.length];
         this.format = "%." + decimals + "f";
+        this.decimals = decimals;
         Map<String, Integer> uses = new HashMap<>();
         int[] perOp = new int[Op.values().length];
         for (int i = 0; i < order.length; i++) {
             Value v = (Value) order[i];
             if (v.isConstant()) {
+                constants.add(compact(v.data()));
                 continue;
             }
             String label = label(v);
@@ -59,14 +63,14 @@ final class Names {
         String label = label(v);
         String name;
         if (label != null) {
-            if (counter[i] == 1) {
+            if (counter[i] == 1 && !constants.contains(label)) {
                 return label;
             }
-            name = label + "#" + counter[i];
+            name = counter[i] == 1 ? label + "'" : label + "#" + counter[i];
         } else {
             name = v.op().name().toLowerCase(Locale.ROOT) + counter[i];
         }
-        while (labels.contains(name)) {
+        while (labels.contains(name) || constants.contains(name)) {
             name += "'";
         }
         return name;
@@ -79,7 +83,9 @@ final class Names {
 
     /**
      * A constant as the user wrote it ({@code 2}, {@code 0.5}, {@code -1.5}, {@code 0.0001}) if that
-     * takes at most 10 characters; otherwise to the configured decimals without trailing zeros.
+     * takes at most 10 characters; otherwise to the configured decimals without trailing zeros, or,
+     * where those decimals would show a nonzero constant as 0, in scientific notation with as many
+     * significant digits ({@code 1e-09}, {@code 1.235e-07} with 4 decimals).
      */
     String compact(double x) {
         if (!Double.isFinite(x)) {
@@ -90,6 +96,16 @@ final class Names {
             return exact;
         }
         String s = fixed(x);
+        if (Double.parseDouble(s) == 0 && x != 0) {
+            String e = String.format(Locale.ROOT, "%." + Math.max(0, decimals - 1) + "e", x);
+            int at = e.indexOf('e');
+            return stripZeros(e.substring(0, at)) + e.substring(at);
+        }
+        return stripZeros(s);
+    }
+
+    /** A decimal number without trailing zeros after its point (nor the point itself if nothing follows). */
+    private static String stripZeros(String s) {
         if (s.indexOf('.') < 0) {
             return s;
         }

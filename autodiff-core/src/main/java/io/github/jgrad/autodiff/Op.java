@@ -69,10 +69,12 @@ public enum Op {
     }
 
     /**
-     * The local derivative with respect to operand {@code i}, as a formula in the operand names
-     * {@code a}, {@code b} (n-ary ops: {@code a_i}, {@code b_i}) and the result {@code out}.
+     * Formula {@code i} of the op's local derivatives, as a formula in the operand names {@code a},
+     * {@code b} (n-ary ops: {@code a_i}, {@code b_i}) and the result {@code out}: formula i is the
+     * derivative with respect to operand i, except for n-ary ops, whose operands share one formula
+     * ({@code SUM}) or two ({@code DOT}: 0 for the a_i, 1 for the b_i).
      *
-     * @throws IndexOutOfBoundsException if the op has no operand {@code i}
+     * @throws IndexOutOfBoundsException unless {@code 0 <= i < formulas()}
      */
     public String derivative(int i) {
         return derivatives[i];

@@ -368,6 +368,16 @@ public final class Tensor extends Node {
         return neg().maximum(b.neg()).neg();
     }
 
+    /** max(this, c), element-wise; see {@link #maximum(Tensor)}. */
+    public Tensor maximum(double c) {
+        return maximum(scalar(c));
+    }
+
+    /** min(this, c), element-wise; see {@link #minimum(Tensor)}. */
+    public Tensor minimum(double c) {
+        return minimum(scalar(c));
+    }
+
     /** this + c. */
     public Tensor add(double c) {
         return add(scalar(c));
@@ -1314,9 +1324,12 @@ public final class Tensor extends Node {
     }
 
     /**
-     * Marks a leaf as a parameter whose gradient {@link #backward()} accumulates; returns this.
+     * Marks a leaf as a parameter whose gradient {@link #backward()} accumulates; returns this. A leaf
+     * is any tensor that records no graph: made by a factory, or computed from inputs that require no
+     * gradient (or with grad mode off), as {@code Tensor.randn(42, 3, 4).mul(0.5)}.
      *
-     * @throws IllegalStateException on a tensor computed by an op
+     * @throws IllegalStateException on a tensor that records a graph (computed from an input that
+     *     requires grad) or whose graph was freed
      */
     public Tensor requiresGrad(boolean requires) {
         if (!isLeaf() || freed) {

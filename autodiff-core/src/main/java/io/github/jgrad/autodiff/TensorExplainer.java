@@ -156,7 +156,7 @@ final class TensorExplainer {
         Set<String> used = new HashSet<>();
         for (Node node : order) {
             String label = ((Tensor) node).label();
-            if (label != null) {
+            if (label != null && !label.isBlank()) {
                 String name = label;
                 for (int k = 2; !used.add(name); k++) {
                     name = label + "#" + k;
@@ -167,7 +167,7 @@ final class TensorExplainer {
         Map<String, Integer> counters = new HashMap<>();
         for (Node node : order) {
             Tensor t = (Tensor) node;
-            if (t.label() == null) {
+            if (!names.containsKey(t)) {
                 String name;
                 do {
                     name = t.op() + counters.merge(t.op(), 1, Integer::sum);

@@ -363,6 +363,11 @@ public final class Value extends Node {
                         + formula(i) + " = " + partials[i]
                         + ", incoming gradient " + grad);
             }
+            if (!p.constant && !Double.isFinite(p.grad)) { // finite contributions that overflowed together
+                throw new ArithmeticException("backward of " + op + " made the gradient of operand " + i + " ("
+                        + p.describe() + ") " + p.grad + ": its contribution " + contribution
+                        + " added to the gradient from its other uses overflowed");
+            }
         }
     }
 

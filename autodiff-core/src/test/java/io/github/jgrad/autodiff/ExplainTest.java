@@ -229,8 +229,8 @@ class ExplainTest {
         assertLocal(y.abs(), "dabs1/dy = sign(y) = sign(-1.5000) = -1.0000");
         assertLocal(y.erf(), "derf1/dy = 2/sqrt(pi)*exp(-y^2) = 2/sqrt(pi)*exp(-(-1.5000)^2) = 0.1189");
         assertLocal(Value.sum(x, y), "dsum1/dx = 1", "dsum1/dy = 1");
-        assertLocal(Value.dot(List.of(x, y), List.of(y, x)), "ddot1/dx = y = -1.5000", "ddot1/dy = x = 0.5000",
-                "ddot1/dy = x = 0.5000", "ddot1/dx = y = -1.5000");
+        assertLocal(Value.dot(List.of(x, y), List.of(y, x)), "ddot1/dx (local) = y = -1.5000",
+                "ddot1/dy (local) = x = 0.5000", "ddot1/dy (local) = x = 0.5000", "ddot1/dx (local) = y = -1.5000");
     }
 
     /** The local-derivative lines of the steps out of the output, in operand order. */
@@ -337,8 +337,11 @@ class ExplainTest {
         List<Step> steps = Explain.backward(sq).steps();
         assertEquals(List.of(
                 "1. dsq/dsq = 1",
-                "2. dsq/da = a = 3.0000\ndsq/da (part 1 of 2) = dsq/dsq * dsq/da = 1.0000 * 3.0000 = 3.0000",
-                "3. dsq/da = a = 3.0000\ndsq/da (part 2 of 2) = dsq/dsq * dsq/da = 1.0000 * 3.0000 = 3.0000",
+                // the local derivative of the output by a is marked: dsq/da alone is a's whole gradient, 6
+                "2. dsq/da (local) = a = 3.0000\ndsq/da (part 1 of 2) = dsq/dsq * dsq/da (local) = 1.0000 * 3.0000"
+                        + " = 3.0000",
+                "3. dsq/da (local) = a = 3.0000\ndsq/da (part 2 of 2) = dsq/dsq * dsq/da (local) = 1.0000 * 3.0000"
+                        + " = 3.0000",
                 "4. dsq/da = part 1 + part 2 = 3.0000 + 3.0000 = 6.0000"), lines(steps));
         assertEquals(6.0, a.grad(), 0);
     }

@@ -117,7 +117,7 @@ class ReadmeExampleTest {
                     .check(x -> x.get(0).mul(x.get(1)).sin().div(x.get(0).exp()), 0.5, -1.5);
             System.out.println(report.passed());           // true
             System.out.println(report);                    // names the worst input and both numbers
-            GradCheck fast = GradCheck.defaults().fast();  // one random-direction comparison: 5 evaluations of f
+            GradCheck fast = GradCheck.defaults().fast();  // one random-direction comparison: 6 evaluations of f
             System.out.println(fast.check(x -> x.get(0).mul(x.get(1)).sin(), 0.5, -1.5).passed());  // true
             GradCheck.Report kink = GradCheck.defaults().check(x -> x.get(0).relu(), 0.0);
             System.out.println(kink.untrusted().get(0));   // cannot check input x0: ... slopes left 0 and right 1 ...

@@ -38,7 +38,7 @@ class TensorExplainTest {
         assertArrayEquals(new double[] {1 * d0 + 3 * d1, 2 * d0 + 4 * d1}, w.grad().toArray(), 1e-15);
 
         String markdown = report.toMarkdown();
-        assertTrue(markdown.contains("| 3 | dloss/dw | `x^T @ g` | matmulAdd1 | (2, 1) | [0.4108, 0.7347] |"), markdown);
+        assertTrue(markdown.contains("| 3 | `dloss/dw` | `x^T @ g` | `matmulAdd1` | (2, 1) | [0.4108, 0.7347] |"), markdown);
         String dot = report.toDot();
         assertTrue(dot.startsWith("digraph jgrad {") && dot.contains("{ w | parameter | (2, 1) }")
                 && dot.contains("{ matmulAdd1 | matmulAdd | (2, 1) }"), dot);

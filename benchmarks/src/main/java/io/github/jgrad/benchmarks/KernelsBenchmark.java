@@ -14,7 +14,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** Element-wise and reduction kernels on a 1000 x 1000 tensor (forward only, no graph recorded). */
+/**
+ * Element-wise and reduction kernels on a 1000 x 1000 tensor: forward only, no graph recorded, except
+ * the {@code *Backward} kernels (forward and backward of one op on a tensor that requires grad).
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -17,8 +17,8 @@ import java.util.SplittableRandom;
 
 /**
  * XOR as seed 001 trains it: a 2-2-1 network, sigmoid in both layers, error E = (y - O)^2 / 2, and the
- * delta rule (an update after every example, learning rate 0.3), repeated until every example is on
- * the right side of 0.5.
+ * delta rule (an update after every example, learning rate 0.3), repeated until every output is
+ * within 0.2 of its target.
  */
 public final class Xor {
     static final double[][] INPUTS = {{0, 0}, {0, 1}, {1, 0}, {1, 1}};

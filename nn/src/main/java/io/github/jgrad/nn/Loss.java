@@ -5,7 +5,7 @@ import java.util.Arrays;
 
 /**
  * Loss functions, each a composition of tensor ops (their gradients come from the tape). Every loss
- * takes a {@link Reduction}; the one-argument forms average ({@link Reduction#MEAN}).
+ * takes a {@link Reduction}; the forms without a {@code Reduction} average ({@link Reduction#MEAN}).
  *
  * <p>Seed 003's costs are {@link #mse}, {@link #mae} and {@link #binaryCrossEntropy}; seed 002 uses
  * binary cross-entropy; micrograd's moons demo uses {@link #hinge}.

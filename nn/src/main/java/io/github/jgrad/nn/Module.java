@@ -129,7 +129,8 @@ public abstract class Module {
 
     /**
      * Saves every parameter under its dotted name to a NumPy {@code .npz} file ({@code np.load} reads
-     * it). The write is atomic: a crash mid-save leaves the previous file as it was.
+     * it). The write is atomic: a crash or an error mid-save leaves the previous file as it was (see
+     * the package docs).
      */
     public final void save(Path file) throws IOException {
         Npz.save(file, namedParameters());

@@ -52,7 +52,8 @@ public final class Npy {
 
     /**
      * Saves {@code t} to {@code file} atomically: a crash or an error leaves either the old file or the
-     * complete new one, never a partial file, and no temporary file behind (see the package docs).
+     * complete new one, never a partial file; an error leaves no temporary file behind (a crash may:
+     * see the package docs for this and for file systems that cannot rename atomically).
      */
     public static void save(Path file, Tensor t) throws IOException {
         int[] shape = t.shape();

@@ -39,7 +39,7 @@ public final class Npz {
      * Saves {@code tensors} to {@code file} atomically, one entry per map entry, in the map's
      * iteration order (use a {@link LinkedHashMap} to choose it). A crash or an error, such as a null
      * or empty name or a null tensor met halfway through the map, leaves either the old file or the
-     * complete new one and no temporary file behind.
+     * complete new one; an error leaves no temporary file behind (a crash may: see the package docs).
      *
      * @throws IllegalArgumentException for a null or empty name or a null tensor
      */

@@ -9,9 +9,10 @@ import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 
 /**
- * The usual training loop, written once: for each epoch and batch, zero the gradients, compute the
- * loss, backward, optionally clip, step; then apply the schedule. Nothing is hidden: {@link #epoch}
- * is the whole loop body and can be called from a loop of your own.
+ * The usual training loop, written once: for each epoch, put the model in training mode and set the
+ * learning rate from the schedule (if any); then for each batch zero the gradients, compute the loss,
+ * backward, optionally clip, step. Nothing is hidden: {@link #epoch} is the whole loop body and can
+ * be called from a loop of your own.
  *
  * <pre>{@code
  * Trainer trainer = Trainer.of(model, optimizer, (x, y) -> Loss.mse(model.forward(x), y));

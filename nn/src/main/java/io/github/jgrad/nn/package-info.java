@@ -12,10 +12,12 @@
  *
  * <p><b>Atomic saves.</b> {@code save} writes to a new temporary file in the target's directory
  * (named {@code .NAME.RANDOM.tmp}, NAME cut to its first 100 bytes), forces it to the device
- * ({@code FileChannel.force}), renames it over the target with {@code ATOMIC_MOVE}, then syncs the directory where the platform allows. A
- * crash or an exception at any point leaves either the old file or the complete new one under the
- * target's name; on an exception the temporary file is deleted (a crash can leave one behind, which
- * is never mistaken for the target). Where the file system cannot rename atomically, an ordinary
- * replacing move is used instead. The saved file gets the default permissions of a new file.
+ * ({@code FileChannel.force}), renames it over the target with {@code ATOMIC_MOVE}, then syncs the
+ * directory where the platform allows. An exception at any point leaves the old file as it was (or
+ * the complete new one, if it came after the rename) and deletes the temporary file. A crash leaves
+ * either the old file or the complete new one under the target's name, never a partial file, but
+ * may leave the temporary file behind (it is never mistaken for the target). Where the file system
+ * cannot rename atomically, an ordinary replacing move is used instead, and a crash at that moment
+ * may leave no file at all. The saved file gets the default permissions of a new file.
  */
 package io.github.jgrad.nn;
