@@ -99,8 +99,8 @@ final class Explainer {
         for (int i = 0; i < n; i++) {
             Value v = (Value) order[i];
             if (!v.isConstant()) {
-                rows.add(new Explain.Row(name[i], v.isLeaf() ? null : definition(v, index), names.fixed(v.data()),
-                        names.fixed(grad[i]), v.isLeaf()));
+                rows.add(new Explain.Row(name[i], v.hasNoParents() ? null : definition(v, index), names.fixed(v.data()),
+                        names.fixed(grad[i]), v.hasNoParents()));
             }
         }
         String dot = GraphViz.dot(output, decimals, value -> name[index.get(value)], true);
@@ -245,7 +245,7 @@ final class Explainer {
             if (!Double.isFinite(g)) {
                 nonFinite++;
             }
-            if (!v.isLeaf()) {
+            if (!v.hasNoParents()) {
                 perOp[v.op().ordinal()]++;
                 continue;
             }

@@ -153,7 +153,7 @@ public final class GradCheck {
         }
         y.backward();
         for (Map.Entry<Value, Double> e : kept.entrySet()) {
-            if (e.getKey().isLeaf()) {
+            if (e.getKey().hasNoParents()) {
                 e.getKey().restoreGrad(e.getValue());
             }
         }

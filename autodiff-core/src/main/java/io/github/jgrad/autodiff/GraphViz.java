@@ -46,7 +46,7 @@ public final class GraphViz {
                     .append(" | data ").append(String.format(Locale.ROOT, number, v.data()))
                     .append(" | grad ").append(String.format(Locale.ROOT, number, v.grad()))
                     .append(" }\"];\n");
-            if (!v.isLeaf()) {
+            if (!v.hasNoParents()) {
                 sb.append("  v").append(id).append("op [label=\"").append(escape(v.op().symbol()))
                         .append("\"];\n");
                 sb.append("  v").append(id).append("op -> v").append(id).append(";\n");

@@ -19,7 +19,8 @@ abstract class Node {
         this.parents = parents;
     }
 
-    final boolean isLeaf() {
+    /** Whether this node has no recorded parents: a leaf, or a tensor whose graph was freed. */
+    final boolean hasNoParents() {
         return parents.length == 0;
     }
 

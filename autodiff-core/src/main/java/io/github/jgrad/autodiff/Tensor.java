@@ -2,9 +2,12 @@ package io.github.jgrad.autodiff;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -63,10 +66,12 @@ public final class Tensor extends Node {
     private Tensor grad;
     /** Gradient accumulated during the current backward pass. */
     private Tensor passGrad;
-    /** The tensor that owns {@link #data}: this, unless this is a view of another's data (reshape, detach). */
-    private Tensor storage = this;
-    /** How often the data was changed in place ({@link #addInPlace}, {@link #copyFrom}); counted on the owner. */
-    private int version;
+    /**
+     * How often {@link #data} was changed in place, shared by every tensor viewing the same array
+     * (reshape, detach): null until the array is shared or changed, which is version 0. A separate
+     * object, so that a view (a detached copy kept for later) holds no reference to its source's graph.
+     */
+    private Storage storage;
     /** The inputs' storage versions when this result was computed, to detect inputs changed since. */
     private int[] inputVersions;
     /** Where this tensor was created, recorded only in anomaly mode. */
@@ -80,6 +85,22 @@ public final class Tensor extends Node {
         this.op = op;
         this.backward = backward;
         this.createdAt = Anomaly.isEnabled() ? new Throwable(op + " created here") : null;
+    }
+
+    /** The version counter of an array of data; see {@link #storage}. */
+    private static final class Storage {
+        int version;
+    }
+
+    private Storage storage() {
+        if (storage == null) {
+            storage = new Storage();
+        }
+        return storage;
+    }
+
+    private int version() {
+        return storage == null ? 0 : storage.version;
     }
 
     private static Tensor leaf(double[] data, int[] shape) {
@@ -98,13 +119,13 @@ public final class Tensor extends Node {
         out.requiresGrad = track;
         for (Tensor t : inputs) {
             if (t.data == data) { // a view: in-place changes to either are changes to both
-                out.storage = t.storage;
+                out.storage = t.storage();
             }
         }
         if (track) {
             int[] versions = new int[inputs.length];
             for (int i = 0; i < inputs.length; i++) {
-                versions[i] = inputs[i].storage.version;
+                versions[i] = inputs[i].version();
             }
             out.inputVersions = versions;
         }
@@ -1318,6 +1339,16 @@ public final class Tensor extends Node {
 
     // =================================================================== autodiff
 
+    /**
+     * Whether this tensor is a leaf of the graph, as PyTorch's {@code is_leaf}: it records no parents
+     * (made by a factory, or computed with grad mode off or from inputs that require no gradient).
+     * A result that records its inputs is not a leaf, also after backward has freed its graph. Only
+     * leaves that require grad receive {@link #grad()} and can be optimized.
+     */
+    public boolean isLeaf() {
+        return hasNoParents() && !freed;
+    }
+
     /** Whether gradients flow to this tensor. */
     public boolean requiresGrad() {
         return requiresGrad;
@@ -1332,7 +1363,7 @@ public final class Tensor extends Node {
      *     requires grad) or whose graph was freed
      */
     public Tensor requiresGrad(boolean requires) {
-        if (!isLeaf() || freed) {
+        if (!hasNoParents() || freed) {
             throw new IllegalStateException("requiresGrad: only leaves can be marked; this tensor was computed by " + op);
         }
         this.requiresGrad = requires;
@@ -1342,7 +1373,7 @@ public final class Tensor extends Node {
     /** The same data, cut from the graph: requires no gradient. Shares data with this tensor. */
     public Tensor detach() {
         Tensor d = leaf(data, shape);
-        d.storage = storage;
+        d.storage = storage();
         return d;
     }
 
@@ -1396,47 +1427,99 @@ public final class Tensor extends Node {
     public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
         Objects.requireNonNull(gradient, "backward: gradient is null; pass d loss / d this, of shape "
                 + Shapes.str(shape) + " (backward() seeds a one-element output with 1)");
-        Node[] order = pass(new Tensor[] {this}, new Tensor[] {gradient}, createGraph);
+        Tensor[] roots = {this};
+        Tensor[] seeds = {gradient};
+        Node[] order = pass(roots, seeds, null, createGraph);   // on an exception: graph kept, nothing changed
+        // every leaf's new gradient first, then all of them at once: all leaves change or none
+        Tensor[] updated = new Tensor[order.length];
+        Set<Tensor> stored = Collections.newSetFromMap(new IdentityHashMap<>());
         try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
-            for (Node node : order) {
-                Tensor t = (Tensor) node;
-                if (t.isLeaf() && t.requiresGrad && t.passGrad != null) {
-                    t.grad = t.grad == null ? t.passGrad : t.grad.add(t.passGrad);
+            for (int k = 0; k < order.length; k++) {
+                Tensor t = (Tensor) order[k];
+                if (t.hasNoParents() && t.requiresGrad && t.passGrad != null) {
+                    updated[k] = t.grad == null ? own(t.passGrad, seeds, stored, createGraph) : t.grad.add(t.passGrad);
                 }
             }
-        } finally { // even when an accumulation throws (anomaly mode): no stale pass gradients
-            finish(order, retainGraph || createGraph);
+        } catch (ArithmeticException e) { // anomaly mode: an accumulated gradient is not finite
+            clear(order, roots);
+            throw new ArithmeticException("backward: adding this pass's gradient into grad() of a leaf went"
+                    + " non-finite (nothing was changed): " + e.getMessage());
         }
+        for (int k = 0; k < order.length; k++) {
+            if (updated[k] != null) {
+                ((Tensor) order[k]).grad = updated[k];
+            }
+        }
+        finish(order, roots, retainGraph || createGraph);
+    }
+
+    /**
+     * A pass gradient {@code g} to hand out (as a leaf's grad() or a result of grad()), as a tensor of
+     * its own: a copy where g is a caller's seed, is handed out already, shares its data with another
+     * tensor, or requires grad although no graph is being created (a seed that requires grad passed
+     * through unchanged). Otherwise g itself, made in this pass and seen by nobody else.
+     */
+    private static Tensor own(Tensor g, Tensor[] seeds, Set<Tensor> handedOut, boolean createGraph) {
+        boolean seed = false;
+        for (Tensor s : seeds) {
+            seed |= s == g;
+        }
+        if (seed || !handedOut.add(g) || g.storage != null || (!createGraph && g.requiresGrad)) {
+            return g.copy();
+        }
+        return g;
+    }
+
+    /** A copy with its own data; on the tape as the identity while recording. */
+    private Tensor copy() {
+        return result("copy", data.clone(), shape, g -> new Tensor[] {g}, this);
     }
 
     /**
      * d(sum of outputs)/d input for each input, without touching any {@link #grad()}; as
-     * {@code torch.autograd.grad}. With {@code createGraph} the results are on the tape, so they can be
-     * differentiated again (Hessian-vector products, gradient penalties), and the graph is kept;
-     * without it the graph is freed. An input the outputs do not depend on gets zeros.
+     * {@code torch.autograd.grad}. Only the part of the graph through which the outputs depend on the
+     * inputs is run (and, without {@code createGraph}, freed); the rest stays as it was, so another
+     * backward through it still works. (Unlike PyTorch, a graph that reaches a result freed by an
+     * earlier pass is refused even where that result does not lead to an input: jgrad frees a result's
+     * links to its inputs, so it cannot tell.) With {@code createGraph} the results are on the tape, so they
+     * can be differentiated again (Hessian-vector products, gradient penalties), and the graph is
+     * kept. An input the outputs do not depend on gets zeros.
+     *
+     * @throws IllegalArgumentException if a list is empty, an output has more than one element, or an
+     *     input requires no gradient
      */
     public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, boolean createGraph) {
+        if (outputs.isEmpty() || inputs.isEmpty()) {
+            throw new IllegalArgumentException("grad: needs at least one output and one input, got " + outputs.size()
+                    + " and " + inputs.size());
+        }
         Tensor[] roots = outputs.toArray(new Tensor[0]);
         Tensor[] seeds = new Tensor[roots.length];
         for (int i = 0; i < roots.length; i++) {
+            Objects.requireNonNull(roots[i], "grad: output " + i + " is null");
             if (roots[i].data.length != 1) {
                 throw new IllegalArgumentException("grad: output " + i + " has shape " + Shapes.str(roots[i].shape)
                         + "; outputs must be scalars");
             }
             seeds[i] = ones(roots[i].shape);
         }
-        for (Tensor in : inputs) {
+        for (int i = 0; i < inputs.size(); i++) {
+            Tensor in = Objects.requireNonNull(inputs.get(i), "grad: input " + i + " is null");
             if (!in.requiresGrad) {
-                throw new IllegalArgumentException("grad: an input of shape " + Shapes.str(in.shape)
+                throw new IllegalArgumentException("grad: input " + i + " of shape " + Shapes.str(in.shape)
                         + " does not require grad");
             }
         }
-        Node[] order = pass(roots, seeds, createGraph);
+        Node[] order = pass(roots, seeds, inputs, createGraph);
         List<Tensor> result = new ArrayList<>(inputs.size());
-        for (Tensor in : inputs) {
-            result.add(in.passGrad != null ? in.passGrad : zeros(in.shape));
+        Set<Tensor> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
+        try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
+            for (Tensor in : inputs) {
+                result.add(in.passGrad != null ? own(in.passGrad, seeds, handedOut, createGraph) : zeros(in.shape));
+            }
+        } finally {
+            finish(order, roots, createGraph);
         }
-        finish(order, createGraph);
         return result;
     }
 
@@ -1445,7 +1528,12 @@ public final class Tensor extends Node {
         return grad(List.of(output), List.of(input), createGraph).get(0);
     }
 
-    private static Node[] pass(Tensor[] roots, Tensor[] seeds, boolean createGraph) {
+    /**
+     * Seeds the roots and runs the chain rule over the nodes to run, which it returns: all nodes behind
+     * the roots, or with {@code inputs} only those whose backward carries a gradient towards an input.
+     * On an exception the graph is as it was and no pass gradient is left behind.
+     */
+    private static Node[] pass(Tensor[] roots, Tensor[] seeds, List<Tensor> inputs, boolean createGraph) {
         for (int i = 0; i < roots.length; i++) {
             if (!roots[i].requiresGrad) {
                 throw new IllegalStateException("backward: the output (" + roots[i].op + ", shape "
@@ -1458,37 +1546,75 @@ public final class Tensor extends Node {
             }
         }
         Node[] order = Tape.order(roots);
-        for (Node node : order) {
+        for (Node node : order) { // all of them: a freed node has lost the parents that might lead to an input
             Tensor t = (Tensor) node;
             if (t.freed) {
                 throw new IllegalStateException("backward: the graph behind a " + t.op + " result of shape "
-                        + Shapes.str(t.shape) + " was freed by an earlier backward; pass retainGraph = true to"
-                        + " that call to backward through it again");
+                        + Shapes.str(t.shape) + " was freed by an earlier pass; to go through it again, pass"
+                        + " retainGraph = true to that backward call (createGraph = true to a Tensor.grad call)");
             }
-            t.passGrad = null;
         }
+        if (inputs != null) {
+            order = leadingTo(order, inputs);
+        }
+        clear(order, roots);
         try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
             for (int i = 0; i < roots.length; i++) {
                 roots[i].passGrad = roots[i].passGrad == null ? seeds[i] : roots[i].passGrad.add(seeds[i]);
             }
             Tape.propagate(order);
         } catch (RuntimeException | Error e) { // leave no half-computed gradient behind for a later pass
-            for (Node node : order) {
-                ((Tensor) node).passGrad = null;
-            }
+            clear(order, roots);
             throw e;
         }
         return order;
     }
 
-    private static void finish(Node[] order, boolean retainGraph) {
+    /**
+     * The nodes of {@code order} (parents before children) whose backward must run for gradients to
+     * reach {@code inputs}: those with a parent that is an input or leads to one. In that order.
+     */
+    private static Node[] leadingTo(Node[] order, List<Tensor> inputs) {
+        Set<Node> reaches = Collections.newSetFromMap(new IdentityHashMap<>());
+        reaches.addAll(inputs);
+        List<Node> run = new ArrayList<>();
         for (Node node : order) {
-            Tensor t = (Tensor) node;
-            t.passGrad = null;
-            if (!retainGraph && !t.isLeaf()) {
-                t.parents = NO_PARENTS;
-                t.backward = null;
-                t.freed = true;
+            boolean feeds = false;
+            for (Node p : node.parents) {
+                feeds |= reaches.contains(p);
+            }
+            if (feeds) {
+                run.add(node);
+                reaches.add(node);
+            }
+        }
+        return run.toArray(new Node[0]);
+    }
+
+    /** Drops the pass gradients of the nodes run, of their inputs and of the roots. */
+    private static void clear(Node[] order, Tensor[] roots) {
+        for (Node node : order) {
+            ((Tensor) node).passGrad = null;
+            for (Node p : node.parents) {
+                ((Tensor) p).passGrad = null;
+            }
+        }
+        for (Tensor r : roots) {
+            r.passGrad = null;
+        }
+    }
+
+    /** Ends a pass: clears its gradients and, unless {@code retainGraph}, frees the nodes it ran. */
+    private static void finish(Node[] order, Tensor[] roots, boolean retainGraph) {
+        clear(order, roots);
+        if (!retainGraph) {
+            for (Node node : order) {
+                Tensor t = (Tensor) node;
+                if (!t.hasNoParents()) {
+                    t.parents = NO_PARENTS;
+                    t.backward = null;
+                    t.freed = true;
+                }
             }
         }
     }
@@ -1500,7 +1626,7 @@ public final class Tensor extends Node {
         }
         for (int i = 0; i < parents.length; i++) {
             Tensor p = (Tensor) parents[i];
-            if (p.storage.version != inputVersions[i]) {
+            if (p.version() != inputVersions[i]) {
                 throw new IllegalStateException("backward of " + op + ": input " + i + " (shape " + Shapes.str(p.shape)
                         + ") was changed in place (addInPlace or copyFrom, as by an optimizer step) after this result"
                         + " was computed from it; its gradient would mix old and new values. Compute the forward"
@@ -1554,7 +1680,7 @@ public final class Tensor extends Node {
      * @throws IllegalArgumentException if the shapes differ
      */
     public void addInPlace(double alpha, Tensor x) {
-        if (!isLeaf() || !requiresGrad || freed) {
+        if (!hasNoParents() || !requiresGrad || freed) {
             throw new IllegalStateException("addInPlace: only parameters (leaves that require grad) can be updated"
                     + " in place; this is a " + op + " tensor of shape " + Shapes.str(shape));
         }
@@ -1567,28 +1693,28 @@ public final class Tensor extends Node {
         for (int i = 0; i < d.length; i++) {
             d[i] += alpha * s[i];
         }
-        storage.version++;
+        storage().version++;
     }
 
     /**
-     * Overwrites this parameter's values with a copy of {@code source}'s, in place and not recorded on
-     * the tape (loading saved weights). As with {@link #addInPlace}, results computed from the old
-     * values can no longer be differentiated.
+     * Overwrites this leaf's values with a copy of {@code source}'s, in place and not recorded on the
+     * tape: loading saved weights, frozen ones (that require no gradient) included. As with
+     * {@link #addInPlace}, results computed from the old values can no longer be differentiated.
      *
-     * @throws IllegalStateException unless this is a leaf that requires a gradient (a parameter)
+     * @throws IllegalStateException unless this is a leaf ({@link #isLeaf()})
      * @throws IllegalArgumentException if the shapes differ
      */
     public void copyFrom(Tensor source) {
-        if (!isLeaf() || !requiresGrad || freed) {
-            throw new IllegalStateException("copyFrom: only parameters (leaves that require grad) can be overwritten;"
-                    + " this is a " + op + " tensor of shape " + Shapes.str(shape));
+        if (!isLeaf()) {
+            throw new IllegalStateException("copyFrom: only leaves can be overwritten; this " + op + " result of shape "
+                    + Shapes.str(shape) + " records its inputs (or did, before backward freed them)");
         }
         if (!Arrays.equals(shape, source.shape)) {
             throw new IllegalArgumentException("copyFrom: shape " + Shapes.str(source.shape) + " does not match "
                     + Shapes.str(shape));
         }
         System.arraycopy(source.data, 0, data, 0, data.length);
-        storage.version++;
+        storage().version++;
     }
 
     // =================================================================== accessors

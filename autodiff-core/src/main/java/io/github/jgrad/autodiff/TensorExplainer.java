@@ -56,6 +56,7 @@ final class TensorExplainer {
         rule("matmulTN", "b @ g^T", "a @ g");         // out = a^T b
         rule("matmulTT", "b^T @ g^T", "g^T @ a^T");   // out = a^T b^T
         rule("matmulAdd", "g @ b^T", "a^T @ g", "g summed to the bias's shape");
+        rule("copy", "g");
         rule("reshape", "g reshaped to a's shape");
         rule("permute", "g permuted back");
         rule("broadcastTo", "g summed back to a's shape");
@@ -89,7 +90,7 @@ final class TensorExplainer {
             for (Node node : order) {
                 Tensor t = (Tensor) node;
                 StringBuilder def = new StringBuilder(names.get(t)).append(" = ");
-                if (t.isLeaf()) {
+                if (t.hasNoParents()) {
                     def.append(t.requiresGrad() ? "parameter" : "input");
                 } else {
                     def.append(t.op()).append('(');
@@ -210,7 +211,7 @@ final class TensorExplainer {
             int id = ids.size();
             ids.put(t, id);
             sb.append("  t").append(id).append(" [label=\"{ ").append(GraphViz.escape(names.get(t))).append(" | ")
-                    .append(t.isLeaf() ? (t.requiresGrad() ? "parameter" : "input") : GraphViz.escape(t.op())).append(" | ")
+                    .append(t.hasNoParents() ? (t.requiresGrad() ? "parameter" : "input") : GraphViz.escape(t.op())).append(" | ")
                     .append(Shapes.str(t.shape())).append(" }\"];\n");
             for (Node p : t.parents) {
                 sb.append("  t").append(ids.get((Tensor) p)).append(" -> t").append(id).append(";\n");

@@ -321,7 +321,7 @@ public final class Value extends Node {
     public void backward() {
         Node[] order = Tape.order(this);
         for (Node node : order) {
-            if (!node.isLeaf()) {
+            if (!node.hasNoParents()) {
                 ((Value) node).grad = 0;
             }
         }
@@ -410,7 +410,7 @@ public final class Value extends Node {
      * @throws IllegalStateException if this value is not a leaf
      */
     public void setData(double data) {
-        if (!isLeaf()) {
+        if (!hasNoParents()) {
             throw new IllegalStateException("setData: " + describe() + " is computed by " + op
                     + ", not a leaf; only leaves (parameters, inputs) can be assigned");
         }
@@ -440,6 +440,11 @@ public final class Value extends Node {
     public double localDerivative(int i) {
         Objects.checkIndex(i, partials.length);
         return partials[i];
+    }
+
+    /** Whether this value is a leaf (made by {@link #of}, or a constant), not computed by an operation. */
+    public boolean isLeaf() {
+        return hasNoParents();
     }
 
     /** Whether this is a constant created from a plain double operand (such as the 2 in x.mul(2)). */

@@ -1,6 +1,7 @@
 package io.github.jgrad.autodiff;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,5 +65,21 @@ class InPlaceChangeTest {
         b.addInPlace(1, Tensor.ones(1));
         loss.backward();
         assertArrayEquals(new double[] {6}, a.grad().toArray(), 0);
+    }
+
+    @Test
+    void leavesAreWhatPyTorchCallsLeavesAndAnyLeafCanBeLoadedInto() {
+        Tensor p = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        Tensor y = p.mul(p);
+        assertTrue(p.isLeaf());
+        assertFalse(y.isLeaf());
+        y.sum().backward();
+        assertFalse(y.isLeaf(), "a freed result is still not a leaf");
+        assertTrue(Tensor.randn(1, 2).mul(0.5).isLeaf(), "computed from no-grad inputs: records nothing");
+
+        Tensor frozen = Tensor.of(new double[] {1, 2});                 // requires no gradient
+        frozen.copyFrom(Tensor.of(new double[] {3, 4}));
+        assertArrayEquals(new double[] {3, 4}, frozen.toArray(), 0);
+        assertThrows(IllegalStateException.class, () -> y.copyFrom(Tensor.zeros(2)));
     }
 }

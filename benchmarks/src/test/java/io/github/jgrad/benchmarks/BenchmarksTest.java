@@ -28,6 +28,21 @@ class BenchmarksTest {
     }
 
     @Test
+    void resetMoonsStepsRepeatTheFirstStepExactly() {
+        // the benchmark resets in place before each invocation; every invocation is the first step
+        MoonsStep.Tape tape = new MoonsStep.Tape(MoonsStep.data());
+        MoonsStep.HandWritten hand = new MoonsStep.HandWritten(MoonsStep.data());
+        double first = tape.step();
+        double firstHand = hand.step();
+        tape.step();
+        hand.step();
+        tape.reset();
+        hand.reset();
+        assertEquals(first, tape.step(), 0);
+        assertEquals(firstHand, hand.step(), 0);
+    }
+
+    @Test
     void handWrittenMlpStepEqualsTheTape() {
         MlpStep.Tape tape = new MlpStep.Tape();
         MlpStep.HandWritten hand = new MlpStep.HandWritten();

@@ -46,7 +46,11 @@ public final class Moons {
         double score(double x, double y);
     }
 
-    /** micrograd's initial weights, U(-1, 1) drawn neuron by neuron: [layer][neuron][input]. */
+    /**
+     * Initial weights drawn as micrograd draws them, U(-1, 1) neuron by neuron, but from Java's
+     * {@code SplittableRandom(seed)} (not Python's {@code random}, so not micrograd's numbers):
+     * [layer][neuron][input].
+     */
     public static double[][][] initialWeights(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         double[][][] w = new double[SIZES.length - 1][][];

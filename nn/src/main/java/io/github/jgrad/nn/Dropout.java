@@ -1,6 +1,7 @@
 package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.Tensor;
+import java.util.SplittableRandom;
 
 /**
  * In training mode, zeroes each element with probability p and scales the rest by 1/(1-p) (inverted
@@ -9,15 +10,18 @@ import io.github.jgrad.autodiff.Tensor;
  */
 public final class Dropout extends Module {
     private final double p;
-    private long seed;
+    private final SplittableRandom seeds;
 
-    /** Dropout with probability {@code p} in [0, 1), masks drawn from {@code seed}, {@code seed + 1}, ... */
+    /**
+     * Dropout with probability {@code p} in [0, 1); each mask is drawn with a seed from a generator
+     * seeded with {@code seed}, so layers built with seeds 10 and 11 draw unrelated masks.
+     */
     public Dropout(double p, long seed) {
         if (!(p >= 0 && p < 1)) {
             throw new IllegalArgumentException("Dropout: p must be in [0, 1), got " + p);
         }
         this.p = p;
-        this.seed = seed;
+        this.seeds = new SplittableRandom(seed);
     }
 
     @Override
@@ -25,7 +29,7 @@ public final class Dropout extends Module {
         if (!isTraining() || p == 0) {
             return x;
         }
-        Tensor keep = Tensor.rand(seed++, x.shape()).ge(p);
+        Tensor keep = Tensor.rand(seeds.nextLong(), x.shape()).ge(p);
         return x.mul(keep).mul(1 / (1 - p));
     }
 }

@@ -180,9 +180,21 @@ public final class Loss {
         return hinge(score, label, Reduction.MEAN);
     }
 
-    /** relu(1 - label * score) for labels -1 or +1: micrograd's "max-margin" (SVM) loss. */
+    /**
+     * relu(1 - label * score) for labels -1 or +1: micrograd's "max-margin" (SVM) loss.
+     *
+     * @throws IllegalArgumentException if a label is not -1 or +1 (0/1 labels would leave class 0
+     *     with a constant loss and no gradient), or the shapes differ
+     */
     public static Tensor hinge(Tensor score, Tensor label, Reduction reduction) {
         sameShape("hinge", score, label);
+        double[] y = label.toArray();
+        for (int i = 0; i < y.length; i++) {
+            if (y[i] != 1 && y[i] != -1) {
+                throw new IllegalArgumentException("hinge: labels must be -1 or +1, got " + y[i] + " at flat index " + i
+                        + " of shape " + Arrays.toString(label.shape()) + " (map 0/1 labels with 2y - 1)");
+            }
+        }
         return reduction.apply(label.mul(score).neg().add(1).relu());
     }
 }

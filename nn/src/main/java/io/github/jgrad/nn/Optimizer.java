@@ -23,6 +23,11 @@ public abstract class Optimizer {
                 throw new IllegalArgumentException(getClass().getSimpleName() + ": a parameter of shape "
                         + java.util.Arrays.toString(p.shape()) + " does not require grad");
             }
+            if (!p.isLeaf()) { // backward fills grad() of leaves only: it would never be updated
+                throw new IllegalArgumentException(getClass().getSimpleName() + ": cannot optimize a " + p.op()
+                        + " result of shape " + java.util.Arrays.toString(p.shape()) + "; pass the leaf it was computed"
+                        + " from (as PyTorch: can't optimize a non-leaf Tensor)");
+            }
         }
         List<Tensor> distinct = new ArrayList<>();
         for (Tensor p : parameters) {

@@ -3,6 +3,7 @@ package io.github.jgrad.nn;
 import io.github.jgrad.autodiff.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /** Modules applied one after another; their parameters are named {@code "0.weight"}, {@code "1.bias"}, ... */
 public final class Sequential extends Module {
@@ -22,8 +23,9 @@ public final class Sequential extends Module {
 
     /**
      * A multi-layer perceptron: Linear layers of the given sizes with {@code activation} between them
-     * (none after the last), He-uniform weights for ReLU-like activations and Xavier-uniform otherwise,
-     * each layer seeded from {@code seed}.
+     * (none after the last), He-uniform weights for ReLU-like activations and Xavier-uniform otherwise.
+     * The layers' seeds are drawn from a generator seeded with {@code seed}, so models built with
+     * different seeds (0, 1, 2, ...) share no layer's weights.
      */
     public static Sequential mlp(long seed, Activation activation, int... sizes) {
         if (sizes.length < 2) {
@@ -31,8 +33,9 @@ public final class Sequential extends Module {
         }
         List<Module> layers = new ArrayList<>();
         Init init = activation.reluLike() ? Init.heUniform() : Init.xavierUniform();
+        SplittableRandom seeds = new SplittableRandom(seed);
         for (int i = 0; i + 1 < sizes.length; i++) {
-            layers.add(Linear.of(sizes[i], sizes[i + 1], init, seed + i));
+            layers.add(Linear.of(sizes[i], sizes[i + 1], init, seeds.nextLong()));
             if (i + 2 < sizes.length) {
                 layers.add(activation);
             }
@@ -42,6 +45,10 @@ public final class Sequential extends Module {
 
     /** The module at {@code index}. */
     public Module get(int index) {
+        if (index < 0 || index >= layers.size()) {
+            throw new IndexOutOfBoundsException("Sequential.get: index " + index + " is out of range for "
+                    + layers.size() + " modules");
+        }
         return layers.get(index);
     }
 

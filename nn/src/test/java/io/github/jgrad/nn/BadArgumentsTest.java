@@ -1,6 +1,7 @@
 package io.github.jgrad.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,5 +88,49 @@ class BadArgumentsTest {
         assertEquals(0.25, Schedule.step(1, 3, 0.5).rate(6), 0);
         assertEquals(0.1, Schedule.cosine(1, 0.1, 10).rate(10), 0);
         assertEquals(0.5, Schedule.linear(1, 0, 4).rate(2), 0);
+    }
+
+    @Test
+    void hingeTakesLabelsOfMinusOneAndOneOnly() {
+        Tensor s = Tensor.of(new double[] {0.3, -2}, 2);
+        // 0/1 labels were accepted: class 0 cost a constant 1 and learned nothing
+        rejects(() -> Loss.hinge(s, Tensor.of(new double[] {0, 1}, 2)), "hinge", "-1 or +1", "0.0", "index 0");
+        assertEquals((0.7 + 0) / 2, Loss.hinge(s, Tensor.of(new double[] {1, -1}, 2)).item(), 1e-15);
+    }
+
+    @Test
+    void optimizersRefuseTensorsThatAreNotLeaves() {
+        // a view of a parameter requires grad but never receives one: it was silently never updated
+        Tensor w = Tensor.randn(1, 3).requiresGrad(true);
+        rejects(() -> SGD.of(List.of(w.reshape(3)), 0.1), "SGD", "reshape", "[3]", "leaf");
+        rejects(() -> Adam.of(List.of(w.mul(2)), 0.1), "Adam", "mul");
+    }
+
+    @Test
+    void sequentialGetNamesTheIndexAndTheSize() {
+        Sequential m = Sequential.mlp(1, Activation.relu(), 2, 3, 1);
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> m.get(5));
+        assertTrue(e.getMessage().contains("index 5") && e.getMessage().contains("3 modules"), e.getMessage());
+        assertThrows(IndexOutOfBoundsException.class, () -> m.get(-1));
+    }
+
+    @Test
+    void modelsAndDropoutLayersWithAdjacentSeedsShareNothing() {
+        // layer i was seeded with seed + i: mlp(0)'s second layer was mlp(1)'s first
+        Sequential m0 = Sequential.mlp(0, Activation.relu(), 8, 8, 8, 1);
+        Sequential m1 = Sequential.mlp(1, Activation.relu(), 8, 8, 8, 1);
+        assertFalse(java.util.Arrays.equals(((Linear) m0.get(2)).weight().toArray(),
+                ((Linear) m1.get(0)).weight().toArray()));
+        // and dropout(10)'s second mask was dropout(11)'s first
+        Dropout d10 = new Dropout(0.5, 10);
+        Dropout d11 = new Dropout(0.5, 11);
+        Tensor x = Tensor.ones(64);
+        d10.forward(x);
+        assertFalse(java.util.Arrays.equals(d10.forward(x).toArray(), d11.forward(x).toArray()));
+        // the same seed still gives the same model and masks
+        assertTrue(java.util.Arrays.equals(((Linear) m0.get(0)).weight().toArray(),
+                ((Linear) Sequential.mlp(0, Activation.relu(), 8, 8, 8, 1).get(0)).weight().toArray()));
+        assertTrue(java.util.Arrays.equals(new Dropout(0.5, 10).forward(x).toArray(),
+                new Dropout(0.5, 10).forward(x).toArray()));
     }
 }

@@ -2,6 +2,7 @@ package io.github.jgrad.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -89,5 +90,21 @@ class ModuleFileTest {
         assertThrows(IOException.class, () -> model.load(truncated));
 
         assertArrayEquals(before, model.namedParameters().get("0.weight").toArray(), 0, "the model kept its values");
+    }
+
+    @Test
+    void frozenParametersLoadToo(@TempDir Path dir) throws IOException {
+        // was: IllegalStateException from copyFrom halfway through, the first layer already overwritten
+        Path file = dir.resolve("f.npz");
+        Sequential saved = Sequential.mlp(1, Activation.relu(), 2, 3, 1);
+        saved.save(file);
+        Sequential m = Sequential.mlp(2, Activation.relu(), 2, 3, 1);
+        ((Linear) m.get(2)).weight().requiresGrad(false);                 // fine-tuning: the head is frozen
+        m.load(file);
+        for (String name : saved.namedParameters().keySet()) {
+            assertArrayEquals(saved.namedParameters().get(name).toArray(), m.namedParameters().get(name).toArray(), 0,
+                    name);
+        }
+        assertFalse(((Linear) m.get(2)).weight().requiresGrad(), "still frozen");
     }
 }
