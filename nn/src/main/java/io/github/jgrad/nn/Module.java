@@ -39,11 +39,37 @@ public abstract class Module {
         return parameter;
     }
 
-    /** Registers a sub-module under {@code name} and returns it. */
+    /**
+     * Registers a sub-module under {@code name} and returns it.
+     *
+     * @throws IllegalArgumentException if the name is taken or malformed, or the child is this module
+     *     or contains it (a cycle would make every walk over the modules endless)
+     */
     protected final <M extends Module> M register(String name, M child) {
         checkName(name);
-        children.put(name, Objects.requireNonNull(child, name));
+        Objects.requireNonNull(child, name);
+        if (child.reaches(this)) {
+            throw new IllegalArgumentException("register: sub-module '" + name + "' (" + child.getClass().getSimpleName()
+                    + ") is or contains this " + getClass().getSimpleName() + "; modules must form a tree");
+        }
+        children.put(name, child);
         return child;
+    }
+
+    /** Whether {@code target} is this module or one of its sub-modules, at any depth (no recursion). */
+    private boolean reaches(Module target) {
+        List<Module> todo = new ArrayList<>(List.of(this));
+        Set<Module> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        while (!todo.isEmpty()) {
+            Module m = todo.remove(todo.size() - 1);
+            if (m == target) {
+                return true;
+            }
+            if (seen.add(m)) {
+                todo.addAll(m.children.values());
+            }
+        }
+        return false;
     }
 
     private void checkName(String name) {

@@ -133,4 +133,30 @@ class BadArgumentsTest {
         assertTrue(java.util.Arrays.equals(new Dropout(0.5, 10).forward(x).toArray(),
                 new Dropout(0.5, 10).forward(x).toArray()));
     }
+
+    /** A module whose sub-module can be chosen after construction, to build a cycle. */
+    private static final class Box extends Module {
+        void put(String name, Module child) {
+            register(name, child);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return x;
+        }
+    }
+
+    @Test
+    void modulesCannotContainThemselves() {
+        // was: namedParameters() recursed until StackOverflowError
+        Box a = new Box();
+        rejects(() -> a.put("self", a), "'self'", "is or contains this Box", "tree");
+        Box b = new Box();
+        a.put("b", b);
+        rejects(() -> b.put("a", a), "'a'", "is or contains");
+        Linear shared = Linear.of(1, 1, 0);
+        a.put("x", shared);
+        b.put("y", shared);                                    // sharing without a cycle is fine
+        assertEquals(2, a.namedParameters().size());
+    }
 }
