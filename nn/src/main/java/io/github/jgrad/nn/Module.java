@@ -47,8 +47,8 @@ public abstract class Module {
      */
     protected final <M extends Module> M register(String name, M child) {
         checkName(name);
-        Objects.requireNonNull(child, name);
-        if (child.reaches(this)) {
+        Module asModule = Objects.requireNonNull(child, name); // a private method is not reachable through M
+        if (asModule.reaches(this)) {
             throw new IllegalArgumentException("register: sub-module '" + name + "' (" + child.getClass().getSimpleName()
                     + ") is or contains this " + getClass().getSimpleName() + "; modules must form a tree");
         }
