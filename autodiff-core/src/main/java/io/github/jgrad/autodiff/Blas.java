@@ -15,7 +15,8 @@ public final class Blas {
      * op transposes it); B is k x m, or m x k with {@code transB}. No transposed copy is made on the
      * native path.
      *
-     * @throws IllegalArgumentException if an array is too short for its shape
+     * @throws IllegalArgumentException if an array is too short for its shape, or C is the same array
+     *     as A or B (C is written while they are read)
      */
     public static void gemm(boolean transA, boolean transB, int n, int m, int k, double[] a, double[] b, double[] c) {
         Objects.requireNonNull(a, "a");
@@ -24,6 +25,10 @@ public final class Blas {
         if (n < 0 || m < 0 || k < 0 || a.length < (long) n * k || b.length < (long) k * m || c.length < (long) n * m) {
             throw new IllegalArgumentException("gemm: arrays of length " + a.length + ", " + b.length + ", " + c.length
                     + " do not hold n x k = " + n + " x " + k + ", k x m = " + k + " x " + m + ", n x m = " + n + " x " + m);
+        }
+        if (c == a || c == b) {
+            throw new IllegalArgumentException("gemm: C must be an array of its own, not A or B; the product"
+                    + " overwrites C while it reads A and B");
         }
         MatMul.gemm(transA, transB, false, n, m, k, a, 0, b, 0, c, 0);
     }

@@ -512,7 +512,7 @@ final class Kernels {
 
     /** Reads a (broadcastable) array as the larger shape {@code so}, materialised. */
     static double[] broadcastTo(double[] a, int[] sa, int[] so) {
-        double[] zero = {0};
+        double[] zero = {-0.0}; // x + (-0.0) is x for every x, -0.0 included (x + 0.0 turns -0.0 into 0.0)
         return binary(ADD, a, sa, zero, Shapes.SCALAR, so);
     }
 
@@ -527,10 +527,10 @@ final class Kernels {
         final int kc = 256;
         final int mc = 512;
         split(n, 2L * n * m * k, (from, to) -> {
-            for (int jj = 0; jj < m; jj += mc) {
-                int jEnd = Math.min(m, jj + mc);
-                for (int pp = 0; pp < k; pp += kc) {
-                    int pEnd = Math.min(k, pp + kc);
+            for (int jj = 0, jEnd; jj < m; jj = jEnd) { // bounds as min(m, jj + mc) in long: no overflow
+                jEnd = (int) Math.min(m, (long) jj + mc);
+                for (int pp = 0, pEnd; pp < k; pp = pEnd) {
+                    pEnd = (int) Math.min(k, (long) pp + kc);
                     int i = from;
                     for (; i + 4 <= to; i += 4) {
                         int c0 = co + i * m;

@@ -17,6 +17,9 @@ final class MatMul {
     /** Below this many multiply-adds the JNI call and copies cost more than the Java kernel saves. */
     static final long NATIVE_MIN_WORK = 32L * 32 * 32;
 
+    /** Operand size (doubles) up to which a thread keeps its native buffers between calls: 32 MB each. */
+    static final long CACHE_LIMIT = 1L << 22;
+
     private static final boolean NATIVE = loadNative();
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
@@ -52,6 +55,15 @@ final class MatMul {
      */
     static void gemm(boolean ta, boolean tb, boolean accumulate, int n, int m, int k, double[] a, int ao,
                      double[] b, int bo, double[] c, int co) {
+        if (n == 0 || m == 0) {
+            return; // C is empty
+        }
+        if (k == 0) { // an empty sum: C = 0 (or stays as it is)
+            if (!accumulate) {
+                java.util.Arrays.fill(c, co, co + n * m, 0.0);
+            }
+            return;
+        }
         if (NATIVE && (long) n * m * k >= NATIVE_MIN_WORK) {
             BUFFERS.get().gemm(ta, tb, accumulate, n, m, k, a, ao, b, bo, c, co);
             return;
@@ -82,34 +94,67 @@ final class MatMul {
         return t;
     }
 
-    /** Native copies of the operands, grown as needed and kept for the thread's next call. */
+    /**
+     * Native copies of the operands, kept for the thread's next call up to {@link #CACHE_LIMIT}
+     * doubles each (32 MB); larger operands get native memory freed as soon as the call returns.
+     * Every buffer is retained (JavaCPP reference count), so a {@code PointerScope} the caller has
+     * open cannot free it under us; a dead thread's buffers are freed by JavaCPP after a GC.
+     */
     private static final class Buffers {
-        private DoublePointer a = new DoublePointer(0L);
-        private DoublePointer b = new DoublePointer(0L);
-        private DoublePointer c = new DoublePointer(0L);
+        private DoublePointer a;
+        private DoublePointer b;
+        private DoublePointer c;
 
         void gemm(boolean ta, boolean tb, boolean accumulate, int n, int m, int k, double[] ad, int ao,
                   double[] bd, int bo, double[] cd, int co) {
-            a = fit(a, (long) n * k);
-            b = fit(b, (long) k * m);
-            c = fit(c, (long) n * m);
-            a.put(ad, ao, n * k);
-            b.put(bd, bo, k * m);
-            if (accumulate) {
-                c.put(cd, co, n * m);
+            long na = (long) n * k;
+            long nb = (long) k * m;
+            long nc = (long) n * m;
+            DoublePointer pa = null;
+            DoublePointer pb = null;
+            DoublePointer pc = null;
+            try {
+                pa = na > CACHE_LIMIT ? allocate(na) : (a = fit(a, na));
+                pb = nb > CACHE_LIMIT ? allocate(nb) : (b = fit(b, nb));
+                pc = nc > CACHE_LIMIT ? allocate(nc) : (c = fit(c, nc));
+                pa.put(ad, ao, n * k);
+                pb.put(bd, bo, k * m);
+                if (accumulate) {
+                    pc.put(cd, co, n * m);
+                }
+                openblas.cblas_dgemm(openblas.CblasRowMajor, ta ? openblas.CblasTrans : openblas.CblasNoTrans,
+                        tb ? openblas.CblasTrans : openblas.CblasNoTrans, n, m, k, 1.0, pa, ta ? n : k, pb,
+                        tb ? k : m, accumulate ? 1.0 : 0.0, pc, m);
+                pc.get(cd, co, n * m);
+            } finally {
+                freeIfTemporary(pa, a);
+                freeIfTemporary(pb, b);
+                freeIfTemporary(pc, c);
             }
-            openblas.cblas_dgemm(openblas.CblasRowMajor, ta ? openblas.CblasTrans : openblas.CblasNoTrans,
-                    tb ? openblas.CblasTrans : openblas.CblasNoTrans, n, m, k, 1.0, a, ta ? n : k, b, tb ? k : m,
-                    accumulate ? 1.0 : 0.0, c, m);
-            c.get(cd, co, n * m);
         }
 
+        /** {@code p} if it holds {@code size} doubles, else a buffer of exactly that size ({@code p} freed). */
         private static DoublePointer fit(DoublePointer p, long size) {
-            if (p.capacity() >= size) {
+            if (p != null && p.capacity() >= size) {
                 return p;
             }
-            p.close();
-            return new DoublePointer(Math.max(size, p.capacity() * 2));
+            if (p != null) {
+                p.releaseReference();
+            }
+            return allocate(size);
+        }
+
+        /** Native memory that only jgrad frees: retained once, released by {@link #fit} or after a call. */
+        private static DoublePointer allocate(long size) {
+            DoublePointer p = new DoublePointer(size);
+            p.retainReference();
+            return p;
+        }
+
+        private static void freeIfTemporary(DoublePointer p, DoublePointer cached) {
+            if (p != null && p != cached) {
+                p.releaseReference();
+            }
         }
     }
 }

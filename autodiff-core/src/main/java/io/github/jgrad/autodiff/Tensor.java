@@ -938,7 +938,8 @@ public final class Tensor extends Node {
         int[] sa = Shapes.broadcastStrides(batchA, batch);
         int[] sb = Shapes.broadcastStrides(batchB, batch);
         int[] idx = new int[batch.length];
-        for (int t = 0; t < batches; t++) {
+        // an empty product (n, m or k is 0) is all zeros already: no loop over its batches
+        for (int t = 0; t < batches && out.length > 0 && k > 0; t++) {
             int ia = 0;
             int ib = 0;
             for (int d = 0; d < batch.length; d++) {

@@ -77,7 +77,7 @@ class TensorTest {
         assertEquals(0.0, Tensor.scalar(-1000).sigmoid().item());
         assertEquals(1.0, Tensor.scalar(1000).sigmoid().item());
         Tensor w = Tensor.where(x.gt(0), x, x.mul(-10));
-        assertArrayEquals(new double[] {20, 0, 0.5, 3}, w.toArray());
+        assertArrayEquals(new double[] {20, -0.0, 0.5, 3}, w.toArray());   // 0 * -10 = -0.0, kept as NumPy keeps it
     }
 
     @Test
