@@ -130,7 +130,9 @@ public final class Tensor extends Node {
             out.inputVersions = versions;
         }
         if (out.createdAt != null) {
-            checkFinite(op + " produced", data, shape, inputs);
+            // chain and chainDiv are the chain rule's private products: say what they compute
+            checkFinite(op.startsWith("chain") ? "the incoming gradient times the local derivative gave" : op + " produced",
+                    data, shape, inputs);
         }
         return out;
     }
@@ -663,6 +665,11 @@ public final class Tensor extends Node {
         return sum(new int[0], false);
     }
 
+    /** The sum along {@code axis}, which is removed (as {@code x.sum(axis)} in PyTorch). */
+    public Tensor sum(int axis) {
+        return sum(axis, false);
+    }
+
     /** The sum along {@code axis}. */
     public Tensor sum(int axis, boolean keepDims) {
         return sum(new int[] {axis}, keepDims);
@@ -681,6 +688,11 @@ public final class Tensor extends Node {
     /** The mean of all elements. */
     public Tensor mean() {
         return mean(new int[0], false);
+    }
+
+    /** The mean along {@code axis}, which is removed. */
+    public Tensor mean(int axis) {
+        return mean(axis, false);
     }
 
     /** The mean along {@code axis}. */
@@ -702,6 +714,11 @@ public final class Tensor extends Node {
     /** The largest element. */
     public Tensor max() {
         return max(new int[0], false);
+    }
+
+    /** The maximum along {@code axis}, which is removed (values only; see {@link #argmax} for indices). */
+    public Tensor max(int axis) {
+        return max(axis, false);
     }
 
     /** The maximum along {@code axis}. */
@@ -734,6 +751,15 @@ public final class Tensor extends Node {
      * @throws IllegalArgumentException if the axis is empty
      */
     public Tensor argmax(int axis) {
+        return argmax(axis, false);
+    }
+
+    /**
+     * {@link #argmax(int)}, keeping {@code axis} with size 1 if {@code keepDims}: indices of shape
+     * (n, 1) for logits (n, classes), to compare with class labels of shape (n, 1) without
+     * broadcasting to (n, n).
+     */
+    public Tensor argmax(int axis, boolean keepDims) {
         int a = Shapes.axis("argmax", axis, shape.length);
         int r = shape[a];
         if (r == 0) {
@@ -757,12 +783,17 @@ public final class Tensor extends Node {
                 out[o * inner + i] = best;
             }
         }
-        return leaf(out, Shapes.reduced(shape, new int[] {a}, false));
+        return leaf(out, Shapes.reduced(shape, new int[] {a}, keepDims));
     }
 
     /** The smallest element. */
     public Tensor min() {
         return min(new int[0], false);
+    }
+
+    /** The minimum along {@code axis}, which is removed. */
+    public Tensor min(int axis) {
+        return min(axis, false);
     }
 
     /** The minimum along {@code axis}. */
@@ -1415,9 +1446,16 @@ public final class Tensor extends Node {
     public void backward(boolean retainGraph) {
         if (data.length != 1) {
             throw new IllegalStateException("backward: output has shape " + Shapes.str(shape)
-                    + "; gradients can be seeded implicitly only for one-element outputs; use backward(gradient, ...)");
+                    + "; gradients can be seeded implicitly only for one-element outputs: reduce it to one number"
+                    + " first (sum(), mean(), or a loss with Reduction.MEAN), or pass d loss / d output with"
+                    + " backward(gradient)");
         }
         backward(ones(shape), retainGraph, false);
+    }
+
+    /** {@link #backward(Tensor, boolean, boolean)} seeded with {@code gradient}, freeing the graph. */
+    public void backward(Tensor gradient) {
+        backward(gradient, false, false);
     }
 
     /**
@@ -1551,8 +1589,10 @@ public final class Tensor extends Node {
             Tensor t = (Tensor) node;
             if (t.freed) {
                 throw new IllegalStateException("backward: the graph behind a " + t.op + " result of shape "
-                        + Shapes.str(t.shape) + " was freed by an earlier pass; to go through it again, pass"
-                        + " retainGraph = true to that backward call (createGraph = true to a Tensor.grad call)");
+                        + Shapes.str(t.shape) + " was freed by an earlier pass (backward, Tensor.grad or"
+                        + " Explain.backward all free it): compute the forward pass again, or keep the graph for a"
+                        + " second pass with retainGraph = true in that backward call (createGraph = true in"
+                        + " Tensor.grad)");
             }
         }
         if (inputs != null) {
@@ -1735,8 +1775,13 @@ public final class Tensor extends Node {
         return shape.length;
     }
 
-    /** Number of elements. */
+    /** Number of elements (PyTorch's {@code numel()}; {@link #shape()} is PyTorch's {@code size()}). */
     public int size() {
+        return data.length;
+    }
+
+    /** Number of elements; the same as {@link #size()}, under PyTorch's name. */
+    public int numel() {
         return data.length;
     }
 
@@ -1794,17 +1839,37 @@ public final class Tensor extends Node {
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("Tensor(shape=").append(Shapes.str(shape));
-        if (data.length <= 64) {
-            sb.append(", data=[");
-            for (int i = 0; i < data.length; i++) {
-                sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.6g", data[i]));
-            }
-            sb.append(']');
-        }
+        StringBuilder sb = new StringBuilder("tensor(");
+        appendData(sb, 0, 0, data.length > SUMMARY_THRESHOLD);
+        sb.append(", shape=").append(Shapes.str(shape));
         if (requiresGrad) {
             sb.append(", requiresGrad");
         }
         return sb.append(')').toString();
+    }
+
+    /** Above this many elements, {@link #toString} shows the first and last 3 along each axis (as NumPy). */
+    private static final int SUMMARY_THRESHOLD = 1000;
+
+    /** The elements from flat offset {@code at} along axes {@code axis...} as nested brackets. */
+    private void appendData(StringBuilder sb, int axis, int at, boolean summarise) {
+        if (axis == shape.length) {
+            sb.append(String.format(Locale.ROOT, "%.6g", data[at]));
+            return;
+        }
+        int n = shape[axis];
+        int stride = Shapes.sizeAfter(shape, axis);
+        sb.append('[');
+        for (int i = 0; i < n; i++) {
+            if (summarise && n > 6 && i == 3) {
+                sb.append(", ...");
+                i = n - 3;
+            }
+            if (i > 0) {
+                sb.append(", ");
+            }
+            appendData(sb, axis + 1, at + i * stride, summarise);
+        }
+        sb.append(']');
     }
 }

@@ -125,6 +125,6 @@ class GradientOwnershipTest {
         assertTrue(nullInput.getMessage().contains("input 1 is null"), nullInput.getMessage());
         Tensor.grad(y, x, false);
         IllegalStateException twice = assertThrows(IllegalStateException.class, () -> Tensor.grad(y, x, false));
-        assertTrue(twice.getMessage().contains("createGraph = true to a Tensor.grad call"), twice.getMessage());
+        assertTrue(twice.getMessage().contains("createGraph = true in Tensor.grad"), twice.getMessage());
     }
 }
