@@ -3,7 +3,8 @@ package io.github.jgrad.autodiff;
 /**
  * Whether tensor operations record the graph, per thread. Inside a {@link #disabled()} scope nothing
  * is recorded: results require no gradient and hold no reference to their inputs (use it for
- * inference and optimizer updates).
+ * inference and optimizer updates). It concerns {@link Tensor} only: {@link Value} operations, like
+ * micrograd's, always record.
  *
  * <pre>{@code
  * try (GradMode.Scope ignored = GradMode.disabled()) {

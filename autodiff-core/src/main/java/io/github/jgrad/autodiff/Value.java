@@ -405,7 +405,9 @@ public final class Value extends Node {
 
     /**
      * Replaces the number a leaf holds, as an optimizer step does ({@code p.setData(p.data() - lr *
-     * p.grad())}). Values already computed from it keep their old results.
+     * p.grad())}). Values already computed from it keep their old results, and a backward pass through
+     * them uses the local derivatives recorded then: the gradient of the computation as it was done
+     * (recompute after an update to differentiate at the new value).
      *
      * @throws IllegalStateException if this value is not a leaf
      */

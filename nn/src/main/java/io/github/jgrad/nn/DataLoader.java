@@ -26,8 +26,8 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
 
     private DataLoader(Tensor inputs, Tensor targets, int batchSize, boolean shuffle, long seed) {
         if (inputs.dim() == 0 || targets.dim() == 0 || inputs.shape(0) != targets.shape(0)) {
-            throw new IllegalArgumentException("DataLoader: inputs " + Arrays.toString(inputs.shape()) + " and targets "
-                    + Arrays.toString(targets.shape()) + " must have the same first dimension (the examples)");
+            throw new IllegalArgumentException("DataLoader: inputs " + Text.shape(inputs.shape()) + " and targets "
+                    + Text.shape(targets.shape()) + " must have the same first dimension (the examples)");
         }
         if (batchSize < 1) {
             throw new IllegalArgumentException("DataLoader: batch size must be >= 1, got " + batchSize);

@@ -32,4 +32,10 @@ public final class Dropout extends Module {
         Tensor keep = Tensor.rand(seeds.nextLong(), x.shape()).ge(p);
         return x.mul(keep).mul(1 / (1 - p));
     }
+
+    /** {@code Dropout(p=0.5)}. */
+    @Override
+    public String toString() {
+        return "Dropout(p=" + p + ")";
+    }
 }

@@ -35,7 +35,7 @@ public final class Linear extends Module {
     public static Linear of(Tensor weight, Tensor bias) {
         if (weight.dim() != 2 || (bias != null && !Arrays.equals(bias.shape(), new int[] {weight.shape(1)}))) {
             throw new IllegalArgumentException("Linear: weight must be (in, out) and bias (out); got "
-                    + Arrays.toString(weight.shape()) + " and " + (bias == null ? "none" : Arrays.toString(bias.shape())));
+                    + Text.shape(weight.shape()) + " and " + (bias == null ? "none" : Text.shape(bias.shape())));
         }
         return new Linear(Tensor.of(weight.toArray(), weight.shape()),
                 bias == null ? null : Tensor.of(bias.toArray(), bias.shape()));
@@ -45,9 +45,15 @@ public final class Linear extends Module {
     public Tensor forward(Tensor x) {
         if (x.dim() == 0 || x.shape(-1) != weight.shape(0)) {
             throw new IllegalArgumentException("Linear(" + weight.shape(0) + " -> " + weight.shape(1) + "): input of shape "
-                    + Arrays.toString(x.shape()) + " must end in " + weight.shape(0));
+                    + Text.shape(x.shape()) + " must end in " + weight.shape(0));
         }
         return bias == null ? x.matmul(weight) : x.matmulAdd(weight, bias);
+    }
+
+    /** {@code Linear(in=2, out=16)}, with {@code bias=false} if it has none. */
+    @Override
+    public String toString() {
+        return "Linear(in=" + weight.shape(0) + ", out=" + weight.shape(1) + (bias == null ? ", bias=false" : "") + ")";
     }
 
     /** The weight, shape (in, out). */

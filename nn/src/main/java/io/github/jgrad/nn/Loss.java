@@ -14,10 +14,21 @@ public final class Loss {
     private Loss() {
     }
 
+    /** Checks that every element of {@code t} is in [0, 1] (NaN is not), naming the first that is not. */
+    private static void inUnitInterval(String loss, String what, Tensor t, String hint) {
+        double[] d = t.toArray();
+        for (int i = 0; i < d.length; i++) {
+            if (!(d[i] >= 0 && d[i] <= 1)) {
+                throw new IllegalArgumentException(loss + ": " + what + " must be in [0, 1], got " + d[i]
+                        + " at flat index " + i + " of shape " + Text.shape(t.shape()) + hint);
+            }
+        }
+    }
+
     private static void sameShape(String loss, Tensor prediction, Tensor target) {
         if (!Arrays.equals(prediction.shape(), target.shape())) {
-            throw new IllegalArgumentException(loss + ": prediction shape " + Arrays.toString(prediction.shape())
-                    + " differs from target shape " + Arrays.toString(target.shape()));
+            throw new IllegalArgumentException(loss + ": prediction shape " + Text.shape(prediction.shape())
+                    + " differs from target shape " + Text.shape(target.shape()));
         }
     }
 
@@ -56,19 +67,14 @@ public final class Loss {
      * wrong learns nothing from this loss: prefer {@link #binaryCrossEntropyWithLogits}, exact for any
      * logit.
      *
-     * @throws IllegalArgumentException if a probability is outside [0, 1] or NaN (as PyTorch), or the
-     *     shapes differ
+     * @throws IllegalArgumentException if a probability (as PyTorch) or a target is outside [0, 1] or
+     *     NaN, or the shapes differ
      */
     public static Tensor binaryCrossEntropy(Tensor probability, Tensor target, Reduction reduction) {
         sameShape("binaryCrossEntropy", probability, target);
-        double[] p = probability.toArray();
-        for (int i = 0; i < p.length; i++) {
-            if (!(p[i] >= 0 && p[i] <= 1)) {
-                throw new IllegalArgumentException("binaryCrossEntropy: probabilities must be in [0, 1], got " + p[i]
-                        + " at flat index " + i + " of shape " + Arrays.toString(probability.shape())
-                        + " (for scores that are not probabilities use binaryCrossEntropyWithLogits)");
-            }
-        }
+        inUnitInterval("binaryCrossEntropy", "probabilities", probability,
+                " (for scores that are not probabilities use binaryCrossEntropyWithLogits)");
+        inUnitInterval("binaryCrossEntropy", "targets", target, "");
         double floor = Math.exp(-100);
         Tensor logP = probability.clamp(floor, Double.MAX_VALUE).log();
         Tensor log1mP = probability.neg().add(1).clamp(floor, Double.MAX_VALUE).log();
@@ -87,9 +93,12 @@ public final class Loss {
      * sigmoid(z) - y everywhere, z = 0 included. Infinite logits give the limits: z = +inf with y = 1
      * (and z = -inf with y = 0) costs 0 with gradient 0, the wrong certainty costs +inf with gradient
      * 1 - y (or -y); a target of exactly 0 or 1 contributes no z * y term, so no 0 * inf appears.
+     *
+     * @throws IllegalArgumentException if a target is outside [0, 1] or NaN, or the shapes differ
      */
     public static Tensor binaryCrossEntropyWithLogits(Tensor logit, Tensor target, Reduction reduction) {
         sameShape("binaryCrossEntropyWithLogits", logit, target);
+        inUnitInterval("binaryCrossEntropyWithLogits", "targets", target, "");
         Tensor positive = logit.gt(0);
         Tensor zero = Tensor.scalar(0);
         Tensor a = Tensor.where(positive, logit, zero);   // z where z > 0, else 0: each branch stays finite
@@ -119,9 +128,13 @@ public final class Loss {
      * @throws IllegalArgumentException if the shapes do not fit or an index is out of range
      */
     public static Tensor crossEntropy(Tensor logits, int[] classes, Reduction reduction) {
-        if (logits.dim() != 2 || logits.shape(0) != classes.length) {
-            throw new IllegalArgumentException("crossEntropy: logits of shape " + Arrays.toString(logits.shape())
-                    + " need to be (n, classes) with n = " + classes.length + " class indices");
+        if (logits.dim() != 2) {
+            throw new IllegalArgumentException("crossEntropy: logits of shape " + Text.shape(logits.shape())
+                    + " need to be (n, classes)");
+        }
+        if (logits.shape(0) != classes.length) {
+            throw new IllegalArgumentException("crossEntropy: " + classes.length + " targets for " + logits.shape(0)
+                    + " rows of logits " + Text.shape(logits.shape()) + "; give one class index per row");
         }
         double[] idx = new double[classes.length];
         for (int i = 0; i < classes.length; i++) {
@@ -142,7 +155,7 @@ public final class Loss {
 
     /**
      * Cross-entropy of logits (n, classes) against a tensor of targets, as PyTorch's
-     * {@code cross_entropy}: n class indices, of shape (n) or (n, 1) (as a DataLoader yields them), or
+     * {@code cross_entropy}: n class indices, of shape (n) or (n, 1) (a column of labels), or
      * class probabilities of the logits' shape (one-hot or soft labels), for which the loss of row i
      * is -sum_j y_ij log softmax(logits)_ij (a zero target contributes 0, even against a logit of
      * -infinity). Where each row of y sums to 1 the gradient of a row's loss is softmax(logits) - y.
@@ -151,17 +164,19 @@ public final class Loss {
      */
     public static Tensor crossEntropy(Tensor logits, Tensor targets, Reduction reduction) {
         if (logits.dim() != 2) {
-            throw new IllegalArgumentException("crossEntropy: logits of shape " + Arrays.toString(logits.shape())
+            throw new IllegalArgumentException("crossEntropy: logits of shape " + Text.shape(logits.shape())
                     + " need to be (n, classes)");
         }
         if (Arrays.equals(targets.shape(), logits.shape())) {
             return reduction.apply(times(logits.logSoftmax(1), targets).sum(1, false).neg());
         }
+        int n = logits.shape(0);
         boolean indices = targets.dim() == 1 || (targets.dim() == 2 && targets.shape(1) == 1);
         if (!indices) {
-            throw new IllegalArgumentException("crossEntropy: targets of shape " + Arrays.toString(targets.shape())
-                    + " are neither n class indices nor probabilities of the logits' shape "
-                    + Arrays.toString(logits.shape()));
+            throw new IllegalArgumentException("crossEntropy: targets of shape " + Text.shape(targets.shape())
+                    + " fit logits " + Text.shape(logits.shape()) + " in neither form: class indices of shape (" + n
+                    + ") or (" + n + ", 1), or probabilities of shape " + Text.shape(logits.shape())
+                    + (targets.numel() == n ? " (targets.reshape(-1) makes them indices)" : ""));
         }
         double[] d = targets.toArray();
         int[] classes = new int[d.length];
@@ -192,7 +207,7 @@ public final class Loss {
         for (int i = 0; i < y.length; i++) {
             if (y[i] != 1 && y[i] != -1) {
                 throw new IllegalArgumentException("hinge: labels must be -1 or +1, got " + y[i] + " at flat index " + i
-                        + " of shape " + Arrays.toString(label.shape()) + " (map 0/1 labels with 2y - 1)");
+                        + " of shape " + Text.shape(label.shape()) + " (map 0/1 labels with 2y - 1)");
             }
         }
         return reduction.apply(label.mul(score).neg().add(1).relu());

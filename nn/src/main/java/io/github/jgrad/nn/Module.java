@@ -129,6 +129,24 @@ public abstract class Module {
         }
     }
 
+    /**
+     * The module as PyTorch prints one: its class name, then each sub-module on its own line under its
+     * name, indented. Modules with settings (Linear, Dropout) add them in parentheses.
+     */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(getClass().getSimpleName());
+        if (children.isEmpty()) {
+            return sb.toString();
+        }
+        sb.append("(\n");
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            sb.append("  (").append(e.getKey()).append("): ")
+                    .append(e.getValue().toString().replace("\n", "\n  ")).append('\n');
+        }
+        return sb.append(')').toString();
+    }
+
     /** Switches this module and its sub-modules to training mode; returns this. */
     public final Module train() {
         setTraining(true);
@@ -180,8 +198,8 @@ public abstract class Module {
                         + "; the model has " + own.keySet() + ")");
             }
             if (!Arrays.equals(s.shape(), e.getValue().shape())) {
-                throw new IOException(file + ": parameter '" + e.getKey() + "' has shape " + Arrays.toString(s.shape())
-                        + " in the file but " + Arrays.toString(e.getValue().shape()) + " in the model");
+                throw new IOException(file + ": parameter '" + e.getKey() + "' has shape " + Text.shape(s.shape())
+                        + " in the file but " + Text.shape(e.getValue().shape()) + " in the model");
             }
         }
         Map<String, Tensor> aliases = everyName();

@@ -21,11 +21,11 @@ public abstract class Optimizer {
         for (Tensor p : parameters) {
             if (!p.requiresGrad()) {
                 throw new IllegalArgumentException(getClass().getSimpleName() + ": a parameter of shape "
-                        + java.util.Arrays.toString(p.shape()) + " does not require grad");
+                        + Text.shape(p.shape()) + " does not require grad");
             }
             if (!p.isLeaf()) { // backward fills grad() of leaves only: it would never be updated
                 throw new IllegalArgumentException(getClass().getSimpleName() + ": cannot optimize a " + p.op()
-                        + " result of shape " + java.util.Arrays.toString(p.shape()) + "; pass the leaf it was computed"
+                        + " result of shape " + Text.shape(p.shape()) + "; pass the leaf it was computed"
                         + " from (as PyTorch: can't optimize a non-leaf Tensor)");
             }
         }
@@ -74,7 +74,8 @@ public abstract class Optimizer {
     /** Sets the learning rate (for schedules). */
     public final void setLearningRate(double rate) {
         if (!(rate >= 0) || Double.isInfinite(rate)) {
-            throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + rate);
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": learning rate must be finite and >= 0, got "
+                    + rate);
         }
         this.learningRate = rate;
     }

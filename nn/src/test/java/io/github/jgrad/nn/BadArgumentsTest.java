@@ -24,7 +24,7 @@ class BadArgumentsTest {
         Tensor y = Tensor.of(new double[] {1, 0});
         // was -0.2938933324510595: a negative cross-entropy, no error (PyTorch raises)
         rejects(() -> Loss.binaryCrossEntropy(Tensor.of(new double[] {1.5, -0.2}), y),
-                "binaryCrossEntropy", "[0, 1]", "1.5", "index 0", "[2]");
+                "binaryCrossEntropy", "[0, 1]", "1.5", "index 0", "(2)");
         rejects(() -> Loss.binaryCrossEntropy(Tensor.of(new double[] {0.5, -1e-300}), y), "-1.0E-300", "index 1");
         rejects(() -> Loss.binaryCrossEntropy(Tensor.of(new double[] {Double.NaN, 0.5}), y), "NaN");
         // the ends of the interval are probabilities: log(0) is clamped at -100 as in PyTorch
@@ -102,7 +102,7 @@ class BadArgumentsTest {
     void optimizersRefuseTensorsThatAreNotLeaves() {
         // a view of a parameter requires grad but never receives one: it was silently never updated
         Tensor w = Tensor.randn(1, 3).requiresGrad(true);
-        rejects(() -> SGD.of(List.of(w.reshape(3)), 0.1), "SGD", "reshape", "[3]", "leaf");
+        rejects(() -> SGD.of(List.of(w.reshape(3)), 0.1), "SGD", "reshape", "(3)", "leaf");
         rejects(() -> Adam.of(List.of(w.mul(2)), 0.1), "Adam", "mul");
     }
 
@@ -158,5 +158,33 @@ class BadArgumentsTest {
         a.put("x", shared);
         b.put("y", shared);                                    // sharing without a cycle is fine
         assertEquals(2, a.namedParameters().size());
+    }
+
+    @Test
+    void lossMessagesBlameTheTargetsAndSayWhatFits() {
+        Tensor logits = Tensor.zeros(4, 3);
+        // was: "logits of shape [4, 3] need to be (n, classes) with n = 3 class indices"
+        rejects(() -> Loss.crossEntropy(logits, Tensor.of(new double[] {0, 1, 2}, 3)),
+                "3 targets for 4 rows of logits (4, 3)", "one class index per row");
+        rejects(() -> Loss.crossEntropy(logits, Tensor.zeros(1, 4)),
+                "targets of shape (1, 4)", "class indices of shape (4) or (4, 1)", "probabilities of shape (4, 3)",
+                "targets.reshape(-1)");
+        // targets outside [0, 1] gave a wrong (even negative) loss silently
+        rejects(() -> Loss.binaryCrossEntropy(Tensor.of(new double[] {0.5}, 1), Tensor.of(new double[] {2}, 1)),
+                "binaryCrossEntropy: targets must be in [0, 1], got 2.0");
+        rejects(() -> Loss.binaryCrossEntropyWithLogits(Tensor.of(new double[] {3}, 1), Tensor.of(new double[] {2}, 1)),
+                "binaryCrossEntropyWithLogits: targets must be in [0, 1], got 2.0");
+        rejects(() -> Adam.of(Linear.of(1, 1, 0).parameters(), -0.1), "Adam: learning rate", "-0.1");
+    }
+
+    @Test
+    void accuracyMatchesRowsWhateverTheLabelsShape() {
+        Tensor logits = Tensor.of(new double[] {0.1, 0.9, 0.8, 0.2, 0.3, 0.7, 0.6, 0.4}, 4, 2);   // predicts 1, 0, 1, 0
+        Tensor column = Tensor.of(new double[] {1, 0, 0, 0}, 4, 1);
+        assertEquals(0.75, Metrics.accuracy(logits, column), 0);        // argmax(1).eq(column) gave 0.3125
+        assertEquals(0.75, Metrics.accuracy(logits, column.reshape(4)), 0);
+        Tensor onehot = Tensor.of(new double[] {0, 1, 1, 0, 1, 0, 1, 0}, 4, 2);
+        assertEquals(0.75, Metrics.accuracy(logits, onehot), 0);
+        rejects(() -> Metrics.accuracy(logits, Tensor.zeros(3)), "accuracy", "(3)", "(4) or (4, 1)");
     }
 }

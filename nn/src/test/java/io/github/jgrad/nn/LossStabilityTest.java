@@ -111,7 +111,7 @@ class LossStabilityTest {
         Tensor logits = Tensor.zeros(2, 3);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Loss.crossEntropy(logits, Tensor.zeros(2, 4)));
-        assertTrue(e.getMessage().contains("[2, 4]") && e.getMessage().contains("[2, 3]"), e.getMessage());
+        assertTrue(e.getMessage().contains("(2, 4)") && e.getMessage().contains("(2, 3)"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Loss.crossEntropy(Tensor.zeros(3), Tensor.zeros(3)));
         assertTrue(e.getMessage().contains("need to be (n, classes)"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,

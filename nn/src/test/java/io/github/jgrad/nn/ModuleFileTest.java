@@ -66,7 +66,7 @@ class ModuleFileTest {
         m.put("0.bias", Tensor.zeros(5));
         Npz.save(wrongShape, m);
         IOException e = assertThrows(IOException.class, () -> model.load(wrongShape));
-        assertTrue(e.getMessage().contains("'0.bias'") && e.getMessage().contains("[5]") && e.getMessage().contains("[4]"),
+        assertTrue(e.getMessage().contains("'0.bias'") && e.getMessage().contains("(5)") && e.getMessage().contains("(4)"),
                 e.getMessage());
 
         Path missing = dir.resolve("missing.npz");

@@ -36,7 +36,7 @@ class NnTest {
         assertArrayEquals(new double[] {3, 3, 3, 1, 1, 1}, l.weight().grad().toArray());
         assertArrayEquals(new double[] {2, 2, 2}, l.bias().grad().toArray());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> l.forward(Tensor.zeros(2, 3)));
-        assertTrue(e.getMessage().contains("Linear(2 -> 3)") && e.getMessage().contains("[2, 3]"), e.getMessage());
+        assertTrue(e.getMessage().contains("Linear(2 -> 3)") && e.getMessage().contains("(2, 3)"), e.getMessage());
     }
 
     @Test
@@ -349,5 +349,20 @@ class NnTest {
         Tensor at0 = Tensor.zeros(1).requiresGrad(true);
         Activation.leakyRelu(0.1).forward(at0).sum().backward();
         assertEquals(0.1, at0.grad().item(), 0);
+    }
+
+    @Test
+    void modulesPrintAsPyTorchPrintsThem() {
+        Sequential m = Sequential.of(Linear.of(2, 16, 1), Activation.relu(), new Dropout(0.5, 1),
+                Sequential.mlp(3, Activation.tanh(), 16, 1));
+        assertEquals(String.join("\n",
+                "Sequential(",
+                "  (0): Linear(in=2, out=16)",
+                "  (1): ReLU",
+                "  (2): Dropout(p=0.5)",
+                "  (3): Sequential(",
+                "    (0): Linear(in=16, out=1)",
+                "  )",
+                ")"), m.toString());
     }
 }
