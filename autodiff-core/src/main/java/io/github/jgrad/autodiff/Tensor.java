@@ -35,11 +35,11 @@ import java.util.SplittableRandom;
  * require it, then frees the graph (pass {@code retainGraph} to keep it). Inside
  * {@link Anomaly#detect()} every result and gradient is checked for NaN and infinities.
  *
- * <p>Results never change after creation. The data of a leaf that requires a gradient can be updated
- * in place ({@link #addInPlace}) by optimizers; {@link #reshape} and {@link #detach()} share data
- * with their input, as views do in NumPy and PyTorch. A graph computed from data that has since been
- * changed in place cannot be differentiated: backward throws rather than mixing old and new values
- * (PyTorch's version counter check).
+ * <p>Only leaves change in place: {@link #addInPlace} (parameters, by optimizers) and
+ * {@link #copyFrom} (any leaf). {@link #reshape} and {@link #detach()} share data with their input,
+ * as views do in NumPy and PyTorch, so a result changes when a leaf viewing its data is changed. A
+ * graph computed from data that has since been changed in place cannot be differentiated: backward
+ * throws rather than mixing old and new values (PyTorch's version counter check).
  *
  * <p><b>Threads.</b> Not thread-safe, except as follows. Independent graphs may be built and
  * differentiated on several threads at once, and may share tensors that require no gradient (input
@@ -72,8 +72,13 @@ public final class Tensor extends Node {
      * object, so that a view (a detached copy kept for later) holds no reference to its source's graph.
      */
     private Storage storage;
-    /** The inputs' storage versions when this result was computed, to detect inputs changed since. */
+    /**
+     * The inputs' storage versions when this result was computed, to detect inputs changed since;
+     * null where all were 0 (nothing changed in place yet: no array to allocate).
+     */
     private int[] inputVersions;
+    /** This result's own storage version when computed: its backward may read its data (exp, tanh). */
+    private int versionAtCreation;
     /** Where this tensor was created, recorded only in anomaly mode. */
     private final Throwable createdAt;
     private String label;
@@ -123,9 +128,16 @@ public final class Tensor extends Node {
             }
         }
         if (track) {
-            int[] versions = new int[inputs.length];
+            out.versionAtCreation = out.version();
+            int[] versions = null;
             for (int i = 0; i < inputs.length; i++) {
-                versions[i] = inputs[i].version();
+                int v = inputs[i].version();
+                if (v != 0) {
+                    if (versions == null) {
+                        versions = new int[inputs.length];
+                    }
+                    versions[i] = v;
+                }
             }
             out.inputVersions = versions;
         }
@@ -1471,7 +1483,7 @@ public final class Tensor extends Node {
         Node[] order = pass(roots, seeds, null, createGraph);   // on an exception: graph kept, nothing changed
         // every leaf's new gradient first, then all of them at once: all leaves change or none
         Tensor[] updated = new Tensor[order.length];
-        Set<Tensor> stored = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Object> stored = Collections.newSetFromMap(new IdentityHashMap<>());
         try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
             for (int k = 0; k < order.length; k++) {
                 Tensor t = (Tensor) order[k];
@@ -1494,17 +1506,23 @@ public final class Tensor extends Node {
 
     /**
      * A pass gradient {@code g} to hand out (as a leaf's grad() or a result of grad()), as a tensor of
-     * its own: a copy where g is a caller's seed, is handed out already, shares its data with another
-     * tensor, or requires grad although no graph is being created (a seed that requires grad passed
-     * through unchanged). Otherwise g itself, made in this pass and seen by nobody else.
+     * its own: a copy where g is, or shares its data with, a caller's seed or a gradient already
+     * handed out, or requires grad although no graph is being created (a seed that requires grad
+     * passed through unchanged). Otherwise g itself: made in this pass, seen by nobody else.
+     * {@code handedOut} collects the gradients and data arrays handed out so far.
      */
-    private static Tensor own(Tensor g, Tensor[] seeds, Set<Tensor> handedOut, boolean createGraph) {
-        boolean seed = false;
+    private static Tensor own(Tensor g, Tensor[] seeds, Set<Object> handedOut, boolean createGraph) {
+        boolean shared = handedOut.contains(g) || (g.storage != null && handedOut.contains(g.storage))
+                || (!createGraph && g.requiresGrad);
         for (Tensor s : seeds) {
-            seed |= s == g;
+            shared |= s == g || (g.storage != null && g.storage == s.storage);
         }
-        if (seed || !handedOut.add(g) || g.storage != null || (!createGraph && g.requiresGrad)) {
+        if (shared) {
             return g.copy();
+        }
+        handedOut.add(g);
+        if (g.storage != null) {
+            handedOut.add(g.storage);
         }
         return g;
     }
@@ -1551,7 +1569,7 @@ public final class Tensor extends Node {
         }
         Node[] order = pass(roots, seeds, inputs, createGraph);
         List<Tensor> result = new ArrayList<>(inputs.size());
-        Set<Tensor> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Object> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
         try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
             for (Tensor in : inputs) {
                 result.add(in.passGrad != null ? own(in.passGrad, seeds, handedOut, createGraph) : zeros(in.shape));
@@ -1665,9 +1683,15 @@ public final class Tensor extends Node {
         if (passGrad == null || backward == null) {
             return;
         }
+        if (version() != versionAtCreation) {
+            throw new IllegalStateException("backward of " + op + ": its result (shape " + Shapes.str(shape)
+                    + ") was changed in place through a leaf sharing its data (a detach() or a reshape made with"
+                    + " grad mode off) after it was computed; its backward would read the new values. Compute the"
+                    + " forward pass again");
+        }
         for (int i = 0; i < parents.length; i++) {
             Tensor p = (Tensor) parents[i];
-            if (p.version() != inputVersions[i]) {
+            if (p.version() != (inputVersions == null ? 0 : inputVersions[i])) {
                 throw new IllegalStateException("backward of " + op + ": input " + i + " (shape " + Shapes.str(p.shape)
                         + ") was changed in place (addInPlace or copyFrom, as by an optimizer step) after this result"
                         + " was computed from it; its gradient would mix old and new values. Compute the forward"

@@ -82,4 +82,38 @@ class InPlaceChangeTest {
         assertArrayEquals(new double[] {3, 4}, frozen.toArray(), 0);
         assertThrows(IllegalStateException.class, () -> y.copyFrom(Tensor.zeros(2)));
     }
+
+    @Test
+    void aResultChangedThroughALeafThatViewsItCannotBeDifferentiated() {
+        // exp's backward reads its own output: changed through a detached copy it gave [0, 0], not [1, e]
+        Tensor p = Tensor.of(new double[] {0, 1}).requiresGrad(true);
+        Tensor y = p.exp();
+        y.detach().copyFrom(Tensor.zeros(2));
+        refuses(() -> y.sum().backward(), "backward of exp", "its result", "changed in place");
+
+        Tensor q = Tensor.of(new double[] {0, 1}).requiresGrad(true);
+        Tensor t = q.tanh();
+        Tensor view;
+        try (GradMode.Scope s = GradMode.disabled()) {
+            view = t.reshape(2, 1);                                    // a leaf sharing t's data
+        }
+        view.copyFrom(Tensor.of(new double[] {5, 5}, 2, 1));
+        refuses(() -> t.sum().backward(), "backward of tanh");
+
+        Tensor r = Tensor.of(new double[] {0, 1}).requiresGrad(true);   // the older route, through addInPlace
+        Tensor u = r.sigmoid();
+        u.detach().requiresGrad(true).addInPlace(1, Tensor.ones(2));
+        refuses(() -> u.sum().backward(), "backward of sigmoid");
+    }
+
+    @Test
+    void gradientsAreCopiedOnlyWhereTheyWouldBeShared() {
+        // a broadcast bias's gradient goes through sumTo's reshape (a view of a temporary): no copy needed
+        Tensor x = Tensor.randn(1, 4, 3);
+        Tensor w = Tensor.randn(2, 3, 2).requiresGrad(true);
+        Tensor b = Tensor.zeros(2).requiresGrad(true);
+        x.matmulAdd(w, b).tanh().sum().backward();
+        assertFalse(b.grad().op().equals("copy"), "the bias gradient was copied needlessly");
+        assertFalse(w.grad().op().equals("copy"));
+    }
 }

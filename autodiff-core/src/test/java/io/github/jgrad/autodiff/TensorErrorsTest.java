@@ -11,10 +11,7 @@ import org.junit.jupiter.api.function.Executable;
 /** Bad arguments found in review: each error names the op the user called and the shapes as given. */
 class TensorErrorsTest {
     private static void rejects(Executable e, String... parts) {
-        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, e);
-        for (String p : parts) {
-            assertTrue(x.getMessage().contains(p), () -> "message '" + x.getMessage() + "' lacks '" + p + "'");
-        }
+        TensorTest.assertMessage(e, parts);
     }
 
     @Test

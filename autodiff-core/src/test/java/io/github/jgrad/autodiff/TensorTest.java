@@ -15,7 +15,7 @@ class TensorTest {
         return Tensor.of(d, shape);
     }
 
-    private static void assertMessage(Executable e, String... parts) {
+    static void assertMessage(Executable e, String... parts) {
         IllegalArgumentException x = assertThrows(IllegalArgumentException.class, e);
         for (String p : parts) {
             assertTrue(x.getMessage().contains(p), "message '" + x.getMessage() + "' lacks '" + p + "'");
