@@ -1483,12 +1483,12 @@ public final class Tensor extends Node {
         Node[] order = pass(roots, seeds, null, createGraph);   // on an exception: graph kept, nothing changed
         // every leaf's new gradient first, then all of them at once: all leaves change or none
         Tensor[] updated = new Tensor[order.length];
-        Set<Object> stored = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Object> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
         try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
             for (int k = 0; k < order.length; k++) {
                 Tensor t = (Tensor) order[k];
                 if (t.hasNoParents() && t.requiresGrad && t.passGrad != null) {
-                    updated[k] = t.grad == null ? own(t.passGrad, seeds, stored, createGraph) : t.grad.add(t.passGrad);
+                    updated[k] = t.grad == null ? own(t.passGrad, seeds, handedOut, createGraph) : t.grad.add(t.passGrad);
                 }
             }
         } catch (ArithmeticException e) { // anomaly mode: an accumulated gradient is not finite
