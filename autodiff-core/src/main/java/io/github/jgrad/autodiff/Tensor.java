@@ -77,8 +77,10 @@ public final class Tensor extends Node {
      * null where all were 0 (nothing changed in place yet: no array to allocate).
      */
     private int[] inputVersions;
-    /** This result's own storage version when computed: its backward may read its data (exp, tanh). */
+    /** This result's own storage version when computed, checked where its backward reads its data. */
     private int versionAtCreation;
+    /** Whether this result's backward reads its own data (exp, tanh, sigmoid, sqrt, div, max, chainDiv). */
+    private boolean readsOwnData;
     /** Where this tensor was created, recorded only in anomaly mode. */
     private final Throwable createdAt;
     private String label;
@@ -106,6 +108,12 @@ public final class Tensor extends Node {
 
     private int version() {
         return storage == null ? 0 : storage.version;
+    }
+
+    /** Marks a result whose backward reads its own data, so that backward checks it was not changed. */
+    private Tensor readingOwnData() {
+        readsOwnData = true;
+        return this;
     }
 
     private static Tensor leaf(double[] data, int[] shape) {
@@ -342,7 +350,7 @@ public final class Tensor extends Node {
         out[0] = binary("div", Kernels.DIV, b, g -> new Tensor[] {
             a.requiresGrad ? g.chainDiv(b).sumTo(a.shape) : null,
             b.requiresGrad ? g.chain(out[0]).chainDiv(b).neg().sumTo(b.shape) : null});
-        return out[0];
+        return out[0].readingOwnData();
     }
 
     /**
@@ -539,7 +547,7 @@ public final class Tensor extends Node {
     public Tensor exp() {
         Tensor[] out = new Tensor[1];
         out[0] = unary("exp", Kernels.EXP, g -> new Tensor[] {g.chain(out[0])});
-        return out[0];
+        return out[0].readingOwnData();
     }
 
     /** Natural logarithm (NaN below 0, -Infinity at 0); the derivative 1/x is +inf at 0 and applied as is below. */
@@ -558,21 +566,21 @@ public final class Tensor extends Node {
     public Tensor sqrt() {
         Tensor[] out = new Tensor[1];
         out[0] = unary("sqrt", Kernels.SQRT, g -> new Tensor[] {g.chainDiv(out[0].mul(2))});
-        return out[0];
+        return out[0].readingOwnData();
     }
 
     /** Hyperbolic tangent. */
     public Tensor tanh() {
         Tensor[] out = new Tensor[1];
         out[0] = unary("tanh", Kernels.TANH, g -> new Tensor[] {g.chain(out[0].mul(out[0]).neg().add(1))});
-        return out[0];
+        return out[0].readingOwnData();
     }
 
     /** Logistic sigmoid, without overflow for large |x|. */
     public Tensor sigmoid() {
         Tensor[] out = new Tensor[1];
         out[0] = unary("sigmoid", Kernels.SIGMOID, g -> new Tensor[] {g.chain(out[0].mul(out[0].neg().add(1)))});
-        return out[0];
+        return out[0].readingOwnData();
     }
 
     /** max(0, x); the derivative at 0 is 0. */
@@ -626,7 +634,7 @@ public final class Tensor extends Node {
                 gg -> new Tensor[] {
                     g.requiresGrad ? gg.chainDiv(d).sumTo(g.shape) : null,
                     d.requiresGrad ? bothChain(out[0], gg).chainDiv(d).neg().sumTo(d.shape) : null}, this, d);
-        return out[0];
+        return out[0].readingOwnData();
     }
 
     /** Sine. */
@@ -753,7 +761,7 @@ public final class Tensor extends Node {
             Tensor isMax = a.eq(leaf(out, kept));
             Tensor share = isMax.div(isMax.sum(ax, true));
             return new Tensor[] {g.reshape(kept).chain(share)};
-        }, this);
+        }, this).readingOwnData();
     }
 
     /**
@@ -1683,7 +1691,7 @@ public final class Tensor extends Node {
         if (passGrad == null || backward == null) {
             return;
         }
-        if (version() != versionAtCreation) {
+        if (readsOwnData && version() != versionAtCreation) {
             throw new IllegalStateException("backward of " + op + ": its result (shape " + Shapes.str(shape)
                     + ") was changed in place through a leaf sharing its data (a detach() or a reshape made with"
                     + " grad mode off) after it was computed; its backward would read the new values. Compute the"
@@ -1877,6 +1885,10 @@ public final class Tensor extends Node {
 
     /** The elements from flat offset {@code at} along axes {@code axis...} as nested brackets. */
     private void appendData(StringBuilder sb, int axis, int at, boolean summarise) {
+        if (data.length == 0) { // as NumPy prints any empty array (not one [] per outer index)
+            sb.append("[]");
+            return;
+        }
         if (axis == shape.length) {
             sb.append(String.format(Locale.ROOT, "%.6g", data[at]));
             return;

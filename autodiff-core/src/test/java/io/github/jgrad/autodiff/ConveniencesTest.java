@@ -19,6 +19,8 @@ class ConveniencesTest {
                 big);
         assertTrue(big.endsWith("1999.00]], shape=(2, 1000))"), big);
         assertEquals("tensor([], shape=(0))", Tensor.zeros(0).toString());
+        // one [] for an empty tensor, not one per outer index (that ran out of memory here)
+        assertEquals("tensor([], shape=(100000, 100000, 0))", Tensor.zeros(100000, 100000, 0).toString());
     }
 
     @Test

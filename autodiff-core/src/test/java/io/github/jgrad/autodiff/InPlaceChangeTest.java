@@ -116,4 +116,23 @@ class InPlaceChangeTest {
         assertFalse(b.grad().op().equals("copy"), "the bias gradient was copied needlessly");
         assertFalse(w.grad().op().equals("copy"));
     }
+
+    @Test
+    void aChangedResultIsRefusedOnlyWhereItsBackwardReadsIt() {
+        // matmul's backward needs x and w, not its output: editing the output through a view before it is
+        // used (as PyTorch allows) leaves a gradient to compute, of the edited graph's loss
+        Tensor x = Tensor.of(new double[][] {{1, 2}, {3, 4}});
+        Tensor w = Tensor.of(new double[][] {{1, -1}, {2, 0.5}}).requiresGrad(true);
+        Tensor out = x.matmul(w);
+        Tensor shown = out.detach();
+        shown.copyFrom(shown.clamp(0, 1));
+        out.sum().backward();
+        assertArrayEquals(new double[] {4, 4, 6, 6}, w.grad().toArray(), 0);
+
+        // a changed input is reported as such, not as a change of the result that views it
+        Tensor p = Tensor.of(new double[][] {{1, 2}, {3, 4}}).requiresGrad(true);
+        Tensor r = p.reshape(4).mul(2);
+        p.addInPlace(1, Tensor.ones(2, 2));
+        refuses(() -> r.sum().backward(), "input 0", "changed in place (addInPlace or copyFrom");
+    }
 }
