@@ -29,13 +29,19 @@ public abstract class Module {
     public abstract Tensor forward(Tensor x);
 
     /**
-     * Registers a parameter under {@code name}, marks it as requiring a gradient and returns it.
+     * Registers a parameter under {@code name}, marks it as requiring a gradient and returns it. A
+     * parameter without a label is labelled with its name, which grows into its dotted path
+     * ({@code 0.weight}) as the module is registered in others, so explain reports and graph drawings
+     * name it as {@link #namedParameters()} does.
      *
      * @throws IllegalArgumentException if the name is taken or malformed
      */
     protected final Tensor register(String name, Tensor parameter) {
         checkName(name);
         parameters.put(name, Objects.requireNonNull(parameter, name).requiresGrad(true));
+        if (parameter.label() == null) {
+            parameter.label(name);
+        }
         return parameter;
     }
 
@@ -53,6 +59,11 @@ public abstract class Module {
                     + ") is or contains this " + getClass().getSimpleName() + "; modules must form a tree");
         }
         children.put(name, child);
+        for (Map.Entry<String, Tensor> e : child.namedParameters().entrySet()) {
+            if (e.getKey().equals(e.getValue().label())) { // labelled by registration, not by the user
+                e.getValue().label(name + "." + e.getKey());
+            }
+        }
         return child;
     }
 

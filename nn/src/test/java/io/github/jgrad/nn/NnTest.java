@@ -365,4 +365,19 @@ class NnTest {
                 "  )",
                 ")"), m.toString());
     }
+
+    @Test
+    void parametersAreLabelledWithTheirDottedPathsForExplainReports() {
+        Sequential inner = Sequential.mlp(3, Activation.tanh(), 2, 2);
+        Sequential model = Sequential.of(Linear.of(2, 2, 1), inner);
+        Tensor mine = Tensor.of(new double[] {1, 2}).label("mine");
+        Linear custom = Linear.of(Tensor.of(new double[] {1, 0, 0, 1}, 2, 2), mine);   // copies: a new bias
+        assertEquals(List.of("0.weight", "0.bias", "1.0.weight", "1.0.bias"),
+                model.parameters().stream().map(Tensor::label).toList());
+        assertEquals("bias", custom.bias().label());
+        Tensor loss = model.forward(Tensor.of(new double[] {0.5, -0.5}, 1, 2)).sum();
+        String text = io.github.jgrad.autodiff.Explain.backward(loss).toText();
+        assertTrue(text.contains("1.0.weight = parameter"), text);
+        assertTrue(text.contains("/d0.bias"), text);
+    }
 }
