@@ -6,11 +6,23 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Draws a graph of values in Graphviz DOT, as micrograd's notebooks do: one box per value with its
- * label, data and gradient, one oval per operation. Render with {@code dot -Tsvg graph.dot}.
+ * Draws a graph in Graphviz DOT: of values as micrograd's notebooks do (one box per value with its
+ * label, data and gradient, one oval per operation), or of tensors (one box per tensor with its
+ * name, op and shape). Render with {@code dot -Tsvg graph.dot}.
  */
 public final class GraphViz {
     private GraphViz() {
+    }
+
+    /**
+     * The DOT text of the tensor graph that computes {@code root}: a box per tensor (its label, or its
+     * op and a counter as explain reports name it; its op, or parameter or input for leaves; its
+     * shape), an arrow from each input. Draw it before backward, which frees the graph (or pass
+     * retainGraph = true); nothing is run.
+     */
+    public static String dot(Tensor root) {
+        Node[] order = Tape.order(root);
+        return TensorExplainer.dot(order, TensorExplainer.names(order));
     }
 
     /** The DOT text of the graph that computes {@code root}, with numbers to 4 decimals. */

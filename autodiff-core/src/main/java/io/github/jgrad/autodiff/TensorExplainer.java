@@ -152,7 +152,7 @@ final class TensorExplainer {
      * Labels as given (a label used again gets #2, #3, as in scalar explain reports), other tensors
      * their op and a counter in computation order (leaf1, matmul1, add2), skipping names already used.
      */
-    private static Map<Tensor, String> names(Node[] order) {
+    static Map<Tensor, String> names(Node[] order) {
         Map<Tensor, String> names = new IdentityHashMap<>();
         Set<String> used = new HashSet<>();
         for (Node node : order) {
@@ -203,7 +203,7 @@ final class TensorExplainer {
     }
 
     /** Graphviz DOT of the graph: one box per tensor (name, op, shape), an edge from each input. */
-    private static String dot(Node[] order, Map<Tensor, String> names) {
+    static String dot(Node[] order, Map<Tensor, String> names) {
         StringBuilder sb = new StringBuilder("digraph jgrad {\n  rankdir=LR;\n  node [shape=record];\n");
         Map<Tensor, Integer> ids = new IdentityHashMap<>();
         for (Node node : order) {

@@ -39,4 +39,18 @@ class GraphVizTest {
         }
         return n;
     }
+
+    @Test
+    void tensorGraphsAreDrawnWithoutRunningThem() {
+        Tensor x = Tensor.of(new double[] {1, 2}).label("x");
+        Tensor w = Tensor.of(new double[] {3, 4}).requiresGrad(true).label("w");
+        Tensor y = x.mul(w).sum();
+        String dot = GraphViz.dot(y);
+        assertTrue(dot.startsWith("digraph jgrad {"), dot);
+        assertTrue(dot.contains("{ x | input | (2) }") && dot.contains("{ w | parameter | (2) }")
+                && dot.contains("{ mul1 | mul | (2) }") && dot.contains("{ sum1 | sum | () }"), dot);
+        assertTrue(dot.contains("t0 -> t2;") && dot.contains("t1 -> t2;") && dot.contains("t2 -> t3;"), dot);
+        y.backward();                                            // the graph was not run or freed by drawing it
+        assertEquals(2.0, w.grad().toArray()[1], 0);                // d/dw sum(x w) = x
+    }
 }
