@@ -246,4 +246,18 @@ class DoubleBackwardTest {
     private static boolean allCleared(List<WeakReference<Tensor>> refs) {
         return WeakRefs.collect(refs, 20) == refs.size();
     }
+
+    @Test
+    void mixedSecondDerivativesOfMatmulThroughTheLeftOperandsGradient() {
+        // d/dB of dL/dA runs matmul's backward with a transposed second operand (a branch no other test
+        // reaches): L = sum((AB)^2)/2, dL/dA = (AB) B^T, and d/dB sum(dL/dA) = u (B^T 1)^T + 1 (B^T u)^T
+        // with u = A^T 1 = (5, 7, 9)
+        Tensor a = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3).requiresGrad(true);
+        Tensor b = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 3, 2).requiresGrad(true);
+        Tensor ga = Tensor.grad(a.matmul(b).pow(2).sum().div(2), a, true);
+        assertArrayEquals(new double[] {78, 178, 278, 177, 403, 629}, ga.toArray(), 0);
+        assertArrayEquals(new double[] {116, 152, 134, 176, 152, 200}, Tensor.grad(ga.sum(), b, false).toArray(), 0);
+        GradCheck.defaults().check(in -> Tensor.grad(in.get(0).matmul(in.get(1)).softmax(1).pow(2).sum(), in.get(0),
+                true), Tensor.uniform(1, -1, 1, 2, 3), Tensor.uniform(2, -1, 1, 3, 2)).orThrow();
+    }
 }

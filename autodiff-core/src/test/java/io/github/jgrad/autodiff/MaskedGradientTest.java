@@ -146,4 +146,27 @@ class MaskedGradientTest {
         z.pow(0.5).mul(z).backward();        // z^1.5: derivative 1.5 z^0.5 = 0 at 0 (NaN elsewhere)
         assertEquals(0, z.grad(), 0);
     }
+
+    @Test
+    void masksOverABroadcastColumnKeepTheZeroRule() {
+        // a product and a quotient with a (2, 1) column take the kernels' row-times-one-number path
+        double inf = Double.POSITIVE_INFINITY;
+        Tensor keep = Tensor.of(new double[] {0, 1}, 2, 1);
+        Tensor x = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3).requiresGrad(true);
+        Tensor.where(keep, x.mul(Tensor.of(new double[] {inf, 2}, 2, 1)), Tensor.scalar(0)).sum().backward();
+        assertArrayEquals(new double[] {0, 0, 0, 2, 2, 2}, x.grad().toArray(), 0);
+        Tensor y = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3).requiresGrad(true);
+        Tensor.where(keep, y.div(Tensor.of(new double[] {0, 2}, 2, 1)), Tensor.scalar(0)).sum().backward();
+        assertArrayEquals(new double[] {0, 0, 0, 0.5, 0.5, 0.5}, y.grad().toArray(), 0);
+    }
+
+    @Test
+    void theChainKernelKeepsTheZeroRuleOnItsGeneralStridedPath() {
+        // g broadcast along the inner axis against a row of infinite derivatives: no op reaches this path
+        // with an infinity through the API today, so the kernel is checked directly
+        double inf = Double.POSITIVE_INFINITY;
+        double[] out = Kernels.binary(Kernels.CHAIN, new double[] {0, 1}, new int[] {2, 1},
+                new double[] {inf, inf, inf}, new int[] {3}, new int[] {2, 3});
+        assertArrayEquals(new double[] {0, 0, 0, inf, inf, inf}, out, 0);
+    }
 }
