@@ -43,10 +43,7 @@ final class Explainer {
 
     private Explain.Report steps(Value output, int decimals) {
         int n = order.length;
-        Map<Node, Integer> index = new IdentityHashMap<>(2 * n);
-        for (int i = 0; i < n; i++) {
-            index.put(order[i], i);
-        }
+        Map<Node, Integer> index = indexOf(order);
         int[] uses = new int[n];
         for (Node node : order) {
             for (Node p : node.parents) {
@@ -55,11 +52,10 @@ final class Explainer {
                 }
             }
         }
-        double[] grad = new double[n];
+        double[] grad = passGradients(order, index);   // each step below shows how one term of these arose
         int[] received = new int[n];
         double[][] parts = new double[n][];
         List<Explain.Step> steps = new ArrayList<>();
-        grad[n - 1] = 1;
         steps.add(new Explain.Step(1, Explain.Step.Kind.OUTPUT, root, "", 1, 1, "",
                 d(root) + " = 1", Double.NaN, 1));
         for (int i = n - 1; i >= 0; i--) {
@@ -79,7 +75,6 @@ final class Explainer {
                 int j = index.get(ps[k]);
                 double local = v.localDerivative(k);
                 double contribution = Value.chain(grad[i], local);
-                grad[j] += contribution;
                 int part = ++received[j];
                 if (uses[j] > 1) {
                     if (parts[j] == null) {
@@ -207,12 +202,8 @@ final class Explainer {
      * (a leaf's {@code grad()} also holds earlier passes): the chain rule replayed in the order and
      * with the products of {@link Tape#propagate}.
      */
-    private static double[] passGradients(Node[] order) {
+    private static double[] passGradients(Node[] order, Map<Node, Integer> index) {
         int n = order.length;
-        Map<Node, Integer> index = new IdentityHashMap<>(2 * n);
-        for (int i = 0; i < n; i++) {
-            index.put(order[i], i);
-        }
         double[] grad = new double[n];
         grad[n - 1] = 1;
         for (int i = n - 1; i >= 0; i--) {
@@ -225,10 +216,19 @@ final class Explainer {
         return grad;
     }
 
+    /** Each node's position in {@code order}. */
+    private static Map<Node, Integer> indexOf(Node[] order) {
+        Map<Node, Integer> index = new IdentityHashMap<>(2 * order.length);
+        for (int i = 0; i < order.length; i++) {
+            index.put(order[i], i);
+        }
+        return index;
+    }
+
     /** The report of a graph with more than maxNodes values: counts and the largest gradients, no steps. */
     private static Explain.Report summary(Value output, Node[] order, Names names, int maxNodes) {
         int n = order.length;
-        double[] grads = passGradients(order);
+        double[] grads = passGradients(order, indexOf(order));
         int[] perOp = new int[Op.values().length];
         int leaves = 0;
         int constants = 0;

@@ -77,7 +77,7 @@ public final class Tensor extends Node {
      * null where all were 0 (nothing changed in place yet: no array to allocate).
      */
     private int[] inputVersions;
-    /** This result's own storage version when computed, checked where its backward reads its data. */
+    /** This result's own storage version when computed; kept and checked only where {@link #readsOwnData}. */
     private int versionAtCreation;
     /** Whether this result's backward reads its own data (exp, tanh, sigmoid, sqrt, div, max, chainDiv). */
     private boolean readsOwnData;
@@ -113,6 +113,7 @@ public final class Tensor extends Node {
     /** Marks a result whose backward reads its own data, so that backward checks it was not changed. */
     private Tensor readingOwnData() {
         readsOwnData = true;
+        versionAtCreation = version();
         return this;
     }
 
@@ -136,7 +137,6 @@ public final class Tensor extends Node {
             }
         }
         if (track) {
-            out.versionAtCreation = out.version();
             int[] versions = null;
             for (int i = 0; i < inputs.length; i++) {
                 int v = inputs[i].version();

@@ -2,6 +2,7 @@ package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.Tensor;
 import java.util.Arrays;
+import java.util.function.DoublePredicate;
 
 /**
  * Loss functions, each a composition of tensor ops (their gradients come from the tape). Every loss
@@ -14,15 +15,20 @@ public final class Loss {
     private Loss() {
     }
 
-    /** Checks that every element of {@code t} is in [0, 1] (NaN is not), naming the first that is not. */
-    private static void inUnitInterval(String loss, String what, Tensor t, String hint) {
+    /** Checks that every element of {@code t} is {@code ok}, naming the first that is not. */
+    private static void each(String loss, String what, Tensor t, DoublePredicate ok, String must, String hint) {
         double[] d = t.toArray();
         for (int i = 0; i < d.length; i++) {
-            if (!(d[i] >= 0 && d[i] <= 1)) {
-                throw new IllegalArgumentException(loss + ": " + what + " must be in [0, 1], got " + d[i]
+            if (!ok.test(d[i])) {
+                throw new IllegalArgumentException(loss + ": " + what + " must be " + must + ", got " + d[i]
                         + " at flat index " + i + " of shape " + Text.shape(t.shape()) + hint);
             }
         }
+    }
+
+    /** Checks that every element of {@code t} is in [0, 1] (NaN is not). */
+    private static void inUnitInterval(String loss, String what, Tensor t, String hint) {
+        each(loss, what, t, v -> v >= 0 && v <= 1, "in [0, 1]", hint);
     }
 
     private static void sameShape(String loss, Tensor prediction, Tensor target) {
@@ -128,24 +134,76 @@ public final class Loss {
      * @throws IllegalArgumentException if the shapes do not fit or an index is out of range
      */
     public static Tensor crossEntropy(Tensor logits, int[] classes, Reduction reduction) {
-        if (logits.dim() != 2) {
-            throw new IllegalArgumentException("crossEntropy: logits of shape " + Text.shape(logits.shape())
-                    + " need to be (n, classes)");
-        }
+        requireLogits("crossEntropy", logits);
         if (logits.shape(0) != classes.length) {
-            throw new IllegalArgumentException("crossEntropy: " + classes.length + " targets for " + logits.shape(0)
-                    + " rows of logits " + Text.shape(logits.shape()) + "; give one class index per row");
+            throw countMismatch("crossEntropy", classes.length, logits, null);
         }
-        double[] idx = new double[classes.length];
         for (int i = 0; i < classes.length; i++) {
             if (classes[i] < 0 || classes[i] >= logits.shape(1)) {
                 throw new IllegalArgumentException("crossEntropy: class index " + classes[i] + " at row " + i
                         + " is out of range for " + logits.shape(1) + " classes");
             }
+        }
+        return picked(logits, classes, reduction);
+    }
+
+    /** -log softmax(logits)[i, classes[i]] for checked classes, reduced. */
+    private static Tensor picked(Tensor logits, int[] classes, Reduction reduction) {
+        double[] idx = new double[classes.length];
+        for (int i = 0; i < classes.length; i++) {
             idx[i] = classes[i];
         }
         Tensor picked = logits.logSoftmax(1).gather(1, Tensor.of(idx, classes.length, 1)).reshape(classes.length);
         return reduction.apply(picked.neg());
+    }
+
+    private static void requireLogits(String op, Tensor logits) {
+        if (logits.dim() != 2) {
+            throw new IllegalArgumentException(op + ": logits of shape " + Text.shape(logits.shape())
+                    + " need to be (n, classes)");
+        }
+    }
+
+    private static IllegalArgumentException countMismatch(String op, int count, Tensor logits, Tensor targets) {
+        int n = logits.shape(0);
+        return new IllegalArgumentException(op + ": " + count + " targets for " + n + " rows of logits "
+                + Text.shape(logits.shape()) + (targets == null ? "" : " (targets of shape " + Text.shape(targets.shape())
+                + ")") + "; give one class index per row" + (targets == null ? "" : ": shape (" + n + ") or (" + n + ", 1)"));
+    }
+
+    /**
+     * Targets as {@link #crossEntropy(Tensor, Tensor, Reduction)} and {@link Metrics#accuracy} take
+     * them, for logits (n, classes): null where they are probabilities of the logits' shape, else the
+     * class index of each row, read from n integers of shape (n) or (n, 1).
+     *
+     * @throws IllegalArgumentException naming {@code op} if the logits are not (n, classes) or the
+     *     targets fit neither form
+     */
+    static int[] classIndices(String op, Tensor logits, Tensor targets) {
+        requireLogits(op, logits);
+        if (Arrays.equals(targets.shape(), logits.shape())) {
+            return null;
+        }
+        int n = logits.shape(0);
+        if (targets.dim() != 1 && (targets.dim() != 2 || targets.shape(1) != 1)) {
+            throw new IllegalArgumentException(op + ": targets of shape " + Text.shape(targets.shape())
+                    + " fit logits " + Text.shape(logits.shape()) + " in neither form: class indices of shape (" + n
+                    + ") or (" + n + ", 1), or probabilities of shape " + Text.shape(logits.shape())
+                    + (targets.numel() == n ? " (targets.reshape(-1) makes them indices)" : ""));
+        }
+        double[] d = targets.toArray();
+        if (d.length != n) {
+            throw countMismatch(op, d.length, logits, targets);
+        }
+        int[] classes = new int[n];
+        for (int i = 0; i < n; i++) {
+            if (d[i] != Math.rint(d[i]) || d[i] < 0 || d[i] >= logits.shape(1)) {
+                throw new IllegalArgumentException(op + ": class index " + d[i] + " at row " + i
+                        + " is not an integer in [0, " + logits.shape(1) + ")");
+            }
+            classes[i] = (int) d[i];
+        }
+        return classes;
     }
 
     /** Cross-entropy of logits against a tensor of targets, averaged; see {@link #crossEntropy(Tensor, Tensor, Reduction)}. */
@@ -163,31 +221,11 @@ public final class Loss {
      * @throws IllegalArgumentException if the targets fit neither form
      */
     public static Tensor crossEntropy(Tensor logits, Tensor targets, Reduction reduction) {
-        if (logits.dim() != 2) {
-            throw new IllegalArgumentException("crossEntropy: logits of shape " + Text.shape(logits.shape())
-                    + " need to be (n, classes)");
-        }
-        if (Arrays.equals(targets.shape(), logits.shape())) {
+        int[] classes = classIndices("crossEntropy", logits, targets);
+        if (classes == null) {
             return reduction.apply(times(logits.logSoftmax(1), targets).sum(1, false).neg());
         }
-        int n = logits.shape(0);
-        boolean indices = targets.dim() == 1 || (targets.dim() == 2 && targets.shape(1) == 1);
-        if (!indices) {
-            throw new IllegalArgumentException("crossEntropy: targets of shape " + Text.shape(targets.shape())
-                    + " fit logits " + Text.shape(logits.shape()) + " in neither form: class indices of shape (" + n
-                    + ") or (" + n + ", 1), or probabilities of shape " + Text.shape(logits.shape())
-                    + (targets.numel() == n ? " (targets.reshape(-1) makes them indices)" : ""));
-        }
-        double[] d = targets.toArray();
-        int[] classes = new int[d.length];
-        for (int i = 0; i < d.length; i++) {
-            if (d[i] != Math.rint(d[i]) || d[i] < 0 || d[i] >= logits.shape(1)) {
-                throw new IllegalArgumentException("crossEntropy: class index " + d[i] + " at row " + i
-                        + " is not an integer in [0, " + logits.shape(1) + ")");
-            }
-            classes[i] = (int) d[i];
-        }
-        return crossEntropy(logits, classes, reduction);
+        return picked(logits, classes, reduction);
     }
 
     /** Max-margin loss; see {@link #hinge(Tensor, Tensor, Reduction)}. */
@@ -203,13 +241,7 @@ public final class Loss {
      */
     public static Tensor hinge(Tensor score, Tensor label, Reduction reduction) {
         sameShape("hinge", score, label);
-        double[] y = label.toArray();
-        for (int i = 0; i < y.length; i++) {
-            if (y[i] != 1 && y[i] != -1) {
-                throw new IllegalArgumentException("hinge: labels must be -1 or +1, got " + y[i] + " at flat index " + i
-                        + " of shape " + Text.shape(label.shape()) + " (map 0/1 labels with 2y - 1)");
-            }
-        }
+        each("hinge", "labels", label, v -> v == 1 || v == -1, "-1 or +1", " (map 0/1 labels with 2y - 1)");
         return reduction.apply(label.mul(score).neg().add(1).relu());
     }
 }
