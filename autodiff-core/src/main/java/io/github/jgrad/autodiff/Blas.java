@@ -1,5 +1,7 @@
 package io.github.jgrad.autodiff;
 
+import io.github.jgrad.autodiff.internal.MatMul;
+
 import java.util.Objects;
 
 /**

@@ -1,6 +1,8 @@
 package io.github.jgrad.autodiff;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -112,11 +114,11 @@ final class Explainer {
         Node[] ps = v.parents;
         int a = 0;
         int b = ps.length > 1 ? 1 : -1;
-        if (v.op() == Op.DOT) {
+        if (v.op() == ReduceOps.DOT) {
             int half = ps.length / 2;
             a = k % half;
             b = half + a;
-        } else if (v.op() == Op.SUM) {
+        } else if (v.op() == ReduceOps.SUM) {
             a = k;
             b = -1;
         }
@@ -181,10 +183,10 @@ final class Explainer {
         }
         Op op = v.op();
         StringBuilder sb = new StringBuilder();
-        if (op == Op.SUM || op == Op.DOT) {
-            int terms = op == Op.DOT ? ps.length / 2 : ps.length;
+        if (op == ReduceOps.SUM || op == ReduceOps.DOT) {
+            int terms = op == ReduceOps.DOT ? ps.length / 2 : ps.length;
             for (int k = 0; k < terms; k++) {
-                sb.append(k == 0 ? "" : " + ").append(op == Op.SUM ? operands[k]
+                sb.append(k == 0 ? "" : " + ").append(op == ReduceOps.SUM ? operands[k]
                         : Names.group(operands[k]) + "*" + Names.group(operands[terms + k]));
             }
         } else if (ps.length == 2 && op.symbol().length() == 1) {
@@ -229,7 +231,7 @@ final class Explainer {
     private static Explain.Report summary(Value output, Node[] order, Names names, int maxNodes) {
         int n = order.length;
         double[] grads = passGradients(order, indexOf(order));
-        int[] perOp = new int[Op.values().length];
+        Map<Op, Integer> perOp = new HashMap<>();
         int leaves = 0;
         int constants = 0;
         int nonFinite = 0;
@@ -246,7 +248,7 @@ final class Explainer {
                 nonFinite++;
             }
             if (!v.hasNoParents()) {
-                perOp[v.op().ordinal()]++;
+                perOp.merge(v.op(), 1, Integer::sum);
                 continue;
             }
             leaves++;
@@ -274,20 +276,13 @@ final class Explainer {
                 + ", so here is a summary instead of the steps");
         lines.add("leaves " + leaves + ", constants " + constants + ", operations " + (n - leaves - constants));
         StringBuilder ops = new StringBuilder("operations by kind:");
-        boolean[] listed = new boolean[perOp.length];
-        for (int round = 0; round < perOp.length; round++) {
-            int best = -1;
-            for (int o = 0; o < perOp.length; o++) {
-                if (!listed[o] && perOp[o] > 0 && (best < 0 || perOp[o] > perOp[best])) {
-                    best = o;
-                }
-            }
-            if (best < 0) {
-                break;
-            }
-            listed[best] = true;
-            ops.append(round == 0 ? " " : ", ").append(Op.values()[best].name().toLowerCase(Locale.ROOT))
-                    .append(' ').append(perOp[best]);
+        // most frequent first; ties in the order of the built-in ops' table, user ops after them
+        List<Op> builtins = Op.builtins();
+        List<Op> kinds = new ArrayList<>(perOp.keySet());
+        kinds.sort(Comparator.<Op>comparingInt(op -> -perOp.get(op))
+                .thenComparingInt(op -> builtins.contains(op) ? builtins.indexOf(op) : Integer.MAX_VALUE));
+        for (int k = 0; k < kinds.size(); k++) {
+            ops.append(k == 0 ? " " : ", ").append(kinds.get(k).name()).append(' ').append(perOp.get(kinds.get(k)));
         }
         lines.add(ops.toString());
         StringBuilder top = new StringBuilder("largest gradients of leaves:");

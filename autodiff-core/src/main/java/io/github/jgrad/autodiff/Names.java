@@ -35,7 +35,7 @@ final class Names {
         this.format = "%." + decimals + "f";
         this.decimals = decimals;
         Map<String, Integer> uses = new HashMap<>();
-        int[] perOp = new int[Op.values().length];
+        Map<String, Integer> perOp = new HashMap<>(); // by name: two ops of one name share a counter
         for (int i = 0; i < order.length; i++) {
             Value v = (Value) order[i];
             if (v.isConstant()) {
@@ -49,7 +49,7 @@ final class Names {
                 uses.put(label, use);
                 counter[i] = use;
             } else {
-                counter[i] = ++perOp[v.op().ordinal()];
+                counter[i] = perOp.merge(v.op().name(), 1, Integer::sum);
             }
         }
     }
@@ -68,7 +68,7 @@ final class Names {
             }
             name = counter[i] == 1 ? label + "'" : label + "#" + counter[i];
         } else {
-            name = v.op().name().toLowerCase(Locale.ROOT) + counter[i];
+            name = v.op().name() + counter[i];
         }
         while (labels.contains(name) || constants.contains(name)) {
             name += "'";

@@ -1,5 +1,7 @@
 package io.github.jgrad.autodiff;
 
+import io.github.jgrad.autodiff.internal.Shapes;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -18,61 +20,6 @@ import java.util.TreeMap;
  * without recording anything, then runs the real {@code backward()}.
  */
 final class TensorExplainer {
-    /**
-     * Each primitive's backward, per operand, in terms of g (incoming gradient), a and b (operands),
-     * out (the result); the same table as the README's.
-     */
-    private static final Map<String, String[]> RULES = new HashMap<>();
-
-    static {
-        rule("add", "g", "g");
-        rule("sub", "g", "-g");
-        rule("mul", "g * b", "g * a");
-        rule("div", "g / b", "-g * out / b");
-        rule("pow", "g * b * a^(b-1)", "g * out * ln(a)");
-        rule("maximum", "g where a > b (g/2 at ties, g where either is NaN)",
-                "g where b > a (g/2 at ties, g where either is NaN)");
-        rule("neg", "-g");
-        rule("exp", "g * out");
-        rule("log", "g / a");
-        rule("log1p", "g / (1 + a)");
-        rule("sqrt", "g / (2 * out)");
-        rule("tanh", "g * (1 - out^2)");
-        rule("sigmoid", "g * out * (1 - out)");
-        rule("relu", "g where a > 0");
-        rule("gate", "g where b > 0");
-        rule("chain", "g * b (0 where g is 0)", "g * a");
-        rule("chainDiv", "g / b (0 where g is 0)", "-g * out / b");
-        rule("sin", "g * cos(a)");
-        rule("cos", "-g * sin(a)");
-        rule("abs", "g * sign(a)");
-        rule("erf", "g * 2/sqrt(pi) * exp(-a^2)");
-        rule("clamp", "g where a is inside the bounds");
-        rule("where", "none (a mask)", "g where the mask holds", "g where it does not");
-        rule("sum", "g broadcast back to a's shape");
-        rule("max", "g shared among the maxima of a");
-        rule("matmul", "g @ b^T", "a^T @ g");        // out = a b
-        rule("matmulNT", "g @ b", "g^T @ a");         // out = a b^T
-        rule("matmulTN", "b @ g^T", "a @ g");         // out = a^T b
-        rule("matmulTT", "b^T @ g^T", "g^T @ a^T");   // out = a^T b^T
-        rule("matmulAdd", "g @ b^T", "a^T @ g", "g summed to the bias's shape");
-        rule("copy", "g");
-        rule("reshape", "g reshaped to a's shape");
-        rule("permute", "g permuted back");
-        rule("broadcastTo", "g summed back to a's shape");
-        rule("slice", "g put back into zeros of a's shape");
-        rule("indexSelect", "g added back at the rows taken");
-        rule("take", "g taken at the rows");
-        rule("put", "g put back at the rows");
-        rule("gather", "g scattered back (added)");
-        rule("scatterAdd", "g gathered");
-        rule("concat", "g sliced to this input");
-    }
-
-    private static void rule(String op, String... perOperand) {
-        RULES.put(op, perOperand);
-    }
-
     private TensorExplainer() {
     }
 
@@ -113,7 +60,6 @@ final class TensorExplainer {
                     if (gs == null) {
                         continue;
                     }
-                    String[] rules = RULES.getOrDefault(t.op(), new String[0]);
                     for (int k = 0; k < gs.length; k++) {
                         Tensor p = (Tensor) t.parents[k];
                         if (gs[k] == null || !p.requiresGrad()) {
@@ -121,9 +67,8 @@ final class TensorExplainer {
                         }
                         boolean adds = grads.containsKey(p);
                         grads.put(p, adds ? grads.get(p).add(gs[k]) : gs[k]);
-                        String rule = k < rules.length ? substitute(rules[k], t, names) : "backward of " + t.op();
-                        if (!Arrays.equals(p.shape(), t.shape()) && !t.op().startsWith("matmul")
-                                && RULES.containsKey(t.op()) && isElementwise(t.op())) {
+                        String rule = substitute(t.op().rule(k), t, names);
+                        if (!Arrays.equals(p.shape(), t.shape()) && t.op().broadcasts()) {
                             rule += ", summed over the axes " + names.get(p) + " was broadcast along";
                         }
                         steps.add(new Explain.TensorStep(steps.size() + 1, "d" + of + "/d" + names.get(p),
@@ -136,16 +81,6 @@ final class TensorExplainer {
         output.backward();
         String head = "Backward pass of " + names.get(output) + " = " + String.format(Locale.ROOT, number, output.item());
         return new Explain.TensorReport(head, order.length, maxNodes, values, steps, summary(order), dot);
-    }
-
-    private static boolean isElementwise(String op) {
-        switch (op) {
-            case "add": case "sub": case "mul": case "div": case "pow": case "maximum": case "where":
-            case "chain": case "chainDiv":
-                return true;
-            default:
-                return false;
-        }
     }
 
     /**
@@ -171,7 +106,7 @@ final class TensorExplainer {
             if (!names.containsKey(t)) {
                 String name;
                 do {
-                    name = t.op() + counters.merge(t.op(), 1, Integer::sum);
+                    name = t.op().name() + counters.merge(t.op().name(), 1, Integer::sum);
                 } while (!used.add(name));
                 names.put(t, name);
             }
@@ -211,7 +146,7 @@ final class TensorExplainer {
             int id = ids.size();
             ids.put(t, id);
             sb.append("  t").append(id).append(" [label=\"{ ").append(GraphViz.escape(names.get(t))).append(" | ")
-                    .append(t.hasNoParents() ? (t.requiresGrad() ? "parameter" : "input") : GraphViz.escape(t.op())).append(" | ")
+                    .append(t.hasNoParents() ? (t.requiresGrad() ? "parameter" : "input") : GraphViz.escape(t.op().name())).append(" | ")
                     .append(Shapes.str(t.shape())).append(" }\"];\n");
             for (Node p : t.parents) {
                 sb.append("  t").append(ids.get((Tensor) p)).append(" -> t").append(id).append(";\n");
@@ -242,7 +177,7 @@ final class TensorExplainer {
     private static List<String> summary(Node[] order) {
         Map<String, Integer> ops = new TreeMap<>();
         for (Node n : order) {
-            ops.merge(((Tensor) n).op(), 1, Integer::sum);
+            ops.merge(((Tensor) n).op().name(), 1, Integer::sum);
         }
         return List.of(order.length + " tensors", "operations: " + ops);
     }

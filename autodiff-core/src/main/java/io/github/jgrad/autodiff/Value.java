@@ -45,10 +45,8 @@ import org.apache.commons.numbers.gamma.Erf;
  */
 public final class Value extends Node {
     private static final double[] NO_PARTIALS = {};
-    /** 2/sqrt(pi), the scale of erf's derivative, correctly rounded. */
-    static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
 
-    private double data;
+    double data;
     private double grad;
     /** d this / d parents[i]; written by the op that created this value. */
     private final double[] partials;
@@ -86,33 +84,41 @@ public final class Value extends Node {
         return values;
     }
 
-    private static Value constant(double c) {
+    static Value constant(double c) {
         return new Value(c, Op.LEAF, NO_PARENTS, NO_PARTIALS, true);
     }
 
-    private static Value unary(Op op, Value a, double out, double da) {
-        return new Value(out, op, new Value[] {a}, new double[] {da}, false);
+    /**
+     * The one way a result enters the scalar tape, for built-in and user-defined ops alike: a value
+     * computed by {@code op} from {@code parents}, with d out / d parents[i] = {@code partials[i]}.
+     */
+    static Value record(Op op, double out, Value[] parents, double[] partials) {
+        return new Value(out, op, parents, partials, false);
     }
 
-    private static Value binary(Op op, Value a, Value b, double out, double da, double db) {
-        return new Value(out, op, new Value[] {a, b}, new double[] {da, db}, false);
+    static Value unary(Op op, Value a, double out, double da) {
+        return record(op, out, new Value[] {a}, new double[] {da});
+    }
+
+    static Value binary(Op op, Value a, Value b, double out, double da, double db) {
+        return record(op, out, new Value[] {a, b}, new double[] {da, db});
     }
 
     // ---------------------------------------------------------------- binary ops
 
     /** this + b. */
     public Value add(Value b) {
-        return binary(Op.ADD, this, b, data + b.data, 1, 1);
+        return ArithmeticOps.add(this, b);
     }
 
     /** this - b. */
     public Value sub(Value b) {
-        return binary(Op.SUB, this, b, data - b.data, 1, -1);
+        return ArithmeticOps.sub(this, b);
     }
 
     /** this * b. */
     public Value mul(Value b) {
-        return binary(Op.MUL, this, b, data * b.data, b.data, data);
+        return ArithmeticOps.mul(this, b);
     }
 
     /**
@@ -120,8 +126,7 @@ public final class Value extends Node {
      * 1/b and -(this/b)/b are then +inf and -inf (NaN where this is 0 too).
      */
     public Value div(Value b) {
-        double out = data / b.data;
-        return binary(Op.DIV, this, b, out, 1 / b.data, -out / b.data);
+        return ArithmeticOps.div(this, b);
     }
 
     /**
@@ -132,10 +137,7 @@ public final class Value extends Node {
      * constant exponents, so {@code x.pow(3)} at x = -2 has derivative 12 and nothing NaN.
      */
     public Value pow(Value b) {
-        double out = Math.pow(data, b.data);
-        double da = b.data == 0 ? 0 : b.data * Math.pow(data, b.data - 1);
-        double db = b.constant || (data == 0 && b.data >= 0) ? 0 : out * Math.log(data);
-        return binary(Op.POW, this, b, out, da, db);
+        return ArithmeticOps.pow(this, b);
     }
 
     /**
@@ -143,17 +145,12 @@ public final class Value extends Node {
      * then each receives the whole gradient (as PyTorch), whichever operand is NaN.
      */
     public Value max(Value b) {
-        return binary(Op.MAX, this, b, Math.max(data, b.data), share(data, b.data), share(b.data, data));
+        return ArithmeticOps.max(this, b);
     }
 
     /** The smaller of this and b; ties and NaN as {@link #max(Value)}. */
     public Value min(Value b) {
-        return binary(Op.MIN, this, b, Math.min(data, b.data), share(b.data, data), share(data, b.data));
-    }
-
-    /** x's share of max(x, y)'s gradient: 1 if x wins, 1/2 at a tie, 0 if x loses, 1 if either is NaN. */
-    private static double share(double x, double y) {
-        return x < y ? 0 : x == y ? 0.5 : 1;
+        return ArithmeticOps.min(this, b);
     }
 
     /** this + c. */
@@ -195,13 +192,12 @@ public final class Value extends Node {
 
     /** -this. */
     public Value neg() {
-        return unary(Op.NEG, this, -data, -1);
+        return UnaryOps.neg(this);
     }
 
     /** e^this. */
     public Value exp() {
-        double out = Math.exp(data);
-        return unary(Op.EXP, this, out, out);
+        return UnaryOps.exp(this);
     }
 
     /**
@@ -209,51 +205,42 @@ public final class Value extends Node {
      * is: +inf at 0, and -1 at -1 although log(-1) is NaN (as PyTorch).
      */
     public Value log() {
-        return unary(Op.LOG, this, Math.log(data), 1 / data);
+        return UnaryOps.log(this);
     }
 
     /** Square root: NaN for negative numbers; the derivative at 0 is +Infinity. */
     public Value sqrt() {
-        double out = Math.sqrt(data);
-        return unary(Op.SQRT, this, out, 0.5 / out);
+        return UnaryOps.sqrt(this);
     }
 
     /** Hyperbolic tangent. */
     public Value tanh() {
-        double out = Math.tanh(data);
-        return unary(Op.TANH, this, out, 1 - out * out);
+        return UnaryOps.tanh(this);
     }
 
     /** Logistic sigmoid 1 / (1 + e^-this), computed without overflow for large |this|. */
     public Value sigmoid() {
-        double out;
-        if (data >= 0) {
-            out = 1 / (1 + Math.exp(-data));
-        } else {
-            double e = Math.exp(data);
-            out = e / (1 + e);
-        }
-        return unary(Op.SIGMOID, this, out, out * (1 - out));
+        return UnaryOps.sigmoid(this);
     }
 
     /** max(0, this); the derivative at 0 is 0. */
     public Value relu() {
-        return unary(Op.RELU, this, data > 0 || Double.isNaN(data) ? data : 0, data > 0 ? 1 : 0);
+        return UnaryOps.relu(this);
     }
 
     /** Sine. */
     public Value sin() {
-        return unary(Op.SIN, this, Math.sin(data), Math.cos(data));
+        return UnaryOps.sin(this);
     }
 
     /** Cosine. */
     public Value cos() {
-        return unary(Op.COS, this, Math.cos(data), -Math.sin(data));
+        return UnaryOps.cos(this);
     }
 
     /** Absolute value; the derivative at 0 is 0. */
     public Value abs() {
-        return unary(Op.ABS, this, Math.abs(data), Math.signum(data));
+        return UnaryOps.abs(this);
     }
 
     /**
@@ -261,24 +248,14 @@ public final class Value extends Node {
      * about 1 ulp (Apache Commons Numbers' {@code Erf}); its derivative is 2/sqrt(pi) * e^(-this^2).
      */
     public Value erf() {
-        return unary(Op.ERF, this, Erf.value(data), TWO_OVER_SQRT_PI * Math.exp(-data * data));
+        return UnaryOps.erf(this);
     }
 
     // ---------------------------------------------------------------- n-ary ops
 
     /** The sum of {@code values} as one node (no chain of additions); 0 for an empty list. */
     public static Value sum(List<Value> values) {
-        int n = values.size();
-        Value[] parents = new Value[n];
-        double[] partials = new double[n];
-        double out = 0;
-        for (int i = 0; i < n; i++) {
-            Value v = Objects.requireNonNull(values.get(i), "sum: element is null");
-            parents[i] = v;
-            partials[i] = 1;
-            out += v.data;
-        }
-        return n == 0 ? constant(0) : new Value(out, Op.SUM, parents, partials, false);
+        return ReduceOps.sum(values);
     }
 
     /** The sum of {@code values} as one node. */
@@ -292,24 +269,7 @@ public final class Value extends Node {
      * @throws IllegalArgumentException if the lists differ in length
      */
     public static Value dot(List<Value> a, List<Value> b) {
-        int n = a.size();
-        if (b.size() != n) {
-            throw new IllegalArgumentException(
-                    "dot: operands differ in length: " + n + " and " + b.size());
-        }
-        Value[] parents = new Value[2 * n];
-        double[] partials = new double[2 * n];
-        double out = 0;
-        for (int i = 0; i < n; i++) {
-            Value ai = Objects.requireNonNull(a.get(i), "dot: element of a is null");
-            Value bi = Objects.requireNonNull(b.get(i), "dot: element of b is null");
-            parents[i] = ai;
-            parents[n + i] = bi;
-            partials[i] = bi.data;
-            partials[n + i] = ai.data;
-            out += ai.data * bi.data;
-        }
-        return n == 0 ? constant(0) : new Value(out, Op.DOT, parents, partials, false);
+        return ReduceOps.dot(a, b);
     }
 
     // ---------------------------------------------------------------- the tape
@@ -467,7 +427,7 @@ public final class Value extends Node {
 
     /** The formula of d this / d parents[i] from the {@link Op} table. */
     String formula(int i) {
-        if (op == Op.DOT) {
+        if (op == ReduceOps.DOT) {
             return op.derivative(i < parents.length / 2 ? 0 : 1);
         }
         return op.derivative(Math.min(i, op.formulas() - 1));

@@ -1,5 +1,8 @@
 package io.github.jgrad.autodiff;
 
+import io.github.jgrad.autodiff.internal.Kernels;
+import io.github.jgrad.autodiff.internal.MatMul;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;

@@ -1,5 +1,7 @@
 package io.github.jgrad.autodiff;
 
+import io.github.jgrad.autodiff.internal.MatMul;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -169,7 +169,7 @@ class ValueTest {
         List<Value> w = Value.of(0.5, -1.0, 2.0);
         List<Value> x = Value.of(3.0, 4.0, -0.25);
         Value dot = Value.dot(w, x);
-        assertEquals(Op.DOT, dot.op());
+        assertEquals(ReduceOps.DOT, dot.op());
         assertEquals(6, dot.parents().size());
         assertEquals(1.5 - 4.0 - 0.5, dot.data(), EXACT);
         dot.backward();
@@ -178,7 +178,7 @@ class ValueTest {
             assertEquals(w.get(i).data(), x.get(i).grad(), 0);
         }
         Value s = Value.sum(w);
-        assertEquals(Op.SUM, s.op());
+        assertEquals(ReduceOps.SUM, s.op());
         assertEquals(1.5, s.data(), EXACT);
         assertEquals(0.0, Value.sum(List.of()).data(), 0);
     }
@@ -306,7 +306,7 @@ class ValueTest {
         assertEquals(0.5, p.data(), 0);
         Value q = p.exp();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> q.setData(1));
-        assertTrue(e.getMessage().contains("EXP"), e.getMessage());
+        assertTrue(e.getMessage().contains("computed by exp"), e.getMessage());
     }
 
     // ------------------------------------------------------------ NaN and domain errors
@@ -328,7 +328,7 @@ class ValueTest {
         assertTrue(Double.isNaN(y.data()));
         Value first = y.firstNonFinite().orElseThrow();
         assertSame(bad, first);
-        assertEquals(Op.LOG, first.op());
+        assertEquals(UnaryOps.LOG, first.op());
         assertEquals(-1.0, first.parents().get(0).data(), 0);
         assertFalse(a.mul(b).firstNonFinite().isPresent());
     }
@@ -339,7 +339,7 @@ class ValueTest {
         try (Anomaly.Scope ignored = Anomaly.detect()) {
             assertTrue(Anomaly.isEnabled());
             ArithmeticException e = assertThrows(ArithmeticException.class, () -> x.log());
-            assertTrue(e.getMessage().contains("LOG") && e.getMessage().contains("x=-1.0"), e.getMessage());
+            assertTrue(e.getMessage().contains("log produced") && e.getMessage().contains("x=-1.0"), e.getMessage());
         }
         assertFalse(Anomaly.isEnabled());
         assertTrue(Double.isNaN(x.log().data()), "off again after the scope");
@@ -351,7 +351,7 @@ class ValueTest {
         Value y = x.sqrt().mul(3); // forward finite; sqrt'(0) = inf, times 3 = inf in backward
         try (Anomaly.Scope ignored = Anomaly.detect()) {
             ArithmeticException e = assertThrows(ArithmeticException.class, y::backward);
-            assertTrue(e.getMessage().contains("SQRT"), e.getMessage());
+            assertTrue(e.getMessage().contains("backward of sqrt"), e.getMessage());
         }
     }
 
@@ -364,6 +364,6 @@ class ValueTest {
         assertSame(a, ps.get(0));
         assertTrue(ps.get(1).isConstant());
         assertEquals(3.0, b.localDerivative(0), 0);
-        assertEquals("b", Op.MUL.derivative(0));
+        assertEquals("b", ArithmeticOps.MUL.derivative(0));
     }
 }

@@ -1,4 +1,4 @@
-package io.github.jgrad.autodiff;
+package io.github.jgrad.autodiff.internal;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
@@ -9,57 +9,38 @@ import org.apache.commons.numbers.gamma.Erf;
  * once per call, never per element), no boxing, no allocation inside a loop. Large jobs are split in
  * two halves, one run by the common fork-join pool, one by the caller.
  */
-final class Kernels {
+public final class Kernels {
     /** Below this many elements (or multiply-adds) a job runs on the calling thread only. */
-    static final int PARALLEL_THRESHOLD = 1 << 16;
+    public static final int PARALLEL_THRESHOLD = 1 << 16;
     private static final boolean PARALLEL = ForkJoinPool.getCommonPoolParallelism() > 1
             || Runtime.getRuntime().availableProcessors() > 1;
 
-    // binary op codes
-    static final int ADD = 0;
-    static final int SUB = 1;
-    static final int MUL = 2;
-    static final int DIV = 3;
-    static final int POW = 4;
-    static final int MAX = 5;
-    static final int MIN = 6;
-    static final int GT = 7;
-    static final int GE = 8;
-    static final int LT = 9;
-    static final int LE = 10;
-    static final int EQ = 11;
-    /** a where b > 0, else 0: relu's backward, a select rather than a product (0 * inf stays 0). */
-    static final int GATE = 12;
-    /** a * b, but 0 where a is 0 even if b is infinite or NaN: the chain rule's product (a is a gradient). */
-    static final int CHAIN = 13;
-    /** a / b, but 0 where a is 0 even if b is 0 or NaN: the chain rule's quotient (a is a gradient). */
-    static final int CHAIN_DIV = 14;
+    /** The element-wise binary kernels; a type of their own, so that no unary kernel can be passed for one. */
+    public enum Binary {
+        ADD, SUB, MUL, DIV, POW, MAX, MIN, GT, GE, LT, LE, EQ,
+        /** a where b > 0, else 0: relu's backward, a select rather than a product (0 * inf stays 0). */
+        GATE,
+        /** a * b, but 0 where a is 0 even if b is infinite or NaN: the chain rule's product (a is a gradient). */
+        CHAIN,
+        /** a / b, but 0 where a is 0 even if b is 0 or NaN: the chain rule's quotient (a is a gradient). */
+        CHAIN_DIV
+    }
 
-    // unary op codes
-    static final int NEG = 0;
-    static final int EXP = 1;
-    static final int LOG = 2;
-    static final int SQRT = 3;
-    static final int TANH = 4;
-    static final int SIGMOID = 5;
-    static final int RELU = 6;
-    static final int SIN = 7;
-    static final int COS = 8;
-    static final int ABS = 9;
-    static final int SIGN = 10;
-    static final int LOG1P = 11;
-    static final int ERF = 12;
+    /** The element-wise unary kernels. */
+    public enum Unary {
+        NEG, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS, ABS, SIGN, LOG1P, ERF
+    }
 
     private Kernels() {
     }
 
     /** A job over the index range [from, to). */
-    interface Range {
+    public interface Range {
         void run(int from, int to);
     }
 
     /** Runs {@code job} over [0, n), in two halves on two threads when {@code work} is large. */
-    static void split(int n, long work, Range job) {
+    public static void split(int n, long work, Range job) {
         if (!PARALLEL || work < PARALLEL_THRESHOLD || n < 2) {
             job.run(0, n);
             return;
@@ -73,7 +54,7 @@ final class Kernels {
     // ------------------------------------------------------------------ element-wise
 
     /** out = a (op) b with NumPy broadcasting; {@code so} is the broadcast shape. */
-    static double[] binary(int op, double[] a, int[] sa, double[] b, int[] sb, int[] so) {
+    public static double[] binary(Binary op, double[] a, int[] sa, double[] b, int[] sb, int[] so) {
         int n = Shapes.size("broadcast", so);
         double[] out = new double[n];
         if (n == 0) {
@@ -119,7 +100,7 @@ final class Kernels {
     }
 
     /** One row: out[oo + i] = a[ao + i*as] (op) b[bo + i*bs] for i in [0, n); strides are 0 or 1. */
-    static void loop(int op, double[] a, int ao, int as, double[] b, int bo, int bs, double[] out, int oo, int n) {
+    public static void loop(Binary op, double[] a, int ao, int as, double[] b, int bo, int bs, double[] out, int oo, int n) {
         if (as == 1 && bs == 1 && contiguous(op, a, ao, b, bo, out, oo, n)) {
             return;
         }
@@ -213,7 +194,7 @@ final class Kernels {
      * The common arithmetic on two contiguous rows, in loops the JIT vectorises (the general loop's
      * runtime strides keep it from doing so); false for ops it does not cover.
      */
-    private static boolean contiguous(int op, double[] a, int ao, double[] b, int bo, double[] out, int oo, int n) {
+    private static boolean contiguous(Binary op, double[] a, int ao, double[] b, int bo, double[] out, int oo, int n) {
         switch (op) {
             case ADD:
                 for (int i = 0; i < n; i++) {
@@ -253,7 +234,7 @@ final class Kernels {
     }
 
     /** The common arithmetic of a contiguous row with one number (x * 2, x + 1); false for other ops. */
-    private static boolean withScalar(int op, double[] a, int ao, double c, double[] out, int oo, int n) {
+    private static boolean withScalar(Binary op, double[] a, int ao, double c, double[] out, int oo, int n) {
         switch (op) {
             case ADD:
                 for (int i = 0; i < n; i++) {
@@ -293,13 +274,13 @@ final class Kernels {
     }
 
     /** out = op(a), element by element. */
-    static double[] unary(int op, double[] a) {
+    public static double[] unary(Unary op, double[] a) {
         double[] out = new double[a.length];
         split(a.length, a.length * 4L, (from, to) -> unary(op, a, out, from, to));
         return out;
     }
 
-    private static void unary(int op, double[] a, double[] out, int from, int to) {
+    private static void unary(Unary op, double[] a, double[] out, int from, int to) {
         switch (op) {
             case NEG:
                 for (int i = from; i < to; i++) {
@@ -383,7 +364,7 @@ final class Kernels {
      * Sums (or maxes) a [outer, r, inner] block layout over its middle dimension. Sums along a
      * contiguous axis are pairwise (as NumPy's): error O(log r) ulps instead of O(r), and faster.
      */
-    static double[] reduce(boolean max, double[] a, int outer, int r, int inner) {
+    public static double[] reduce(boolean max, double[] a, int outer, int r, int inner) {
         double[] out = new double[outer * inner];
         if (outer == 1 && inner == 1 && !max) {
             out[0] = pairwiseSum(a, 0, r);
@@ -425,7 +406,7 @@ final class Kernels {
     }
 
     /** a[from] + ... + a[from + n - 1], pairwise down to blocks of 128 summed with 8 accumulators. */
-    static double pairwiseSum(double[] a, int from, int n) {
+    public static double pairwiseSum(double[] a, int from, int n) {
         if (n <= 128) {
             if (n < 8) {
                 double s = 0;
@@ -466,7 +447,7 @@ final class Kernels {
     // ------------------------------------------------------------------ layout
 
     /** out = a with its axes permuted: out axis i is a's axis perm[i]. */
-    static double[] permute(double[] a, int[] shape, int[] perm) {
+    public static double[] permute(double[] a, int[] shape, int[] perm) {
         int rank = shape.length;
         int[] inStrides = Shapes.strides(shape);
         int[] os = new int[rank];
@@ -511,9 +492,9 @@ final class Kernels {
     }
 
     /** Reads a (broadcastable) array as the larger shape {@code so}, materialised. */
-    static double[] broadcastTo(double[] a, int[] sa, int[] so) {
+    public static double[] broadcastTo(double[] a, int[] sa, int[] so) {
         double[] zero = {-0.0}; // x + (-0.0) is x for every x, -0.0 included (x + 0.0 turns -0.0 into 0.0)
-        return binary(ADD, a, sa, zero, Shapes.SCALAR, so);
+        return binary(Binary.ADD, a, sa, zero, Shapes.SCALAR, so);
     }
 
     // ------------------------------------------------------------------ matmul
@@ -523,7 +504,7 @@ final class Kernels {
      * (a 256 x 512 panel of B stays in L2), four rows of C at a time so each loaded element of B feeds
      * four multiply-adds, in inner loops the JIT vectorises; rows split across two threads.
      */
-    static void gemm(int n, int m, int k, double[] a, int ao, double[] b, int bo, double[] c, int co) {
+    public static void gemm(int n, int m, int k, double[] a, int ao, double[] b, int bo, double[] c, int co) {
         final int kc = 256;
         final int mc = 512;
         split(n, 2L * n * m * k, (from, to) -> {

@@ -1,10 +1,10 @@
-package io.github.jgrad.autodiff;
+package io.github.jgrad.autodiff.internal;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.openblas.global.openblas;
 
 /**
- * The matrix-multiply kernel behind {@link Tensor#matmul}: C = A B for row-major, contiguous operands.
+ * The matrix-multiply kernel behind {@code Tensor.matmul}: C = A B for row-major, contiguous operands.
  *
  * <p>Chosen by measurement (see the README): native OpenBLAS, from bytedeco's Maven Central jar,
  * reaches numpy's speed when its operands live in native memory, so products of at least
@@ -13,12 +13,12 @@ import org.bytedeco.openblas.global.openblas;
  * products, and every product where the native library does not load (no binary for the platform,
  * or {@code -Djgrad.matmul=java}), use the blocked two-thread Java kernel in {@link Kernels#gemm}.
  */
-final class MatMul {
+public final class MatMul {
     /** Below this many multiply-adds the JNI call and copies cost more than the Java kernel saves. */
-    static final long NATIVE_MIN_WORK = 32L * 32 * 32;
+    public static final long NATIVE_MIN_WORK = 32L * 32 * 32;
 
     /** Operand size (doubles) up to which a thread keeps its native buffers between calls: 32 MB each. */
-    static final long CACHE_LIMIT = 1L << 22;
+    public static final long CACHE_LIMIT = 1L << 22;
 
     private static final boolean NATIVE = loadNative();
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -39,12 +39,12 @@ final class MatMul {
     }
 
     /** "openblas" or "java": the kernel large products use on this machine. */
-    static String kernel() {
+    public static String kernel() {
         return NATIVE ? "openblas" : "java";
     }
 
     /** C (n x m) = A (n x k) B (k x m), operands at the given offsets; C is overwritten. */
-    static void gemm(int n, int m, int k, double[] a, int ao, double[] b, int bo, double[] c, int co) {
+    public static void gemm(int n, int m, int k, double[] a, int ao, double[] b, int bo, double[] c, int co) {
         gemm(false, false, false, n, m, k, a, ao, b, bo, c, co);
     }
 
@@ -53,7 +53,7 @@ final class MatMul {
      * (k x n if {@code ta}: op transposes it) and B k x m (m x k if {@code tb}), all row-major at the
      * given offsets.
      */
-    static void gemm(boolean ta, boolean tb, boolean accumulate, int n, int m, int k, double[] a, int ao,
+    public static void gemm(boolean ta, boolean tb, boolean accumulate, int n, int m, int k, double[] a, int ao,
                      double[] b, int bo, double[] c, int co) {
         if (n == 0 || m == 0) {
             return; // C is empty

@@ -1,10 +1,10 @@
-package io.github.jgrad.autodiff;
+package io.github.jgrad.autodiff.internal;
 
 import java.util.Arrays;
 
 /** Shape arithmetic: sizes, strides, NumPy broadcasting, axis normalisation. Shapes are never mutated. */
-final class Shapes {
-    static final int[] SCALAR = {};
+public final class Shapes {
+    public static final int[] SCALAR = {};
 
     private Shapes() {
     }
@@ -15,7 +15,7 @@ final class Shapes {
      * @throws IllegalArgumentException naming {@code op} if a dimension is negative or there are more
      *     elements than one array holds
      */
-    static int size(String op, int[] shape) {
+    public static int size(String op, int[] shape) {
         boolean empty = false;
         for (int d : shape) {
             if (d < 0) {
@@ -38,7 +38,7 @@ final class Shapes {
     }
 
     /** The number of elements in the dimensions before {@code axis}: the outer count of a [outer, n, inner] view. */
-    static int sizeBefore(int[] shape, int axis) {
+    public static int sizeBefore(int[] shape, int axis) {
         int n = 1;
         for (int i = 0; i < axis; i++) {
             n *= shape[i];
@@ -47,7 +47,7 @@ final class Shapes {
     }
 
     /** The number of elements in the dimensions after {@code axis}: the inner count of a [outer, n, inner] view. */
-    static int sizeAfter(int[] shape, int axis) {
+    public static int sizeAfter(int[] shape, int axis) {
         int n = 1;
         for (int i = axis + 1; i < shape.length; i++) {
             n *= shape[i];
@@ -55,13 +55,13 @@ final class Shapes {
         return n;
     }
 
-    static int[] checked(String op, int[] shape) {
+    public static int[] checked(String op, int[] shape) {
         size(op, shape);
         return shape.clone();
     }
 
     /** Row-major strides of a contiguous array of this shape. */
-    static int[] strides(int[] shape) {
+    public static int[] strides(int[] shape) {
         int[] s = new int[shape.length];
         int stride = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
@@ -72,7 +72,7 @@ final class Shapes {
     }
 
     /** The broadcast shape of a and b (NumPy rules), or an error naming the op and both shapes. */
-    static int[] broadcast(String op, int[] a, int[] b) {
+    public static int[] broadcast(String op, int[] a, int[] b) {
         int n = Math.max(a.length, b.length);
         int[] out = new int[n];
         for (int i = 0; i < n; i++) {
@@ -91,7 +91,7 @@ final class Shapes {
      * Strides for reading an array of shape {@code in} as if it had the broadcast shape {@code out}:
      * 0 along dimensions that are broadcast (missing or 1).
      */
-    static int[] broadcastStrides(int[] in, int[] out) {
+    public static int[] broadcastStrides(int[] in, int[] out) {
         int[] s = new int[out.length];
         int[] inStrides = strides(in);
         int offset = out.length - in.length;
@@ -102,7 +102,7 @@ final class Shapes {
     }
 
     /** Normalises an axis (negative counts from the end) or names the op, the axis and the shape. */
-    static int axis(String op, int axis, int rank) {
+    public static int axis(String op, int axis, int rank) {
         int a = axis < 0 ? axis + rank : axis;
         if (a < 0 || a >= rank) {
             throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for a tensor of rank " + rank);
@@ -111,7 +111,7 @@ final class Shapes {
     }
 
     /** Normalised, sorted, distinct axes; all axes if none are given. */
-    static int[] axes(String op, int[] axes, int rank) {
+    public static int[] axes(String op, int[] axes, int rank) {
         if (axes.length == 0) {
             int[] all = new int[rank];
             for (int i = 0; i < rank; i++) {
@@ -133,7 +133,7 @@ final class Shapes {
     }
 
     /** The shape after reducing {@code axes}: kept as 1 with keepDims, dropped otherwise. */
-    static int[] reduced(int[] shape, int[] axes, boolean keepDims) {
+    public static int[] reduced(int[] shape, int[] axes, boolean keepDims) {
         boolean[] r = new boolean[shape.length];
         for (int a : axes) {
             r[a] = true;
@@ -149,7 +149,7 @@ final class Shapes {
         return out;
     }
 
-    static String str(int[] shape) {
+    public static String str(int[] shape) {
         return Arrays.toString(shape).replace('[', '(').replace(']', ')');
     }
 }

@@ -1,0 +1,191 @@
+package io.github.jgrad.autodiff;
+
+import static io.github.jgrad.autodiff.Autograd.record;
+import static io.github.jgrad.autodiff.Tensor.scalar;
+import static io.github.jgrad.autodiff.Tensor.where;
+
+import io.github.jgrad.autodiff.internal.Kernels;
+import io.github.jgrad.autodiff.internal.Kernels.Binary;
+import io.github.jgrad.autodiff.internal.Shapes;
+
+/**
+ * The element-wise binary primitives, each defined once: its key, its tensor forward (a kernel) and
+ * backward (tensor ops, so it can be differentiated again), its scalar value and local derivatives,
+ * its rule texts and edge points. Tensor inputs broadcast; each gradient is summed back to its
+ * input's shape.
+ */
+final class ArithmeticOps {
+    private ArithmeticOps() {
+    }
+
+    private static Tensor binary(Op op, Binary kernel, Tensor a, Tensor b, Tensor.Backward backward) {
+        int[] so = Shapes.broadcast(op.name(), a.shape, b.shape);
+        return record(op, Kernels.binary(kernel, a.data, a.shape, b.data, b.shape, so), so, backward, a, b);
+    }
+
+    // ------------------------------------------------------------------ add
+    static final Op ADD = Op.builtin("add").symbol("+").derivative("1", "1").rule("g", "g").broadcasts().build();
+
+    static Tensor add(Tensor a, Tensor b) {
+        return binary(ADD, Binary.ADD, a, b, (g, out) -> new Tensor[] {g.sumTo(a.shape), g.sumTo(b.shape)});
+    }
+
+    static Value add(Value a, Value b) {
+        return Value.binary(ADD, a, b, a.data + b.data, 1, 1);
+    }
+
+    // ------------------------------------------------------------------ sub
+    static final Op SUB = Op.builtin("sub").symbol("-").derivative("1", "-1").rule("g", "-g").broadcasts().build();
+
+    static Tensor sub(Tensor a, Tensor b) {
+        return binary(SUB, Binary.SUB, a, b, (g, out) -> new Tensor[] {g.sumTo(a.shape), g.neg().sumTo(b.shape)});
+    }
+
+    static Value sub(Value a, Value b) {
+        return Value.binary(SUB, a, b, a.data - b.data, 1, -1);
+    }
+
+    // ------------------------------------------------------------------ mul
+    static final Op MUL = Op.builtin("mul").symbol("*").derivative("b", "a").rule("g * b", "g * a").broadcasts()
+            .build();
+
+    static Tensor mul(Tensor a, Tensor b) {
+        return binary(MUL, Binary.MUL, a, b, (g, out) -> new Tensor[] {
+            a.requiresGrad ? g.chain(b).sumTo(a.shape) : null,
+            b.requiresGrad ? g.chain(a).sumTo(b.shape) : null});
+    }
+
+    static Value mul(Value a, Value b) {
+        return Value.binary(MUL, a, b, a.data * b.data, b.data, a.data);
+    }
+
+    // ------------------------------------------------------------------ div
+    static final Op DIV = Op.builtin("div").symbol("/").derivative("1/b", "-a/b^2").rule("g / b", "-g * out / b")
+            .edges("IEEE 754 at b = 0: 1/0 = +inf, 0/0 = NaN; the derivatives 1/b and -(a/b)/b are then infinite"
+                    + " (NaN where a is 0 too)")
+            .domain(0.5, 2).readsOutput().broadcasts().build();
+
+    static Tensor div(Tensor a, Tensor b) {
+        // d/db = -(a/b)/b, not -a/b^2: b^2 would overflow or underflow long before the quotient does
+        return binary(DIV, Binary.DIV, a, b, (g, out) -> new Tensor[] {
+            a.requiresGrad ? g.chainDiv(b).sumTo(a.shape) : null,
+            b.requiresGrad ? g.chain(out).chainDiv(b).neg().sumTo(b.shape) : null});
+    }
+
+    static Value div(Value a, Value b) {
+        double out = a.data / b.data;
+        return Value.binary(DIV, a, b, out, 1 / b.data, -out / b.data);
+    }
+
+    // ------------------------------------------------------------------ pow
+    static final Op POW = Op.builtin("pow").symbol("^").derivative("b*a^(b-1)", "out*ln(a)")
+            .rule("g * b * a^(b-1)", "g * out * ln(a)")
+            .edges("as Math.pow (0^0 = 1; a negative base with a fractional exponent is NaN); d/da = 0 where b = 0"
+                    + " (0^0.5 has +inf); d/db = 0 where a = 0 and b >= 0, NaN where a < 0 even for integer b;"
+                    + " a constant exponent (pow(double)) is not differentiated, so x^3 at x = -2 has derivative 12")
+            .domain(0.5, 2).broadcasts().build();
+
+    static Tensor pow(Tensor a, Tensor b) {
+        return binary(POW, Binary.POW, a, b, (g, out) -> {
+            Tensor ga = null;
+            Tensor gb = null;
+            // masked entries get harmless operands first (exponent 1, log argument 1), so no infinity
+            // or NaN is computed where the derivative is defined (anomaly mode checks intermediates)
+            Tensor one = scalar(1);
+            if (a.requiresGrad) {
+                Tensor zeroExp = b.eq(0);
+                Tensor d;
+                if (b.requiresGrad && GradMode.isEnabled()) {
+                    // a gradient of this gradient may flow to b: b a^(b-1) is made 0 at b = 0 by chain's
+                    // zero rule, not by a mask, so its derivative in b there, a^-1, survives; at a = 0
+                    // as well it is 0, as in PyTorch (and 0^-1 is not computed)
+                    Tensor zeroBoth = zeroExp.mul(a.eq(0));
+                    Tensor power = where(zeroBoth, scalar(0), a.pow(where(zeroBoth, one, b).sub(1)));
+                    d = b.chain(power);
+                } else {
+                    Tensor safeB = where(zeroExp, one, b);
+                    d = where(zeroExp, scalar(0), safeB.mul(a.pow(safeB.sub(1))));
+                }
+                ga = g.chain(d).sumTo(a.shape);
+            }
+            if (b.requiresGrad) {
+                Tensor zeroBase = a.eq(0).mul(b.ge(0));
+                Tensor d = a.pow(b).mul(where(zeroBase, one, a).log());
+                gb = g.chain(where(zeroBase, scalar(0), d)).sumTo(b.shape);
+            }
+            return new Tensor[] {ga, gb};
+        });
+    }
+
+    static Value pow(Value a, Value b) {
+        double out = Math.pow(a.data, b.data);
+        double da = b.data == 0 ? 0 : b.data * Math.pow(a.data, b.data - 1);
+        double db = b.isConstant() || (a.data == 0 && b.data >= 0) ? 0 : out * Math.log(a.data);
+        return Value.binary(POW, a, b, out, da, db);
+    }
+
+    // ------------------------------------------------------------------ maximum (tensors), max and min (scalars)
+    static final Op MAXIMUM = Op.builtin("maximum")
+            .rule("g where a > b (g/2 at ties, g where either is NaN)",
+                    "g where b > a (g/2 at ties, g where either is NaN)")
+            .edges("at a tie each input receives half the gradient; NaN if either input is NaN, and then both"
+                    + " receive the whole gradient (as PyTorch), whichever side the NaN is on")
+            .broadcasts().build();
+
+    static Tensor maximum(Tensor a, Tensor b) {
+        return binary(MAXIMUM, Binary.MAX, a, b, (g, out) -> {
+            Tensor half = a.eq(b).mul(0.5);   // shares: 1 - (loses) - (ties)/2, so unordered pairs get 1 each
+            return new Tensor[] {g.chain(a.lt(b).add(half).neg().add(1)).sumTo(a.shape),
+                g.chain(a.gt(b).add(half).neg().add(1)).sumTo(b.shape)};
+        });
+    }
+
+    static final Op MAX = Op.builtin("max")
+            .derivative("1 if a > b, 0.5 if a = b, 0 if a < b, else 1", "1 if b > a, 0.5 if a = b, 0 if b < a, else 1")
+            .edges("the larger operand; at a tie each gets half the gradient; if either is NaN each gets all of it")
+            .build();
+
+    static Value max(Value a, Value b) {
+        return Value.binary(MAX, a, b, Math.max(a.data, b.data), share(a.data, b.data), share(b.data, a.data));
+    }
+
+    static final Op MIN = Op.builtin("min")
+            .derivative("1 if a < b, 0.5 if a = b, 0 if a > b, else 1", "1 if b < a, 0.5 if a = b, 0 if b > a, else 1")
+            .edges("the smaller operand; ties and NaN as max").build();
+
+    static Value min(Value a, Value b) {
+        return Value.binary(MIN, a, b, Math.min(a.data, b.data), share(b.data, a.data), share(a.data, b.data));
+    }
+
+    /** x's share of max(x, y)'s gradient: 1 if x wins, 1/2 at a tie, 0 if x loses, 1 if either is NaN. */
+    private static double share(double x, double y) {
+        return x < y ? 0 : x == y ? 0.5 : 1;
+    }
+
+    // ------------------------------------------------------------------ where
+    static final Op WHERE = Op.builtin("where").rule("none (a mask)", "g where the mask holds", "g where it does not")
+            .edges("the branch not selected receives a zero gradient, which every op sends back as exactly zero")
+            .broadcasts().build();
+
+    static Tensor select(Tensor condition, Tensor a, Tensor b) {
+        int[] so = Shapes.broadcast("where", Shapes.broadcast("where", condition.shape, a.shape), b.shape);
+        double[] c = Kernels.broadcastTo(condition.data, condition.shape, so);
+        double[] x = Kernels.broadcastTo(a.data, a.shape, so);
+        double[] y = Kernels.broadcastTo(b.data, b.shape, so);
+        double[] out = new double[c.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = c[i] != 0 ? x[i] : y[i];
+        }
+        Tensor zero = scalar(0);
+        return record(WHERE, out, so, (g, o) -> new Tensor[] {null,
+            a.requiresGrad ? where(condition, g, zero).sumTo(a.shape) : null,
+            b.requiresGrad ? where(condition, zero, g).sumTo(b.shape) : null}, condition, a, b);
+    }
+
+    // ------------------------------------------------------------------ comparisons (no gradient)
+
+    static Tensor compare(String name, Binary kernel, Tensor a, Tensor b) {
+        int[] so = Shapes.broadcast(name, a.shape, b.shape);
+        return Tensor.leaf(Kernels.binary(kernel, a.data, a.shape, b.data, b.shape, so), so);
+    }
+}

@@ -1,0 +1,331 @@
+package io.github.jgrad.autodiff;
+
+import io.github.jgrad.autodiff.internal.Shapes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The tensor engine's autograd: how a result is recorded ({@link #record}), and the backward passes
+ * ({@link Tensor#backward}, {@link Tensor#grad(List, List, boolean)}): seeding, running each node's
+ * backward once in reverse topological order ({@link Tape}), accumulating into leaves, handing out
+ * gradients nobody else holds, and freeing the graph.
+ */
+final class Autograd {
+    private Autograd() {
+    }
+
+    /**
+     * The one way a result enters the tape, for built-in and user-defined ops alike: a tensor of
+     * {@code data}, computed by {@code op} from {@code inputs}, that records its inputs and backward only
+     * if grad mode is on and an input requires a gradient. It notes the inputs' storage versions (to
+     * refuse a backward after they change in place), shares the version counter of an input whose data
+     * it shares (a view), marks results whose backward reads them ({@link Op#readsOutput()}), and, in
+     * anomaly mode, checks the result for NaN and infinities.
+     */
+    static Tensor record(Op op, double[] data, int[] shape, Tensor.Backward backward, Tensor... inputs) {
+        boolean track = false;
+        if (GradMode.isEnabled()) {
+            for (Tensor t : inputs) {
+                track |= t.requiresGrad;
+            }
+        }
+        Tensor out = new Tensor(data, shape, op, track ? inputs : Node.NO_PARENTS, track ? backward : null);
+        out.requiresGrad = track;
+        for (Tensor t : inputs) {
+            if (t.data == data) { // a view: in-place changes to either are changes to both
+                out.storage = t.storage();
+            }
+        }
+        if (track) {
+            int[] versions = null;
+            for (int i = 0; i < inputs.length; i++) {
+                int v = inputs[i].version();
+                if (v != 0) {
+                    if (versions == null) {
+                        versions = new int[inputs.length];
+                    }
+                    versions[i] = v;
+                }
+            }
+            out.inputVersions = versions;
+        }
+        if (op.readsOutput()) {
+            out.readsOwnData = true;
+            out.versionAtCreation = out.version();
+        }
+        if (out.createdAt != null) {
+            // chain and chainDiv are the chain rule's private products: say what they compute
+            boolean chainRule = op == ChainOps.CHAIN || op == ChainOps.CHAIN_DIV;
+            checkFinite(chainRule ? "the incoming gradient times the local derivative gave" : op + " produced",
+                    data, shape, inputs);
+        }
+        return out;
+    }
+
+
+    static void checkFinite(String what, double[] data, int[] shape, Tensor[] inputs) {
+        for (int i = 0; i < data.length; i++) {
+            if (!Double.isFinite(data[i])) {
+                StringBuilder sb = new StringBuilder(what).append(' ').append(data[i]).append(" at flat index ")
+                        .append(i).append(" of shape ").append(Shapes.str(shape));
+                for (int k = 0; k < inputs.length; k++) {
+                    sb.append(k == 0 ? " from inputs of shape " : ", ").append(Shapes.str(inputs[k].shape));
+                }
+                throw new ArithmeticException(sb.toString());
+            }
+        }
+    }
+
+    /** {@link Tensor#backward(Tensor, boolean, boolean)}: every leaf's gradient changes, or none. */
+    static void backward(Tensor root, Tensor gradient, boolean retainGraph, boolean createGraph) {
+        Objects.requireNonNull(gradient, "backward: gradient is null; pass d loss / d this, of shape "
+                + Shapes.str(root.shape) + " (backward() seeds a one-element output with 1)");
+        Tensor[] roots = {root};
+        Tensor[] seeds = {gradient};
+        Node[] order = pass(roots, seeds, null, createGraph);   // on an exception: graph kept, nothing changed
+        // every leaf's new gradient first, then all of them at once: all leaves change or none
+        Tensor[] updated = new Tensor[order.length];
+        Set<Object> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
+        try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
+            for (int k = 0; k < order.length; k++) {
+                Tensor t = (Tensor) order[k];
+                if (t.hasNoParents() && t.requiresGrad && t.passGrad != null) {
+                    updated[k] = t.grad == null ? own(t.passGrad, seeds, handedOut, createGraph) : t.grad.add(t.passGrad);
+                }
+            }
+        } catch (ArithmeticException e) { // anomaly mode: an accumulated gradient is not finite
+            clear(order, roots);
+            throw new ArithmeticException("backward: adding this pass's gradient into grad() of a leaf went"
+                    + " non-finite (nothing was changed): " + e.getMessage());
+        }
+        for (int k = 0; k < order.length; k++) {
+            if (updated[k] != null) {
+                ((Tensor) order[k]).grad = updated[k];
+            }
+        }
+        finish(order, roots, retainGraph || createGraph);
+    }
+
+    /**
+     * A pass gradient {@code g} to hand out (as a leaf's grad() or a result of grad()), as a tensor of
+     * its own: a copy where g is, or shares its data with, a caller's seed or a gradient already
+     * handed out, or requires grad although no graph is being created (a seed that requires grad
+     * passed through unchanged). Otherwise g itself: made in this pass, seen by nobody else.
+     * {@code handedOut} collects the gradients and data arrays handed out so far.
+     */
+    private static Tensor own(Tensor g, Tensor[] seeds, Set<Object> handedOut, boolean createGraph) {
+        boolean shared = handedOut.contains(g) || (g.storage != null && handedOut.contains(g.storage))
+                || (!createGraph && g.requiresGrad);
+        for (Tensor s : seeds) {
+            shared |= s == g || (g.storage != null && g.storage == s.storage);
+        }
+        if (shared) {
+            return LayoutOps.copy(g);
+        }
+        handedOut.add(g);
+        if (g.storage != null) {
+            handedOut.add(g.storage);
+        }
+        return g;
+    }
+
+    /** {@link Tensor#grad(List, List, boolean)}. */
+    static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, boolean createGraph) {
+        if (outputs.isEmpty() || inputs.isEmpty()) {
+            throw new IllegalArgumentException("grad: needs at least one output and one input, got " + outputs.size()
+                    + " and " + inputs.size());
+        }
+        Tensor[] roots = outputs.toArray(new Tensor[0]);
+        Tensor[] seeds = new Tensor[roots.length];
+        for (int i = 0; i < roots.length; i++) {
+            Objects.requireNonNull(roots[i], "grad: output " + i + " is null");
+            if (roots[i].data.length != 1) {
+                throw new IllegalArgumentException("grad: output " + i + " has shape " + Shapes.str(roots[i].shape)
+                        + "; outputs must be scalars");
+            }
+            seeds[i] = Tensor.ones(roots[i].shape);
+        }
+        for (int i = 0; i < inputs.size(); i++) {
+            Tensor in = Objects.requireNonNull(inputs.get(i), "grad: input " + i + " is null");
+            if (!in.requiresGrad) {
+                throw new IllegalArgumentException("grad: input " + i + " of shape " + Shapes.str(in.shape)
+                        + " does not require grad");
+            }
+        }
+        Node[] order = pass(roots, seeds, inputs, createGraph);
+        List<Tensor> result = new ArrayList<>(inputs.size());
+        Set<Object> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
+        try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
+            for (Tensor in : inputs) {
+                result.add(in.passGrad != null ? own(in.passGrad, seeds, handedOut, createGraph) : Tensor.zeros(in.shape));
+            }
+        } finally {
+            finish(order, roots, createGraph);
+        }
+        return result;
+    }
+
+    /**
+     * Seeds the roots and runs the chain rule over the nodes to run, which it returns: all nodes behind
+     * the roots, or with {@code inputs} only those whose backward carries a gradient towards an input.
+     * On an exception the graph is as it was and no pass gradient is left behind.
+     */
+    private static Node[] pass(Tensor[] roots, Tensor[] seeds, List<Tensor> inputs, boolean createGraph) {
+        for (int i = 0; i < roots.length; i++) {
+            if (!roots[i].requiresGrad) {
+                throw new IllegalStateException("backward: the output (" + roots[i].op + ", shape "
+                        + Shapes.str(roots[i].shape) + ") does not require grad: no input requires grad,"
+                        + " or it was computed with GradMode disabled");
+            }
+            if (!Arrays.equals(seeds[i].shape, roots[i].shape)) {
+                throw new IllegalArgumentException("backward: gradient of shape " + Shapes.str(seeds[i].shape)
+                        + " for an output of shape " + Shapes.str(roots[i].shape));
+            }
+        }
+        Node[] order = Tape.order(roots);
+        for (Node node : order) { // all of them: a freed node has lost the parents that might lead to an input
+            Tensor t = (Tensor) node;
+            if (t.freed) {
+                throw new IllegalStateException("backward: the graph behind a " + t.op + " result of shape "
+                        + Shapes.str(t.shape) + " was freed by an earlier pass (backward, Tensor.grad or"
+                        + " Explain.backward all free it): compute the forward pass again, or keep the graph for a"
+                        + " second pass with retainGraph = true in that backward call (createGraph = true in"
+                        + " Tensor.grad)");
+            }
+        }
+        if (inputs != null) {
+            order = leadingTo(order, inputs);
+        }
+        clear(order, roots);
+        try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
+            for (int i = 0; i < roots.length; i++) {
+                roots[i].passGrad = roots[i].passGrad == null ? seeds[i] : roots[i].passGrad.add(seeds[i]);
+            }
+            Tape.propagate(order);
+        } catch (RuntimeException | Error e) { // leave no half-computed gradient behind for a later pass
+            clear(order, roots);
+            throw e;
+        }
+        return order;
+    }
+
+    /**
+     * The nodes of {@code order} (parents before children) whose backward must run for gradients to
+     * reach {@code inputs}: those with a parent that is an input or leads to one. In that order.
+     */
+    private static Node[] leadingTo(Node[] order, List<Tensor> inputs) {
+        Set<Node> reaches = Collections.newSetFromMap(new IdentityHashMap<>());
+        reaches.addAll(inputs);
+        List<Node> run = new ArrayList<>();
+        for (Node node : order) {
+            boolean feeds = false;
+            for (Node p : node.parents) {
+                feeds |= reaches.contains(p);
+            }
+            if (feeds) {
+                run.add(node);
+                reaches.add(node);
+            }
+        }
+        return run.toArray(new Node[0]);
+    }
+
+    /** Drops the pass gradients of the nodes run, of their inputs and of the roots. */
+    private static void clear(Node[] order, Tensor[] roots) {
+        for (Node node : order) {
+            ((Tensor) node).passGrad = null;
+            for (Node p : node.parents) {
+                ((Tensor) p).passGrad = null;
+            }
+        }
+        for (Tensor r : roots) {
+            r.passGrad = null;
+        }
+    }
+
+    /** Ends a pass: clears its gradients and, unless {@code retainGraph}, frees the nodes it ran. */
+    private static void finish(Node[] order, Tensor[] roots, boolean retainGraph) {
+        clear(order, roots);
+        if (!retainGraph) {
+            for (Node node : order) {
+                Tensor t = (Tensor) node;
+                if (!t.hasNoParents()) {
+                    t.parents = Node.NO_PARENTS;
+                    t.backward = null;
+                    t.freed = true;
+                }
+            }
+        }
+    }
+
+    /**
+     * The chain rule for one result: checks that neither it (where its backward reads it) nor its
+     * inputs changed in place since it was computed, runs its backward, checks each gradient's shape
+     * (and, in anomaly mode, its values), and adds it into its input's pass gradient.
+     */
+
+    static void propagate(Tensor t, boolean check) {
+        if (t.passGrad == null || t.backward == null) {
+            return;
+        }
+        if (t.readsOwnData && t.version() != t.versionAtCreation) {
+            throw new IllegalStateException("backward of " + t.op + ": its result (shape " + Shapes.str(t.shape)
+                    + ") was changed in place through a leaf sharing its data (a detach() or a reshape made with"
+                    + " grad mode off) after it was computed; its backward would read the new values. Compute the"
+                    + " forward pass again");
+        }
+        Node[] parents = t.parents;
+        for (int i = 0; i < parents.length; i++) {
+            Tensor p = (Tensor) parents[i];
+            if (p.version() != (t.inputVersions == null ? 0 : t.inputVersions[i])) {
+                throw new IllegalStateException("backward of " + t.op + ": input " + i + " (shape " + Shapes.str(p.shape)
+                        + ") was changed in place (addInPlace or copyFrom, as by an optimizer step) after this result"
+                        + " was computed from it; its gradient would mix old and new values. Compute the forward"
+                        + " pass again after changing parameters");
+            }
+        }
+        Tensor[] gs;
+        try {
+            gs = t.backward.apply(t.passGrad, t);
+        } catch (ArithmeticException e) { // anomaly mode caught a non-finite value inside this backward
+            throw anomalyInBackward(t, e.getMessage());
+        }
+        if (gs == null || gs.length != parents.length) {
+            throw new IllegalStateException("backward of " + t.op + ": returned " + (gs == null ? "null" : gs.length
+                    + " gradients") + " for " + parents.length + " inputs (one per input, null where none is needed)");
+        }
+        for (int i = 0; i < parents.length; i++) {
+            Tensor p = (Tensor) parents[i];
+            Tensor gi = gs[i];
+            if (gi == null || !p.requiresGrad) {
+                continue;
+            }
+            if (!Arrays.equals(gi.shape, p.shape)) {
+                throw new IllegalStateException("backward of " + t.op + ": gradient of shape " + Shapes.str(gi.shape)
+                        + " for input " + i + " of shape " + Shapes.str(p.shape));
+            }
+            if (check) {
+                try {
+                    checkFinite("gradient", gi.data, gi.shape, new Tensor[] {p});
+                } catch (ArithmeticException e) {
+                    throw anomalyInBackward(t, e.getMessage() + " for input " + i);
+                }
+            }
+            p.passGrad = p.passGrad == null ? gi : p.passGrad.add(gi);
+        }
+    }
+
+    /** Names this op as the one whose backward went non-finite; the cause says where it was created. */
+    private static ArithmeticException anomalyInBackward(Tensor t, String detail) {
+        ArithmeticException e = new ArithmeticException("backward of " + t.op + ": " + detail);
+        if (t.createdAt != null) {
+            e.initCause(t.createdAt);
+        }
+        return e;
+    }
+}

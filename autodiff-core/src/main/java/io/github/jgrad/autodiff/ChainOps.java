@@ -1,0 +1,77 @@
+package io.github.jgrad.autodiff;
+
+import static io.github.jgrad.autodiff.Autograd.record;
+import static io.github.jgrad.autodiff.Tensor.scalar;
+import static io.github.jgrad.autodiff.Tensor.where;
+
+import io.github.jgrad.autodiff.internal.Kernels;
+import io.github.jgrad.autodiff.internal.Kernels.Binary;
+import io.github.jgrad.autodiff.internal.Shapes;
+
+/**
+ * The chain rule's own primitives, used only inside backward functions: the product (and quotient)
+ * of a gradient with a local derivative, and relu's gate. Each keeps the zero-gradient rule (see
+ * {@link Op}): a zero gradient sends back exactly zero, even where the local derivative is infinite
+ * or NaN; their own backward keeps it too, so gradients of gradients do.
+ */
+final class ChainOps {
+    private ChainOps() {
+    }
+
+    // ------------------------------------------------------------------ chain: g * d, 0 where g is 0
+    static final Op CHAIN = Op.builtin("chain").rule("g * b (0 where g is 0)", "g * a").broadcasts()
+            .edges("the chain rule's product: 0 where the gradient is 0, even where the local derivative is"
+                    + " infinite or NaN")
+            .build();
+
+    /**
+     * The chain rule's product: gradient g times a local derivative d, broadcasting, except that a zero
+     * gradient sends back exactly zero, even where d is infinite or NaN.
+     *
+     * <p>Its own backward keeps the rule: towards d it sends gg * g, 0 where either gradient is 0
+     * (where g is 0 the result does not move with d at all); towards g it sends gg * d, 0 only where
+     * gg is 0, never masked by g: at a critical point g is 0 but the result still moves with g (the
+     * Hessian of sin(x)^2 at 0 is 2, not 0).
+     */
+    static Tensor chain(Tensor g, Tensor d) {
+        int[] so = Shapes.broadcast("chain", g.shape, d.shape);
+        return record(CHAIN, Kernels.binary(Binary.CHAIN, g.data, g.shape, d.data, d.shape, so), so,
+                (gg, out) -> new Tensor[] {
+                    g.requiresGrad ? gg.chain(d).sumTo(g.shape) : null,
+                    d.requiresGrad ? bothChain(g, gg).sumTo(d.shape) : null}, g, d);
+    }
+
+    /**
+     * a * b, but 0 where either is 0, whatever the other (two gradients, one possibly infinite). Only a
+     * non-finite a is zeroed where b is 0 first: a finite a keeps its derivative with respect to b
+     * there (the Jacobian of a Hessian-vector product at v = 0 is the Hessian, not 0).
+     */
+    private static Tensor bothChain(Tensor a, Tensor b) {
+        Tensor nonFinite = a.abs().lt(Double.POSITIVE_INFINITY).neg().add(1);
+        return where(b.eq(0).mul(nonFinite), scalar(0), a).chain(b);
+    }
+
+    // ------------------------------------------------------------------ chainDiv: g / d, 0 where g is 0
+    static final Op CHAIN_DIV = Op.builtin("chainDiv").rule("g / b (0 where g is 0)", "-g * out / b").broadcasts()
+            .edges("the chain rule's quotient: 0 where the gradient is 0, even where the divisor is 0 or NaN")
+            .domain(0.5, 2).readsOutput().build();
+
+    /** Gradient g divided by d by the rule of {@link #chain}: 0 wherever g is 0, even where d is 0. */
+    static Tensor chainDiv(Tensor g, Tensor d) {
+        int[] so = Shapes.broadcast("chainDiv", g.shape, d.shape);
+        return record(CHAIN_DIV, Kernels.binary(Binary.CHAIN_DIV, g.data, g.shape, d.data, d.shape, so), so,
+                (gg, out) -> new Tensor[] {
+                    g.requiresGrad ? gg.chainDiv(d).sumTo(g.shape) : null,
+                    d.requiresGrad ? bothChain(out, gg).chainDiv(d).neg().sumTo(d.shape) : null}, g, d);
+    }
+
+    // ------------------------------------------------------------------ gate: relu's backward
+    static final Op GATE = Op.builtin("gate").rule("g where b > 0", "none (a mask)")
+            .edges("a select, not a product: 0 * inf stays 0").build();
+
+    /** Gradient g where {@code x > 0}, else 0, in one pass; linear in g, so its backward gates too. */
+    static Tensor gate(Tensor g, Tensor x) {
+        return record(GATE, Kernels.binary(Binary.GATE, g.data, g.shape, x.data, x.shape, g.shape), g.shape,
+                (gg, out) -> new Tensor[] {gate(gg, x), null}, g, x);
+    }
+}

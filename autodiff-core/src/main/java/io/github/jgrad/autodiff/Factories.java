@@ -1,0 +1,101 @@
+package io.github.jgrad.autodiff;
+
+import static io.github.jgrad.autodiff.Tensor.leaf;
+
+import io.github.jgrad.autodiff.internal.Shapes;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/** The bodies of {@link Tensor}'s factories: new leaves, checked for shapes and arguments. */
+final class Factories {
+    private Factories() {
+    }
+
+    static Tensor zeros(int... shape) {
+        int[] s = Shapes.checked("zeros", shape);
+        return leaf(new double[Shapes.size("zeros", s)], s);
+    }
+
+    static Tensor full(double value, int... shape) {
+        int[] s = Shapes.checked("full", shape);
+        double[] d = new double[Shapes.size("full", s)];
+        Arrays.fill(d, value);
+        return leaf(d, s);
+    }
+
+    static Tensor of(double[] data, int... shape) {
+        int[] s = shape.length == 0 ? new int[] {data.length} : Shapes.checked("of", shape);
+        if (Shapes.size("of", s) != data.length) {
+            throw new IllegalArgumentException("of: " + data.length + " values do not fill shape " + Shapes.str(s)
+                    + " (" + Shapes.size("of", s) + " elements)");
+        }
+        return leaf(data.clone(), s);
+    }
+
+    static Tensor of(double[][] rows) {
+        int n = rows.length;
+        int m = n == 0 ? 0 : rows[0].length;
+        double[] d = new double[Shapes.size("of", new int[] {n, m})];
+        for (int i = 0; i < n; i++) {
+            if (rows[i].length != m) {
+                throw new IllegalArgumentException("of: row " + i + " has " + rows[i].length + " values, row 0 has " + m);
+            }
+            System.arraycopy(rows[i], 0, d, i * m, m);
+        }
+        return leaf(d, new int[] {n, m});
+    }
+
+    static Tensor arange(double start, double end, double step) {
+        if (step == 0 || !Double.isFinite(start) || !Double.isFinite(end) || !Double.isFinite(step)) {
+            throw new IllegalArgumentException("arange: need finite start, end and a non-zero step, got "
+                    + start + ", " + end + ", " + step);
+        }
+        double count = Math.max(0, Math.ceil((end - start) / step));
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("arange: " + count + " elements from " + start + " to " + end
+                    + " by " + step + " exceed the largest tensor");
+        }
+        int n = (int) count;
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = start + i * step;
+        }
+        return leaf(d, new int[] {n});
+    }
+
+    static Tensor eye(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("eye: n must be >= 0, got " + n);
+        }
+        Tensor t = zeros(n, n);
+        for (int i = 0; i < n; i++) {
+            t.data[i * n + i] = 1;
+        }
+        return t;
+    }
+
+    static Tensor randn(long seed, int... shape) {
+        int[] s = Shapes.checked("randn", shape);
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] d = new double[Shapes.size("randn", s)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = r.nextGaussian();
+        }
+        return leaf(d, s);
+    }
+
+    static Tensor uniform(long seed, double low, double high, int... shape) {
+        if (!(low < high) || !Double.isFinite(high - low)) {
+            throw new IllegalArgumentException("uniform: need low < high with a finite high - low, got " + low
+                    + ", " + high);
+        }
+        double below = Math.nextDown(high);
+        int[] s = Shapes.checked("uniform", shape);
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] d = new double[Shapes.size("uniform", s)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = Math.min(low + (high - low) * r.nextDouble(), below);
+        }
+        return leaf(d, s);
+    }
+}

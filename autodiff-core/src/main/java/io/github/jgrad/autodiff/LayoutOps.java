@@ -1,0 +1,358 @@
+package io.github.jgrad.autodiff;
+
+import static io.github.jgrad.autodiff.Autograd.record;
+
+import io.github.jgrad.autodiff.internal.Kernels;
+import io.github.jgrad.autodiff.internal.Shapes;
+import java.util.Arrays;
+
+/**
+ * The layout primitives, each defined once: ops that move, copy or select elements without
+ * arithmetic, and whose backward moves the gradient back (each the adjoint of the other where they
+ * come in pairs: take and put, gather and scatterAdd).
+ */
+final class LayoutOps {
+    private LayoutOps() {
+    }
+
+    // ------------------------------------------------------------------ reshape (a view)
+    static final Op RESHAPE = Op.builtin("reshape").rule("g reshaped to a's shape")
+            .edges("shares data with its input, as a view; one dimension may be -1, inferred").build();
+
+    static Tensor reshape(Tensor a, int[] newShape) {
+        int[] s = newShape.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1 && infer < 0) {
+                infer = i;
+            } else if (s[i] < 0) {
+                throw new IllegalArgumentException("reshape: invalid shape " + Shapes.str(newShape));
+            } else {
+                known *= s[i];
+            }
+        }
+        int size = a.data.length;
+        if (infer >= 0) {
+            s[infer] = known == 0 ? -1 : (int) (size / known);
+            if (known == 0 || s[infer] * known != size) {
+                throw new IllegalArgumentException("reshape: cannot reshape " + Shapes.str(a.shape) + " into "
+                        + Shapes.str(newShape));
+            }
+        }
+        if (Shapes.size("reshape", s) != size) {
+            throw new IllegalArgumentException("reshape: cannot reshape " + Shapes.str(a.shape) + " (" + size
+                    + " elements) into " + Shapes.str(newShape));
+        }
+        int[] old = a.shape;
+        return record(RESHAPE, a.data, s, (g, out) -> new Tensor[] {g.reshape(old)}, a);
+    }
+
+    // ------------------------------------------------------------------ permute
+    static final Op PERMUTE = Op.builtin("permute").rule("g permuted back").build();
+
+    static Tensor permute(Tensor a, int[] axes) {
+        int[] shape = a.shape;
+        if (axes.length != shape.length) {
+            throw new IllegalArgumentException("permute: " + axes.length + " axes given for shape " + Shapes.str(shape));
+        }
+        int[] perm = new int[axes.length];
+        boolean[] seen = new boolean[axes.length];
+        for (int i = 0; i < axes.length; i++) {
+            perm[i] = Shapes.axis("permute", axes[i], shape.length);
+            if (seen[perm[i]]) {
+                throw new IllegalArgumentException("permute: axis " + axes[i] + " repeated in " + Arrays.toString(axes));
+            }
+            seen[perm[i]] = true;
+        }
+        int[] inverse = new int[perm.length];
+        int[] s = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            inverse[perm[i]] = i;
+            s[i] = shape[perm[i]];
+        }
+        return record(PERMUTE, Kernels.permute(a.data, shape, perm), s, (g, out) -> new Tensor[] {g.permute(inverse)}, a);
+    }
+
+    // ------------------------------------------------------------------ broadcastTo
+    static final Op BROADCAST_TO = Op.builtin("broadcastTo").rule("g summed back to a's shape").build();
+
+    static Tensor broadcastTo(Tensor a, int[] target) {
+        Shapes.size("broadcastTo", target);
+        int[] s = Shapes.broadcast("broadcastTo", a.shape, target);
+        if (!Arrays.equals(s, target)) {
+            throw new IllegalArgumentException("broadcastTo: shape " + Shapes.str(a.shape) + " cannot be broadcast to "
+                    + Shapes.str(target));
+        }
+        if (Arrays.equals(a.shape, target)) {
+            return a;
+        }
+        int[] old = a.shape;
+        return record(BROADCAST_TO, Kernels.broadcastTo(a.data, a.shape, s), s.clone(),
+                (g, out) -> new Tensor[] {g.sumTo(old)}, a);
+    }
+
+    // ------------------------------------------------------------------ copy
+    static final Op COPY = Op.builtin("copy").rule("g").build();
+
+    /** A copy with its own data; on the tape as the identity while recording. */
+    static Tensor copy(Tensor a) {
+        return record(COPY, a.data.clone(), a.shape, (g, out) -> new Tensor[] {g}, a);
+    }
+
+    // ------------------------------------------------------------------ slice, indexSelect, take and put
+    static final Op SLICE = Op.builtin("slice").rule("g put back into zeros of a's shape").build();
+    static final Op INDEX_SELECT = Op.builtin("indexSelect").rule("g added back at the rows taken").build();
+    static final Op TAKE = Op.builtin("take").rule("g taken at the rows").build();
+    static final Op PUT = Op.builtin("put").rule("g put back at the rows").build();
+
+    static Tensor slice(Tensor t, int axis, int start, int end, int step) {
+        int a = Shapes.axis("slice", axis, t.shape.length);
+        if (start < 0 || end > t.shape[a] || start > end || step < 1) {
+            throw new IllegalArgumentException("slice: [" + start + ":" + end + ":" + step + "] does not fit axis "
+                    + axis + " of shape " + Shapes.str(t.shape));
+        }
+        int len = end > start ? (end - start - 1) / step + 1 : 0;
+        int[] idx = new int[len];
+        for (int i = 0; i < len; i++) {
+            idx[i] = start + i * step;
+        }
+        return take(SLICE, t, a, idx);
+    }
+
+    static Tensor indexSelect(Tensor t, int axis, int[] indices) {
+        int a = Shapes.axis("indexSelect", axis, t.shape.length);
+        for (int i : indices) {
+            if (i < 0 || i >= t.shape[a]) {
+                throw new IllegalArgumentException("indexSelect: index " + i + " is out of range for axis " + axis
+                        + " of shape " + Shapes.str(t.shape));
+            }
+        }
+        return take(INDEX_SELECT, t, a, indices.clone());
+    }
+
+    /** Rows {@code idx} along normalised axis {@code a}; backward adds them back in place. */
+    private static Tensor take(Op op, Tensor t, int a, int[] idx) {
+        int outer = Shapes.sizeBefore(t.shape, a);
+        int inner = Shapes.sizeAfter(t.shape, a);
+        int[] s = t.shape.clone();
+        s[a] = idx.length;
+        double[] out = new double[Shapes.size(op.name(), s)];
+        int dimA = t.shape[a];
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < idx.length; j++) {
+                System.arraycopy(t.data, (o * dimA + idx[j]) * inner, out, (o * idx.length + j) * inner, inner);
+            }
+        }
+        int[] inShape = t.shape;
+        return record(op, out, s, (g, o) -> new Tensor[] {put(g, inShape, a, idx)}, t);
+    }
+
+    /** Zeros of {@code target} with t's rows added at {@code idx} along axis a (take's adjoint). */
+    private static Tensor put(Tensor t, int[] target, int a, int[] idx) {
+        int outer = Shapes.sizeBefore(target, a);
+        int inner = Shapes.sizeAfter(target, a);
+        double[] out = new double[Shapes.size("put", target)];
+        int dimA = target[a];
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < idx.length; j++) {
+                int src = (o * idx.length + j) * inner;
+                int dst = (o * dimA + idx[j]) * inner;
+                for (int i = 0; i < inner; i++) {
+                    out[dst + i] += t.data[src + i];
+                }
+            }
+        }
+        return record(PUT, out, target.clone(), (g, o) -> new Tensor[] {take(TAKE, g, a, idx)}, t);
+    }
+
+    // ------------------------------------------------------------------ gather and scatterAdd
+    static final Op GATHER = Op.builtin("gather").rule("g scattered back (added)").build();
+    static final Op SCATTER_ADD = Op.builtin("scatterAdd").rule("g gathered").build();
+
+    static Tensor gather(Tensor t, int axis, Tensor index) {
+        int[] shape = t.shape;
+        int a = Shapes.axis("gather", axis, shape.length);
+        if (index.dim() != t.dim()) {
+            throw new IllegalArgumentException("gather: index of shape " + Shapes.str(index.shape)
+                    + " must have the rank of the input " + Shapes.str(shape));
+        }
+        for (int d = 0; d < shape.length; d++) {
+            if (d != a && index.shape[d] != shape[d]) {
+                throw new IllegalArgumentException("gather: index shape " + Shapes.str(index.shape) + " and input shape "
+                        + Shapes.str(shape) + " differ along axis " + d + " (only axis " + axis + " may differ)");
+            }
+        }
+        int[] idx = new int[index.data.length];
+        for (int i = 0; i < idx.length; i++) {
+            double v = index.data[i];
+            if (v != Math.rint(v) || v < 0 || v >= shape[a]) {
+                throw new IllegalArgumentException("gather: index value " + v + " is not an integer in [0, " + shape[a]
+                        + ") for axis " + axis + " of shape " + Shapes.str(shape));
+            }
+            idx[i] = (int) v;
+        }
+        return gather(t, a, idx, index.shape);
+    }
+
+    private static Tensor gather(Tensor t, int a, int[] idx, int[] idxShape) {
+        int outer = Shapes.sizeBefore(t.shape, a);
+        int inner = Shapes.sizeAfter(t.shape, a);
+        int len = idxShape[a];
+        int dimA = t.shape[a];
+        double[] out = new double[idx.length];
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < len; j++) {
+                for (int i = 0; i < inner; i++) {
+                    int p = (o * len + j) * inner + i;
+                    out[p] = t.data[(o * dimA + idx[p]) * inner + i];
+                }
+            }
+        }
+        int[] inShape = t.shape;
+        return record(GATHER, out, idxShape.clone(), (g, o) -> new Tensor[] {scatterAdd(g, inShape, a, idx)}, t);
+    }
+
+    /** Zeros of {@code target} with t's elements added at {@code idx} along axis a (gather's adjoint). */
+    private static Tensor scatterAdd(Tensor t, int[] target, int a, int[] idx) {
+        int outer = Shapes.sizeBefore(target, a);
+        int inner = Shapes.sizeAfter(target, a);
+        int len = t.shape[a];
+        int dimA = target[a];
+        double[] out = new double[Shapes.size("scatterAdd", target)];
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < len; j++) {
+                for (int i = 0; i < inner; i++) {
+                    int p = (o * len + j) * inner + i;
+                    out[(o * dimA + idx[p]) * inner + i] += t.data[p];
+                }
+            }
+        }
+        int[] idxShape = t.shape;
+        return record(SCATTER_ADD, out, target.clone(), (g, o) -> new Tensor[] {gather(g, a, idx, idxShape)}, t);
+    }
+
+    // ------------------------------------------------------------------ concat
+    static final Op CONCAT = Op.builtin("concat").rule("g sliced to this input").build();
+
+    static Tensor concat(int axis, Tensor[] tensors) {
+        if (tensors.length == 0) {
+            throw new IllegalArgumentException("concat: no tensors given");
+        }
+        Tensor first = tensors[0];
+        int a = Shapes.axis("concat", axis, first.dim());
+        long total = 0;
+        for (Tensor t : tensors) {
+            boolean fits = t.dim() == first.dim();
+            for (int d = 0; fits && d < first.dim(); d++) {
+                fits = d == a || t.shape[d] == first.shape[d];
+            }
+            if (!fits) {
+                throw new IllegalArgumentException("concat: shape " + Shapes.str(t.shape) + " does not fit "
+                        + Shapes.str(first.shape) + " along axis " + axis);
+            }
+            total += t.shape[a];
+        }
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("concat: " + total + " entries along axis " + axis
+                    + " exceed the largest dimension a tensor can have");
+        }
+        int outer = Shapes.sizeBefore(first.shape, a);
+        int inner = Shapes.sizeAfter(first.shape, a);
+        int[] s = first.shape.clone();
+        s[a] = (int) total;
+        double[] out = new double[Shapes.size("concat", s)];
+        int offset = 0;
+        int[] starts = new int[tensors.length];
+        for (int k = 0; k < tensors.length; k++) {
+            Tensor t = tensors[k];
+            int block = t.shape[a] * inner;
+            for (int o = 0; o < outer; o++) {
+                System.arraycopy(t.data, o * block, out, (int) ((o * total + offset) * inner), block);
+            }
+            starts[k] = offset;
+            offset += t.shape[a];
+        }
+        Tensor[] inputs = tensors.clone();
+        return record(CONCAT, out, s, (g, o) -> {
+            Tensor[] gs = new Tensor[inputs.length];
+            for (int k = 0; k < inputs.length; k++) {
+                gs[k] = inputs[k].requiresGrad ? g.slice(a, starts[k], starts[k] + inputs[k].shape[a]) : null;
+            }
+            return gs;
+        }, inputs);
+    }
+
+    // ------------------------------------------------------------------ compositions (no derivative of their own)
+
+    static Tensor unsqueeze(Tensor t, int axis) {
+        int a = Shapes.axis("unsqueeze", axis, t.shape.length + 1);
+        int[] s = new int[t.shape.length + 1];
+        for (int i = 0, j = 0; i < s.length; i++) {
+            s[i] = i == a ? 1 : t.shape[j++];
+        }
+        return t.reshape(s);
+    }
+
+    static Tensor squeeze(Tensor t, int axis) {
+        int a = Shapes.axis("squeeze", axis, t.shape.length);
+        if (t.shape[a] != 1) {
+            throw new IllegalArgumentException("squeeze: axis " + axis + " of shape " + Shapes.str(t.shape) + " is not 1");
+        }
+        int[] s = new int[t.shape.length - 1];
+        for (int i = 0, j = 0; i < t.shape.length; i++) {
+            if (i != a) {
+                s[j++] = t.shape[i];
+            }
+        }
+        return t.reshape(s);
+    }
+
+    static Tensor transpose(Tensor t, int axis0, int axis1) {
+        int[] perm = new int[t.shape.length];
+        for (int i = 0; i < perm.length; i++) {
+            perm[i] = i;
+        }
+        int a = Shapes.axis("transpose", axis0, t.shape.length);
+        int b = Shapes.axis("transpose", axis1, t.shape.length);
+        perm[a] = b;
+        perm[b] = a;
+        return t.permute(perm);
+    }
+
+    static Tensor stack(int axis, Tensor[] tensors) {
+        if (tensors.length == 0) {
+            throw new IllegalArgumentException("stack: no tensors given");
+        }
+        int rank = tensors[0].dim();
+        if (axis < -rank - 1 || axis > rank) {
+            throw new IllegalArgumentException("stack: axis " + axis + " is out of range for stacking tensors of rank "
+                    + rank + " (valid: " + (-rank - 1) + " to " + rank + ")");
+        }
+        Tensor[] expanded = new Tensor[tensors.length];
+        for (int k = 0; k < tensors.length; k++) {
+            if (!Arrays.equals(tensors[k].shape, tensors[0].shape)) {
+                throw new IllegalArgumentException("stack: shapes " + Shapes.str(tensors[0].shape) + " and "
+                        + Shapes.str(tensors[k].shape) + " differ");
+            }
+            expanded[k] = tensors[k].unsqueeze(axis);
+        }
+        return concat(axis, expanded);
+    }
+
+    /** Sums a broadcast gradient back to {@code target}, the shape of the input that was broadcast. */
+    static Tensor sumTo(Tensor t, int[] target) {
+        if (Arrays.equals(t.shape, target)) {
+            return t;
+        }
+        int lead = t.shape.length - target.length;
+        int[] axes = new int[t.shape.length];
+        int n = 0;
+        for (int i = 0; i < t.shape.length; i++) {
+            if (i < lead || (target[i - lead] == 1 && t.shape[i] != 1)) {
+                axes[n++] = i;
+            }
+        }
+        return t.sum(Arrays.copyOf(axes, n), true).reshape(target);
+    }
+}

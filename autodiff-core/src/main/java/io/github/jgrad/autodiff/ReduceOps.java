@@ -1,0 +1,210 @@
+package io.github.jgrad.autodiff;
+
+import static io.github.jgrad.autodiff.Autograd.record;
+
+import io.github.jgrad.autodiff.internal.Kernels;
+import io.github.jgrad.autodiff.internal.Shapes;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The reductions, each defined once: tensor sum and max over any axes, and the scalar engine's n-ary
+ * sum and dot product (one node each, no chain of additions). Mean, min, log-sum-exp and softmax are
+ * compositions of these and need no derivative of their own.
+ */
+final class ReduceOps {
+    private ReduceOps() {
+    }
+
+    // ------------------------------------------------------------------ sum
+    static final Op SUM = Op.builtin("sum").derivative("1").rule("g broadcast back to a's shape").build();
+
+    static Tensor sum(Tensor a, int[] axes, boolean keepDims) {
+        int[] ax = Shapes.axes("sum", axes, a.shape.length);
+        int[] kept = Shapes.reduced(a.shape, ax, true);
+        Shapes.size("sum", kept); // an empty input can have a result too large for one array
+        return record(SUM, reduce(a, false, ax), Shapes.reduced(a.shape, ax, keepDims),
+                (g, out) -> new Tensor[] {g.reshape(kept).broadcastTo(a.shape)}, a);
+    }
+
+    /** The sum of {@code values} as one node; 0 (a constant) for an empty list. */
+    static Value sum(List<Value> values) {
+        int n = values.size();
+        Value[] parents = new Value[n];
+        double[] partials = new double[n];
+        double out = 0;
+        for (int i = 0; i < n; i++) {
+            Value v = Objects.requireNonNull(values.get(i), "sum: element is null");
+            parents[i] = v;
+            partials[i] = 1;
+            out += v.data;
+        }
+        return n == 0 ? Value.constant(0) : Value.record(SUM, out, parents, partials);
+    }
+
+    // ------------------------------------------------------------------ dot (scalars)
+    static final Op DOT = Op.builtin("dot").derivative("b_i", "a_i")
+            .edges("a_0*b_0 + ... + a_(n-1)*b_(n-1) as one node, as a neuron's weighted sum needs").build();
+
+    static Value dot(List<Value> a, List<Value> b) {
+        int n = a.size();
+        if (b.size() != n) {
+            throw new IllegalArgumentException("dot: operands differ in length: " + n + " and " + b.size());
+        }
+        Value[] parents = new Value[2 * n];
+        double[] partials = new double[2 * n];
+        double out = 0;
+        for (int i = 0; i < n; i++) {
+            Value ai = Objects.requireNonNull(a.get(i), "dot: element of a is null");
+            Value bi = Objects.requireNonNull(b.get(i), "dot: element of b is null");
+            parents[i] = ai;
+            parents[n + i] = bi;
+            partials[i] = bi.data;
+            partials[n + i] = ai.data;
+            out += ai.data * bi.data;
+        }
+        return n == 0 ? Value.constant(0) : Value.record(DOT, out, parents, partials);
+    }
+
+    // ------------------------------------------------------------------ max (tensors)
+    static final Op AMAX = Op.builtin("max").rule("g shared among the maxima of a")
+            .edges("the gradient is shared evenly among the elements equal to the maximum, as torch.amax; an"
+                    + " empty reduced axis is an error")
+            .readsOutput().build();
+
+    static Tensor max(Tensor a, int[] axes, boolean keepDims) {
+        int[] ax = nonEmptyAxes(a, "max", axes);
+        int[] kept = Shapes.reduced(a.shape, ax, true);
+        double[] values = reduce(a, true, ax);
+        return record(AMAX, values, Shapes.reduced(a.shape, ax, keepDims), (g, out) -> {
+            Tensor isMax = a.eq(Tensor.leaf(values, kept));
+            Tensor share = isMax.div(isMax.sum(ax, true));
+            return new Tensor[] {g.reshape(kept).chain(share)};
+        }, a);
+    }
+
+    /** Normalised, sorted {@code axes} for a max or min, which has no value over an empty axis (as NumPy). */
+    static int[] nonEmptyAxes(Tensor t, String op, int[] axes) {
+        int[] ax = Shapes.axes(op, axes, t.shape.length);
+        for (int a : ax) {
+            if (t.shape[a] == 0) {
+                throw new IllegalArgumentException(op + ": axis " + a + " of shape " + Shapes.str(t.shape) + " is empty");
+            }
+        }
+        return ax;
+    }
+
+    /** Sums or maxes normalised, sorted axes; moves them last first when they are not adjacent. */
+    private static double[] reduce(Tensor t, boolean max, int[] ax) {
+        int[] shape = t.shape;
+        double[] data = t.data;
+        if (ax.length == 0) {
+            return data.clone();
+        }
+        boolean adjacent = ax[ax.length - 1] - ax[0] == ax.length - 1;
+        if (!adjacent) {
+            int[] perm = new int[shape.length];
+            int j = 0;
+            boolean[] r = new boolean[shape.length];
+            for (int a : ax) {
+                r[a] = true;
+            }
+            for (int i = 0; i < shape.length; i++) {
+                if (!r[i]) {
+                    perm[j++] = i;
+                }
+            }
+            int rest = 1;
+            int reducedSize = 1;
+            for (int a : ax) {
+                perm[j++] = a;
+            }
+            for (int i = 0; i < shape.length; i++) {
+                if (r[i]) {
+                    reducedSize *= shape[i];
+                } else {
+                    rest *= shape[i];
+                }
+            }
+            return Kernels.reduce(max, Kernels.permute(data, shape, perm), rest, reducedSize, 1);
+        }
+        int outer = 1;
+        int mid = 1;
+        int inner = 1;
+        for (int i = 0; i < shape.length; i++) {
+            if (i < ax[0]) {
+                outer *= shape[i];
+            } else if (i <= ax[ax.length - 1]) {
+                mid *= shape[i];
+            } else {
+                inner *= shape[i];
+            }
+        }
+        return Kernels.reduce(max, data, outer, mid, inner);
+    }
+
+    // ------------------------------------------------------------------ argmax (no gradient)
+
+    /** NumPy's argmax along normalised axis {@code a}: the first maximum, the first NaN if there is one. */
+    static Tensor argmax(Tensor t, int axis, boolean keepDims) {
+        int[] shape = t.shape;
+        double[] data = t.data;
+        int a = Shapes.axis("argmax", axis, shape.length);
+        int r = shape[a];
+        if (r == 0) {
+            throw new IllegalArgumentException("argmax: axis " + axis + " of shape " + Shapes.str(shape) + " is empty");
+        }
+        int outer = Shapes.sizeBefore(shape, a);
+        int inner = Shapes.sizeAfter(shape, a);
+        double[] out = new double[outer * inner];
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * r * inner + i;
+                int best = 0;
+                double max = data[base];
+                for (int k = 1; k < r && max == max; k++) { // stop at the first NaN
+                    double v = data[base + k * inner];
+                    if (v > max || v != v) {
+                        max = v;
+                        best = k;
+                    }
+                }
+                out[o * inner + i] = best;
+            }
+        }
+        return Tensor.leaf(out, Shapes.reduced(shape, new int[] {a}, keepDims));
+    }
+
+    // ------------------------------------------------------------------ compositions (no derivative of their own)
+
+    static Tensor logSumExp(Tensor x, int axis, boolean keepDims) {
+        int ax = Shapes.axis("logSumExp", axis, x.shape.length);
+        Tensor m = shiftFor(x, ax);
+        Tensor lse = x.sub(m).exp().sum(ax, true).log().add(m);
+        return keepDims ? lse : lse.squeeze(ax);
+    }
+
+    static Tensor logSoftmax(Tensor x, int axis) {
+        int ax = Shapes.axis("logSoftmax", axis, x.shape.length);
+        Tensor shifted = x.sub(shiftFor(x, ax));
+        return shifted.sub(shifted.exp().sum(ax, true).log());
+    }
+
+    static Tensor softmax(Tensor x, int axis) {
+        int ax = Shapes.axis("softmax", axis, x.shape.length);
+        Tensor e = x.sub(shiftFor(x, ax)).exp();
+        return e.div(e.sum(ax, true));
+    }
+
+    /**
+     * The maximum along {@code ax} (kept), without gradient, to shift by before exponentiating; 0 where
+     * the maximum is infinite, so that rows of -infinity give -infinity (as PyTorch) and not NaN.
+     */
+    private static Tensor shiftFor(Tensor x, int ax) {
+        if (x.shape[ax] == 0) { // nothing to shift: logSumExp of nothing is -inf, softmax of nothing is empty
+            return Tensor.zeros(Shapes.reduced(x.shape, new int[] {ax}, true));
+        }
+        Tensor m = x.max(ax, true).detach();
+        return Tensor.where(m.abs().lt(Double.POSITIVE_INFINITY), m, Tensor.scalar(0));
+    }
+}

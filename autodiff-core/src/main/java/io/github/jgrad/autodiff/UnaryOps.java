@@ -1,0 +1,191 @@
+package io.github.jgrad.autodiff;
+
+import static io.github.jgrad.autodiff.Autograd.record;
+
+import io.github.jgrad.autodiff.internal.Kernels;
+import io.github.jgrad.autodiff.internal.Kernels.Unary;
+import org.apache.commons.numbers.gamma.Erf;
+
+/**
+ * The element-wise unary primitives, each defined once: its key, its tensor forward (a kernel) and
+ * backward (tensor ops, so it can be differentiated again), its scalar value and local derivative,
+ * its rule texts, edge points and test domain.
+ */
+final class UnaryOps {
+    /** 2/sqrt(pi), the scale of erf's derivative, correctly rounded. */
+    static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
+
+    private UnaryOps() {
+    }
+
+    private static Tensor unary(Op op, Unary kernel, Tensor a, Tensor.Backward backward) {
+        return record(op, Kernels.unary(kernel, a.data), a.shape, backward, a);
+    }
+
+    // ------------------------------------------------------------------ neg
+    static final Op NEG = Op.builtin("neg").derivative("-1").rule("-g").build();
+
+    static Tensor neg(Tensor a) {
+        return unary(NEG, Unary.NEG, a, (g, out) -> new Tensor[] {g.neg()});
+    }
+
+    static Value neg(Value a) {
+        return Value.unary(NEG, a, -a.data, -1);
+    }
+
+    // ------------------------------------------------------------------ exp
+    static final Op EXP = Op.builtin("exp").derivative("out").rule("g * out").readsOutput().build();
+
+    static Tensor exp(Tensor a) {
+        return unary(EXP, Unary.EXP, a, (g, out) -> new Tensor[] {g.chain(out)});
+    }
+
+    static Value exp(Value a) {
+        double out = Math.exp(a.data);
+        return Value.unary(EXP, a, out, out);
+    }
+
+    // ------------------------------------------------------------------ log
+    static final Op LOG = Op.builtin("log").derivative("1/a").rule("g / a")
+            .edges("NaN below 0, -inf at 0; the derivative 1/a is +inf at 0 and applied as is below 0 (as PyTorch)")
+            .domain(0.5, 3).build();
+
+    static Tensor log(Tensor a) {
+        return unary(LOG, Unary.LOG, a, (g, out) -> new Tensor[] {g.chainDiv(a)});
+    }
+
+    static Value log(Value a) {
+        return Value.unary(LOG, a, Math.log(a.data), 1 / a.data);
+    }
+
+    // ------------------------------------------------------------------ log1p
+    static final Op LOG1P = Op.builtin("log1p").rule("g / (1 + a)")
+            .edges("log(1 + a), accurate for small a (as Math.log1p); -inf at -1, NaN below").domain(-0.5, 2).build();
+
+    static Tensor log1p(Tensor a) {
+        return unary(LOG1P, Unary.LOG1P, a, (g, out) -> new Tensor[] {g.chainDiv(a.add(1))});
+    }
+
+    // ------------------------------------------------------------------ sqrt
+    static final Op SQRT = Op.builtin("sqrt").derivative("1/(2*out)").rule("g / (2 * out)")
+            .edges("NaN below 0; the derivative 1/(2 sqrt(a)) is +inf at 0").domain(0.5, 3).readsOutput().build();
+
+    static Tensor sqrt(Tensor a) {
+        return unary(SQRT, Unary.SQRT, a, (g, out) -> new Tensor[] {g.chainDiv(out.mul(2))});
+    }
+
+    static Value sqrt(Value a) {
+        double out = Math.sqrt(a.data);
+        return Value.unary(SQRT, a, out, 0.5 / out);
+    }
+
+    // ------------------------------------------------------------------ tanh
+    static final Op TANH = Op.builtin("tanh").derivative("1 - out^2").rule("g * (1 - out^2)").readsOutput().build();
+
+    static Tensor tanh(Tensor a) {
+        return unary(TANH, Unary.TANH, a, (g, out) -> new Tensor[] {g.chain(out.mul(out).neg().add(1))});
+    }
+
+    static Value tanh(Value a) {
+        double out = Math.tanh(a.data);
+        return Value.unary(TANH, a, out, 1 - out * out);
+    }
+
+    // ------------------------------------------------------------------ sigmoid
+    static final Op SIGMOID = Op.builtin("sigmoid").derivative("out*(1 - out)").rule("g * out * (1 - out)")
+            .edges("computed without overflow for large |a|").readsOutput().build();
+
+    static Tensor sigmoid(Tensor a) {
+        return unary(SIGMOID, Unary.SIGMOID, a, (g, out) -> new Tensor[] {g.chain(out.mul(out.neg().add(1)))});
+    }
+
+    static Value sigmoid(Value a) {
+        double x = a.data;
+        double out;
+        if (x >= 0) {
+            out = 1 / (1 + Math.exp(-x));
+        } else {
+            double e = Math.exp(x);
+            out = e / (1 + e);
+        }
+        return Value.unary(SIGMOID, a, out, out * (1 - out));
+    }
+
+    // ------------------------------------------------------------------ relu
+    static final Op RELU = Op.builtin("relu").derivative("1 if a > 0, else 0").rule("g where a > 0")
+            .edges("relu'(0) = 0, as PyTorch; NaN stays NaN; backward is a select, so 0 * inf stays 0").build();
+
+    static Tensor relu(Tensor a) {
+        return unary(RELU, Unary.RELU, a, (g, out) -> new Tensor[] {ChainOps.gate(g, a)});
+    }
+
+    static Value relu(Value a) {
+        double x = a.data;
+        return Value.unary(RELU, a, x > 0 || Double.isNaN(x) ? x : 0, x > 0 ? 1 : 0);
+    }
+
+    // ------------------------------------------------------------------ sin, cos
+    static final Op SIN = Op.builtin("sin").derivative("cos(a)").rule("g * cos(a)").build();
+
+    static Tensor sin(Tensor a) {
+        return unary(SIN, Unary.SIN, a, (g, out) -> new Tensor[] {g.chain(a.cos())});
+    }
+
+    static Value sin(Value a) {
+        return Value.unary(SIN, a, Math.sin(a.data), Math.cos(a.data));
+    }
+
+    static final Op COS = Op.builtin("cos").derivative("-sin(a)").rule("-g * sin(a)").build();
+
+    static Tensor cos(Tensor a) {
+        return unary(COS, Unary.COS, a, (g, out) -> new Tensor[] {g.chain(a.sin()).neg()});
+    }
+
+    static Value cos(Value a) {
+        return Value.unary(COS, a, Math.cos(a.data), -Math.sin(a.data));
+    }
+
+    // ------------------------------------------------------------------ abs
+    static final Op ABS = Op.builtin("abs").derivative("sign(a)").rule("g * sign(a)")
+            .edges("abs'(0) = 0, as PyTorch").build();
+
+    static Tensor abs(Tensor a) {
+        return unary(ABS, Unary.ABS, a,
+                (g, out) -> new Tensor[] {g.chain(Tensor.leaf(Kernels.unary(Unary.SIGN, a.data), a.shape))});
+    }
+
+    static Value abs(Value a) {
+        return Value.unary(ABS, a, Math.abs(a.data), Math.signum(a.data));
+    }
+
+    // ------------------------------------------------------------------ erf
+    static final Op ERF = Op.builtin("erf").derivative("2/sqrt(pi)*exp(-a^2)").rule("g * 2/sqrt(pi) * exp(-a^2)")
+            .edges("accurate to about 1 ulp (Apache Commons Numbers' Erf); gradients of every order").build();
+
+    static Tensor erf(Tensor a) {
+        return unary(ERF, Unary.ERF, a,
+                (g, out) -> new Tensor[] {g.chain(a.mul(a).neg().exp().mul(TWO_OVER_SQRT_PI))});
+    }
+
+    static Value erf(Value a) {
+        return Value.unary(ERF, a, Erf.value(a.data), TWO_OVER_SQRT_PI * Math.exp(-a.data * a.data));
+    }
+
+    // ------------------------------------------------------------------ clamp
+    static final Op CLAMP = Op.builtin("clamp").rule("g where a is inside the bounds")
+            .edges("the gradient passes where low <= a <= high, bounds included, as PyTorch").build();
+
+    static Tensor clamp(Tensor a, double low, double high) {
+        if (!(low <= high)) {
+            throw new IllegalArgumentException("clamp: need low <= high, got " + low + ", " + high);
+        }
+        Tensor inside = a.ge(low).mul(a.le(high));
+        double[] data = a.data;
+        double[] out = new double[data.length];
+        for (int i = 0; i < out.length; i++) {
+            double x = data[i];
+            out[i] = x < low ? low : x > high ? high : x;
+        }
+        return record(CLAMP, out, a.shape, (g, o) -> new Tensor[] {g.chain(inside)}, a);
+    }
+}
