@@ -132,7 +132,7 @@ final class LayoutOps {
     }
 
     /** Rows {@code idx} along normalised axis {@code a}; backward adds them back in place. */
-    private static Tensor take(Op op, Tensor t, int a, int[] idx) {
+    static Tensor take(Op op, Tensor t, int a, int[] idx) {
         int outer = Shapes.sizeBefore(t.shape, a);
         int inner = Shapes.sizeAfter(t.shape, a);
         int[] s = t.shape.clone();
@@ -149,7 +149,7 @@ final class LayoutOps {
     }
 
     /** Zeros of {@code target} with t's rows added at {@code idx} along axis a (take's adjoint). */
-    private static Tensor put(Tensor t, int[] target, int a, int[] idx) {
+    static Tensor put(Tensor t, int[] target, int a, int[] idx) {
         int outer = Shapes.sizeBefore(target, a);
         int inner = Shapes.sizeAfter(target, a);
         double[] out = new double[Shapes.size("put", target)];
@@ -214,7 +214,7 @@ final class LayoutOps {
     }
 
     /** Zeros of {@code target} with t's elements added at {@code idx} along axis a (gather's adjoint). */
-    private static Tensor scatterAdd(Tensor t, int[] target, int a, int[] idx) {
+    static Tensor scatterAdd(Tensor t, int[] target, int a, int[] idx) {
         int outer = Shapes.sizeBefore(target, a);
         int inner = Shapes.sizeAfter(target, a);
         int len = t.shape[a];

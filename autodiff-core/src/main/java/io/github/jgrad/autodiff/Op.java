@@ -40,7 +40,7 @@ import java.util.function.DoubleUnaryOperator;
  *                (x, out) -> 1 / (1 + Math.exp(-x)))
  *         .derivative("sigmoid(a)")
  *         .build();
- * Tensor y = softplus.apply(Tensor.of(-1, 0, 30).requiresGrad(true));
+ * Tensor y = softplus.apply(Tensor.of(new double[] {-1, 0, 30}).requiresGrad(true));
  * Value v = softplus.apply(Value.of(2.0));
  * }</pre>
  *

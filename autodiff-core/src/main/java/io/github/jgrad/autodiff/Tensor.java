@@ -396,6 +396,11 @@ public final class Tensor extends Node {
         return UnaryOps.sigmoid(this);
     }
 
+    /** log(1 + e^x), stable for any x (see the derivatives table); its derivative is sigmoid(x). */
+    public Tensor softplus() {
+        return UnaryOps.softplus(this);
+    }
+
     /** max(0, x); the derivative at 0 is 0. */
     public Tensor relu() {
         return UnaryOps.relu(this);

@@ -100,15 +100,40 @@ final class UnaryOps {
     }
 
     static Value sigmoid(Value a) {
-        double x = a.data;
-        double out;
-        if (x >= 0) {
-            out = 1 / (1 + Math.exp(-x));
-        } else {
-            double e = Math.exp(x);
-            out = e / (1 + e);
-        }
+        double out = sigmoid(a.data);
         return Value.unary(SIGMOID, a, out, out * (1 - out));
+    }
+
+    /** 1 / (1 + e^-x) without overflow: e^x / (1 + e^x) below 0. */
+    private static double sigmoid(double x) {
+        if (x >= 0) {
+            return 1 / (1 + Math.exp(-x));
+        }
+        double e = Math.exp(x);
+        return e / (1 + e);
+    }
+
+    // ------------------------------------------------------------------ softplus
+    static final Op SOFTPLUS = Op.builtin("softplus").derivative("sigmoid(a)").rule("g * sigmoid(a)")
+            .edges("log(1 + e^a) as max(a, 0) + log1p(e^-|a|): no overflow for large a, no underflow to 0"
+                    + " before e^a does for very negative a; NaN stays NaN")
+            .domain(-3, 3).build();
+
+    static Tensor softplus(Tensor a) {
+        double[] x = a.data;
+        double[] out = new double[x.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = softplus(x[i]);
+        }
+        return record(SOFTPLUS, out, a.shape, (g, o) -> new Tensor[] {g.chain(a.sigmoid())}, a);
+    }
+
+    static Value softplus(Value a) {
+        return Value.unary(SOFTPLUS, a, softplus(a.data), sigmoid(a.data));
+    }
+
+    private static double softplus(double x) {
+        return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
     }
 
     // ------------------------------------------------------------------ relu

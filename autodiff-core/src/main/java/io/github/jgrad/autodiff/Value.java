@@ -223,6 +223,11 @@ public final class Value extends Node {
         return UnaryOps.sigmoid(this);
     }
 
+    /** log(1 + e^this), stable for any value; its derivative is sigmoid(this). */
+    public Value softplus() {
+        return UnaryOps.softplus(this);
+    }
+
     /** max(0, this); the derivative at 0 is 0. */
     public Value relu() {
         return UnaryOps.relu(this);

@@ -66,6 +66,39 @@ class ReadmeExampleTest {
     }
 
     @Test
+    void userOpExample() {
+        String printed = capture(() -> {
+            // begin README
+            // softplus(x) = log(1 + e^x), stable for large |x|; d/dx = sigmoid(x); for tensors and scalars
+            Op softplus = Op.define("softplus")
+                    .tensor(in -> in[0].maximum(0).add(in[0].abs().neg().exp().log1p()),
+                            (g, out, in) -> new Tensor[] {g.mul(in[0].sigmoid())})
+                    .rule("g * sigmoid(a)")
+                    .unary(x -> Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), (x, out) -> 1 / (1 + Math.exp(-x)))
+                    .derivative("sigmoid(a)")
+                    .build();
+            // a straight-through estimator: rounds forward, passes the gradient unchanged backward
+            Op roundSte = Op.define("roundSTE")
+                    .tensor(in -> {
+                        double[] d = in[0].toArray();
+                        for (int i = 0; i < d.length; i++) {
+                            d[i] = Math.rint(d[i]);
+                        }
+                        return Tensor.of(d, in[0].shape());
+                    }, (g, out, in) -> new Tensor[] {g})
+                    .rule("g")
+                    .build();
+            Tensor x = Tensor.of(new double[] {-0.8, 0.4, 30.2}).requiresGrad(true);
+            softplus.apply(roundSte.apply(x)).sum().backward();
+            System.out.println(java.util.Arrays.toString(x.grad().toArray()));  // sigmoid of the rounded x
+            System.out.println(softplus.apply(Value.of(2.0)).data());            // log(1 + e^2) = 2.1269280110429727
+            // end README
+        });
+        double s = 1 / (1 + Math.exp(1));
+        assertEquals("[" + s + ", 0.5, " + 1 / (1 + Math.exp(-30)) + "]\n2.1269280110429727\n", printed.replace("\r", ""));
+    }
+
+    @Test
     void explainExample() throws IOException {
         String out = capture(() -> {
             // begin README

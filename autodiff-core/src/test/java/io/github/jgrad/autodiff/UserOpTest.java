@@ -1,0 +1,203 @@
+package io.github.jgrad.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** User-defined ops (Op.define) get what a built-in op gets. */
+class UserOpTest {
+    /** softplus(x) = log(1 + e^x), written stably; its derivative is sigmoid(x). The README's first example. */
+    static final Op SOFTPLUS = Op.define("softplus")
+            .tensor(in -> in[0].maximum(0).add(in[0].abs().neg().exp().log1p()),
+                    (g, out, in) -> new Tensor[] {g.mul(in[0].sigmoid())})
+            .rule("g * sigmoid(a)")
+            .unary(x -> Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), (x, out) -> 1 / (1 + Math.exp(-x)))
+            .derivative("sigmoid(a)")
+            .build();
+
+    /** Rounds forward, passes the gradient unchanged backward (a straight-through estimator). */
+    static final Op ROUND_STE = Op.define("roundSTE")
+            .tensor(in -> {
+                double[] d = in[0].toArray();
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = Math.rint(d[i]);
+                }
+                return Tensor.of(d, in[0].shape());
+            }, (g, out, in) -> new Tensor[] {g})
+            .rule("g")
+            .build();
+
+    private static double sigmoid(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    @Test
+    void softplusValuesAndGradientsAreClosedForm() {
+        double[] xs = {-800, -30, -1, 0, 0.5, 30, 800};
+        Tensor x = Tensor.of(xs).requiresGrad(true);
+        Tensor y = SOFTPLUS.apply(x);
+        assertSame(SOFTPLUS, y.op());
+        y.sum().backward();
+        for (int i = 0; i < xs.length; i++) {
+            assertEquals(Math.max(xs[i], 0) + Math.log1p(Math.exp(-Math.abs(xs[i]))), y.get(i), 0, "x = " + xs[i]);
+            assertEquals(sigmoid(xs[i]), x.grad().get(i), 1e-16, "x = " + xs[i]);
+        }
+        assertEquals(800, y.get(6), 0, "no overflow at 800");
+        assertEquals(Math.log(2), y.get(3), 1e-16);
+    }
+
+    @Test
+    void softplusPassesGradCheckAndHasSecondDerivatives() {
+        Tensor x = Tensor.of(new double[] {-1.5, -0.2, 0.3, 2}, 2, 2).requiresGrad(true);
+        GradCheck.defaults().check(in -> SOFTPLUS.apply(in.get(0)).mul(in.get(0)).sum(), x).orThrow();
+        // d2/dx2 softplus = sigmoid(x)(1 - sigmoid(x)), through the backward written with tensor ops
+        Tensor t = Tensor.scalar(0.7).requiresGrad(true);
+        Tensor d1 = Tensor.grad(SOFTPLUS.apply(t), t, true);
+        Tensor d2 = Tensor.grad(d1, t, false);
+        assertEquals(sigmoid(0.7), d1.item(), 1e-16);
+        assertEquals(sigmoid(0.7) * (1 - sigmoid(0.7)), d2.item(), 1e-16);
+    }
+
+    @Test
+    void straightThroughEstimatorRoundsForwardAndPassesTheGradient() {
+        Tensor x = Tensor.of(new double[] {0.2, 1.7, -2.6}).requiresGrad(true);
+        Tensor y = ROUND_STE.apply(x);
+        assertArrayEquals(new double[] {0, 2, -3}, y.toArray());
+        y.mul(Tensor.of(new double[] {1, 2, 3})).sum().backward();
+        assertArrayEquals(new double[] {1, 2, 3}, x.grad().toArray());
+    }
+
+    @Test
+    void explainAndGraphVizNameTheUserOpAndItsRule() {
+        Tensor x = Tensor.of(new double[] {0.0, 1.0}).requiresGrad(true).label("x");
+        Tensor loss = SOFTPLUS.apply(x).sum();
+        String dot = GraphViz.dot(loss);
+        assertTrue(dot.contains("softplus1 | softplus | (2)"), dot);
+        Explain.TensorReport report = Explain.backward(loss);
+        Explain.TensorStep step = report.steps().get(report.steps().size() - 1);
+        assertEquals("softplus1", step.via());
+        assertEquals("g * sigmoid(x)", step.rule());
+        assertArrayEquals(new double[] {0.5, sigmoid(1)}, step.values(), 1e-16);
+    }
+
+    @Test
+    void aGradientOfTheWrongShapeIsReportedWithTheOpAndBothShapes() {
+        Op bad = Op.define("badShape").tensor(in -> in[0].mul(2), (g, out, in) -> new Tensor[] {g.sum()})
+                .rule("g").build();
+        Tensor x = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> bad.apply(x).sum().backward());
+        assertEquals("backward of badShape: gradient of shape () for input 0 of shape (3)", e.getMessage());
+        assertEquals(null, x.grad(), "nothing was accumulated");
+    }
+
+    @Test
+    void aBackwardReturningTheWrongNumberOfGradientsIsReported() {
+        Op bad = Op.define("twoGrads").tensor(in -> in[0].mul(2), (g, out, in) -> new Tensor[] {g, g})
+                .rule("g").build();
+        Tensor x = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> bad.apply(x).sum().backward());
+        assertTrue(e.getMessage().startsWith("backward of twoGrads: returned 2 gradients for 1 inputs"), e.getMessage());
+    }
+
+    @Test
+    void anomalyModeChecksUserOpsResultsAndGradients() {
+        Op logOp = Op.define("myLog").tensor(in -> {
+            double[] d = in[0].toArray();   // computed outside jgrad's ops, so only the op's own check can see it
+            for (int i = 0; i < d.length; i++) {
+                d[i] = Math.log(d[i]);
+            }
+            return Tensor.of(d, in[0].shape());
+        }, (g, out, in) -> new Tensor[] {g.div(in[0].sub(1))}).rule("g / (a - 1)").build();   // wrong on purpose
+        try (Anomaly.Scope s = Anomaly.detect()) {
+            ArithmeticException forward = assertThrows(ArithmeticException.class,
+                    () -> logOp.apply(Tensor.of(new double[] {-1.0}).requiresGrad(true)));
+            assertTrue(forward.getMessage().startsWith("myLog produced NaN at flat index 0"), forward.getMessage());
+            Tensor x = Tensor.of(new double[] {2.0, 1.0}).requiresGrad(true);
+            Tensor y = logOp.apply(x).sum();
+            ArithmeticException backward = assertThrows(ArithmeticException.class, y::backward);
+            assertTrue(backward.getMessage().startsWith("backward of myLog: div produced Infinity at flat index 1"),
+                    backward.getMessage());
+            assertTrue(backward.getCause().getMessage().startsWith("myLog created here"));
+        }
+    }
+
+    @Test
+    void backwardRefusesAUserOpWhoseInputChangedInPlace() {
+        Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        Tensor y = SOFTPLUS.apply(w).sum();
+        w.addInPlace(-0.1, Tensor.of(new double[] {1, 1}));
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().startsWith("backward of softplus: input 0 (shape (2)) was changed in place"),
+                e.getMessage());
+    }
+
+    @Test
+    void gradCheckCatchesAWrongUserDerivative() {
+        Op wrong = Op.define("wrongSquare").tensor(in -> in[0].mul(in[0]), (g, out, in) -> new Tensor[] {g.mul(in[0])})
+                .rule("g * a").build();   // should be g * 2a
+        GradCheck.Report r = GradCheck.defaults().check(in -> wrong.apply(in.get(0)).sum(), Tensor.of(new double[] {0.5, -1.25}));
+        assertFalse(r.passed(), r.toString());
+    }
+
+    @Test
+    void gradModeOffRecordsNothing() {
+        Tensor x = Tensor.of(new double[] {1.0}).requiresGrad(true);
+        try (GradMode.Scope s = GradMode.disabled()) {
+            Tensor y = SOFTPLUS.apply(x);
+            assertFalse(y.requiresGrad());
+            assertTrue(y.isLeaf());
+        }
+    }
+
+    @Test
+    void misuseIsRefusedWithTheOpsName() {
+        assertEquals("softplus: 2 inputs given, but the op has 1 backward rules (one per input)",
+                assertThrows(IllegalArgumentException.class, () -> SOFTPLUS.apply(Tensor.of(new double[] {1.0}), Tensor.of(new double[] {2.0})))
+                        .getMessage());
+        assertTrue(assertThrows(IllegalStateException.class,
+                () -> Op.define("noRule").tensor(in -> in[0], (g, out, in) -> new Tensor[] {g}).build())
+                .getMessage().startsWith("noRule: a tensor op needs a backward rule per input"));
+        assertThrows(IllegalArgumentException.class, () -> Op.define(" "));
+        assertTrue(assertThrows(IllegalStateException.class, () -> ROUND_STE.apply(Value.of(1)))
+                .getMessage().startsWith("roundSTE: this op defines no scalar forward"));
+        Op nullForward = Op.define("nullForward").tensor(in -> null, (g, out, in) -> new Tensor[] {g}).rule("g").build();
+        assertEquals("nullForward: the forward returned null",
+                assertThrows(IllegalArgumentException.class, () -> nullForward.apply(Tensor.of(new double[] {1.0}))).getMessage());
+        assertFalse(SOFTPLUS.isBuiltin());
+        assertFalse(Op.builtins().contains(SOFTPLUS));
+    }
+
+    @Test
+    void scalarUserOpsRecordTheirLocalDerivatives() {
+        Value x = Value.of(1.5, "x");
+        Value y = SOFTPLUS.apply(x).mul(3);
+        y.backward();
+        assertEquals(3 * sigmoid(1.5), x.grad(), 1e-15);
+        assertSame(SOFTPLUS, y.parents().get(0).op());
+        GradCheck.defaults().check(v -> SOFTPLUS.apply(v.get(0)).mul(v.get(0)), -0.7).orThrow();
+        Explain.Report report = Explain.backward(SOFTPLUS.apply(Value.of(0.0, "x")).label("f"));
+        assertTrue(report.toText().contains("df/dx = sigmoid(x)"), report.toText());
+    }
+
+    @Test
+    void scalarUserOpsOfSeveralOperandsCheckTheirDerivatives() {
+        Op hypot = Op.define("hypot").scalar(x -> Math.hypot(x[0], x[1]), (x, out) -> new double[] {x[0] / out, x[1] / out})
+                .derivative("a/out", "b/out").build();
+        Value a = Value.of(3);
+        Value b = Value.of(4);
+        Value h = hypot.apply(a, b);
+        h.backward();
+        assertEquals(5, h.data(), 0);
+        assertEquals(0.6, a.grad(), 1e-16);
+        assertEquals(0.8, b.grad(), 1e-16);
+        Op broken = Op.define("broken").scalar(x -> x[0], (x, out) -> new double[] {1, 2}).derivative("1").build();
+        assertEquals("broken: the derivatives function returned 2 derivatives for 1 operands",
+                assertThrows(IllegalArgumentException.class, () -> broken.apply(Value.of(1))).getMessage());
+        assertEquals(0, hypot.rules(), "a scalar-only op has no tensor rules");
+    }
+}
