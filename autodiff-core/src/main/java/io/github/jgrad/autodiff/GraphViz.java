@@ -1,5 +1,6 @@
 package io.github.jgrad.autodiff;
 
+import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.IdentityHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -22,7 +23,7 @@ public final class GraphViz {
      */
     public static String dot(Tensor root) {
         Node[] order = Tape.order(root);
-        return TensorExplainer.dot(order, TensorExplainer.names(order));
+        return dot(order, Names.ofTensors(order));
     }
 
     /** The DOT text of the graph that computes {@code root}, with numbers to 4 decimals. */
@@ -87,5 +88,23 @@ public final class GraphViz {
             sb.append(c == '\n' ? ' ' : c);
         }
         return sb.toString();
+    }
+
+    /** Graphviz DOT of the graph: one box per tensor (name, op, shape), an edge from each input. */
+    static String dot(Node[] order, Map<Tensor, String> names) {
+        StringBuilder sb = new StringBuilder("digraph jgrad {\n  rankdir=LR;\n  node [shape=record];\n");
+        Map<Tensor, Integer> ids = new IdentityHashMap<>();
+        for (Node node : order) {
+            Tensor t = (Tensor) node;
+            int id = ids.size();
+            ids.put(t, id);
+            sb.append("  t").append(id).append(" [label=\"{ ").append(escape(names.get(t))).append(" | ")
+                    .append(t.hasNoParents() ? (t.requiresGrad() ? "parameter" : "input") : escape(t.op().name())).append(" | ")
+                    .append(Shapes.str(t.shape())).append(" }\"];\n");
+            for (Node p : t.parents) {
+                sb.append("  t").append(ids.get((Tensor) p)).append(" -> t").append(id).append(";\n");
+            }
+        }
+        return sb.append("}\n").toString();
     }
 }

@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Locale;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -19,6 +20,9 @@ import java.util.Set;
  *   <li>A constant (a plain double operand) is called by its number: {@code 2}, {@code 0.5}
  *       (see {@link #compact}). A label that reads as one of the constants gets {@code '} too.
  * </ul>
+ *
+ * <p>Tensors ({@link #ofTensors}) are named by the same rule (labels first, {@code #2} on a label's
+ * later uses, then op name and counter), except that a generated name already taken is skipped.
  */
 final class Names {
     private final Node[] order;
@@ -163,5 +167,36 @@ final class Names {
     /** {@code s} in parentheses if it is negative or contains a space, so that it can be an operand. */
     static String group(String s) {
         return s.startsWith("-") || s.indexOf(' ') >= 0 ? "(" + s + ")" : s;
+    }
+
+    /**
+     * Labels as given (a label used again gets #2, #3, as in scalar explain reports), other tensors
+     * their op and a counter in computation order (leaf1, matmul1, add2), skipping names already used.
+     */
+    static Map<Tensor, String> ofTensors(Node[] order) {
+        Map<Tensor, String> names = new IdentityHashMap<>();
+        Set<String> used = new HashSet<>();
+        for (Node node : order) {
+            String label = ((Tensor) node).label();
+            if (label != null && !label.isBlank()) {
+                String name = label;
+                for (int k = 2; !used.add(name); k++) {
+                    name = label + "#" + k;
+                }
+                names.put((Tensor) node, name);
+            }
+        }
+        Map<String, Integer> counters = new HashMap<>();
+        for (Node node : order) {
+            Tensor t = (Tensor) node;
+            if (!names.containsKey(t)) {
+                String name;
+                do {
+                    name = t.op().name() + counters.merge(t.op().name(), 1, Integer::sum);
+                } while (!used.add(name));
+                names.put(t, name);
+            }
+        }
+        return names;
     }
 }

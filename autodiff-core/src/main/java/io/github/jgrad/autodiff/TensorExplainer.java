@@ -4,13 +4,10 @@ import io.github.jgrad.autodiff.internal.Shapes;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -29,7 +26,7 @@ final class TensorExplainer {
                     + " it has shape " + Shapes.str(output.shape()) + (output.requiresGrad() ? "" : " and requires none"));
         }
         Node[] order = Tape.order(output);
-        Map<Tensor, String> names = names(order);
+        Map<Tensor, String> names = Names.ofTensors(order);
         String number = "%." + decimals + "f";
         List<String> values = new ArrayList<>();
         List<Explain.TensorStep> steps = new ArrayList<>();
@@ -77,42 +74,12 @@ final class TensorExplainer {
                 }
             }
         }
-        String dot = order.length <= maxNodes ? dot(order, names) : "";
+        String dot = order.length <= maxNodes ? GraphViz.dot(order, names) : "";
         output.backward();
         String head = "Backward pass of " + names.get(output) + " = " + String.format(Locale.ROOT, number, output.item());
         return new Explain.TensorReport(head, order.length, maxNodes, values, steps, summary(order), dot);
     }
 
-    /**
-     * Labels as given (a label used again gets #2, #3, as in scalar explain reports), other tensors
-     * their op and a counter in computation order (leaf1, matmul1, add2), skipping names already used.
-     */
-    static Map<Tensor, String> names(Node[] order) {
-        Map<Tensor, String> names = new IdentityHashMap<>();
-        Set<String> used = new HashSet<>();
-        for (Node node : order) {
-            String label = ((Tensor) node).label();
-            if (label != null && !label.isBlank()) {
-                String name = label;
-                for (int k = 2; !used.add(name); k++) {
-                    name = label + "#" + k;
-                }
-                names.put((Tensor) node, name);
-            }
-        }
-        Map<String, Integer> counters = new HashMap<>();
-        for (Node node : order) {
-            Tensor t = (Tensor) node;
-            if (!names.containsKey(t)) {
-                String name;
-                do {
-                    name = t.op().name() + counters.merge(t.op().name(), 1, Integer::sum);
-                } while (!used.add(name));
-                names.put(t, name);
-            }
-        }
-        return names;
-    }
 
     private static String substitute(String rule, Tensor t, Map<Tensor, String> names) {
         String a = t.parents.length > 0 ? names.get((Tensor) t.parents[0]) : "a";
@@ -137,23 +104,6 @@ final class TensorExplainer {
         return sb.toString();
     }
 
-    /** Graphviz DOT of the graph: one box per tensor (name, op, shape), an edge from each input. */
-    static String dot(Node[] order, Map<Tensor, String> names) {
-        StringBuilder sb = new StringBuilder("digraph jgrad {\n  rankdir=LR;\n  node [shape=record];\n");
-        Map<Tensor, Integer> ids = new IdentityHashMap<>();
-        for (Node node : order) {
-            Tensor t = (Tensor) node;
-            int id = ids.size();
-            ids.put(t, id);
-            sb.append("  t").append(id).append(" [label=\"{ ").append(GraphViz.escape(names.get(t))).append(" | ")
-                    .append(t.hasNoParents() ? (t.requiresGrad() ? "parameter" : "input") : GraphViz.escape(t.op().name())).append(" | ")
-                    .append(Shapes.str(t.shape())).append(" }\"];\n");
-            for (Node p : t.parents) {
-                sb.append("  t").append(ids.get((Tensor) p)).append(" -> t").append(id).append(";\n");
-            }
-        }
-        return sb.append("}\n").toString();
-    }
 
     /** The numbers of a small tensor, or its size and range. */
     static String show(Tensor t, String number) {
