@@ -61,8 +61,8 @@ import java.util.function.DoubleUnaryOperator;
  * is the limit of such a product the convention gives 0 instead of NaN. sqrt(x)^2 at x = 0 meets
  * 2 sqrt(0) = 0 times sqrt'(0) = inf and gets 0, not its true derivative 1. Only exact zeros times
  * non-finite local derivatives are affected; every finite product is computed as IEEE 754 says.
- * User-defined tensor ops keep the rule if their backward multiplies by its derivative with
- * {@code g.mul}: it does not (0 * inf is NaN there), so write masks with {@link Tensor#where}.
+ * A user op's backward that multiplies with {@code g.mul} does not keep this rule (0 * inf is NaN
+ * there): write its masks with {@link Tensor#where}.
  */
 public final class Op {
     private static final List<Op> BUILTINS = Collections.synchronizedList(new ArrayList<>());
