@@ -11,19 +11,25 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import io.github.jgrad.testing.Generator;
+import io.github.jgrad.testing.Property;
+import org.junit.jupiter.api.Test;
 
 /** Round trips over random shapes, bit patterns, dtypes and byte orders. */
 class NpyRoundTripProperties {
-    @Provide
-    Arbitrary<int[]> shapes() {
-        return Arbitraries.integers().between(0, 4).array(int[].class).ofMaxSize(4);
+    /** A shape of rank 0 to 4 with sides 0 to 4, a seed for the data, a dtype index and a byte order. */
+    private record Case(int[] shape, long seed, int type, boolean bigEndian) {
+        @Override
+        public String toString() {
+            return Arrays.toString(shape) + " seed " + seed + " type " + type + (bigEndian ? " big-endian" : "");
+        }
     }
+
+    private static final Generator<Case> CASES = r -> {
+        int[] shape = new int[r.nextInt(5)];
+        Arrays.setAll(shape, i -> r.nextInt(5));
+        return new Case(shape, r.nextLong(), r.nextInt(11), r.nextBoolean());
+    };
 
     private static int size(int[] shape) {
         return Arrays.stream(shape).reduce(1, (a, b) -> a * b);
@@ -41,8 +47,12 @@ class NpyRoundTripProperties {
         return shape.length == 0 ? Tensor.scalar(data[0]) : Tensor.of(data, shape);
     }
 
-    @Property(tries = 300)
-    void writeThenReadKeepsShapeAndEveryBit(@ForAll("shapes") int[] shape, @ForAll long seed) throws IOException {
+    @Test
+    void writeThenReadKeepsShapeAndEveryBit() {
+        Property.forAll(CASES).tries(300).check(c -> writeThenReadKeepsShapeAndEveryBit(c.shape(), c.seed()));
+    }
+
+    private static void writeThenReadKeepsShapeAndEveryBit(int[] shape, long seed) throws IOException {
         Tensor t = tensor(shape, randomBits(seed, size(shape)));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Npy.write(out, t);
@@ -54,8 +64,12 @@ class NpyRoundTripProperties {
         assertEquals(0, in.available(), "the whole array was read");
     }
 
-    @Property(tries = 300)
-    void fortranOrderIsTheTransposeInCOrder(@ForAll("shapes") int[] shape, @ForAll long seed) {
+    @Test
+    void fortranOrderIsTheTransposeInCOrder() {
+        Property.forAll(CASES).tries(300).check(c -> fortranOrderIsTheTransposeInCOrder(c.shape(), c.seed()));
+    }
+
+    private static void fortranOrderIsTheTransposeInCOrder(int[] shape, long seed) {
         double[] c = randomBits(seed, size(shape));
         int[] reversed = new int[shape.length];
         Arrays.setAll(reversed, k -> shape.length - 1 - k);
@@ -66,9 +80,14 @@ class NpyRoundTripProperties {
                 Arrays.stream(back).mapToLong(Double::doubleToRawLongBits).toArray());
     }
 
-    @Property(tries = 300)
-    void everyDtypeAndByteOrderConvertsExactly(@ForAll("shapes") int[] shape, @ForAll long seed,
-            @ForAll @IntRange(min = 0, max = 10) int type, @ForAll boolean bigEndian) throws IOException {
+    @Test
+    void everyDtypeAndByteOrderConvertsExactly() {
+        Property.forAll(CASES).tries(300).check(c ->
+                everyDtypeAndByteOrderConvertsExactly(c.shape(), c.seed(), c.type(), c.bigEndian()));
+    }
+
+    private static void everyDtypeAndByteOrderConvertsExactly(int[] shape, long seed, int type, boolean bigEndian)
+            throws IOException {
         String[] descrs = {"f8", "f4", "i1", "u1", "i2", "u2", "i4", "u4", "i8", "u8", "b1"};
         String descr = descrs[type];
         int itemSize = descr.charAt(1) - '0';

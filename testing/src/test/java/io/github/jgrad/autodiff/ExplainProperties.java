@@ -4,25 +4,27 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.jgrad.autodiff.Explain.Step;
-import io.github.jgrad.autodiff.testing.ValueGraphs;
+import io.github.jgrad.testing.Property;
+import io.github.jgrad.testing.ValueGraphs;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 /** Explain mode over random graphs: its steps are exactly the pass backward() makes. */
 class ExplainProperties {
 
-    @Property(tries = 500)
-    void stepsAreTheBackwardPass(@ForAll("cases") ValueGraphs.Case c) {
+    @Test
+    void stepsAreTheBackwardPass() {
+        Property.forAll(ValueGraphs.builtin().cases(4, 16)).tries(500).check(ExplainProperties::stepsAreTheBackwardPass);
+    }
+
+    private static void stepsAreTheBackwardPass(ValueGraphs.Case c) {
         List<Value> x = Value.of(c.point());
-        Value y = c.expression().apply(x);
+        Value y = c.graph().apply(x);
         Explain.Report report = Explain.backward(y);
         List<Step> steps = report.steps();
 
@@ -64,10 +66,5 @@ class ExplainProperties {
             assertEquals(v.grad(), whole.get(name), 0.0, name);
         }
         assertEquals(names.size(), whole.size());
-    }
-
-    @Provide
-    Arbitrary<ValueGraphs.Case> cases() {
-        return ValueGraphs.cases(4, 16);
     }
 }

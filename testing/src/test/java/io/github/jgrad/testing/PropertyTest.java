@@ -1,0 +1,138 @@
+package io.github.jgrad.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.jgrad.autodiff.GradCheck;
+import io.github.jgrad.autodiff.Op;
+import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.autodiff.Value;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The runner and the shrinker: failures are found, reproduced from their seed and made small. */
+class PropertyTest {
+
+    @Test
+    void checksExactlyTheTriesThatAreNotDiscarded() {
+        AtomicInteger checked = new AtomicInteger();
+        AtomicInteger drawn = new AtomicInteger();
+        Property.forAll(r -> drawn.incrementAndGet()).tries(200).check(i -> {
+            Property.assume(i % 3 != 0);
+            checked.incrementAndGet();
+        });
+        assertEquals(200, checked.get());
+        assertEquals(299, drawn.get(), "every third case discarded: 200 checked of 299 drawn");
+    }
+
+    @Test
+    void givesUpWhenAlmostEveryCaseIsDiscarded() {
+        AssertionError e = assertThrows(AssertionError.class, () ->
+                Property.forAll(SplittableRandom::nextInt).tries(10).check(i -> Property.assume(false)));
+        assertTrue(e.getMessage().contains("gave up after 51 cases discarded"), e.getMessage());
+    }
+
+    @Test
+    void aFailureNamesItsSeedAndTheSameSeedFindsTheSameCase() {
+        List<String> failures = new ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+            AssertionError e = assertThrows(AssertionError.class, () -> Property.forAll(r -> r.nextInt(1000)).seed(7)
+                    .tries(1000).check(i -> assertTrue(i % 97 != 5, "hit " + i)));
+            assertTrue(e.getMessage().contains("seed 7; rerun with -Djgrad.seed=7"), e.getMessage());
+            failures.add(e.getMessage());
+        }
+        assertEquals(failures.get(0), failures.get(1));
+    }
+
+    @Test
+    void theDefaultSeedIsFixedPerProperty() {
+        List<Integer> first = new ArrayList<>();
+        List<Integer> second = new ArrayList<>();
+        for (List<Integer> seen : List.of(first, second)) {
+            Property.forAll(SplittableRandom::nextInt).tries(5).check(seen::add);
+        }
+        assertEquals(first, second);
+    }
+
+    @Test
+    void shrinkingFindsTheSmallestFailingGraph() {
+        // fails on any graph that computes an exp somewhere: the smallest such graph is one exp step
+        AssertionError e = assertThrows(AssertionError.class, () ->
+                Property.forAll(ValueGraphs.builtin().cases(4, 12)).tries(500).check(c ->
+                        assertTrue(!c.graph().toString().contains("exp("), "has an exp")));
+        String smallest = e.getMessage().split("\n")[2].trim();
+        assertTrue(smallest.matches("t\\d = exp\\(x0\\) at \\[[^,]*\\]"), smallest);
+        assertTrue(e.getMessage().contains("original case:"), e.getMessage());
+    }
+
+    @Test
+    void aWrongUserDerivativeIsFoundAndShrunkToTheOp() {
+        // d/dx x^3 written as 3x instead of 3x^2
+        Op cube = Op.define("cube").unary(x -> x * x * x, (x, out) -> 3 * x).derivative("3 a (wrong)").build();
+        AssertionError e = assertThrows(AssertionError.class, () ->
+                Property.forAll(ValueGraphs.builtin().with(cube).cases(3, 8)).tries(500).check(c -> {
+                    Property.assume(c.isSmooth());
+                    GradCheck.defaults().check(c.graph()::apply, c.point()).orThrow();
+                }));
+        String smallest = e.getMessage().split("\n")[2].trim();
+        assertTrue(smallest.startsWith("t1 = cube(x0) at"), smallest);
+    }
+
+    @Test
+    void aWrongUserTensorBackwardIsFound() {
+        // d/dx sin(x) written as -cos(x)
+        Op badSin = Op.define("bad_sin").tensor(in -> in[0].sin(), (g, out, in) -> new Tensor[] {g.mul(in[0].cos().neg())})
+                .rule("g * -cos(a) (wrong)").build();
+        AssertionError e = assertThrows(AssertionError.class, () ->
+                Property.forAll(TensorGraphs.builtin().with(badSin).cases(2, 6)).tries(300).check(c -> {
+                    Property.assume(c.isSmooth());
+                    GradCheck.defaults().check(c.graph()::apply, c.inputs()).orThrow();
+                }));
+        assertTrue(e.getMessage().split("\n")[2].trim().startsWith("t1 = bad_sin(x0)"), e.getMessage());
+    }
+
+    @Test
+    void aCorrectUserOpPassesAmongTheBuiltins() {
+        Op cube = Op.define("cube").unary(x -> x * x * x, (x, out) -> 3 * x * x).derivative("3 a^2").build();
+        Property.forAll(ValueGraphs.builtin().with(cube).cases(3, 8)).tries(500).check(c -> {
+            Property.assume(c.isSmooth());
+            GradCheck.defaults().check(c.graph()::apply, c.point()).orThrow();
+        });
+    }
+
+    @Test
+    void shrunkGraphsAreValidAndSmaller() {
+        SplittableRandom r = new SplittableRandom(3);
+        ValueGraphs graphs = ValueGraphs.builtin();
+        for (int i = 0; i < 200; i++) {
+            ValueGraphs.Case c = graphs.cases(4, 12).generate(r);
+            for (ValueGraphs.Case s : ValueGraphs.shrink(c)) {
+                assertTrue(s.graph().size() <= c.graph().size(), s + " from " + c);
+                assertEquals(s.graph().inputs(), s.point().length);
+                Value out = s.graph().apply(Value.of(s.point()));
+                assertTrue(out != null);
+            }
+        }
+    }
+
+    @Test
+    void aBadSeedPropertyIsRefusedClearly() {
+        String old = System.getProperty(Property.SEED_PROPERTY);
+        System.setProperty(Property.SEED_PROPERTY, "tomorrow");
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+                    Property.forAll(SplittableRandom::nextInt).check(i -> { }));
+            assertTrue(e.getMessage().contains("-Djgrad.seed must be a number or 'random', got 'tomorrow'"), e.getMessage());
+        } finally {
+            if (old == null) {
+                System.clearProperty(Property.SEED_PROPERTY);
+            } else {
+                System.setProperty(Property.SEED_PROPERTY, old);
+            }
+        }
+    }
+}
