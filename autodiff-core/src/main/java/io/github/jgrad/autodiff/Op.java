@@ -23,7 +23,7 @@ import java.util.function.DoubleUnaryOperator;
  * ({@link #low()}, {@link #high()}).
  *
  * <p><b>Built-in ops</b> ({@link #builtins()}) are defined one per place, forward and backward side by
- * side with their key, in the package's op files (for example {@code UnaryOps}); the README's
+ * side with their key, in the package's op files (for example {@code UnaryOps}); the reference's
  * derivatives table is generated from them and a test keeps the two equal.
  *
  * <p><b>User-defined ops</b> go through the same mechanism (as {@code torch.autograd.Function} and
@@ -134,7 +134,7 @@ public final class Op {
     }
 
     /**
-     * Every built-in primitive of the scalar and tensor engines, in the order the README's
+     * Every built-in primitive of the scalar and tensor engines, in the order the reference's
      * derivatives table lists them (compositions such as softmax are not primitives).
      */
     public static List<Op> builtins() {

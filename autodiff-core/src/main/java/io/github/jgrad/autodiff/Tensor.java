@@ -23,7 +23,7 @@ import java.util.Objects;
  * backward, written with tensor operations, so gradients are themselves differentiable
  * ({@link #grad(List, List, boolean)} with {@code createGraph}). Softmax, log-softmax, log-sum-exp,
  * mean, min, minimum, transpose, squeeze/unsqueeze and stack are compositions of primitives; the
- * README lists every primitive's backward formula in one table.
+ * reference (docs/reference.md) lists every primitive's backward formula in one table.
  *
  * <p><b>Autodiff</b> is PyTorch's: leaves created by factories do not require gradients until
  * {@link #requiresGrad(boolean)}; a result requires a gradient if any input does and

@@ -60,22 +60,11 @@ class OpTableTest {
 
     @Test
     void theReadmeDerivativesTableIsTheRegistrys() throws IOException {
-        String readme = Files.readString(readme(), StandardCharsets.UTF_8);
+        String readme = Docs.read("docs/reference.md");
         String table = OpTable.markdown();
         if (!readme.contains(table)) {
-            fail("README.md's derivatives table differs from the op registry; replace it with:\n" + table);
+            fail("docs/reference.md's derivatives table differs from the op registry; replace it with:\n" + table);
         }
-    }
-
-    /** The tests run in a module folder; the README is at the repository root. */
-    static Path readme() {
-        Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent()) {
-            if (Files.exists(p.resolve("README.md")) && Files.exists(p.resolve("autodiff-core"))) {
-                return p.resolve("README.md");
-            }
-        }
-        throw new IllegalStateException("no README.md above " + here);
     }
 
     @ParameterizedTest(name = "{0}")

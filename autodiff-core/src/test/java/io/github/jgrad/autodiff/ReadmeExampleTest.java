@@ -108,7 +108,7 @@ class ReadmeExampleTest {
             System.out.print(Explain.backward(f).toText());   // runs f.backward() and prints every step
             // end README
         });
-        List<String> shown = blockAfter(Files.readAllLines(Path.of("..", "README.md")), OUTPUT_MARK);
+        List<String> shown = blockAfter(Docs.lines(), OUTPUT_MARK);
         assertEquals(shown, out.lines().toList(), "README shows other output than the explain example prints");
     }
 
@@ -128,17 +128,9 @@ class ReadmeExampleTest {
         assertTrue(out.contains("  3. dloss/dw = x^T @ g   (backward of matmulAdd1, (2, 1)) = [0.4108, 0.7347]"), out);
         assertTrue(out.contains("  4. dloss/db = g summed to the bias's shape   (backward of matmulAdd1, (1)) = [0.3239]"),
                 out);
-        String readme = readReadme();
+        String readme = Docs.text();
         for (String line : lines) {
             assertTrue(readme.contains(line + "\n"), "README does not show this output line: " + line);
-        }
-    }
-
-    private static String readReadme() {
-        try {
-            return Files.readString(Path.of("..", "README.md"));
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -167,9 +159,8 @@ class ReadmeExampleTest {
 
     @Test
     void readmeShowsExactlyTheseExamples() throws IOException {
-        Path readme = Path.of("..", "README.md");
         Path self = Path.of("src", "test", "java", "io", "github", "jgrad", "autodiff", "ReadmeExampleTest.java");
-        List<List<String>> inReadme = blocksAfterMark(Files.readAllLines(readme));
+        List<List<String>> inReadme = blocksAfterMark(Docs.lines());
         List<List<String>> inTest = regions(Files.readAllLines(self));
         assertFalse(inReadme.isEmpty(), "README has no tested examples");
         assertEquals(inTest, inReadme, "README examples differ from ReadmeExampleTest");

@@ -73,12 +73,21 @@ class NnReadmeTest {
 
     @Test
     void readmeShowsExactlyTheseExamples() throws IOException {
-        Path readme = Path.of("..", "README.md");
         Path self = Path.of("src", "test", "java", "io", "github", "jgrad", "nn", "NnReadmeTest.java");
-        List<List<String>> inReadme = blocksAfterMark(Files.readAllLines(readme));
+        List<List<String>> inReadme = blocksAfterMark(docLines());
         List<List<String>> inTest = regions(Files.readAllLines(self));
         assertFalse(inReadme.isEmpty(), "README has no examples marked " + MARK);
         assertEquals(inTest, inReadme, "README examples differ from NnReadmeTest");
+    }
+
+    /** The README, then the docs, in the order their tested examples appear. */
+    private static List<String> docLines() throws IOException {
+        List<String> all = new ArrayList<>();
+        for (String f : new String[] {"README.md", "docs/guide.md", "docs/reference.md", "docs/correctness.md",
+            "docs/benchmarks.md", "docs/contributing.md"}) {
+            all.addAll(Files.readAllLines(Path.of("..").resolve(f)));
+        }
+        return all;
     }
 
     private static List<List<String>> blocksAfterMark(List<String> lines) {

@@ -19,6 +19,16 @@ import org.junit.jupiter.api.Test;
 class TestingReadmeTest {
     private static final String MARK = "<!-- tested in TestingReadmeTest -->";
 
+    /** The README, then the docs, in the order their tested examples appear. */
+    private static List<String> docLines() throws IOException {
+        List<String> all = new ArrayList<>();
+        for (String f : new String[] {"README.md", "docs/guide.md", "docs/reference.md", "docs/correctness.md",
+            "docs/benchmarks.md", "docs/contributing.md"}) {
+            all.addAll(Files.readAllLines(Path.of("..").resolve(f)));
+        }
+        return all;
+    }
+
     @Test
     void propertyExample() {
         // begin README
@@ -32,7 +42,7 @@ class TestingReadmeTest {
 
     @Test
     void readmeShowsExactlyThisExample() throws IOException {
-        List<String> readme = Files.readAllLines(Path.of("..", "README.md"));
+        List<String> readme = docLines();
         List<String> self = Files.readAllLines(Path.of("src", "test", "java", "io", "github", "jgrad", "testing",
                 "TestingReadmeTest.java"));
         int mark = readme.indexOf(MARK);

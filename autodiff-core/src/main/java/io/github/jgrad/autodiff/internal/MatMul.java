@@ -6,7 +6,7 @@ import org.bytedeco.openblas.global.openblas;
 /**
  * The matrix-multiply kernel behind {@code Tensor.matmul}: C = A B for row-major, contiguous operands.
  *
- * <p>Chosen by measurement (see the README): native OpenBLAS, from bytedeco's Maven Central jar,
+ * <p>Chosen by measurement (see docs/benchmarks.md): native OpenBLAS, from bytedeco's Maven Central jar,
  * reaches numpy's speed when its operands live in native memory, so products of at least
  * {@link #NATIVE_MIN_WORK} multiply-adds copy their operands into per-thread native buffers (reused
  * from call to call) and call {@code cblas_dgemm}; the copies cost about 10% at 1024 x 1024. Smaller
