@@ -68,8 +68,10 @@ public final class Loss {
     /**
      * -(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1] and targets y in [0, 1]. As in
      * PyTorch each log is clamped below at -100, so p = 0 or 1 gives a large finite loss, not infinity.
-     * The clamp is applied to the log's argument (at e^-100), so the gradient is finite everywhere; but
-     * below e^-100 it is 0, where PyTorch's is about (p - y) / 1e-12. A model that is that confidently
+     * log(1 - p) is computed as log1p(-p), as PyTorch does, so a small p keeps its digits (the loss of
+     * p = 1e-20 with target 0 is 1e-20). The clamp of log p is applied to its argument (at e^-100), so
+     * the gradient is finite everywhere; but below e^-100 it is 0, where PyTorch's is about
+     * (p - y) / 1e-12 (likewise for 1 - p). A model that is that confidently
      * wrong learns nothing from this loss: prefer {@link #binaryCrossEntropyWithLogits}, exact for any
      * logit.
      *
@@ -83,7 +85,8 @@ public final class Loss {
         inUnitInterval("binaryCrossEntropy", "targets", target, "");
         double floor = Math.exp(-100);
         Tensor logP = probability.clamp(floor, Double.MAX_VALUE).log();
-        Tensor log1mP = probability.neg().add(1).clamp(floor, Double.MAX_VALUE).log();
+        // log1p(-p), not log(1 - p): 1 - p rounds away every digit of a small p (p = 1e-20 gave 0)
+        Tensor log1mP = probability.neg().log1p().clamp(-100, 0);
         return reduction.apply(target.mul(logP).add(target.neg().add(1).mul(log1mP)).neg());
     }
 

@@ -304,6 +304,13 @@ class NnTest {
         }
         assertEquals(0.5 * (1 / (1 + Math.exp(-0.3))), z.grad().get(1), 1e-12);
 
+        // log(1 - p) through log1p: small probabilities keep every digit (log(1 - 1e-20) is 0)
+        assertArrayEquals(new double[] {1e-20, -Math.log1p(-1e-10), 100},
+                Loss.binaryCrossEntropy(t(1e-20, 1e-10, 1), t(0, 0, 0), Reduction.NONE).toArray(), 0);
+        Tensor small = Tensor.of(new double[] {1e-10}).requiresGrad(true);
+        Loss.binaryCrossEntropy(small, t(0), Reduction.SUM).backward();
+        assertEquals(1 / (1 - 1e-10), small.grad().item(), 1e-15, "d/dp -log(1 - p) = 1 / (1 - p)");
+
         // at p = e^-100 exactly the clamp passes the full gradient -1/p (no tie is split)
         Tensor floorP = Tensor.scalar(Math.exp(-100)).requiresGrad(true);
         Loss.binaryCrossEntropy(floorP, Tensor.scalar(1), Reduction.SUM).backward();
