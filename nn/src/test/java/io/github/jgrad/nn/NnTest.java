@@ -307,6 +307,10 @@ class NnTest {
         // log(1 - p) through log1p: small probabilities keep every digit (log(1 - 1e-20) is 0)
         assertArrayEquals(new double[] {1e-20, -Math.log1p(-1e-10), 100},
                 Loss.binaryCrossEntropy(t(1e-20, 1e-10, 1), t(0, 0, 0), Reduction.NONE).toArray(), 0);
+        for (int k = 5; k <= 300; k += 5) {
+            double p = Math.pow(10, -k);
+            assertEquals(-Math.log1p(-p), Loss.binaryCrossEntropy(t(p), t(0)).item(), 0, "p = 1e-" + k + ", target 0");
+        }
         Tensor small = Tensor.of(new double[] {1e-10}).requiresGrad(true);
         Loss.binaryCrossEntropy(small, t(0), Reduction.SUM).backward();
         assertEquals(1 / (1 - 1e-10), small.grad().item(), 1e-15, "d/dp -log(1 - p) = 1 / (1 - p)");
