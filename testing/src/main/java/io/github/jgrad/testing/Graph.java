@@ -243,15 +243,6 @@ public final class Graph<V> {
         return new Graph<>(inputs, out, magnitude);
     }
 
-    /** The names of the ops of the steps, in order (for tests of the generators). */
-    List<String> opNames() {
-        List<String> names = new ArrayList<>();
-        for (Step<V> s : steps) {
-            names.add(s.op.name);
-        }
-        return names;
-    }
-
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();

@@ -1,8 +1,8 @@
 package io.github.jgrad.testing;
 
-import io.github.jgrad.autodiff.GradMode;
 import io.github.jgrad.autodiff.Op;
 import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -182,15 +182,13 @@ public final class TensorGraphs {
             double low = op.low();
             double width = op.high() - op.low();
             all.add(new GraphOp<>(op.name(), arity, arity, false, false, (x, c, k, kinks) -> {
-                Tensor shape = Tensor.scalar(0);
-                try (GradMode.Scope ignored = GradMode.disabled()) {
-                    for (Tensor t : x) {
-                        shape = shape.add(t);
-                    }
+                int[] shape = Shapes.SCALAR;
+                for (Tensor t : x) {
+                    shape = Shapes.broadcast(op.name(), shape, t.shape());
                 }
                 Tensor[] in = new Tensor[x.size()];
                 for (int i = 0; i < in.length; i++) {
-                    in[i] = x.get(i).sigmoid().mul(width).add(low).broadcastTo(shape.shape());
+                    in[i] = x.get(i).sigmoid().mul(width).add(low).broadcastTo(shape);
                 }
                 return op.apply(in);
             }));
@@ -221,11 +219,7 @@ public final class TensorGraphs {
 
     /** A tensor of {@code shape} with the values of {@link ValueGraphs#point}. */
     public static Tensor tensor(SplittableRandom random, int[] shape) {
-        int n = 1;
-        for (int d : shape) {
-            n *= d;
-        }
-        double[] d = ValueGraphs.point(random, n);
+        double[] d = ValueGraphs.point(random, Shapes.size("TensorGraphs.tensor", shape));
         return shape.length == 0 ? Tensor.scalar(d[0]) : Tensor.of(d, shape);
     }
 
@@ -282,11 +276,6 @@ public final class TensorGraphs {
             }
         }
         return out;
-    }
-
-    /** The ops these graphs draw from (for tests of the generator). */
-    List<GraphOp<Tensor>> ops() {
-        return ops;
     }
 
     private static double largest(Tensor t) {

@@ -188,11 +188,6 @@ public final class ValueGraphs {
         return out;
     }
 
-    /** The op names these graphs draw from (for tests of the generator). */
-    List<GraphOp<Value>> ops() {
-        return ops;
-    }
-
     private static GraphOp<Value> unary(String name, java.util.function.UnaryOperator<Value> f) {
         return new GraphOp<>(name, 1, 1, false, false, (x, c, k, kinks) -> f.apply(x.get(0)));
     }
