@@ -6,13 +6,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The README and the docs folder, as the tests that keep them true read them. */
 final class Docs {
-    /** Every document, in reading order: tested examples appear in this order. */
-    static final List<String> FILES = List.of("README.md", "docs/guide.md", "docs/reference.md",
-            "docs/correctness.md", "docs/benchmarks.md", "docs/contributing.md");
+    /** A link from the README to a document in docs/. */
+    private static final Pattern DOC_LINK = Pattern.compile("\\]\\((docs/[a-z-]+\\.md)[)#]");
 
     private Docs() {
     }
@@ -28,6 +31,19 @@ final class Docs {
         throw new IllegalStateException("no README.md above " + here);
     }
 
+    /**
+     * Every document in reading order, the order in which tested examples appear: the README, then
+     * each document of docs/ in the order the README first links to it.
+     */
+    static List<String> files() {
+        Set<String> files = new LinkedHashSet<>(List.of("README.md"));
+        Matcher m = DOC_LINK.matcher(read("README.md"));
+        while (m.find()) {
+            files.add(m.group(1));
+        }
+        return List.copyOf(files);
+    }
+
     /** One document's text, by its path from the root. */
     static String read(String file) {
         try {
@@ -40,7 +56,7 @@ final class Docs {
     /** The lines of every document, one after the other. */
     static List<String> lines() {
         List<String> all = new ArrayList<>();
-        for (String f : FILES) {
+        for (String f : files()) {
             all.addAll(read(f).lines().toList());
         }
         return all;

@@ -21,7 +21,7 @@ class DocsLinksTest {
     void everyLinkResolves() {
         Path root = Docs.root();
         List<String> broken = new ArrayList<>();
-        for (String file : Docs.FILES) {
+        for (String file : Docs.files()) {
             Matcher m = LINK.matcher(Docs.read(file));
             while (m.find()) {
                 String target = m.group(1);
@@ -39,6 +39,16 @@ class DocsLinksTest {
             }
         }
         assertEquals(List.of(), broken);
+    }
+
+    @Test
+    void theReadmeLinksEveryDocument() throws java.io.IOException {
+        Set<String> docs = new java.util.TreeSet<>();
+        try (java.util.stream.Stream<Path> files = Files.list(Docs.root().resolve("docs"))) {
+            files.filter(f -> f.toString().endsWith(".md")).forEach(f -> docs.add("docs/" + f.getFileName()));
+        }
+        docs.removeAll(Docs.files());
+        assertEquals(Set.of(), docs, "documents the README does not link to (the doc tests would not read them)");
     }
 
     /** GitHub's anchors of a Markdown file's headings: lower case, punctuation dropped, spaces as hyphens. */
