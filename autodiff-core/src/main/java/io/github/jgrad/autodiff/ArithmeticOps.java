@@ -80,7 +80,8 @@ final class ArithmeticOps {
     // ------------------------------------------------------------------ pow
     static final Op POW = Op.builtin("pow").symbol("^").derivative("b*a^(b-1)", "out*ln(a)")
             .rule("g * b * a^(b-1)", "g * out * ln(a)")
-            .edges("as Math.pow (0^0 = 1; a negative base with a fractional exponent is NaN); d/da = 0 where b = 0"
+            .edges("as C99's pow (0^0 = 1, 1^y = 1 even for y = NaN, (-1)^(+-inf) = 1; a negative base with a"
+                    + " fractional exponent is NaN); d/da = 0 where b = 0"
                     + " (0^0.5 has +inf); d/db = 0 where a = 0 and b >= 0, NaN where a < 0 even for integer b;"
                     + " a constant exponent (pow(double)) is not differentiated, so x^3 at x = -2 has derivative 12")
             .domain(0.5, 2).broadcasts().build();
@@ -118,8 +119,8 @@ final class ArithmeticOps {
     }
 
     static Value pow(Value a, Value b) {
-        double out = Math.pow(a.data, b.data);
-        double da = b.data == 0 ? 0 : b.data * Math.pow(a.data, b.data - 1);
+        double out = Kernels.pow(a.data, b.data);
+        double da = b.data == 0 ? 0 : b.data * Kernels.pow(a.data, b.data - 1);
         double db = b.isConstant() || (a.data == 0 && b.data >= 0) ? 0 : out * Math.log(a.data);
         return Value.binary(POW, a, b, out, da, db);
     }

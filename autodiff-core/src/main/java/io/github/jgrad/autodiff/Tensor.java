@@ -235,8 +235,8 @@ public final class Tensor extends Node {
     }
 
     /**
-     * this ^ b, broadcasting, as {@code Math.pow} (0^0 = 1; a negative base with a fractional exponent
-     * is NaN). d/da = b*a^(b-1), 0 where b = 0 (0^0.5 has +inf); d/db = a^b*ln(a), 0 where a = 0 and
+     * this ^ b, broadcasting, as C99's {@code pow} and NumPy (0^0 = 1, 1^y = 1 even for NaN y,
+     * (-1)^(+-inf) = 1; a negative base with a fractional exponent is NaN). d/da = b*a^(b-1), 0 where b = 0 (0^0.5 has +inf); d/db = a^b*ln(a), 0 where a = 0 and
      * b &gt;= 0, NaN where a &lt; 0 even for integer b, as in PyTorch. {@link #pow(double)} does not
      * differentiate the exponent, so x^3 at x = -2 has derivative 12.
      */

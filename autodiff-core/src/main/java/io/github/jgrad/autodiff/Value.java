@@ -130,7 +130,8 @@ public final class Value extends Node {
     }
 
     /**
-     * this ^ b, as {@code Math.pow}: 0^0 = 1, a negative base with a fractional exponent is NaN. The
+     * this ^ b, as C99's {@code pow} and NumPy: 0^0 = 1, 1^y = 1 even for NaN y, (-1)^(+-inf) = 1, a
+     * negative base with a fractional exponent is NaN. The
      * derivative with respect to the base is b * this^(b-1), and 0 where b = 0 (so 0^0 has derivative
      * 0; 0^0.5 has +inf). With respect to the exponent it is this^b * ln(this): 0 where this = 0 and
      * b &gt;= 0, NaN where this &lt; 0 even for integer b (as in PyTorch). It is not computed for

@@ -29,6 +29,22 @@ class EdgePointTest {
         {0, -1, INF, -INF, -INF},        // 1/x at 0; d/db = inf * ln(0)
         {2, 0, 1, 0, Math.log(2)},
         {-2, 0, 1, 0, NAN},              // x^0 = 1 everywhere, but d/db = ln(-2)
+        // C99's special values, where Java's Math.pow differs (NaN); derivatives by the same formulas
+        {1, NAN, 1, NAN, 0},             // 1^y = 1 for every y; d/db = 1 * ln(1) = 0
+        {1, INF, 1, INF, 0},
+        {1, -INF, 1, -INF, 0},
+        {-1, INF, 1, INF, NAN},          // (-1)^(+-inf) = 1; d/db needs ln(-1)
+        {-1, -INF, 1, -INF, NAN},
+        {NAN, 0, 1, 0, NAN},             // x^0 = 1 even for NaN
+        {NAN, 1, NAN, 1, NAN},
+        {2, NAN, NAN, NAN, NAN},
+        {INF, 2, INF, INF, INF},
+        {INF, -1, 0, 0, NAN},            // d/db = 0 * ln(inf)
+        {-INF, 3, -INF, INF, NAN},
+        {0.5, INF, 0, NAN, 0},           // d/da = inf * 0
+        {0, INF, 0, NAN, 0},
+        {0, -INF, INF, -INF, -INF},
+        {-0.0, -1, -INF, -INF, INF},     // signed zero: (-0)^-1 = -inf
     };
 
     /** a, b, a/b, d/da, d/db. */

@@ -130,7 +130,7 @@ public final class Kernels {
                 break;
             case POW:
                 for (int i = 0; i < n; i++) {
-                    out[oo + i] = Math.pow(a[ao + i * as], b[bo + i * bs]);
+                    out[oo + i] = pow(a[ao + i * as], b[bo + i * bs]);
                 }
                 break;
             case MAX:
@@ -271,6 +271,14 @@ public final class Kernels {
             default:
                 return false;
         }
+    }
+
+    /**
+     * a^b as C99's {@code pow} and NumPy's: {@link Math#pow} except that 1^y = 1 for every y, NaN
+     * included, and (-1)^(+-Inf) = 1, where {@code Math.pow} gives NaN.
+     */
+    public static double pow(double a, double b) {
+        return a == 1 || (a == -1 && Double.isInfinite(b)) ? 1 : Math.pow(a, b);
     }
 
     /** out = op(a), element by element. */
