@@ -7,6 +7,7 @@ import static io.github.jgrad.autodiff.Tensor.where;
 import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Kernels.Binary;
 import io.github.jgrad.autodiff.internal.Shapes;
+import java.util.Objects;
 
 /**
  * The element-wise binary primitives, each defined once: its key, its tensor forward (a kernel) and
@@ -19,6 +20,7 @@ final class ArithmeticOps {
     }
 
     private static Tensor binary(Op op, Binary kernel, Tensor a, Tensor b, Tensor.Backward backward) {
+        Objects.requireNonNull(b, () -> op.name() + ": b is null");
         int[] so = Shapes.broadcast(op.name(), a.shape, b.shape);
         return record(op, Kernels.binary(kernel, a.data, a.shape, b.data, b.shape, so), so, backward, a, b);
     }
@@ -169,6 +171,9 @@ final class ArithmeticOps {
             .broadcasts().build();
 
     static Tensor select(Tensor condition, Tensor a, Tensor b) {
+        Objects.requireNonNull(condition, "where: condition is null");
+        Objects.requireNonNull(a, "where: a is null");
+        Objects.requireNonNull(b, "where: b is null");
         int[] so = Shapes.broadcast("where", Shapes.broadcast("where", condition.shape, a.shape), b.shape);
         double[] c = Kernels.broadcastTo(condition.data, condition.shape, so);
         double[] x = Kernels.broadcastTo(a.data, a.shape, so);
@@ -186,6 +191,7 @@ final class ArithmeticOps {
     // ------------------------------------------------------------------ comparisons (no gradient)
 
     static Tensor compare(String name, Binary kernel, Tensor a, Tensor b) {
+        Objects.requireNonNull(b, () -> name + ": b is null");
         int[] so = Shapes.broadcast(name, a.shape, b.shape);
         return Tensor.leaf(Kernels.binary(kernel, a.data, a.shape, b.data, b.shape, so), so);
     }

@@ -16,9 +16,9 @@ final class Factories {
         return leaf(new double[Shapes.size("zeros", s)], s);
     }
 
-    static Tensor full(double value, int... shape) {
-        int[] s = Shapes.checked("full", shape);
-        double[] d = new double[Shapes.size("full", s)];
+    static Tensor full(String op, double value, int... shape) {
+        int[] s = Shapes.checked(op, shape);
+        double[] d = new double[Shapes.size(op, s)];
         Arrays.fill(d, value);
         return leaf(d, s);
     }
@@ -30,6 +30,13 @@ final class Factories {
                     + " (" + Shapes.size("of", s) + " elements)");
         }
         return leaf(data.clone(), s);
+    }
+
+    static <E extends Exception> Tensor create(int[] shape, Tensor.Filler<E> filler) throws E {
+        int[] s = Shapes.checked("create", shape);
+        double[] d = new double[Shapes.size("create", s)];
+        filler.fill(d);
+        return leaf(d, s);
     }
 
     static Tensor of(double[][] rows) {
@@ -67,7 +74,8 @@ final class Factories {
         if (n < 0) {
             throw new IllegalArgumentException("eye: n must be >= 0, got " + n);
         }
-        Tensor t = zeros(n, n);
+        int[] s = {n, n};
+        Tensor t = leaf(new double[Shapes.size("eye", s)], s);
         for (int i = 0; i < n; i++) {
             t.data[i * n + i] = 1;
         }
@@ -84,15 +92,15 @@ final class Factories {
         return leaf(d, s);
     }
 
-    static Tensor uniform(long seed, double low, double high, int... shape) {
+    static Tensor uniform(String op, long seed, double low, double high, int... shape) {
         if (!(low < high) || !Double.isFinite(high - low)) {
-            throw new IllegalArgumentException("uniform: need low < high with a finite high - low, got " + low
+            throw new IllegalArgumentException(op + ": need low < high with a finite high - low, got " + low
                     + ", " + high);
         }
         double below = Math.nextDown(high);
-        int[] s = Shapes.checked("uniform", shape);
+        int[] s = Shapes.checked(op, shape);
         SplittableRandom r = new SplittableRandom(seed);
-        double[] d = new double[Shapes.size("uniform", s)];
+        double[] d = new double[Shapes.size(op, s)];
         for (int i = 0; i < d.length; i++) {
             d[i] = Math.min(low + (high - low) * r.nextDouble(), below);
         }

@@ -5,6 +5,7 @@ import static io.github.jgrad.autodiff.Autograd.record;
 import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * The layout primitives, each defined once: ops that move, copy or select elements without
@@ -121,6 +122,7 @@ final class LayoutOps {
     }
 
     static Tensor indexSelect(Tensor t, int axis, int[] indices) {
+        Objects.requireNonNull(indices, "indexSelect: indices is null");
         int a = Shapes.axis("indexSelect", axis, t.shape.length);
         for (int i : indices) {
             if (i < 0 || i >= t.shape[a]) {
@@ -171,6 +173,7 @@ final class LayoutOps {
     static final Op SCATTER_ADD = Op.builtin("scatterAdd").rule("g gathered").build();
 
     static Tensor gather(Tensor t, int axis, Tensor index) {
+        Objects.requireNonNull(index, "gather: index is null");
         int[] shape = t.shape;
         int a = Shapes.axis("gather", axis, shape.length);
         if (index.dim() != t.dim()) {
@@ -235,10 +238,19 @@ final class LayoutOps {
     // ------------------------------------------------------------------ concat
     static final Op CONCAT = Op.builtin("concat").rule("g sliced to this input").build();
 
+    private static void nonNull(String op, Tensor[] tensors) {
+        for (int i = 0; i < tensors.length; i++) {
+            if (tensors[i] == null) {
+                throw new NullPointerException(op + ": tensor " + i + " of " + tensors.length + " is null");
+            }
+        }
+    }
+
     static Tensor concat(int axis, Tensor[] tensors) {
         if (tensors.length == 0) {
             throw new IllegalArgumentException("concat: no tensors given");
         }
+        nonNull("concat", tensors);
         Tensor first = tensors[0];
         int a = Shapes.axis("concat", axis, first.dim());
         long total = 0;
@@ -324,6 +336,7 @@ final class LayoutOps {
         if (tensors.length == 0) {
             throw new IllegalArgumentException("stack: no tensors given");
         }
+        nonNull("stack", tensors);
         int rank = tensors[0].dim();
         if (axis < -rank - 1 || axis > rank) {
             throw new IllegalArgumentException("stack: axis " + axis + " is out of range for stacking tensors of rank "

@@ -6,6 +6,7 @@ import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.MatMul;
 import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * The matrix products, each defined once: op(A) op(B) for the four transpose flags (BLAS's transA and
@@ -33,6 +34,7 @@ final class ProductOps {
 
     /** NumPy's matmul: 1-D operands become a row or column whose added dimension is removed again. */
     static Tensor matmul(Tensor a, Tensor b) {
+        Objects.requireNonNull(b, "matmul: b is null");
         aligned("matmul", a, b);
         if (a.dim() == 1 && b.dim() == 1) {
             return matmul(a.reshape(1, a.shape[0]), b.reshape(b.shape[0], 1)).reshape();
@@ -76,7 +78,14 @@ final class ProductOps {
         }
         int[] batchA = Arrays.copyOf(a.shape, ra - 2);
         int[] batchB = Arrays.copyOf(b.shape, rb - 2);
-        int[] batch = Shapes.broadcast("matmul", batchA, batchB);
+        int[] batch;
+        try {
+            batch = Shapes.broadcast("matmul", batchA, batchB);
+        } catch (IllegalArgumentException e) { // name the whole shapes, not only their batch parts
+            throw new IllegalArgumentException("matmul: shapes " + Shapes.str(a.shape) + " and " + Shapes.str(b.shape)
+                    + ": their batch dimensions " + Shapes.str(batchA) + " and " + Shapes.str(batchB)
+                    + " cannot be broadcast together", e);
+        }
         int[] os = Arrays.copyOf(batch, batch.length + 2);
         os[batch.length] = n;
         os[batch.length + 1] = m;
@@ -108,6 +117,8 @@ final class ProductOps {
             .edges("the same values and gradients as matmul then add, with one (n, m) array fewer").build();
 
     static Tensor matmulAdd(Tensor x, Tensor w, Tensor bias) {
+        Objects.requireNonNull(w, "matmulAdd: w is null");
+        Objects.requireNonNull(bias, "matmulAdd: bias is null");
         if (x.dim() != 2 || w.dim() != 2) {
             aligned("matmulAdd", x, w);
             return x.matmul(w).add(bias);
@@ -120,9 +131,15 @@ final class ProductOps {
                     + " are not aligned: " + k + " != " + w.shape[0]);
         }
         int[] os = {n, m};
-        if (!Arrays.equals(Shapes.broadcast("matmulAdd", bias.shape, os), os)) {
+        boolean fits = bias.dim() <= 2;
+        for (int d = 1; fits && d <= bias.dim(); d++) {
+            int size = bias.shape[bias.dim() - d];
+            fits = size == 1 || size == os[2 - d];
+        }
+        if (!fits) {
             throw new IllegalArgumentException("matmulAdd: bias of shape " + Shapes.str(bias.shape)
-                    + " does not broadcast to the product's shape " + Shapes.str(os));
+                    + " does not broadcast to the product's shape " + Shapes.str(os) + " of " + Shapes.str(x.shape)
+                    + " and " + Shapes.str(w.shape));
         }
         double[] out = Kernels.broadcastTo(bias.data, bias.shape, os);
         MatMul.gemm(false, false, true, n, m, k, x.data, 0, w.data, 0, out, 0);

@@ -2,6 +2,7 @@ package io.github.jgrad.autodiff;
 
 import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * The version counter of an array of data, shared by every tensor viewing it (reshape, detach), and
@@ -12,6 +13,7 @@ final class Storage {
     int version;
 
     static void addInPlace(Tensor t, double alpha, Tensor x) {
+        Objects.requireNonNull(x, "addInPlace: x is null");
         if (!t.hasNoParents() || !t.requiresGrad || t.freed) {
             throw new IllegalStateException("addInPlace: only parameters (leaves that require grad) can be updated"
                     + " in place; this is a " + t.op + " tensor of shape " + Shapes.str(t.shape));
@@ -29,6 +31,7 @@ final class Storage {
     }
 
     static void copyFrom(Tensor t, Tensor source) {
+        Objects.requireNonNull(source, "copyFrom: source is null");
         if (!t.isLeaf()) {
             throw new IllegalStateException("copyFrom: only leaves can be overwritten; this " + t.op + " result of shape "
                     + Shapes.str(t.shape) + " records its inputs (or did, before backward freed them)");

@@ -147,12 +147,12 @@ public final class Tensor extends Node {
 
     /** A tensor of ones. */
     public static Tensor ones(int... shape) {
-        return full(1, shape);
+        return Factories.full("ones", 1, shape);
     }
 
     /** A tensor filled with {@code value}. */
     public static Tensor full(double value, int... shape) {
-        return Factories.full(value, shape);
+        return Factories.full("full", value, shape);
     }
 
     /** A 0-dimensional tensor holding {@code value}. */
@@ -168,6 +168,26 @@ public final class Tensor extends Node {
      */
     public static Tensor of(double[] data, int... shape) {
         return Factories.of(data, shape);
+    }
+
+    /**
+     * A tensor whose values {@code filler} writes, in row-major order, into the fresh zeroed array the
+     * tensor then holds, with no copy: for reading large data (a file, a stream) with no second copy
+     * in memory. The filler must not keep the array once it returns; later writes to it would change
+     * the tensor behind the tape's back.
+     *
+     * @param <E> what the filler may throw, such as {@link java.io.IOException}; rethrown as is
+     * @throws IllegalArgumentException for a negative dimension or more elements than an array holds
+     */
+    public static <E extends Exception> Tensor create(int[] shape, Filler<E> filler) throws E {
+        return Factories.create(shape, filler);
+    }
+
+    /** Writes a new tensor's values: see {@link #create}. */
+    @FunctionalInterface
+    public interface Filler<E extends Exception> {
+        /** Writes the values into {@code data}, whose length is the tensor's number of elements. */
+        void fill(double[] data) throws E;
     }
 
     /** A matrix from rows of equal length. */
@@ -203,12 +223,12 @@ public final class Tensor extends Node {
      * @throws IllegalArgumentException unless low &lt; high and high - low is finite
      */
     public static Tensor uniform(long seed, double low, double high, int... shape) {
-        return Factories.uniform(seed, low, high, shape);
+        return Factories.uniform("uniform", seed, low, high, shape);
     }
 
     /** Uniform samples in [0, 1). */
     public static Tensor rand(long seed, int... shape) {
-        return uniform(seed, 0, 1, shape);
+        return Factories.uniform("rand", seed, 0, 1, shape);
     }
 
     /** this + b, broadcasting. */

@@ -106,19 +106,23 @@ public final class Value extends Node {
 
     // ---------------------------------------------------------------- binary ops
 
+    private static Value operand(String op, Value b) {
+        return Objects.requireNonNull(b, () -> op + ": b is null");
+    }
+
     /** this + b. */
     public Value add(Value b) {
-        return ArithmeticOps.add(this, b);
+        return ArithmeticOps.add(this, operand("add", b));
     }
 
     /** this - b. */
     public Value sub(Value b) {
-        return ArithmeticOps.sub(this, b);
+        return ArithmeticOps.sub(this, operand("sub", b));
     }
 
     /** this * b. */
     public Value mul(Value b) {
-        return ArithmeticOps.mul(this, b);
+        return ArithmeticOps.mul(this, operand("mul", b));
     }
 
     /**
@@ -126,7 +130,7 @@ public final class Value extends Node {
      * 1/b and -(this/b)/b are then +inf and -inf (NaN where this is 0 too).
      */
     public Value div(Value b) {
-        return ArithmeticOps.div(this, b);
+        return ArithmeticOps.div(this, operand("div", b));
     }
 
     /**
@@ -138,7 +142,7 @@ public final class Value extends Node {
      * constant exponents, so {@code x.pow(3)} at x = -2 has derivative 12 and nothing NaN.
      */
     public Value pow(Value b) {
-        return ArithmeticOps.pow(this, b);
+        return ArithmeticOps.pow(this, operand("pow", b));
     }
 
     /**
@@ -146,12 +150,12 @@ public final class Value extends Node {
      * then each receives the whole gradient (as PyTorch), whichever operand is NaN.
      */
     public Value max(Value b) {
-        return ArithmeticOps.max(this, b);
+        return ArithmeticOps.max(this, operand("max", b));
     }
 
     /** The smaller of this and b; ties and NaN as {@link #max(Value)}. */
     public Value min(Value b) {
-        return ArithmeticOps.min(this, b);
+        return ArithmeticOps.min(this, operand("min", b));
     }
 
     /** this + c. */

@@ -53,6 +53,43 @@ class TensorErrorsTest {
     }
 
     @Test
+    void errorsNameTheFactoryCalledAndAllTheShapes() {
+        // found by the hardening probe: these blamed a helper (zeros, full, uniform) or half the shapes
+        rejects(() -> Tensor.zeros(2, 2, 3).matmul(Tensor.zeros(3, 3, 4)),
+                "matmul: shapes (2, 2, 3) and (3, 3, 4): their batch dimensions (2) and (3) cannot be broadcast");
+        rejects(() -> Tensor.eye(65536), "eye: shape (65536, 65536) has more than");
+        rejects(() -> Tensor.ones(-1), "ones: negative dimension in shape (-1)");
+        rejects(() -> Tensor.rand(1, -1), "rand: negative dimension in shape (-1)");
+        rejects(() -> Tensor.zeros(2, 3).matmulAdd(Tensor.zeros(3, 4), Tensor.zeros(5)),
+                "matmulAdd: bias of shape (5) does not broadcast to the product's shape (2, 4) of (2, 3) and (3, 4)");
+        rejects(() -> Tensor.zeros(2, 3).matmulAdd(Tensor.zeros(3, 4), Tensor.zeros(3, 1, 4)),
+                "matmulAdd: bias of shape (3, 1, 4)");
+        assertArrayEquals(new double[] {1, 2, 1, 2}, Tensor.zeros(2, 3).matmulAdd(Tensor.zeros(3, 2),
+                Tensor.of(new double[] {1, 2}, 1, 2)).toArray(), 0);
+    }
+
+    @Test
+    void aNullArgumentIsNamedWithTheOp() {
+        Tensor x = Tensor.zeros(2, 3);
+        String[] messages = {
+            "add: b is null", "pow: b is null", "gt: b is null", "matmul: b is null", "matmulAdd: bias is null",
+            "where: a is null", "indexSelect: indices is null", "gather: index is null",
+            "concat: tensor 1 of 2 is null", "stack: tensor 0 of 1 is null", "copyFrom: source is null",
+            "mul: b is null", "max: b is null",
+        };
+        Executable[] calls = {
+            () -> x.add((Tensor) null), () -> x.pow((Tensor) null), () -> x.gt((Tensor) null), () -> x.matmul(null),
+            () -> x.matmulAdd(Tensor.zeros(3, 2), null), () -> Tensor.where(x, null, x), () -> x.indexSelect(0, (int[]) null),
+            () -> x.gather(0, null), () -> Tensor.concat(0, x, null), () -> Tensor.stack(0, (Tensor) null),
+            () -> x.copyFrom(null), () -> Value.of(1).mul(null), () -> Value.of(1).max(null),
+        };
+        for (int i = 0; i < calls.length; i++) {
+            NullPointerException e = assertThrows(NullPointerException.class, calls[i]);
+            assertEquals(messages[i], e.getMessage());
+        }
+    }
+
+    @Test
     void logSumExpAndSoftmaxOverAnEmptyAxisAreDefinedAsInPyTorch() {
         // logsumexp of nothing is log(0) = -inf (SciPy, PyTorch); softmax of nothing is empty
         assertEquals(Double.NEGATIVE_INFINITY, Tensor.zeros(0).logSumExp(0, false).item());

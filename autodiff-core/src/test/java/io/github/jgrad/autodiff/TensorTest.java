@@ -2,6 +2,7 @@ package io.github.jgrad.autodiff;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,23 @@ class TensorTest {
         for (String p : parts) {
             assertTrue(x.getMessage().contains(p), "message '" + x.getMessage() + "' lacks '" + p + "'");
         }
+    }
+
+    @Test
+    void createFillsTheTensorsOwnArrayAndPassesTheFillersExceptionOn() throws java.io.IOException {
+        Tensor t = Tensor.create(new int[] {2, 3}, d -> {
+            assertEquals(6, d.length);
+            for (int i = 0; i < d.length; i++) {
+                d[i] = i * i;
+            }
+        });
+        assertArrayEquals(new int[] {2, 3}, t.shape());
+        assertArrayEquals(new double[] {0, 1, 4, 9, 16, 25}, t.toArray());
+        assertMessage(() -> Tensor.create(new int[] {-1}, d -> { }), "create: negative dimension in shape (-1)");
+        java.io.IOException failure = new java.io.IOException("disk gone");
+        assertSame(failure, assertThrows(java.io.IOException.class, () -> Tensor.create(new int[] {1}, d -> {
+            throw failure;
+        })));
     }
 
     @Test

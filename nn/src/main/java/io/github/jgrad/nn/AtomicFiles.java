@@ -89,6 +89,10 @@ final class AtomicFiles {
             } catch (IOException e) {
                 t.addSuppressed(e);
             }
+            if (t instanceof IOException && (t.getMessage() == null || !t.getMessage().startsWith(file.toString()))) {
+                // a full disk, a lost device: say which save failed (the cause keeps the original)
+                throw new IOException(file + ": cannot save: " + t, t);
+            }
             throw t;
         }
         syncDirectory(dir);

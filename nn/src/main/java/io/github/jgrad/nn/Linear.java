@@ -28,6 +28,10 @@ public final class Linear extends Module {
         if (in < 1 || out < 1) {
             throw new IllegalArgumentException("Linear: sizes must be positive, got in=" + in + ", out=" + out);
         }
+        if ((long) in * out > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("Linear(in=" + in + ", out=" + out + "): a weight of " + (long) in * out
+                    + " elements is more than one tensor holds (" + (Integer.MAX_VALUE - 8) + ")");
+        }
         return new Linear(init.create(seed, in, out, in, out), Tensor.zeros(out));
     }
 

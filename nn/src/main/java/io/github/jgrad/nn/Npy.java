@@ -28,7 +28,8 @@ import java.util.Objects;
  * uint64 value that has no exact double (beyond 2^53 with low bits set) is an error rather than a
  * rounded number; so are every other dtype (float16, complex, strings, objects, structured arrays),
  * and data longer or shorter than the header's shape needs when the size is known. Every error is an
- * {@link IOException} whose message names the file and the shape, dtype or sizes involved.
+ * {@link IOException} whose message names the file and the shape, dtype or sizes involved; no
+ * input makes a reader throw anything else (a fuzz test holds this).
  */
 public final class Npy {
     private Npy() {}
@@ -40,14 +41,35 @@ public final class Npy {
     }
 
     /**
+     * The default of {@code maxBytes}: the most memory, 8 bytes per element, that the tensors read
+     * from data of unverified size (a stream, or an archive's compressed entries) may take: 1 GiB.
+     */
+    public static final long DEFAULT_MAX_BYTES = 1L << 30;
+
+    /**
      * Reads one array from {@code in}, leaving the stream just after it (so several arrays written one
-     * after another read back one by one); {@code in} is not closed. The data's length cannot be
-     * checked in advance here, so a truncated stream is found when it ends, and memory grows only
-     * with the data actually read.
+     * after another read back one by one); {@code in} is not closed. As {@link #read(InputStream,
+     * long)} with {@link #DEFAULT_MAX_BYTES}.
      */
     public static Tensor read(InputStream in) throws IOException {
-        Objects.requireNonNull(in, "in");
-        return NpyFormat.read(in, "stream", -1, false);
+        return read(in, DEFAULT_MAX_BYTES);
+    }
+
+    /**
+     * Reads one array from {@code in}, as {@link #read(InputStream)}. A stream's length is not known
+     * in advance, so the header's shape is only a claim: an array that would take more than
+     * {@code maxBytes} as a tensor (8 bytes per element) is refused before anything is allocated,
+     * and a truncated stream is found when it ends.
+     *
+     * @throws IOException for a malformed or truncated array, or one over the limit
+     * @throws IllegalArgumentException if {@code maxBytes} is negative
+     */
+    public static Tensor read(InputStream in, long maxBytes) throws IOException {
+        Objects.requireNonNull(in, "Npy.read: in");
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("Npy.read: maxBytes must be >= 0, got " + maxBytes);
+        }
+        return NpyFormat.read(in, "stream", -1, false, maxBytes);
     }
 
     /**
@@ -56,6 +78,12 @@ public final class Npy {
      * see the package docs for this and for file systems that cannot rename atomically).
      */
     public static void save(Path file, Tensor t) throws IOException {
+        Objects.requireNonNull(file, "Npy.save: file is null");
+        Objects.requireNonNull(t, "Npy.save: t is null");
+        if (t.dim() > NpyFormat.MAX_DIMS) {
+            throw new IllegalArgumentException(file + ": cannot save a tensor of " + t.dim() + " dimensions: NumPy"
+                    + " arrays have at most " + NpyFormat.MAX_DIMS);
+        }
         int[] shape = t.shape();
         double[] data = t.toArray();
         byte[] header = NpyFormat.header(shape); // rejects unsaveable shapes before touching the file
@@ -67,11 +95,14 @@ public final class Npy {
 
     /**
      * Loads the array in {@code file}. The file's size must be exactly what its header's shape and
-     * dtype need; otherwise the error names both sizes.
+     * dtype need; otherwise the error names both sizes. The tensor is allocated once and filled from
+     * the file a chunk at a time (Fortran-order data is reordered in place), so loading needs the
+     * tensor's memory and a small buffer; a tensor larger than the heap can hold is an
+     * {@link IOException} saying so.
      */
     public static Tensor load(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file)) {
-            return NpyFormat.read(Channels.newInputStream(channel), file.toString(), channel.size(), true);
+            return NpyFormat.read(Channels.newInputStream(channel), file.toString(), channel.size(), true, Long.MAX_VALUE);
         }
     }
 }

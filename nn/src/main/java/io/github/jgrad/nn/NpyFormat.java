@@ -97,16 +97,17 @@ final class NpyFormat {
     // ================================================================= reading
 
     /**
-     * Reads one array and leaves {@code in} just after it.
+     * Reads one array and leaves {@code in} just after it. The tensor is allocated once, at its final
+     * size, and filled a chunk at a time: loading needs the tensor's memory plus a 64 KiB buffer.
      *
      * @param length the array's size in bytes (a file or a zip entry), checked against its header
      *     before any data is read; -1 if unknown
      * @param lengthIsReal whether {@code length} bytes are known to exist (a file's size, not a zip
-     *     entry's claim): only then is the whole array allocated at once. Otherwise memory grows
-     *     with the data actually read, so a header claiming a huge shape fails on the missing data,
-     *     not by running out of memory.
+     *     entry's claim); if not, the tensor may take at most {@code limit} bytes (8 per element), so
+     *     that a header claiming a huge shape (a decompression bomb) fails before any allocation
      */
-    static Tensor read(InputStream in, String source, long length, boolean lengthIsReal) throws IOException {
+    static Tensor read(InputStream in, String source, long length, boolean lengthIsReal, long limit)
+            throws IOException {
         byte[] preamble = readFully(in, MAGIC.length + 2, source, "the .npy magic string and version");
         if (!Arrays.equals(preamble, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
             boolean zip = preamble[0] == 'P' && preamble[1] == 'K';
@@ -139,16 +140,25 @@ final class NpyFormat {
             throw have < need ? new EOFException(what + "but only " + Math.max(have, 0) + " follow the header (truncated)")
                     : new IOException(what + "but " + have + " follow the header: the shape does not match the data");
         }
-        double[] data = readData(in, h, source, length >= 0 && lengthIsReal);
-        if (h.fortranOrder) {
-            data = fortranToC(data, h.shape);
+        long bytes = 8L * h.count;
+        if (!(length >= 0 && lengthIsReal) && bytes > limit) {
+            throw new IOException(source + ": " + h + " would take " + bytes + " bytes as a tensor, over the "
+                    + limit + " bytes left of the limit on data whose size is only claimed (compressed or"
+                    + " streamed); pass a larger maxBytes to load it if the file is trusted");
         }
-        return h.shape.length == 0 ? Tensor.scalar(data[0]) : Tensor.of(data, h.shape);
+        Tensor t;
+        try {
+            t = Tensor.create(h.shape, data -> readData(in, h, data, source));
+        } catch (OutOfMemoryError e) { // the one allocation, of the tensor: nothing else is affected
+            throw new IOException(source + ": " + h + " needs " + bytes + " bytes as a tensor, more than the Java"
+                    + " heap has free (maximum " + Runtime.getRuntime().maxMemory() + " bytes; see -Xmx)", e);
+        }
+        return t;
     }
 
-    private static double[] readData(InputStream in, Header h, String source, boolean present) throws IOException {
+    /** Reads the data into {@code out}, a chunk at a time, reordering Fortran order to row-major. */
+    private static void readData(InputStream in, Header h, double[] out, String source) throws IOException {
         int size = h.dtype.size;
-        double[] out = new double[present ? h.count : Math.min(h.count, CHUNK)];
         byte[] chunk = new byte[(int) Math.min(CHUNK, (long) h.count * size)];
         ByteBuffer buf = ByteBuffer.wrap(chunk).order(h.dtype.order);
         for (int done = 0; done < h.count; ) {
@@ -158,13 +168,12 @@ final class NpyFormat {
                 throw new EOFException(source + ": truncated: the data ends after " + ((long) done * size + got)
                         + " of the " + (long) h.count * size + " bytes that " + h + " needs");
             }
-            if (done + n > out.length) {
-                out = Arrays.copyOf(out, (int) Math.min(h.count, Math.max(2L * out.length, done + n)));
-            }
             decode(h.dtype, buf, n, out, done, source);
             done += n;
         }
-        return out;
+        if (h.fortranOrder) {
+            fortranToC(out, h.shape);
+        }
     }
 
     /** Converts {@code n} items at the start of {@code buf} to doubles in {@code out[at...]}. */
@@ -223,28 +232,42 @@ final class NpyFormat {
         return negative ? -d : d;
     }
 
-    /** Reorders column-major (Fortran) data to row-major. */
-    static double[] fortranToC(double[] f, int[] shape) {
-        if (shape.length < 2 || f.length == 0) {
-            return f;
+    /**
+     * Reorders column-major (Fortran) data to row-major in place, by following the permutation's
+     * cycles: the only extra memory is one bit per element.
+     */
+    static void fortranToC(double[] a, int[] shape) {
+        if (shape.length < 2 || a.length == 0) {
+            return;
         }
-        int[] stride = new int[shape.length];
+        int[] cStride = new int[shape.length];
         for (int k = shape.length - 1, s = 1; k >= 0; s *= shape[k], k--) {
-            stride[k] = s;
+            cStride[k] = s;
         }
-        double[] c = new double[f.length];
-        int[] index = new int[shape.length];
-        int offset = 0;
-        for (double v : f) { // f's order: axis 0 varies fastest
-            c[offset] = v;
-            for (int k = 0; k < shape.length; k++) {
-                if (++index[k] < shape[k]) {
-                    offset += stride[k];
-                    break;
-                }
-                offset -= (shape[k] - 1) * stride[k];
-                index[k] = 0;
+        long[] placed = new long[(a.length + 63) >>> 6];
+        for (int start = 0; start < a.length; start++) {
+            if ((placed[start >>> 6] & 1L << start) != 0) {
+                continue;
             }
+            double carried = a[start]; // the value from position p goes to cIndex(p), whose value moves on
+            int p = start;
+            do {
+                int q = cIndex(p, shape, cStride);
+                double next = a[q];
+                a[q] = carried;
+                carried = next;
+                placed[q >>> 6] |= 1L << q;
+                p = q;
+            } while (p != start);
+        }
+    }
+
+    /** The row-major index of the element at column-major position {@code f}. */
+    private static int cIndex(int f, int[] shape, int[] cStride) {
+        int c = 0;
+        for (int k = 0; k < shape.length; k++) { // axis 0 varies fastest in column-major order
+            c += f % shape[k] * cStride[k];
+            f /= shape[k];
         }
         return c;
     }

@@ -4,6 +4,7 @@ import io.github.jgrad.autodiff.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Enumeration;
@@ -16,6 +17,7 @@ import java.util.zip.CheckedOutputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 /**
@@ -41,10 +43,17 @@ public final class Npz {
      * or empty name or a null tensor met halfway through the map, leaves either the old file or the
      * complete new one; an error leaves no temporary file behind (a crash may: see the package docs).
      *
-     * @throws IllegalArgumentException for a null or empty name or a null tensor
+     * @throws IllegalArgumentException for a null or empty name, a name longer than a zip entry's
+     *     (65,531 bytes of UTF-8), a null tensor or one NumPy cannot hold (over 64 dimensions), all
+     *     checked before the file is touched
+     * @throws IOException if the file cannot be written (its message names the file)
      */
     public static void save(Path file, Map<String, Tensor> tensors) throws IOException {
-        Objects.requireNonNull(tensors, "tensors");
+        Objects.requireNonNull(file, "Npz.save: file is null");
+        Objects.requireNonNull(tensors, "Npz.save: tensors is null");
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            check(file, e.getKey(), e.getValue());
+        }
         AtomicFiles.write(file, out -> {
             try (ZipOutputStream zip = new ZipOutputStream(out)) {
                 for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
@@ -54,12 +63,25 @@ public final class Npz {
         });
     }
 
-    private static void writeEntry(ZipOutputStream zip, Path file, String name, Tensor t) throws IOException {
+    private static void check(Path file, String name, Tensor t) {
+        String shown = name == null ? "null" : name.length() <= 60 ? "'" + name + "'"
+                : "'" + name.substring(0, 40) + "...' (" + name.length() + " characters)";
         if (name == null || name.isEmpty() || t == null) {
             throw new IllegalArgumentException(file + ": cannot save " + (t == null ? "a null tensor" : "a tensor")
-                    + " under the name " + (name == null ? "null" : "'" + name + "'")
-                    + (name == null || name.isEmpty() ? ": names must be non-empty strings" : ""));
+                    + " under the name " + shown + (name == null || name.isEmpty() ? ": names must be non-empty strings" : ""));
         }
+        if (name.getBytes(StandardCharsets.UTF_8).length > 0xFFFF - ".npy".length()) {
+            throw new IllegalArgumentException(file + ": cannot save the tensor named " + shown + ": a zip entry's"
+                    + " name holds at most 65535 bytes of UTF-8, \".npy\" included");
+        }
+        if (t.dim() > NpyFormat.MAX_DIMS) {
+            throw new IllegalArgumentException(file + ": cannot save the tensor named " + shown + " of "
+                    + t.dim() + " dimensions: NumPy arrays have at most " + NpyFormat.MAX_DIMS);
+        }
+    }
+
+    private static void writeEntry(ZipOutputStream zip, Path file, String name, Tensor t) throws IOException {
+        check(file, name, t); // again: the map may have changed since
         int[] shape = t.shape();
         double[] data = t.toArray();
         byte[] header = NpyFormat.header(shape);
@@ -78,21 +100,41 @@ public final class Npz {
     }
 
     /**
-     * Loads every array in {@code file}, named as {@code np.load} names them (the entry name without
-     * {@code .npy}), into a {@link LinkedHashMap} in the archive's order. An entry that is not a
-     * {@code .npy} file, a name occurring twice, a file that is not a zip archive, and every error
-     * {@link Npy#load} reports are {@link IOException}s naming the file and the entry.
+     * Loads every array in {@code file}, as {@link #load(Path, long)} with
+     * {@link Npy#DEFAULT_MAX_BYTES}.
      */
     public static Map<String, Tensor> load(Path file) throws IOException {
+        return load(file, Npy.DEFAULT_MAX_BYTES);
+    }
+
+    /**
+     * Loads every array in {@code file}, named as {@code np.load} names them (the entry name without
+     * {@code .npy}), into a {@link LinkedHashMap} in the archive's order. An entry that is not a
+     * {@code .npy} file, a name occurring twice, a file that is not a zip archive, an entry
+     * compressed by a method other than deflate (bzip2, LZMA, ...: the error names it), and every
+     * error {@link Npy#load} reports are {@link IOException}s naming the file and the entry.
+     *
+     * <p>Each tensor is allocated once and filled as its entry is read. A compressed entry's size is
+     * only a claim until it has been inflated, so the tensors read from compressed entries may take
+     * at most {@code maxBytes} in total (8 bytes per element): a small archive claiming a huge array
+     * (a decompression bomb) is refused before anything is allocated. Stored entries ({@code
+     * np.savez}, {@link #save}) lie in the file and are not limited.
+     *
+     * @throws IllegalArgumentException if {@code maxBytes} is negative
+     */
+    public static Map<String, Tensor> load(Path file, long maxBytes) throws IOException {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("Npz.load: maxBytes must be >= 0, got " + maxBytes);
+        }
         ZipFile zip;
         try {
             zip = new ZipFile(file.toFile());
         } catch (ZipException e) {
-            throw new IOException(file + ": not an .npz file (a zip archive of .npy arrays), or truncated: "
-                    + e.getMessage(), e);
+            throw unreadable(file, e);
         }
         try (zip) {
             long fileSize = Files.size(file);
+            long left = maxBytes;
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             Enumeration<? extends ZipEntry> entries = zip.entries();
             while (entries.hasMoreElements()) {
@@ -105,18 +147,62 @@ public final class Npz {
                 if (tensors.containsKey(name)) {
                     throw new IOException(source + ": the archive holds two entries of this name");
                 }
+                boolean stored = entry.getMethod() == ZipEntry.STORED;
+                if (!stored && entry.getSize() > MAX_DEFLATE_RATIO * Math.min(entry.getCompressedSize(), fileSize) + 1024) {
+                    throw new IOException(source + ": corrupt: it claims " + entry.getSize() + " bytes from "
+                            + entry.getCompressedSize() + " compressed, more than deflate can produce");
+                }
                 CRC32 crc = new CRC32();
+                Tensor t;
                 try (InputStream in = new CheckedInputStream(zip.getInputStream(entry), crc)) {
                     // a stored entry's bytes are in the file; a deflated entry's size is only a claim
-                    boolean real = entry.getMethod() == ZipEntry.STORED && entry.getSize() <= fileSize;
-                    tensors.put(name, NpyFormat.read(in, source, entry.getSize(), real));
+                    t = NpyFormat.read(in, source, entry.getSize(), stored && entry.getSize() <= fileSize, left);
                 }
                 if (entry.getCrc() != -1 && crc.getValue() != entry.getCrc()) { // the whole entry was read
                     throw new IOException(source + ": corrupt: CRC-32 of the entry is " + Long.toHexString(crc.getValue())
                             + ", the archive says " + Long.toHexString(entry.getCrc()));
                 }
+                left -= stored ? 0 : 8L * t.numel();
+                tensors.put(name, t);
             }
             return tensors;
         }
+    }
+
+    /** Deflate's largest expansion: about 1032 bytes out per byte in. */
+    private static final long MAX_DEFLATE_RATIO = 1032;
+
+    /**
+     * The error for a file {@link ZipFile} refuses: an entry compressed by a method it cannot read
+     * (named, as numpy reads bzip2 and LZMA entries), or not a zip archive at all.
+     */
+    private static IOException unreadable(Path file, ZipException e) {
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(file))) {
+            for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
+                int m = entry.getMethod();
+                if (m != ZipEntry.STORED && m != ZipEntry.DEFLATED) {
+                    return new IOException(file + ", entry '" + entry.getName() + "': compression method " + m
+                            + " (" + methodName(m) + ") is not supported; only stored (np.savez) and deflated"
+                            + " (np.savez_compressed) entries are", e);
+                }
+            }
+        } catch (IOException | RuntimeException notAZipEither) {
+            // the general message below says what ZipFile found
+        }
+        return new IOException(file + ": not an .npz file (a zip archive of .npy arrays), or truncated: "
+                + e.getMessage(), e);
+    }
+
+    private static String methodName(int method) {
+        return switch (method) {
+            case 9 -> "deflate64";
+            case 12 -> "bzip2";
+            case 14 -> "LZMA";
+            case 93 -> "Zstandard";
+            case 95 -> "xz";
+            case 98 -> "PPMd";
+            case 99 -> "AES encryption";
+            default -> "unknown";
+        };
     }
 }

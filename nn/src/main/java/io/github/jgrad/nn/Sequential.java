@@ -18,6 +18,11 @@ public final class Sequential extends Module {
 
     /** The modules in order. */
     public static Sequential of(Module... layers) {
+        for (int i = 0; i < layers.length; i++) {
+            if (layers[i] == null) {
+                throw new NullPointerException("Sequential.of: module " + i + " of " + layers.length + " is null");
+            }
+        }
         return new Sequential(List.of(layers));
     }
 

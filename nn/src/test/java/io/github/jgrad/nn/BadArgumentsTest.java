@@ -107,6 +107,13 @@ class BadArgumentsTest {
     }
 
     @Test
+    void layersNameThemselvesAndTheirArguments() {
+        rejects(() -> Linear.of(65536, 65536, 1), "Linear(in=65536, out=65536): a weight of 4294967296 elements");
+        NullPointerException e = assertThrows(NullPointerException.class, () -> Sequential.of(Linear.of(2, 2, 1), null));
+        assertEquals("Sequential.of: module 1 of 2 is null", e.getMessage());
+    }
+
+    @Test
     void sequentialGetNamesTheIndexAndTheSize() {
         Sequential m = Sequential.mlp(1, Activation.relu(), 2, 3, 1);
         IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> m.get(5));
