@@ -2,6 +2,7 @@ package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.Tensor;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Adam and AdamW, as {@code torch.optim.Adam} / {@code AdamW}: m = b1 m + (1 - b1) g,
@@ -17,8 +18,11 @@ public final class Adam extends Optimizer {
     private final boolean decoupled;
     private final Tensor[] m;
     private final Tensor[] v;
-    /** Updates each parameter has had: bias correction counts a parameter's own steps, as PyTorch. */
-    private final int[] steps;
+    /**
+     * Updates each parameter has had, as scalars (null: none yet): bias correction counts a
+     * parameter's own steps, as PyTorch.
+     */
+    private final Tensor[] steps;
 
     private Adam(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay,
                  boolean decoupled) {
@@ -34,7 +38,7 @@ public final class Adam extends Optimizer {
         this.decoupled = decoupled;
         this.m = new Tensor[parameters.size()];
         this.v = new Tensor[parameters.size()];
-        this.steps = new int[parameters.size()];
+        this.steps = new Tensor[parameters.size()];
     }
 
     /** Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, no weight decay. */
@@ -54,6 +58,22 @@ public final class Adam extends Optimizer {
     }
 
     @Override
+    String kind() {
+        return "adam";
+    }
+
+    @Override
+    Map<String, Double> settings() {
+        return Map.of("beta1", beta1, "beta2", beta2, "eps", eps, "weight_decay", weightDecay,
+                "decoupled", decoupled ? 1.0 : 0.0);
+    }
+
+    @Override
+    Map<String, Tensor[]> buffers() {
+        return Map.of("exp_avg", m, "exp_avg_sq", v, "step", steps);
+    }
+
+    @Override
     void update(int i, Tensor p, Tensor grad) {
         double lr = learningRate();
         Tensor g = grad;
@@ -66,7 +86,8 @@ public final class Adam extends Optimizer {
         }
         m[i] = m[i] == null ? g.mul(1 - beta1) : m[i].mul(beta1).add(g.mul(1 - beta1));
         v[i] = v[i] == null ? g.mul(g).mul(1 - beta2) : v[i].mul(beta2).add(g.mul(g).mul(1 - beta2));
-        int own = ++steps[i];
+        int own = steps[i] == null ? 1 : (int) steps[i].item() + 1;
+        steps[i] = Tensor.scalar(own);
         double c1 = 1 - Math.pow(beta1, own);
         double c2 = 1 - Math.pow(beta2, own);
         Tensor step = m[i].div(c1).div(v[i].div(c2).sqrt().add(eps));

@@ -49,6 +49,28 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
         return inputs.shape(0);
     }
 
+    /**
+     * The epoch whose order the next {@link #iterator()} uses (0 at first, one more after each
+     * iterator): with the seed, the data order's whole state.
+     */
+    public int epoch() {
+        return epoch;
+    }
+
+    /**
+     * Makes the next {@link #iterator()} use epoch {@code epoch}'s order, as PyTorch's
+     * {@code DistributedSampler.set_epoch}: {@link Trainer} sets it, so that the order is a function of
+     * the epoch and a resumed run sees the data in the same order as an uninterrupted one.
+     *
+     * @throws IllegalArgumentException if {@code epoch} is negative
+     */
+    public void setEpoch(int epoch) {
+        if (epoch < 0) {
+            throw new IllegalArgumentException("DataLoader.setEpoch: epoch must be >= 0, got " + epoch);
+        }
+        this.epoch = epoch;
+    }
+
     /** The number of batches per epoch. */
     public int batches() {
         return (int) ((size() + (long) batchSize - 1) / batchSize);

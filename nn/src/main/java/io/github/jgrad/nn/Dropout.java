@@ -1,6 +1,7 @@
 package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.Tensor;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -10,7 +11,10 @@ import java.util.SplittableRandom;
  */
 public final class Dropout extends Module {
     private final double p;
-    private final SplittableRandom seeds;
+    private final long seed;
+    private SplittableRandom seeds;
+    /** Masks drawn so far: with the seed, the generator's state, saved in checkpoints. */
+    private long draws;
 
     /**
      * Dropout with probability {@code p} in [0, 1); each mask is drawn with a seed from a generator
@@ -21,6 +25,7 @@ public final class Dropout extends Module {
             throw new IllegalArgumentException("Dropout: p must be in [0, 1), got " + p);
         }
         this.p = p;
+        this.seed = seed;
         this.seeds = new SplittableRandom(seed);
     }
 
@@ -30,7 +35,22 @@ public final class Dropout extends Module {
             return x;
         }
         Tensor keep = Tensor.rand(seeds.nextLong(), x.shape()).ge(p);
+        draws++;
         return x.mul(keep).mul(1 / (1 - p));
+    }
+
+    @Override
+    Map<String, Double> ownState() {
+        return Map.of("draws", (double) draws);
+    }
+
+    @Override
+    void loadOwnState(String name, double value) {
+        seeds = new SplittableRandom(seed);
+        draws = (long) value;
+        for (long i = 0; i < draws; i++) { // a generator cannot jump: replay its draws, a few thousand at most
+            seeds.nextLong();
+        }
     }
 
     /** {@code Dropout(p=0.5)}. */

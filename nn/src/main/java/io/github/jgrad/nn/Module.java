@@ -246,6 +246,45 @@ public abstract class Module {
         throw new IllegalStateException("a shared parameter has no first name");
     }
 
+    /**
+     * State other than parameters that training changes, by dotted name, for checkpoints: a dropout
+     * layer's count of masks drawn ({@code "2.draws"}). Empty for most models.
+     */
+    final Map<String, Double> namedState() {
+        Map<String, Double> all = new LinkedHashMap<>();
+        List<Map.Entry<String, Module>> todo = new ArrayList<>(List.of(Map.entry("", this)));
+        for (int i = 0; i < todo.size(); i++) { // breadth first: no recursion
+            Module m = todo.get(i).getValue();
+            String prefix = todo.get(i).getKey();
+            m.ownState().forEach((k, v) -> all.put(prefix + k, v));
+            m.children.forEach((k, child) -> todo.add(Map.entry(prefix + k + ".", child)));
+        }
+        return all;
+    }
+
+    /** Sets the state {@link #namedState()} returned, every name of it present in {@code state}. */
+    final void loadNamedState(Map<String, Double> state) {
+        List<Map.Entry<String, Module>> todo = new ArrayList<>(List.of(Map.entry("", this)));
+        for (int i = 0; i < todo.size(); i++) {
+            Module m = todo.get(i).getValue();
+            String prefix = todo.get(i).getKey();
+            for (String k : m.ownState().keySet()) {
+                m.loadOwnState(k, state.get(prefix + k));
+            }
+            m.children.forEach((k, child) -> todo.add(Map.entry(prefix + k + ".", child)));
+        }
+    }
+
+    /** This module's own state for {@link #namedState()}, without its children's: none by default. */
+    Map<String, Double> ownState() {
+        return Map.of();
+    }
+
+    /** Restores one entry of {@link #ownState()}. */
+    void loadOwnState(String name, double value) {
+        throw new IllegalStateException(getClass().getSimpleName() + " has no state '" + name + "'");
+    }
+
     /** The sub-modules, by name (unmodifiable). */
     protected final Map<String, Module> children() {
         return Collections.unmodifiableMap(children);

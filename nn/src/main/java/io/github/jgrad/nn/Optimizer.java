@@ -4,6 +4,7 @@ import io.github.jgrad.autodiff.GradMode;
 import io.github.jgrad.autodiff.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Updates parameters from their gradients: {@link #step()} after {@code loss.backward()}. Parameters
@@ -58,6 +59,23 @@ public abstract class Optimizer {
 
     /** Updates parameter number {@code index} in place from its gradient. */
     abstract void update(int index, Tensor parameter, Tensor grad);
+
+    /** The name of this optimizer's entries in a checkpoint ({@code optimizer.adam.beta1}): "sgd", "adam". */
+    abstract String kind();
+
+    /** The settings a checkpoint must match to be resumed (momentum, betas, ...), by name. */
+    abstract Map<String, Double> settings();
+
+    /**
+     * The state kept per parameter, by name ({@code exp_avg}: one tensor per parameter, null where
+     * there is none yet); the arrays are the optimizer's own, so a checkpoint restores into them.
+     */
+    abstract Map<String, Tensor[]> buffers();
+
+    /** Sets the number of steps taken, as a checkpoint recorded it. */
+    final void restoreSteps(int steps) {
+        this.steps = steps;
+    }
 
     /** Forgets every parameter's gradient. */
     public final void zeroGrad() {

@@ -2,6 +2,7 @@ package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.Tensor;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Stochastic gradient descent, as {@code torch.optim.SGD}: with weight decay wd, momentum mu and
@@ -34,6 +35,21 @@ public final class SGD extends Optimizer {
     /** SGD with momentum, optional Nesterov momentum, and L2 weight decay. */
     public static SGD of(List<Tensor> parameters, double lr, double momentum, double weightDecay, boolean nesterov) {
         return new SGD(parameters, lr, momentum, weightDecay, nesterov);
+    }
+
+    @Override
+    String kind() {
+        return "sgd";
+    }
+
+    @Override
+    Map<String, Double> settings() {
+        return Map.of("momentum", momentum, "weight_decay", weightDecay, "nesterov", nesterov ? 1.0 : 0.0);
+    }
+
+    @Override
+    Map<String, Tensor[]> buffers() {
+        return Map.of("momentum_buffer", buffers);
     }
 
     @Override

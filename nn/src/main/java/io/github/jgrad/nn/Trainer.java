@@ -1,43 +1,61 @@
 package io.github.jgrad.nn;
 
+import io.github.jgrad.autodiff.GradMode;
 import io.github.jgrad.autodiff.Tensor;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 
 /**
- * The usual training loop, written once: for each epoch, put the model in training mode and set the
- * learning rate from the schedule (if any); then for each batch zero the gradients, compute the loss,
- * backward, optionally clip, step. Nothing is hidden: {@link #epoch} is the whole loop body and can
- * be called from a loop of your own.
+ * The usual training loop, written once: for each epoch, put the model in training mode, set the
+ * learning rate from the schedule (if any) and the data order from the epoch; then for each batch
+ * zero the gradients, compute the loss, backward, optionally clip, step. After each epoch it
+ * evaluates the validation data (if any) and tells its listeners. Nothing is hidden: {@link #epoch}
+ * is the whole loop body and can be called from a loop of your own.
  *
  * <pre>{@code
- * Trainer trainer = Trainer.of(model, optimizer, (x, y) -> Loss.mse(model.forward(x), y));
- * List<Double> losses = trainer.fit(loader, 100);   // mean loss per epoch
+ * Trainer trainer = Trainer.of(model, optimizer, (x, y) -> Loss.crossEntropy(model.forward(x), y))
+ *         .validation(validationData, Map.of("accuracy", Metric.accuracy(model)))
+ *         .listen(Listener.earlyStopping("val_loss", Listener.Goal.MINIMIZE, 5));
+ * trainer.fit(loader, 100);                  // mean loss per epoch
+ * trainer.save(Path.of("run.npz"));          // later: a new Trainer's resume(Path.of("run.npz"))
  * }</pre>
  *
- * <p>Runs that last longer than two seconds show a progress bar on standard error (epoch, loss,
- * examples per second), redrawn in place on a terminal and printed about once a second otherwise.
+ * <p><b>Epochs are counted across calls</b>: {@link #fit} trains as many epochs more, numbered on
+ * from {@link #epochs()}, and the schedule and the data order follow that number. A checkpoint
+ * ({@link #save}) holds the model, the optimizer's state and that number, so {@link #resume}
+ * continues a run bit for bit as if it had never stopped.
+ *
+ * <p>A progress bar is one listener, there by default: runs that last longer than two seconds show
+ * it on standard error (epoch, loss, examples per second), redrawn in place on a terminal and printed
+ * about once a second otherwise.
  */
 public final class Trainer {
-    private static final long QUIET_NANOS = 2_000_000_000L;
-
     private final Module model;
     private final Optimizer optimizer;
     private final BiFunction<Tensor, Tensor, Tensor> loss;
     private Schedule schedule;
     private double clipNorm;
-    private PrintStream progress = System.err;
-    private boolean terminal = System.console() != null;
+    private Listener progress = new ProgressBar(System.err, System.console() != null);
+    private final List<Listener> listeners = new ArrayList<>();
+    private DataLoader validation;
+    private Map<String, Metric> metrics = Map.of();
     private LongSupplier clock = System::nanoTime;
+    private int epochs;
+    private boolean stopRequested;
 
     private Trainer(Module model, Optimizer optimizer, BiFunction<Tensor, Tensor, Tensor> loss) {
-        this.model = model;
-        this.optimizer = optimizer;
-        this.loss = loss;
+        this.model = Objects.requireNonNull(model, "Trainer.of: model is null");
+        this.optimizer = Objects.requireNonNull(optimizer, "Trainer.of: optimizer is null");
+        this.loss = Objects.requireNonNull(loss, "Trainer.of: loss is null");
     }
 
     /** A trainer minimising {@code loss(inputs, targets)}, a scalar computed from a batch through the model. */
@@ -67,18 +85,84 @@ public final class Trainer {
 
     /** Where the progress bar goes (null: nowhere); returns this. */
     public Trainer progress(PrintStream out) {
-        this.progress = out;
+        this.progress = out == null ? null : new ProgressBar(out, System.console() != null);
+        return this;
+    }
+
+    /**
+     * After each epoch, computes on {@code data} (in evaluation mode, recording nothing) the loss as
+     * {@code val_loss} and each metric as {@code val_NAME}, averaged over the examples; returns this.
+     */
+    public Trainer validation(DataLoader data, Map<String, Metric> metrics) {
+        this.validation = Objects.requireNonNull(data, "Trainer.validation: data is null");
+        this.metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+        return this;
+    }
+
+    /** Adds a listener, told after every epoch in the order added; returns this. */
+    public Trainer listen(Listener listener) {
+        listeners.add(Objects.requireNonNull(listener, "Trainer.listen: listener is null"));
         return this;
     }
 
     Trainer clock(LongSupplier nanoTime, boolean isTerminal) {
         this.clock = nanoTime;
-        this.terminal = isTerminal;
+        if (progress instanceof ProgressBar bar) {
+            progress = new ProgressBar(bar.out(), isTerminal);
+        }
         return this;
     }
 
+    /** The number of epochs trained so far, by this trainer or by the run it resumed. */
+    public int epochs() {
+        return epochs;
+    }
+
+    /** Asks {@link #fit} to stop after the current epoch (for listeners: early stopping). */
+    public void stop() {
+        stopRequested = true;
+    }
+
+    /** The model trained. */
+    public Module model() {
+        return model;
+    }
+
+    /** The optimizer. */
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** What a listener is told after an epoch. */
+    public record Epoch(int number, int lastOfFit, Map<String, Double> metrics, long examples, double seconds) {
+        /**
+         * {@code number}: the epochs trained so far, this one included (1 after the first);
+         * {@code lastOfFit}: the number the current {@link #fit} call ends at; {@code metrics}:
+         * {@code loss} (the mean batch loss) and the validation numbers, in order; {@code examples} and
+         * {@code seconds}: trained and elapsed since the fit call began.
+         */
+        public Epoch {
+            metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+        }
+
+        /**
+         * The metric called {@code name}.
+         *
+         * @throws IllegalArgumentException if there is none, naming those there are
+         */
+        public double metric(String name) {
+            Double v = metrics.get(name);
+            if (v == null) {
+                throw new IllegalArgumentException("no metric '" + name + "' after epoch " + number + "; there are "
+                        + metrics.keySet());
+            }
+            return v;
+        }
+    }
+
     /**
-     * Trains for {@code epochs} passes over {@code loader}; returns the mean batch loss of each epoch.
+     * Trains {@code epochs} more epochs over {@code loader} (fewer if a listener calls {@link #stop});
+     * returns the mean batch loss of each.
      *
      * @throws IllegalArgumentException if {@code epochs} is negative or the loader has no examples
      */
@@ -88,38 +172,46 @@ public final class Trainer {
         }
         List<Double> history = new ArrayList<>(epochs);
         long start = clock.getAsLong();
-        long lastPrint = start;
         long examples = 0;
-        for (int e = 0; e < epochs; e++) {
-            double mean = epoch(loader, e);
+        int end = this.epochs + epochs;
+        stopRequested = false;
+        for (int e = 0; e < epochs && !stopRequested; e++) {
+            Map<String, Double> numbers = new LinkedHashMap<>();
+            double mean = epoch(loader, this.epochs);
+            numbers.put("loss", mean);
             history.add(mean);
             examples += loader.size();
-            long now = clock.getAsLong();
-            boolean last = e == epochs - 1;
-            if (progress != null && now - start >= QUIET_NANOS && (terminal || now - lastPrint >= 1_000_000_000L || last)) {
-                lastPrint = now;
-                double seconds = (now - start) / 1e9;
-                String line = bar(e + 1, epochs, mean, examples / seconds);
-                if (terminal) {
-                    progress.print("\r" + line + (last ? "\n" : ""));
-                } else {
-                    progress.println(line);
-                }
-                progress.flush();
+            if (validation != null) {
+                numbers.putAll(evaluate(validation));
+            }
+            Epoch done = new Epoch(this.epochs, end, numbers, examples, (clock.getAsLong() - start) / 1e9);
+            if (progress != null) {
+                progress.onEpoch(this, done);
+            }
+            for (Listener l : listeners) {
+                l.onEpoch(this, done);
             }
         }
         return history;
     }
 
-    /** One epoch; returns the mean batch loss. The model is put in training mode. */
+    /**
+     * Epoch number {@code epochIndex} (0-based): the data in that epoch's order, the schedule's rate
+     * for it; returns the mean batch loss. The model is put in training mode; afterwards
+     * {@link #epochs()} is {@code epochIndex + 1}.
+     */
     public double epoch(DataLoader loader, int epochIndex) {
         if (loader.size() == 0) {
             throw new IllegalArgumentException("Trainer: the loader has no examples to train on");
+        }
+        if (epochIndex < 0) {
+            throw new IllegalArgumentException("Trainer.epoch: epochIndex must be >= 0, got " + epochIndex);
         }
         model.train();
         if (schedule != null) {
             optimizer.setLearningRate(schedule.rate(epochIndex));
         }
+        loader.setEpoch(epochIndex);
         double sum = 0;
         int batches = 0;
         for (DataLoader.Batch b : loader) {
@@ -133,17 +225,57 @@ public final class Trainer {
             sum += l.item();
             batches++;
         }
+        epochs = epochIndex + 1;
         return sum / batches;
     }
 
-    static String bar(int done, int total, double loss, double perSecond) {
-        int width = 30;
-        int filled = (int) ((long) width * done / total);
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < width; i++) {
-            sb.append(i < filled ? '=' : i == filled ? '>' : ' ');
+    /**
+     * The loss ({@code val_loss}) and each validation metric ({@code val_NAME}) on {@code data}, in
+     * evaluation mode with nothing recorded, each a mean over the examples; the model is left in
+     * evaluation mode.
+     */
+    public Map<String, Double> evaluate(DataLoader data) {
+        model.eval();
+        double lossSum = 0;
+        double[] sums = new double[metrics.size()];
+        int n = 0;
+        try (GradMode.Scope ignored = GradMode.disabled()) {
+            for (DataLoader.Batch b : data) {
+                int rows = b.inputs().shape(0);
+                lossSum += loss.apply(b.inputs(), b.targets()).item() * rows;
+                int k = 0;
+                for (Metric m : metrics.values()) {
+                    sums[k++] += m.of(b.inputs(), b.targets()) * rows;
+                }
+                n += rows;
+            }
         }
-        return String.format(Locale.ROOT, "epoch %d/%d [%s] loss %.4f  %,.0f examples/s", done, total, sb, loss,
-                perSecond);
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("val_loss", lossSum / n);
+        int k = 0;
+        for (String name : metrics.keySet()) {
+            out.put("val_" + name, sums[k++] / n);
+        }
+        return out;
+    }
+
+    /**
+     * Saves a checkpoint to {@code file}, atomically: the model's parameters and state, the
+     * optimizer's state and the number of epochs trained, in one {@code .npz} that NumPy reads (the
+     * entries are listed in docs/guide.md, "Checkpoints").
+     */
+    public void save(Path file) throws IOException {
+        Checkpoint.save(file, model, optimizer, epochs);
+    }
+
+    /**
+     * Loads a checkpoint {@link #save} wrote into this trainer's model and optimizer, and continues
+     * counting epochs from it; returns this. Everything is checked first: a checkpoint of another model
+     * or optimizer, or a truncated one, is an {@link IOException} naming the file and the entry that
+     * does not fit, and changes nothing.
+     */
+    public Trainer resume(Path file) throws IOException {
+        epochs = Checkpoint.load(file, model, optimizer);
+        return this;
     }
 }

@@ -53,6 +53,33 @@ class NnReadmeTest {
     }
 
     @Test
+    void checkpointExample(@TempDir Path dir) throws IOException {
+        Tensor x = Tensor.uniform(1, -1, 1, 200, 2);
+        Tensor labels = x.pow(2).sum(1, false).lt(0.5);
+        DataLoader train = DataLoader.of(x.slice(0, 0, 150), labels.slice(0, 0, 150), 25, true, 3);
+        DataLoader heldOut = DataLoader.of(x.slice(0, 150, 200), labels.slice(0, 150, 200), 50, false, 0);
+        Sequential model = Sequential.mlp(7, Activation.tanh(), 2, 16, 2);
+        Adam adam = Adam.of(model.parameters(), 0.05);
+        String out = capture(() -> {
+            // begin README
+            Trainer trainer = Trainer.of(model, adam, (in, target) -> Loss.crossEntropy(model.forward(in), target))
+                    .validation(heldOut, Map.of("accuracy", Metric.accuracy(model)))   // val_loss, val_accuracy
+                    .listen(Listener.earlyStopping("val_loss", Listener.Goal.MINIMIZE, 10))
+                    .listen(Listener.bestCheckpoint(dir.resolve("best.npz"), "val_accuracy", Listener.Goal.MAXIMIZE))
+                    .listen(Listener.csvLog(dir.resolve("log.csv")));                  // epoch,loss,val_loss,val_accuracy
+            trainer.fit(train, 5);
+            trainer.save(dir.resolve("run.npz"));                // model, optimizer state, epochs: atomic
+            // later, in a new process: the same code builds the model, optimizer and trainer, then
+            Trainer again = Trainer.of(model, adam, (in, target) -> Loss.crossEntropy(model.forward(in), target));
+            again.resume(dir.resolve("run.npz")).fit(train, 5);  // epochs 6 to 10, as if never stopped
+            System.out.println(again.epochs());                  // 10
+            // end README
+        });
+        assertEquals(List.of("10"), out.lines().toList());
+        assertEquals("epoch,loss,val_loss,val_accuracy", Files.readAllLines(dir.resolve("log.csv")).get(0));
+    }
+
+    @Test
     void saveLoadExample(@TempDir Path dir) throws IOException {
         String out = capture(() -> {
             // begin README

@@ -1,0 +1,174 @@
+package io.github.jgrad.nn;
+
+import io.github.jgrad.autodiff.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A training run in one {@code .npz} ({@link Trainer#save}, {@link Trainer#resume}), every entry a
+ * float64 array NumPy reads:
+ * <ul>
+ *   <li>{@code jgrad.checkpoint}: the format's version, 1;
+ *   <li>{@code trainer.epochs}: the epochs trained (the schedule's position and, with the loader's
+ *       seed, the data order's);
+ *   <li>{@code model.NAME}: each parameter under its dotted name, and each piece of module state
+ *       (a dropout layer's {@code model.2.draws});
+ *   <li>{@code optimizer.steps}, {@code optimizer.learning_rate};
+ *   <li>{@code optimizer.KIND.SETTING}: the settings, which must match to resume
+ *       ({@code optimizer.adam.beta1}, {@code optimizer.sgd.momentum}, ...);
+ *   <li>{@code optimizer.KIND.BUFFER.I}: the state of parameter I, in the optimizer's order
+ *       ({@code optimizer.adam.exp_avg.0}, {@code exp_avg_sq}, {@code step};
+ *       {@code optimizer.sgd.momentum_buffer.0}), as PyTorch names them.
+ * </ul>
+ */
+final class Checkpoint {
+    static final String VERSION = "jgrad.checkpoint";
+    static final String EPOCHS = "trainer.epochs";
+
+    private Checkpoint() {
+    }
+
+    static void save(Path file, Module model, Optimizer optimizer, int epochs) throws IOException {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        out.put(VERSION, Tensor.scalar(1));
+        out.put(EPOCHS, Tensor.scalar(epochs));
+        model.namedParameters().forEach((name, p) -> out.put("model." + name, p));
+        model.namedState().forEach((name, v) -> out.put("model." + name, Tensor.scalar(v)));
+        out.put("optimizer.steps", Tensor.scalar(optimizer.steps()));
+        out.put("optimizer.learning_rate", Tensor.scalar(optimizer.learningRate()));
+        String kind = "optimizer." + optimizer.kind() + ".";
+        optimizer.settings().forEach((name, v) -> out.put(kind + name, Tensor.scalar(v)));
+        optimizer.buffers().forEach((name, tensors) -> {
+            for (int i = 0; i < tensors.length; i++) {
+                if (tensors[i] != null) {
+                    out.put(kind + name + "." + i, tensors[i]);
+                }
+            }
+        });
+        Npz.save(file, out);
+    }
+
+    /** Checks every entry against the model and optimizer, then restores them; returns the epochs trained. */
+    static int load(Path file, Module model, Optimizer optimizer) throws IOException {
+        Map<String, Tensor> in = Npz.load(file);
+        Tensor version = in.get(VERSION);
+        if (version == null || version.numel() != 1 || version.item() != 1) {
+            throw new IOException(file + ": not a jgrad checkpoint of format 1 (entry '" + VERSION + "' is "
+                    + (version == null ? "missing" : Arrays.toString(version.toArray())) + ")");
+        }
+        int epochs = count(file, in, EPOCHS);
+        int steps = count(file, in, "optimizer.steps");
+        double rate = scalar(file, in, "optimizer.learning_rate");
+        Map<String, Tensor> params = model.namedParameters();
+        Map<String, Double> state = model.namedState();
+        String kind = "optimizer." + optimizer.kind() + ".";
+        Map<String, Double> settings = optimizer.settings();
+        Map<String, Tensor[]> buffers = optimizer.buffers();
+        List<Tensor> optimized = optimizer.parameters();
+        Map<String, Double> newState = new LinkedHashMap<>();
+        // every entry must be one this model and optimizer have, of the right shape ...
+        for (Map.Entry<String, Tensor> e : in.entrySet()) {
+            String name = e.getKey();
+            Tensor t = e.getValue();
+            if (name.equals(VERSION) || name.equals(EPOCHS) || name.equals("optimizer.steps")
+                    || name.equals("optimizer.learning_rate")) {
+                continue;
+            }
+            if (name.startsWith("model.") && params.containsKey(name.substring(6))) {
+                shape(file, name, t, params.get(name.substring(6)).shape(), "the model's parameter");
+            } else if (name.startsWith("model.") && state.containsKey(name.substring(6))) {
+                newState.put(name.substring(6), scalar(file, in, name));
+            } else if (name.startsWith(kind) && settings.containsKey(name.substring(kind.length()))) {
+                double own = settings.get(name.substring(kind.length()));
+                if (scalar(file, in, name) != own) {
+                    throw new IOException(file + ": entry '" + name + "' is " + t.item() + ", but this optimizer's "
+                            + name.substring(kind.length()) + " is " + own + ": the run used other settings");
+                }
+            } else if (!isBuffer(file, name, t, kind, buffers, optimized)) {
+                String owner = name.startsWith("model.") ? "the model (" + params.keySet() + ")"
+                        : name.startsWith("optimizer.") ? "this " + optimizer.getClass().getSimpleName() + " (its entries"
+                        + " start '" + kind + "')" : "a checkpoint";
+                throw new IOException(file + ": holds entry '" + name + "', which " + owner + " does not have");
+            }
+        }
+        // ... and every one they need must be there
+        for (String name : params.keySet()) {
+            require(file, in, "model." + name);
+        }
+        for (String name : state.keySet()) {
+            require(file, in, "model." + name);
+        }
+        for (String name : settings.keySet()) {
+            require(file, in, kind + name);
+        }
+        // all checked: restore
+        params.forEach((name, p) -> p.copyFrom(in.get("model." + name)));
+        model.loadNamedState(newState);
+        optimizer.restoreSteps(steps);
+        optimizer.setLearningRate(rate);
+        buffers.forEach((name, tensors) -> {
+            for (int i = 0; i < tensors.length; i++) {
+                tensors[i] = in.get(kind + name + "." + i); // a fresh tensor of the file's, nobody else's
+            }
+        });
+        return epochs;
+    }
+
+    /** Whether {@code name} is one of the optimizer's buffers, of the shape its parameter needs. */
+    private static boolean isBuffer(Path file, String name, Tensor t, String kind, Map<String, Tensor[]> buffers,
+                                    List<Tensor> optimized) throws IOException {
+        int dot = name.lastIndexOf('.');
+        if (!name.startsWith(kind) || dot < kind.length() || !buffers.containsKey(name.substring(kind.length(), dot))) {
+            return false;
+        }
+        String buffer = name.substring(kind.length(), dot);
+        int index;
+        try {
+            index = Integer.parseInt(name.substring(dot + 1));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        if (index < 0 || index >= optimized.size()) {
+            throw new IOException(file + ": entry '" + name + "' is for parameter " + index + ", but the optimizer has "
+                    + optimized.size() + " parameters");
+        }
+        int[] want = buffer.equals("step") ? new int[0] : optimized.get(index).shape();
+        shape(file, name, t, want, "parameter " + index + "'s " + buffer);
+        return true;
+    }
+
+    private static void shape(Path file, String name, Tensor t, int[] want, String what) throws IOException {
+        if (!Arrays.equals(t.shape(), want)) {
+            throw new IOException(file + ": entry '" + name + "' has shape " + Text.shape(t.shape()) + ", but " + what
+                    + " has shape " + Text.shape(want));
+        }
+    }
+
+    private static void require(Path file, Map<String, Tensor> in, String name) throws IOException {
+        if (!in.containsKey(name)) {
+            throw new IOException(file + ": lacks entry '" + name + "': the checkpoint is of another model or"
+                    + " optimizer");
+        }
+    }
+
+    private static double scalar(Path file, Map<String, Tensor> in, String name) throws IOException {
+        require(file, in, name);
+        Tensor t = in.get(name);
+        if (t.numel() != 1) {
+            throw new IOException(file + ": entry '" + name + "' should be one number, has shape " + Text.shape(t.shape()));
+        }
+        return t.item();
+    }
+
+    private static int count(Path file, Map<String, Tensor> in, String name) throws IOException {
+        double v = scalar(file, in, name);
+        if (!(v >= 0 && v <= Integer.MAX_VALUE && v == Math.rint(v))) {
+            throw new IOException(file + ": entry '" + name + "' should be a count, is " + v);
+        }
+        return (int) v;
+    }
+}

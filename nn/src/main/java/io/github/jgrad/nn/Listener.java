@@ -1,0 +1,64 @@
+package io.github.jgrad.nn;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+/**
+ * Told by {@link Trainer#fit} after every epoch, with the epoch's numbers: the training loss, and
+ * the validation loss and metrics if the trainer has {@link Trainer#validation validation data}.
+ * A listener may stop the run ({@link Trainer#stop()}) or save it ({@link Trainer#save}); an
+ * exception it throws ends the fit call. The built-in ones below cover the usual needs.
+ */
+@FunctionalInterface
+public interface Listener {
+    /** Called after epoch {@code epoch.number()}. */
+    void onEpoch(Trainer trainer, Trainer.Epoch epoch);
+
+    /** Which way a monitored metric improves. */
+    enum Goal {
+        /** Lower is better (a loss). */
+        MINIMIZE,
+        /** Higher is better (an accuracy). */
+        MAXIMIZE
+    }
+
+    /** The progress bar that {@link Trainer#progress} sets, writing to {@code out}. */
+    static Listener progressBar(PrintStream out) {
+        return new ProgressBar(out, false);
+    }
+
+    /**
+     * Stops training once {@code metric} has not improved for {@code patience} epochs in a row, as
+     * Keras's {@code EarlyStopping} and Lightning's; a NaN never counts as an improvement.
+     *
+     * @throws IllegalArgumentException if {@code patience} is below 1
+     */
+    static Listener earlyStopping(String metric, Goal goal, int patience) {
+        return new Listeners.EarlyStopping(metric, goal, patience);
+    }
+
+    /**
+     * Saves a checkpoint ({@link Trainer#save}) to {@code file} after every epoch whose {@code metric}
+     * is the best so far: the file holds the best run seen, for {@link Trainer#resume}.
+     */
+    static Listener bestCheckpoint(Path file, String metric, Goal goal) {
+        return new Listeners.BestCheckpoint(file, metric, goal);
+    }
+
+    /**
+     * Writes every epoch's numbers to {@code file} as CSV: a header {@code epoch,loss,val_loss,...}
+     * then one line per epoch, each flushed as it ends (an existing file is replaced when the first
+     * epoch ends). Numbers are written as Java's shortest exact form ({@code 0.1}, {@code NaN}).
+     */
+    static Listener csvLog(Path file) {
+        return new Listeners.Log(file, false);
+    }
+
+    /**
+     * Writes every epoch's numbers to {@code file} as JSON lines, one object per epoch
+     * ({@code {"epoch": 1, "loss": 0.5, "val_loss": 0.6}}); a NaN or infinity is written as null.
+     */
+    static Listener jsonLines(Path file) {
+        return new Listeners.Log(file, true);
+    }
+}

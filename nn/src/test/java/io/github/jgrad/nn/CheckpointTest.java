@@ -1,0 +1,178 @@
+package io.github.jgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.jgrad.autodiff.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A run saved and resumed continues bit for bit; a checkpoint that does not fit changes nothing. */
+class CheckpointTest {
+    @TempDir
+    Path dir;
+
+    private static final Tensor X = Tensor.randn(3, 96, 4);
+    private static final Tensor Y = Tensor.of(classes(X), 96);
+
+    /** Class 0, 1 or 2 by the sign pattern of two inputs: learnable, not trivial. */
+    private static double[] classes(Tensor x) {
+        double[] c = new double[x.shape(0)];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = (x.get(i, 0) > 0 ? 1 : 0) + (x.get(i, 1) > 0.5 ? 1 : 0);
+        }
+        return c;
+    }
+
+    /** Weights from {@code seed}; the dropout layer's seed is part of the model's construction, as its size is. */
+    private static Sequential model(long seed) {
+        return Sequential.of(Linear.of(4, 16, seed), Activation.relu(), new Dropout(0.2, 5), Linear.of(16, 3, seed + 2));
+    }
+
+    private record Run(Sequential model, Optimizer optimizer, Trainer trainer, DataLoader loader) {
+    }
+
+    private static Run run(long seed, Function<List<Tensor>, Optimizer> optimizer) {
+        Sequential m = model(seed);
+        Optimizer opt = optimizer.apply(m.parameters());
+        Trainer t = Trainer.of(m, opt, (x, y) -> Loss.crossEntropy(m.forward(x), y)).progress(null)
+                .schedule(Schedule.cosine(0.05, 0.001, 10)).clipGradNorm(5);
+        return new Run(m, opt, t, DataLoader.of(X, Y, 16, true, 11));
+    }
+
+    private static long[] bits(Module m) {
+        List<Long> all = new ArrayList<>();
+        for (Tensor p : m.parameters()) {
+            for (double v : p.toArray()) {
+                all.add(Double.doubleToRawLongBits(v));
+            }
+        }
+        return all.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private void resumesBitForBit(Function<List<Tensor>, Optimizer> optimizer) throws IOException {
+        Run straight = run(1, optimizer);
+        List<Double> tenEpochs = straight.trainer().fit(straight.loader(), 10);
+
+        Run first = run(1, optimizer);
+        first.trainer().fit(first.loader(), 5);
+        Path file = dir.resolve("run.npz");
+        first.trainer().save(file);
+        Run resumed = run(99, optimizer);                    // other initial weights: all overwritten
+        resumed.trainer().resume(file);
+        assertEquals(5, resumed.trainer().epochs());
+        List<Double> lastFive = resumed.trainer().fit(resumed.loader(), 5);
+
+        assertArrayEquals(bits(straight.model()), bits(resumed.model()), "parameters after 10 epochs");
+        assertEquals(tenEpochs.subList(5, 10), lastFive, "the losses of epochs 6 to 10");
+        assertEquals(straight.optimizer().steps(), resumed.optimizer().steps());
+        assertEquals(straight.optimizer().learningRate(), resumed.optimizer().learningRate(), 0);
+        assertTrue(tenEpochs.get(9) < tenEpochs.get(0) / 2, "it learns: " + tenEpochs);
+    }
+
+    @Test
+    void adamResumesBitForBit() throws IOException {
+        resumesBitForBit(p -> Adam.of(p, 0.05));
+    }
+
+    @Test
+    void sgdWithNesterovMomentumResumesBitForBit() throws IOException {
+        resumesBitForBit(p -> SGD.of(p, 0.05, 0.9, 1e-4, true));
+    }
+
+    @Test
+    void theEntriesAreDocumentedNumPyArrays() throws IOException {
+        Run r = run(1, p -> Adam.of(p, 0.05));
+        r.trainer().fit(r.loader(), 2);
+        Path file = dir.resolve("run.npz");
+        r.trainer().save(file);
+        Map<String, Tensor> entries = Npz.load(file);
+        assertEquals(List.of("jgrad.checkpoint", "trainer.epochs", "model.0.weight", "model.0.bias", "model.3.weight",
+                "model.3.bias", "model.2.draws", "optimizer.steps", "optimizer.learning_rate"),
+                new ArrayList<>(entries.keySet()).subList(0, 9));
+        assertEquals(2, entries.get("trainer.epochs").item());
+        assertEquals(12, entries.get("model.2.draws").item(), "six batches per epoch, a mask each");
+        assertEquals(12, entries.get("optimizer.steps").item());
+        assertEquals(0.9, entries.get("optimizer.adam.beta1").item());
+        assertEquals(12, entries.get("optimizer.adam.step.3").item());
+        assertArrayEquals(new int[] {16, 3}, entries.get("optimizer.adam.exp_avg.2").shape());
+    }
+
+    private void refusedAndNothingChanged(Run target, Path file, String... parts) {
+        long[] before = bits(target.model());
+        int steps = target.optimizer().steps();
+        IOException e = assertThrows(IOException.class, () -> target.trainer().resume(file));
+        for (String part : parts) {
+            assertTrue(e.getMessage().contains(part), "'" + part + "' not in: " + e.getMessage());
+        }
+        assertArrayEquals(before, bits(target.model()), "the model is unchanged");
+        assertEquals(steps, target.optimizer().steps());
+        assertEquals(0, target.trainer().epochs());
+    }
+
+    @Test
+    void aCheckpointOfAnotherModelOrOptimizerIsRefusedAndChangesNothing() throws IOException {
+        Run saved = run(1, p -> Adam.of(p, 0.05));
+        saved.trainer().fit(saved.loader(), 1);
+        Path file = dir.resolve("adam.npz");
+        saved.trainer().save(file);
+
+        Sequential wider = Sequential.of(Linear.of(4, 32, 1), Activation.relu(), new Dropout(0.2, 2), Linear.of(32, 3, 3));
+        Adam adam = Adam.of(wider.parameters(), 0.05);
+        Run other = new Run(wider, adam, Trainer.of(wider, adam, (x, y) -> Loss.crossEntropy(wider.forward(x), y)), null);
+        refusedAndNothingChanged(other, file, file + ": entry 'model.0.weight' has shape (4, 16), but the model's"
+                + " parameter has shape (4, 32)");
+
+        refusedAndNothingChanged(run(1, p -> SGD.of(p, 0.05, 0.9, 0, false)), file,
+                "holds entry 'optimizer.adam.", "which this SGD (its entries start 'optimizer.sgd.') does not have");
+        refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05, 0.8, 0.999, 1e-8, 0)), file,
+                "entry 'optimizer.adam.beta1' is 0.9, but this optimizer's beta1 is 0.8");
+
+        Sequential deeper = Sequential.of(Linear.of(4, 16, 1), Activation.relu(), new Dropout(0.2, 2), Linear.of(16, 3, 3),
+                Activation.relu(), Linear.of(3, 3, 4));
+        Adam deeperAdam = Adam.of(deeper.parameters(), 0.05);
+        refusedAndNothingChanged(new Run(deeper, deeperAdam, Trainer.of(deeper, deeperAdam,
+                (x, y) -> Loss.crossEntropy(deeper.forward(x), y)), null), file, "lacks entry 'model.5.weight'");
+    }
+
+    @Test
+    void aTruncatedOrForeignFileIsRefused() throws IOException {
+        Run saved = run(1, p -> Adam.of(p, 0.05));
+        saved.trainer().fit(saved.loader(), 1);
+        Path file = dir.resolve("run.npz");
+        saved.trainer().save(file);
+        byte[] whole = Files.readAllBytes(file);
+        for (int keep : new int[] {whole.length - 1, whole.length / 2, 100}) {
+            Path cut = Files.write(dir.resolve("cut" + keep + ".npz"), Arrays.copyOf(whole, keep));
+            refusedAndNothingChanged(run(2, p -> Adam.of(p, 0.05)), cut, cut.toString());
+        }
+        Path model = dir.resolve("model.npz");
+        saved.model().save(model);                                       // parameters only
+        refusedAndNothingChanged(run(2, p -> Adam.of(p, 0.05)), model, "not a jgrad checkpoint");
+    }
+
+    @Test
+    void dropoutResumesItsMasks() throws IOException {
+        Dropout a = new Dropout(0.5, 7);
+        Tensor x = Tensor.ones(64);
+        a.forward(x);
+        a.forward(x);
+        Sequential saved = Sequential.of(a);
+        assertEquals(Map.of("0.draws", 2.0), saved.namedState());
+        Dropout b = new Dropout(0.5, 7);
+        Sequential.of(b).loadNamedState(Map.of("0.draws", 2.0));
+        assertArrayEquals(a.forward(x).toArray(), b.forward(x).toArray(), 0);
+        assertNotEquals(Arrays.toString(a.forward(x).toArray()), Arrays.toString(new Dropout(0.5, 7).forward(x).toArray()));
+    }
+}

@@ -1,0 +1,116 @@
+package io.github.jgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.jgrad.autodiff.GradMode;
+import io.github.jgrad.autodiff.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Validation numbers, early stopping, the best checkpoint and the logs, on a small classifier. */
+class ListenersTest {
+    @TempDir
+    Path dir;
+
+    private static final Tensor X = Tensor.randn(4, 120, 2);
+    private static final Tensor Y = Tensor.of(labels(X), 120);
+
+    private static double[] labels(Tensor x) {
+        double[] c = new double[x.shape(0)];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = x.get(i, 0) + x.get(i, 1) > 0 ? 1 : 0;
+        }
+        return c;
+    }
+
+    private static DataLoader train() {
+        return DataLoader.of(X.slice(0, 0, 90), Y.slice(0, 0, 90), 15, true, 3);
+    }
+
+    private static DataLoader held() {
+        return DataLoader.of(X.slice(0, 90, 120), Y.slice(0, 90, 120), 7, false, 0);  // batches of 7, 7, 7, 7, 2
+    }
+
+    private static Trainer trainer(Sequential m, double lr) {
+        return Trainer.of(m, SGD.of(m.parameters(), lr), (x, y) -> Loss.crossEntropy(m.forward(x), y)).progress(null);
+    }
+
+    @Test
+    void validationNumbersAreMeansOverTheExamples() {
+        Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
+        List<Trainer.Epoch> seen = new ArrayList<>();
+        trainer(m, 0.5).validation(held(), Map.of("accuracy", Metric.accuracy(m))).listen((t, e) -> seen.add(e))
+                .fit(train(), 3);
+        assertEquals(3, seen.size());
+        Trainer.Epoch last = seen.get(2);
+        assertEquals(List.of("loss", "val_loss", "val_accuracy"), new ArrayList<>(last.metrics().keySet()));
+        assertEquals(3, last.number());
+        assertEquals(3, last.lastOfFit());
+        assertEquals(270, last.examples());
+        try (GradMode.Scope ignored = GradMode.disabled()) {
+            Tensor out = m.forward(X.slice(0, 90, 120));                  // the model is in evaluation mode
+            assertEquals(Loss.crossEntropy(out, Y.slice(0, 90, 120)).item(), last.metric("val_loss"), 1e-12);
+            assertEquals(Metrics.accuracy(out, Y.slice(0, 90, 120)), last.metric("val_accuracy"), 1e-12);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> last.metric("val_acc"));
+        assertEquals("no metric 'val_acc' after epoch 3; there are [loss, val_loss, val_accuracy]", e.getMessage());
+    }
+
+    @Test
+    void earlyStoppingWaitsForItsPatience() {
+        Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
+        Trainer t = trainer(m, 0).validation(held(), Map.of())              // learning rate 0: nothing improves
+                .listen(Listener.earlyStopping("val_loss", Listener.Goal.MINIMIZE, 3));
+        assertEquals(4, t.fit(train(), 100).size(), "the first epoch sets the best, three more fail to beat it");
+        assertEquals(4, t.epochs());
+        assertEquals(1, t.fit(train(), 2).size(), "the listener remembers: still no improvement, so it stops at once");
+        assertThrows(IllegalArgumentException.class, () -> Listener.earlyStopping("val_loss", Listener.Goal.MINIMIZE, 0));
+    }
+
+    @Test
+    void theBestCheckpointAndTheLogsAgree() throws IOException {
+        Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
+        Path best = dir.resolve("best.npz");
+        Path csv = dir.resolve("log.csv");
+        Path json = dir.resolve("log.jsonl");
+        Metric nan = (x, y) -> Double.NaN;
+        Map<String, Metric> metrics = new LinkedHashMap<>();
+        metrics.put("accuracy", Metric.accuracy(m));
+        metrics.put("nothing", nan);
+        List<Double> losses = trainer(m, 2).validation(held(), metrics)
+                .listen(Listener.bestCheckpoint(best, "val_loss", Listener.Goal.MINIMIZE))
+                .listen(Listener.csvLog(csv)).listen(Listener.jsonLines(json)).fit(train(), 12);
+
+        List<String> rows = Files.readAllLines(csv);
+        assertEquals("epoch,loss,val_loss,val_accuracy,val_nothing", rows.get(0));
+        assertEquals(13, rows.size());
+        int bestEpoch = 0;
+        double bestLoss = Double.POSITIVE_INFINITY;
+        for (int i = 1; i <= 12; i++) {
+            String[] cells = rows.get(i).split(",");
+            assertEquals(i, Integer.parseInt(cells[0]));
+            assertEquals(losses.get(i - 1), Double.parseDouble(cells[1]), 0, "the exact loss, row " + i);
+            assertEquals("NaN", cells[4]);
+            if (Double.parseDouble(cells[2]) < bestLoss) {
+                bestLoss = Double.parseDouble(cells[2]);
+                bestEpoch = i;
+            }
+        }
+        assertTrue(bestEpoch > 1, "it learned: the best epoch is " + bestEpoch);
+        assertEquals(bestEpoch, Npz.load(best).get("trainer.epochs").item(), "the checkpoint is the best epoch's");
+
+        List<String> lines = Files.readAllLines(json);
+        assertEquals(12, lines.size());
+        assertTrue(lines.get(0).startsWith("{\"epoch\": 1, \"loss\": " + losses.get(0) + ", \"val_loss\": "), lines.get(0));
+        assertTrue(lines.get(0).endsWith(", \"val_nothing\": null}"), lines.get(0));
+    }
+}
