@@ -26,14 +26,25 @@ public final class MatMul {
     private MatMul() {
     }
 
+    /** Loads OpenBLAS; says once, through {@link System.Logger}, when large products fall back to Java. */
     private static boolean loadNative() {
+        System.Logger log = System.getLogger("io.github.jgrad");
         if ("java".equals(System.getProperty("jgrad.matmul"))) {
+            log.log(System.Logger.Level.INFO, "jgrad: -Djgrad.matmul=java: matrix products run on the Java kernel");
             return false;
         }
         try {
             openblas.blas_get_num_threads();
+            // the products also need JavaCPP's own native library, which can be missing where OpenBLAS's
+            // loads (found in JavaCPP's cache or the system): without it a large product would throw
+            try (DoublePointer probe = new DoublePointer(1)) {
+                probe.put(0, 1.0);
+            }
             return true;
         } catch (Throwable e) { // UnsatisfiedLinkError, NoClassDefFoundError, ExceptionInInitializerError
+            log.log(System.Logger.Level.WARNING, "jgrad: native OpenBLAS did not load (" + e + "), so large matrix"
+                    + " products run on jgrad's Java kernel, several times slower; add org.bytedeco:openblas and"
+                    + " org.bytedeco:javacpp with this platform's classifier to the class path (see the README)");
             return false;
         }
     }
