@@ -9,14 +9,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** PNG plots with XChart (headless): a loss curve, and a classifier's decision regions over its data. */
+/**
+ * PNG plots with XChart (headless): a loss curve, learning curves, a classifier's decision regions
+ * over its data, and a confusion matrix.
+ */
 public final class Plots {
     private static final Color[] CLASS_COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c)};
 
@@ -114,7 +121,42 @@ public final class Plots {
         return write(chart, png);
     }
 
-    private static Path write(XYChart chart, Path png) {
+    /** Writes several curves per epoch (train and validation loss, accuracy) as lines on one chart. */
+    public static Path curves(Path png, String title, String yAxis, Map<String, List<Double>> series) {
+        XYChart chart = new XYChartBuilder().width(640).height(400).title(title).xAxisTitle("epoch")
+                .yAxisTitle(yAxis).build();
+        for (Map.Entry<String, List<Double>> e : series.entrySet()) {
+            double[] x = new double[e.getValue().size()];
+            double[] y = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = i + 1;
+                y[i] = e.getValue().get(i);
+            }
+            chart.addSeries(e.getKey(), x, y).setMarker(SeriesMarkers.NONE);
+        }
+        return write(chart, png);
+    }
+
+    /** Writes a confusion matrix (counts[true][predicted]) as a heat map with the counts shown. */
+    public static Path confusion(Path png, String title, int[][] counts) {
+        HeatMapChart chart = new HeatMapChartBuilder().width(560).height(520).title(title).xAxisTitle("predicted")
+                .yAxisTitle("true").build();
+        int k = counts.length;
+        int[] classes = new int[k];
+        int[][] heat = new int[k][k]; // [x = predicted][y = true]
+        for (int t = 0; t < k; t++) {
+            classes[t] = t;
+            for (int p = 0; p < k; p++) {
+                heat[p][t] = counts[t][p];
+            }
+        }
+        chart.getStyler().setShowValue(true).setRangeColors(new Color[] {Color.WHITE, CLASS_COLORS[0]})
+                .setLegendVisible(false);
+        chart.addSeries("counts", classes, classes, heat);
+        return write(chart, png);
+    }
+
+    private static Path write(Chart<?, ?> chart, Path png) {
         try {
             Path dir = png.toAbsolutePath().getParent();
             Files.createDirectories(dir);

@@ -9,6 +9,7 @@ import io.github.jgrad.nn.Loss;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -53,6 +54,25 @@ class TrainingExamplesTest {
     }
 
     @Test
+    void digitsReachAtLeast97PercentOnTheUntouchedTestSet(@TempDir Path dir) throws IOException {
+        Digits.Result r = Digits.train(dir, false);
+        assertTrue(r.testAccuracy() >= 0.97, "test accuracy " + r.testAccuracy());
+        int total = 0;
+        int right = 0;
+        for (int t = 0; t < 10; t++) {
+            for (int p = 0; p < 10; p++) {
+                total += r.confusion()[t][p];
+                right += t == p ? r.confusion()[t][p] : 0;
+            }
+        }
+        assertEquals(1797 - 1797 * 85 / 100, total, "the test set is the last 15%");
+        assertEquals((double) right / total, r.testAccuracy(), 1e-12);
+        assertTrue(r.bestEpoch() <= r.epochsRun() && r.curves().get("val_loss").size() == r.epochsRun());
+        double bestLoss = r.curves().get("val_loss").stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        assertEquals(bestLoss, r.curves().get("val_loss").get(r.bestEpoch() - 1), 0, "the checkpoint is the best epoch's");
+    }
+
+    @Test
     void xorIsLearnedByTheDeltaRule() {
         Xor.Result r = Xor.train();
         assertTrue(r.allCorrect());
@@ -83,23 +103,35 @@ class TrainingExamplesTest {
         assertTrue(out.contains("training accuracy"), out);
         run(() -> Xor.main(new String[] {dir.toString()}));
         run(() -> LogisticRegression.main(new String[] {dir.toString()}));
+        out = run(() -> {
+            try {
+                Digits.main(new String[] {dir.toString()});
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertTrue(out.contains("test accuracy"), out);
         out = run(() -> WorkedBackprop.main(new String[0]));
         assertTrue(out.contains("differ from the scalar tape's by at most"), out);
         for (String name : new String[] {"moons-loss", "moons-boundary", "spiral-loss", "spiral-boundary", "xor-error",
-            "logistic-loss", "logistic-boundary"}) {
+            "logistic-loss", "logistic-boundary", "digits-loss", "digits-accuracy", "digits-confusion"}) {
             BufferedImage png = ImageIO.read(dir.resolve(name + ".png").toFile());
             assertTrue(png != null && png.getWidth() >= 500 && png.getHeight() >= 400, name);
         }
     }
 
+    /** Runs {@code main}; returns what it printed to standard output (its progress bars go nowhere). */
     private static String run(Runnable main) {
         PrintStream old = System.out;
+        PrintStream oldErr = System.err;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
         try {
             main.run();
         } finally {
             System.setOut(old);
+            System.setErr(oldErr);
         }
         return bytes.toString(StandardCharsets.UTF_8);
     }

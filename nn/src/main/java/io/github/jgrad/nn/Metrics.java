@@ -29,4 +29,24 @@ public final class Metrics {
         }
         return (double) right / n;
     }
+
+    /**
+     * The confusion matrix of a classifier: entry [t][p] counts the rows of {@code logits} (n,
+     * classes) whose target class is t and whose largest logit is at p, so the diagonal counts the
+     * right answers. Targets take the forms {@link #accuracy} takes.
+     *
+     * @throws IllegalArgumentException as {@link #accuracy}
+     */
+    public static int[][] confusionMatrix(Tensor logits, Tensor targets) {
+        int[] classes = Loss.classIndices("confusionMatrix", logits, targets);
+        int k = logits.shape(1);
+        int[][] counts = new int[k][k];
+        double[] predicted = logits.argmax(1).toArray();
+        double[] likeliest = classes == null ? targets.argmax(1).toArray() : null;
+        for (int i = 0; i < predicted.length; i++) {
+            int t = classes == null ? (int) likeliest[i] : classes[i];
+            counts[t][(int) predicted[i]]++;
+        }
+        return counts;
+    }
 }
