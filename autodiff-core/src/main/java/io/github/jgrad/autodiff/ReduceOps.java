@@ -66,6 +66,17 @@ final class ReduceOps {
         return n == 0 ? Value.constant(0) : Value.record(DOT, out, parents, partials);
     }
 
+    /** The mean along {@code axes} (all if empty): a composition, sum / count. */
+    static Tensor mean(Tensor t, int[] axes, boolean keepDims) {
+        int[] ax = Shapes.axes("mean", axes, t.shape.length);
+        Shapes.size("mean", Shapes.reduced(t.shape, ax, true));
+        int n = 1;
+        for (int a : ax) {
+            n *= t.shape[a];
+        }
+        return t.sum(ax, keepDims).div(n);
+    }
+
     // ------------------------------------------------------------------ max (tensors)
     static final Op AMAX = Op.builtin("max").rule("g shared among the maxima of a")
             .edges("the gradient is shared evenly among the elements equal to the maximum, as torch.amax; an"

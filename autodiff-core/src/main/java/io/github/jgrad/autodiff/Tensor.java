@@ -105,19 +105,6 @@ public final class Tensor extends Node {
         return new Tensor(data, shape, Op.LEAF, NO_PARENTS, null);
     }
 
-    /**
-     * For tests only: a result of a test op with the given data and backward, so that GradCheck's
-     * tests can plant a wrong derivative.
-     */
-    static Tensor custom(String name, double[] data, int[] shape, java.util.function.Function<Tensor, Tensor[]> backward,
-                         Tensor... inputs) {
-        int[] s = Shapes.checked(name, shape);
-        if (data.length != Shapes.size(name, s)) {
-            throw new IllegalArgumentException(name + ": " + data.length + " values for shape " + Shapes.str(s));
-        }
-        return Autograd.record(Op.define(name).build(), data, s, (g, out) -> backward.apply(g), inputs);
-    }
-
     /** The chain rule's product g * d, 0 where this gradient g is 0 (see {@link ChainOps#chain}). */
     Tensor chain(Tensor d) {
         return ChainOps.chain(this, d);
@@ -491,13 +478,7 @@ public final class Tensor extends Node {
 
     /** The mean along {@code axes} (all axes if empty). */
     public Tensor mean(int[] axes, boolean keepDims) {
-        int[] ax = Shapes.axes("mean", axes, shape.length);
-        Shapes.size("mean", Shapes.reduced(shape, ax, true));
-        int n = 1;
-        for (int a : ax) {
-            n *= shape[a];
-        }
-        return sum(ax, keepDims).div(n);
+        return ReduceOps.mean(this, axes, keepDims);
     }
 
     /** The largest element. */
