@@ -127,12 +127,13 @@ final class ArithmeticOps {
         return Value.binary(POW, a, b, out, da, db);
     }
 
-    // ------------------------------------------------------------------ maximum (tensors), max and min (scalars)
+    // ------------------------------------------------------------------ maximum (Tensor.maximum, Value.max), minimum
     static final Op MAXIMUM = Op.builtin("maximum")
+            .derivative("1 if a > b, 0.5 if a = b, 0 if a < b, else 1", "1 if b > a, 0.5 if a = b, 0 if b < a, else 1")
             .rule("g where a > b (g/2 at ties, g where either is NaN)",
                     "g where b > a (g/2 at ties, g where either is NaN)")
-            .edges("at a tie each input receives half the gradient; NaN if either input is NaN, and then both"
-                    + " receive the whole gradient (as PyTorch), whichever side the NaN is on")
+            .edges("the larger operand; at a tie each input receives half the gradient; NaN if either input is NaN,"
+                    + " and then both receive the whole gradient (as PyTorch), whichever side the NaN is on")
             .broadcasts().build();
 
     static Tensor maximum(Tensor a, Tensor b) {
@@ -143,21 +144,17 @@ final class ArithmeticOps {
         });
     }
 
-    static final Op MAX = Op.builtin("max")
-            .derivative("1 if a > b, 0.5 if a = b, 0 if a < b, else 1", "1 if b > a, 0.5 if a = b, 0 if b < a, else 1")
-            .edges("the larger operand; at a tie each gets half the gradient; if either is NaN each gets all of it")
-            .build();
-
     static Value max(Value a, Value b) {
-        return Value.binary(MAX, a, b, Math.max(a.data, b.data), share(a.data, b.data), share(b.data, a.data));
+        return Value.binary(MAXIMUM, a, b, Math.max(a.data, b.data), share(a.data, b.data), share(b.data, a.data));
     }
 
-    static final Op MIN = Op.builtin("min")
+    /** The scalar primitive of {@code Value.min}; {@code Tensor.minimum} is -maximum(-a, -b). */
+    static final Op MINIMUM = Op.builtin("minimum")
             .derivative("1 if a < b, 0.5 if a = b, 0 if a > b, else 1", "1 if b < a, 0.5 if a = b, 0 if b > a, else 1")
-            .edges("the smaller operand; ties and NaN as max").build();
+            .edges("the smaller operand; ties and NaN as maximum").build();
 
     static Value min(Value a, Value b) {
-        return Value.binary(MIN, a, b, Math.min(a.data, b.data), share(b.data, a.data), share(a.data, b.data));
+        return Value.binary(MINIMUM, a, b, Math.min(a.data, b.data), share(b.data, a.data), share(a.data, b.data));
     }
 
     /** x's share of max(x, y)'s gradient: 1 if x wins, 1/2 at a tie, 0 if x loses, 1 if either is NaN. */

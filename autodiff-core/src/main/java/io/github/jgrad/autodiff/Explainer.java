@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Builds an {@link Explain.Report}: runs the backward pass, then walks the tape in the same order
+ * Builds an {@link Explanation}: runs the backward pass, then walks the tape in the same order
  * (values in reverse computation order, each value's operands in operand order) and writes one step
  * per edge from the local derivatives the tape recorded. It replays the pass in its own array of
  * gradients, adding the same products in the same order as {@link Tape#propagate}, so every step's
@@ -33,7 +33,7 @@ final class Explainer {
         this.root = name[order.length - 1];
     }
 
-    static Explain.Report explain(Value output, int decimals, int maxNodes) {
+    static Explanation explain(Value output, int decimals, int maxNodes) {
         output.backward();
         Node[] order = Tape.order(output);   // the order backward walked, parents before children
         Names names = new Names(order, decimals);
@@ -43,7 +43,7 @@ final class Explainer {
         return new Explainer(order, names).steps(output, decimals);
     }
 
-    private Explain.Report steps(Value output, int decimals) {
+    private Explanation steps(Value output, int decimals) {
         int n = order.length;
         Map<Node, Integer> index = indexOf(order);
         int[] uses = new int[n];
@@ -57,8 +57,8 @@ final class Explainer {
         double[] grad = passGradients(order, index);   // each step below shows how one term of these arose
         int[] received = new int[n];
         double[][] parts = new double[n][];
-        List<Explain.Step> steps = new ArrayList<>();
-        steps.add(new Explain.Step(1, Explain.Step.Kind.OUTPUT, root, "", 1, 1, "",
+        List<Explanation.Step> steps = new ArrayList<>();
+        steps.add(new Explanation.Step(1, Explanation.Step.Kind.OUTPUT, root, "", 1, 1, "",
                 d(root) + " = 1", Double.NaN, 1));
         for (int i = n - 1; i >= 0; i--) {
             Value v = (Value) order[i];
@@ -66,7 +66,7 @@ final class Explainer {
                 continue;
             }
             if (uses[i] > 1) {
-                steps.add(new Explain.Step(steps.size() + 1, Explain.Step.Kind.SUM, name[i], "", 1, uses[i], "",
+                steps.add(new Explanation.Step(steps.size() + 1, Explanation.Step.Kind.SUM, name[i], "", 1, uses[i], "",
                         sum(i, parts[i], grad[i]), Double.NaN, grad[i]));
             }
             Node[] ps = v.parents;
@@ -88,20 +88,20 @@ final class Explainer {
                 String chain = lhs + " = " + d(name[i]) + " * " + d2(i, j, uses[j]) + " = "
                         + names.fixed(grad[i]) + " * " + Names.group(names.fixed(local)) + " = "
                         + names.fixed(contribution);
-                steps.add(new Explain.Step(steps.size() + 1, Explain.Step.Kind.CHAIN, name[j], name[i], part,
+                steps.add(new Explanation.Step(steps.size() + 1, Explanation.Step.Kind.CHAIN, name[j], name[i], part,
                         uses[j], local(v, i, k, index, uses[j]), chain, local, contribution));
             }
         }
-        List<Explain.Row> rows = new ArrayList<>();
+        List<Explanation.Row> rows = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Value v = (Value) order[i];
             if (!v.isConstant()) {
-                rows.add(new Explain.Row(name[i], v.hasNoParents() ? null : definition(v, index), names.fixed(v.data()),
+                rows.add(new Explanation.Row(name[i], v.hasNoParents() ? null : definition(v, index), names.fixed(v.data()),
                         names.fixed(grad[i]), v.hasNoParents()));
             }
         }
         String dot = GraphViz.dot(output, decimals, value -> name[index.get(value)], true);
-        return new Explain.Report(root, names.fixed(output.data()), n, steps, rows, List.of(), dot);
+        return new Explanation(root, names.fixed(output.data()), n, steps, rows, List.of(), dot);
     }
 
     /** "dL/d" for output L; followed by a name it is the gradient of that value. */
@@ -228,7 +228,7 @@ final class Explainer {
     }
 
     /** The report of a graph with more than maxNodes values: counts and the largest gradients, no steps. */
-    private static Explain.Report summary(Value output, Node[] order, Names names, int maxNodes) {
+    private static Explanation summary(Value output, Node[] order, Names names, int maxNodes) {
         int n = order.length;
         double[] grads = passGradients(order, indexOf(order));
         Map<Op, Integer> perOp = new HashMap<>();
@@ -295,6 +295,6 @@ final class Explainer {
         lines.add("to see every step, raise the limit: Explain.options().maxNodes(" + n + ").backward(output)");
         String dot = "digraph jgrad {\n  note [shape=note, label=\"" + n + " values: more than the explain limit of "
                 + maxNodes + ", not drawn\"];\n}\n";
-        return new Explain.Report(root, names.fixed(output.data()), n, List.of(), List.of(), lines, dot);
+        return new Explanation(root, names.fixed(output.data()), n, List.of(), List.of(), lines, dot);
     }
 }

@@ -20,7 +20,7 @@ final class TensorExplainer {
     private TensorExplainer() {
     }
 
-    static Explain.TensorReport explain(Tensor output, int decimals, int maxNodes) {
+    static TensorExplanation explain(Tensor output, int decimals, int maxNodes) {
         if (output.size() != 1 || !output.requiresGrad()) {
             throw new IllegalArgumentException("explain: the output must be a one-element tensor that requires grad;"
                     + " it has shape " + Shapes.str(output.shape()) + (output.requiresGrad() ? "" : " and requires none"));
@@ -29,7 +29,7 @@ final class TensorExplainer {
         Map<Tensor, String> names = Names.ofTensors(order);
         String number = "%." + decimals + "f";
         List<String> values = new ArrayList<>();
-        List<Explain.TensorStep> steps = new ArrayList<>();
+        List<TensorExplanation.Step> steps = new ArrayList<>();
         if (order.length <= maxNodes) {
             for (Node node : order) {
                 Tensor t = (Tensor) node;
@@ -68,7 +68,7 @@ final class TensorExplainer {
                         if (!Arrays.equals(p.shape(), t.shape()) && t.op().broadcasts()) {
                             rule += ", summed over the axes " + names.get(p) + " was broadcast along";
                         }
-                        steps.add(new Explain.TensorStep(steps.size() + 1, "d" + of + "/d" + names.get(p),
+                        steps.add(new TensorExplanation.Step(steps.size() + 1, "d" + of + "/d" + names.get(p),
                                 names.get(t), rule, adds, gs[k].shape(), gs[k].toArray(), show(gs[k], number)));
                     }
                 }
@@ -77,7 +77,7 @@ final class TensorExplainer {
         String dot = order.length <= maxNodes ? GraphViz.dot(order, names) : "";
         output.backward();
         String head = "Backward pass of " + names.get(output) + " = " + String.format(Locale.ROOT, number, output.item());
-        return new Explain.TensorReport(head, order.length, maxNodes, values, steps, summary(order), dot);
+        return new TensorExplanation(head, order.length, maxNodes, values, steps, summary(order), dot);
     }
 
 

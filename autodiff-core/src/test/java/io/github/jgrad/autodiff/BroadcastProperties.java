@@ -3,6 +3,7 @@ package io.github.jgrad.autodiff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -11,57 +12,44 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every broadcasting binary op, over random compatible shape pairs, agrees with finite differences
- * (GradCheck's defaults), and every gradient has its input's shape.
+ * Every broadcasting binary primitive of the op table ({@link OpTable}: each op that
+ * {@link Op#broadcasts()} with one backward rule per operand), over random compatible shape pairs,
+ * agrees with finite differences (GradCheck's defaults), and every gradient has its input's shape; a
+ * new broadcasting op is covered by its table row alone. {@code where} has a property of its own, and
+ * {@code minimum} is -maximum(-a, -b).
  *
  * <p>Shapes: a base of rank 0 to 4 with sides 1 to 3; each operand (and a condition for
  * {@code where}) drops a random number of leading axes and sets a random subset of the rest to 1,
- * independently, so either side may be the bigger one, both may expand, or neither. Domains are
- * guarded where the inputs are made, so no case is discarded: bases of pow lie in [0.5, 1.5],
- * denominators in [0.5, 2.5] in absolute value, and the operands of maximum and minimum lie on two
- * interleaved grids (k/2 + [0, 0.1) and k/2 + [0.25, 0.35)), so any two differ by at least 0.15,
- * five orders of magnitude above GradCheck's step of 1e-6 relative. Case i is drawn from seed i, so
- * a failure names the seed that reproduces it; the random shapes reach rank 0, all-ones shapes and
- * full shapes often. (The graph properties in jgrad-testing shrink their failures; these cases are
- * small already.)
+ * independently, so either side may be the bigger one, both may expand, or neither. Values come from
+ * the op's domain ({@link Op#low()} to {@link Op#high()}: bases of pow in [0.5, 2], operands of div
+ * too), so no case is discarded; for maximum, whose derivative jumps at ties, the two operands lie on
+ * interleaved grids (k/2 + [0, 0.1) and k/2 + [0.25, 0.35)), so any two differ by at least 0.15, five
+ * orders of magnitude above GradCheck's step of 1e-6 relative. Case i is drawn from seed i, so a
+ * failure names the seed that reproduces it; the random shapes reach rank 0, all-ones shapes and full
+ * shapes often. (The graph properties in jgrad-testing shrink their failures; these cases are small
+ * already.)
  */
 final class BroadcastProperties {
     private static final GradCheck CHECK = GradCheck.defaults();
 
-    /** The ops under test, each with the guard its operands need. */
-    enum Op {
-        ADD(Tensor::add), SUB(Tensor::sub), MUL(Tensor::mul), DIV(Tensor::div), POW(Tensor::pow),
-        MAXIMUM(Tensor::maximum), MINIMUM(Tensor::minimum);
-
-        final BinaryOperator<Tensor> f;
-
-        Op(BinaryOperator<Tensor> f) {
-            this.f = f;
-        }
-
-        double first(double raw) {
-            switch (this) {
-                case POW: return 0.5 + Math.abs(raw) / 2;          // [0.5, 1.5]
-                case MAXIMUM:
-                case MINIMUM: return onGrid(raw, 0);
-                default: return raw;
+    /** The table's broadcasting binary primitives. */
+    static List<OpTable.Row> ops() {
+        List<OpTable.Row> ops = new ArrayList<>();
+        for (OpTable.Row row : OpTable.rows()) {
+            if (row.op().broadcasts() && row.op().rules() == 2 && row.tensor() != null) {
+                ops.add(row);
             }
         }
+        return ops;
+    }
 
-        double second(double raw) {
-            switch (this) {
-                case DIV: return raw >= 0 ? raw + 0.5 : raw - 0.5; // |b| >= 0.5
-                case MAXIMUM:
-                case MINIMUM: return onGrid(raw, 0.25);
-                default: return raw;
-            }
-        }
-
-        /** k/2 + offset + [0, 0.1), with k = floor(2 raw). */
-        private static double onGrid(double raw, double offset) {
+    /** A raw value in [-2, 2] moved into the op's domain, or onto operand {@code side}'s grid for maximum. */
+    private static double guard(Op op, int side, double raw) {
+        if (op == ArithmeticOps.MAXIMUM) {
             double k = Math.floor(2 * raw);
-            return k / 2 + offset + 0.1 * (2 * raw - k);
+            return k / 2 + 0.25 * side + 0.1 * (2 * raw - k);
         }
+        return op.low() + (raw + 2) / 4 * (op.high() - op.low());
     }
 
     /** Two operands and a condition, each broadcastable to one base shape, with raw values in [-2, 2]. */
@@ -83,16 +71,20 @@ final class BroadcastProperties {
     }
 
     private static void everyBinaryOpAgreesWithFiniteDifferences(Case c) {
-        for (Op op : Op.values()) {
+        List<OpTable.Row> ops = ops();
+        assertTrue(ops.size() >= 6, "add, sub, mul, div, pow and maximum at least: " + ops);
+        for (OpTable.Row row : ops) {
+            Op op = row.op();
+            BinaryOperator<Tensor> f = (x, y) -> row.tensor().apply(List.of(x, y));
             for (boolean swap : new boolean[] {false, true}) { // the larger shape on either side
-                Tensor a = map(swap ? c.b() : c.a(), op::first);
-                Tensor b = map(swap ? c.a() : c.b(), op::second);
-                if (op == Op.MAXIMUM || op == Op.MINIMUM) {
+                Tensor a = map(swap ? c.b() : c.a(), raw -> guard(op, 0, raw));
+                Tensor b = map(swap ? c.a() : c.b(), raw -> guard(op, 1, raw));
+                if (op == ArithmeticOps.MAXIMUM) {
                     double gap = a.sub(b).abs().min().item();
                     assertTrue(gap >= 0.15 - 1e-12, "guard: operands only " + gap + " apart");
                 }
-                checkShapes(op.f, a, b);
-                GradCheck.Report r = CHECK.check(x -> op.f.apply(x.get(0), x.get(1)), a, b);
+                checkShapes(f, a, b);
+                GradCheck.Report r = CHECK.check(x -> f.apply(x.get(0), x.get(1)), a, b);
                 assertTrue(r.passed(), op + (swap ? " swapped " : " ") + c + ": " + r);
             }
         }

@@ -82,7 +82,7 @@ class ExplainEdgeCasesTest {
         for (int i = 0; i < n; i++) {
             xs.add(Value.of(i));
         }
-        Explain.Report r = Explain.options().maxNodes(n + 1).backward(Value.sum(xs));
+        Explanation r = Explain.options().maxNodes(n + 1).backward(Value.sum(xs));
         assertEquals(n + 1, r.steps().size());
         assertEquals("dsum1/dleaf1 = 1", r.steps().get(1).local());
     }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.jgrad.autodiff.Explain.Step;
-import io.github.jgrad.autodiff.Explain.Step.Kind;
+import io.github.jgrad.autodiff.Explanation.Step;
+import io.github.jgrad.autodiff.Explanation.Step.Kind;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class ExplainTest {
 
     /** f = tanh(x*y + x) at x = 0.5, y = -1.5: three operations, x used twice. */
-    private static Explain.Report threeNodes() {
+    private static Explanation threeNodes() {
         Value x = Value.of(0.5, "x");
         Value y = Value.of(-1.5, "y");
         Value f = x.mul(y).add(x).tanh().label("f");
@@ -210,11 +210,11 @@ class ExplainTest {
         assertLocal(x.pow(y), "dpow1/dx = y*x^(y-1) = (-1.5000)*0.5000^((-1.5000)-1) = -8.4853",
                 "dpow1/dy = x^y*ln(x) = pow1*ln(x) = 2.8284*ln(0.5000) = -1.9605");
         assertLocal(x.pow(2), "dpow1/dx = 2*x^(2-1) = 2*0.5000^(2-1) = 1.0000");
-        assertLocal(x.max(y), "dmax1/dx = 1 if x > y, 0.5 if x = y, 0 if x < y, else 1"
+        assertLocal(x.max(y), "dmaximum1/dx = 1 if x > y, 0.5 if x = y, 0 if x < y, else 1"
                 + " = 1 if 0.5000 > (-1.5000), 0.5 if 0.5000 = (-1.5000), 0 if 0.5000 < (-1.5000), else 1 = 1.0000",
-                "dmax1/dy = 1 if y > x, 0.5 if x = y, 0 if y < x, else 1"
+                "dmaximum1/dy = 1 if y > x, 0.5 if x = y, 0 if y < x, else 1"
                 + " = 1 if (-1.5000) > 0.5000, 0.5 if 0.5000 = (-1.5000), 0 if (-1.5000) < 0.5000, else 1 = 0.0000");
-        assertLocal(x.min(0.5), "dmin1/dx = 1 if x < 0.5, 0.5 if x = 0.5, 0 if x > 0.5, else 1"
+        assertLocal(x.min(0.5), "dminimum1/dx = 1 if x < 0.5, 0.5 if x = 0.5, 0 if x > 0.5, else 1"
                 + " = 1 if 0.5000 < 0.5, 0.5 if 0.5000 = 0.5, 0 if 0.5000 > 0.5, else 1 = 0.5000");
         assertLocal(x.neg(), "dneg1/dx = -1");
         assertLocal(x.exp(), "dexp1/dx = exp(x) = exp1 = 1.6487");
@@ -249,10 +249,10 @@ class ExplainTest {
     void decimalsAreConfigurable() {
         Value x = Value.of(0.5, "x");
         Value f = x.mul(-1.5).tanh().label("f");
-        Explain.Report two = Explain.options().decimals(2).backward(f);
+        Explanation two = Explain.options().decimals(2).backward(f);
         assertEquals("df/dmul1 = 1 - tanh(mul1)^2 = 1 - f^2 = 1 - (-0.64)^2 = 0.60", two.steps().get(1).local());
         assertTrue(two.toText().startsWith("Backward pass of f = -0.64 (3 values, 3 steps)"), two.toText());
-        Explain.Report eight = Explain.options().decimals(8).backward(f);
+        Explanation eight = Explain.options().decimals(8).backward(f);
         assertEquals("dmul1/dx = -1.5", eight.steps().get(2).local());    // a constant as written
         assertEquals("df/dx = df/dmul1 * dmul1/dx = 0.59658581 * (-1.50000000) = -0.89487871",
                 eight.steps().get(2).chain());
@@ -272,7 +272,7 @@ class ExplainTest {
             y = y.mul(w).add(1.0);
         }
         y.label("y300");
-        Explain.Report report = Explain.backward(y);    // 2 leaves, 600 ops, 300 constants
+        Explanation report = Explain.backward(y);    // 2 leaves, 600 ops, 300 constants
         assertTrue(report.isSummary());
         assertTrue(report.steps().isEmpty());
         assertEquals(902, report.nodes());
@@ -293,7 +293,7 @@ class ExplainTest {
         assertTrue(report.toText().length() < 1000);
 
         // the limit is configurable both ways
-        Explain.Report full = Explain.options().maxNodes(902).backward(y);
+        Explanation full = Explain.options().maxNodes(902).backward(y);
         assertFalse(full.isSummary());
         // the output, one step per edge into a non-constant (2 per mul, 1 per add), one sum for w
         assertEquals(1 + 900 + 1, full.steps().size());
@@ -350,9 +350,9 @@ class ExplainTest {
     void explainAccumulatesLikeBackwardAndIsASnapshot() {
         Value w = Value.of(2.0, "w");
         Value loss = w.mul(w).label("loss");
-        Explain.Report first = Explain.backward(loss);
+        Explanation first = Explain.backward(loss);
         String text = first.toText();
-        Explain.Report second = Explain.backward(loss);
+        Explanation second = Explain.backward(loss);
         assertEquals(8.0, w.grad(), 0);                           // two passes, as two backward() calls
         assertEquals(text, second.toText());                      // each report shows its own pass
         w.setData(w.data() - 0.1 * w.grad());                     // an optimizer step
@@ -363,7 +363,7 @@ class ExplainTest {
     @Test
     void outputThatIsALeaf() {
         Value x = Value.of(1.5, "x");
-        Explain.Report r = Explain.backward(x);
+        Explanation r = Explain.backward(x);
         assertEquals(List.of("1. dx/dx = 1"), lines(r.steps()));
         assertEquals(1.0, x.grad(), 0);
         assertTrue(r.toText().endsWith("Gradients of the leaves\n  dx/dx = 1.0000\n"), r.toText());
@@ -372,7 +372,7 @@ class ExplainTest {
     @Test
     void deepChainNeedsNoStack() throws InterruptedException {
         int links = 20_000;
-        Explain.Report r = SmallStack.call(() -> {
+        Explanation r = SmallStack.call(() -> {
             Value x = Value.of(1.0, "x");
             Value y = x;
             for (int i = 0; i < links; i++) {

@@ -37,6 +37,74 @@ final class OpTable {
         }
     }
 
+    private static final double INF = Double.POSITIVE_INFINITY;
+    private static final double NAN = Double.NaN;
+
+    // ------------------------------------------------------------------ edge points
+    // Values and derivatives at the edges of an op's domain, for Value and Tensor alike, following
+    // PyTorch's derivatives.yaml. Each point: the operands, the result, then d/d(each operand). NaN
+    // means "not defined here" and is asserted as NaN; an infinite derivative is the true one-sided
+    // limit. EdgePointTest checks them.
+
+    /** a, b, a^b, d/da, d/db. */
+    private static final double[][] POW = {
+        {-2, 3, -8, 12, NAN},            // integer exponent of a negative base: d/db needs ln(a)
+        {-2, 2, 4, -4, NAN},
+        {-2, 0.5, NAN, NAN, NAN},        // fractional exponent of a negative base
+        {-8, 1.0 / 3, NAN, NAN, NAN},
+        {0, 0, 1, 0, 0},                 // 0^0 = 1; both derivatives 0, as PyTorch
+        {0, 1, 0, 1, 0},
+        {0, 2, 0, 0, 0},
+        {0, 0.5, 0, INF, 0},             // sqrt-like at 0: infinite slope
+        {0, -1, INF, -INF, -INF},        // 1/x at 0; d/db = inf * ln(0)
+        {2, 0, 1, 0, Math.log(2)},
+        {-2, 0, 1, 0, NAN},              // x^0 = 1 everywhere, but d/db = ln(-2)
+        // C99's special values, where Java's Math.pow differs (NaN); derivatives by the same formulas
+        {1, NAN, 1, NAN, 0},             // 1^y = 1 for every y; d/db = 1 * ln(1) = 0
+        {1, INF, 1, INF, 0},
+        {1, -INF, 1, -INF, 0},
+        {-1, INF, 1, INF, NAN},          // (-1)^(+-inf) = 1; d/db needs ln(-1)
+        {-1, -INF, 1, -INF, NAN},
+        {NAN, 0, 1, 0, NAN},             // x^0 = 1 even for NaN
+        {NAN, 1, NAN, 1, NAN},
+        {2, NAN, NAN, NAN, NAN},
+        {INF, 2, INF, INF, INF},
+        {INF, -1, 0, 0, NAN},            // d/db = 0 * ln(inf)
+        {-INF, 3, -INF, INF, NAN},
+        {0.5, INF, 0, NAN, 0},           // d/da = inf * 0
+        {0, INF, 0, NAN, 0},
+        {0, -INF, INF, -INF, -INF},
+        {-0.0, -1, -INF, -INF, INF},     // signed zero: (-0)^-1 = -inf
+    };
+
+    /** a, b, a/b, d/da, d/db. */
+    private static final double[][] DIV = {
+        {1, 0, INF, INF, -INF},
+        {-1, 0, -INF, INF, INF},
+        {0, 0, NAN, INF, NAN},
+        {6, 3, 2, 1.0 / 3, -2.0 / 3},
+    };
+
+    /** a, b, max(a, b), d/da, d/db: ties split the gradient evenly. */
+    private static final double[][] MAX = {{2, 2, 2, 0.5, 0.5}, {3, 2, 3, 1, 0}, {2, 3, 3, 0, 1}, {0, -0.0, 0, 0.5, 0.5},
+        {NAN, 1, NAN, 1, 1}, {1, NAN, NAN, 1, 1}};                        // NaN: all of it to each, as PyTorch
+    private static final double[][] MIN = {{2, 2, 2, 0.5, 0.5}, {3, 2, 2, 0, 1}, {2, 3, 2, 1, 0},
+        {NAN, 1, NAN, 1, 1}, {1, NAN, NAN, 1, 1}};
+
+    /** x, f(x), f'(x) for unary ops. */
+    private static final double[][] SQRT = {{0, 0, INF}, {-1, NAN, NAN}, {4, 2, 0.25}};
+    private static final double[][] LOG = {{0, -INF, INF}, {-1, NAN, -1}, {1, 0, 1}};   // 1/x applied as is
+    private static final double[][] ABS = {{0, 0, 0}, {-0.0, 0, 0}, {-3, 3, -1}, {3, 3, 1}};
+    private static final double[][] RELU = {{0, 0, 0}, {-0.0, 0, 0}, {-3, 0, 0}, {3, 3, 1}};
+    private static final double[][] EXP = {{-INF, 0, 0}, {INF, INF, INF}, {0, 1, 1}};
+    private static final double[][] TANH = {{INF, 1, 0}, {-INF, -1, 0}, {0, 0, 1}};
+    /** erf: odd, saturating at +-1 with a vanishing slope; the slope at 0 is 2/sqrt(pi). */
+    private static final double[][] ERF = {{0, 0, 1.1283791670955126}, {-0.0, -0.0, 1.1283791670955126},
+        {INF, 1, 0}, {-INF, -1, 0}, {6, 1, 2.617301239249265e-16}, {30, 1, 0}, {NAN, NAN, NAN}};
+    private static final double[][] SIGMOID = {{INF, 1, 0}, {-INF, 0, 0}, {0, 0.5, 0.25}, {-800, 0, 0}};
+
+    private static final Map<Op, double[][]> EDGES = new LinkedHashMap<>();
+
     static final int[] S23 = {2, 3};
     static final int[] S3 = {3};
     private static final Map<Op, Row> ROWS = new LinkedHashMap<>();
@@ -48,9 +116,8 @@ final class OpTable {
         binary(ArithmeticOps.MUL, l -> l.get(0).mul(l.get(1)), v -> v.get(0).mul(v.get(1)));
         binary(ArithmeticOps.DIV, l -> l.get(0).div(l.get(1)), v -> v.get(0).div(v.get(1)));
         binary(ArithmeticOps.POW, l -> l.get(0).pow(l.get(1)), v -> v.get(0).pow(v.get(1)));
-        binary(ArithmeticOps.MAXIMUM, l -> l.get(0).maximum(l.get(1)), null);
-        scalarOnly(ArithmeticOps.MAX, 2, v -> v.get(0).max(v.get(1)), l -> l.get(0).maximum(l.get(1)));
-        scalarOnly(ArithmeticOps.MIN, 2, v -> v.get(0).min(v.get(1)), l -> l.get(0).minimum(l.get(1)));
+        binary(ArithmeticOps.MAXIMUM, l -> l.get(0).maximum(l.get(1)), v -> v.get(0).max(v.get(1)));
+        scalarOnly(ArithmeticOps.MINIMUM, 2, v -> v.get(0).min(v.get(1)), l -> l.get(0).minimum(l.get(1)));
         tensor(ArithmeticOps.WHERE, l -> Tensor.where(l.get(0).gt(0), l.get(0), l.get(1)), S23, S3);
         // element-wise unary ops
         unary(UnaryOps.NEG, Tensor::neg, Value::neg);
@@ -101,7 +168,27 @@ final class OpTable {
         tensor(ChainOps.GATE, l -> ChainOps.gate(l.get(0), l.get(1)), S23, S23);
     }
 
+    static {
+        EDGES.put(ArithmeticOps.POW, POW);
+        EDGES.put(ArithmeticOps.DIV, DIV);
+        EDGES.put(ArithmeticOps.MAXIMUM, MAX);
+        EDGES.put(ArithmeticOps.MINIMUM, MIN);
+        EDGES.put(UnaryOps.SQRT, SQRT);
+        EDGES.put(UnaryOps.LOG, LOG);
+        EDGES.put(UnaryOps.ABS, ABS);
+        EDGES.put(UnaryOps.RELU, RELU);
+        EDGES.put(UnaryOps.EXP, EXP);
+        EDGES.put(UnaryOps.TANH, TANH);
+        EDGES.put(UnaryOps.SIGMOID, SIGMOID);
+        EDGES.put(UnaryOps.ERF, ERF);
+    }
+
     private OpTable() {
+    }
+
+    /** The edge points of {@code op} (operands, result, derivatives), none if it has no table. */
+    static double[][] edges(Op op) {
+        return EDGES.getOrDefault(op, new double[0][]);
     }
 
     private static void binary(Op op, Function<List<Tensor>, Tensor> t, Function<List<Value>, Value> v) {

@@ -18,9 +18,9 @@ class TensorExplainTest {
         Tensor w = Tensor.of(new double[] {0.5, -1}, 2, 1).requiresGrad(true).label("w");
         Tensor b = Tensor.of(new double[] {0.25}).requiresGrad(true).label("b");
         Tensor loss = x.matmulAdd(w, b).tanh().sum().label("loss");
-        Explain.TensorReport report = Explain.backward(loss);
+        TensorExplanation report = Explain.backward(loss);
 
-        List<Explain.TensorStep> steps = report.steps();
+        List<TensorExplanation.Step> steps = report.steps();
         assertEquals(4, steps.size(), report.toText()); // loss -> tanh -> matmulAdd -> w, b
         assertEquals("dloss/dtanh1", steps.get(0).gradient());
         assertEquals("g broadcast back to tanh1's shape", steps.get(0).rule());
@@ -53,7 +53,7 @@ class TensorExplainTest {
     void sharedTensorsShowTheirAccumulation() {
         Tensor a = Tensor.of(new double[] {1, 2}).requiresGrad(true).label("a");
         Tensor y = a.mul(a).sum();
-        Explain.TensorReport r = Explain.backward(y);
+        TensorExplanation r = Explain.backward(y);
         assertEquals(3, r.steps().size());
         assertFalse(r.steps().get(1).accumulates());
         assertTrue(r.steps().get(2).accumulates(), r.toText());
@@ -66,7 +66,7 @@ class TensorExplainTest {
         Tensor x = Tensor.of(new double[] {1, 2}).requiresGrad(true).label("add1");
         Tensor y = Tensor.of(new double[] {3, 4}).requiresGrad(true).label("x");
         Tensor z = Tensor.of(new double[] {5, 6}).requiresGrad(true).label("x");
-        Explain.TensorReport r = Explain.backward(x.add(y).add(z).sum());
+        TensorExplanation r = Explain.backward(x.add(y).add(z).sum());
         String text = r.toText();
         assertTrue(text.contains("add1 = parameter") && text.contains("x = parameter") && text.contains("x#2 = parameter"),
                 text);
@@ -76,18 +76,18 @@ class TensorExplainTest {
         Tensor in = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3).requiresGrad(true).label("in");
         Tensor w = Tensor.of(new double[] {1, 0, -1, 2, 0.5, 0}, 3, 2).requiresGrad(true).label("w");
         Tensor g = Tensor.grad(in.matmul(w).tanh().sum(), in, true);
-        Explain.TensorReport penalty = Explain.backward(g.pow(2).sum());
+        TensorExplanation penalty = Explain.backward(g.pow(2).sum());
         assertTrue(penalty.toText().contains("matmulNT1 = matmulNT("), penalty.toText());
         assertTrue(penalty.toText().contains("@ w   (backward of matmulNT1") || penalty.toText().contains("^T @ "),
                 penalty.toText());
 
         // a broadcast operand's gradient says it was summed; big gradients keep no numbers
         Tensor bias = Tensor.zeros(3).requiresGrad(true).label("bias");
-        Explain.TensorReport broadcast = Explain.backward(Tensor.ones(5, 3).add(bias).sum());
-        Explain.TensorStep toBias = broadcast.steps().get(broadcast.steps().size() - 1);
+        TensorExplanation broadcast = Explain.backward(Tensor.ones(5, 3).add(bias).sum());
+        TensorExplanation.Step toBias = broadcast.steps().get(broadcast.steps().size() - 1);
         assertTrue(toBias.rule().contains("summed over the axes bias was broadcast along"), toBias.rule());
         Tensor big = Tensor.ones(20).requiresGrad(true);
-        Explain.TensorStep last = Explain.backward(big.mul(2).sum()).steps().get(1);
+        TensorExplanation.Step last = Explain.backward(big.mul(2).sum()).steps().get(1);
         assertEquals(0, last.values().length);
         assertTrue(last.describe().contains("(20 numbers from 2.0000 to 2.0000)"), last.describe());
         assertTrue(Explain.options().decimals(2).backward(Tensor.ones(1).requiresGrad(true).mul(3).sum())
@@ -101,7 +101,7 @@ class TensorExplainTest {
         for (int i = 0; i < 600; i++) {
             t = t.mul(1.0);
         }
-        Explain.TensorReport r = Explain.backward(t.sum());
+        TensorExplanation r = Explain.backward(t.sum());
         assertTrue(r.isSummary());
         assertTrue(r.toText().contains("summary"), r.toText());
         assertTrue(r.steps().isEmpty());

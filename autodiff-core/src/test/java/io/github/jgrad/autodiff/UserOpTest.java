@@ -78,8 +78,8 @@ class UserOpTest {
         Tensor loss = SOFTPLUS.apply(x).sum();
         String dot = GraphViz.dot(loss);
         assertTrue(dot.contains("softplus1 | softplus | (2)"), dot);
-        Explain.TensorReport report = Explain.backward(loss);
-        Explain.TensorStep step = report.steps().get(report.steps().size() - 1);
+        TensorExplanation report = Explain.backward(loss);
+        TensorExplanation.Step step = report.steps().get(report.steps().size() - 1);
         assertEquals("softplus1", step.via());
         assertEquals("g * sigmoid(x)", step.rule());
         assertArrayEquals(new double[] {0.5, sigmoid(1)}, step.values(), 1e-16);
@@ -180,7 +180,7 @@ class UserOpTest {
         assertEquals(3 * sigmoid(1.5), x.grad(), 1e-15);
         assertSame(SOFTPLUS, y.parents().get(0).op());
         GradCheck.defaults().check(v -> SOFTPLUS.apply(v.get(0)).mul(v.get(0)), -0.7).orThrow();
-        Explain.Report report = Explain.backward(SOFTPLUS.apply(Value.of(0.0, "x")).label("f"));
+        Explanation report = Explain.backward(SOFTPLUS.apply(Value.of(0.0, "x")).label("f"));
         assertTrue(report.toText().contains("df/dx = sigmoid(x)"), report.toText());
     }
 

@@ -1,6 +1,7 @@
 package io.github.jgrad.examples;
 
 import io.github.jgrad.autodiff.Explain;
+import io.github.jgrad.autodiff.Explanation;
 import io.github.jgrad.autodiff.Tensor;
 import io.github.jgrad.autodiff.Value;
 import io.github.jgrad.nn.Activation;
@@ -205,7 +206,7 @@ public final class WorkedBackprop {
      * derivatives as they are), {@code right} whether the hand number is within
      * {@link #HAND_TOLERANCE} of it with the right sign.
      */
-    record HandStep(int number, String quantity, String wrote, Explain.Step jgrad, double exact, boolean right) {
+    record HandStep(int number, String quantity, String wrote, Explanation.Step jgrad, double exact, boolean right) {
         /** The {@link #WHY} key of this step's quantity: "dw1" for dCost/dw1. */
         String whyKey() {
             return "d" + quantity.substring(quantity.indexOf("/d") + 2);
@@ -220,10 +221,10 @@ public final class WorkedBackprop {
             String of = quantity.substring(1, quantity.indexOf('/'));
             String by = quantity.substring(quantity.indexOf("/d") + 2);
             boolean gradient = of.equals("Cost");
-            Explain.Step match = null;
-            for (Explain.Step e : s.explained().steps()) {
+            Explanation.Step match = null;
+            for (Explanation.Step e : s.explained().steps()) {
                 boolean same = gradient ? e.name().equals(by) && e.isWholeGradient()
-                        : e.kind() == Explain.Step.Kind.CHAIN && e.via().equals(of) && e.name().equals(by);
+                        : e.kind() == Explanation.Step.Kind.CHAIN && e.via().equals(of) && e.name().equals(by);
                 if (same) {
                     match = e;
                     break;

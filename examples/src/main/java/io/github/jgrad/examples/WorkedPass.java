@@ -1,6 +1,7 @@
 package io.github.jgrad.examples;
 
 import io.github.jgrad.autodiff.Explain;
+import io.github.jgrad.autodiff.Explanation;
 import io.github.jgrad.autodiff.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +19,7 @@ public final class WorkedPass {
     public final Map<String, Double> before = new LinkedHashMap<>();
     /** The parameters after the update p - lr * dLoss/dp. */
     public final Map<String, Double> after = new LinkedHashMap<>();
-    private Explain.Report explained;
+    private Explanation explained;
 
     /** The value named {@code name}. */
     public Value get(String name) {
@@ -30,7 +31,7 @@ public final class WorkedPass {
     }
 
     /** The backward pass, step by step (taken before the update). */
-    public Explain.Report explained() {
+    public Explanation explained() {
         return explained;
     }
 

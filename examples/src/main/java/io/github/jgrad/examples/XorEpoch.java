@@ -1,6 +1,7 @@
 package io.github.jgrad.examples;
 
 import io.github.jgrad.autodiff.Explain;
+import io.github.jgrad.autodiff.Explanation;
 import io.github.jgrad.autodiff.Value;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -104,8 +105,8 @@ public final class XorEpoch {
     }
 
     /** The explain step that gives the whole gradient dE/d{@code name}. */
-    static Explain.Step gradientStep(WorkedPass e, String name) {
-        for (Explain.Step s : e.explained().steps()) {
+    static Explanation.Step gradientStep(WorkedPass e, String name) {
+        for (Explanation.Step s : e.explained().steps()) {
             if (s.name().equals(name) && s.isWholeGradient()) {
                 return s;
             }
@@ -123,7 +124,7 @@ public final class XorEpoch {
         out.println();
         out.println("The delta rule: dE/dv_j = (O - y) O (1 - O) h_j, dE/dw_ij = (O - y) O (1 - O) v_j h_j (1 - h_j) x_i");
         for (String name : e.before.keySet()) {
-            Explain.Step s = gradientStep(e, name);
+            Explanation.Step s = gradientStep(e, name);
             out.printf(Locale.ROOT, "  dE/d%-3s  step %2d: %11.8f   delta rule: %11.8f   update %7.4f -> %11.8f%n",
                     name, s.number(), s.value(), deltaRule(e, name), e.before.get(name), e.after.get(name));
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.jgrad.autodiff.Explain;
+import io.github.jgrad.autodiff.Explanation;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -85,11 +86,11 @@ class WorkedBackpropTest {
 
     @Test
     void explainWritesOutTheWholeBackwardPass() {
-        List<Explain.Step> steps = step.explained().steps();
+        List<Explanation.Step> steps = step.explained().steps();
         // the output, one step per edge into a non-constant (the exponent 2 is one), sums for x0 and x1
         assertEquals(1 + 33 + 2, steps.size());
         int checked = 0;
-        for (Explain.Step e : steps) {
+        for (Explanation.Step e : steps) {
             if (e.isWholeGradient() && step.values.containsKey(e.name())) {
                 assertEquals(step.get(e.name()).grad(), e.value(), 0, e.name());
                 checked++;
@@ -97,7 +98,7 @@ class WorkedBackpropTest {
         }
         assertEquals(step.values.size(), checked); // every value the example names
         // the seed's steps 2 and 3, written out by jgrad (true gradients: twice the seed's)
-        Explain.Step s5 = steps.get(4);
+        Explanation.Step s5 = steps.get(4);
         assertEquals("dO3/dz3 = sigmoid(z3)*(1 - sigmoid(z3)) = O3*(1 - O3) = 0.6445*(1 - 0.6445) = 0.2291",
                 s5.local());
         assertEquals("dcost/dz3 = dcost/dO3 * dO3/dz3 = -0.5511 * 0.2291 = -0.1263", s5.chain());

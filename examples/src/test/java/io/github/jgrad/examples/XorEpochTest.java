@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.jgrad.autodiff.Explain;
+import io.github.jgrad.autodiff.Explanation;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +38,7 @@ class XorEpochTest {
         WorkedPass e = XorEpoch.run();
         assertEquals(WEIGHTS, List.copyOf(e.before.keySet()));
         for (String w : WEIGHTS) {
-            Explain.Step s = XorEpoch.gradientStep(e, w);
+            Explanation.Step s = XorEpoch.gradientStep(e, w);
             double delta = XorEpoch.deltaRule(e, w);
             assertEquals(delta, s.value(), 1e-17 + 1e-14 * Math.abs(delta), "dE/d" + w);
             assertEquals(e.get(w).grad(), s.value(), 0, "the step is the gradient backward computed: " + w);
@@ -73,7 +74,7 @@ class XorEpochTest {
 
     @Test
     void explainWritesTheEpochOut() {
-        List<Explain.Step> steps = XorEpoch.run().explained().steps();
+        List<Explanation.Step> steps = XorEpoch.run().explained().steps();
         assertEquals(28, steps.size());
         assertEquals("dE/dpow1 = 0.5", steps.get(1).local());     // the 1/2 of E: a constant
         assertEquals("dO/dzo = sigmoid(zo)*(1 - sigmoid(zo)) = O*(1 - O) = 0.5921*(1 - 0.5921) = 0.2415",

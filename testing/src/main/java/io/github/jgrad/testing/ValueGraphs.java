@@ -64,11 +64,11 @@ public final class ValueGraphs {
                 kinks.at(x.get(0).data());
                 return x.get(0).abs();
             }),
-            new GraphOp<>("max", 2, 2, false, false, (x, c, k, kinks) -> {
+            new GraphOp<>("maximum", 2, 2, false, false, (x, c, k, kinks) -> {
                 kinks.at(x.get(0).data() - x.get(1).data());
                 return x.get(0).max(x.get(1));
             }),
-            new GraphOp<>("min", 2, 2, false, false, (x, c, k, kinks) -> {
+            new GraphOp<>("minimum", 2, 2, false, false, (x, c, k, kinks) -> {
                 kinks.at(x.get(0).data() - x.get(1).data());
                 return x.get(0).min(x.get(1));
             }),

@@ -3,7 +3,7 @@ package io.github.jgrad.autodiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.jgrad.autodiff.Explain.Step;
+import io.github.jgrad.autodiff.Explanation.Step;
 import io.github.jgrad.testing.Property;
 import io.github.jgrad.testing.ValueGraphs;
 import java.util.HashMap;
@@ -25,7 +25,7 @@ class ExplainProperties {
     private static void stepsAreTheBackwardPass(ValueGraphs.Case c) {
         List<Value> x = Value.of(c.point());
         Value y = c.graph().apply(x);
-        Explain.Report report = Explain.backward(y);
+        Explanation report = Explain.backward(y);
         List<Step> steps = report.steps();
 
         // one CHAIN step per edge into a non-constant operand, one SUM per value used more than once
