@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A training run in one {@code .npz} ({@link Trainer#save}, {@link Trainer#resume}), every entry a
- * float64 array NumPy reads:
+ * A training run in one {@code .npz}, every entry a float64 array NumPy reads. {@link Trainer#save}
+ * and {@link Trainer#resume} use it; so can a loop of your own (the Spark trainer does). Entries:
  * <ul>
  *   <li>{@code jgrad.checkpoint}: the format's version, 1;
  *   <li>{@code trainer.epochs}: the epochs trained (the schedule's position and, with the loader's
@@ -25,14 +25,18 @@ import java.util.Map;
  *       {@code optimizer.sgd.momentum_buffer.0}), as PyTorch names them.
  * </ul>
  */
-final class Checkpoint {
+public final class Checkpoint {
     static final String VERSION = "jgrad.checkpoint";
     static final String EPOCHS = "trainer.epochs";
 
     private Checkpoint() {
     }
 
-    static void save(Path file, Module model, Optimizer optimizer, int epochs) throws IOException {
+    /**
+     * Saves {@code model}, {@code optimizer}'s state and {@code epochs} (the epochs or steps done) to
+     * {@code file}, atomically.
+     */
+    public static void save(Path file, Module model, Optimizer optimizer, int epochs) throws IOException {
         Map<String, Tensor> out = new LinkedHashMap<>();
         out.put(VERSION, Tensor.scalar(1));
         out.put(EPOCHS, Tensor.scalar(epochs));
@@ -52,8 +56,12 @@ final class Checkpoint {
         Npz.save(file, out);
     }
 
-    /** Checks every entry against the model and optimizer, then restores them; returns the epochs trained. */
-    static int load(Path file, Module model, Optimizer optimizer) throws IOException {
+    /**
+     * Checks every entry of {@code file} against {@code model} and {@code optimizer}, then restores
+     * them; returns the epochs (or steps) saved. A checkpoint of another model or optimizer, with
+     * other settings, or truncated, is an {@link IOException} naming the entry, and changes nothing.
+     */
+    public static int load(Path file, Module model, Optimizer optimizer) throws IOException {
         Map<String, Tensor> in = Npz.load(file);
         Tensor version = in.get(VERSION);
         if (version == null || version.numel() != 1 || version.item() != 1) {

@@ -1,6 +1,7 @@
 package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.Tensor;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,18 +53,86 @@ public final class Npz {
         Objects.requireNonNull(file, "Npz.save: file is null");
         Objects.requireNonNull(tensors, "Npz.save: tensors is null");
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-            check(file, e.getKey(), e.getValue());
+            check(file.toString(), e.getKey(), e.getValue());
         }
-        AtomicFiles.write(file, out -> {
-            try (ZipOutputStream zip = new ZipOutputStream(out)) {
-                for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-                    writeEntry(zip, file, e.getKey(), e.getValue());
-                }
-            }
-        });
+        AtomicFiles.write(file, out -> write(out, tensors, file.toString()));
     }
 
-    private static void check(Path file, String name, Tensor t) {
+    /**
+     * Writes {@code tensors} to {@code out} as an {@code .npz} archive, the bytes {@link #save} writes
+     * to a file (to send a model over a network, say); {@code out} is not closed.
+     *
+     * @throws IllegalArgumentException as {@link #save}, before anything is written
+     */
+    public static void write(OutputStream out, Map<String, Tensor> tensors) throws IOException {
+        Objects.requireNonNull(out, "Npz.write: out is null");
+        Objects.requireNonNull(tensors, "Npz.write: tensors is null");
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            check("stream", e.getKey(), e.getValue());
+        }
+        write(new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                out.flush(); // finishes the archive, leaves the caller's stream open
+            }
+        }, tensors, "stream");
+    }
+
+    private static void write(OutputStream out, Map<String, Tensor> tensors, String source) throws IOException {
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+                writeEntry(zip, source, e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    /**
+     * Reads an {@code .npz} archive from {@code in}, as {@link #load(Path, long)} reads a file: every
+     * entry, in order, each checked against its CRC-32. A stream's sizes are only claims, so every
+     * entry counts against {@code maxBytes} (8 bytes per element). {@code in} is read to the end of
+     * the archive's last entry and not closed.
+     *
+     * @throws IOException for anything {@link #load(Path, long)} refuses
+     */
+    public static Map<String, Tensor> read(InputStream in, long maxBytes) throws IOException {
+        Objects.requireNonNull(in, "Npz.read: in is null");
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("Npz.read: maxBytes must be >= 0, got " + maxBytes);
+        }
+        ZipInputStream zip = new ZipInputStream(in);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        long left = maxBytes;
+        for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
+            String source = "stream, entry '" + entry.getName() + "'";
+            if (entry.isDirectory() || !entry.getName().endsWith(".npy")) {
+                throw new IOException(source + ": not a .npy array; an .npz archive holds only NAME.npy entries");
+            }
+            String name = entry.getName().substring(0, entry.getName().length() - ".npy".length());
+            if (tensors.containsKey(name)) {
+                throw new IOException(source + ": the archive holds two entries of this name");
+            }
+            Tensor t = NpyFormat.read(zip, source, entry.getSize(), false, left);
+            int more;
+            try {
+                more = zip.read(); // at the entry's end ZipInputStream checks its CRC-32
+            } catch (ZipException e) {
+                throw new IOException(source + ": corrupt: " + e.getMessage(), e);
+            }
+            if (more >= 0) {
+                throw new IOException(source + ": more data follows the array the header describes");
+            }
+            left -= 8L * t.numel();
+            tensors.put(name, t);
+        }
+        return tensors;
+    }
+
+    private static void check(String file, String name, Tensor t) {
         String shown = name == null ? "null" : name.length() <= 60 ? "'" + name + "'"
                 : "'" + name.substring(0, 40) + "...' (" + name.length() + " characters)";
         if (name == null || name.isEmpty() || t == null) {
@@ -80,7 +149,7 @@ public final class Npz {
         }
     }
 
-    private static void writeEntry(ZipOutputStream zip, Path file, String name, Tensor t) throws IOException {
+    private static void writeEntry(ZipOutputStream zip, String file, String name, Tensor t) throws IOException {
         check(file, name, t); // again: the map may have changed since
         int[] shape = t.shape();
         double[] data = t.toArray();
