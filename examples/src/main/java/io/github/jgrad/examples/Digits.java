@@ -98,20 +98,32 @@ public final class Digits {
                          double testAccuracy, int[][] confusion) {
     }
 
-    /** Trains with checkpoints in {@code dir}, quietly or with a progress bar. */
-    public static Result train(Path dir, boolean progress) throws IOException {
+    /** The training, validation and test sets. */
+    public record Split(Data train, Data valid, Data test) {
+    }
+
+    /**
+     * The images split 70/15/15, each pixel standardised with the training rows' mean and deviation
+     * (a constant pixel divided by 1).
+     */
+    public static Split split() {
         Data all = load();
         int n = all.images().shape(0);
         int trainEnd = n * 70 / 100;
         int validEnd = n * 85 / 100;
-        // each pixel standardised with the training rows' mean and deviation (a constant pixel by 1)
         Tensor mean = all.images().slice(0, 0, trainEnd).mean(0, true);
         Tensor std = all.images().slice(0, 0, trainEnd).sub(mean).pow(2).mean(0, true).sqrt();
         Tensor scale = Tensor.where(std.gt(0), std, Tensor.scalar(1));
         Data scaled = new Data(all.images().sub(mean).div(scale), all.digits());
-        Data train = scaled.rows(0, trainEnd);
-        Data valid = scaled.rows(trainEnd, validEnd);
-        Data test = scaled.rows(validEnd, n);
+        return new Split(scaled.rows(0, trainEnd), scaled.rows(trainEnd, validEnd), scaled.rows(validEnd, n));
+    }
+
+    /** Trains with checkpoints in {@code dir}, quietly or with a progress bar. */
+    public static Result train(Path dir, boolean progress) throws IOException {
+        Split split = split();
+        Data train = split.train();
+        Data valid = split.valid();
+        Data test = split.test();
 
         Sequential model = Sequential.mlp(5, Activation.relu(), 64, 128, 10);
         Adam adam = Adam.of(model.parameters(), 0.003);

@@ -1,0 +1,358 @@
+package io.github.jgrad.spark;
+
+import io.github.jgrad.autodiff.GradMode;
+import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.nn.Checkpoint;
+import io.github.jgrad.nn.Module;
+import io.github.jgrad.nn.Npz;
+import io.github.jgrad.nn.Optimizer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * Synchronous data-parallel training of any jgrad {@link Module} on Spark, by gradient aggregation,
+ * as Spark MLlib's own perceptron trains: at every step the driver broadcasts the parameters (as
+ * jgrad's own {@code .npz} bytes); each partition rebuilds the model, computes the mean loss of its
+ * examples and its gradient with jgrad, and returns the gradient weighted by its example count;
+ * {@code treeAggregate} sums them; the driver divides by the number of examples, so the gradient is
+ * the full batch's (or the sample's, with a mini-batch fraction), and steps its optimizer.
+ *
+ * <pre>{@code
+ * SparkTrainer trainer = SparkTrainer.of(() -> Sequential.mlp(5, Activation.relu(), 64, 128, 10),
+ *         params -> Adam.of(params, 0.003),
+ *         (model, x, y) -> Loss.crossEntropy(model.forward(x), y));
+ * List<Double> losses = trainer.fit(examples, 200);        // examples: JavaRDD<Example>
+ * trainer.save(Path.of("run.npz"));                        // a checkpoint, as Trainer's
+ * }</pre>
+ *
+ * <p><b>When it pays.</b> Each step is one Spark job (about 60 ms of latency on one machine) plus
+ * the parameters sent out and the gradients summed back (8 bytes per parameter each way, times the
+ * tree's depth). More workers pay when a step's computation on the data divided among them
+ * outweighs that: large datasets and large batches, small to medium models. docs/spark.md has the
+ * model and measurements. Parameter averaging (local steps, then averaging every k steps) would
+ * cut the communication further at the price of exactness; it is not implemented.
+ *
+ * <p>The model factory, optimizer factory and loss must be serializable lambdas: Spark sends the
+ * factory and the loss to the executors. The model the driver holds ({@link #model()}) is the trained
+ * one. Not thread-safe.
+ */
+public final class SparkTrainer {
+    /** Builds the model, on the driver and on every executor; the same architecture each time. */
+    @FunctionalInterface
+    public interface ModelFactory extends Serializable {
+        /** A new model; its initial values do not matter on executors, which load the driver's. */
+        Module create();
+    }
+
+    /** The mean loss of a batch: a scalar computed through {@code model}, as {@code Trainer}'s loss. */
+    @FunctionalInterface
+    public interface LossFunction extends Serializable {
+        /** The mean loss of {@code model} on {@code inputs} against {@code targets}. */
+        Tensor apply(Module model, Tensor inputs, Tensor targets);
+    }
+
+    /** One training example: its input row and its target row (one number for a class index). */
+    public record Example(double[] input, double[] target) implements Serializable {
+        /** An example; the arrays are kept as given. */
+        public Example {
+            Objects.requireNonNull(input, "Example: input is null");
+            Objects.requireNonNull(target, "Example: target is null");
+        }
+    }
+
+    private final ModelFactory factory;
+    private final LossFunction loss;
+    private final Module model;
+    private final Optimizer optimizer;
+    private double miniBatchFraction = 1;
+    private long seed = 1;
+    private int depth = 2;
+    private int steps;
+
+    private SparkTrainer(ModelFactory factory, Function<List<Tensor>, Optimizer> optimizer, LossFunction loss) {
+        this.factory = Objects.requireNonNull(factory, "SparkTrainer.of: model factory is null");
+        this.loss = Objects.requireNonNull(loss, "SparkTrainer.of: loss is null");
+        this.model = Objects.requireNonNull(factory.create(), "SparkTrainer.of: the model factory returned null");
+        this.optimizer = Objects.requireNonNull(optimizer, "SparkTrainer.of: optimizer factory is null")
+                .apply(model.parameters());
+    }
+
+    /** A trainer of the model {@code factory} builds, stepped on the driver by the optimizer {@code optimizer} makes. */
+    public static SparkTrainer of(ModelFactory factory, Function<List<Tensor>, Optimizer> optimizer, LossFunction loss) {
+        return new SparkTrainer(factory, optimizer, loss);
+    }
+
+    /**
+     * Computes each step's gradient on a sample of this fraction of the examples (1: all of them,
+     * full-batch gradient descent), drawn afresh per step from {@code seed} and the step number, as
+     * MLlib's {@code miniBatchFraction}; returns this.
+     *
+     * @throws IllegalArgumentException unless 0 &lt; fraction &lt;= 1
+     */
+    public SparkTrainer miniBatch(double fraction, long seed) {
+        if (!(fraction > 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("SparkTrainer.miniBatch: fraction must be in (0, 1], got " + fraction);
+        }
+        this.miniBatchFraction = fraction;
+        this.seed = seed;
+        return this;
+    }
+
+    /**
+     * The depth of {@code treeAggregate}'s tree (default 2): deeper trees sum many partitions' gradients
+     * in more rounds, each with fewer arriving at the driver; returns this.
+     *
+     * @throws IllegalArgumentException if {@code depth} is below 1
+     */
+    public SparkTrainer treeDepth(int depth) {
+        if (depth < 1) {
+            throw new IllegalArgumentException("SparkTrainer.treeDepth: depth must be >= 1, got " + depth);
+        }
+        this.depth = depth;
+        return this;
+    }
+
+    /** The model on the driver, trained by {@link #fit}. */
+    public Module model() {
+        return model;
+    }
+
+    /** The optimizer on the driver. */
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** The number of steps taken, by this trainer or by the run it resumed. */
+    public int steps() {
+        return steps;
+    }
+
+    /**
+     * Takes {@code steps} more steps on {@code examples}; returns the mean loss before each step (over
+     * the examples, or the step's sample), computed in the same pass as its gradient.
+     *
+     * @throws IllegalArgumentException if {@code steps} is negative or a step finds no examples
+     */
+    public List<Double> fit(JavaRDD<Example> examples, int steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("SparkTrainer.fit: steps must be >= 0, got " + steps);
+        }
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(examples.context());
+        List<Double> losses = new ArrayList<>(steps);
+        // full batch: each partition's rows become one batch once, kept in memory across the steps
+        JavaRDD<Batch> batches = miniBatchFraction < 1 ? null : batches(examples).cache();
+        try {
+            for (int s = 0; s < steps; s++) {
+                losses.add(step(sc, batches != null ? batches
+                        : batches(examples.sample(false, miniBatchFraction, seed + this.steps))));
+            }
+        } finally {
+            if (batches != null) {
+                batches.unpersist(false);
+            }
+        }
+        return losses;
+    }
+
+    /** One step: the gradient summed over {@code batches}, then the optimizer; returns the mean loss. */
+    private double step(JavaSparkContext sc, JavaRDD<Batch> batches) {
+        Sum sum = gradient(sc, batches);
+        if (sum.count == 0) {
+            throw new IllegalArgumentException("SparkTrainer.fit: step " + this.steps + " has no examples"
+                    + (miniBatchFraction < 1 ? " (the sample of fraction " + miniBatchFraction + " is empty)" : ""));
+        }
+        List<Tensor> params = model.parameters();
+        optimizer.zeroGrad();
+        for (int i = 0; i < params.size(); i++) {
+            double[] g = sum.gradients[i];
+            for (int k = 0; k < g.length; k++) {
+                g[k] /= sum.count;
+            }
+            params.get(i).setGrad(Tensor.of(g, params.get(i).shape()));
+        }
+        optimizer.step();
+        this.steps++;
+        return sum.loss / sum.count;
+    }
+
+    /**
+     * The mean loss and its gradient with respect to every parameter, over {@code examples} (all of
+     * them: no sampling), summed across the partitions with {@code treeAggregate}; the driver's model
+     * is not changed. Each partition computes its mean loss in one batch, so its gradient equals
+     * jgrad's on the same rows; the sum of the partitions' count-weighted gradients then equals the
+     * full batch's to rounding.
+     */
+    public Map<String, Tensor> gradient(JavaRDD<Example> examples) {
+        Sum sum = gradient(JavaSparkContext.fromSparkContext(examples.context()), batches(examples));
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        List<String> names = new ArrayList<>(model.namedParameters().keySet());
+        List<Tensor> params = model.parameters();
+        for (int i = 0; i < names.size(); i++) {
+            double[] g = sum.gradients[i];
+            for (int k = 0; k < g.length; k++) {
+                g[k] /= sum.count;
+            }
+            out.put(names.get(i), Tensor.of(g, params.get(i).shape()));
+        }
+        out.put("loss", Tensor.scalar(sum.loss / sum.count));
+        return out;
+    }
+
+    /** Each partition's rows as one batch (none for an empty partition). */
+    private static JavaRDD<Batch> batches(JavaRDD<Example> examples) {
+        return examples.mapPartitions((Iterator<Example> rows) -> {
+            Batch b = Batch.of(rows);
+            return (b == null ? List.<Batch>of() : List.of(b)).iterator();
+        });
+    }
+
+    private Sum gradient(JavaSparkContext sc, JavaRDD<Batch> batches) {
+        Broadcast<byte[]> weights = sc.broadcast(parameterBytes());
+        try {
+            ModelFactory f = factory;
+            LossFunction l = loss;
+            int[] sizes = sizes();
+            return batches.treeAggregate(Sum.zero(sizes), (sum, b) -> Sum.add(sum, partial(f, l, weights.value(), b, sizes)),
+                    Sum::add, depth);
+        } finally {
+            weights.destroy();
+        }
+    }
+
+    /** A partition's examples as one batch: inputs (n, in) and targets (n) or (n, out), row-major. */
+    record Batch(double[] inputs, double[] targets, int n, int in, int out) implements Serializable {
+        static Batch of(Iterator<Example> rows) {
+            List<Example> list = new ArrayList<>();
+            rows.forEachRemaining(list::add);
+            if (list.isEmpty()) {
+                return null;
+            }
+            int n = list.size();
+            int in = list.get(0).input().length;
+            int out = list.get(0).target().length;
+            double[] x = new double[n * in];
+            double[] y = new double[n * out];
+            for (int i = 0; i < n; i++) {
+                Example e = list.get(i);
+                if (e.input().length != in || e.target().length != out) {
+                    throw new IllegalArgumentException("SparkTrainer: example " + i + " of a partition has "
+                            + e.input().length + " inputs and " + e.target().length + " targets, the first had " + in
+                            + " and " + out);
+                }
+                System.arraycopy(e.input(), 0, x, i * in, in);
+                System.arraycopy(e.target(), 0, y, i * out, out);
+            }
+            return new Batch(x, y, n, in, out);
+        }
+    }
+
+    private int[] sizes() {
+        List<Tensor> params = model.parameters();
+        int[] sizes = new int[params.size()];
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = params.get(i).numel();
+        }
+        return sizes;
+    }
+
+    private byte[] parameterBytes() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            Npz.write(out, model.namedParameters());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** On an executor: one partition's batch, its loss and gradients weighted by its size. */
+    static Sum partial(ModelFactory factory, LossFunction loss, byte[] weights, Batch batch, int[] sizes)
+            throws IOException {
+        Sum sum = Sum.zero(sizes);
+        Module model = factory.create();
+        Map<String, Tensor> saved = Npz.read(new ByteArrayInputStream(weights), Long.MAX_VALUE);
+        try (GradMode.Scope ignored = GradMode.disabled()) {
+            model.namedParameters().forEach((name, p) -> p.copyFrom(Objects.requireNonNull(saved.get(name),
+                    () -> "the model factory built a parameter '" + name + "' the driver's model does not have")));
+        }
+        int n = batch.n();
+        double[] x = batch.inputs();
+        double[] y = batch.targets();
+        int in = batch.in();
+        int out = batch.out();
+        Tensor targets = out == 1 ? Tensor.of(y) : Tensor.of(y, n, out);
+        model.train();
+        Tensor l = loss.apply(model, Tensor.of(x, n, in), targets);
+        l.backward();
+        List<Tensor> params = model.parameters();
+        for (int i = 0; i < params.size(); i++) {
+            Tensor g = params.get(i).grad();
+            if (g != null) {
+                double[] d = g.toArray();
+                for (int k = 0; k < d.length; k++) {
+                    sum.gradients[i][k] = d[k] * n;
+                }
+            }
+        }
+        sum.loss = l.item() * n;
+        sum.count = n;
+        return sum;
+    }
+
+    /** A sum of count-weighted gradients and losses, merged in place by treeAggregate. */
+    static final class Sum implements Serializable {
+        private static final long serialVersionUID = 1;
+        final double[][] gradients;
+        double loss;
+        long count;
+
+        private Sum(double[][] gradients) {
+            this.gradients = gradients;
+        }
+
+        static Sum zero(int[] sizes) {
+            double[][] g = new double[sizes.length][];
+            for (int i = 0; i < sizes.length; i++) {
+                g[i] = new double[sizes[i]];
+            }
+            return new Sum(g);
+        }
+
+        static Sum add(Sum a, Sum b) {
+            for (int i = 0; i < a.gradients.length; i++) {
+                double[] x = a.gradients[i];
+                double[] y = b.gradients[i];
+                for (int k = 0; k < x.length; k++) {
+                    x[k] += y[k];
+                }
+            }
+            a.loss += b.loss;
+            a.count += b.count;
+            return a;
+        }
+    }
+
+    /** Saves a checkpoint ({@link Checkpoint}): the driver's model, optimizer state and steps taken. */
+    public void save(Path file) throws IOException {
+        Checkpoint.save(file, model, optimizer, steps);
+    }
+
+    /** Resumes from a checkpoint {@link #save} (or {@code Trainer.save}, for the same model) wrote; returns this. */
+    public SparkTrainer resume(Path file) throws IOException {
+        steps = Checkpoint.load(file, model, optimizer);
+        return this;
+    }
+}

@@ -1,0 +1,149 @@
+package io.github.jgrad.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.nn.Activation;
+import io.github.jgrad.nn.Adam;
+import io.github.jgrad.nn.Loss;
+import io.github.jgrad.nn.Module;
+import io.github.jgrad.nn.Optimizer;
+import io.github.jgrad.nn.SGD;
+import io.github.jgrad.nn.Sequential;
+import io.github.jgrad.spark.SparkTrainer.Example;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** On Spark's real local mode, two worker threads and a task retry allowed: no mocks. */
+class SparkTrainerTest {
+    private static JavaSparkContext sc;
+
+    @BeforeAll
+    static void start() {
+        sc = new JavaSparkContext(new SparkConf().setMaster("local[2,2]").setAppName("jgrad-spark-test")
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1"));
+    }
+
+    @AfterAll
+    static void stop() {
+        sc.close();
+    }
+
+    static final int N = 60;
+    static final Tensor X = Tensor.randn(8, N, 3);
+    static final Tensor Y = X.matmul(Tensor.of(new double[] {1, -2, 0.5})).gt(0);
+
+    private static List<Example> examples() {
+        List<Example> list = new ArrayList<>();
+        for (int i = 0; i < N; i++) {
+            list.add(new Example(new double[] {X.get(i, 0), X.get(i, 1), X.get(i, 2)}, new double[] {Y.get(i)}));
+        }
+        return list;
+    }
+
+    private static Module model() {
+        return Sequential.mlp(4, Activation.tanh(), 3, 8, 2);
+    }
+
+    private static Tensor loss(Module m, Tensor x, Tensor y) {
+        return Loss.crossEntropy(m.forward(x), y);
+    }
+
+    @Test
+    void anyPartitioningGivesTheFullBatchGradient() {
+        SparkTrainer trainer = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), SparkTrainerTest::loss);
+        Module local = model();
+        Tensor l = loss(local, X, Y);
+        l.backward();
+        for (int partitions : new int[] {1, 2, 3, 7}) {
+            Map<String, Tensor> g = trainer.gradient(sc.parallelize(examples(), partitions));
+            assertEquals(l.item(), g.get("loss").item(), 1e-12, partitions + " partitions: loss");
+            local.namedParameters().forEach((name, p) -> assertArrayEquals(p.grad().toArray(), g.get(name).toArray(),
+                    1e-12, partitions + " partitions: " + name));
+        }
+    }
+
+    private static List<Double> localSteps(Module m, Optimizer opt, int steps) {
+        List<Double> losses = new ArrayList<>();
+        for (int s = 0; s < steps; s++) {
+            opt.zeroGrad();
+            Tensor l = loss(m, X, Y);
+            l.backward();
+            opt.step();
+            losses.add(l.item());
+        }
+        return losses;
+    }
+
+    @Test
+    void onePartitionTrainsAsLocalFullBatchTraining() {
+        SparkTrainer trainer = SparkTrainer.of(SparkTrainerTest::model, p -> Adam.of(p, 0.05), SparkTrainerTest::loss);
+        List<Double> spark = trainer.fit(sc.parallelize(examples(), 1), 15);
+        Module local = model();
+        List<Double> losses = localSteps(local, Adam.of(local.parameters(), 0.05), 15);
+        for (int s = 0; s < 15; s++) {
+            assertEquals(losses.get(s), spark.get(s), 1e-12, "loss before step " + s);
+        }
+        local.namedParameters().forEach((name, p) -> assertArrayEquals(p.toArray(),
+                trainer.model().namedParameters().get(name).toArray(), 1e-12, name));
+        assertTrue(spark.get(14) < spark.get(0), "it learns: " + spark);
+    }
+
+    /** Fails the first task that computes a gradient, once per JVM: Spark must retry it. */
+    static final AtomicInteger FAILURES = new AtomicInteger();
+
+    private static Tensor failingOnce(Module m, Tensor x, Tensor y) {
+        if (FAILURES.getAndIncrement() == 0) {
+            throw new IllegalStateException("injected executor failure");
+        }
+        return loss(m, x, y);
+    }
+
+    @Test
+    void aTaskThatFailsOnceIsRetriedAndTheResultIsUnchanged() {
+        List<Double> clean = SparkTrainer.of(SparkTrainerTest::model, p -> Adam.of(p, 0.05), SparkTrainerTest::loss)
+                .fit(sc.parallelize(examples(), 3), 4);
+        FAILURES.set(0);
+        SparkTrainer retried = SparkTrainer.of(SparkTrainerTest::model, p -> Adam.of(p, 0.05),
+                SparkTrainerTest::failingOnce);
+        List<Double> after = retried.fit(sc.parallelize(examples(), 3), 4);
+        assertTrue(FAILURES.get() > 12, "the failure was injected and the task run again: " + FAILURES.get());
+        assertEquals(clean, after);
+    }
+
+    @Test
+    void theDigitsExampleLearnsOnTwoPartitions() {
+        SparkDigits.Result r = SparkDigits.train(sc, 2);
+        assertTrue(r.losses().get(SparkDigits.STEPS - 1) < 0.1 * r.losses().get(0), r.losses().toString());
+        assertTrue(r.testAccuracy() >= 0.95, "test accuracy " + r.testAccuracy());
+    }
+
+    @Test
+    void aCheckpointResumesTheRun(@TempDir Path dir) throws IOException {
+        JavaRDD<Example> data = sc.parallelize(examples(), 2);
+        SparkTrainer straight = SparkTrainer.of(SparkTrainerTest::model, p -> Adam.of(p, 0.05), SparkTrainerTest::loss);
+        List<Double> ten = straight.fit(data, 10);
+        SparkTrainer first = SparkTrainer.of(SparkTrainerTest::model, p -> Adam.of(p, 0.05), SparkTrainerTest::loss);
+        first.fit(data, 5);
+        first.save(dir.resolve("run.npz"));
+        SparkTrainer resumed = SparkTrainer.of(SparkTrainerTest::model, p -> Adam.of(p, 0.05), SparkTrainerTest::loss)
+                .resume(dir.resolve("run.npz"));
+        assertEquals(5, resumed.steps());
+        assertEquals(ten.subList(5, 10), resumed.fit(data, 5));
+        straight.model().namedParameters().forEach((name, p) -> assertArrayEquals(p.toArray(),
+                resumed.model().namedParameters().get(name).toArray(), 0, name));
+    }
+}
