@@ -378,6 +378,10 @@ public final class Kernels {
             out[0] = pairwiseSum(a, 0, r);
             return out;
         }
+        if (outer == 1 && r > 0) { // leading axis (column sums): the threads share out the columns, in memory order
+            split(inner, (long) r * inner, (from, to) -> reduceLeading(max, a, r, inner, out, from, to));
+            return out;
+        }
         split(outer, (long) outer * r * inner, (from, to) -> {
             for (int o = from; o < to; o++) {
                 int base = o * r * inner;
@@ -411,6 +415,31 @@ public final class Kernels {
             }
         });
         return out;
+    }
+
+    /**
+     * Columns {@code from} to {@code to} of the (r, inner) array a, reduced over its r rows into out,
+     * row after row as a plain loop would (the same roundings), four rows per pass over out.
+     */
+    private static void reduceLeading(boolean max, double[] a, int r, int inner, double[] out, int from, int to) {
+        System.arraycopy(a, from, out, from, to - from);
+        int k = 1;
+        for (; k + 3 < r; k += 4) {
+            int s0 = k * inner;
+            int s1 = s0 + inner;
+            int s2 = s1 + inner;
+            int s3 = s2 + inner;
+            for (int i = from; i < to; i++) {
+                out[i] = max ? Math.max(Math.max(Math.max(Math.max(out[i], a[s0 + i]), a[s1 + i]), a[s2 + i]), a[s3 + i])
+                        : out[i] + a[s0 + i] + a[s1 + i] + a[s2 + i] + a[s3 + i];
+            }
+        }
+        for (; k < r; k++) {
+            int src = k * inner;
+            for (int i = from; i < to; i++) {
+                out[i] = max ? Math.max(out[i], a[src + i]) : out[i] + a[src + i]; // NaN wins, as in NumPy
+            }
+        }
     }
 
     /** a[from] + ... + a[from + n - 1], pairwise down to blocks of 128 summed with 8 accumulators. */
