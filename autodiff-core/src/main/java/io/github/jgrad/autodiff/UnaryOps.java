@@ -87,7 +87,7 @@ final class UnaryOps {
     }
 
     static Value tanh(Value a) {
-        double out = Math.tanh(a.data);
+        double out = Kernels.tanh(a.data);
         return Value.unary(TANH, a, out, 1 - out * out);
     }
 
