@@ -83,7 +83,22 @@ final class UnaryOps {
     static final Op TANH = Op.builtin("tanh").derivative("1 - out^2").rule("g * (1 - out^2)").readsOutput().build();
 
     static Tensor tanh(Tensor a) {
-        return unary(TANH, Unary.TANH, a, (g, out) -> new Tensor[] {g.chain(out.mul(out).neg().add(1))});
+        return unary(TANH, Unary.TANH, a, (g, out) -> new Tensor[] {tanhBackward(g, out)});
+    }
+
+    /** tanh's backward in one pass, differentiable itself: g * (1 - y^2), as g.chain(1 - y^2). */
+    static final Op TANH_BACKWARD = Op.builtin("tanhBackward").rule("g' * (1 - y^2)", "-2 * g' * g * y")
+            .edges("0 where g is 0, as the chain rule's products").build();
+
+    static Tensor tanhBackward(Tensor g, Tensor y) {
+        double[] gd = g.data;
+        double[] yd = y.data;
+        double[] out = new double[yd.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = gd[i] == 0 ? 0 : gd[i] * (1 - yd[i] * yd[i]);
+        }
+        return record(TANH_BACKWARD, out, y.shape, (g2, o) -> new Tensor[] {
+            g2.chain(y.mul(y).neg().add(1)), g2.chain(g.mul(y).mul(-2))}, g, y);
     }
 
     static Value tanh(Value a) {
@@ -96,7 +111,22 @@ final class UnaryOps {
             .edges("computed without overflow for large |a|").readsOutput().build();
 
     static Tensor sigmoid(Tensor a) {
-        return unary(SIGMOID, Unary.SIGMOID, a, (g, out) -> new Tensor[] {g.chain(out.mul(out.neg().add(1)))});
+        return unary(SIGMOID, Unary.SIGMOID, a, (g, out) -> new Tensor[] {sigmoidBackward(g, out)});
+    }
+
+    /** sigmoid's backward in one pass, differentiable itself: g * y (1 - y), as g.chain(y (1 - y)). */
+    static final Op SIGMOID_BACKWARD = Op.builtin("sigmoidBackward").rule("g' * y * (1 - y)", "g' * g * (1 - 2y)")
+            .edges("0 where g is 0, as the chain rule's products").build();
+
+    static Tensor sigmoidBackward(Tensor g, Tensor y) {
+        double[] gd = g.data;
+        double[] yd = y.data;
+        double[] out = new double[yd.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = gd[i] == 0 ? 0 : gd[i] * (yd[i] * (1 - yd[i]));
+        }
+        return record(SIGMOID_BACKWARD, out, y.shape, (g2, o) -> new Tensor[] {
+            g2.chain(y.mul(y.neg().add(1))), g2.chain(g.mul(y.mul(-2).add(1)))}, g, y);
     }
 
     static Value sigmoid(Value a) {

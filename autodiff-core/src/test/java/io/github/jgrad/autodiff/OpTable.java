@@ -126,7 +126,9 @@ final class OpTable {
         unary(UnaryOps.LOG1P, Tensor::log1p, null);
         unary(UnaryOps.SQRT, Tensor::sqrt, Value::sqrt);
         unary(UnaryOps.TANH, Tensor::tanh, Value::tanh);
+        tensor(UnaryOps.TANH_BACKWARD, l -> UnaryOps.tanhBackward(l.get(0), l.get(1)), S23, S23);
         unary(UnaryOps.SIGMOID, Tensor::sigmoid, Value::sigmoid);
+        tensor(UnaryOps.SIGMOID_BACKWARD, l -> UnaryOps.sigmoidBackward(l.get(0), l.get(1)), S23, S23);
         unary(UnaryOps.SOFTPLUS, Tensor::softplus, Value::softplus);
         unary(UnaryOps.RELU, Tensor::relu, Value::relu);
         unary(UnaryOps.SIN, Tensor::sin, Value::sin);
