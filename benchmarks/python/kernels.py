@@ -1,0 +1,61 @@
+"""numpy's side of KernelsBenchmark: the same kernels on the same 1000 x 1000 float64 shapes.
+
+numpy is only a measuring stick for jgrad, never a dependency. Run both ways and take the faster
+(a fresh large allocation can page-fault on these machines):
+    python3 benchmarks/python/kernels.py
+    MALLOC_MMAP_THRESHOLD_=67108864 MALLOC_TRIM_THRESHOLD_=268435456 python3 benchmarks/python/kernels.py
+The backward kernels are written out by hand, as a numpy user would: the forward, then the gradient
+of the seed through it. erf is left out: numpy has none (scipy.special.erf is not numpy).
+"""
+import numpy as np
+
+from timing import timings
+
+
+def softmax(a):
+    e = np.exp(a - a.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def main():
+    n = 1000
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((n, n))
+    b = rng.standard_normal((n, n))
+    row = rng.standard_normal(n)
+    param = rng.random((n, n)) + 0.5
+    seed = rng.standard_normal((n, n))
+
+    def tanh_backward():
+        y = np.tanh(param)
+        return seed * (1 - y * y)
+
+    def sqrt_backward():
+        y = np.sqrt(param)
+        return seed / (2 * y)
+
+    kernels = {
+        "add": lambda: a + b,
+        "addRow": lambda: a + row,
+        "mul": lambda: a * b,
+        "relu": lambda: np.maximum(a, 0),
+        "exp": lambda: np.exp(a),
+        "tanh": lambda: np.tanh(a),
+        "sumAll": lambda: a.sum(),
+        "sumRows": lambda: a.sum(axis=1),
+        "sumCols": lambda: a.sum(axis=0),
+        "max": lambda: a.max(axis=1),
+        "softmax": lambda: softmax(a),
+        "transpose": lambda: np.ascontiguousarray(a.T),
+        "mulBackward": lambda: (param * b, seed * b)[1],
+        "tanhBackward": tanh_backward,
+        "sqrtBackward": sqrt_backward,
+    }
+    print(f"numpy {np.__version__}, {n} x {n} float64")
+    for name, f in kernels.items():
+        best, mean = timings(f, 2.0)
+        print(f"{name:>13}: mean {mean * 1e6:9.1f} us   (best {best * 1e6:9.1f} us)")
+
+
+if __name__ == "__main__":
+    main()
