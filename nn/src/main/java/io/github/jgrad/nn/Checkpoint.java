@@ -71,6 +71,9 @@ public final class Checkpoint {
         int epochs = count(file, in, EPOCHS);
         int steps = count(file, in, "optimizer.steps");
         double rate = scalar(file, in, "optimizer.learning_rate");
+        if (!(rate >= 0) || Double.isInfinite(rate)) {
+            throw new IOException(file + ": entry 'optimizer.learning_rate' should be finite and >= 0, is " + rate);
+        }
         Map<String, Tensor> params = model.namedParameters();
         Map<String, Double> state = model.namedState();
         String kind = "optimizer." + optimizer.kind() + ".";
@@ -89,7 +92,7 @@ public final class Checkpoint {
             if (name.startsWith("model.") && params.containsKey(name.substring(6))) {
                 shape(file, name, t, params.get(name.substring(6)).shape(), "the model's parameter");
             } else if (name.startsWith("model.") && state.containsKey(name.substring(6))) {
-                newState.put(name.substring(6), scalar(file, in, name));
+                newState.put(name.substring(6), (double) count(file, in, name));
             } else if (name.startsWith(kind) && settings.containsKey(name.substring(kind.length()))) {
                 double own = settings.get(name.substring(kind.length()));
                 if (scalar(file, in, name) != own) {
@@ -146,6 +149,9 @@ public final class Checkpoint {
         }
         int[] want = buffer.equals("step") ? new int[0] : optimized.get(index).shape();
         shape(file, name, t, want, "parameter " + index + "'s " + buffer);
+        if (buffer.equals("step")) {
+            count(file, Map.of(name, t), name);
+        }
         return true;
     }
 

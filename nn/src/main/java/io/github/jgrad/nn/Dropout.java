@@ -11,9 +11,10 @@ import java.util.SplittableRandom;
  */
 public final class Dropout extends Module {
     private final double p;
+    /** The golden ratio's 64-bit odd multiple: spreads draw numbers over the seed space. */
+    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     private final long seed;
-    private SplittableRandom seeds;
-    /** Masks drawn so far: with the seed, the generator's state, saved in checkpoints. */
+    /** Masks drawn so far: with the seed, the whole state (saved in checkpoints); mask k's seed is a function of both. */
     private long draws;
 
     /**
@@ -26,7 +27,6 @@ public final class Dropout extends Module {
         }
         this.p = p;
         this.seed = seed;
-        this.seeds = new SplittableRandom(seed);
     }
 
     @Override
@@ -34,7 +34,7 @@ public final class Dropout extends Module {
         if (!isTraining() || p == 0) {
             return x;
         }
-        Tensor keep = Tensor.rand(seeds.nextLong(), x.shape()).ge(p);
+        Tensor keep = Tensor.rand(new SplittableRandom(seed + draws * GOLDEN).nextLong(), x.shape()).ge(p);
         draws++;
         return x.mul(keep).mul(1 / (1 - p));
     }
@@ -46,11 +46,7 @@ public final class Dropout extends Module {
 
     @Override
     void loadOwnState(String name, double value) {
-        seeds = new SplittableRandom(seed);
-        draws = (long) value;
-        for (long i = 0; i < draws; i++) { // a generator cannot jump: replay its draws, a few thousand at most
-            seeds.nextLong();
-        }
+        draws = (long) value; // checked to be a count when the checkpoint was read
     }
 
     /** {@code Dropout(p=0.5)}. */

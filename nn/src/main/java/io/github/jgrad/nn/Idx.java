@@ -57,6 +57,12 @@ public final class Idx {
             raw.reset();
             InputStream in = gzip ? new GZIPInputStream(raw, CHUNK) : raw;
             return read(in, file.toString(), gzip ? -1 : size, gzip ? maxBytes : Long.MAX_VALUE);
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) {
+                throw e;
+            }
+            throw new IOException(file + ": cannot read" + (e instanceof java.util.zip.ZipException
+                    || e instanceof java.io.EOFException ? " (corrupt or truncated gzip data)" : "") + ": " + e, e);
         }
     }
 

@@ -48,7 +48,8 @@ public interface Listener {
     /**
      * Writes every epoch's numbers to {@code file} as CSV: a header {@code epoch,loss,val_loss,...}
      * then one line per epoch, each flushed as it ends (an existing file is replaced when the first
-     * epoch ends). Numbers are written as Java's shortest exact form ({@code 0.1}, {@code NaN}).
+     * epoch ends). Numbers are written by {@link Double#toString(double)}, which reads back exactly
+     * ({@code 0.1}, {@code NaN}).
      */
     static Listener csvLog(Path file) {
         return new Listeners.Log(file, false);

@@ -96,7 +96,7 @@ final class Listeners {
             line.append(json ? "{\"epoch\": " : "").append(e.number());
             for (Map.Entry<String, Double> m : e.metrics().entrySet()) {
                 double v = m.getValue();
-                line.append(json ? ", \"" + m.getKey() + "\": " : ",")
+                line.append(json ? ", \"" + m.getKey().replace("\\", "\\\\").replace("\"", "\\\"") + "\": " : ",")
                         .append(json && !Double.isFinite(v) ? "null" : Double.toString(v));
             }
             line.append(json ? "}\n" : "\n");

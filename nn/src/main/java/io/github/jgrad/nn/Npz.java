@@ -107,7 +107,16 @@ public final class Npz {
         ZipInputStream zip = new ZipInputStream(in);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         long left = maxBytes;
-        for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
+        while (true) {
+            ZipEntry entry;
+            try {
+                entry = zip.getNextEntry();
+            } catch (IOException | IllegalArgumentException e) { // a bad header; a name not in UTF-8 (JDK 17's type)
+                throw new IOException("stream: corrupt zip entry header: " + e.getMessage(), e);
+            }
+            if (entry == null) {
+                break;
+            }
             String source = "stream, entry '" + entry.getName() + "'";
             if (entry.isDirectory() || !entry.getName().endsWith(".npy")) {
                 throw new IOException(source + ": not a .npy array; an .npz archive holds only NAME.npy entries");
@@ -204,6 +213,7 @@ public final class Npz {
         try (zip) {
             long fileSize = Files.size(file);
             long left = maxBytes;
+            long stored = 0; // stored entries' bytes: real only if they do not overlap, so they must fit the file
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             Enumeration<? extends ZipEntry> entries = zip.entries();
             while (entries.hasMoreElements()) {
@@ -216,8 +226,13 @@ public final class Npz {
                 if (tensors.containsKey(name)) {
                     throw new IOException(source + ": the archive holds two entries of this name");
                 }
-                boolean stored = entry.getMethod() == ZipEntry.STORED;
-                if (!stored && entry.getSize() > MAX_DEFLATE_RATIO * Math.min(entry.getCompressedSize(), fileSize) + 1024) {
+                boolean isStored = entry.getMethod() == ZipEntry.STORED;
+                stored += isStored ? Math.max(entry.getCompressedSize(), 0) : 0;
+                if (stored > fileSize) {
+                    throw new IOException(source + ": corrupt: the stored entries claim " + stored + " bytes, more than"
+                            + " the file's " + fileSize + " (entries that overlap)");
+                }
+                if (!isStored && entry.getSize() > MAX_DEFLATE_RATIO * Math.min(entry.getCompressedSize(), fileSize) + 1024) {
                     throw new IOException(source + ": corrupt: it claims " + entry.getSize() + " bytes from "
                             + entry.getCompressedSize() + " compressed, more than deflate can produce");
                 }
@@ -225,13 +240,13 @@ public final class Npz {
                 Tensor t;
                 try (InputStream in = new CheckedInputStream(zip.getInputStream(entry), crc)) {
                     // a stored entry's bytes are in the file; a deflated entry's size is only a claim
-                    t = NpyFormat.read(in, source, entry.getSize(), stored && entry.getSize() <= fileSize, left);
+                    t = NpyFormat.read(in, source, entry.getSize(), isStored && entry.getSize() <= fileSize, left);
                 }
                 if (entry.getCrc() != -1 && crc.getValue() != entry.getCrc()) { // the whole entry was read
                     throw new IOException(source + ": corrupt: CRC-32 of the entry is " + Long.toHexString(crc.getValue())
                             + ", the archive says " + Long.toHexString(entry.getCrc()));
                 }
-                left -= stored ? 0 : 8L * t.numel();
+                left -= isStored ? 0 : 8L * t.numel();
                 tensors.put(name, t);
             }
             return tensors;

@@ -91,10 +91,21 @@ public final class Trainer {
 
     /**
      * After each epoch, computes on {@code data} (in evaluation mode, recording nothing) the loss as
-     * {@code val_loss} and each metric as {@code val_NAME}, averaged over the examples; returns this.
+     * {@code val_loss} and each metric as {@code val_NAME}, averaged over the examples, in the map's
+     * iteration order (use a {@link LinkedHashMap} to choose it); returns this.
+     *
+     * @throws IllegalArgumentException if {@code data} has no examples or a metric is called "loss"
      */
     public Trainer validation(DataLoader data, Map<String, Metric> metrics) {
-        this.validation = Objects.requireNonNull(data, "Trainer.validation: data is null");
+        Objects.requireNonNull(data, "Trainer.validation: data is null");
+        if (data.size() == 0) {
+            throw new IllegalArgumentException("Trainer.validation: the validation data has no examples");
+        }
+        if (metrics.containsKey("loss")) {
+            throw new IllegalArgumentException("Trainer.validation: a metric may not be called 'loss': val_loss is"
+                    + " the validation loss itself");
+        }
+        this.validation = data;
         this.metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
         return this;
     }

@@ -163,6 +163,24 @@ class CheckpointTest {
     }
 
     @Test
+    void impossibleNumbersInACheckpointAreRefusedBeforeAnythingChanges() throws IOException {
+        Run saved = run(1, p -> Adam.of(p, 0.05));
+        saved.trainer().fit(saved.loader(), 1);
+        Path file = dir.resolve("run.npz");
+        saved.trainer().save(file);
+        Object[][] bad = {{"optimizer.learning_rate", Double.NaN, "should be finite and >= 0"},
+            {"model.2.draws", 1e15, "should be a count"}, {"model.2.draws", -1.0, "should be a count"},
+            {"optimizer.adam.step.0", 2.5, "should be a count"}, {"trainer.epochs", -3.0, "should be a count"}};
+        for (Object[] b : bad) {
+            Map<String, Tensor> entries = new java.util.LinkedHashMap<>(Npz.load(file));
+            entries.put((String) b[0], Tensor.scalar((double) b[1]));
+            Path patched = dir.resolve("patched.npz");
+            Npz.save(patched, entries);
+            refusedAndNothingChanged(run(2, p -> Adam.of(p, 0.05)), patched, "entry '" + b[0] + "' " + b[2]);
+        }
+    }
+
+    @Test
     void dropoutResumesItsMasks() throws IOException {
         Dropout a = new Dropout(0.5, 7);
         Tensor x = Tensor.ones(64);

@@ -111,5 +111,12 @@ class IdxTest {
         fails(write("bomb.gz", zeros.toByteArray(), true), "bomb.gz: shape (1048576) of 1-byte items would take 8388608"
                 + " bytes as a tensor, over the limit of 1048576");
         assertThrows(IllegalArgumentException.class, () -> Idx.load(dir.resolve("short"), -1));
+        // a gzip file cut short, and one with a corrupt deflate stream: errors that name the file
+        byte[] gz = Files.readAllBytes(write("whole.gz", idx(0x08, new int[] {1000}, new byte[1000]), true));
+        fails(write("cut.gz", Arrays.copyOf(gz, gz.length - 12), false), "cut.gz: cannot read (corrupt or truncated gzip"
+                + " data)");
+        byte[] corrupt = gz.clone();
+        corrupt[12] ^= (byte) 0xff;
+        fails(write("corrupt.gz", corrupt, false), "corrupt.gz: ");
     }
 }

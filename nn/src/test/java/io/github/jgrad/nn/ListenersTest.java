@@ -66,6 +66,18 @@ class ListenersTest {
     }
 
     @Test
+    void validationRefusesEmptyDataAndAMetricCalledLoss() {
+        Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
+        DataLoader empty = DataLoader.of(Tensor.zeros(0, 2), Tensor.zeros(0), 4, false, 0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> trainer(m, 0.1).validation(empty, Map.of()));
+        assertEquals("Trainer.validation: the validation data has no examples", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> trainer(m, 0.1).validation(held(), Map.of("loss", Metric.accuracy(m))));
+        assertTrue(e.getMessage().contains("may not be called 'loss'"), e.getMessage());
+    }
+
+    @Test
     void earlyStoppingWaitsForItsPatience() {
         Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
         Trainer t = trainer(m, 0).validation(held(), Map.of())              // learning rate 0: nothing improves

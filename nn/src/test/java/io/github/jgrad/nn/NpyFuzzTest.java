@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The .npy and .npz readers under a coverage-guided fuzzer (Jazzer): any bytes give a tensor or an
+ * The .npy and .npz readers (files and streams) under a coverage-guided fuzzer (Jazzer): any bytes give a tensor or an
  * {@link IOException}, never another exception, a hang or memory beyond the limit.
  *
  * <p>A plain {@code mvn verify} runs the seeds in {@code NpyFuzzTestInputs/} (files numpy wrote, and
@@ -29,6 +29,15 @@ class NpyFuzzTest {
             check(Npy.read(new ByteArrayInputStream(input), LIMIT), LIMIT / 8);
         } catch (IOException expected) {
             // a malformed array, told as such
+        }
+        try {
+            long elements = 0;
+            for (Tensor t : Npz.read(new ByteArrayInputStream(input), LIMIT).values()) {
+                elements += t.numel();
+            }
+            assertTrue(elements <= LIMIT / 8, elements + " elements from a stream of " + input.length + " bytes");
+        } catch (IOException expected) {
+            // as above
         }
         if (file == null) {
             file = Files.createTempFile("jgrad-fuzz", ".bin");

@@ -99,6 +99,18 @@ class NpyLimitsTest {
     }
 
     @Test
+    void storedEntriesMayNotClaimMoreThanTheFileHolds() throws IOException {
+        Path f = dir.resolve("overlap.npz");
+        Npz.save(f, Map.of("w", Tensor.arange(10)));
+        byte[] bytes = Files.readAllBytes(f);
+        int cen = indexOf(bytes, new byte[] {0x50, 0x4b, 0x01, 0x02});
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(cen + 20, bytes.length + 1).putInt(cen + 24, bytes.length + 1);  // compressed and uncompressed sizes
+        Files.write(f, bytes);
+        fails(() -> Npz.load(f), "overlap.npz, entry 'w.npy': corrupt: the stored entries claim");
+    }
+
+    @Test
     void aStreamIsLimitedToo() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Npy.write(out, Tensor.arange(10));

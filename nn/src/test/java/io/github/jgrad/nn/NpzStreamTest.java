@@ -56,5 +56,11 @@ class NpzStreamTest {
         assertTrue(e.getMessage().startsWith("stream, entry 'w.npy': ") && e.getMessage().contains("invalid entry CRC"),
                 e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Npz.write(new ByteArrayOutputStream(), Map.of("", Tensor.ones(1))));
+        ByteArrayOutputStream named = new ByteArrayOutputStream();
+        Npz.write(named, Map.of("w", Tensor.ones(1)));
+        byte[] bad = named.toByteArray();
+        bad[30] = (byte) 0xff;                                           // the entry name's first byte: not UTF-8
+        e = assertThrows(IOException.class, () -> Npz.read(new ByteArrayInputStream(bad), 1 << 20));
+        assertTrue(e.getMessage().startsWith("stream: corrupt zip entry header"), e.getMessage()); // JDK 17 and 25 alike
     }
 }

@@ -48,6 +48,12 @@ import org.apache.spark.broadcast.Broadcast;
  * <p>The model factory, optimizer factory and loss must be serializable lambdas: Spark sends the
  * factory and the loss to the executors. The model the driver holds ({@link #model()}) is the trained
  * one. Not thread-safe.
+ *
+ * <p><b>Limits.</b> Executors build the model afresh at every step, so a {@code Dropout} layer draws
+ * the same masks at every step (from its seed): leave dropout out of models trained here, or expect no
+ * regularisation from it. A target of one number per example reaches the loss with shape (n), as a
+ * class index; a loss that wants (n, 1) (a single-output regression) reshapes it:
+ * {@code Loss.mse(model.forward(x), y.reshape(-1, 1))}.
  */
 public final class SparkTrainer {
     /** Builds the model, on the driver and on every executor; the same architecture each time. */
@@ -197,6 +203,9 @@ public final class SparkTrainer {
      */
     public Map<String, Tensor> gradient(JavaRDD<Example> examples) {
         Sum sum = gradient(JavaSparkContext.fromSparkContext(examples.context()), batches(examples));
+        if (sum.count == 0) {
+            throw new IllegalArgumentException("SparkTrainer.gradient: the RDD has no examples");
+        }
         Map<String, Tensor> out = new java.util.LinkedHashMap<>();
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
         List<Tensor> params = model.parameters();
