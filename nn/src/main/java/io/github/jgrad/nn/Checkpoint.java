@@ -17,6 +17,8 @@ import java.util.Map;
  *       seed, the data order's);
  *   <li>{@code model.NAME}: each parameter under its dotted name, and each piece of module state
  *       (a dropout layer's {@code model.2.draws});
+ *   <li>{@code optimizer.parameters}: for each parameter the optimizer updates, its place in the
+ *       model's parameter list, so that its state returns to the same parameter;
  *   <li>{@code optimizer.steps}, {@code optimizer.learning_rate};
  *   <li>{@code optimizer.KIND.SETTING}: the settings, which must match to resume
  *       ({@code optimizer.adam.beta1}, {@code optimizer.sgd.momentum}, ...);
@@ -42,6 +44,7 @@ public final class Checkpoint {
         out.put(EPOCHS, Tensor.scalar(epochs));
         model.namedParameters().forEach((name, p) -> out.put("model." + name, p));
         model.namedState().forEach((name, v) -> out.put("model." + name, Tensor.scalar(v)));
+        out.put("optimizer.parameters", Tensor.of(positions(model, optimizer)));
         out.put("optimizer.steps", Tensor.scalar(optimizer.steps()));
         out.put("optimizer.learning_rate", Tensor.scalar(optimizer.learningRate()));
         String kind = "optimizer." + optimizer.kind() + ".";
@@ -86,7 +89,7 @@ public final class Checkpoint {
             String name = e.getKey();
             Tensor t = e.getValue();
             if (name.equals(VERSION) || name.equals(EPOCHS) || name.equals("optimizer.steps")
-                    || name.equals("optimizer.learning_rate")) {
+                    || name.equals("optimizer.learning_rate") || name.equals("optimizer.parameters")) {
                 continue;
             }
             if (name.startsWith("model.") && params.containsKey(name.substring(6))) {
@@ -116,6 +119,14 @@ public final class Checkpoint {
         for (String name : settings.keySet()) {
             require(file, in, kind + name);
         }
+        double[] positions = positions(model, optimizer);
+        Tensor saved = in.get("optimizer.parameters");
+        if (saved == null || !Arrays.equals(saved.toArray(), positions)) {
+            throw new IOException(file + ": entry 'optimizer.parameters' is " + (saved == null ? "missing"
+                    : Arrays.toString(saved.toArray())) + ", but this optimizer's parameters are the model's "
+                    + Arrays.toString(positions) + " (their places in the model's parameter list): its state would"
+                    + " go to other parameters");
+        }
         // all checked: restore
         params.forEach((name, p) -> p.copyFrom(in.get("model." + name)));
         model.loadNamedState(newState);
@@ -127,6 +138,22 @@ public final class Checkpoint {
             }
         });
         return epochs;
+    }
+
+    /** For each of the optimizer's parameters, its place in the model's parameter list (-1: not the model's). */
+    private static double[] positions(Module model, Optimizer optimizer) {
+        List<Tensor> own = model.parameters();
+        List<Tensor> optimized = optimizer.parameters();
+        double[] at = new double[optimized.size()];
+        for (int i = 0; i < at.length; i++) {
+            at[i] = -1;
+            for (int k = 0; k < own.size(); k++) {
+                if (own.get(k) == optimized.get(i)) {
+                    at[i] = k;
+                }
+            }
+        }
+        return at;
     }
 
     /** Whether {@code name} is one of the optimizer's buffers, of the shape its parameter needs. */

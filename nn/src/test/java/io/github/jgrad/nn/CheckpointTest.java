@@ -99,8 +99,9 @@ class CheckpointTest {
         r.trainer().save(file);
         Map<String, Tensor> entries = Npz.load(file);
         assertEquals(List.of("jgrad.checkpoint", "trainer.epochs", "model.0.weight", "model.0.bias", "model.3.weight",
-                "model.3.bias", "model.2.draws", "optimizer.steps", "optimizer.learning_rate"),
-                new ArrayList<>(entries.keySet()).subList(0, 9));
+                "model.3.bias", "model.2.draws", "optimizer.parameters", "optimizer.steps", "optimizer.learning_rate"),
+                new ArrayList<>(entries.keySet()).subList(0, 10));
+        assertArrayEquals(new double[] {0, 1, 2, 3}, entries.get("optimizer.parameters").toArray(), 0);
         assertEquals(2, entries.get("trainer.epochs").item());
         assertEquals(12, entries.get("model.2.draws").item(), "six batches per epoch, a mask each");
         assertEquals(12, entries.get("optimizer.steps").item());
@@ -138,6 +139,20 @@ class CheckpointTest {
                 "holds entry 'optimizer.adam.", "which this SGD (its entries start 'optimizer.sgd.') does not have");
         refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05, 0.8, 0.999, 1e-8, 0)), file,
                 "entry 'optimizer.adam.beta1' is 0.9, but this optimizer's beta1 is 0.8");
+        // two layers of one shape, their parameters given to the optimizer in another order: the moments
+        // would go to the wrong parameters, and every shape fits
+        Sequential twins = Sequential.of(Linear.of(4, 4, 1), Linear.of(4, 4, 2));
+        Adam inOrder = Adam.of(twins.parameters(), 0.05);
+        Trainer.of(twins, inOrder, (x, y) -> Loss.mse(twins.forward(x), y)).progress(null)
+                .fit(DataLoader.of(Tensor.randn(1, 8, 4), Tensor.randn(2, 8, 4), 4, false, 0), 1);
+        Path twinsFile = dir.resolve("twins.npz");
+        Checkpoint.save(twinsFile, twins, inOrder, 1);
+        Sequential again = Sequential.of(Linear.of(4, 4, 1), Linear.of(4, 4, 2));
+        List<Tensor> p = again.parameters();
+        Adam swapped = Adam.of(List.of(p.get(2), p.get(3), p.get(0), p.get(1)), 0.05);
+        refusedAndNothingChanged(new Run(again, swapped, Trainer.of(again, swapped,
+                (x, y) -> Loss.mse(again.forward(x), y)), null), twinsFile, "entry 'optimizer.parameters' is"
+                + " [0.0, 1.0, 2.0, 3.0], but this optimizer's parameters are the model's [2.0, 3.0, 0.0, 1.0]");
 
         Sequential deeper = Sequential.of(Linear.of(4, 16, 1), Activation.relu(), new Dropout(0.2, 2), Linear.of(16, 3, 3),
                 Activation.relu(), Linear.of(3, 3, 4));
