@@ -12,6 +12,8 @@ final class ProgressBar implements Listener {
     private final PrintStream out;
     private final boolean terminal;
     private double lastPrint = -1;
+    /** Whether a terminal line was drawn without its final newline. */
+    private boolean open;
 
     ProgressBar(PrintStream out, boolean terminal) {
         this.out = out;
@@ -32,10 +34,20 @@ final class ProgressBar implements Listener {
         String line = bar(e.number(), e.lastOfFit(), e.metric("loss"), e.examples() / e.seconds());
         if (terminal) {
             out.print("\r" + line + (last ? "\n" : ""));
+            open = !last;
         } else {
             out.println(line);
         }
         out.flush();
+    }
+
+    /** Ends a line left open by a fit that stopped early, so the next output starts on a new line. */
+    void finish() {
+        if (open) {
+            out.println();
+            out.flush();
+            open = false;
+        }
     }
 
     static String bar(int done, int total, double loss, double perSecond) {

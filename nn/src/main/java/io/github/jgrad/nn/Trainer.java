@@ -203,6 +203,9 @@ public final class Trainer {
                 l.onEpoch(this, done);
             }
         }
+        if (progress instanceof ProgressBar bar) {
+            bar.finish();
+        }
         return history;
     }
 

@@ -66,6 +66,20 @@ class ListenersTest {
     }
 
     @Test
+    void anEarlyStoppedRunEndsItsProgressLineOnATerminal() {
+        Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        long[] now = {0};
+        Trainer t = trainer(m, 0).progress(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8))
+                .clock(() -> now[0] += 3_000_000_000L, true)                 // 3 s per tick: drawn at once
+                .validation(held(), Map.of()).listen(Listener.earlyStopping("val_loss", Listener.Goal.MINIMIZE, 1));
+        assertEquals(2, t.fit(train(), 100).size());
+        String out = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(out.startsWith("\repoch 1/100 ") && out.contains("\repoch 2/100 "), out);
+        assertTrue(out.endsWith("\n") && out.indexOf('\n') == out.length() - 1, "one newline, at the end: " + out);
+    }
+
+    @Test
     void validationRefusesEmptyDataAndAMetricCalledLoss() {
         Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
         DataLoader empty = DataLoader.of(Tensor.zeros(0, 2), Tensor.zeros(0), 4, false, 0);
