@@ -114,12 +114,7 @@ public final class Idx {
                     + " limit of " + limit + " for compressed data; pass a larger maxBytes to load it if the file is"
                     + " trusted");
         }
-        try {
-            return Tensor.create(shape, data -> fill(in, type, itemSize, data, source));
-        } catch (OutOfMemoryError e) {
-            throw new IOException(source + ": " + what + " needs " + 8 * count + " bytes as a tensor, more than the"
-                    + " Java heap has free (maximum " + Runtime.getRuntime().maxMemory() + " bytes; see -Xmx)", e);
-        }
+        return NpyFormat.allocate(source, what, shape, data -> fill(in, type, itemSize, data, source));
     }
 
     private static void fill(InputStream in, int type, int itemSize, double[] out, String source) throws IOException {

@@ -146,14 +146,26 @@ final class NpyFormat {
                     + limit + " bytes left of the limit on data whose size is only claimed (compressed or"
                     + " streamed); pass a larger maxBytes to load it if the file is trusted");
         }
-        Tensor t;
+        return allocate(source, h.toString(), h.shape, data -> readData(in, h, data, source));
+    }
+
+    /**
+     * A tensor of {@code shape}, its values written by {@code filler}; one the heap cannot hold is an
+     * {@link IOException} naming {@code source}, {@code what} it holds and -Xmx. (The tensor is the one
+     * allocation, so running out of memory there affects nothing else.)
+     */
+    static Tensor allocate(String source, String what, int[] shape, Tensor.Filler<IOException> filler)
+            throws IOException {
         try {
-            t = Tensor.create(h.shape, data -> readData(in, h, data, source));
-        } catch (OutOfMemoryError e) { // the one allocation, of the tensor: nothing else is affected
-            throw new IOException(source + ": " + h + " needs " + bytes + " bytes as a tensor, more than the Java"
+            return Tensor.create(shape, filler);
+        } catch (OutOfMemoryError e) {
+            long bytes = 8;
+            for (int d : shape) {
+                bytes *= d;
+            }
+            throw new IOException(source + ": " + what + " needs " + bytes + " bytes as a tensor, more than the Java"
                     + " heap has free (maximum " + Runtime.getRuntime().maxMemory() + " bytes; see -Xmx)", e);
         }
-        return t;
     }
 
     /** Reads the data into {@code out}, a chunk at a time, reordering Fortran order to row-major. */

@@ -118,13 +118,7 @@ public final class Npz {
                 break;
             }
             String source = "stream, entry '" + entry.getName() + "'";
-            if (entry.isDirectory() || !entry.getName().endsWith(".npy")) {
-                throw new IOException(source + ": not a .npy array; an .npz archive holds only NAME.npy entries");
-            }
-            String name = entry.getName().substring(0, entry.getName().length() - ".npy".length());
-            if (tensors.containsKey(name)) {
-                throw new IOException(source + ": the archive holds two entries of this name");
-            }
+            String name = arrayName(entry, source, tensors);
             Tensor t = NpyFormat.read(zip, source, entry.getSize(), false, left);
             int more;
             try {
@@ -219,13 +213,7 @@ public final class Npz {
             while (entries.hasMoreElements()) {
                 ZipEntry entry = entries.nextElement();
                 String source = file + ", entry '" + entry.getName() + "'";
-                if (entry.isDirectory() || !entry.getName().endsWith(".npy")) {
-                    throw new IOException(source + ": not a .npy array; an .npz file holds only NAME.npy entries");
-                }
-                String name = entry.getName().substring(0, entry.getName().length() - ".npy".length());
-                if (tensors.containsKey(name)) {
-                    throw new IOException(source + ": the archive holds two entries of this name");
-                }
+                String name = arrayName(entry, source, tensors);
                 boolean isStored = entry.getMethod() == ZipEntry.STORED;
                 stored += isStored ? Math.max(entry.getCompressedSize(), 0) : 0;
                 if (stored > fileSize) {
@@ -251,6 +239,18 @@ public final class Npz {
             }
             return tensors;
         }
+    }
+
+    /** The array's name, as np.load gives it (the entry's name without .npy), checked to be new. */
+    private static String arrayName(ZipEntry entry, String source, Map<String, Tensor> seen) throws IOException {
+        if (entry.isDirectory() || !entry.getName().endsWith(".npy")) {
+            throw new IOException(source + ": not a .npy array; an .npz archive holds only NAME.npy entries");
+        }
+        String name = entry.getName().substring(0, entry.getName().length() - ".npy".length());
+        if (seen.containsKey(name)) {
+            throw new IOException(source + ": the archive holds two entries of this name");
+        }
+        return name;
     }
 
     /** Deflate's largest expansion: about 1032 bytes out per byte in. */
