@@ -135,7 +135,6 @@ public final class Explanation {
         return toText();
     }
 
-
     /**
      * One step of the chain rule.
      *

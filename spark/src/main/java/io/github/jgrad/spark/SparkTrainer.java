@@ -181,13 +181,10 @@ public final class SparkTrainer {
                     + (miniBatchFraction < 1 ? " (the sample of fraction " + miniBatchFraction + " is empty)" : ""));
         }
         List<Tensor> params = model.parameters();
+        List<Tensor> means = means(sum);
         optimizer.zeroGrad();
         for (int i = 0; i < params.size(); i++) {
-            double[] g = sum.gradients[i];
-            for (int k = 0; k < g.length; k++) {
-                g[k] /= sum.count;
-            }
-            params.get(i).setGrad(Tensor.of(g, params.get(i).shape()));
+            params.get(i).setGrad(means.get(i));
         }
         optimizer.step();
         this.steps++;
@@ -208,13 +205,9 @@ public final class SparkTrainer {
         }
         Map<String, Tensor> out = new java.util.LinkedHashMap<>();
         List<String> names = new ArrayList<>(model.namedParameters().keySet());
-        List<Tensor> params = model.parameters();
+        List<Tensor> means = means(sum);
         for (int i = 0; i < names.size(); i++) {
-            double[] g = sum.gradients[i];
-            for (int k = 0; k < g.length; k++) {
-                g[k] /= sum.count;
-            }
-            out.put(names.get(i), Tensor.of(g, params.get(i).shape()));
+            out.put(names.get(i), means.get(i));
         }
         out.put("loss", Tensor.scalar(sum.loss / sum.count));
         return out;
@@ -266,6 +259,20 @@ public final class SparkTrainer {
             }
             return new Batch(x, y, n, in, out);
         }
+    }
+
+    /** The summed gradients divided by the number of examples, one tensor per parameter, in order. */
+    private List<Tensor> means(Sum sum) {
+        List<Tensor> params = model.parameters();
+        List<Tensor> means = new ArrayList<>(params.size());
+        for (int i = 0; i < params.size(); i++) {
+            double[] g = sum.gradients[i];
+            for (int k = 0; k < g.length; k++) {
+                g[k] /= sum.count;
+            }
+            means.add(Tensor.of(g, params.get(i).shape()));
+        }
+        return means;
     }
 
     private int[] sizes() {
