@@ -4,6 +4,7 @@ import static io.github.jgrad.autodiff.Autograd.record;
 import static io.github.jgrad.autodiff.Tensor.scalar;
 import static io.github.jgrad.autodiff.Tensor.where;
 
+import io.github.jgrad.autodiff.internal.Arena;
 import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Kernels.Binary;
 import io.github.jgrad.autodiff.internal.Shapes;
@@ -22,7 +23,7 @@ final class ArithmeticOps {
     private static Tensor binary(Op op, Binary kernel, Tensor a, Tensor b, Tensor.Backward backward) {
         Objects.requireNonNull(b, () -> op.name() + ": b is null");
         int[] so = Shapes.broadcast(op.name(), a.shape, b.shape);
-        return record(op, Kernels.binary(kernel, a.data, a.shape, b.data, b.shape, so), so, backward, a, b);
+        return record(op, Kernels.binary(kernel, a.data(), a.shape, b.data(), b.shape, so), so, backward, a, b);
     }
 
     // ------------------------------------------------------------------ add
@@ -33,7 +34,7 @@ final class ArithmeticOps {
     }
 
     static Value add(Value a, Value b) {
-        return Value.binary(ADD, a, b, a.data + b.data, 1, 1);
+        return Value.binary(ADD, a, b, a.data() + b.data(), 1, 1);
     }
 
     // ------------------------------------------------------------------ sub
@@ -44,7 +45,7 @@ final class ArithmeticOps {
     }
 
     static Value sub(Value a, Value b) {
-        return Value.binary(SUB, a, b, a.data - b.data, 1, -1);
+        return Value.binary(SUB, a, b, a.data() - b.data(), 1, -1);
     }
 
     // ------------------------------------------------------------------ mul
@@ -58,7 +59,7 @@ final class ArithmeticOps {
     }
 
     static Value mul(Value a, Value b) {
-        return Value.binary(MUL, a, b, a.data * b.data, b.data, a.data);
+        return Value.binary(MUL, a, b, a.data() * b.data(), b.data(), a.data());
     }
 
     // ------------------------------------------------------------------ div
@@ -75,8 +76,8 @@ final class ArithmeticOps {
     }
 
     static Value div(Value a, Value b) {
-        double out = a.data / b.data;
-        return Value.binary(DIV, a, b, out, 1 / b.data, -out / b.data);
+        double out = a.data() / b.data();
+        return Value.binary(DIV, a, b, out, 1 / b.data(), -out / b.data());
     }
 
     // ------------------------------------------------------------------ pow
@@ -121,9 +122,9 @@ final class ArithmeticOps {
     }
 
     static Value pow(Value a, Value b) {
-        double out = Kernels.pow(a.data, b.data);
-        double da = b.data == 0 ? 0 : b.data * Kernels.pow(a.data, b.data - 1);
-        double db = b.isConstant() || (a.data == 0 && b.data >= 0) ? 0 : out * Math.log(a.data);
+        double out = Kernels.pow(a.data(), b.data());
+        double da = b.data() == 0 ? 0 : b.data() * Kernels.pow(a.data(), b.data() - 1);
+        double db = b.isConstant() || (a.data() == 0 && b.data() >= 0) ? 0 : out * Math.log(a.data());
         return Value.binary(POW, a, b, out, da, db);
     }
 
@@ -145,7 +146,7 @@ final class ArithmeticOps {
     }
 
     static Value max(Value a, Value b) {
-        return Value.binary(MAXIMUM, a, b, Math.max(a.data, b.data), share(a.data, b.data), share(b.data, a.data));
+        return Value.binary(MAXIMUM, a, b, Math.max(a.data(), b.data()), share(a.data(), b.data()), share(b.data(), a.data()));
     }
 
     /** The scalar primitive of {@code Value.min}; {@code Tensor.minimum} is -maximum(-a, -b). */
@@ -154,7 +155,7 @@ final class ArithmeticOps {
             .edges("the smaller operand; ties and NaN as maximum").build();
 
     static Value min(Value a, Value b) {
-        return Value.binary(MINIMUM, a, b, Math.min(a.data, b.data), share(b.data, a.data), share(a.data, b.data));
+        return Value.binary(MINIMUM, a, b, Math.min(a.data(), b.data()), share(b.data(), a.data()), share(a.data(), b.data()));
     }
 
     /** x's share of max(x, y)'s gradient: 1 if x wins, 1/2 at a tie, 0 if x loses, 1 if either is NaN. */
@@ -172,10 +173,10 @@ final class ArithmeticOps {
         Objects.requireNonNull(a, "where: a is null");
         Objects.requireNonNull(b, "where: b is null");
         int[] so = Shapes.broadcast("where", Shapes.broadcast("where", condition.shape, a.shape), b.shape);
-        double[] c = Kernels.broadcastTo(condition.data, condition.shape, so);
-        double[] x = Kernels.broadcastTo(a.data, a.shape, so);
-        double[] y = Kernels.broadcastTo(b.data, b.shape, so);
-        double[] out = new double[c.length];
+        double[] c = Kernels.broadcastTo(condition.data(), condition.shape, so);
+        double[] x = Kernels.broadcastTo(a.data(), a.shape, so);
+        double[] y = Kernels.broadcastTo(b.data(), b.shape, so);
+        double[] out = Arena.allocate(c.length);
         for (int i = 0; i < out.length; i++) {
             out[i] = c[i] != 0 ? x[i] : y[i];
         }
@@ -190,6 +191,6 @@ final class ArithmeticOps {
     static Tensor compare(String name, Binary kernel, Tensor a, Tensor b) {
         Objects.requireNonNull(b, () -> name + ": b is null");
         int[] so = Shapes.broadcast(name, a.shape, b.shape);
-        return Tensor.leaf(Kernels.binary(kernel, a.data, a.shape, b.data, b.shape, so), so);
+        return Tensor.leaf(Kernels.binary(kernel, a.data(), a.shape, b.data(), b.shape, so), so);
     }
 }

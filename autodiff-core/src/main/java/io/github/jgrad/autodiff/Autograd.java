@@ -37,7 +37,7 @@ final class Autograd {
         Tensor out = new Tensor(data, shape, op, track ? inputs : Node.NO_PARENTS, track ? backward : null);
         out.requiresGrad = track;
         for (Tensor t : inputs) {
-            if (t.data == data) { // a view: in-place changes to either are changes to both
+            if (t.data() == data) { // a view: in-place changes to either are changes to both
                 out.storage = t.storage();
             }
         }
@@ -105,7 +105,9 @@ final class Autograd {
         }
         for (int k = 0; k < order.length; k++) {
             if (updated[k] != null) {
-                ((Tensor) order[k]).grad = updated[k];
+                Tensor leaf = (Tensor) order[k];
+                leaf.grad = updated[k];
+                Workspace.gradAssigned(leaf, updated[k]);
             }
         }
         finish(order, roots, retainGraph || createGraph);
@@ -144,7 +146,7 @@ final class Autograd {
         Tensor[] seeds = new Tensor[roots.length];
         for (int i = 0; i < roots.length; i++) {
             Objects.requireNonNull(roots[i], "grad: output " + i + " is null");
-            if (roots[i].data.length != 1) {
+            if (roots[i].data().length != 1) {
                 throw new IllegalArgumentException("grad: output " + i + " has shape " + Shapes.str(roots[i].shape)
                         + "; outputs must be scalars");
             }
@@ -311,7 +313,7 @@ final class Autograd {
             }
             if (check) {
                 try {
-                    checkFinite("gradient", gi.data, gi.shape, new Tensor[] {p});
+                    checkFinite("gradient", gi.data(), gi.shape, new Tensor[] {p});
                 } catch (ArithmeticException e) {
                     throw anomalyInBackward(t, e.getMessage() + " for input " + i);
                 }

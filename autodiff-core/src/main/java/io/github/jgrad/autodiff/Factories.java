@@ -2,6 +2,7 @@ package io.github.jgrad.autodiff;
 
 import static io.github.jgrad.autodiff.Tensor.leaf;
 
+import io.github.jgrad.autodiff.internal.Arena;
 import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -13,12 +14,12 @@ final class Factories {
 
     static Tensor zeros(int... shape) {
         int[] s = Shapes.checked("zeros", shape);
-        return leaf(new double[Shapes.size("zeros", s)], s);
+        return leaf(Arena.zeros(Shapes.size("zeros", s)), s);
     }
 
     static Tensor full(String op, double value, int... shape) {
         int[] s = Shapes.checked(op, shape);
-        double[] d = new double[Shapes.size(op, s)];
+        double[] d = Arena.allocate(Shapes.size(op, s));
         Arrays.fill(d, value);
         return leaf(d, s);
     }
@@ -29,12 +30,14 @@ final class Factories {
             throw new IllegalArgumentException("of: " + data.length + " values do not fill shape " + Shapes.str(s)
                     + " (" + Shapes.size("of", s) + " elements)");
         }
-        return leaf(data.clone(), s);
+        double[] d = Arena.allocate(data.length);
+        System.arraycopy(data, 0, d, 0, data.length);
+        return leaf(d, s);
     }
 
     static <E extends Exception> Tensor create(int[] shape, Tensor.Filler<E> filler) throws E {
         int[] s = Shapes.checked("create", shape);
-        double[] d = new double[Shapes.size("create", s)];
+        double[] d = Arena.zeros(Shapes.size("create", s));
         filler.fill(d);
         return leaf(d, s);
     }
@@ -42,7 +45,7 @@ final class Factories {
     static Tensor of(double[][] rows) {
         int n = rows.length;
         int m = n == 0 ? 0 : rows[0].length;
-        double[] d = new double[Shapes.size("of", new int[] {n, m})];
+        double[] d = Arena.allocate(Shapes.size("of", new int[] {n, m}));
         for (int i = 0; i < n; i++) {
             if (rows[i].length != m) {
                 throw new IllegalArgumentException("of: row " + i + " has " + rows[i].length + " values, row 0 has " + m);
@@ -63,7 +66,7 @@ final class Factories {
                     + " by " + step + " exceed the largest tensor");
         }
         int n = (int) count;
-        double[] d = new double[n];
+        double[] d = Arena.allocate(n);
         for (int i = 0; i < n; i++) {
             d[i] = start + i * step;
         }
@@ -75,9 +78,9 @@ final class Factories {
             throw new IllegalArgumentException("eye: n must be >= 0, got " + n);
         }
         int[] s = {n, n};
-        Tensor t = leaf(new double[Shapes.size("eye", s)], s);
+        Tensor t = leaf(Arena.zeros(Shapes.size("eye", s)), s);
         for (int i = 0; i < n; i++) {
-            t.data[i * n + i] = 1;
+            t.data()[i * n + i] = 1;
         }
         return t;
     }
@@ -85,7 +88,7 @@ final class Factories {
     static Tensor randn(long seed, int... shape) {
         int[] s = Shapes.checked("randn", shape);
         SplittableRandom r = new SplittableRandom(seed);
-        double[] d = new double[Shapes.size("randn", s)];
+        double[] d = Arena.allocate(Shapes.size("randn", s));
         for (int i = 0; i < d.length; i++) {
             d[i] = r.nextGaussian();
         }
@@ -100,7 +103,7 @@ final class Factories {
         double below = Math.nextDown(high);
         int[] s = Shapes.checked(op, shape);
         SplittableRandom r = new SplittableRandom(seed);
-        double[] d = new double[Shapes.size(op, s)];
+        double[] d = Arena.allocate(Shapes.size(op, s));
         for (int i = 0; i < d.length; i++) {
             d[i] = Math.min(low + (high - low) * r.nextDouble(), below);
         }

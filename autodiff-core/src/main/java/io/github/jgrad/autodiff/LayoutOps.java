@@ -2,6 +2,7 @@ package io.github.jgrad.autodiff;
 
 import static io.github.jgrad.autodiff.Autograd.record;
 
+import io.github.jgrad.autodiff.internal.Arena;
 import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.Arrays;
@@ -33,7 +34,7 @@ final class LayoutOps {
                 known *= s[i];
             }
         }
-        int size = a.data.length;
+        int size = a.data().length;
         if (infer >= 0) {
             s[infer] = known == 0 ? -1 : (int) (size / known);
             if (known == 0 || s[infer] * known != size) {
@@ -46,7 +47,7 @@ final class LayoutOps {
                     + " elements) into " + Shapes.str(newShape));
         }
         int[] old = a.shape;
-        return record(RESHAPE, a.data, s, (g, out) -> new Tensor[] {g.reshape(old)}, a);
+        return record(RESHAPE, a.data(), s, (g, out) -> new Tensor[] {g.reshape(old)}, a);
     }
 
     // ------------------------------------------------------------------ permute
@@ -72,7 +73,7 @@ final class LayoutOps {
             inverse[perm[i]] = i;
             s[i] = shape[perm[i]];
         }
-        return record(PERMUTE, Kernels.permute(a.data, shape, perm), s, (g, out) -> new Tensor[] {g.permute(inverse)}, a);
+        return record(PERMUTE, Kernels.permute(a.data(), shape, perm), s, (g, out) -> new Tensor[] {g.permute(inverse)}, a);
     }
 
     // ------------------------------------------------------------------ broadcastTo
@@ -89,7 +90,7 @@ final class LayoutOps {
             return a;
         }
         int[] old = a.shape;
-        return record(BROADCAST_TO, Kernels.broadcastTo(a.data, a.shape, s), s.clone(),
+        return record(BROADCAST_TO, Kernels.broadcastTo(a.data(), a.shape, s), s.clone(),
                 (g, out) -> new Tensor[] {g.sumTo(old)}, a);
     }
 
@@ -98,7 +99,7 @@ final class LayoutOps {
 
     /** A copy with its own data; on the tape as the identity while recording. */
     static Tensor copy(Tensor a) {
-        return record(COPY, a.data.clone(), a.shape, (g, out) -> new Tensor[] {g}, a);
+        return record(COPY, a.data().clone(), a.shape, (g, out) -> new Tensor[] {g}, a);
     }
 
     // ------------------------------------------------------------------ slice, indexSelect, take and put
@@ -139,11 +140,11 @@ final class LayoutOps {
         int inner = Shapes.sizeAfter(t.shape, a);
         int[] s = t.shape.clone();
         s[a] = idx.length;
-        double[] out = new double[Shapes.size(op.name(), s)];
+        double[] out = Arena.allocate(Shapes.size(op.name(), s));
         int dimA = t.shape[a];
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < idx.length; j++) {
-                System.arraycopy(t.data, (o * dimA + idx[j]) * inner, out, (o * idx.length + j) * inner, inner);
+                System.arraycopy(t.data(), (o * dimA + idx[j]) * inner, out, (o * idx.length + j) * inner, inner);
             }
         }
         int[] inShape = t.shape;
@@ -154,14 +155,14 @@ final class LayoutOps {
     static Tensor put(Tensor t, int[] target, int a, int[] idx) {
         int outer = Shapes.sizeBefore(target, a);
         int inner = Shapes.sizeAfter(target, a);
-        double[] out = new double[Shapes.size("put", target)];
+        double[] out = Arena.zeros(Shapes.size("put", target));
         int dimA = target[a];
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < idx.length; j++) {
                 int src = (o * idx.length + j) * inner;
                 int dst = (o * dimA + idx[j]) * inner;
                 for (int i = 0; i < inner; i++) {
-                    out[dst + i] += t.data[src + i];
+                    out[dst + i] += t.data()[src + i];
                 }
             }
         }
@@ -186,9 +187,9 @@ final class LayoutOps {
                         + Shapes.str(shape) + " differ along axis " + d + " (only axis " + axis + " may differ)");
             }
         }
-        int[] idx = new int[index.data.length];
+        int[] idx = new int[index.data().length];
         for (int i = 0; i < idx.length; i++) {
-            double v = index.data[i];
+            double v = index.data()[i];
             if (v != Math.rint(v) || v < 0 || v >= shape[a]) {
                 throw new IllegalArgumentException("gather: index value " + v + " is not an integer in [0, " + shape[a]
                         + ") for axis " + axis + " of shape " + Shapes.str(shape));
@@ -203,12 +204,12 @@ final class LayoutOps {
         int inner = Shapes.sizeAfter(t.shape, a);
         int len = idxShape[a];
         int dimA = t.shape[a];
-        double[] out = new double[idx.length];
+        double[] out = Arena.allocate(idx.length);
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < len; j++) {
                 for (int i = 0; i < inner; i++) {
                     int p = (o * len + j) * inner + i;
-                    out[p] = t.data[(o * dimA + idx[p]) * inner + i];
+                    out[p] = t.data()[(o * dimA + idx[p]) * inner + i];
                 }
             }
         }
@@ -222,12 +223,12 @@ final class LayoutOps {
         int inner = Shapes.sizeAfter(target, a);
         int len = t.shape[a];
         int dimA = target[a];
-        double[] out = new double[Shapes.size("scatterAdd", target)];
+        double[] out = Arena.zeros(Shapes.size("scatterAdd", target));
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < len; j++) {
                 for (int i = 0; i < inner; i++) {
                     int p = (o * len + j) * inner + i;
-                    out[(o * dimA + idx[p]) * inner + i] += t.data[p];
+                    out[(o * dimA + idx[p]) * inner + i] += t.data()[p];
                 }
             }
         }
@@ -273,14 +274,14 @@ final class LayoutOps {
         int inner = Shapes.sizeAfter(first.shape, a);
         int[] s = first.shape.clone();
         s[a] = (int) total;
-        double[] out = new double[Shapes.size("concat", s)];
+        double[] out = Arena.allocate(Shapes.size("concat", s));
         int offset = 0;
         int[] starts = new int[tensors.length];
         for (int k = 0; k < tensors.length; k++) {
             Tensor t = tensors[k];
             int block = t.shape[a] * inner;
             for (int o = 0; o < outer; o++) {
-                System.arraycopy(t.data, o * block, out, (int) ((o * total + offset) * inner), block);
+                System.arraycopy(t.data(), o * block, out, (int) ((o * total + offset) * inner), block);
             }
             starts[k] = offset;
             offset += t.shape[a];

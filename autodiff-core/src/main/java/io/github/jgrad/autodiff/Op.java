@@ -257,7 +257,9 @@ public final class Op {
         if (out == null) {
             throw new IllegalArgumentException(name + ": the forward returned null");
         }
-        return Autograd.record(this, out.data, out.shape(), (g, result) -> tensorBackward.apply(g, result, in.clone()), in);
+        Tensor result = Autograd.record(this, out.data(), out.shape(), (g, r) -> tensorBackward.apply(g, r, in.clone()), in);
+        result.storage = out.storage(); // one storage per array: versions and Workspace reclaiming reach both
+        return result;
     }
 
     /**

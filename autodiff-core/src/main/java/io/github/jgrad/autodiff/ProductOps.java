@@ -2,6 +2,7 @@ package io.github.jgrad.autodiff;
 
 import static io.github.jgrad.autodiff.Autograd.record;
 
+import io.github.jgrad.autodiff.internal.Arena;
 import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.MatMul;
 import io.github.jgrad.autodiff.internal.Shapes;
@@ -89,12 +90,13 @@ final class ProductOps {
         int[] os = Arrays.copyOf(batch, batch.length + 2);
         os[batch.length] = n;
         os[batch.length + 1] = m;
-        double[] out = new double[Shapes.size("matmul", os)];
+        double[] out = k > 0 ? Arena.allocate(Shapes.size("matmul", os)) : Arena.zeros(Shapes.size("matmul", os));
         int batches = Shapes.size("matmul", batch);
         int[] sa = Shapes.broadcastStrides(batchA, batch);
         int[] sb = Shapes.broadcastStrides(batchB, batch);
         int[] idx = new int[batch.length];
-        // an empty product (n, m or k is 0) is all zeros already: no loop over its batches
+        // an empty product (n, m or k is 0) is all zeros already: no loop over its batches; otherwise every
+        // batch overwrites its block
         for (int t = 0; t < batches && out.length > 0 && k > 0; t++) {
             int ia = 0;
             int ib = 0;
@@ -102,7 +104,7 @@ final class ProductOps {
                 ia += idx[d] * sa[d];
                 ib += idx[d] * sb[d];
             }
-            MatMul.gemm(ta, tb, false, n, m, k, a.data, ia * n * k, b.data, ib * k * m, out, t * n * m);
+            MatMul.gemm(ta, tb, false, n, m, k, a.data(), ia * n * k, b.data(), ib * k * m, out, t * n * m);
             for (int d = batch.length - 1; d >= 0 && ++idx[d] == batch[d]; d--) {
                 idx[d] = 0;
             }
@@ -141,8 +143,8 @@ final class ProductOps {
                     + " does not broadcast to the product's shape " + Shapes.str(os) + " of " + Shapes.str(x.shape)
                     + " and " + Shapes.str(w.shape));
         }
-        double[] out = Kernels.broadcastTo(bias.data, bias.shape, os);
-        MatMul.gemm(false, false, true, n, m, k, x.data, 0, w.data, 0, out, 0);
+        double[] out = Kernels.broadcastTo(bias.data(), bias.shape, os);
+        MatMul.gemm(false, false, true, n, m, k, x.data(), 0, w.data(), 0, out, 0);
         return record(MATMUL_ADD, out, os, (g, o) -> new Tensor[] {
             x.requiresGrad ? mm(g, false, w, true) : null,
             w.requiresGrad ? mm(x, true, g, false) : null,

@@ -2,6 +2,7 @@ package io.github.jgrad.autodiff;
 
 import static io.github.jgrad.autodiff.Autograd.record;
 
+import io.github.jgrad.autodiff.internal.Arena;
 import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.List;
@@ -37,7 +38,7 @@ final class ReduceOps {
             Value v = Objects.requireNonNull(values.get(i), "sum: element is null");
             parents[i] = v;
             partials[i] = 1;
-            out += v.data;
+            out += v.data();
         }
         return n == 0 ? Value.constant(0) : Value.record(SUM, out, parents, partials);
     }
@@ -59,9 +60,9 @@ final class ReduceOps {
             Value bi = Objects.requireNonNull(b.get(i), "dot: element of b is null");
             parents[i] = ai;
             parents[n + i] = bi;
-            partials[i] = bi.data;
-            partials[n + i] = ai.data;
-            out += ai.data * bi.data;
+            partials[i] = bi.data();
+            partials[n + i] = ai.data();
+            out += ai.data() * bi.data();
         }
         return n == 0 ? Value.constant(0) : Value.record(DOT, out, parents, partials);
     }
@@ -108,9 +109,11 @@ final class ReduceOps {
     /** Sums or maxes normalised, sorted axes; moves them last first when they are not adjacent. */
     private static double[] reduce(Tensor t, boolean max, int[] ax) {
         int[] shape = t.shape;
-        double[] data = t.data;
+        double[] data = t.data();
         if (ax.length == 0) {
-            return data.clone();
+            double[] copy = Arena.allocate(data.length);
+            System.arraycopy(data, 0, copy, 0, data.length);
+            return copy;
         }
         boolean adjacent = ax[ax.length - 1] - ax[0] == ax.length - 1;
         if (!adjacent) {
@@ -159,7 +162,7 @@ final class ReduceOps {
     /** NumPy's argmax along normalised axis {@code a}: the first maximum, the first NaN if there is one. */
     static Tensor argmax(Tensor t, int axis, boolean keepDims) {
         int[] shape = t.shape;
-        double[] data = t.data;
+        double[] data = t.data();
         int a = Shapes.axis("argmax", axis, shape.length);
         int r = shape[a];
         if (r == 0) {
@@ -167,7 +170,7 @@ final class ReduceOps {
         }
         int outer = Shapes.sizeBefore(shape, a);
         int inner = Shapes.sizeAfter(shape, a);
-        double[] out = new double[outer * inner];
+        double[] out = Arena.allocate(outer * inner);
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
                 int base = o * r * inner + i;

@@ -7,10 +7,23 @@ import java.util.Objects;
 /**
  * The version counter of an array of data, shared by every tensor viewing it (reshape, detach), and
  * the only two ways a tensor's data changes in place. Each change counts a version, so that backward
- * can refuse a graph computed from the old values (PyTorch's version counter check).
+ * can refuse a graph computed from the old values (PyTorch's version counter check). In a
+ * {@link Workspace}, also who reclaims the array, and whether it was: one storage per array, so that
+ * reclaiming it reaches every tensor viewing the array.
  */
 final class Storage {
     int version;
+    /** The {@link Workspace} or open scope that will reclaim this memory; null if none will. */
+    Object owner;
+    /** Why this memory was reclaimed by a {@link Workspace}; null while it is live. */
+    String reclaimed;
+
+    /** The error for reading or using {@code t} after its memory was reclaimed. */
+    IllegalStateException reclaimedError(Tensor t) {
+        return new IllegalStateException("a " + t.op + " tensor of shape " + Shapes.str(t.shape)
+                + " was used after its memory was reclaimed (" + reclaimed + "): read what you need from it inside"
+                + " the scope, or take it out with Workspace.keep before the scope closes");
+    }
 
     static void addInPlace(Tensor t, double alpha, Tensor x) {
         Objects.requireNonNull(x, "addInPlace: x is null");
@@ -22,8 +35,8 @@ final class Storage {
             throw new IllegalArgumentException("addInPlace: shape " + Shapes.str(x.shape) + " does not match "
                     + Shapes.str(t.shape));
         }
-        double[] d = t.data;
-        double[] s = x.data;
+        double[] d = t.data();
+        double[] s = x.data();
         for (int i = 0; i < d.length; i++) {
             d[i] += alpha * s[i];
         }
@@ -40,7 +53,7 @@ final class Storage {
             throw new IllegalArgumentException("copyFrom: shape " + Shapes.str(source.shape) + " does not match "
                     + Shapes.str(t.shape));
         }
-        System.arraycopy(source.data, 0, t.data, 0, t.data.length);
+        System.arraycopy(source.data(), 0, t.data(), 0, t.data().length);
         t.storage().version++;
     }
 }

@@ -53,7 +53,8 @@ public final class Tensor extends Node {
         Tensor[] apply(Tensor g, Tensor out);
     }
 
-    final double[] data;
+    /** The elements, row-major: read them through {@link #data()}, which refuses reclaimed memory. */
+    private final double[] array;
     final int[] shape;
     final Op op;
     Backward backward;
@@ -83,11 +84,25 @@ public final class Tensor extends Node {
 
     Tensor(double[] data, int[] shape, Op op, Node[] parents, Backward backward) {
         super(parents);
-        this.data = data;
+        this.array = data;
+        this.storage = Workspace.storageOfNewTensor();
         this.shape = shape;
         this.op = op;
         this.backward = backward;
         this.createdAt = Anomaly.isEnabled() ? new Throwable(op + " created here") : null;
+    }
+
+    /**
+     * The elements, row-major. Every read of a tensor's elements goes through here, so that a tensor
+     * whose memory a {@link Workspace} has reclaimed fails with an error naming it, never showing the
+     * numbers of whatever reuses the memory.
+     */
+    double[] data() {
+        Storage s = storage;
+        if (s != null && s.reclaimed != null) {
+            throw s.reclaimedError(this);
+        }
+        return array;
     }
 
     Storage storage() {
@@ -706,7 +721,7 @@ public final class Tensor extends Node {
 
     /** The same data, cut from the graph: requires no gradient. Shares data with this tensor. */
     public Tensor detach() {
-        Tensor d = leaf(data, shape);
+        Tensor d = leaf(data(), shape);
         d.storage = storage();
         return d;
     }
@@ -732,6 +747,9 @@ public final class Tensor extends Node {
                     + " for a tensor of shape " + Shapes.str(shape));
         }
         grad = gradient;
+        if (gradient != null) {
+            Workspace.gradAssigned(this, gradient);
+        }
     }
 
     /** Backward from a scalar (one-element) output; frees the graph. */
@@ -746,7 +764,7 @@ public final class Tensor extends Node {
      * @throws IllegalStateException if this tensor is not a scalar or requires no gradient
      */
     public void backward(boolean retainGraph) {
-        if (data.length != 1) {
+        if (data().length != 1) {
             throw new IllegalStateException("backward: output has shape " + Shapes.str(shape)
                     + "; gradients can be seeded implicitly only for one-element outputs: reduce it to one number"
                     + " first (sum(), mean(), or a loss with Reduction.MEAN), or pass d loss / d output with"
@@ -832,21 +850,21 @@ public final class Tensor extends Node {
 
     /** Number of elements (PyTorch's {@code numel()}; {@link #shape()} is PyTorch's {@code size()}). */
     public int size() {
-        return data.length;
+        return array.length;
     }
 
     /** Number of elements; the same as {@link #size()}, under PyTorch's name. */
     public int numel() {
-        return data.length;
+        return array.length;
     }
 
     /** The only element of a one-element tensor. */
     public double item() {
-        if (data.length != 1) {
-            throw new IllegalStateException("item: tensor of shape " + Shapes.str(shape) + " has " + data.length
+        if (data().length != 1) {
+            throw new IllegalStateException("item: tensor of shape " + Shapes.str(shape) + " has " + data().length
                     + " elements, not 1");
         }
-        return data[0];
+        return data()[0];
     }
 
     /** The element at {@code index} (one index per dimension). */
@@ -862,12 +880,12 @@ public final class Tensor extends Node {
             }
             flat = flat * shape[i] + index[i];
         }
-        return data[flat];
+        return data()[flat];
     }
 
     /** The elements in row-major order (a copy). */
     public double[] toArray() {
-        return data.clone();
+        return data().clone();
     }
 
     /** This tensor's label (for explain reports), or null. */

@@ -11,7 +11,7 @@ final class TensorText {
     /** {@code tensor([[1, 2], [3, 4]], shape=(2, 2), requiresGrad)}, summarised above a thousand elements. */
     static String of(Tensor t) {
         StringBuilder sb = new StringBuilder("tensor(");
-        appendData(sb, t.data, t.shape, 0, 0, t.data.length > SUMMARY_THRESHOLD);
+        appendData(sb, t.data(), t.shape, 0, 0, t.data().length > SUMMARY_THRESHOLD);
         sb.append(", shape=").append(Shapes.str(t.shape));
         if (t.requiresGrad) {
             sb.append(", requiresGrad");

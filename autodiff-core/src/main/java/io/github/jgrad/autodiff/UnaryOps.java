@@ -2,6 +2,7 @@ package io.github.jgrad.autodiff;
 
 import static io.github.jgrad.autodiff.Autograd.record;
 
+import io.github.jgrad.autodiff.internal.Arena;
 import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Kernels.Unary;
 import org.apache.commons.numbers.gamma.Erf;
@@ -19,7 +20,7 @@ final class UnaryOps {
     }
 
     private static Tensor unary(Op op, Unary kernel, Tensor a, Tensor.Backward backward) {
-        return record(op, Kernels.unary(kernel, a.data), a.shape, backward, a);
+        return record(op, Kernels.unary(kernel, a.data()), a.shape, backward, a);
     }
 
     // ------------------------------------------------------------------ neg
@@ -30,7 +31,7 @@ final class UnaryOps {
     }
 
     static Value neg(Value a) {
-        return Value.unary(NEG, a, -a.data, -1);
+        return Value.unary(NEG, a, -a.data(), -1);
     }
 
     // ------------------------------------------------------------------ exp
@@ -41,7 +42,7 @@ final class UnaryOps {
     }
 
     static Value exp(Value a) {
-        double out = Math.exp(a.data);
+        double out = Math.exp(a.data());
         return Value.unary(EXP, a, out, out);
     }
 
@@ -55,7 +56,7 @@ final class UnaryOps {
     }
 
     static Value log(Value a) {
-        return Value.unary(LOG, a, Math.log(a.data), 1 / a.data);
+        return Value.unary(LOG, a, Math.log(a.data()), 1 / a.data());
     }
 
     // ------------------------------------------------------------------ log1p
@@ -75,7 +76,7 @@ final class UnaryOps {
     }
 
     static Value sqrt(Value a) {
-        double out = Math.sqrt(a.data);
+        double out = Math.sqrt(a.data());
         return Value.unary(SQRT, a, out, 0.5 / out);
     }
 
@@ -91,9 +92,9 @@ final class UnaryOps {
             .edges("0 where g is 0, as the chain rule's products").build();
 
     static Tensor tanhBackward(Tensor g, Tensor y) {
-        double[] gd = g.data;
-        double[] yd = y.data;
-        double[] out = new double[yd.length];
+        double[] gd = g.data();
+        double[] yd = y.data();
+        double[] out = Arena.allocate(yd.length);
         for (int i = 0; i < out.length; i++) {
             out[i] = gd[i] == 0 ? 0 : gd[i] * (1 - yd[i] * yd[i]);
         }
@@ -102,7 +103,7 @@ final class UnaryOps {
     }
 
     static Value tanh(Value a) {
-        double out = Kernels.tanh(a.data);
+        double out = Kernels.tanh(a.data());
         return Value.unary(TANH, a, out, 1 - out * out);
     }
 
@@ -119,9 +120,9 @@ final class UnaryOps {
             .edges("0 where g is 0, as the chain rule's products").build();
 
     static Tensor sigmoidBackward(Tensor g, Tensor y) {
-        double[] gd = g.data;
-        double[] yd = y.data;
-        double[] out = new double[yd.length];
+        double[] gd = g.data();
+        double[] yd = y.data();
+        double[] out = Arena.allocate(yd.length);
         for (int i = 0; i < out.length; i++) {
             out[i] = gd[i] == 0 ? 0 : gd[i] * (yd[i] * (1 - yd[i]));
         }
@@ -130,7 +131,7 @@ final class UnaryOps {
     }
 
     static Value sigmoid(Value a) {
-        double out = sigmoid(a.data);
+        double out = sigmoid(a.data());
         return Value.unary(SIGMOID, a, out, out * (1 - out));
     }
 
@@ -150,8 +151,8 @@ final class UnaryOps {
             .domain(-3, 3).build();
 
     static Tensor softplus(Tensor a) {
-        double[] x = a.data;
-        double[] out = new double[x.length];
+        double[] x = a.data();
+        double[] out = Arena.allocate(x.length);
         for (int i = 0; i < out.length; i++) {
             out[i] = softplus(x[i]);
         }
@@ -159,7 +160,7 @@ final class UnaryOps {
     }
 
     static Value softplus(Value a) {
-        return Value.unary(SOFTPLUS, a, softplus(a.data), sigmoid(a.data));
+        return Value.unary(SOFTPLUS, a, softplus(a.data()), sigmoid(a.data()));
     }
 
     private static double softplus(double x) {
@@ -175,7 +176,7 @@ final class UnaryOps {
     }
 
     static Value relu(Value a) {
-        double x = a.data;
+        double x = a.data();
         return Value.unary(RELU, a, x > 0 || Double.isNaN(x) ? x : 0, x > 0 ? 1 : 0);
     }
 
@@ -187,7 +188,7 @@ final class UnaryOps {
     }
 
     static Value sin(Value a) {
-        return Value.unary(SIN, a, Math.sin(a.data), Math.cos(a.data));
+        return Value.unary(SIN, a, Math.sin(a.data()), Math.cos(a.data()));
     }
 
     static final Op COS = Op.builtin("cos").derivative("-sin(a)").rule("-g * sin(a)").build();
@@ -197,7 +198,7 @@ final class UnaryOps {
     }
 
     static Value cos(Value a) {
-        return Value.unary(COS, a, Math.cos(a.data), -Math.sin(a.data));
+        return Value.unary(COS, a, Math.cos(a.data()), -Math.sin(a.data()));
     }
 
     // ------------------------------------------------------------------ abs
@@ -206,11 +207,11 @@ final class UnaryOps {
 
     static Tensor abs(Tensor a) {
         return unary(ABS, Unary.ABS, a,
-                (g, out) -> new Tensor[] {g.chain(Tensor.leaf(Kernels.unary(Unary.SIGN, a.data), a.shape))});
+                (g, out) -> new Tensor[] {g.chain(Tensor.leaf(Kernels.unary(Unary.SIGN, a.data()), a.shape))});
     }
 
     static Value abs(Value a) {
-        return Value.unary(ABS, a, Math.abs(a.data), Math.signum(a.data));
+        return Value.unary(ABS, a, Math.abs(a.data()), Math.signum(a.data()));
     }
 
     // ------------------------------------------------------------------ erf
@@ -223,7 +224,7 @@ final class UnaryOps {
     }
 
     static Value erf(Value a) {
-        return Value.unary(ERF, a, Erf.value(a.data), TWO_OVER_SQRT_PI * Math.exp(-a.data * a.data));
+        return Value.unary(ERF, a, Erf.value(a.data()), TWO_OVER_SQRT_PI * Math.exp(-a.data() * a.data()));
     }
 
     // ------------------------------------------------------------------ clamp
@@ -235,8 +236,8 @@ final class UnaryOps {
             throw new IllegalArgumentException("clamp: need low <= high, got " + low + ", " + high);
         }
         Tensor inside = a.ge(low).mul(a.le(high));
-        double[] data = a.data;
-        double[] out = new double[data.length];
+        double[] data = a.data();
+        double[] out = Arena.allocate(data.length);
         for (int i = 0; i < out.length; i++) {
             double x = data[i];
             out[i] = x < low ? low : x > high ? high : x;

@@ -27,7 +27,7 @@ class StabilityTest {
         for (int r = 0; r < 3; r++) {
             Tensor x = Tensor.of(logits[r]).requiresGrad(true);
             Tensor onehot = Tensor.zeros(3);
-            onehot.data[classes[r]] = 1;
+            onehot.data()[classes[r]] = 1;
             Tensor loss = x.logSoftmax(0).mul(onehot).sum().neg();
             loss.backward();
             assertEquals(expectedLoss[r], loss.item(), 1e-15 * Math.max(1, expectedLoss[r]), "row " + r);

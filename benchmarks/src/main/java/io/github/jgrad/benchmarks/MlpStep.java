@@ -2,6 +2,7 @@ package io.github.jgrad.benchmarks;
 
 import io.github.jgrad.autodiff.Blas;
 import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.autodiff.Workspace;
 import io.github.jgrad.nn.Activation;
 import io.github.jgrad.nn.Init;
 import io.github.jgrad.nn.Linear;
@@ -56,12 +57,21 @@ final class MlpStep {
         final Tensor x = inputs();
         final int[] y = labels();
 
+        final Workspace workspace = Workspace.create();
+
         double step() {
             sgd.zeroGrad();
             Tensor loss = Loss.crossEntropy(model.forward(x), y);
             loss.backward();
             sgd.step();
             return loss.item();
+        }
+
+        /** The same step in a workspace scope, as Trainer runs it: memory reused from step to step. */
+        double stepInWorkspace() {
+            try (Workspace.Scope scope = workspace.open()) {
+                return step();
+            }
         }
     }
 

@@ -74,6 +74,12 @@ public class TrainingStepBenchmark {
         return s.tape.step();
     }
 
+    /** The same step in a {@code Workspace} scope (as {@code Trainer} runs it): memory reused. */
+    @Benchmark
+    public double mlpTapeWorkspace(Mlp s) {
+        return s.tape.stepInWorkspace();
+    }
+
     /** The same step on preallocated arrays with Blas.gemm, gradients coded by hand. */
     @Benchmark
     public double mlpHandWritten(Mlp s) {

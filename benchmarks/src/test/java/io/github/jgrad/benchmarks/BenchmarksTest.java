@@ -53,6 +53,17 @@ class BenchmarksTest {
         assertArrayEquals(tape.l2.bias().toArray(), hand.b2, 1e-12);
     }
 
+    @Test
+    void theMlpStepInAWorkspaceGivesTheSameNumbers() {
+        MlpStep.Tape plain = new MlpStep.Tape();
+        MlpStep.Tape reused = new MlpStep.Tape();
+        for (int step = 0; step < 4; step++) {
+            assertEquals(plain.step(), reused.stepInWorkspace(), 0, "loss at step " + step);
+        }
+        assertArrayEquals(plain.l1.weight().toArray(), reused.l1.weight().toArray(), 0);
+        assertArrayEquals(plain.l1.weight().grad().toArray(), reused.l1.weight().grad().toArray(), 0);
+    }
+
     /** The smoke mode CI runs: every benchmark method once, briefly, in this JVM. */
     @Test
     void everyBenchmarkRuns() throws RunnerException {
@@ -71,6 +82,6 @@ class BenchmarksTest {
                 .build();
         Collection<RunResult> results = new Runner(opts).run();
         assertFalse(results.isEmpty());
-        assertEquals(1 + 2 + 4 + 1 + 1, results.size(), "Scalar(1) + MatMul(2) + TrainingStep(4) + ScalarOps(1) + Kernels(1)");
+        assertEquals(1 + 2 + 5 + 1 + 1, results.size(), "Scalar(1) + MatMul(2) + TrainingStep(5) + ScalarOps(1) + Kernels(1)");
     }
 }

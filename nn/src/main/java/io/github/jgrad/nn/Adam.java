@@ -1,6 +1,7 @@
 package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.autodiff.Workspace;
 import java.util.List;
 import java.util.Map;
 
@@ -84,10 +85,19 @@ public final class Adam extends Optimizer {
                 g = g.add(p.mul(weightDecay));
             }
         }
-        m[i] = m[i] == null ? g.mul(1 - beta1) : m[i].mul(beta1).add(g.mul(1 - beta1));
-        v[i] = v[i] == null ? g.mul(g).mul(1 - beta2) : v[i].mul(beta2).add(g.mul(g).mul(1 - beta2));
+        // the state is updated in place, so that it outlives a workspace scope and reuses its memory
+        if (m[i] == null) {
+            m[i] = Workspace.keep(g.mul(1 - beta1));
+        } else {
+            m[i].copyFrom(m[i].mul(beta1).add(g.mul(1 - beta1)));
+        }
+        if (v[i] == null) {
+            v[i] = Workspace.keep(g.mul(g).mul(1 - beta2));
+        } else {
+            v[i].copyFrom(v[i].mul(beta2).add(g.mul(g).mul(1 - beta2)));
+        }
         int own = steps[i] == null ? 1 : (int) steps[i].item() + 1;
-        steps[i] = Tensor.scalar(own);
+        steps[i] = Workspace.keep(Tensor.scalar(own));
         double c1 = 1 - Math.pow(beta1, own);
         double c2 = 1 - Math.pow(beta2, own);
         Tensor step = m[i].div(c1).div(v[i].div(c2).sqrt().add(eps));

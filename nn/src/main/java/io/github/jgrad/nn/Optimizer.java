@@ -118,10 +118,9 @@ public abstract class Optimizer {
         }
         double sq = 0;
         for (Tensor p : parameters) {
-            if (p.grad() != null) {
-                for (double g : p.grad().toArray()) {
-                    sq += g * g;
-                }
+            Tensor g = p.grad();
+            if (g != null) {
+                sq += g.mul(g).sum().item();
             }
         }
         double norm = Math.sqrt(sq);

@@ -1,6 +1,7 @@
 package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.autodiff.Workspace;
 import java.util.List;
 import java.util.Map;
 
@@ -56,7 +57,11 @@ public final class SGD extends Optimizer {
     void update(int i, Tensor p, Tensor grad) {
         Tensor g = weightDecay == 0 ? grad : grad.add(p.mul(weightDecay));
         if (momentum != 0) {
-            buffers[i] = buffers[i] == null ? g : buffers[i].mul(momentum).add(g);
+            if (buffers[i] == null) {
+                buffers[i] = Workspace.keep(g.mul(1.0)); // a copy (exact): state outlives a workspace scope
+            } else {
+                buffers[i].copyFrom(buffers[i].mul(momentum).add(g));
+            }
             g = nesterov ? g.add(buffers[i].mul(momentum)) : buffers[i];
         }
         p.addInPlace(-learningRate(), g);

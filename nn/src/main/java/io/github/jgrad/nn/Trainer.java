@@ -2,11 +2,13 @@ package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.GradMode;
 import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.autodiff.Workspace;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +39,19 @@ import java.util.function.LongSupplier;
  * <p>A progress bar is one listener, there by default: runs that last longer than two seconds show
  * it on standard error (epoch, loss, examples per second), redrawn in place on a terminal and printed
  * about once a second otherwise.
+ *
+ * <p><b>Memory is reused</b> from batch to batch: each batch runs in a {@link Workspace} scope, so a
+ * steady loop allocates almost nothing. The tensors the loss function and the model compute for a
+ * batch are reclaimed when its step ends; a loss function that keeps one for later (to log it, say)
+ * must read it inside the step or {@link Workspace#keep} it, or it throws an error saying so when
+ * read. Parameters, their gradients and the optimizer's state are unaffected.
  */
 public final class Trainer {
     private final Module model;
     private final Optimizer optimizer;
     private final BiFunction<Tensor, Tensor, Tensor> loss;
+    /** The memory each step reuses: see the class comment. */
+    private final Workspace workspace = Workspace.create();
     private Schedule schedule;
     private double clipNorm;
     private Listener progress = new ProgressBar(System.err, System.console() != null);
@@ -228,15 +238,19 @@ public final class Trainer {
         loader.setEpoch(epochIndex);
         double sum = 0;
         int batches = 0;
-        for (DataLoader.Batch b : loader) {
-            optimizer.zeroGrad();
-            Tensor l = loss.apply(b.inputs(), b.targets());
-            l.backward();
-            if (clipNorm > 0) {
-                optimizer.clipGradNorm(clipNorm);
+        Iterator<DataLoader.Batch> it = loader.iterator();
+        while (it.hasNext()) {
+            try (Workspace.Scope step = workspace.open()) { // the batch and every tensor of the step
+                DataLoader.Batch b = it.next();
+                optimizer.zeroGrad();
+                Tensor l = loss.apply(b.inputs(), b.targets());
+                l.backward();
+                if (clipNorm > 0) {
+                    optimizer.clipGradNorm(clipNorm);
+                }
+                optimizer.step();
+                sum += l.item();
             }
-            optimizer.step();
-            sum += l.item();
             batches++;
         }
         epochs = epochIndex + 1;
@@ -254,14 +268,18 @@ public final class Trainer {
         double[] sums = new double[metrics.size()];
         int n = 0;
         try (GradMode.Scope ignored = GradMode.disabled()) {
-            for (DataLoader.Batch b : data) {
-                int rows = b.inputs().shape(0);
-                lossSum += loss.apply(b.inputs(), b.targets()).item() * rows;
-                int k = 0;
-                for (Metric m : metrics.values()) {
-                    sums[k++] += m.of(b.inputs(), b.targets()) * rows;
+            Iterator<DataLoader.Batch> it = data.iterator();
+            while (it.hasNext()) {
+                try (Workspace.Scope batch = workspace.open()) {
+                    DataLoader.Batch b = it.next();
+                    int rows = b.inputs().shape(0);
+                    lossSum += loss.apply(b.inputs(), b.targets()).item() * rows;
+                    int k = 0;
+                    for (Metric m : metrics.values()) {
+                        sums[k++] += m.of(b.inputs(), b.targets()) * rows;
+                    }
+                    n += rows;
                 }
-                n += rows;
             }
         }
         Map<String, Double> out = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.autodiff.Workspace;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -50,6 +51,37 @@ class NnReadmeTest {
             // end README
         });
         assertEquals(List.of("true", "true"), out.lines().toList());
+    }
+
+    @Test
+    void workspaceExample() throws IOException {
+        Tensor x = Tensor.uniform(1, -1, 1, 256, 2);
+        int[] y = new int[256];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = x.get(i, 0) * x.get(i, 1) > 0 ? 1 : 0;                // which diagonal quadrants
+        }
+        Sequential model = Sequential.mlp(7, Activation.tanh(), 2, 16, 2);
+        Optimizer optimizer = Adam.of(model.parameters(), 0.05);
+        String out = capture(() -> {
+            // begin README
+            Workspace workspace = Workspace.create();           // memory for one loop on one thread
+            double first = 0;
+            double last = 0;
+            for (int step = 0; step < 300; step++) {
+                try (Workspace.Scope scope = workspace.open()) { // computes in the last step's memory
+                    optimizer.zeroGrad();
+                    Tensor loss = Loss.crossEntropy(model.forward(x), y);
+                    loss.backward();
+                    optimizer.step();
+                    last = loss.item();                         // read results inside the scope
+                    first = step == 0 ? last : first;
+                }                                               // here the step's tensors are reclaimed
+            }
+            System.out.println(last < 0.2 * first);             // true
+            System.out.println(model.parameters().get(0).grad().shape().length);  // 2: gradients live on
+            // end README
+        });
+        assertEquals(List.of("true", "2"), out.lines().toList());
     }
 
     @Test

@@ -56,7 +56,7 @@ public final class Kernels {
     /** out = a (op) b with NumPy broadcasting; {@code so} is the broadcast shape. */
     public static double[] binary(Binary op, double[] a, int[] sa, double[] b, int[] sb, int[] so) {
         int n = Shapes.size("broadcast", so);
-        double[] out = new double[n];
+        double[] out = Arena.allocate(n);
         if (n == 0) {
             return out;
         }
@@ -312,7 +312,7 @@ public final class Kernels {
 
     /** out = op(a), element by element. */
     public static double[] unary(Unary op, double[] a) {
-        double[] out = new double[a.length];
+        double[] out = Arena.allocate(a.length);
         split(a.length, a.length * 4L, (from, to) -> unary(op, a, out, from, to));
         return out;
     }
@@ -402,7 +402,7 @@ public final class Kernels {
      * contiguous axis are pairwise (as NumPy's): error O(log r) ulps instead of O(r), and faster.
      */
     public static double[] reduce(boolean max, double[] a, int outer, int r, int inner) {
-        double[] out = new double[outer * inner];
+        double[] out = Arena.allocate(outer * inner);
         if (outer == 1 && inner == 1 && !max) {
             out[0] = pairwiseSum(a, 0, r);
             return out;
@@ -434,6 +434,7 @@ public final class Kernels {
                 } else if (inner == 1) {
                     out[ob] = pairwiseSum(a, base, r);
                 } else {
+                    java.util.Arrays.fill(out, ob, ob + inner, 0.0);
                     for (int k = 0; k < r; k++) {
                         int src = base + k * inner;
                         for (int i = 0; i < inner; i++) {
@@ -522,7 +523,7 @@ public final class Kernels {
             os[i] = shape[perm[i]];
             st[i] = inStrides[perm[i]];
         }
-        double[] out = new double[a.length];
+        double[] out = Arena.allocate(a.length);
         if (a.length == 0 || rank == 0) {
             System.arraycopy(a, 0, out, 0, a.length);
             return out;

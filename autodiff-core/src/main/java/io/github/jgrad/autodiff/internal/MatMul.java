@@ -95,7 +95,7 @@ public final class MatMul {
 
     /** The rows x cols matrix at {@code offset}, transposed into a new cols x rows array. */
     private static double[] transpose(double[] x, int offset, int rows, int cols) {
-        double[] t = new double[rows * cols];
+        double[] t = Arena.allocate(rows * cols);
         for (int i = 0; i < rows; i++) {
             int src = offset + i * cols;
             for (int j = 0; j < cols; j++) {

@@ -1,0 +1,220 @@
+package io.github.jgrad.autodiff;
+
+import io.github.jgrad.autodiff.internal.Arena;
+import io.github.jgrad.autodiff.internal.Shapes;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Memory reused from one training step to the next, so that a steady loop allocates (almost) nothing:
+ * the tensors of a step are computed into the memory of the step before. Prior art: DJL's NDManager
+ * scopes and DL4J's workspaces (memory tied to a scope), PyTorch's caching allocator (reuse by size).
+ * {@code nn}'s Trainer uses one without being asked; plain code that opens no scope is unaffected.
+ *
+ * <pre>{@code
+ * Workspace workspace = Workspace.create();
+ * for (int step = 0; step < 100; step++) {
+ *     try (Workspace.Scope scope = workspace.open()) {
+ *         optimizer.zeroGrad();
+ *         Tensor loss = Loss.crossEntropy(model.forward(x), y);
+ *         loss.backward();
+ *         optimizer.step();
+ *         total += loss.item();                 // read what the step produced inside the scope,
+ *         last = Workspace.keep(loss);          // or keep the tensor itself
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p><b>The rules.</b> Every tensor created on a thread while a scope is open on it belongs to that
+ * scope: results, factory tensors, views, gradients of intermediates. When the scope closes, their
+ * memory returns to the workspace and they are <em>reclaimed</em>: reading or using one throws an
+ * {@link IllegalStateException} that says so. A reclaimed tensor never shows the numbers of whatever
+ * reuses its memory. Tensors created outside scopes (parameters, data) are never touched, except:
+ * <ul>
+ *   <li>a gradient that a scope gives to a tensor created outside it ({@link Tensor#grad()} of a
+ *       parameter, by {@code backward} or {@link Tensor#setGrad}) outlives the scope. It stays valid
+ *       until a later scope of the same workspace gives that tensor a new gradient; then the old one
+ *       is reclaimed and its memory reused. So {@code p.grad()} is readable between steps, and
+ *       {@code zeroGrad(); backward()} in the next step reuses its memory;</li>
+ *   <li>{@link #keep(Tensor)} takes a tensor (and the views sharing its data) out of its scope or
+ *       workspace for good, like any tensor made outside scopes.</li>
+ * </ul>
+ * Optimizer state that must outlive a step (momentum, Adam's moments) is kept this way.
+ *
+ * <p><b>Threads and nesting.</b> A workspace serves one thread at a time. Scopes nest, also of
+ * different workspaces; they close in the reverse order of opening, on the thread that opened them.
+ * Other threads are unaffected by a scope. The workspace holds on to the memory of its largest step
+ * ({@link #retainedBytes()}) until it is garbage.
+ */
+public final class Workspace {
+    private final Arena.Pool pool = new Arena.Pool(this);
+    /** The gradients this workspace's scopes gave to tensors from outside them, by tensor. */
+    private final Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+    /** The storages created in open scopes, innermost last; a scope is a mark on this stack. */
+    private Storage[] storages = new Storage[64];
+    private int storageCount;
+    private Scope innermost;
+    private Thread thread;
+
+    private Workspace() {
+    }
+
+    /** A workspace with no memory yet: it grows to what its scopes use. */
+    public static Workspace create() {
+        return new Workspace();
+    }
+
+    /**
+     * Opens a scope on this thread: until it closes, new tensors use this workspace's memory.
+     *
+     * @throws IllegalStateException if another thread has a scope of this workspace open
+     */
+    public Scope open() {
+        Thread current = Thread.currentThread();
+        if (thread != null && thread != current) {
+            throw new IllegalStateException("Workspace.open: " + thread + " has a scope of this workspace open; a"
+                    + " workspace serves one thread at a time (create one per thread)");
+        }
+        thread = current;
+        Scope s = new Scope(innermost, Arena.activate(pool), pool.mark(), storageCount);
+        innermost = s;
+        return s;
+    }
+
+    /** Bytes of memory held for reuse by later scopes (none while in use by open scopes). */
+    public long retainedBytes() {
+        return pool.retainedBytes();
+    }
+
+    /**
+     * Takes {@code t}, and every tensor sharing its data, out of the scope or workspace that would
+     * reclaim it: from now on it lives as a tensor made outside scopes does. A tensor that no scope
+     * owns is returned as it is. Call it on the thread of the scope.
+     *
+     * @throws IllegalStateException if {@code t} was already reclaimed
+     */
+    public static Tensor keep(Tensor t) {
+        Storage s = t.storage;
+        if (s == null) {
+            return t;
+        }
+        double[] data = t.data(); // throws if reclaimed
+        if (s.owner instanceof Scope scope) {
+            scope.workspace().pool.untake(data);
+        } else if (s.owner instanceof Workspace w) {
+            w.grads.values().removeIf(g -> g.storage == s);
+        }
+        s.owner = null;
+        return t;
+    }
+
+    /** The storage of a tensor being created: owned by this thread's innermost open scope; null outside scopes. */
+    static Storage storageOfNewTensor() {
+        Arena.Pool p = Arena.active();
+        if (p == null) {
+            return null;
+        }
+        Workspace w = (Workspace) p.owner();
+        Storage s = new Storage();
+        s.owner = w.innermost;
+        if (w.storageCount == w.storages.length) {
+            w.storages = java.util.Arrays.copyOf(w.storages, w.storageCount * 2);
+        }
+        w.storages[w.storageCount++] = s;
+        return s;
+    }
+
+    /**
+     * Called when {@code t}'s gradient became {@code g} (not null) inside a scope: a gradient made in
+     * the scope for a tensor from outside it moves to the workspace, and the gradient this workspace
+     * gave {@code t} before is reclaimed, its memory reused.
+     */
+    static void gradAssigned(Tensor t, Tensor g) {
+        Arena.Pool p = Arena.active();
+        if (p != null) {
+            ((Workspace) p.owner()).assigned(t, g);
+        }
+    }
+
+    private void assigned(Tensor t, Tensor g) {
+        if (ownedByScope(t.storage)) {
+            return; // t itself goes when its scope closes, and its gradient with it
+        }
+        Tensor previous = grads.remove(t);
+        if (ownedByScope(g.storage)) {
+            pool.untake(g.data());
+            g.storage.owner = this;
+            grads.put(t, g);
+        }
+        if (previous != null && previous.storage.owner == this && previous.storage != g.storage) {
+            double[] memory = previous.data();
+            reclaim(previous.storage, "a later step gave " + describe(t) + " a new gradient");
+            pool.give(memory);
+        }
+    }
+
+    private boolean ownedByScope(Storage s) {
+        return s != null && s.owner instanceof Scope scope && scope.workspace() == this;
+    }
+
+    private static void reclaim(Storage s, String why) {
+        s.owner = null;
+        s.reclaimed = why;
+    }
+
+    private static String describe(Tensor t) {
+        return "the tensor of shape " + Shapes.str(t.shape);
+    }
+
+    /** A scope of a {@link Workspace}: see the class comment. Closing it twice is harmless. */
+    public final class Scope implements AutoCloseable {
+        private final Scope outer;
+        private final Arena.Pool previousPool;
+        private final int takenMark;
+        private final int storageMark;
+        private boolean closed;
+
+        private Scope(Scope outer, Arena.Pool previousPool, int takenMark, int storageMark) {
+            this.outer = outer;
+            this.previousPool = previousPool;
+            this.takenMark = takenMark;
+            this.storageMark = storageMark;
+        }
+
+        Workspace workspace() {
+            return Workspace.this;
+        }
+
+        /**
+         * Reclaims the tensors of this scope and returns their memory to the workspace.
+         *
+         * @throws IllegalStateException if called on another thread, or while a scope opened after
+         *     this one is still open
+         */
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            if (Thread.currentThread() != thread || innermost != this || Arena.active() != pool) {
+                throw new IllegalStateException("Workspace.Scope.close: scopes close on the thread that opened them,"
+                        + " in reverse order of opening; " + (Thread.currentThread() != thread ? "this is another thread"
+                        : "a scope opened after this one is still open"));
+            }
+            closed = true;
+            for (int i = storageCount - 1; i >= storageMark; i--) {
+                if (storages[i].owner == this) {
+                    reclaim(storages[i], "its Workspace scope closed");
+                }
+                storages[i] = null;
+            }
+            storageCount = storageMark;
+            pool.release(takenMark);
+            innermost = outer;
+            if (outer == null) {
+                thread = null;
+            }
+            Arena.activate(previousPool);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package io.github.jgrad.autodiff.internal;
+
+import java.util.Arrays;
+
+/**
+ * Where the tensor engine's result arrays come from. Outside a workspace: new arrays. While a
+ * workspace scope is open on the thread: arrays from that workspace's {@link Pool}, which takes them
+ * back when the scope closes, so that a steady training loop allocates (almost) nothing.
+ *
+ * <p>This class only hands arrays out and takes them back. Which arrays may be reused, and how no
+ * tensor can see reused memory, is decided by {@code io.github.jgrad.autodiff.Workspace}.
+ */
+public final class Arena {
+    private static final ThreadLocal<Pool> ACTIVE = new ThreadLocal<>();
+    /** Whether a pool was ever activated: code that never uses workspaces skips the thread-local lookup. */
+    private static volatile boolean used;
+
+    private Arena() {
+    }
+
+    /** An array of {@code n} doubles whose contents are unspecified: the caller overwrites every element. */
+    public static double[] allocate(int n) {
+        Pool p = active();
+        return p == null ? new double[n] : p.take(n);
+    }
+
+    /** An array of {@code n} zeros. */
+    public static double[] zeros(int n) {
+        Pool p = active();
+        if (p == null) {
+            return new double[n];
+        }
+        double[] a = p.take(n);
+        Arrays.fill(a, 0.0);
+        return a;
+    }
+
+    /** The pool arrays come from on this thread, or null. */
+    public static Pool active() {
+        return used ? ACTIVE.get() : null;
+    }
+
+    /** Makes {@code pool} (null: none) the source of this thread's arrays; returns the one it replaces. */
+    public static Pool activate(Pool pool) {
+        used = true;
+        Pool previous = ACTIVE.get();
+        if (pool == null) {
+            ACTIVE.remove();
+        } else {
+            ACTIVE.set(pool);
+        }
+        return previous;
+    }
+
+    /**
+     * Free arrays by exact length, and the arrays handed out since the pool's frames opened (the
+     * "taken" stack: a frame is a mark on it). Used by one thread at a time.
+     */
+    public static final class Pool {
+        private final Object owner;
+        /** Open addressing on lengths: keys[i] is a length (-1 for an empty slot), free[i] its arrays. */
+        private int[] keys = emptyKeys(16);
+        private double[][][] free = new double[16][][];
+        private int[] freeCount = new int[16];
+        private int lengths;
+        private double[][] taken = new double[64][];
+        private int takenCount;
+        private long retainedBytes;
+
+        /** A pool for {@code owner}, which {@link #owner()} returns (the workspace using it). */
+        public Pool(Object owner) {
+            this.owner = owner;
+        }
+
+        public Object owner() {
+            return owner;
+        }
+
+        /** How many arrays were handed out and not yet given back: a frame's mark. */
+        public int mark() {
+            return takenCount;
+        }
+
+        /** Bytes held in free arrays, ready for reuse. */
+        public long retainedBytes() {
+            return retainedBytes;
+        }
+
+        double[] take(int n) {
+            int slot = slot(n, false);
+            double[] a;
+            if (slot >= 0 && freeCount[slot] > 0) {
+                a = free[slot][--freeCount[slot]];
+                free[slot][freeCount[slot]] = null;
+                retainedBytes -= 8L * n;
+            } else {
+                a = new double[n];
+            }
+            if (takenCount == taken.length) {
+                taken = Arrays.copyOf(taken, takenCount * 2);
+            }
+            taken[takenCount++] = a;
+            return a;
+        }
+
+        /** Gives back every array handed out since {@code mark}, except those {@link #untake untaken}. */
+        public void release(int mark) {
+            for (int i = takenCount - 1; i >= mark; i--) {
+                if (taken[i] != null) {
+                    give(taken[i]);
+                    taken[i] = null;
+                }
+            }
+            takenCount = mark;
+        }
+
+        /**
+         * Takes {@code a} out of the arrays to give back at the close of its frame (its tensor lives on);
+         * returns whether it was there.
+         */
+        public boolean untake(double[] a) {
+            for (int i = takenCount - 1; i >= 0; i--) {
+                if (taken[i] == a) {
+                    taken[i] = null;
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Adds {@code a}, which no live tensor holds any longer, to the free arrays. */
+        public void give(double[] a) {
+            assert poison(a);
+            int slot = slot(a.length, true);
+            if (freeCount[slot] == free[slot].length) {
+                free[slot] = Arrays.copyOf(free[slot], Math.max(4, freeCount[slot] * 2));
+            }
+            free[slot][freeCount[slot]++] = a;
+            retainedBytes += 8L * a.length;
+        }
+
+        /**
+         * With assertions on (as in the tests), a reused array holds NaN, never the zeros of a new one,
+         * so that a kernel wrongly counting on zeros fails its test.
+         */
+        private static boolean poison(double[] a) {
+            Arrays.fill(a, Double.NaN);
+            return true;
+        }
+
+        /** The slot for length {@code n}, added if {@code create}; -1 if absent. */
+        private int slot(int n, boolean create) {
+            int mask = keys.length - 1;
+            for (int i = mix(n) & mask; ; i = (i + 1) & mask) {
+                if (keys[i] == n) {
+                    return i;
+                }
+                if (keys[i] == -1) {
+                    if (!create) {
+                        return -1;
+                    }
+                    if (lengths * 2 >= keys.length) {
+                        grow();
+                        return slot(n, true);
+                    }
+                    keys[i] = n;
+                    lengths++;
+                    free[i] = new double[4][];
+                    return i;
+                }
+            }
+        }
+
+        private void grow() {
+            int[] oldKeys = keys;
+            double[][][] oldFree = free;
+            int[] oldCount = freeCount;
+            keys = emptyKeys(oldKeys.length * 2);
+            free = new double[keys.length][][];
+            freeCount = new int[keys.length];
+            lengths = 0;
+            for (int i = 0; i < oldKeys.length; i++) {
+                if (oldKeys[i] != -1) {
+                    int s = slot(oldKeys[i], true);
+                    free[s] = oldFree[i];
+                    freeCount[s] = oldCount[i];
+                }
+            }
+        }
+
+        private static int mix(int n) {
+            int h = n * 0x9E3779B9;
+            return h ^ (h >>> 16);
+        }
+
+        private static int[] emptyKeys(int size) {
+            int[] k = new int[size];
+            Arrays.fill(k, -1);
+            return k;
+        }
+    }
+}

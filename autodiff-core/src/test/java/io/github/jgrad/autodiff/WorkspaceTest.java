@@ -1,0 +1,252 @@
+package io.github.jgrad.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Memory reuse must change no number and let no tensor see reused memory. The tests run with
+ * assertions on, so every array a workspace hands out again is full of NaN first: a kernel that
+ * counted on the zeros of a new array would give a different answer here.
+ */
+class WorkspaceTest {
+    static List<OpTable.Row> tensorRows() {
+        return OpTableTest.tensorRows().toList();
+    }
+
+    /** Forward and backward of one op row: the result, then each input's gradient. */
+    private static List<double[]> run(OpTable.Row row, Tensor[] in) {
+        Tensor out = row.tensor().apply(List.of(in));
+        Tensor w = Tensor.randn(7, out.shape());
+        out.mul(w).sum().backward();
+        List<double[]> all = new ArrayList<>();
+        all.add(out.toArray());
+        for (Tensor t : in) {
+            all.add(t.grad() == null ? null : t.grad().toArray());
+        }
+        return all;
+    }
+
+    private static Tensor[] leaves(OpTable.Row row) {
+        Tensor[] in = row.inputs(3);
+        for (Tensor t : in) {
+            t.requiresGrad(true);
+        }
+        return in;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("tensorRows")
+    void everyOpGivesTheSameNumbersInReusedMemory(OpTable.Row row) {
+        List<double[]> plain = run(row, leaves(row));
+        Workspace ws = Workspace.create();
+        for (int step = 0; step < 3; step++) { // the second and third steps run in recycled (NaN-filled) arrays
+            Tensor[] in = leaves(row);
+            List<double[]> reused;
+            try (Workspace.Scope s = ws.open()) {
+                reused = run(row, in);
+            }
+            for (int k = 0; k < plain.size(); k++) {
+                assertArrayEquals(plain.get(k), reused.get(k), row + ": output " + k + " at step " + step);
+            }
+        }
+    }
+
+    private static void assertReclaimed(Executable use) {
+        IllegalStateException e = assertThrows(IllegalStateException.class, use::run);
+        assertTrue(e.getMessage().contains("reclaimed"), e.getMessage());
+    }
+
+    @FunctionalInterface
+    interface Executable {
+        void run();
+    }
+
+    @Test
+    void aTensorKeptPastItsScopeCannotBeReadOrUsed() {
+        Workspace ws = Workspace.create();
+        Tensor x = Tensor.randn(1, 4, 3);
+        double[] xs = x.toArray();
+        Tensor h;
+        Tensor view;
+        try (Workspace.Scope s = ws.open()) {
+            h = x.tanh();
+            view = h.reshape(12).detach();
+            assertEquals(Math.tanh(x.get(0, 0)), h.get(0, 0), 1e-15);
+        }
+        // the next step computes into the memory h had: h must not show those numbers
+        try (Workspace.Scope s = ws.open()) {
+            x.mul(2);
+        }
+        assertReclaimed(h::toArray);
+        assertReclaimed(() -> h.get(0, 0));
+        assertReclaimed(h::toString);
+        assertReclaimed(() -> h.add(1));
+        assertReclaimed(view::item);
+        assertReclaimed(() -> Workspace.keep(h));
+        assertEquals(12, h.size()); // its shape is no memory: still there
+        assertArrayEquals(xs, x.toArray()); // data made outside scopes is untouched
+    }
+
+    @Test
+    void theReclaimedErrorNamesTheTensorAndTheWayOut() {
+        Workspace ws = Workspace.create();
+        Tensor h;
+        try (Workspace.Scope s = ws.open()) {
+            h = Tensor.ones(2, 3).exp();
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class, h::item);
+        assertEquals("a exp tensor of shape (2, 3) was used after its memory was reclaimed (its Workspace scope"
+                + " closed): read what you need from it inside the scope, or take it out with Workspace.keep before"
+                + " the scope closes", e.getMessage());
+    }
+
+    @Test
+    void aKeptTensorAndItsViewsLiveOn() {
+        Workspace ws = Workspace.create();
+        Tensor kept;
+        Tensor view;
+        try (Workspace.Scope s = ws.open()) {
+            kept = Workspace.keep(Tensor.of(new double[] {1, 2, 3, 4}).mul(3));
+            view = kept.reshape(2, 2);
+        }
+        for (int i = 0; i < 3; i++) {
+            try (Workspace.Scope s = ws.open()) {
+                Tensor.of(new double[] {5, 6, 7, 8}).mul(3).exp(); // same size: would take a freed array
+            }
+        }
+        assertArrayEquals(new double[] {3, 6, 9, 12}, kept.toArray());
+        assertArrayEquals(new double[] {3, 6, 9, 12}, view.toArray());
+        Tensor outside = Tensor.scalar(2);
+        assertSame(outside, Workspace.keep(outside));
+    }
+
+    @Test
+    void aGraphWhoseMemoryWasReclaimedCannotBeDifferentiated() {
+        Workspace ws = Workspace.create();
+        Tensor w = Tensor.randn(2, 3, 3).requiresGrad(true);
+        Tensor loss;
+        try (Workspace.Scope s = ws.open()) {
+            loss = w.tanh().sum();
+        }
+        assertReclaimed(loss::backward);
+        assertEquals(null, w.grad());
+    }
+
+    @Test
+    void aParametersGradientOutlivesItsScopeUntilTheNextGradient() {
+        Workspace ws = Workspace.create();
+        Tensor w = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
+        try (Workspace.Scope s = ws.open()) {
+            w.mul(w).sum().backward();
+        }
+        Tensor first = w.grad();
+        Tensor firstView = first.reshape(3, 1); // made outside scopes, sharing the gradient's memory
+        assertArrayEquals(new double[] {2, 4, 6}, first.toArray());
+        w.zeroGrad();
+        try (Workspace.Scope s = ws.open()) {
+            w.mul(3).sum().backward(); // reuses the memory of the first gradient
+        }
+        assertArrayEquals(new double[] {3, 3, 3}, w.grad().toArray());
+        assertReclaimed(first::toArray);
+        assertReclaimed(firstView::toArray);
+        // accumulating without zeroGrad: the new sum replaces the old gradient
+        try (Workspace.Scope s = ws.open()) {
+            w.mul(w).sum().backward();
+        }
+        assertArrayEquals(new double[] {5, 7, 9}, w.grad().toArray());
+    }
+
+    @Test
+    void aKeptGradientIsNeverReclaimed() {
+        Workspace ws = Workspace.create();
+        Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        try (Workspace.Scope s = ws.open()) {
+            w.sum().backward();
+        }
+        Tensor kept = Workspace.keep(w.grad());
+        w.zeroGrad();
+        try (Workspace.Scope s = ws.open()) {
+            w.mul(5).sum().backward();
+        }
+        assertArrayEquals(new double[] {1, 1}, kept.toArray());
+        assertArrayEquals(new double[] {5, 5}, w.grad().toArray());
+    }
+
+    @Test
+    void aSteadyLoopStopsGrowingItsMemoryAndGivesTheSameNumbers() {
+        Tensor x = Tensor.randn(5, 16, 8);
+        Tensor w = Tensor.randn(6, 8, 4).requiresGrad(true);
+        double[] plain = new double[5];
+        for (int step = 0; step < 5; step++) {
+            w.zeroGrad();
+            Tensor loss = x.matmul(w).tanh().pow(2).mean();
+            loss.backward();
+            plain[step] = loss.item();
+            w.addInPlace(-0.1, w.grad());
+        }
+        Tensor w2 = Tensor.randn(6, 8, 4).requiresGrad(true);
+        Workspace ws = Workspace.create();
+        long[] retained = new long[5];
+        for (int step = 0; step < 5; step++) {
+            try (Workspace.Scope s = ws.open()) {
+                w2.zeroGrad();
+                Tensor loss = x.matmul(w2).tanh().pow(2).mean();
+                loss.backward();
+                assertEquals(plain[step], loss.item(), 0, "step " + step);
+                w2.addInPlace(-0.1, w2.grad());
+            }
+            retained[step] = ws.retainedBytes();
+        }
+        assertTrue(retained[1] > 0);
+        assertEquals(retained[1], retained[4], "memory held after step 2 and after step 5");
+    }
+
+    @Test
+    void nestedScopesReclaimInnerTensorsFirst() {
+        Workspace ws = Workspace.create();
+        Workspace other = Workspace.create();
+        try (Workspace.Scope outer = ws.open()) {
+            Tensor a = Tensor.ones(3).mul(2);
+            Tensor b;
+            try (Workspace.Scope inner = other.open()) {
+                b = a.add(1);
+                assertThrows(IllegalStateException.class, outer::close, "closing the outer scope first");
+            }
+            assertReclaimed(b::toArray);
+            assertArrayEquals(new double[] {2, 2, 2}, a.toArray());
+        }
+    }
+
+    @Test
+    void anotherThreadIsUnaffectedAndCannotShareAWorkspace() throws InterruptedException {
+        Workspace ws = Workspace.create();
+        AtomicReference<Tensor> made = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        try (Workspace.Scope s = ws.open()) {
+            Thread t = new Thread(() -> {
+                try {
+                    made.set(Tensor.ones(2).mul(4));
+                    ws.open();
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            t.start();
+            t.join();
+        }
+        assertArrayEquals(new double[] {4, 4}, made.get().toArray()); // made on a thread with no scope
+        assertNotNull(failure.get());
+        assertTrue(failure.get().getMessage().contains("one thread at a time"), failure.get().getMessage());
+    }
+}
