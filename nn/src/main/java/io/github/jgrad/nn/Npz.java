@@ -211,7 +211,12 @@ public final class Npz {
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             Enumeration<? extends ZipEntry> entries = zip.entries();
             while (entries.hasMoreElements()) {
-                ZipEntry entry = entries.nextElement();
+                ZipEntry entry;
+                try {
+                    entry = entries.nextElement();
+                } catch (IllegalArgumentException e) { // JDK 17 (later JDKs say ZipException): a name that is not UTF-8
+                    throw new IOException(file + ": corrupt: an entry's name cannot be decoded (" + e.getMessage() + ")", e);
+                }
                 String source = file + ", entry '" + entry.getName() + "'";
                 String name = arrayName(entry, source, tensors);
                 boolean isStored = entry.getMethod() == ZipEntry.STORED;
