@@ -7,9 +7,10 @@ import org.bytedeco.openblas.global.openblas;
  * The matrix-multiply kernel behind {@code Tensor.matmul}: C = A B for row-major, contiguous operands.
  *
  * <p>Chosen by measurement (see docs/benchmarks.md): native OpenBLAS, from bytedeco's Maven Central jar,
- * reaches numpy's speed when its operands live in native memory, so products of at least
- * {@link #NATIVE_MIN_WORK} multiply-adds copy their operands into per-thread native buffers (reused
- * from call to call) and call {@code cblas_dgemm}; the copies cost about 10% at 1024 x 1024. Smaller
+ * reaches numpy's speed when it reads the operands where they are. Products of at least
+ * {@link #NATIVE_MIN_WORK} multiply-adds call {@code cblas_dgemm}: on JDK 22+ on the Java arrays
+ * themselves ({@code CriticalGemm}, in the multi-release jar), on older JDKs on copies in per-thread
+ * native buffers (reused from call to call; the copies cost about 10% at 1024 x 1024). Smaller
  * products, and every product where the native library does not load (no binary for the platform,
  * or {@code -Djgrad.matmul=java}), use the blocked two-thread Java kernel in {@link Kernels#gemm}.
  */
@@ -21,6 +22,8 @@ public final class MatMul {
     public static final long CACHE_LIMIT = 1L << 22;
 
     private static final boolean NATIVE = loadNative();
+    /** The copy-free path, where the JDK has it (22+) and it binds; null otherwise. */
+    private static final Native CRITICAL = NATIVE ? loadCritical() : null;
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     private MatMul() {
@@ -47,6 +50,35 @@ public final class MatMul {
                     + " org.bytedeco:javacpp with this platform's classifier to the class path (see the README)");
             return false;
         }
+    }
+
+    /** A native {@code dgemm} on Java arrays, with the arguments of {@link #gemm(boolean, boolean, boolean, int, int, int, double[], int, double[], int, double[], int)}. */
+    public interface Native {
+        void gemm(boolean ta, boolean tb, boolean accumulate, int n, int m, int k, double[] a, int ao, double[] b,
+                  int bo, double[] c, int co);
+    }
+
+    /**
+     * {@code CriticalGemm} where the JDK has the FFM API's critical calls (22+) and the class is there
+     * (a jar built on JDK 22+ carries it in META-INF/versions/22); null where it is absent or cannot
+     * bind, as where native access is denied: products then copy, as on JDK 17.
+     */
+    private static Native loadCritical() {
+        if (Runtime.version().feature() < 22 || "copy".equals(System.getProperty("jgrad.matmul"))) {
+            return null;
+        }
+        try {
+            return (Native) Class.forName("io.github.jgrad.autodiff.internal.CriticalGemm").getConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            System.getLogger("io.github.jgrad").log(System.Logger.Level.DEBUG, "jgrad: matrix products copy their"
+                    + " operands to native memory: " + e);
+            return null;
+        }
+    }
+
+    /** Whether large products copy their operands into native memory (JDK 17-21), rather than pass the arrays. */
+    public static boolean copiesOperands() {
+        return NATIVE && CRITICAL == null;
     }
 
     /** "openblas" or "java": the kernel large products use on this machine. */
@@ -76,6 +108,10 @@ public final class MatMul {
             return;
         }
         if (NATIVE && (long) n * m * k >= NATIVE_MIN_WORK) {
+            if (CRITICAL != null) {
+                CRITICAL.gemm(ta, tb, accumulate, n, m, k, a, ao, b, bo, c, co);
+                return;
+            }
             BUFFERS.get().gemm(ta, tb, accumulate, n, m, k, a, ao, b, bo, c, co);
             return;
         }
