@@ -136,6 +136,17 @@ final class Autograd {
         return g;
     }
 
+    /** The seed of {@link Tensor#backward()}: ones for a one-element output; anything else is refused. */
+    static Tensor scalarSeed(Tensor root) {
+        if (root.size() != 1) {
+            throw new IllegalStateException("backward: output has shape " + Shapes.str(root.shape)
+                    + "; gradients can be seeded implicitly only for one-element outputs: reduce it to one number"
+                    + " first (sum(), mean(), or a loss with Reduction.MEAN), or pass d loss / d output with"
+                    + " backward(gradient)");
+        }
+        return Tensor.ones(root.shape);
+    }
+
     /** {@link Tensor#grad(List, List, boolean)}. */
     static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, boolean createGraph) {
         if (outputs.isEmpty() || inputs.isEmpty()) {

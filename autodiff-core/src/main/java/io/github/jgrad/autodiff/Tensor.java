@@ -764,13 +764,7 @@ public final class Tensor extends Node {
      * @throws IllegalStateException if this tensor is not a scalar or requires no gradient
      */
     public void backward(boolean retainGraph) {
-        if (data().length != 1) {
-            throw new IllegalStateException("backward: output has shape " + Shapes.str(shape)
-                    + "; gradients can be seeded implicitly only for one-element outputs: reduce it to one number"
-                    + " first (sum(), mean(), or a loss with Reduction.MEAN), or pass d loss / d output with"
-                    + " backward(gradient)");
-        }
-        backward(ones(shape), retainGraph, false);
+        Autograd.backward(this, Autograd.scalarSeed(this), retainGraph, false);
     }
 
     /** {@link #backward(Tensor, boolean, boolean)} seeded with {@code gradient}, freeing the graph. */
@@ -869,18 +863,7 @@ public final class Tensor extends Node {
 
     /** The element at {@code index} (one index per dimension). */
     public double get(int... index) {
-        if (index.length != shape.length) {
-            throw new IllegalArgumentException("get: " + index.length + " indices for shape " + Shapes.str(shape));
-        }
-        int flat = 0;
-        for (int i = 0; i < index.length; i++) {
-            if (index[i] < 0 || index[i] >= shape[i]) {
-                throw new IndexOutOfBoundsException("get: index " + Arrays.toString(index) + " out of range for shape "
-                        + Shapes.str(shape));
-            }
-            flat = flat * shape[i] + index[i];
-        }
-        return data()[flat];
+        return data()[Shapes.flatIndex("get", shape, index)];
     }
 
     /** The elements in row-major order (a copy). */

@@ -152,4 +152,25 @@ public final class Shapes {
     public static String str(int[] shape) {
         return Arrays.toString(shape).replace('[', '(').replace(']', ')');
     }
+
+    /**
+     * The row-major flat position of {@code index} in {@code shape}.
+     *
+     * @throws IllegalArgumentException naming {@code op} if the number of indices is not the rank
+     * @throws IndexOutOfBoundsException naming {@code op} if an index is out of range
+     */
+    public static int flatIndex(String op, int[] shape, int[] index) {
+        if (index.length != shape.length) {
+            throw new IllegalArgumentException(op + ": " + index.length + " indices for shape " + str(shape));
+        }
+        int flat = 0;
+        for (int i = 0; i < index.length; i++) {
+            if (index[i] < 0 || index[i] >= shape[i]) {
+                throw new IndexOutOfBoundsException(op + ": index " + java.util.Arrays.toString(index)
+                        + " out of range for shape " + str(shape));
+            }
+            flat = flat * shape[i] + index[i];
+        }
+        return flat;
+    }
 }
