@@ -1,6 +1,7 @@
 package io.github.jgrad.benchmarks;
 
 import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.autodiff.Workspace;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -17,6 +18,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Element-wise and reduction kernels on a 1000 x 1000 tensor: forward only, no graph recorded, except
  * the {@code *Backward} kernels (forward and backward of one op on a tensor that requires grad).
+ * With {@code reuse}, each call runs in a {@link Workspace} scope, so results are computed into the
+ * memory of the call before, as numpy's are when its allocator reuses memory.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -31,6 +34,11 @@ public class KernelsBenchmark {
     @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "erf", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
         "mulBackward", "tanhBackward", "sqrtBackward"})
     public String kernel;
+
+    @Param({"false", "true"})
+    public boolean reuse;
+
+    private final Workspace workspace = Workspace.create();
 
     private Tensor a;
     private Tensor b;
@@ -49,6 +57,15 @@ public class KernelsBenchmark {
 
     @Benchmark
     public Tensor run() {
+        if (!reuse) {
+            return kernel();
+        }
+        try (Workspace.Scope s = workspace.open()) {
+            return kernel(); // reclaimed when returned: JMH only consumes the reference
+        }
+    }
+
+    private Tensor kernel() {
         switch (kernel) {
             case "add": return a.add(b);
             case "addRow": return a.add(row);
