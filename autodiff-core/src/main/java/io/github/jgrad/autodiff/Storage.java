@@ -20,7 +20,7 @@ final class Storage {
 
     /** The error for reading or using {@code t} after its memory was reclaimed. */
     IllegalStateException reclaimedError(Tensor t) {
-        return new IllegalStateException("a " + t.op + " tensor of shape " + Shapes.str(t.shape)
+        return new IllegalStateException("a tensor of shape " + Shapes.str(t.shape) + " (" + t.op + ")"
                 + " was used after its memory was reclaimed (" + reclaimed + "): read what you need from it inside"
                 + " the scope, or take it out with Workspace.keep before the scope closes");
     }

@@ -106,7 +106,7 @@ class WorkspaceTest {
             h = Tensor.ones(2, 3).exp();
         }
         IllegalStateException e = assertThrows(IllegalStateException.class, h::item);
-        assertEquals("a exp tensor of shape (2, 3) was used after its memory was reclaimed (its Workspace scope"
+        assertEquals("a tensor of shape (2, 3) (exp) was used after its memory was reclaimed (its Workspace scope"
                 + " closed): read what you need from it inside the scope, or take it out with Workspace.keep before"
                 + " the scope closes", e.getMessage());
     }
