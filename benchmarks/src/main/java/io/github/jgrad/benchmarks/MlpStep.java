@@ -67,6 +67,13 @@ final class MlpStep {
             return loss.item();
         }
 
+        /** The forward pass and the loss alone, in a workspace scope: the step without backward and update. */
+        double forwardInWorkspace() {
+            try (Workspace.Scope scope = workspace.open()) {
+                return Loss.crossEntropy(model.forward(x), y).item();
+            }
+        }
+
         /** The same step in a workspace scope, as Trainer runs it: memory reused from step to step. */
         double stepInWorkspace() {
             try (Workspace.Scope scope = workspace.open()) {

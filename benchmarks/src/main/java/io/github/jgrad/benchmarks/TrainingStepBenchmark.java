@@ -80,6 +80,12 @@ public class TrainingStepBenchmark {
         return s.tape.stepInWorkspace();
     }
 
+    /** {@link #mlpTapeWorkspace}'s forward pass and loss alone: the rest of the step is backward and update. */
+    @Benchmark
+    public double mlpTapeForward(Mlp s) {
+        return s.tape.forwardInWorkspace();
+    }
+
     /** The same step on preallocated arrays with Blas.gemm, gradients coded by hand. */
     @Benchmark
     public double mlpHandWritten(Mlp s) {

@@ -82,6 +82,6 @@ class BenchmarksTest {
                 .build();
         Collection<RunResult> results = new Runner(opts).run();
         assertFalse(results.isEmpty());
-        assertEquals(1 + 2 + 5 + 1 + 2, results.size(), "Scalar(1) + MatMul(2) + TrainingStep(5) + ScalarOps(1) + Kernels(2)");
+        assertEquals(1 + 2 + 6 + 1 + 2, results.size(), "Scalar(1) + MatMul(2) + TrainingStep(6) + ScalarOps(1) + Kernels(2)");
     }
 }
