@@ -135,7 +135,7 @@ public final class Op {
 
     /**
      * Every built-in primitive of the scalar and tensor engines, in the order the reference's
-     * derivatives table lists them (compositions such as softmax are not primitives).
+     * derivatives table lists them (compositions such as mean are not primitives).
      */
     public static List<Op> builtins() {
         List<Op> all;

@@ -10,8 +10,9 @@ import java.util.Objects;
 
 /**
  * The reductions, each defined once: tensor sum and max over any axes, and the scalar engine's n-ary
- * sum and dot product (one node each, no chain of additions). Mean, min, log-sum-exp and softmax are
- * compositions of these and need no derivative of their own.
+ * sum and dot product (one node each, no chain of additions), and softmax and log-softmax (one pass
+ * each way, as every classifier's loss runs them). Mean, min and log-sum-exp are compositions and
+ * need no derivative of their own.
  */
 final class ReduceOps {
     private ReduceOps() {
@@ -198,16 +199,60 @@ final class ReduceOps {
         return keepDims ? lse : lse.squeeze(ax);
     }
 
-    static Tensor logSoftmax(Tensor x, int axis) {
-        int ax = Shapes.axis("logSoftmax", axis, x.shape.length);
-        Tensor shifted = x.sub(shiftFor(x, ax));
-        return shifted.sub(shifted.exp().sum(ax, true).log());
-    }
+    // ------------------------------------------------------------------ softmax, log-softmax
+    // Primitives with their own derivative, as PyTorch's _softmax and _log_softmax: one pass over each
+    // row forward and one backward, where the composition they equal, e / sum(e) with e = exp(x - max),
+    // made six temporaries and a node each.
+
+    static final Op SOFTMAX = Op.builtin("softmax").rule("out * (g - sum(g * out, axis))")
+            .edges("exp(x - max) / sum over the axis, shifted by 0 where the maximum is infinite: a row of -inf"
+                    + " gives NaN, one +inf gives NaN there and 0 elsewhere (as PyTorch)").readsOutput().build();
 
     static Tensor softmax(Tensor x, int axis) {
         int ax = Shapes.axis("softmax", axis, x.shape.length);
-        Tensor e = x.sub(shiftFor(x, ax)).exp();
-        return e.div(e.sum(ax, true));
+        return softmax(SOFTMAX, x, ax, (g, y) -> new Tensor[] {softmaxBackward(g, y, ax)});
+    }
+
+    static final Op LOG_SOFTMAX = Op.builtin("logSoftmax").rule("g - exp(out) * sum(g, axis)")
+            .edges("(x - max) - log(sum(exp(x - max))): finite for any finite logits; a row of -inf gives NaN,"
+                    + " as PyTorch").readsOutput().build();
+
+    static Tensor logSoftmax(Tensor x, int axis) {
+        int ax = Shapes.axis("logSoftmax", axis, x.shape.length);
+        return softmax(LOG_SOFTMAX, x, ax, (g, y) -> new Tensor[] {logSoftmaxBackward(g, y, ax)});
+    }
+
+    private static Tensor softmax(Op op, Tensor x, int ax, Tensor.Backward backward) {
+        int[] s = x.shape;
+        double[] out = Kernels.softmax(op == LOG_SOFTMAX, x.data(), Shapes.sizeBefore(s, ax), s[ax], Shapes.sizeAfter(s, ax));
+        return record(op, out, s, backward, x);
+    }
+
+    /** softmax's backward in one pass, differentiable itself: y (g - sum(g y)) along the axis. */
+    static final Op SOFTMAX_BACKWARD = Op.builtin("softmaxBackward")
+            .rule("y * (g' - sum(g' * y))", "g' * (g - sum(g * y)) - g * sum(g' * y)").build();
+
+    static Tensor softmaxBackward(Tensor g, Tensor y, int ax) {
+        return record(SOFTMAX_BACKWARD, backwardKernel(false, g, y, ax), y.shape, (g2, o) -> {
+            Tensor t = g2.mul(y).sum(new int[] {ax}, true);
+            return new Tensor[] {y.mul(g2.sub(t)), g2.mul(g.sub(g.mul(y).sum(new int[] {ax}, true))).sub(g.mul(t))};
+        }, g, y);
+    }
+
+    /** log-softmax's backward in one pass, differentiable itself: g - exp(y) sum(g) along the axis. */
+    static final Op LOG_SOFTMAX_BACKWARD = Op.builtin("logSoftmaxBackward")
+            .rule("g' - sum(g' * exp(y))", "-g' * exp(y) * sum(g)").build();
+
+    static Tensor logSoftmaxBackward(Tensor g, Tensor y, int ax) {
+        return record(LOG_SOFTMAX_BACKWARD, backwardKernel(true, g, y, ax), y.shape, (g2, o) -> {
+            Tensor ge = g2.mul(y.exp());
+            return new Tensor[] {g2.sub(ge.sum(new int[] {ax}, true)), ge.mul(g.sum(new int[] {ax}, true)).neg()};
+        }, g, y);
+    }
+
+    private static double[] backwardKernel(boolean log, Tensor g, Tensor y, int ax) {
+        int[] s = y.shape;
+        return Kernels.softmaxBackward(log, g.data(), y.data(), Shapes.sizeBefore(s, ax), s[ax], Shapes.sizeAfter(s, ax));
     }
 
     /**

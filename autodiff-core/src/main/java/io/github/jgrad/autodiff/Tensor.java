@@ -21,8 +21,8 @@ import java.util.Objects;
  * {@code matmul} semantics, reductions take any axes with {@code keepDims}. Every shape error names
  * the operation and the shapes. Each primitive computes its result and, right beside it, its
  * backward, written with tensor operations, so gradients are themselves differentiable
- * ({@link #grad(List, List, boolean)} with {@code createGraph}). Softmax, log-softmax, log-sum-exp,
- * mean, min, minimum, transpose, squeeze/unsqueeze and stack are compositions of primitives; the
+ * ({@link #grad(List, List, boolean)} with {@code createGraph}). Log-sum-exp, mean, min, minimum,
+ * transpose, squeeze/unsqueeze and stack are compositions of primitives; the
  * reference (docs/reference.md) lists every primitive's backward formula in one table.
  *
  * <p><b>Autodiff</b> is PyTorch's: leaves created by factories do not require gradients until

@@ -1,6 +1,7 @@
 package io.github.jgrad.autodiff;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -8,7 +9,8 @@ import org.junit.jupiter.api.Test;
 /**
  * tanh's and sigmoid's backward run as one fused primitive each: bit for bit what the chain of ops they
  * replace computed, zero gradients included, and still differentiable (second derivatives in closed
- * form).
+ * form). Softmax and log-softmax are one primitive each way: equal to the compositions they replaced
+ * to the last ulps, along any axis, at the edges too.
  */
 class FusedBackwardTest {
     private static final double[] X = {-30, -2.5, -0.3, -0.0, 0, 1e-9, 0.4, 0.7, 3, 40};
@@ -48,5 +50,66 @@ class FusedBackwardTest {
         }
         assertArrayEquals(tanh2, d2.toArray(), 1e-15);
         assertArrayEquals(sigmoid2, d2v.toArray(), 1e-15);
+    }
+
+    /** softmax and log-softmax as compositions of primitives, as jgrad computed them before they were fused. */
+    private static Tensor composed(boolean log, Tensor x, int axis) {
+        Tensor m = x.max(axis, true).detach();
+        Tensor shifted = x.sub(Tensor.where(m.abs().lt(Double.POSITIVE_INFINITY), m, Tensor.scalar(0)));
+        Tensor sum = shifted.exp().sum(new int[] {axis}, true);
+        return log ? shifted.sub(sum.log()) : shifted.exp().div(sum);
+    }
+
+    @Test
+    void softmaxAndLogSoftmaxEqualTheirCompositionsAlongEveryAxis() {
+        Tensor x = Tensor.randn(5, 3, 4, 6).mul(4);
+        Tensor g = Tensor.randn(6, 3, 4, 6);
+        for (boolean log : new boolean[] {false, true}) {
+            for (int axis = 0; axis < 3; axis++) {
+                Tensor a = x.detach().requiresGrad(true);
+                Tensor b = x.detach().requiresGrad(true);
+                Tensor fused = log ? a.logSoftmax(axis) : a.softmax(axis);
+                Tensor plain = composed(log, b, axis);
+                String what = (log ? "logSoftmax" : "softmax") + " along axis " + axis;
+                assertEquals(log ? ReduceOps.LOG_SOFTMAX : ReduceOps.SOFTMAX, fused.op(), what);
+                assertArrayEquals(plain.toArray(), fused.toArray(), 0, what);
+                fused.backward(g);
+                plain.backward(g);
+                assertArrayEquals(b.grad().toArray(), a.grad().toArray(), 1e-14, what + ", gradient");
+            }
+        }
+    }
+
+    @Test
+    void softmaxAtTheEdgesIsTheCompositions() {
+        double inf = Double.POSITIVE_INFINITY;
+        Tensor x = Tensor.of(new double[] {-inf, -inf, -inf, inf, 1, -inf, 1e8, -1e8, 3, Double.NaN, 0, 1, 0, 0, 0},
+                5, 3);
+        for (boolean log : new boolean[] {false, true}) {
+            double[] fused = (log ? x.logSoftmax(1) : x.softmax(1)).toArray();
+            double[] plain = composed(log, x, 1).toArray();
+            assertArrayEquals(plain, fused, 0, log ? "logSoftmax" : "softmax");
+        }
+        assertArrayEquals(new double[] {Double.NaN, 0, 0}, x.softmax(1).slice(0, 1, 2, 1).reshape(3).toArray(), 0);
+        assertArrayEquals(new double[] {0, -2e8, 3 - 1e8}, x.logSoftmax(1).slice(0, 2, 3, 1).reshape(3).toArray(), 0);
+    }
+
+    @Test
+    void theCrossEntropyGradientIsSoftmaxMinusOneHot() {
+        double[] z = {2, -1, 0.5, 0.1, 0.2, 0.3};
+        Tensor logits = Tensor.of(z, 2, 3).requiresGrad(true);
+        Tensor picked = logits.logSoftmax(1).gather(1, Tensor.of(new double[] {0, 2}, 2, 1));
+        picked.sum().neg().backward();
+        double[] expected = new double[6];
+        for (int row = 0; row < 2; row++) {
+            double sum = 0;
+            for (int c = 0; c < 3; c++) {
+                sum += Math.exp(z[row * 3 + c]);
+            }
+            for (int c = 0; c < 3; c++) {
+                expected[row * 3 + c] = Math.exp(z[row * 3 + c]) / sum - (c == (row == 0 ? 0 : 2) ? 1 : 0);
+            }
+        }
+        assertArrayEquals(expected, logits.grad().toArray(), 1e-16);
     }
 }

@@ -142,6 +142,10 @@ final class OpTable {
         scalarOnly(ReduceOps.DOT, 4, v -> Value.dot(v.subList(0, 2), v.subList(2, 4)),
                 l -> Tensor.stack(0, l.get(0), l.get(1)).mul(Tensor.stack(0, l.get(2), l.get(3))).sum());
         tensor(ReduceOps.AMAX, l -> l.get(0).max(1), S23);
+        tensor(ReduceOps.SOFTMAX, l -> l.get(0).softmax(0), S23);
+        tensor(ReduceOps.LOG_SOFTMAX, l -> l.get(0).logSoftmax(1), S23);
+        tensor(ReduceOps.SOFTMAX_BACKWARD, l -> ReduceOps.softmaxBackward(l.get(0), l.get(1), 1), S23, S23);
+        tensor(ReduceOps.LOG_SOFTMAX_BACKWARD, l -> ReduceOps.logSoftmaxBackward(l.get(0), l.get(1), 0), S23, S23);
         // products
         tensor(ProductOps.MATMUL, l -> l.get(0).matmul(l.get(1)), S23, new int[] {3, 4});
         tensor(ProductOps.MATMUL_NT, l -> ProductOps.mm(l.get(0), false, l.get(1), true), S23, new int[] {4, 3});

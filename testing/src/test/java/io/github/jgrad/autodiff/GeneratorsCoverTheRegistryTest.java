@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 class GeneratorsCoverTheRegistryTest {
     /** Tensor ops no public method records: backward passes and internal code use them. */
     private static final Set<String> INTERNAL = Set.of("matmulNT", "matmulTN", "matmulTT", "scatterAdd",
-            "chain", "chainDiv", "gate", "copy", "take", "put", "tanhBackward", "sigmoidBackward");
+            "chain", "chainDiv", "gate", "copy", "take", "put", "tanhBackward", "sigmoidBackward",
+            "softmaxBackward", "logSoftmaxBackward");
 
     @Test
     void everyScalarBuiltinIsGenerated() {
