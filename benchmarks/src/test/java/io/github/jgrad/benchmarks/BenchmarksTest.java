@@ -3,6 +3,7 @@ package io.github.jgrad.benchmarks;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Collection;
 import org.junit.jupiter.api.Test;
@@ -64,6 +65,26 @@ class BenchmarksTest {
         assertArrayEquals(plain.l1.weight().grad().toArray(), reused.l1.weight().grad().toArray(), 0);
     }
 
+    @Test
+    void theScalingStepAtMlpStepsSizesIsMlpStepsStep() {
+        MlpStep.Tape tape = new MlpStep.Tape();
+        MlpScaling scaling = new MlpScaling("128x784-256-10");
+        for (int step = 0; step < 3; step++) {
+            assertEquals(tape.step(), scaling.step(), 0, "loss at step " + step);
+        }
+        assertArrayEquals(tape.l1.weight().toArray(), scaling.model.parameters().get(0).toArray(), 0);
+    }
+
+    @Test
+    void theScalingStepBuildsTheLayersItIsGiven() {
+        MlpScaling wide = new MlpScaling("3x5-7-4-2");
+        assertEquals(6, wide.model.parameters().size());
+        assertArrayEquals(new int[] {7, 4}, wide.model.parameters().get(2).shape());
+        assertArrayEquals(new int[] {3, 5}, wide.x.shape());
+        double first = wide.step();
+        assertTrue(wide.step() < first, "a step of SGD lowers the loss on the same batch");
+    }
+
     /** The smoke mode CI runs: every benchmark method once, briefly, in this JVM. */
     @Test
     void everyBenchmarkRuns() throws RunnerException {
@@ -77,11 +98,13 @@ class BenchmarksTest {
                 .param("length", "1000")
                 .param("op", "tanh")
                 .param("kernel", "softmax")
+                .param("mlp", "128x784-256-10")
                 .shouldFailOnError(true)
                 .output("target/jmh-smoke.txt") // JMH's report, kept out of the build log
                 .build();
         Collection<RunResult> results = new Runner(opts).run();
         assertFalse(results.isEmpty());
-        assertEquals(1 + 2 + 6 + 1 + 2, results.size(), "Scalar(1) + MatMul(2) + TrainingStep(6) + ScalarOps(1) + Kernels(2)");
+        assertEquals(1 + 2 + 6 + 1 + 2 + 1, results.size(),
+                "Scalar(1) + MatMul(2) + TrainingStep(6) + ScalarOps(1) + Kernels(2) + MlpScaling(1)");
     }
 }
