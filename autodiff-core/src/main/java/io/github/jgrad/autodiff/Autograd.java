@@ -203,6 +203,9 @@ final class Autograd {
         Node[] order = Tape.order(roots);
         for (Node node : order) { // all of them: a freed node has lost the parents that might lead to an input
             Tensor t = (Tensor) node;
+            if (t.storage != null && t.storage.reclaimed != null) { // its scope closed: the graph's memory is reused
+                throw t.storage.reclaimedError(t);
+            }
             if (t.freed) {
                 throw new IllegalStateException("backward: the graph behind a " + t.op + " result of shape "
                         + Shapes.str(t.shape) + " was freed by an earlier pass (backward, Tensor.grad or"

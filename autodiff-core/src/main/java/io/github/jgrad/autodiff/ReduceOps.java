@@ -88,9 +88,8 @@ final class ReduceOps {
     static Tensor max(Tensor a, int[] axes, boolean keepDims) {
         int[] ax = nonEmptyAxes(a, "max", axes);
         int[] kept = Shapes.reduced(a.shape, ax, true);
-        double[] values = reduce(a, true, ax);
-        return record(AMAX, values, Shapes.reduced(a.shape, ax, keepDims), (g, out) -> {
-            Tensor isMax = a.eq(Tensor.leaf(values, kept));
+        return record(AMAX, reduce(a, true, ax), Shapes.reduced(a.shape, ax, keepDims), (g, out) -> {
+            Tensor isMax = a.eq(out.reshape(kept)); // out, not its array: a reclaimed result is refused
             Tensor share = isMax.div(isMax.sum(ax, true));
             return new Tensor[] {g.reshape(kept).chain(share)};
         }, a);

@@ -69,7 +69,7 @@ public final class Workspace {
      *
      * @throws IllegalStateException if another thread has a scope of this workspace open
      */
-    public Scope open() {
+    public synchronized Scope open() { // synchronized: two threads opening at once cannot both pass the check
         Thread current = Thread.currentThread();
         if (thread != null && thread != current) {
             throw new IllegalStateException("Workspace.open: " + thread + " has a scope of this workspace open; a"
@@ -138,6 +138,11 @@ public final class Workspace {
 
     private void assigned(Tensor t, Tensor g) {
         if (ownedByScope(t.storage)) {
+            if (g.storage != null && g.storage.owner != t.storage.owner && ownedByScope(g.storage)) {
+                // t is from an outer scope, still open: its gradient lives as long as t, not the inner scope
+                pool.untake(g.data());
+                g.storage.owner = null;
+            }
             return; // t itself goes when its scope closes, and its gradient with it
         }
         Tensor previous = grads.remove(t);
@@ -212,7 +217,9 @@ public final class Workspace {
             pool.release(takenMark);
             innermost = outer;
             if (outer == null) {
-                thread = null;
+                synchronized (Workspace.this) {
+                    thread = null;
+                }
             }
             Arena.activate(previousPool);
         }

@@ -144,6 +144,44 @@ class WorkspaceTest {
     }
 
     @Test
+    void noGraphWhoseMemoryWasReclaimedIsDifferentiatedEvenWhereBackwardReadsNoneOfIt() {
+        Workspace ws = Workspace.create();
+        Tensor w = Tensor.of(new double[] {1, 5, 3}).requiresGrad(true);
+        Tensor max;
+        Tensor scaled;
+        try (Workspace.Scope s = ws.open()) {
+            max = w.max();              // its backward compares w with the result: recycled memory if allowed
+            scaled = w.mul(2).sum();    // its backward reads no reclaimed array, and is refused all the same
+        }
+        try (Workspace.Scope s = ws.open()) {
+            Tensor.ones(); // takes the very array the maximum lived in
+            assertReclaimed(max::backward);
+        }
+        assertReclaimed(max::backward);
+        assertReclaimed(scaled::backward);
+        assertEquals(null, w.grad());
+        try (Workspace.Scope s = ws.open()) { // computed again, it is differentiated as ever
+            w.max().backward();
+        }
+        assertArrayEquals(new double[] {0, 1, 0}, w.grad().toArray());
+    }
+
+    @Test
+    void aTensorOfAnOuterScopeKeepsTheGradientsOfInnerScopes() {
+        Workspace ws = Workspace.create();
+        try (Workspace.Scope epoch = ws.open()) {
+            Tensor w = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true); // owned by the outer scope
+            for (int batch = 1; batch <= 3; batch++) {
+                try (Workspace.Scope s = ws.open()) {
+                    w.mul(w).sum().backward();
+                    Tensor.zeros(3).add(7); // inner work, recycled at the next batch
+                }
+                assertArrayEquals(new double[] {2 * batch, 4 * batch, 6 * batch}, w.grad().toArray(), "batch " + batch);
+            }
+        }
+    }
+
+    @Test
     void aParametersGradientOutlivesItsScopeUntilTheNextGradient() {
         Workspace ws = Workspace.create();
         Tensor w = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);

@@ -1,6 +1,7 @@
 package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.autodiff.Workspace;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -134,7 +135,8 @@ public final class Checkpoint {
         optimizer.setLearningRate(rate);
         buffers.forEach((name, tensors) -> {
             for (int i = 0; i < tensors.length; i++) {
-                tensors[i] = in.get(kind + name + "." + i); // a fresh tensor of the file's, nobody else's
+                // a fresh tensor of the file's, nobody else's; kept if a Workspace scope is open: state outlives it
+                tensors[i] = Workspace.keep(in.get(kind + name + "." + i));
             }
         });
         return epochs;

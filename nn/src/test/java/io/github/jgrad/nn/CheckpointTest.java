@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.autodiff.Workspace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +63,11 @@ class CheckpointTest {
     }
 
     private void resumesBitForBit(Function<List<Tensor>, Optimizer> optimizer) throws IOException {
+        resumesBitForBit(optimizer, false);
+    }
+
+    /** With {@code inScope}, the checkpoint is loaded in a Workspace scope: the state it restores outlives it. */
+    private void resumesBitForBit(Function<List<Tensor>, Optimizer> optimizer, boolean inScope) throws IOException {
         Run straight = run(1, optimizer);
         List<Double> tenEpochs = straight.trainer().fit(straight.loader(), 10);
 
@@ -70,7 +76,13 @@ class CheckpointTest {
         Path file = dir.resolve("run.npz");
         first.trainer().save(file);
         Run resumed = run(99, optimizer);                    // other initial weights: all overwritten
-        resumed.trainer().resume(file);
+        if (inScope) {
+            try (Workspace.Scope scope = Workspace.create().open()) {
+                resumed.trainer().resume(file);
+            }
+        } else {
+            resumed.trainer().resume(file);
+        }
         assertEquals(5, resumed.trainer().epochs());
         List<Double> lastFive = resumed.trainer().fit(resumed.loader(), 5);
 
@@ -84,6 +96,11 @@ class CheckpointTest {
     @Test
     void adamResumesBitForBit() throws IOException {
         resumesBitForBit(p -> Adam.of(p, 0.05));
+    }
+
+    @Test
+    void adamResumedInAWorkspaceScopeKeepsItsStateAndResumesBitForBit() throws IOException {
+        resumesBitForBit(p -> Adam.of(p, 0.05), true);
     }
 
     @Test
