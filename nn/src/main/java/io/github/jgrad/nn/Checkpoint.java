@@ -5,6 +5,8 @@ import io.github.jgrad.autodiff.Workspace;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,6 +122,25 @@ public final class Checkpoint {
         for (String name : settings.keySet()) {
             require(file, in, kind + name);
         }
+        // a parameter's state is whole or absent: Adam's moments without their step count would resume with
+        // the bias correction of a first step, ten times too large a move, and no error
+        List<String> bufferNames = new ArrayList<>(buffers.keySet());
+        Collections.sort(bufferNames);
+        for (int i = 0; i < optimized.size(); i++) {
+            List<String> present = new ArrayList<>();
+            for (String b : bufferNames) {
+                if (in.containsKey(kind + b + "." + i)) {
+                    present.add(b);
+                }
+            }
+            if (!present.isEmpty() && present.size() != bufferNames.size()) {
+                List<String> missing = new ArrayList<>(bufferNames);
+                missing.removeAll(present);
+                throw new IOException(file + ": holds " + present + " of parameter " + i + "'s optimizer state but not "
+                        + missing + " (entries '" + kind + missing.get(0) + "." + i + "'...): a partial state would resume"
+                        + " the run wrongly");
+            }
+        }
         double[] positions = positions(model, optimizer);
         Tensor saved = in.get("optimizer.parameters");
         if (saved == null || !Arrays.equals(saved.toArray(), positions)) {
@@ -136,7 +157,8 @@ public final class Checkpoint {
         buffers.forEach((name, tensors) -> {
             for (int i = 0; i < tensors.length; i++) {
                 // a fresh tensor of the file's, nobody else's; kept if a Workspace scope is open: state outlives it
-                tensors[i] = Workspace.keep(in.get(kind + name + "." + i));
+                Tensor entry = in.get(kind + name + "." + i); // null: no state yet (the parameter had no gradient)
+                tensors[i] = entry == null ? null : Workspace.keep(entry);
             }
         });
         return epochs;

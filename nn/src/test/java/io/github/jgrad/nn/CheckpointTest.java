@@ -140,6 +140,23 @@ class CheckpointTest {
     }
 
     @Test
+    void aParametersPartialOptimizerStateIsRefusedAndChangesNothing() throws IOException {
+        Run saved = run(1, p -> Adam.of(p, 0.05));
+        saved.trainer().fit(saved.loader(), 1);
+        Path file = dir.resolve("adam.npz");
+        saved.trainer().save(file);
+        Map<String, Tensor> entries = new java.util.LinkedHashMap<>(Npz.load(file));
+        assertTrue(entries.remove("optimizer.adam.step.2") != null);
+        Path partial = dir.resolve("partial.npz");
+        Npz.save(partial, entries);
+        refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05)), partial, partial + ": holds [exp_avg, exp_avg_sq] of"
+                + " parameter 2's optimizer state but not [step] (entries 'optimizer.adam.step.2'...)");
+        entries.keySet().removeIf(name -> name.startsWith("optimizer.adam.exp_avg") && name.endsWith(".2"));
+        Npz.save(partial, entries); // none of parameter 2's state: as if it had had no gradient yet
+        run(1, p -> Adam.of(p, 0.05)).trainer().resume(partial);
+    }
+
+    @Test
     void aCheckpointOfAnotherModelOrOptimizerIsRefusedAndChangesNothing() throws IOException {
         Run saved = run(1, p -> Adam.of(p, 0.05));
         saved.trainer().fit(saved.loader(), 1);
