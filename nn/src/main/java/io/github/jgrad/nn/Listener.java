@@ -49,7 +49,9 @@ public interface Listener {
      * Writes every epoch's numbers to {@code file} as CSV: a header {@code epoch,loss,val_loss,...}
      * then one line per epoch, each flushed as it ends (an existing file is replaced when the first
      * epoch ends). Numbers are written by {@link Double#toString(double)}, which reads back exactly
-     * ({@code 0.1}, {@code NaN}).
+     * ({@code 0.1}, {@code NaN}); a metric name holding a comma, quote or line break is quoted as RFC
+     * 4180 says. Every line has the header's columns: an epoch with other numbers (another fit with
+     * other metrics) throws an {@link IllegalStateException} and leaves the file as it was.
      */
     static Listener csvLog(Path file) {
         return new Listeners.Log(file, false);
@@ -57,7 +59,8 @@ public interface Listener {
 
     /**
      * Writes every epoch's numbers to {@code file} as JSON lines, one object per epoch
-     * ({@code {"epoch": 1, "loss": 0.5, "val_loss": 0.6}}); a NaN or infinity is written as null.
+     * ({@code {"epoch": 1, "loss": 0.5, "val_loss": 0.6}}); a NaN or infinity is written as null, and
+     * names are escaped as JSON requires (quotes, backslashes, control characters).
      */
     static Listener jsonLines(Path file) {
         return new Listeners.Log(file, true);

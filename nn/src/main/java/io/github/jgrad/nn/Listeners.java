@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -76,7 +78,7 @@ final class Listeners {
     static final class Log implements Listener {
         private final Path file;
         private final boolean json;
-        private boolean started;
+        private List<String> columns; // the CSV header's metric names, once written
 
         Log(Path file, boolean json) {
             this.file = Objects.requireNonNull(file, (json ? "jsonLines" : "csvLog") + ": file is null");
@@ -86,27 +88,58 @@ final class Listeners {
         @Override
         public void onEpoch(Trainer trainer, Trainer.Epoch e) {
             StringBuilder line = new StringBuilder();
-            if (!started && !json) {
+            boolean first = columns == null;
+            List<String> names = new ArrayList<>(e.metrics().keySet());
+            if (!json && first) {
                 line.append("epoch");
-                for (String name : e.metrics().keySet()) {
-                    line.append(',').append(name);
+                for (String name : names) {
+                    line.append(',').append(csvField(name));
                 }
                 line.append('\n');
+            } else if (!json && !names.equals(columns)) {
+                throw new IllegalStateException("csvLog: epoch " + e.number() + " has the numbers " + names + ", but "
+                        + file + "'s columns are " + columns + ": give a run with other metrics a log file of its own");
             }
             line.append(json ? "{\"epoch\": " : "").append(e.number());
             for (Map.Entry<String, Double> m : e.metrics().entrySet()) {
                 double v = m.getValue();
-                line.append(json ? ", \"" + m.getKey().replace("\\", "\\\\").replace("\"", "\\\"") + "\": " : ",")
+                line.append(json ? ", " + jsonString(m.getKey()) + ": " : ",")
                         .append(json && !Double.isFinite(v) ? "null" : Double.toString(v));
             }
             line.append(json ? "}\n" : "\n");
-            try (BufferedWriter w = started ? Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-                    java.nio.file.StandardOpenOption.APPEND) : Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            try (BufferedWriter w = first ? Files.newBufferedWriter(file, StandardCharsets.UTF_8)
+                    : Files.newBufferedWriter(file, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND)) {
                 w.write(line.toString());
             } catch (IOException x) {
                 throw new UncheckedIOException(file + ": cannot write the training log: " + x.getMessage(), x);
             }
-            started = true;
+            columns = names; // only once written: a failed first write is tried again, header and all
+        }
+
+        /** A CSV field as RFC 4180 writes it: in quotes, inner quotes doubled, if it holds a comma, quote or line break. */
+        static String csvField(String s) {
+            boolean plain = true;
+            for (int i = 0; i < s.length() && plain; i++) {
+                char c = s.charAt(i);
+                plain = c != ',' && c != '"' && c != '\n' && c != '\r';
+            }
+            return plain ? s : '"' + s.replace("\"", "\"\"") + '"';
+        }
+
+        /** A JSON string literal: quotes, backslashes and control characters escaped. */
+        static String jsonString(String s) {
+            StringBuilder b = new StringBuilder("\"");
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c == '"' || c == '\\') {
+                    b.append('\\').append(c);
+                } else if (c < 0x20) {
+                    b.append(String.format("\\u%04x", (int) c));
+                } else {
+                    b.append(c);
+                }
+            }
+            return b.append('"').toString();
         }
     }
 }

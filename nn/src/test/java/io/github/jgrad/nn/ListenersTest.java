@@ -103,6 +103,34 @@ class ListenersTest {
     }
 
     @Test
+    void metricNamesThatAreNotPlainWordsStayReadable() throws IOException {
+        Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
+        Path csv = dir.resolve("odd.csv");
+        Path json = dir.resolve("odd.jsonl");
+        Map<String, Metric> metrics = new LinkedHashMap<>();
+        metrics.put("f1, \"macro\"", (x, y) -> 0.5);
+        metrics.put("two\nlines\\", (x, y) -> 0.25);
+        Trainer t = trainer(m, 0.5).validation(held(), metrics).listen(Listener.csvLog(csv)).listen(Listener.jsonLines(json));
+        t.fit(train(), 2);
+        String text = Files.readString(csv);
+        assertTrue(text.startsWith("epoch,loss,val_loss,\"val_f1, \"\"macro\"\"\",\"val_two\nlines\\\"\n1,"), text);
+        assertTrue(text.contains(",0.5,0.25\n2,"), text);
+        List<String> lines = Files.readAllLines(json);
+        assertEquals(2, lines.size(), "a line per epoch: the newline in a name is escaped");
+        assertTrue(lines.get(0).endsWith(", \"val_f1, \\\"macro\\\"\": 0.5, \"val_two\\u000alines\\\\\": 0.25}"), lines.get(0));
+
+        Trainer other = trainer(m, 0.5).listen(Listener.csvLog(csv)); // no validation: fewer columns
+        other.fit(train(), 1);
+        Listener log = Listener.csvLog(dir.resolve("mixed.csv"));
+        trainer(m, 0.5).listen(log).fit(train(), 1);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> trainer(m, 0.5).validation(held(), metrics).listen(log).fit(train(), 1));
+        assertTrue(e.getMessage().startsWith("csvLog: epoch 1 has the numbers [loss, val_loss, val_f1, \"macro\", "),
+                e.getMessage());
+        assertEquals(2, Files.readAllLines(dir.resolve("mixed.csv")).size(), "the file is as it was");
+    }
+
+    @Test
     void theBestCheckpointAndTheLogsAgree() throws IOException {
         Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
         Path best = dir.resolve("best.npz");
