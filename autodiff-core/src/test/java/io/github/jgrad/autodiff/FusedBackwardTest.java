@@ -112,4 +112,26 @@ class FusedBackwardTest {
         }
         assertArrayEquals(expected, logits.grad().toArray(), 1e-16);
     }
+
+    @Test
+    void reluBackwardIsASelectBitForBitAtEveryKindOfNumber() {
+        double[] specials = {0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, 1e-310, 1, -1, Double.MAX_VALUE,
+            -Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN,
+            Double.longBitsToDouble(0x7ff0000000000001L), Double.longBitsToDouble(0xfff8000000000000L)};
+        int n = specials.length;
+        double[] x = new double[n * n];
+        double[] g = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                x[i * n + j] = specials[i];
+                g[i * n + j] = specials[j];
+            }
+        }
+        double[] gated = ChainOps.gate(Tensor.of(g, n, n), Tensor.of(x, n, n)).toArray();
+        for (int k = 0; k < n * n; k++) {
+            double expected = x[k] > 0 ? g[k] : 0.0;
+            assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(gated[k]),
+                    "gate(" + g[k] + ", " + x[k] + ")");
+        }
+    }
 }

@@ -228,9 +228,23 @@ public final class Kernels {
                     out[oo + i] = g == 0 ? 0 : g / b[bo + i];
                 }
                 return true;
+            case GATE: // relu's backward, without a branch: half its masks are 0 at random, and mispredicted
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Double.longBitsToDouble(Double.doubleToRawLongBits(a[ao + i]) & positive(b[bo + i]));
+                }
+                return true;
             default:
                 return false;
         }
+    }
+
+    /**
+     * -1 (all bits set) where x &gt; 0, else 0, without a branch: x &gt; 0 exactly when its bits, read
+     * as a long, lie in [1, the bits of +inf] (NaN, zeros and negative numbers lie outside).
+     */
+    static long positive(double x) {
+        long bits = Double.doubleToRawLongBits(x) - 1;
+        return ((bits - 0x7ff0000000000000L) >> 63) & ~(bits >> 63);
     }
 
     /** The common arithmetic of a contiguous row with one number (x * 2, x + 1); false for other ops. */
