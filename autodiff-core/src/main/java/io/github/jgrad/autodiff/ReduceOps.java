@@ -205,7 +205,7 @@ final class ReduceOps {
 
     static final Op SOFTMAX = Op.builtin("softmax").rule("out * (g - sum(g * out, axis))")
             .edges("exp(x - max) / sum over the axis, shifted by 0 where the maximum is infinite: a row of -inf"
-                    + " gives NaN, one +inf gives NaN there and 0 elsewhere (as PyTorch)").readsOutput().build();
+                    + " gives NaN, one +inf gives NaN there and 0 elsewhere (PyTorch: NaN in the whole row)").readsOutput().build();
 
     static Tensor softmax(Tensor x, int axis) {
         int ax = Shapes.axis("softmax", axis, x.shape.length);

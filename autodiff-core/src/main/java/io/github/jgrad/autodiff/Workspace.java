@@ -138,7 +138,7 @@ public final class Workspace {
 
     private void assigned(Tensor t, Tensor g) {
         if (ownedByScope(t.storage)) {
-            if (g.storage != null && g.storage.owner != t.storage.owner && ownedByScope(g.storage)) {
+            if (g.storage != null && ownedByScope(g.storage) && inside((Scope) g.storage.owner, (Scope) t.storage.owner)) {
                 // t is from an outer scope, still open: its gradient lives as long as t, not the inner scope
                 pool.untake(g.data());
                 g.storage.owner = null;
@@ -156,6 +156,16 @@ public final class Workspace {
             reclaim(previous.storage, "a later step gave " + describe(t) + " a new gradient");
             pool.give(memory);
         }
+    }
+
+    /** Whether {@code inner} was opened inside {@code outer}, which is still open (not the same scope). */
+    private static boolean inside(Scope inner, Scope outer) {
+        for (Scope s = inner.outer; s != null; s = s.outer) {
+            if (s == outer) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean ownedByScope(Storage s) {

@@ -182,6 +182,22 @@ class WorkspaceTest {
     }
 
     @Test
+    void aGradientFromAnOuterScopeGivenToAnInnerTensorGoesWithTheOuterScope() {
+        Workspace ws = Workspace.create();
+        Tensor seed;
+        try (Workspace.Scope outer = ws.open()) {
+            seed = Tensor.of(new double[] {1, 2});
+            try (Workspace.Scope inner = ws.open()) {
+                Tensor h = Tensor.zeros(2).requiresGrad(true);
+                h.setGrad(seed);
+                assertArrayEquals(new double[] {1, 2}, h.grad().toArray());
+            }
+            assertArrayEquals(new double[] {1, 2}, seed.toArray(), "the outer scope is open: the seed lives");
+        }
+        assertReclaimed(seed::toArray);
+    }
+
+    @Test
     void aParametersGradientOutlivesItsScopeUntilTheNextGradient() {
         Workspace ws = Workspace.create();
         Tensor w = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
