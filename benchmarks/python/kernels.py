@@ -47,6 +47,7 @@ def main():
         "max": lambda: a.max(axis=1),
         "softmax": lambda: softmax(a),
         "transpose": lambda: np.ascontiguousarray(a.T),
+        "sqrt": lambda: np.sqrt(param),
         "mulBackward": lambda: (param * b, seed * b)[1],
         "tanhBackward": tanh_backward,
         "sqrtBackward": sqrt_backward,

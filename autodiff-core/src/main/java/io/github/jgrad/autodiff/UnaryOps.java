@@ -95,9 +95,11 @@ final class UnaryOps {
         double[] gd = g.data();
         double[] yd = y.data();
         double[] out = Arena.allocate(yd.length);
-        for (int i = 0; i < out.length; i++) {
-            out[i] = gd[i] == 0 ? 0 : gd[i] * (1 - yd[i] * yd[i]);
-        }
+        Kernels.split(out.length, out.length * 2L, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = gd[i] == 0 ? 0 : gd[i] * (1 - yd[i] * yd[i]);
+            }
+        });
         return record(TANH_BACKWARD, out, y.shape, (g2, o) -> new Tensor[] {
             g2.chain(y.mul(y).neg().add(1)), g2.chain(g.mul(y).mul(-2))}, g, y);
     }
@@ -123,9 +125,11 @@ final class UnaryOps {
         double[] gd = g.data();
         double[] yd = y.data();
         double[] out = Arena.allocate(yd.length);
-        for (int i = 0; i < out.length; i++) {
-            out[i] = gd[i] == 0 ? 0 : gd[i] * (yd[i] * (1 - yd[i]));
-        }
+        Kernels.split(out.length, out.length * 2L, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = gd[i] == 0 ? 0 : gd[i] * (yd[i] * (1 - yd[i]));
+            }
+        });
         return record(SIGMOID_BACKWARD, out, y.shape, (g2, o) -> new Tensor[] {
             g2.chain(y.mul(y.neg().add(1))), g2.chain(g.mul(y.mul(-2).add(1)))}, g, y);
     }

@@ -32,7 +32,7 @@ public class KernelsBenchmark {
     public int n;
 
     @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "erf", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
-        "mulBackward", "tanhBackward", "sqrtBackward"})
+        "sqrt", "mulBackward", "tanhBackward", "sqrtBackward"})
     public String kernel;
 
     @Param({"false", "true"})
@@ -80,6 +80,7 @@ public class KernelsBenchmark {
             case "max": return a.max(1, false);
             case "softmax": return a.softmax(1);
             case "transpose": return a.mT();
+            case "sqrt": return param.detach().sqrt(); // sqrtBackward's forward alone
             // forward and backward of one op (the backward multiplies the gradient by a local derivative)
             case "mulBackward": return backward(param.mul(b));
             case "tanhBackward": return backward(param.tanh());
