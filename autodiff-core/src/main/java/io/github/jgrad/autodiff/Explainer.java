@@ -12,18 +12,18 @@ import java.util.Map;
  * Builds an {@link Explanation}: runs the backward pass, then walks the tape in the same order
  * (values in reverse computation order, each value's operands in operand order) and writes one step
  * per edge from the local derivatives the tape recorded. It replays the pass in its own array of
- * gradients, adding the same products in the same order as {@link Tape#propagate}, so every step's
+ * gradients, adding the same products in the same order as {@link Value#propagate}, so every step's
  * number is exactly what backward computed. No recursion: graphs of any depth are walked in loops.
  */
 final class Explainer {
     private static final int LARGEST = 5;
 
-    private final Node[] order;
+    private final Value[] order;
     private final Names names;
     private final String[] name;
     private final String root;
 
-    private Explainer(Node[] order, Names names) {
+    private Explainer(Value[] order, Names names) {
         this.order = order;
         this.names = names;
         this.name = new String[order.length];
@@ -35,7 +35,7 @@ final class Explainer {
 
     static Explanation explain(Value output, int decimals, int maxNodes) {
         output.backward();
-        Node[] order = Tape.order(output);   // the order backward walked, parents before children
+        Value[] order = ValueTape.order(output);   // the order backward walked, parents before children
         Names names = new Names(order, decimals);
         if (order.length > maxNodes) {
             return summary(output, order, names, maxNodes);
@@ -45,11 +45,11 @@ final class Explainer {
 
     private Explanation steps(Value output, int decimals) {
         int n = order.length;
-        Map<Node, Integer> index = indexOf(order);
+        Map<Value, Integer> index = indexOf(order);
         int[] uses = new int[n];
-        for (Node node : order) {
-            for (Node p : node.parents) {
-                if (!((Value) p).isConstant()) {
+        for (Value node : order) {
+            for (Value p : node.operands()) {
+                if (!p.isConstant()) {
                     uses[index.get(p)]++;
                 }
             }
@@ -61,7 +61,7 @@ final class Explainer {
         steps.add(new Explanation.Step(1, Explanation.Step.Kind.OUTPUT, root, "", 1, 1, "",
                 d(root) + " = 1", Double.NaN, 1));
         for (int i = n - 1; i >= 0; i--) {
-            Value v = (Value) order[i];
+            Value v = order[i];
             if (v.isConstant()) {
                 continue;
             }
@@ -69,9 +69,9 @@ final class Explainer {
                 steps.add(new Explanation.Step(steps.size() + 1, Explanation.Step.Kind.SUM, name[i], "", 1, uses[i], "",
                         sum(i, parts[i], grad[i]), Double.NaN, grad[i]));
             }
-            Node[] ps = v.parents;
+            Value[] ps = v.operands();
             for (int k = 0; k < ps.length; k++) {
-                if (((Value) ps[k]).isConstant()) {
+                if (ps[k].isConstant()) {
                     continue;
                 }
                 int j = index.get(ps[k]);
@@ -94,10 +94,10 @@ final class Explainer {
         }
         List<Explanation.Row> rows = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            Value v = (Value) order[i];
+            Value v = order[i];
             if (!v.isConstant()) {
-                rows.add(new Explanation.Row(name[i], v.hasNoParents() ? null : definition(v, index), names.fixed(v.data()),
-                        names.fixed(grad[i]), v.hasNoParents()));
+                rows.add(new Explanation.Row(name[i], v.isLeaf() ? null : definition(v, index), names.fixed(v.data()),
+                        names.fixed(grad[i]), v.isLeaf()));
             }
         }
         String dot = GraphViz.dot(output, decimals, value -> name[index.get(value)], true);
@@ -110,8 +110,8 @@ final class Explainer {
     }
 
     /** The local derivative d order[i] / d (operand k): formula in names, numbers plugged in, result. */
-    private String local(Value v, int i, int k, Map<Node, Integer> index, int operandUses) {
-        Node[] ps = v.parents;
+    private String local(Value v, int i, int k, Map<Value, Integer> index, int operandUses) {
+        Value[] ps = v.operands();
         int a = 0;
         int b = ps.length > 1 ? 1 : -1;
         if (v.op() == ReduceOps.DOT) {
@@ -129,7 +129,7 @@ final class Explainer {
         // sum of n terms written n times would make explaining it quadratic)
         String words = Names.substitute(formula, nameA, nameB, usesOut(formula) ? definition(v, index) : null);
         String named = Names.substitute(formula, nameA, nameB, name[i]);
-        String plugged = Names.substitute(formula, number((Value) ps[a]), b < 0 ? null : number((Value) ps[b]),
+        String plugged = Names.substitute(formula, number(ps[a]), b < 0 ? null : number(ps[b]),
                 names.fixed(v.data()));
         StringBuilder sb = new StringBuilder(d2(i, index.get(ps[k]), operandUses)).append(" = ").append(words);
         if (!plugged.equals(words)) {
@@ -175,8 +175,8 @@ final class Explainer {
     }
 
     /** How a value is computed from its operands' names: {@code x*y}, {@code tanh(z)}, {@code w0*x0 + w1*x1}. */
-    private String definition(Value v, Map<Node, Integer> index) {
-        Node[] ps = v.parents;
+    private String definition(Value v, Map<Value, Integer> index) {
+        Value[] ps = v.operands();
         String[] operands = new String[ps.length];
         for (int k = 0; k < ps.length; k++) {
             operands[k] = name[index.get(ps[k])];
@@ -202,15 +202,15 @@ final class Explainer {
     /**
      * The gradient of the output with respect to every value in {@code order}, from this pass alone
      * (a leaf's {@code grad()} also holds earlier passes): the chain rule replayed in the order and
-     * with the products of {@link Tape#propagate}.
+     * with the products of {@link Value#propagate}.
      */
-    private static double[] passGradients(Node[] order, Map<Node, Integer> index) {
+    private static double[] passGradients(Value[] order, Map<Value, Integer> index) {
         int n = order.length;
         double[] grad = new double[n];
         grad[n - 1] = 1;
         for (int i = n - 1; i >= 0; i--) {
-            Value v = (Value) order[i];
-            Node[] ps = v.parents;
+            Value v = order[i];
+            Value[] ps = v.operands();
             for (int k = 0; k < ps.length; k++) {
                 grad[index.get(ps[k])] += Value.chain(grad[i], v.localDerivative(k));
             }
@@ -219,8 +219,8 @@ final class Explainer {
     }
 
     /** Each node's position in {@code order}. */
-    private static Map<Node, Integer> indexOf(Node[] order) {
-        Map<Node, Integer> index = new IdentityHashMap<>(2 * order.length);
+    private static Map<Value, Integer> indexOf(Value[] order) {
+        Map<Value, Integer> index = new IdentityHashMap<>(2 * order.length);
         for (int i = 0; i < order.length; i++) {
             index.put(order[i], i);
         }
@@ -228,7 +228,7 @@ final class Explainer {
     }
 
     /** The report of a graph with more than maxNodes values: counts and the largest gradients, no steps. */
-    private static Explanation summary(Value output, Node[] order, Names names, int maxNodes) {
+    private static Explanation summary(Value output, Value[] order, Names names, int maxNodes) {
         int n = order.length;
         double[] grads = passGradients(order, indexOf(order));
         Map<Op, Integer> perOp = new HashMap<>();
@@ -238,7 +238,7 @@ final class Explainer {
         int[] largest = new int[LARGEST];
         int found = 0;
         for (int i = 0; i < n; i++) {
-            Value v = (Value) order[i];
+            Value v = order[i];
             if (v.isConstant()) {
                 constants++;
                 continue;
@@ -247,7 +247,7 @@ final class Explainer {
             if (!Double.isFinite(g)) {
                 nonFinite++;
             }
-            if (!v.hasNoParents()) {
+            if (!v.isLeaf()) {
                 perOp.merge(v.op(), 1, Integer::sum);
                 continue;
             }

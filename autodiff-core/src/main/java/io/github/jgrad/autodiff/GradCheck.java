@@ -145,15 +145,15 @@ public final class GradCheck {
         // backward adds into every leaf it reaches; keep the gradients of leaves f captured (a model's
         // weights, say) as they were
         Map<Value, Double> kept = new IdentityHashMap<>();
-        for (Node node : Tape.order(y)) {
-            kept.put((Value) node, ((Value) node).grad());
+        for (Value v : ValueTape.order(y)) {
+            kept.put(v, v.grad());
         }
         for (Value input : inputs) {
             kept.remove(input);
         }
         y.backward();
         for (Map.Entry<Value, Double> e : kept.entrySet()) {
-            if (e.getKey().hasNoParents()) {
+            if (e.getKey().isLeaf()) {
                 e.getKey().restoreGrad(e.getValue());
             }
         }

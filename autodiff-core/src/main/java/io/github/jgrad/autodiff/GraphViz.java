@@ -46,11 +46,10 @@ public final class GraphViz {
             throw new IllegalArgumentException("GraphViz.dot: decimals must be in 0..17, got " + decimals);
         }
         String number = "%." + decimals + "f";
-        Node[] order = Tape.order(root);
-        Map<Node, Integer> ids = new IdentityHashMap<>(order.length * 2);
+        Value[] order = ValueTape.order(root);
+        Map<Value, Integer> ids = new IdentityHashMap<>(order.length * 2);
         StringBuilder sb = new StringBuilder("digraph jgrad {\n  rankdir=LR;\n");
-        for (Node node : order) {
-            Value v = (Value) node;
+        for (Value v : order) {
             int id = ids.size();
             ids.put(v, id);
             String label = names != null ? escape(names.apply(v))
@@ -59,14 +58,15 @@ public final class GraphViz {
                     .append(" | data ").append(String.format(Locale.ROOT, number, v.data()))
                     .append(" | grad ").append(String.format(Locale.ROOT, number, v.grad()))
                     .append(" }\"];\n");
-            if (!v.hasNoParents()) {
+            if (!v.isLeaf()) {
                 sb.append("  v").append(id).append("op [label=\"").append(escape(v.op().symbol()))
                         .append("\"];\n");
                 sb.append("  v").append(id).append("op -> v").append(id).append(";\n");
-                for (int k = 0; k < v.parents.length; k++) {
-                    Node p = v.parents[k];
+                Value[] ps = v.operands();
+                for (int k = 0; k < ps.length; k++) {
+                    Value p = ps[k];
                     sb.append("  v").append(ids.get(p)).append(" -> v").append(id).append("op");
-                    if (localDerivatives && !((Value) p).isConstant()) {
+                    if (localDerivatives && !p.isConstant()) {
                         sb.append(" [label=\"").append(String.format(Locale.ROOT, number, v.localDerivative(k)))
                                 .append("\"]");
                     }

@@ -25,7 +25,7 @@ import java.util.Set;
  * later uses, then op name and counter), except that a generated name already taken is skipped.
  */
 final class Names {
-    private final Node[] order;
+    private final Value[] order;
     /** Per value: which use of its label it is (1, 2, ...), or its op counter if unlabelled. */
     private final int[] counter;
     private final Set<String> labels = new HashSet<>();
@@ -33,7 +33,7 @@ final class Names {
     private final String format;
     private final int decimals;
 
-    Names(Node[] order, int decimals) {
+    Names(Value[] order, int decimals) {
         this.order = order;
         this.counter = new int[order.length];
         this.format = "%." + decimals + "f";
@@ -41,7 +41,7 @@ final class Names {
         Map<String, Integer> uses = new HashMap<>();
         Map<String, Integer> perOp = new HashMap<>(); // by name: two ops of one name share a counter
         for (int i = 0; i < order.length; i++) {
-            Value v = (Value) order[i];
+            Value v = order[i];
             if (v.isConstant()) {
                 constants.add(compact(v.data()));
                 continue;
@@ -60,7 +60,7 @@ final class Names {
 
     /** The name of {@code order[i]}. */
     String name(int i) {
-        Value v = (Value) order[i];
+        Value v = order[i];
         if (v.isConstant()) {
             return compact(v.data());
         }

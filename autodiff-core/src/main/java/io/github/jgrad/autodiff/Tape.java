@@ -4,7 +4,8 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The tape: orders a graph topologically and runs the chain rule over it, without recursion.
+ * The tensor tape: orders a graph topologically and runs the chain rule over it, without recursion
+ * ({@link ValueTape} is the scalar one).
  *
  * <p>A graph is the set of nodes reachable from its outputs through {@link Node#parents}. Ordering it
  * is an iterative depth-first search with an explicit stack, so a chain of millions of nodes needs no

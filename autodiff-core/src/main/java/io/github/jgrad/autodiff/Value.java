@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.WeakHashMap;
 import org.apache.commons.numbers.gamma.Erf;
 
 /**
@@ -24,6 +26,16 @@ import org.apache.commons.numbers.gamma.Erf;
  * with respect to each of them, computed right beside the forward result (the formulas are listed in
  * {@link Op}). {@link #backward()} then applies the chain rule once per node.
  *
+ * <p><b>The tape.</b> Each computed value is one object of 64 bytes on a default JVM (its operands and local derivatives
+ * inline) and is appended to its thread's tape, which lists values in the order they were computed:
+ * backward sweeps that list in reverse from the output, with no graph search and no recursion, and
+ * then empties it for the next graph, so a build-backward-update loop reuses one tape without any
+ * call from the user. A graph can be differentiated as long as its output is held: a graph the tape
+ * no longer lists (differentiated a second time, built in an earlier step or on another thread,
+ * longer than the tape) is ordered by an iterative depth-first search instead. Nothing is freed
+ * while reachable, so no value ever becomes unusable; a graph dropped without a backward pass is
+ * released by the thread's next backward pass (or once the tape holds 2^20 values).
+ *
  * <p><b>Gradients.</b> A backward pass recomputes the gradients of interior nodes and adds to the
  * gradients of leaves, so calling {@code backward()} on several outputs sums their gradients into the
  * leaves, as in PyTorch; {@link #zeroGrad()} resets a leaf. Operands that are plain doubles become
@@ -36,38 +48,66 @@ import org.apache.commons.numbers.gamma.Erf;
  * which the offending operation throws at once, naming itself and its operands. In backward, a
  * zero gradient sends back zero even through an infinite or NaN local derivative (see {@link Op}).
  *
- * <p><b>Threads.</b> Values are not thread-safe. Graphs that share no value may be built and
- * differentiated on different threads at once. Several threads may build graphs from shared values
+ * <p><b>Threads.</b> Values are not thread-safe. Each thread records on a tape of its own, so graphs
+ * that share no value may be built and differentiated on different threads at once. Several threads may build graphs from shared values
  * (only their data is read), but {@link #backward()} writes the gradient of every value it reaches,
  * leaves and inputs included (there is no "requires grad" to exempt a read-only input), so graphs that
  * share any value must be differentiated by one thread at a time, and no thread may call
  * {@link #setData} on a value that another thread is reading.
  */
-public final class Value extends Node {
-    private static final double[] NO_PARTIALS = {};
+public final class Value {
+    /** {@link #index} of a leaf made by {@link #of}. */
+    static final int LEAF = -1;
+    /** {@link #index} of a constant operand (the 2 in {@code x.mul(2)}). */
+    static final int CONSTANT = -2;
+    private static final Value[] NO_OPERANDS = {};
+    /** Labels live beside the values (few values have one), keeping a value at 64 bytes. */
+    private static final Map<Value, String> LABELS = Collections.synchronizedMap(new WeakHashMap<>());
 
     double data;
-    private double grad;
-    /** d this / d parents[i]; written by the op that created this value. */
-    private final double[] partials;
-    private final Op op;
-    private final boolean constant;
-    private String label;
+    double grad;
+    /** d this / d a and d this / d b, written by the op that computed this value. */
+    final double da;
+    final double db;
+    /** The first operand; null for leaves and for ops of more than two operands. */
+    final Value a;
+    /** The second operand (a {@code Value}), the operands of an n-ary op ({@link Operands}), or null. */
+    final Object b;
+    final Op op;
+    /** Where this value is on the tape of the thread that computed it; {@link #LEAF} or {@link #CONSTANT}. */
+    final int index;
+    /** The last pass of {@link ValueTape} that reached this value. */
+    int stamp;
 
-    private Value(double data, Op op, Node[] parents, double[] partials, boolean constant) {
-        super(parents);
+    private Value(double data, Op op, int kind) {
         this.data = data;
         this.op = op;
-        this.partials = partials;
-        this.constant = constant;
+        this.a = null;
+        this.b = null;
+        this.da = 0;
+        this.db = 0;
+        this.index = kind;
+        if (!Double.isFinite(data) && Anomaly.isEnabled() && kind == LEAF) {
+            throw new ArithmeticException(describeNonFinite(data, op, NO_OPERANDS));
+        }
+    }
+
+    private Value(Op op, double data, Value a, Object b, double da, double db) {
+        this.data = data;
+        this.op = op;
+        this.a = a;
+        this.b = b;
+        this.da = da;
+        this.db = db;
+        this.index = ValueTape.current().record(this);
         if (!Double.isFinite(data) && Anomaly.isEnabled()) {
-            throw new ArithmeticException(describeNonFinite(data, op, parents));
+            throw new ArithmeticException(describeNonFinite(data, op, operands()));
         }
     }
 
     /** A new leaf holding {@code data}, with gradient 0. */
     public static Value of(double data) {
-        return new Value(data, Op.LEAF, NO_PARENTS, NO_PARTIALS, false);
+        return new Value(data, Op.LEAF, LEAF);
     }
 
     /** A new labelled leaf; the label appears in graph drawings and gradient-check reports. */
@@ -85,7 +125,7 @@ public final class Value extends Node {
     }
 
     static Value constant(double c) {
-        return new Value(c, Op.LEAF, NO_PARENTS, NO_PARTIALS, true);
+        return new Value(c, Op.LEAF, CONSTANT);
     }
 
     /**
@@ -93,15 +133,31 @@ public final class Value extends Node {
      * computed by {@code op} from {@code parents}, with d out / d parents[i] = {@code partials[i]}.
      */
     static Value record(Op op, double out, Value[] parents, double[] partials) {
-        return new Value(out, op, parents, partials, false);
+        switch (parents.length) {
+            case 0: return new Value(out, op, LEAF); // an op of no operands: a number, as a leaf
+            case 1: return new Value(op, out, parents[0], null, partials[0], 0);
+            case 2: return new Value(op, out, parents[0], parents[1], partials[0], partials[1]);
+            default: return new Value(op, out, null, new Operands(parents, partials), 0, 0);
+        }
     }
 
     static Value unary(Op op, Value a, double out, double da) {
-        return record(op, out, new Value[] {a}, new double[] {da});
+        return new Value(op, out, a, null, da, 0);
     }
 
     static Value binary(Op op, Value a, Value b, double out, double da, double db) {
-        return record(op, out, new Value[] {a, b}, new double[] {da, db});
+        return new Value(op, out, a, b, da, db);
+    }
+
+    /** The operands and local derivatives of an op of more than two operands. */
+    static final class Operands {
+        final Value[] values;
+        final double[] partials;
+
+        Operands(Value[] values, double[] partials) {
+            this.values = values;
+            this.partials = partials;
+        }
     }
 
     // ---------------------------------------------------------------- binary ops
@@ -289,28 +345,74 @@ public final class Value extends Node {
      * leaf gradients are added to (see the class comment). Works on graphs of any depth.
      */
     public void backward() {
-        Node[] order = Tape.order(this);
-        for (Node node : order) {
-            if (!node.hasNoParents()) {
-                ((Value) node).grad = 0;
-            }
-        }
-        grad += 1;
-        Tape.propagate(order);
+        ValueTape.backward(this);
     }
 
-    @Override
-    void propagate(boolean check) {
+    /** Whether this value was computed by an op from operands (not a leaf or a constant). */
+    boolean interior() {
+        return index >= 0;
+    }
+
+    /** How many operands this value was computed from. */
+    int operandCount() {
+        return a != null ? (b != null ? 2 : 1) : b != null ? ((Operands) b).values.length : 0;
+    }
+
+    /** Operand {@code i}. */
+    Value operand(int i) {
+        return a != null ? (i == 0 ? a : (Value) b) : ((Operands) b).values[i];
+    }
+
+    /** d this / d operand(i), as recorded. */
+    double partial(int i) {
+        return a != null ? (i == 0 ? da : db) : ((Operands) b).partials[i];
+    }
+
+    /** The operands, in operand order (a new array). */
+    Value[] operands() {
+        if (a == null) {
+            return b == null ? NO_OPERANDS : ((Operands) b).values.clone();
+        }
+        return b == null ? new Value[] {a} : new Value[] {a, (Value) b};
+    }
+
+    /**
+     * The chain rule for this value in backward pass {@code pass}: adds its gradient times each
+     * local derivative to its operands' gradients. An interior operand first reached in this pass
+     * starts from 0; leaves and constants add to what they hold. A zero gradient sends nothing back,
+     * not 0 * an infinite derivative (see {@link #chain}), but still marks its operands as reached.
+     * With {@code check} set (anomaly detection), throws if a contribution is not finite.
+     */
+    void propagate(int pass, boolean check) {
         double g = grad;
-        if (g == 0) { // a zero gradient sends nothing back, not 0 * an infinite derivative (see chain)
-            return;
+        if (a != null) {
+            give(a, da, g, pass);
+            if (b != null) {
+                give((Value) b, db, g, pass);
+            }
+        } else if (b != null) {
+            Operands o = (Operands) b;
+            for (int i = 0; i < o.values.length; i++) {
+                give(o.values[i], o.partials[i], g, pass);
+            }
         }
-        Node[] ps = parents;
-        for (int i = 0; i < ps.length; i++) {
-            ((Value) ps[i]).grad += partials[i] * g;
-        }
-        if (check) {
+        if (check && g != 0) {
             checkPropagated();
+        }
+    }
+
+    private static void give(Value p, double partial, double g, int pass) {
+        if (p.index < 0) {
+            if (g != 0) {
+                p.grad += partial * g;
+            }
+        } else if (p.stamp == pass) {
+            if (g != 0) {
+                p.grad += partial * g;
+            }
+        } else {
+            p.stamp = pass;
+            p.grad = g == 0 ? 0 : 0.0 + partial * g; // as 0 += contribution: -0.0 becomes +0.0
         }
     }
 
@@ -324,16 +426,18 @@ public final class Value extends Node {
     }
 
     private void checkPropagated() {
-        for (int i = 0; i < parents.length; i++) {
-            Value p = (Value) parents[i];
-            double contribution = chain(grad, partials[i]);
-            if (!p.constant && !Double.isFinite(contribution)) {
+        int n = operandCount();
+        for (int i = 0; i < n; i++) {
+            Value p = operand(i);
+            double contribution = chain(grad, partial(i));
+            boolean constant = p.index == CONSTANT;
+            if (!constant && !Double.isFinite(contribution)) {
                 throw new ArithmeticException("backward of " + op + " produced a non-finite gradient "
                         + contribution + " for operand " + i + " (" + p.describe() + "): local derivative "
-                        + formula(i) + " = " + partials[i]
+                        + formula(i) + " = " + partial(i)
                         + ", incoming gradient " + grad);
             }
-            if (!p.constant && !Double.isFinite(p.grad)) { // finite contributions that overflowed together
+            if (!constant && !Double.isFinite(p.grad)) { // finite contributions that overflowed together
                 throw new ArithmeticException("backward of " + op + " made the gradient of operand " + i + " ("
                         + p.describe() + ") " + p.grad + ": its contribution " + contribution
                         + " added to the gradient from its other uses overflowed");
@@ -347,8 +451,7 @@ public final class Value extends Node {
      * {@link #parents()} say which operation on which numbers. Empty if this graph is all finite.
      */
     public Optional<Value> firstNonFinite() {
-        for (Node node : Tape.order(this)) {
-            Value v = (Value) node;
+        for (Value v : ValueTape.order(this)) {
             if (!Double.isFinite(v.data)) {
                 return Optional.of(v);
             }
@@ -382,7 +485,7 @@ public final class Value extends Node {
      * @throws IllegalStateException if this value is not a leaf
      */
     public void setData(double data) {
-        if (!hasNoParents()) {
+        if (interior()) {
             throw new IllegalStateException("setData: " + describe() + " is computed by " + op
                     + ", not a leaf; only leaves (parameters, inputs) can be assigned");
         }
@@ -401,57 +504,54 @@ public final class Value extends Node {
 
     /** The values this one was computed from, in operand order. */
     public List<Value> parents() {
-        List<Value> list = new ArrayList<>(parents.length);
-        for (Node p : parents) {
-            list.add((Value) p);
-        }
-        return Collections.unmodifiableList(list);
+        return List.of(operands());
     }
 
     /** The local derivative d this / d parents().get(i), recorded when this value was computed. */
     public double localDerivative(int i) {
-        Objects.checkIndex(i, partials.length);
-        return partials[i];
+        Objects.checkIndex(i, operandCount());
+        return partial(i);
     }
 
     /** Whether this value is a leaf (made by {@link #of}, or a constant), not computed by an operation. */
     public boolean isLeaf() {
-        return hasNoParents();
+        return !interior();
     }
 
     /** Whether this is a constant created from a plain double operand (such as the 2 in x.mul(2)). */
     public boolean isConstant() {
-        return constant;
+        return index == CONSTANT;
     }
 
     /** This value's label, or null. */
     public String label() {
-        return label;
+        return LABELS.get(this);
     }
 
     /** Sets the label used in drawings and reports; returns this value for chaining. */
     public Value label(String label) {
-        this.label = label;
+        if (label == null) {
+            LABELS.remove(this);
+        } else {
+            LABELS.put(this, label);
+        }
         return this;
     }
 
     /** The formula of d this / d parents[i] from the {@link Op} table. */
     String formula(int i) {
         if (op == ReduceOps.DOT) {
-            return op.derivative(i < parents.length / 2 ? 0 : 1);
+            return op.derivative(i < operandCount() / 2 ? 0 : 1);
         }
         return op.derivative(Math.min(i, op.formulas() - 1));
     }
 
     private String describe() {
+        String label = label();
         return (label == null ? "" : label + " = ") + op.symbol() + "(" + data + ")";
     }
 
-    private static String describeNonFinite(double data, Op op, Node[] nodes) {
-        Value[] parents = new Value[nodes.length];
-        for (int i = 0; i < nodes.length; i++) {
-            parents[i] = (Value) nodes[i];
-        }
+    private static String describeNonFinite(double data, Op op, Value[] parents) {
         StringBuilder sb = new StringBuilder();
         sb.append(op).append(" produced ").append(data);
         if (parents.length == 0) {
@@ -459,7 +559,8 @@ public final class Value extends Node {
         } else {
             sb.append(" from operand").append(parents.length > 1 ? "s " : " ");
             for (int i = 0; i < parents.length && i < 8; i++) {
-                sb.append(i == 0 ? "" : ", ").append(parents[i].label == null ? "" : parents[i].label + "=")
+                String label = parents[i].label();
+                sb.append(i == 0 ? "" : ", ").append(label == null ? "" : label + "=")
                         .append(parents[i].data);
             }
             if (parents.length > 8) {
@@ -471,6 +572,7 @@ public final class Value extends Node {
 
     @Override
     public String toString() {
+        String label = label();
         return "Value(" + (label == null ? "" : label + ", ") + "data=" + data + ", grad=" + grad + ")";
     }
 }

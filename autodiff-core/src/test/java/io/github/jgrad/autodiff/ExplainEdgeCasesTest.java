@@ -39,8 +39,8 @@ class ExplainEdgeCasesTest {
         String text = Explain.backward(x.mul(1e-9).mul(1e9).label("y")).toText();
         assertTrue(text.contains("mul1 = x*1e-09"), text);
         assertTrue(text.contains("dmul1/dx = 1e-09"), text);
-        assertEquals("1.235e-07", new Names(new Node[0], 4).compact(1.23456789e-7));
-        assertEquals("0.1235", new Names(new Node[0], 4).compact(0.123456789));
+        assertEquals("1.235e-07", new Names(new Value[0], 4).compact(1.23456789e-7));
+        assertEquals("0.1235", new Names(new Value[0], 4).compact(0.123456789));
     }
 
     @Test

@@ -29,14 +29,14 @@ class ExplainProperties {
         List<Step> steps = report.steps();
 
         // one CHAIN step per edge into a non-constant operand, one SUM per value used more than once
-        Node[] order = Tape.order(y);
+        Value[] order = ValueTape.order(y);
         int edges = 0;
         Map<Value, Integer> uses = new IdentityHashMap<>();
-        for (Node node : order) {
-            for (Node p : node.parents) {
-                if (!((Value) p).isConstant()) {
+        for (Value node : order) {
+            for (Value p : node.operands()) {
+                if (!p.isConstant()) {
                     edges++;
-                    uses.merge((Value) p, 1, Integer::sum);
+                    uses.merge(p, 1, Integer::sum);
                 }
             }
         }
@@ -57,7 +57,7 @@ class ExplainProperties {
         }
         Set<String> names = new HashSet<>();
         for (int i = 0; i < order.length; i++) {
-            Value v = (Value) order[i];
+            Value v = order[i];
             if (v.isConstant()) {
                 continue;
             }

@@ -28,8 +28,8 @@ class GeneratorsCoverTheRegistryTest {
         SplittableRandom r = new SplittableRandom(1);
         for (int i = 0; i < 2000; i++) {
             Value y = ValueGraphs.builtin().graph(r, 3, 8).apply(Value.of(ValueGraphs.point(r, 3)));
-            for (Node n : Tape.order(y)) {
-                recorded.add(((Value) n).op());
+            for (Value n : ValueTape.order(y)) {
+                recorded.add(n.op());
             }
         }
         List<String> missing = new ArrayList<>();

@@ -1,0 +1,213 @@
+package io.github.jgrad.autodiff;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The scalar tape: every interior {@link Value} a thread computes is appended to that thread's tape,
+ * so the tape lists values in the order they were computed, which is already a topological order
+ * (operands before results). Backward sweeps it in reverse from the output: no graph search, no
+ * sort, no recursion (as Stan Math's chainable stack and CppAD's tape).
+ *
+ * <p><b>Lifetime.</b> The tape holds references only; each value is one small object with its
+ * operands and local derivatives inline. A backward pass empties its thread's tape when it ends (so
+ * does a tape that reaches {@link #CAPACITY} values), so the same array serves every training step
+ * and the tape never keeps a graph alive that its user dropped. Values recorded before are not lost:
+ * a value is on the current tape while its slot still holds it, and a backward pass from a value that
+ * is not, or whose graph reaches one that is not (an operand from an earlier step or from another
+ * thread, or a second backward pass from the same output), orders its graph by an iterative
+ * depth-first search instead, as the tape did before it was flat. So any graph can be differentiated
+ * as long as its output is held, and a value is reclaimed by the collector once it is unreachable.
+ *
+ * <p>A pass marks the values it reaches with its number ({@link Value#stamp}); an interior value
+ * not yet reached in the pass starts from gradient 0, so values of other graphs on the same tape
+ * keep their gradients.
+ */
+final class ValueTape {
+    /** Values a tape lists before it empties itself without a backward pass (4 MB of references). */
+    static final int CAPACITY = 1 << 20;
+    private static final ThreadLocal<ValueTape> TAPES = ThreadLocal.withInitial(ValueTape::new);
+    /** Pass numbers, shared by all threads; 0 is skipped (a new value's stamp). */
+    private static final AtomicInteger PASSES = new AtomicInteger();
+
+    private Value[] nodes = new Value[256];
+    private int size;
+    /** The first position whose value has an interior operand not on this tape, or MAX_VALUE. */
+    private int firstForeign = Integer.MAX_VALUE;
+
+    private ValueTape() {
+    }
+
+    static ValueTape current() {
+        return TAPES.get();
+    }
+
+    /** Appends an interior value (its fields set) and returns its position. */
+    int record(Value v) {
+        if (size == CAPACITY) {
+            clear();
+        }
+        int i = size;
+        if (i == nodes.length) {
+            nodes = Arrays.copyOf(nodes, Math.min(2 * i, CAPACITY));
+        }
+        if (firstForeign == Integer.MAX_VALUE && readsOffTape(v)) {
+            firstForeign = i;
+        }
+        nodes[i] = v;
+        size = i + 1;
+        return i;
+    }
+
+    private void clear() {
+        Arrays.fill(nodes, 0, size, null);
+        size = 0;
+        firstForeign = Integer.MAX_VALUE;
+    }
+
+    private boolean readsOffTape(Value v) {
+        if (v.a != null) {
+            return offTape(v.a) || v.b != null && offTape((Value) v.b);
+        }
+        if (v.b != null) {
+            for (Value p : ((Value.Operands) v.b).values) {
+                if (offTape(p)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code v} is interior and not on this tape (recorded before it was emptied, or elsewhere). */
+    private boolean offTape(Value v) {
+        int i = v.index;
+        return i >= 0 && (i >= size || nodes[i] != v);
+    }
+
+    private static int nextPass() {
+        int pass = PASSES.incrementAndGet();
+        return pass != 0 ? pass : PASSES.incrementAndGet();
+    }
+
+    /** {@link Value#backward()}: seeds the output with 1 and runs the chain rule over its graph. */
+    static void backward(Value out) {
+        ValueTape tape = current();
+        boolean check = Anomaly.isEnabled();
+        int i = out.index;
+        if (i < 0) {
+            out.grad += 1; // a leaf's gradient with respect to itself
+        } else if (i < tape.size && tape.nodes[i] == out && tape.firstForeign > i) {
+            int pass = nextPass();
+            out.stamp = pass;
+            out.grad = 1;
+            Value[] nodes = tape.nodes;
+            for (; i >= 0; i--) {
+                Value v = nodes[i];
+                if (v.stamp == pass) {
+                    v.propagate(pass, check);
+                }
+            }
+        } else {
+            Value[] order = order(out);
+            int pass = nextPass();
+            for (Value v : order) {
+                v.stamp = pass;
+                if (v.interior()) {
+                    v.grad = 0;
+                }
+            }
+            out.grad += 1;
+            for (int k = order.length - 1; k >= 0; k--) {
+                order[k].propagate(pass, check);
+            }
+        }
+        tape.clear();
+    }
+
+    /**
+     * Every value reachable from {@code root}, each after its operands: leaves and constants first,
+     * then the computed values in the order they were computed, which is the order a sweep of the
+     * tape visits them (so a backward pass gives the same bits from the tape or from this order, and
+     * explain reports replay it exactly). Values from different tapes, or from before a tape was
+     * emptied, may carry positions out of that order; then it is a depth-first search's postorder,
+     * operands in operand order. Iterative, so a chain of millions of values needs no thread stack.
+     */
+    static Value[] order(Value root) {
+        int pass = nextPass();
+        Value[] out = new Value[64];
+        int size = 0;
+        Value[] stack = new Value[64];
+        int[] next = new int[64];
+        int depth = 0;
+        root.stamp = pass;
+        stack[depth++] = root;
+        while (depth > 0) {
+            Value top = stack[depth - 1];
+            int k = next[depth - 1];
+            if (k < top.operandCount()) {
+                next[depth - 1] = k + 1;
+                Value p = top.operand(k);
+                if (p.stamp != pass) {
+                    p.stamp = pass;
+                    if (depth == stack.length) {
+                        stack = Arrays.copyOf(stack, 2 * depth);
+                        next = Arrays.copyOf(next, 2 * depth);
+                    }
+                    stack[depth] = p;
+                    next[depth] = 0;
+                    depth++;
+                }
+            } else {
+                if (size == out.length) {
+                    out = Arrays.copyOf(out, 2 * size);
+                }
+                out[size++] = top;
+                next[depth - 1] = 0;
+                depth--;
+            }
+        }
+        return inCreationOrder(out, size);
+    }
+
+    /**
+     * {@code dfs} (a postorder of {@code n} values) with the computed values sorted by position and
+     * each leaf just before the first value computed from it; {@code dfs} itself if positions do not
+     * follow the edges.
+     */
+    private static Value[] inCreationOrder(Value[] dfs, int n) {
+        long[] keys = new long[n];
+        int interior = 0;
+        for (int k = 0; k < n; k++) {
+            Value v = dfs[k];
+            if (!v.interior()) {
+                continue;
+            }
+            for (int i = 0, m = v.operandCount(); i < m; i++) {
+                if (v.operand(i).index >= v.index) { // an operand placed after its result: no sweep order
+                    return Arrays.copyOf(dfs, n);
+                }
+            }
+            keys[interior++] = (long) v.index << 32 | k;
+        }
+        if (interior == 0) {
+            return Arrays.copyOf(dfs, n);
+        }
+        Arrays.sort(keys, 0, interior);
+        int placed = nextPass();
+        Value[] order = new Value[n];
+        int size = 0;
+        for (int j = 0; j < interior; j++) {
+            Value v = dfs[(int) keys[j]];
+            for (int i = 0, m = v.operandCount(); i < m; i++) {
+                Value p = v.operand(i);
+                if (!p.interior() && p.stamp != placed) {
+                    p.stamp = placed;
+                    order[size++] = p;
+                }
+            }
+            order[size++] = v;
+        }
+        return order;
+    }
+}

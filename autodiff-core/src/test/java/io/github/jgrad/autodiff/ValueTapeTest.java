@@ -1,0 +1,181 @@
+package io.github.jgrad.autodiff;
+
+import static io.github.jgrad.autodiff.WeakRefs.cleared;
+import static io.github.jgrad.autodiff.WeakRefs.collect;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The flat scalar tape ({@link ValueTape}): values are swept in creation order, the tape is emptied
+ * by every backward pass and reused, and every graph the tape no longer lists (held across steps,
+ * built on another thread, larger than the tape) is still differentiated exactly, by the fallback
+ * order. These tests try to catch a reused tape slot giving a wrong gradient.
+ */
+final class ValueTapeTest {
+
+    /** d/dw of sum over k of (w * x_k)^2 = 2 w sum x_k^2, in one graph or across steps. */
+    @Test
+    void aHeldOutputIsDifferentiatedExactlyAfterManyStepsReusedTheTape() {
+        Value w = Value.of(0.75, "w");
+        Value first = w.mul(1.5).tanh().mul(w);               // step 0's loss, held
+        double d1 = first.data();
+        first.backward();
+        double expected = w.grad();                           // recorded at w = 0.75
+        for (int step = 0; step < 200; step++) {              // micrograd's loop: build, backward, update
+            w.zeroGrad();
+            Value loss = w.mul(w).mul(step).add(w.sin());
+            loss.backward();
+            w.setData(w.data() - 1e-4 * w.grad());
+        }
+        assertTrue(w.data() != 0.75, "the steps moved w");
+        w.zeroGrad();
+        Value pending = w.mul(w).mul(w).mul(w).mul(w);        // now first's slot holds one of these
+        first.backward();                                     // its slots were overwritten 201 times
+        assertEquals(expected, w.grad(), 0, "the local derivatives recorded at step 0, bit for bit");
+        assertEquals(d1, first.data(), 0);
+        assertEquals(0.0, pending.grad(), 0, "the graph now in first's slots was not reached");
+        double t = Math.tanh(1.5 * 0.75);
+        assertEquals(t + 0.75 * 1.5 * (1 - t * t), expected, 1e-15, "closed form at w = 0.75");
+    }
+
+    @Test
+    void repeatedBackwardAccumulatesIntoLeavesThroughTheFallbackToo() {
+        Value x = Value.of(2.0);
+        Value y = x.mul(x).add(x.exp());                      // dy/dx = 2x + e^x
+        y.backward();                                         // from the tape
+        double once = x.grad();
+        y.backward();                                         // the tape was emptied: the fallback order
+        assertEquals(2 * once, x.grad(), 0);
+        assertEquals(4 + Math.exp(2), once, 1e-15);
+        assertEquals(1.0, y.grad(), 0, "an interior gradient is set, not summed, by each pass");
+    }
+
+    @Test
+    void anOperandFromAnEarlierStepMakesTheWholeGraphDifferentiable() {
+        Value w = Value.of(0.5);
+        double[] xs = {1.25, -2, 3.5};
+        Value total = Value.of(0);
+        Value reference = Value.of(0);
+        for (double x : xs) {
+            Value loss = w.mul(x).pow(2);
+            loss.backward();                                  // empties the tape after every step
+            total = total.add(loss);                          // reads a value the tape no longer lists
+        }
+        w.zeroGrad();
+        total.backward();
+        double viaSteps = w.grad();
+        Value w2 = Value.of(0.5);
+        for (double x : xs) {
+            reference = reference.add(w2.mul(x).pow(2));      // the same graph built in one go
+        }
+        reference.backward();
+        assertEquals(w2.grad(), viaSteps, 0, "bit for bit the graph recorded on one tape");
+        double sumSquares = 1.25 * 1.25 + 4 + 3.5 * 3.5;
+        assertEquals(2 * 0.5 * sumSquares, viaSteps, 1e-14);
+    }
+
+    @Test
+    void aValueComputedOnAnotherThreadJoinsThisThreadsGraph() throws Exception {
+        Value x = Value.of(0.3);
+        Value y = Value.of(-1.7);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        Value h;
+        try {
+            h = pool.submit(() -> x.mul(y).add(x)).get();       // on the other thread's tape
+        } finally {
+            pool.shutdown();
+        }
+        Value z = h.tanh().mul(h);                              // on this thread's tape
+        z.backward();
+        double hv = 0.3 * -1.7 + 0.3;
+        double t = Math.tanh(hv);
+        double dz = t + hv * (1 - t * t);
+        assertEquals(dz * (-1.7 + 1), x.grad(), 1e-15);
+        assertEquals(dz * 0.3, y.grad(), 1e-15);
+    }
+
+    @Test
+    void aGraphLongerThanTheTapeIsDifferentiatedExactly() throws InterruptedException {
+        int n = ValueTape.CAPACITY + 1000;                      // the tape empties itself once, mid-graph
+        double c = 1 + 0x1p-20;
+        double[] r = SmallStack.call(() -> {
+            Value x = Value.of(1.0);
+            Value y = x;
+            for (int i = 0; i < n; i++) {
+                y = y.mul(c);
+            }
+            y.backward();
+            return new double[] {x.grad()};
+        });
+        double p = 1;
+        for (int i = 0; i < n; i++) {
+            p *= c;
+        }
+        assertEquals(p, r[0], 0, "backward multiplies by c once per node, as this loop does");
+    }
+
+    @Test
+    void otherGraphsOnTheTapeKeepTheirGradients() {
+        Value a = Value.of(3.0);
+        Value b = Value.of(4.0);
+        Value p = a.mul(b);
+        p.backward();                                          // p.grad = 1, a.grad = 4
+        Value q = a.add(b).mul(2.0);                           // on the emptied tape, with p off it
+        Value r = p.mul(a);                                    // p read again: the fallback order
+        q.backward();
+        assertEquals(1.0, p.grad(), 0, "q's pass did not reach p");
+        assertEquals(4.0 + 2.0, a.grad(), 0);
+        r.backward();
+        assertEquals(3.0, p.grad(), 0, "dr/dp = a, set by r's pass");
+        assertEquals(4.0 + 2.0 + (4.0 * 3.0 + 12.0), a.grad(), 0, "dr/da = b * a + p");
+    }
+
+    @Test
+    void aGraphDroppedWithoutBackwardIsReleasedByTheNextPass() throws InterruptedException {
+        List<WeakReference<Value>> watched = new ArrayList<>();
+        Value x = Value.of(0.5);
+        Value y = x;
+        for (int i = 0; i < 1000; i++) {
+            y = y.sin();
+            if (i % 100 == 0) {
+                watched.add(new WeakReference<>(y));
+            }
+        }
+        y = null;                                              // dropped, never differentiated
+        Value small = x.mul(2.0);
+        small.backward();                                      // empties this thread's tape
+        assertEquals(watched.size(), collect(watched, 50), "no value of the dropped graph stays reachable");
+        assertEquals(watched.size(), cleared(watched));
+        assertEquals(2.0, x.grad(), 0);
+    }
+
+    @Test
+    void explainAndTheFallbackOrderAgreeWithTheSweep() {
+        Value x = Value.of(0.4, "x");
+        Value y = Value.of(1.1, "y");
+        Value s = Value.sum(x.mul(y), x.tanh(), y.pow(3.0), Value.dot(List.of(x, y), List.of(y, x)));
+        Value[] order = ValueTape.order(s);
+        assertSame(s, order[order.length - 1]);
+        assertFalse(s.isLeaf());
+        s.backward();                                          // the sweep
+        double gx = x.grad();
+        double gy = y.grad();
+        x.zeroGrad();
+        y.zeroGrad();
+        Explain.backward(s);                                   // a second pass: the fallback order
+        assertEquals(gx, x.grad(), 0);
+        assertEquals(gy, y.grad(), 0);
+        double t = Math.tanh(0.4);
+        assertEquals(1.1 + (1 - t * t) + 2 * 1.1, gx, 1e-15);
+        assertEquals(0.4 + 3 * 1.1 * 1.1 + 2 * 0.4, gy, 1e-15);
+    }
+}
