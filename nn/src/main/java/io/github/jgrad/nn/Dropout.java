@@ -13,9 +13,13 @@ public final class Dropout extends Module {
     private final double p;
     /** The golden ratio's 64-bit odd multiple: spreads draw numbers over the seed space. */
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    /** Another odd constant (SplitMix64's first multiplier): spreads stream numbers apart from draws. */
+    private static final long STREAM = 0xBF58476D1CE4E5B9L;
     private final long seed;
     /** Masks drawn so far: with the seed, the whole state (saved in checkpoints); mask k's seed is a function of both. */
     private long draws;
+    /** Mixed into every mask's seed when not 0 (see {@link Module#randomStream}); not saved. */
+    private long stream;
 
     /**
      * Dropout with probability {@code p} in [0, 1); each mask is drawn with a seed from a generator
@@ -34,9 +38,15 @@ public final class Dropout extends Module {
         if (!isTraining() || p == 0) {
             return x;
         }
-        Tensor keep = Tensor.rand(new SplittableRandom(seed + draws * GOLDEN).nextLong(), x.shape()).ge(p);
+        long base = stream == 0 ? seed : new SplittableRandom(seed ^ stream * STREAM).nextLong();
+        Tensor keep = Tensor.rand(new SplittableRandom(base + draws * GOLDEN).nextLong(), x.shape()).ge(p);
         draws++;
         return x.mul(keep).mul(1 / (1 - p));
+    }
+
+    @Override
+    void setOwnStream(long stream) {
+        this.stream = stream;
     }
 
     @Override

@@ -183,6 +183,26 @@ public abstract class Module {
     }
 
     /**
+     * Sets the random stream of this module and its sub-modules: a number mixed into every random
+     * draw they make (a {@link Dropout}'s masks), so that copies of one model can draw different
+     * masks from the same seeds and counts. Data-parallel training gives each worker and step its own
+     * stream (as {@code SparkTrainer} does); stream 0, the default, draws what a single machine draws.
+     * Returns this.
+     */
+    public final Module randomStream(long stream) {
+        List<Module> todo = new ArrayList<>(List.of(this));
+        for (int i = 0; i < todo.size(); i++) { // breadth first: no recursion
+            todo.get(i).setOwnStream(stream);
+            todo.addAll(todo.get(i).children.values());
+        }
+        return this;
+    }
+
+    /** Sets this module's own random stream (see {@link #randomStream}); modules that draw nothing ignore it. */
+    void setOwnStream(long stream) {
+    }
+
+    /**
      * Saves every parameter under its dotted name to a NumPy {@code .npz} file ({@code np.load} reads
      * it). The write is atomic: a crash or an error mid-save leaves the previous file as it was (see
      * the package docs).

@@ -141,6 +141,38 @@ class BadArgumentsTest {
                 new Dropout(0.5, 10).forward(x).toArray()));
     }
 
+    @Test
+    void aRandomStreamGivesCopiesOfAModelTheirOwnMasks() {
+        Tensor x = Tensor.ones(256);
+        // stream 0 is what a single machine draws (and what checkpoints resumed before streams drew)
+        double[] plain = new Dropout(0.5, 10).forward(x).toArray();
+        Sequential zero = Sequential.of(new Dropout(0.5, 10));
+        zero.randomStream(0);
+        assertTrue(java.util.Arrays.equals(plain, zero.forward(x).toArray()));
+        // a stream reaches a nested layer, and the same stream draws the same masks
+        Sequential s1 = Sequential.of(Sequential.of(new Dropout(0.5, 10)));
+        Sequential s1again = Sequential.of(Sequential.of(new Dropout(0.5, 10)));
+        s1.randomStream(1);
+        s1again.randomStream(1);
+        double[] m1 = s1.forward(x).toArray();
+        assertTrue(java.util.Arrays.equals(m1, s1again.forward(x).toArray()));
+        Sequential s2 = Sequential.of(Sequential.of(new Dropout(0.5, 10)));
+        s2.randomStream(2);
+        double[] m2 = s2.forward(x).toArray();
+        assertFalse(java.util.Arrays.equals(m1, plain), "stream 1 differs from a single machine's");
+        assertFalse(java.util.Arrays.equals(m1, m2), "streams 1 and 2 differ");
+        // and a stream's later masks are not another stream's first ones
+        Dropout d1 = new Dropout(0.5, 10);
+        Sequential.of(d1).randomStream(1);
+        d1.forward(x);
+        assertFalse(java.util.Arrays.equals(d1.forward(x).toArray(), m2));
+        int kept = 0;
+        for (double v : m1) {
+            kept += v == 2 ? 1 : 0;                       // kept entries are scaled by 1 / (1 - p)
+        }
+        assertTrue(kept > 96 && kept < 160, "about half kept: " + kept);
+    }
+
     /** A module whose sub-module can be chosen after construction, to build a cycle. */
     private static final class Box extends Module {
         void put(String name, Module child) {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -49,9 +50,12 @@ import org.apache.spark.broadcast.Broadcast;
  * factory and the loss to the executors. The model the driver holds ({@link #model()}) is the trained
  * one. Not thread-safe.
  *
- * <p><b>Limits.</b> Executors build the model afresh at every step, so a {@code Dropout} layer draws
- * the same masks at every step (from its seed): leave dropout out of models trained here, or expect no
- * regularisation from it. A target of one number per example reaches the loss with shape (n), as a
+ * <p><b>Randomness.</b> Executors build the model afresh at every step and give it a random stream
+ * of its own per step and partition ({@link Module#randomStream}), so a {@code Dropout} layer draws
+ * new masks at every step and different masks on every partition. They are not the masks one
+ * machine would draw for the same batch, and they depend on how the data is partitioned.
+ *
+ * <p><b>Limits.</b> A target of one number per example reaches the loss with shape (n), as a
  * class index; a loss that wants (n, 1) (a single-output regression) reshapes it:
  * {@code Loss.mse(model.forward(x), y.reshape(-1, 1))}.
  */
@@ -227,8 +231,9 @@ public final class SparkTrainer {
             ModelFactory f = factory;
             LossFunction l = loss;
             int[] sizes = sizes();
-            return batches.treeAggregate(Sum.zero(sizes), (sum, b) -> Sum.add(sum, partial(f, l, weights.value(), b, sizes)),
-                    Sum::add, depth);
+            int step = steps;
+            return batches.treeAggregate(Sum.zero(sizes), (sum, b) -> Sum.add(sum, partial(f, l, weights.value(), b, sizes,
+                    stream(step, TaskContext.getPartitionId()))), Sum::add, depth);
         } finally {
             weights.destroy();
         }
@@ -294,11 +299,20 @@ public final class SparkTrainer {
         return out.toByteArray();
     }
 
+    /**
+     * The random stream of a partition's model at a step ({@link Module#randomStream}): never 0, and
+     * different for every step and partition, so dropout layers draw new masks at every step and
+     * different masks on every partition, as one machine would across the whole batch.
+     */
+    static long stream(int step, int partition) {
+        return (long) (step + 1) << 32 | (partition & 0xFFFFFFFFL);
+    }
+
     /** On an executor: one partition's batch, its loss and gradients weighted by its size. */
-    static Sum partial(ModelFactory factory, LossFunction loss, byte[] weights, Batch batch, int[] sizes)
+    static Sum partial(ModelFactory factory, LossFunction loss, byte[] weights, Batch batch, int[] sizes, long stream)
             throws IOException {
         Sum sum = Sum.zero(sizes);
-        Module model = factory.create();
+        Module model = factory.create().randomStream(stream);
         Map<String, Tensor> saved = Npz.read(new ByteArrayInputStream(weights), Long.MAX_VALUE);
         try (GradMode.Scope ignored = GradMode.disabled()) {
             model.namedParameters().forEach((name, p) -> p.copyFrom(Objects.requireNonNull(saved.get(name),

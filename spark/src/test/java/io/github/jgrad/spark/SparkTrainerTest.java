@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.jgrad.autodiff.Tensor;
 import io.github.jgrad.nn.Activation;
 import io.github.jgrad.nn.Adam;
+import io.github.jgrad.nn.Dropout;
 import io.github.jgrad.nn.Loss;
 import io.github.jgrad.nn.Module;
 import io.github.jgrad.nn.Optimizer;
@@ -100,6 +101,33 @@ class SparkTrainerTest {
         local.namedParameters().forEach((name, p) -> assertArrayEquals(p.toArray(),
                 trainer.model().namedParameters().get(name).toArray(), 1e-12, name));
         assertTrue(spark.get(14) < spark.get(0), "it learns: " + spark);
+    }
+
+    private static Module dropoutModel() {
+        return Sequential.of(io.github.jgrad.nn.Linear.of(3, 16, 4), Activation.relu(), new Dropout(0.5, 9),
+                io.github.jgrad.nn.Linear.of(16, 2, 5));
+    }
+
+    @Test
+    void dropoutDrawsNewMasksEveryStepAndOnEveryPartition() {
+        SparkTrainer trainer = SparkTrainer.of(SparkTrainerTest::dropoutModel, p -> SGD.of(p, 0), SparkTrainerTest::loss);
+        JavaRDD<Example> one = sc.parallelize(examples(), 1);
+        // with learning rate 0 the parameters stay put: only the masks can change the loss
+        List<Double> losses = trainer.fit(one, 3);
+        assertTrue(!losses.get(0).equals(losses.get(1)) && !losses.get(1).equals(losses.get(2)),
+                "a new mask at every step: " + losses);
+        // the same step's gradient is reproducible: the stream is a function of step and partition
+        Map<String, Tensor> g1 = trainer.gradient(one);
+        Map<String, Tensor> g2 = trainer.gradient(one);
+        assertArrayEquals(g1.get("loss").toArray(), g2.get("loss").toArray(), 0);
+        // two partitions holding the same rows draw different masks
+        List<Example> twice = new ArrayList<>(examples());
+        twice.addAll(examples());
+        Map<String, Tensor> halves = trainer.gradient(sc.parallelize(twice, 2));
+        assertTrue(halves.get("loss").item() != g1.get("loss").item(),
+                "the mean over two partitions of the same rows is not one partition's loss");
+        assertTrue(SparkTrainer.stream(0, 0) != 0 && SparkTrainer.stream(0, 1) != SparkTrainer.stream(1, 0)
+                && SparkTrainer.stream(5, 3) != SparkTrainer.stream(3, 5));
     }
 
     /** Fails the first task that computes a gradient, once per JVM: Spark must retry it. */
