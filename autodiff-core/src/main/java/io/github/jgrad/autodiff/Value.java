@@ -34,7 +34,8 @@ import org.apache.commons.numbers.gamma.Erf;
  * no longer lists (differentiated a second time, built in an earlier step or on another thread,
  * longer than the tape) is ordered by an iterative depth-first search instead. Nothing is freed
  * while reachable, so no value ever becomes unusable; a graph dropped without a backward pass is
- * released by the thread's next backward pass (or once the tape holds 2^20 values).
+ * released by the thread's next backward pass, or once the tape is full (2^20 values and operands
+ * of sums and dots, about 64 MB: what a thread that never differentiates keeps alive at most).
  *
  * <p><b>Gradients.</b> A backward pass recomputes the gradients of interior nodes and adds to the
  * gradients of leaves, so calling {@code backward()} on several outputs sums their gradients into the
@@ -87,7 +88,7 @@ public final class Value {
         this.da = 0;
         this.db = 0;
         this.index = kind;
-        if (!Double.isFinite(data) && Anomaly.isEnabled() && kind == LEAF) {
+        if (!Double.isFinite(data) && Anomaly.isEnabled()) {
             throw new ArithmeticException(describeNonFinite(data, op, NO_OPERANDS));
         }
     }
@@ -504,7 +505,7 @@ public final class Value {
 
     /** The values this one was computed from, in operand order. */
     public List<Value> parents() {
-        return List.of(operands());
+        return Collections.unmodifiableList(Arrays.asList(operands()));
     }
 
     /** The local derivative d this / d parents().get(i), recorded when this value was computed. */

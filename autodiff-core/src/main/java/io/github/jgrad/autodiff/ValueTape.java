@@ -1,6 +1,8 @@
 package io.github.jgrad.autodiff;
 
 import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -11,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Lifetime.</b> The tape holds references only; each value is one small object with its
  * operands and local derivatives inline. A backward pass empties its thread's tape when it ends (so
- * does a tape that reaches {@link #CAPACITY} values), so the same array serves every training step
+ * does a tape that fills its {@link #CAPACITY}), so the same array serves every training step
  * and the tape never keeps a graph alive that its user dropped. Values recorded before are not lost:
  * a value is on the current tape while its slot still holds it, and a backward pass from a value that
  * is not, or whose graph reaches one that is not (an operand from an earlier step or from another
@@ -24,14 +26,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  * keep their gradients.
  */
 final class ValueTape {
-    /** Values a tape lists before it empties itself without a backward pass (4 MB of references). */
+    /**
+     * Slots a tape fills before it empties itself without a backward pass: one per value, plus one
+     * per operand of a sum or dot. It bounds what a thread that builds graphs and never
+     * differentiates them (inference, or workers whose graphs another thread differentiates) keeps
+     * alive: about 2^20 values (64 MB) or 2^20 operands of sums and dots (with their arrays and
+     * whatever leaves they read), and it lets a chain of a million values be swept from the tape.
+     */
     static final int CAPACITY = 1 << 20;
     private static final ThreadLocal<ValueTape> TAPES = ThreadLocal.withInitial(ValueTape::new);
-    /** Pass numbers, shared by all threads; 0 is skipped (a new value's stamp). */
+    /**
+     * Backward passes' numbers, shared by all threads; 0 is skipped (a new value's stamp). A sweep
+     * compares stamps only of values on its own tape, all recorded since the tape was last emptied,
+     * so a stale stamp could match only if the counter wrapped around (2^32 passes) while a value
+     * waited on a tape whose thread made no backward pass; the fallback stamps every value it
+     * orders first, and searches ({@link #order}) keep their own set and write no stamps.
+     */
     private static final AtomicInteger PASSES = new AtomicInteger();
 
     private Value[] nodes = new Value[256];
     private int size;
+    /** Slots filled (see {@link #CAPACITY}). */
+    private int slots;
     /** The first position whose value has an interior operand not on this tape, or MAX_VALUE. */
     private int firstForeign = Integer.MAX_VALUE;
 
@@ -44,10 +60,11 @@ final class ValueTape {
 
     /** Appends an interior value (its fields set) and returns its position. */
     int record(Value v) {
-        if (size == CAPACITY) {
+        if (slots >= CAPACITY) {
             clear();
         }
         int i = size;
+        slots += v.a == null && v.b != null ? 1 + ((Value.Operands) v.b).values.length : 1;
         if (i == nodes.length) {
             nodes = Arrays.copyOf(nodes, Math.min(2 * i, CAPACITY));
         }
@@ -62,6 +79,7 @@ final class ValueTape {
     private void clear() {
         Arrays.fill(nodes, 0, size, null);
         size = 0;
+        slots = 0;
         firstForeign = Integer.MAX_VALUE;
     }
 
@@ -95,34 +113,37 @@ final class ValueTape {
         ValueTape tape = current();
         boolean check = Anomaly.isEnabled();
         int i = out.index;
-        if (i < 0) {
-            out.grad += 1; // a leaf's gradient with respect to itself
-        } else if (i < tape.size && tape.nodes[i] == out && tape.firstForeign > i) {
-            int pass = nextPass();
-            out.stamp = pass;
-            out.grad = 1;
-            Value[] nodes = tape.nodes;
-            for (; i >= 0; i--) {
-                Value v = nodes[i];
-                if (v.stamp == pass) {
-                    v.propagate(pass, check);
+        try {
+            if (i < 0) {
+                out.grad += 1; // a leaf's gradient with respect to itself
+            } else if (i < tape.size && tape.nodes[i] == out && tape.firstForeign > i) {
+                int pass = nextPass();
+                out.stamp = pass;
+                out.grad = 1;
+                Value[] nodes = tape.nodes;
+                for (; i >= 0; i--) {
+                    Value v = nodes[i];
+                    if (v.stamp == pass) {
+                        v.propagate(pass, check);
+                    }
+                }
+            } else {
+                Value[] order = order(out);
+                int pass = nextPass();
+                for (Value v : order) {
+                    v.stamp = pass;
+                    if (v.interior()) {
+                        v.grad = 0;
+                    }
+                }
+                out.grad += 1;
+                for (int k = order.length - 1; k >= 0; k--) {
+                    order[k].propagate(pass, check);
                 }
             }
-        } else {
-            Value[] order = order(out);
-            int pass = nextPass();
-            for (Value v : order) {
-                v.stamp = pass;
-                if (v.interior()) {
-                    v.grad = 0;
-                }
-            }
-            out.grad += 1;
-            for (int k = order.length - 1; k >= 0; k--) {
-                order[k].propagate(pass, check);
-            }
+        } finally {
+            tape.clear(); // also when anomaly mode throws: the tape never outlives a pass
         }
-        tape.clear();
     }
 
     /**
@@ -134,13 +155,13 @@ final class ValueTape {
      * operands in operand order. Iterative, so a chain of millions of values needs no thread stack.
      */
     static Value[] order(Value root) {
-        int pass = nextPass();
+        Map<Value, Boolean> seen = new IdentityHashMap<>();
         Value[] out = new Value[64];
         int size = 0;
         Value[] stack = new Value[64];
         int[] next = new int[64];
         int depth = 0;
-        root.stamp = pass;
+        seen.put(root, Boolean.FALSE);
         stack[depth++] = root;
         while (depth > 0) {
             Value top = stack[depth - 1];
@@ -148,8 +169,7 @@ final class ValueTape {
             if (k < top.operandCount()) {
                 next[depth - 1] = k + 1;
                 Value p = top.operand(k);
-                if (p.stamp != pass) {
-                    p.stamp = pass;
+                if (seen.putIfAbsent(p, Boolean.FALSE) == null) {
                     if (depth == stack.length) {
                         stack = Arrays.copyOf(stack, 2 * depth);
                         next = Arrays.copyOf(next, 2 * depth);
@@ -167,15 +187,15 @@ final class ValueTape {
                 depth--;
             }
         }
-        return inCreationOrder(out, size);
+        return inCreationOrder(out, size, seen);
     }
 
     /**
      * {@code dfs} (a postorder of {@code n} values) with the computed values sorted by position and
      * each leaf just before the first value computed from it; {@code dfs} itself if positions do not
-     * follow the edges.
+     * follow the edges. {@code placed} holds every value of {@code dfs}, mapped to false.
      */
-    private static Value[] inCreationOrder(Value[] dfs, int n) {
+    private static Value[] inCreationOrder(Value[] dfs, int n, Map<Value, Boolean> placed) {
         long[] keys = new long[n];
         int interior = 0;
         for (int k = 0; k < n; k++) {
@@ -194,15 +214,13 @@ final class ValueTape {
             return Arrays.copyOf(dfs, n);
         }
         Arrays.sort(keys, 0, interior);
-        int placed = nextPass();
         Value[] order = new Value[n];
         int size = 0;
         for (int j = 0; j < interior; j++) {
             Value v = dfs[(int) keys[j]];
             for (int i = 0, m = v.operandCount(); i < m; i++) {
                 Value p = v.operand(i);
-                if (!p.interior() && p.stamp != placed) {
-                    p.stamp = placed;
+                if (!p.interior() && placed.put(p, Boolean.TRUE) == Boolean.FALSE) {
                     order[size++] = p;
                 }
             }

@@ -159,6 +159,91 @@ final class ValueTapeTest {
     }
 
     @Test
+    void aThreadThatNeverDifferentiatesKeepsAtMostAFullTapeAlive() {
+        // evaluation only: dot products of 784 operands, never differentiated (found by review: the
+        // tape kept every graph, about 69 KB each, until out of memory)
+        List<Value> w = Value.of(new double[784]);
+        List<WeakReference<Value>> early = new ArrayList<>();
+        int perGraph = 784 + 2;                                 // the dot's slots and the sigmoid
+        int graphs = 2 * ValueTape.CAPACITY / perGraph + 2;     // enough to fill the tape twice
+        for (int k = 0; k < graphs; k++) {
+            Value p = Value.dot(w, Value.of(new double[784])).sigmoid();
+            if (k < 10) {
+                early.add(new WeakReference<>(p));
+            }
+            assertEquals(0.5, p.data(), 0);
+        }
+        assertEquals(early.size(), collect(early, 50), "the first graphs were released by the full tape");
+    }
+
+    @Test
+    void aPassThatThrowsStillEmptiesTheTape() {
+        Value x = Value.of(0.0);
+        Value y = x.sqrt().add(x.mul(2.0));                     // d/dx sqrt(x) = +inf at 0
+        List<WeakReference<Value>> watched = List.of(new WeakReference<>(y));
+        try (Anomaly.Scope s = Anomaly.detect()) {
+            ArithmeticException e = org.junit.jupiter.api.Assertions.assertThrows(ArithmeticException.class,
+                    y::backward);
+            assertTrue(e.getMessage().contains("sqrt"), e.getMessage());
+        }
+        y = null;
+        assertEquals(1, collect(watched, 50), "the tape let go of the failed pass's graph");
+        Value z = x.add(1.0).mul(3.0);                          // the next pass is a clean one
+        x.zeroGrad();
+        z.backward();
+        assertEquals(3.0, x.grad(), 0);
+    }
+
+    @Test
+    void anomalyModeNamesANonFiniteConstant() {
+        try (Anomaly.Scope s = Anomaly.detect()) {
+            ArithmeticException e = org.junit.jupiter.api.Assertions.assertThrows(ArithmeticException.class,
+                    () -> Value.of(2).max(Double.NEGATIVE_INFINITY));
+            assertTrue(e.getMessage().contains("-Infinity"), e.getMessage());
+        }
+    }
+
+    @Test
+    void threadsOrderGraphsThatShareALeafWithoutInterfering() throws Exception {
+        // firstNonFinite, explain, GraphViz and GradCheck only read: several threads may run them on
+        // graphs sharing values (found by review: shared marks once made the order overflow)
+        Value w = Value.of(0.5);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                done.add(pool.submit(() -> {
+                    int found = 0;
+                    for (int round = 0; round < 2000; round++) {
+                        Value s = Value.of(0);
+                        for (int k = 0; k < 50; k++) {
+                            s = s.add(w.mul(k));
+                        }
+                        found += s.firstNonFinite().isPresent() ? 1 : 0;
+                        found += ValueTape.order(s).length == 1 + 1 + 50 + 50 + 50 ? 0 : 1;
+                    }
+                    return found;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> f : done) {
+                assertEquals(0, f.get(), "every order holds each value once");
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void parentsIsAnUnmodifiableViewThatAnswersQueriesForNull() {
+        Value x = Value.of(1.0);
+        List<Value> ps = x.mul(x).parents();
+        assertFalse(ps.contains(null));
+        assertEquals(-1, ps.indexOf(null));
+        assertSame(x, ps.get(1));
+        org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class, () -> ps.set(0, x));
+    }
+
+    @Test
     void explainAndTheFallbackOrderAgreeWithTheSweep() {
         Value x = Value.of(0.4, "x");
         Value y = Value.of(1.1, "y");

@@ -302,7 +302,7 @@ public final class SparkTrainer {
     /**
      * The random stream of a partition's model at a step ({@link Module#randomStream}): never 0, and
      * different for every step and partition, so dropout layers draw new masks at every step and
-     * different masks on every partition, as one machine would across the whole batch.
+     * different masks on every partition.
      */
     static long stream(int step, int partition) {
         return (long) (step + 1) << 32 | (partition & 0xFFFFFFFFL);
