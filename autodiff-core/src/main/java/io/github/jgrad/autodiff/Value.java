@@ -26,16 +26,17 @@ import org.apache.commons.numbers.gamma.Erf;
  * with respect to each of them, computed right beside the forward result (the formulas are listed in
  * {@link Op}). {@link #backward()} then applies the chain rule once per node.
  *
- * <p><b>The tape.</b> Each computed value is one object of 64 bytes on a default JVM (its operands and local derivatives
- * inline) and is appended to its thread's tape, which lists values in the order they were computed:
- * backward sweeps that list in reverse from the output, with no graph search and no recursion, and
- * then empties it for the next graph, so a build-backward-update loop reuses one tape without any
- * call from the user. A graph can be differentiated as long as its output is held: a graph the tape
- * no longer lists (differentiated a second time, built in an earlier step or on another thread,
- * longer than the tape) is ordered by an iterative depth-first search instead. Nothing is freed
- * while reachable, so no value ever becomes unusable; a graph dropped without a backward pass is
- * released by the thread's next backward pass, or once the tape is full (2^20 values and operands
- * of sums and dots, about 64 MB: what a thread that never differentiates keeps alive at most).
+ * <p><b>The tape.</b> Each computed value is one object of 64 bytes on a default JVM (its operands
+ * and local derivatives inline) and is appended to its thread's tape, which lists values in the
+ * order they were computed: backward sweeps that list in reverse from the output, with no graph
+ * search and no recursion, and then empties it for the next graph, so a build-backward-update loop
+ * reuses one tape without any call from the user. A graph can be differentiated as long as its
+ * output is held: a graph the tape no longer lists (differentiated a second time, built in an
+ * earlier step or on another thread, longer than the tape) is ordered by an iterative depth-first
+ * search instead. Nothing is freed while reachable, so no value ever becomes unusable; a graph
+ * dropped without a backward pass is released by the thread's next backward pass, or once the tape
+ * is full (2^20 values and operands of sums and dots, about 64 MB: what a thread that never
+ * differentiates keeps alive at most).
  *
  * <p><b>Gradients.</b> A backward pass recomputes the gradients of interior nodes and adds to the
  * gradients of leaves, so calling {@code backward()} on several outputs sums their gradients into the
@@ -50,11 +51,11 @@ import org.apache.commons.numbers.gamma.Erf;
  * zero gradient sends back zero even through an infinite or NaN local derivative (see {@link Op}).
  *
  * <p><b>Threads.</b> Values are not thread-safe. Each thread records on a tape of its own, so graphs
- * that share no value may be built and differentiated on different threads at once. Several threads may build graphs from shared values
- * (only their data is read), but {@link #backward()} writes the gradient of every value it reaches,
- * leaves and inputs included (there is no "requires grad" to exempt a read-only input), so graphs that
- * share any value must be differentiated by one thread at a time, and no thread may call
- * {@link #setData} on a value that another thread is reading.
+ * that share no value may be built and differentiated on different threads at once. Several threads
+ * may build graphs from shared values (only their data is read), but {@link #backward()} writes the
+ * gradient of every value it reaches, leaves and inputs included (there is no "requires grad" to
+ * exempt a read-only input), so graphs that share any value must be differentiated by one thread at
+ * a time, and no thread may call {@link #setData} on a value that another thread is reading.
  */
 public final class Value {
     /** {@link #index} of a leaf made by {@link #of}. */
