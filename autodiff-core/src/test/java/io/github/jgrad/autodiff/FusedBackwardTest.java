@@ -81,6 +81,21 @@ class FusedBackwardTest {
     }
 
     @Test
+    void softmaxBackwardSumsALongRowPairwise() {
+        // sum(g * y) over a row of one 1 and 4095 terms of 1e-17: added one by one after the 1, every
+        // small term is lost (the sum stays 1); pairwise, as the forward sums, they are kept
+        int r = 4096;
+        double[] y = new double[r];
+        double[] g = new double[r];
+        java.util.Arrays.fill(y, 1e-17);
+        java.util.Arrays.fill(g, 1);
+        y[0] = 1;
+        double[] out = io.github.jgrad.autodiff.internal.Kernels.softmaxBackward(false, g, y, 1, r, 1);
+        double s = 1 + (r - 1) * 1e-17;                       // to 1e-16 relative
+        assertEquals(1e-17 * (1 - s), out[1], 1e-17 * (s - 1) * 0.02, "y (g - s) with s kept to its small terms");
+    }
+
+    @Test
     void softmaxAtTheEdgesIsTheCompositions() {
         double inf = Double.POSITIVE_INFINITY;
         Tensor x = Tensor.of(new double[] {-inf, -inf, -inf, inf, 1, -inf, 1e8, -1e8, 3, Double.NaN, 0, 1, 0, 0, 0},

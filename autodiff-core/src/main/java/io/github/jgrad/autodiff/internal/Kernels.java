@@ -661,7 +661,7 @@ public final class Kernels {
     /** {@link #softmaxBackward} of the contiguous row [base, base + r). */
     private static void softmaxBackwardRow(boolean log, double[] g, double[] y, double[] out, int base, int r) {
         int end = base + r;
-        double s = 0;
+        double s;
         if (log) {
             s = pairwiseSum(g, base, r);
             for (int k = base; k < end; k++) {
@@ -669,8 +669,9 @@ public final class Kernels {
             }
         } else {
             for (int k = base; k < end; k++) {
-                s += g[k] * y[k];
+                out[k] = g[k] * y[k];
             }
+            s = pairwiseSum(out, base, r); // as the forward's sum: error O(log r) ulps, not O(r)
             for (int k = base; k < end; k++) {
                 out[k] = y[k] * (g[k] - s);
             }
