@@ -18,17 +18,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
-import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import scala.Tuple2;
 
 /**
  * Synchronous data-parallel training of any jgrad {@link Module} on Spark, by gradient aggregation,
  * as Spark MLlib's own perceptron trains: at every step the driver broadcasts the parameters (as
  * jgrad's own {@code .npz} bytes); each partition rebuilds the model, computes the mean loss of its
- * examples and its gradient with jgrad, and returns the gradient weighted by its example count;
- * {@code treeAggregate} sums them; the driver divides by the number of examples, so the gradient is
+ * examples and its gradient with jgrad, and returns the gradient weighted by its example count; a
+ * tree (as {@code treeAggregate}'s, but adding in partition order, so results repeat bit for bit)
+ * sums them; the driver divides by the number of examples, so the gradient is
  * the full batch's (or the sample's, with a mini-batch fraction), and steps its optimizer.
  *
  * <pre>{@code
@@ -122,8 +124,9 @@ public final class SparkTrainer {
     }
 
     /**
-     * The depth of {@code treeAggregate}'s tree (default 2): deeper trees sum many partitions' gradients
-     * in more rounds, each with fewer arriving at the driver; returns this.
+     * The depth of the tree that sums the partitions' gradients (default 2, as {@code treeAggregate}'s):
+     * deeper trees sum many partitions' gradients in more rounds, each with fewer arriving at the
+     * driver; returns this.
      *
      * @throws IllegalArgumentException if {@code depth} is below 1
      */
@@ -197,7 +200,7 @@ public final class SparkTrainer {
 
     /**
      * The mean loss and its gradient with respect to every parameter, over {@code examples} (all of
-     * them: no sampling), summed across the partitions with {@code treeAggregate}; the driver's model
+     * them: no sampling), summed across the partitions in partition order; the driver's model
      * is not changed. Each partition computes its mean loss in one batch, so its gradient equals
      * jgrad's on the same rows; the sum of the partitions' count-weighted gradients then equals the
      * full batch's to rounding.
@@ -232,11 +235,51 @@ public final class SparkTrainer {
             LossFunction l = loss;
             int[] sizes = sizes();
             int step = steps;
-            return batches.treeAggregate(Sum.zero(sizes), (sum, b) -> Sum.add(sum, partial(f, l, weights.value(), b, sizes,
-                    stream(step, TaskContext.getPartitionId()))), Sum::add, depth);
+            JavaPairRDD<Integer, Sum> level = batches.mapPartitionsWithIndex((Integer index, Iterator<Batch> it) -> {
+                Sum sum = Sum.zero(sizes);
+                while (it.hasNext()) {
+                    Sum.add(sum, partial(f, l, weights.value(), it.next(), sizes, stream(step, index)));
+                }
+                return List.of(new Tuple2<>(index, sum)).iterator();
+            }, true).mapToPair(t -> t);
+            Sum total = sumInOrder(level, batches.getNumPartitions(), depth);
+            return total != null ? total : Sum.zero(sizes); // an RDD of no partitions
         } finally {
             weights.destroy();
         }
+    }
+
+    /**
+     * The sum of the partitions' sums, keyed by partition index, as a tree of {@code depth} rounds
+     * (as {@code treeAggregate}'s: groups of {@code max(2, ceil(n^(1/depth)))} consecutive
+     * partitions while that saves a round), the last on the driver. Every group adds its sums in
+     * index order: Spark's own aggregations add them in the order tasks finish, so a retried or slow
+     * task could change the last bits of a gradient; here the same partitioning gives the same bits.
+     */
+    static Sum sumInOrder(JavaPairRDD<Integer, Sum> sums, int partitions, int depth) {
+        int n = partitions;
+        int fanout = Math.max((int) Math.ceil(Math.pow(n, 1.0 / depth)), 2);
+        JavaPairRDD<Integer, Sum> level = sums;
+        while (depth > 1 && n > fanout + (n + fanout - 1) / fanout) {
+            n = (n + fanout - 1) / fanout;
+            int f = fanout;
+            level = level.mapToPair(t -> new Tuple2<>(t._1() / f, t)).groupByKey(n)
+                    .mapValues(SparkTrainer::addInOrder);
+        }
+        List<Tuple2<Integer, Sum>> last = new ArrayList<>(level.collect());
+        return addInOrder(last);
+    }
+
+    /** The sums of {@code group}, added in order of their keys; null for none. */
+    private static Sum addInOrder(Iterable<Tuple2<Integer, Sum>> group) {
+        List<Tuple2<Integer, Sum>> sorted = new ArrayList<>();
+        group.forEach(sorted::add);
+        sorted.sort(java.util.Comparator.comparingInt(Tuple2::_1));
+        Sum total = null;
+        for (Tuple2<Integer, Sum> t : sorted) {
+            total = total == null ? t._2() : Sum.add(total, t._2());
+        }
+        return total;
     }
 
     /** A partition's examples as one batch: inputs (n, in) and targets (n) or (n, out), row-major. */
@@ -342,7 +385,7 @@ public final class SparkTrainer {
         return sum;
     }
 
-    /** A sum of count-weighted gradients and losses, merged in place by treeAggregate. */
+    /** A sum of count-weighted gradients and losses, merged in place by {@link #sumInOrder}. */
     static final class Sum implements Serializable {
         private static final long serialVersionUID = 1;
         final double[][] gradients;

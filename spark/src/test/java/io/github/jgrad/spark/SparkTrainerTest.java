@@ -130,6 +130,45 @@ class SparkTrainerTest {
                 && SparkTrainer.stream(5, 3) != SparkTrainer.stream(3, 5));
     }
 
+    /** 0: no delay; 1 and 2: each partition's task sleeps a time set by its rows, in two opposite orders. */
+    static volatile int delays;
+
+    private static Tensor delayedLoss(Module m, Tensor x, Tensor y) {
+        int ms = (int) (Math.abs(x.get(0, 0)) * 997) % 40;
+        try {
+            Thread.sleep(delays == 0 ? 0 : delays == 1 ? ms : 40 - ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return loss(m, x, y);
+    }
+
+    @Test
+    void theGradientIsTheSameBitsWhicheverTaskFinishesFirst() {
+        // Spark's own aggregations add partitions' results as their tasks finish: the last bits then
+        // depend on timing (found as a flaky retry test). The sum here is in partition order.
+        JavaRDD<Example> rdd = sc.parallelize(examples(), 9);
+        for (int depth : new int[] {1, 2, 3}) {
+            SparkTrainer trainer = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1),
+                    SparkTrainerTest::delayedLoss).treeDepth(depth);
+            List<double[]> runs = new ArrayList<>();
+            for (int mode = 0; mode < 3; mode++) {
+                delays = mode;
+                Map<String, Tensor> g = trainer.gradient(rdd);
+                List<Double> flat = new ArrayList<>();
+                g.values().forEach(t -> {
+                    for (double v : t.toArray()) {
+                        flat.add(v);
+                    }
+                });
+                runs.add(flat.stream().mapToDouble(Double::doubleValue).toArray());
+            }
+            delays = 0;
+            assertArrayEquals(runs.get(0), runs.get(1), 0, "depth " + depth + ", one order of finishing");
+            assertArrayEquals(runs.get(0), runs.get(2), 0, "depth " + depth + ", the opposite order");
+        }
+    }
+
     /** Fails the first task that computes a gradient, once per JVM: Spark must retry it. */
     static final AtomicInteger FAILURES = new AtomicInteger();
 
