@@ -29,7 +29,7 @@ import scala.Tuple2;
  * as Spark MLlib's own perceptron trains: at every step the driver broadcasts the parameters (as
  * jgrad's own {@code .npz} bytes); each partition rebuilds the model, computes the mean loss of its
  * examples and its gradient with jgrad, and returns the gradient weighted by its example count; a
- * tree (as {@code treeAggregate}'s, but adding in partition order, so results repeat bit for bit)
+ * tree like {@code treeAggregate}'s, but adding in partition order, so results repeat bit for bit,
  * sums them; the driver divides by the number of examples, so the gradient is
  * the full batch's (or the sample's, with a mini-batch fraction), and steps its optimizer.
  *
@@ -126,7 +126,9 @@ public final class SparkTrainer {
     /**
      * The depth of the tree that sums the partitions' gradients (default 2, as {@code treeAggregate}'s):
      * deeper trees sum many partitions' gradients in more rounds, each with fewer arriving at the
-     * driver; returns this.
+     * driver, which holds the last round's sums at once (about 2 n^(1/depth) of n partitions, each
+     * the size of the model's parameters): raise it for many partitions of a large model; returns
+     * this.
      *
      * @throws IllegalArgumentException if {@code depth} is below 1
      */
@@ -241,7 +243,7 @@ public final class SparkTrainer {
                     Sum.add(sum, partial(f, l, weights.value(), it.next(), sizes, stream(step, index)));
                 }
                 return List.of(new Tuple2<>(index, sum)).iterator();
-            }, true).mapToPair(t -> t);
+            }, false).mapToPair(t -> t);
             Sum total = sumInOrder(level, batches.getNumPartitions(), depth);
             return total != null ? total : Sum.zero(sizes); // an RDD of no partitions
         } finally {
@@ -250,11 +252,13 @@ public final class SparkTrainer {
     }
 
     /**
-     * The sum of the partitions' sums, keyed by partition index, as a tree of {@code depth} rounds
-     * (as {@code treeAggregate}'s: groups of {@code max(2, ceil(n^(1/depth)))} consecutive
-     * partitions while that saves a round), the last on the driver. Every group adds its sums in
-     * index order: Spark's own aggregations add them in the order tasks finish, so a retried or slow
-     * task could change the last bits of a gradient; here the same partitioning gives the same bits.
+     * The sum of the partitions' sums, keyed by partition index, as a tree of at most {@code depth}
+     * rounds like {@code treeAggregate}'s (groups of {@code f = max(2, ceil(n^(1/depth)))}
+     * consecutive partitions while that saves a round), the last on the driver. Every group adds its
+     * sums in index order: Spark's own aggregations add them in the order tasks finish, so a retried
+     * or slow task could change the last bits of a gradient; here the same partitioning gives the
+     * same bits. The price is memory: a group's reduce task holds its f sums at once, and the driver
+     * the last round's (at most about 2 f), where {@code treeAggregate} keeps a running sum.
      */
     static Sum sumInOrder(JavaPairRDD<Integer, Sum> sums, int partitions, int depth) {
         int n = partitions;
@@ -266,8 +270,7 @@ public final class SparkTrainer {
             level = level.mapToPair(t -> new Tuple2<>(t._1() / f, t)).groupByKey(n)
                     .mapValues(SparkTrainer::addInOrder);
         }
-        List<Tuple2<Integer, Sum>> last = new ArrayList<>(level.collect());
-        return addInOrder(last);
+        return addInOrder(level.collect());
     }
 
     /** The sums of {@code group}, added in order of their keys; null for none. */

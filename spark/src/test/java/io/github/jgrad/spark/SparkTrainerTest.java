@@ -147,7 +147,11 @@ class SparkTrainerTest {
     void theGradientIsTheSameBitsWhicheverTaskFinishesFirst() {
         // Spark's own aggregations add partitions' results as their tasks finish: the last bits then
         // depend on timing (found as a flaky retry test). The sum here is in partition order.
-        JavaRDD<Example> rdd = sc.parallelize(examples(), 9);
+        // 27 partitions: depth 3 sums in two rounds on executors (27 -> 9 -> 3), depth 2 in one
+        JavaRDD<Example> rdd = sc.parallelize(examples(), 27);
+        Module local = model();
+        Tensor l = loss(local, X, Y);
+        l.backward();
         for (int depth : new int[] {1, 2, 3}) {
             SparkTrainer trainer = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1),
                     SparkTrainerTest::delayedLoss).treeDepth(depth);
@@ -164,6 +168,10 @@ class SparkTrainerTest {
                 runs.add(flat.stream().mapToDouble(Double::doubleValue).toArray());
             }
             delays = 0;
+            Map<String, Tensor> g = trainer.gradient(rdd);
+            int d = depth;
+            local.namedParameters().forEach((name, p) -> assertArrayEquals(p.grad().toArray(), g.get(name).toArray(),
+                    1e-12, "depth " + d + ": " + name));
             assertArrayEquals(runs.get(0), runs.get(1), 0, "depth " + depth + ", one order of finishing");
             assertArrayEquals(runs.get(0), runs.get(2), 0, "depth " + depth + ", the opposite order");
         }

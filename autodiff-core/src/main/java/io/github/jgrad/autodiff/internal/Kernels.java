@@ -658,7 +658,7 @@ public final class Kernels {
         return out;
     }
 
-    /** {@link #softmaxBackward} of the contiguous row [base, base + r). */
+    /** {@link #softmaxBackward} of the contiguous row [base, base + r); {@code out} is neither g nor y. */
     private static void softmaxBackwardRow(boolean log, double[] g, double[] y, double[] out, int base, int r) {
         int end = base + r;
         double s;
