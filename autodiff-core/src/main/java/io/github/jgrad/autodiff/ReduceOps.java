@@ -33,15 +33,13 @@ final class ReduceOps {
     static Value sum(List<Value> values) {
         int n = values.size();
         Value[] parents = new Value[n];
-        double[] partials = new double[n];
         double out = 0;
         for (int i = 0; i < n; i++) {
             Value v = Objects.requireNonNull(values.get(i), "sum: element is null");
             parents[i] = v;
-            partials[i] = 1;
             out += v.data();
         }
-        return n == 0 ? Value.constant(0) : Value.record(SUM, out, parents, partials);
+        return n == 0 ? Value.constant(0) : Value.record(SUM, out, parents, null); // local derivatives all 1
     }
 
     // ------------------------------------------------------------------ dot (scalars)

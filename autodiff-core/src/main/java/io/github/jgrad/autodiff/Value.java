@@ -132,13 +132,15 @@ public final class Value {
 
     /**
      * The one way a result enters the scalar tape, for built-in and user-defined ops alike: a value
-     * computed by {@code op} from {@code parents}, with d out / d parents[i] = {@code partials[i]}.
+     * computed by {@code op} from {@code parents}, with d out / d parents[i] = {@code partials[i]}
+     * (all 1, a sum's, where {@code partials} is null).
      */
     static Value record(Op op, double out, Value[] parents, double[] partials) {
         switch (parents.length) {
             case 0: return new Value(out, op, LEAF); // an op of no operands: a number, as a leaf
-            case 1: return new Value(op, out, parents[0], null, partials[0], 0);
-            case 2: return new Value(op, out, parents[0], parents[1], partials[0], partials[1]);
+            case 1: return new Value(op, out, parents[0], null, partials == null ? 1 : partials[0], 0);
+            case 2: return new Value(op, out, parents[0], parents[1], partials == null ? 1 : partials[0],
+                    partials == null ? 1 : partials[1]);
             default: return new Value(op, out, null, new Operands(parents, partials), 0, 0);
         }
     }
@@ -154,6 +156,7 @@ public final class Value {
     /** The operands and local derivatives of an op of more than two operands. */
     static final class Operands {
         final Value[] values;
+        /** The local derivatives; null where they are all 1 (a sum). */
         final double[] partials;
 
         Operands(Value[] values, double[] partials) {
@@ -367,7 +370,11 @@ public final class Value {
 
     /** d this / d operand(i), as recorded. */
     double partial(int i) {
-        return a != null ? (i == 0 ? da : db) : ((Operands) b).partials[i];
+        if (a != null) {
+            return i == 0 ? da : db;
+        }
+        double[] ps = ((Operands) b).partials;
+        return ps == null ? 1 : ps[i];
     }
 
     /** The operands, in operand order (a new array). */
@@ -394,8 +401,9 @@ public final class Value {
             }
         } else if (b != null) {
             Operands o = (Operands) b;
+            double[] ps = o.partials;
             for (int i = 0; i < o.values.length; i++) {
-                give(o.values[i], o.partials[i], g, pass);
+                give(o.values[i], ps == null ? 1 : ps[i], g, pass);
             }
         }
         if (check && g != 0) {
