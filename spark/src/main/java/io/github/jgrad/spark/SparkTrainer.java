@@ -22,7 +22,11 @@ import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import scala.Function1;
+import scala.Function2;
 import scala.Tuple2;
+import scala.reflect.ClassTag$;
+import scala.runtime.BoxedUnit;
 
 /**
  * Synchronous data-parallel training of any jgrad {@link Module} on Spark, by gradient aggregation,
@@ -126,9 +130,9 @@ public final class SparkTrainer {
     /**
      * The depth of the tree that sums the partitions' gradients (default 2, as {@code treeAggregate}'s):
      * deeper trees sum many partitions' gradients in more rounds, each with fewer arriving at the
-     * driver, which holds the last round's sums at once (about 2 n^(1/depth) of n partitions, each
-     * the size of the model's parameters): raise it for many partitions of a large model; returns
-     * this.
+     * driver, which adds them in partition order and so holds those that arrive before an earlier one
+     * (at most about 2 n^(1/depth) of n partitions, each the size of the model's parameters): raise
+     * it for many partitions of a large model; returns this.
      *
      * @throws IllegalArgumentException if {@code depth} is below 1
      */
@@ -258,7 +262,8 @@ public final class SparkTrainer {
      * sums in index order: Spark's own aggregations add them in the order tasks finish, so a retried
      * or slow task could change the last bits of a gradient; here the same partitioning gives the
      * same bits. The price is memory: a group's reduce task holds its f sums at once, and the driver
-     * the last round's (at most about 2 f), where {@code treeAggregate} keeps a running sum.
+     * holds the last round's sums that arrive before an earlier one (none if they come in order),
+     * where {@code treeAggregate} keeps a running sum.
      */
     static Sum sumInOrder(JavaPairRDD<Integer, Sum> sums, int partitions, int depth) {
         int n = partitions;
@@ -270,7 +275,51 @@ public final class SparkTrainer {
             level = level.mapToPair(t -> new Tuple2<>(t._1() / f, t)).groupByKey(n)
                     .mapValues(SparkTrainer::addInOrder);
         }
-        return addInOrder(level.collect());
+        // the last round on the driver: results are added as soon as every earlier one has come
+        InOrder last = new InOrder(level.getNumPartitions());
+        level.context().runJob(level.rdd(),
+                (Function1<scala.collection.Iterator<Tuple2<Integer, Sum>>, Sum> & Serializable) it -> {
+                    Sum total = null;
+                    while (it.hasNext()) { // one sum per partition; added in order if ever more
+                        Sum next = it.next()._2();
+                        total = total == null ? next : Sum.add(total, next);
+                    }
+                    return total;
+                },
+                (Function2<Object, Sum, BoxedUnit>) (partition, sum) -> {
+                    last.arrived((Integer) partition, sum);
+                    return BoxedUnit.UNIT;
+                },
+                ClassTag$.MODULE$.apply(Sum.class));
+        return last.total;
+    }
+
+    /**
+     * The driver's side of the last round: partition i's sum is added once sums 0 to i - 1 have
+     * been, so the order is fixed while only the sums that came early are held.
+     */
+    private static final class InOrder {
+        private final Sum[] early;
+        private final boolean[] came;
+        private int next;
+        Sum total;
+
+        InOrder(int partitions) {
+            early = new Sum[partitions];
+            came = new boolean[partitions];
+        }
+
+        synchronized void arrived(int partition, Sum sum) {
+            early[partition] = sum;
+            came[partition] = true;
+            while (next < came.length && came[next]) {
+                Sum s = early[next];
+                early[next++] = null;
+                if (s != null) {
+                    total = total == null ? s : Sum.add(total, s);
+                }
+            }
+        }
     }
 
     /** The sums of {@code group}, added in order of their keys; null for none. */
