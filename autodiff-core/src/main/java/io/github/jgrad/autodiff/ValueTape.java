@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Lifetime.</b> The tape holds references only; each value is one small object with its
  * operands and local derivatives inline. A backward pass empties its thread's tape when it ends (so
- * does a tape that fills its {@link #CAPACITY}), so the same array serves every training step
- * and the tape never keeps a graph alive that its user dropped. Values recorded before are not lost:
+ * does a tape that fills its {@link #CAPACITY}), so the same array serves every training step,
+ * and a graph its user dropped stays reachable from the tape only until then. Values recorded
+ * before are not lost:
  * a value is on the current tape while its slot still holds it, and a backward pass from a value that
  * is not, or whose graph reaches one that is not (an operand from an earlier step or from another
  * thread, or a second backward pass from the same output), orders its graph by an iterative
@@ -147,12 +148,14 @@ final class ValueTape {
     }
 
     /**
-     * Every value reachable from {@code root}, each after its operands: leaves and constants first,
-     * then the computed values in the order they were computed, which is the order a sweep of the
-     * tape visits them (so a backward pass gives the same bits from the tape or from this order, and
-     * explain reports replay it exactly). Values from different tapes, or from before a tape was
-     * emptied, may carry positions out of that order; then it is a depth-first search's postorder,
-     * operands in operand order. Iterative, so a chain of millions of values needs no thread stack.
+     * Every value reachable from {@code root}, each after its operands: the computed values in the
+     * order they were computed, which is the order a sweep of the tape visits them (so a backward
+     * pass gives the same bits from the tape or from this order, and explain reports replay it
+     * exactly), each leaf or constant just before the first of them that reads it. Values from
+     * different tapes, or from before a tape was emptied, may carry positions out of that order;
+     * then it is a depth-first search's postorder, operands in operand order. Iterative, so a chain
+     * of millions of values needs no thread stack; it writes nothing into the values, so threads may
+     * order graphs that share values at once.
      */
     static Value[] order(Value root) {
         Map<Value, Boolean> seen = new IdentityHashMap<>();
