@@ -1,10 +1,10 @@
 package io.github.jgrad.autodiff;
 
 /**
- * Whether tensor operations record the graph, per thread. Inside a {@link #disabled()} scope nothing
- * is recorded: results require no gradient and hold no reference to their inputs (use it for
- * inference and optimizer updates). It concerns {@link Tensor} only: {@link Value} operations, like
- * micrograd's, always record.
+ * Whether operations record the graph, per thread. Inside a {@link #disabled()} scope nothing is
+ * recorded: tensor results require no gradient and hold no reference to their inputs, and
+ * {@link Value} results are leaves holding their numbers, kept on no tape (use it for inference and
+ * optimizer updates; micrograd, which has no such mode, records always, as values do outside one).
  *
  * <pre>{@code
  * try (GradMode.Scope ignored = GradMode.disabled()) {
@@ -19,7 +19,7 @@ public final class GradMode {
     }
 
     /** A thread's mode and its open scopes, innermost last. */
-    private static final class State {
+    static final class State {
         boolean enabled = true;
         final java.util.ArrayList<Scope> open = new java.util.ArrayList<>();
 
@@ -32,6 +32,11 @@ public final class GradMode {
     /** Whether operations on this thread currently record the graph (true unless in a disabled scope). */
     public static boolean isEnabled() {
         return STATE.get().enabled;
+    }
+
+    /** This thread's state, for a per-thread structure to read its mode without another lookup. */
+    static State state() {
+        return STATE.get();
     }
 
     /** Stops recording on this thread until the scope is closed. Scopes nest. */

@@ -36,7 +36,7 @@ import org.apache.commons.numbers.gamma.Erf;
  * search instead. Nothing is freed while reachable, so no value ever becomes unusable; a graph
  * dropped without a backward pass is released by the thread's next backward pass, or once the tape
  * is full (2^20 values and operands of sums and dots, about 64 MB: what a thread that never
- * differentiates keeps alive at most).
+ * differentiates keeps alive at most; evaluate inside {@link GradMode#disabled()} to keep nothing).
  *
  * <p><b>Gradients.</b> A backward pass recomputes the gradients of interior nodes and adds to the
  * gradients of leaves, so calling {@code backward()} on several outputs sums their gradients into the
@@ -49,6 +49,10 @@ import org.apache.commons.numbers.gamma.Erf;
  * NaN, call {@link #firstNonFinite()} on a result, or open an {@link Anomaly#detect()} scope, under
  * which the offending operation throws at once, naming itself and its operands. In backward, a
  * zero gradient sends back zero even through an infinite or NaN local derivative (see {@link Op}).
+ *
+ * <p><b>Grad mode.</b> Inside a {@link GradMode#disabled()} scope nothing is recorded: results are
+ * leaves holding their numbers, kept on no tape, as PyTorch's under {@code no_grad} (for evaluating a
+ * model without keeping its graph).
  *
  * <p><b>Threads.</b> Values are not thread-safe. Each thread records on a tape of its own, so graphs
  * that share no value may be built and differentiated on different threads at once. Several threads
@@ -94,14 +98,14 @@ public final class Value {
         }
     }
 
-    private Value(Op op, double data, Value a, Object b, double da, double db) {
+    private Value(Op op, double data, Value a, Object b, double da, double db, ValueTape tape) {
         this.data = data;
         this.op = op;
         this.a = a;
         this.b = b;
         this.da = da;
         this.db = db;
-        this.index = ValueTape.current().record(this);
+        this.index = tape.record(this);
         if (!Double.isFinite(data) && Anomaly.isEnabled()) {
             throw new ArithmeticException(describeNonFinite(data, op, operands()));
         }
@@ -136,21 +140,29 @@ public final class Value {
      * (all 1, a sum's, where {@code partials} is null).
      */
     static Value record(Op op, double out, Value[] parents, double[] partials) {
+        ValueTape tape = ValueTape.current();
+        if (!tape.recording()) {
+            return new Value(out, Op.LEAF, LEAF);
+        }
         switch (parents.length) {
             case 0: return new Value(out, op, LEAF); // an op of no operands: a number, as a leaf
-            case 1: return new Value(op, out, parents[0], null, partials == null ? 1 : partials[0], 0);
+            case 1: return new Value(op, out, parents[0], null, partials == null ? 1 : partials[0], 0, tape);
             case 2: return new Value(op, out, parents[0], parents[1], partials == null ? 1 : partials[0],
-                    partials == null ? 1 : partials[1]);
-            default: return new Value(op, out, null, new Operands(parents, partials), 0, 0);
+                    partials == null ? 1 : partials[1], tape);
+            default: return new Value(op, out, null, new Operands(parents, partials), 0, 0, tape);
         }
     }
 
+    /** op(a), recorded unless grad mode is off on this thread (then a leaf holding {@code out}). */
     static Value unary(Op op, Value a, double out, double da) {
-        return new Value(op, out, a, null, da, 0);
+        ValueTape tape = ValueTape.current();
+        return tape.recording() ? new Value(op, out, a, null, da, 0, tape) : new Value(out, Op.LEAF, LEAF);
     }
 
+    /** op(a, b), recorded unless grad mode is off on this thread (then a leaf holding {@code out}). */
     static Value binary(Op op, Value a, Value b, double out, double da, double db) {
-        return new Value(op, out, a, b, da, db);
+        ValueTape tape = ValueTape.current();
+        return tape.recording() ? new Value(op, out, a, b, da, db, tape) : new Value(out, Op.LEAF, LEAF);
     }
 
     /** The operands and local derivatives of an op of more than two operands. */

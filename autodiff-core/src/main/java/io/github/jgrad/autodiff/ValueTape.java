@@ -45,6 +45,8 @@ final class ValueTape {
      */
     private static final AtomicInteger PASSES = new AtomicInteger();
 
+    /** This thread's grad mode: values computed while it is off are not recorded. */
+    private final GradMode.State mode = GradMode.state();
     private Value[] nodes = new Value[256];
     private int size;
     /** Slots filled (see {@link #CAPACITY}). */
@@ -57,6 +59,11 @@ final class ValueTape {
 
     static ValueTape current() {
         return TAPES.get();
+    }
+
+    /** Whether values computed on this thread now are recorded (grad mode is on). */
+    boolean recording() {
+        return mode.enabled;
     }
 
     /** Appends an interior value (its fields set) and returns its position. */

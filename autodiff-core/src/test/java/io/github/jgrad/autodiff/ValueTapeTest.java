@@ -244,6 +244,33 @@ final class ValueTapeTest {
     }
 
     @Test
+    void withGradModeOffValuesAreLeavesKeptOnNoTape() {
+        Value x = Value.of(0.5);
+        Value w = Value.of(-2.0);
+        List<WeakReference<Value>> made = new ArrayList<>();
+        Value y;
+        try (GradMode.Scope s = GradMode.disabled()) {
+            Value h = x.mul(w).tanh();
+            made.add(new WeakReference<>(h));
+            y = Value.sum(h, x, Value.dot(List.of(x, w), List.of(w, x))).add(1.0);
+            try (GradMode.Scope on = GradMode.enabled()) {     // an enabled scope inside records again
+                assertFalse(x.mul(w).isLeaf());
+            }
+        }
+        double expected = Math.tanh(-1) + 0.5 + 2 * (0.5 * -2.0) + 1;
+        assertEquals(expected, y.data(), 0);
+        assertTrue(y.isLeaf() && y.parents().isEmpty() && y.op() == Op.LEAF, "a leaf, as under no_grad");
+        y.backward();
+        assertEquals(1.0, y.grad(), 0);
+        assertEquals(0.0, x.grad(), 0, "nothing was recorded to reach x");
+        assertEquals(1, collect(made, 50), "no tape kept the intermediate value");
+        Value z = y.mul(x);                                     // recorded again: y is an input
+        z.backward();
+        assertEquals(expected, x.grad(), 0);
+        assertEquals(1.0 + 0.5, y.grad(), 0);
+    }
+
+    @Test
     void explainAndTheFallbackOrderAgreeWithTheSweep() {
         Value x = Value.of(0.4, "x");
         Value y = Value.of(1.1, "y");
