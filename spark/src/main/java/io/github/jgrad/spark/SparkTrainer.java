@@ -291,7 +291,7 @@ public final class SparkTrainer {
                     return BoxedUnit.UNIT;
                 },
                 ClassTag$.MODULE$.apply(Sum.class));
-        return last.total;
+        return last.total();
     }
 
     /**
@@ -302,7 +302,7 @@ public final class SparkTrainer {
         private final Sum[] early;
         private final boolean[] came;
         private int next;
-        Sum total;
+        private Sum total;
 
         InOrder(int partitions) {
             early = new Sum[partitions];
@@ -319,6 +319,11 @@ public final class SparkTrainer {
                     total = total == null ? s : Sum.add(total, s);
                 }
             }
+        }
+
+        /** The sum of every partition's, read on the driver once the job has ended; null for none. */
+        synchronized Sum total() {
+            return total;
         }
     }
 
