@@ -424,11 +424,7 @@ public final class Value {
     }
 
     private static void give(Value p, double partial, double g, int pass) {
-        if (p.index < 0) {
-            if (g != 0) {
-                p.grad += partial * g;
-            }
-        } else if (p.stamp == pass) {
+        if (p.index < 0 || p.stamp == pass) { // a leaf or constant, or reached already in this pass
             if (g != 0) {
                 p.grad += partial * g;
             }

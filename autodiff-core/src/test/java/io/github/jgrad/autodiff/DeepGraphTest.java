@@ -31,7 +31,7 @@ final class DeepGraphTest {
     private static final int GC_ATTEMPTS = 50;
 
     /** 1 * c * c * ... (n factors of c), rounded after every product, as backward computes it. */
-    private static double powerByRepeatedProduct(double c, int n) {
+    static double powerByRepeatedProduct(double c, int n) {
         double p = 1;
         for (int i = 0; i < n; i++) {
             p *= c;

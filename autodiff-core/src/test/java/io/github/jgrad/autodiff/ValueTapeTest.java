@@ -116,11 +116,7 @@ final class ValueTapeTest {
             y.backward();
             return new double[] {x.grad()};
         });
-        double p = 1;
-        for (int i = 0; i < n; i++) {
-            p *= c;
-        }
-        assertEquals(p, r[0], 0, "backward multiplies by c once per node, as this loop does");
+        assertEquals(DeepGraphTest.powerByRepeatedProduct(c, n), r[0], 0, "backward multiplies by c once per node");
     }
 
     @Test

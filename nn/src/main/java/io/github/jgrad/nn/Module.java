@@ -171,10 +171,18 @@ public abstract class Module {
     }
 
     private void setTraining(boolean on) {
-        training = on;
-        for (Module child : children.values()) {
-            child.setTraining(on);
+        for (Module m : modules()) {
+            m.training = on;
         }
+    }
+
+    /** This module and its sub-modules at any depth, breadth first (a shared one once per path), without recursion. */
+    private List<Module> modules() {
+        List<Module> all = new ArrayList<>(List.of(this));
+        for (int i = 0; i < all.size(); i++) {
+            all.addAll(all.get(i).children.values());
+        }
+        return all;
     }
 
     /** Whether this module is in training mode. */
@@ -190,10 +198,8 @@ public abstract class Module {
      * Returns this.
      */
     public final Module randomStream(long stream) {
-        List<Module> todo = new ArrayList<>(List.of(this));
-        for (int i = 0; i < todo.size(); i++) { // breadth first: no recursion
-            todo.get(i).setOwnStream(stream);
-            todo.addAll(todo.get(i).children.values());
+        for (Module m : modules()) {
+            m.setOwnStream(stream);
         }
         return this;
     }

@@ -25,6 +25,7 @@ import org.apache.spark.broadcast.Broadcast;
 import scala.Function1;
 import scala.Function2;
 import scala.Tuple2;
+import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag$;
 import scala.runtime.BoxedUnit;
 
@@ -278,14 +279,8 @@ public final class SparkTrainer {
         // the last round on the driver: results are added as soon as every earlier one has come
         InOrder last = new InOrder(level.getNumPartitions());
         level.context().runJob(level.rdd(),
-                (Function1<scala.collection.Iterator<Tuple2<Integer, Sum>>, Sum> & Serializable) it -> {
-                    Sum total = null;
-                    while (it.hasNext()) { // one sum per partition; added in order if ever more
-                        Sum next = it.next()._2();
-                        total = total == null ? next : Sum.add(total, next);
-                    }
-                    return total;
-                },
+                (Function1<scala.collection.Iterator<Tuple2<Integer, Sum>>, Sum> & Serializable)
+                        it -> addInOrder(() -> CollectionConverters.asJava(it)), // one sum per partition
                 (Function2<Object, Sum, BoxedUnit>) (partition, sum) -> {
                     last.arrived((Integer) partition, sum);
                     return BoxedUnit.UNIT;
