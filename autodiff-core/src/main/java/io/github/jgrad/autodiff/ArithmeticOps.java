@@ -181,7 +181,7 @@ final class ArithmeticOps {
             out[i] = c[i] != 0 ? x[i] : y[i];
         }
         Tensor zero = scalar(0);
-        return record(WHERE, out, so, (g, o) -> new Tensor[] {null,
+        return record(DType.of(a, b), WHERE, out, so, (g, o) -> new Tensor[] {null,
             a.requiresGrad ? where(condition, g, zero).sumTo(a.shape) : null,
             b.requiresGrad ? where(condition, zero, g).sumTo(b.shape) : null}, condition, a, b);
     }
@@ -191,6 +191,6 @@ final class ArithmeticOps {
     static Tensor compare(String name, Binary kernel, Tensor a, Tensor b) {
         Objects.requireNonNull(b, () -> name + ": b is null");
         int[] so = Shapes.broadcast(name, a.shape, b.shape);
-        return Tensor.leaf(Kernels.binary(kernel, a.data(), a.shape, b.data(), b.shape, so), so);
+        return Tensor.leaf(DType.of(a, b), Kernels.binary(kernel, a.data(), a.shape, b.data(), b.shape, so), so);
     }
 }

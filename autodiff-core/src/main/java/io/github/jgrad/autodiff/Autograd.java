@@ -28,16 +28,35 @@ final class Autograd {
      * anomaly mode, checks the result for NaN and infinities.
      */
     static Tensor record(Op op, double[] data, int[] shape, Tensor.Backward backward, Tensor... inputs) {
+        return record(DType.of(inputs), op, data, shape, backward, inputs);
+    }
+
+    /**
+     * {@link #record(Op, double[], int[], Tensor.Backward, Tensor...)} with the result's dtype given (not
+     * the inputs' promotion): {@code data} holds the values computed in double, rounded here for float32.
+     */
+    static Tensor record(DType dtype, Op op, double[] data, int[] shape, Tensor.Backward backward, Tensor... inputs) {
+        return dtype == DType.FLOAT64 ? record(op, data, null, shape, backward, inputs)
+                : record(op, null, Tensor.narrow(data), shape, backward, inputs);
+    }
+
+    /** A float32 result computed as floats. */
+    static Tensor record(Op op, float[] data, int[] shape, Tensor.Backward backward, Tensor... inputs) {
+        return record(op, null, data, shape, backward, inputs);
+    }
+
+    private static Tensor record(Op op, double[] data, float[] floats, int[] shape, Tensor.Backward backward,
+                                 Tensor... inputs) {
         boolean track = false;
         if (GradMode.isEnabled()) {
             for (Tensor t : inputs) {
                 track |= t.requiresGrad;
             }
         }
-        Tensor out = new Tensor(data, shape, op, track ? inputs : Node.NO_PARENTS, track ? backward : null);
+        Tensor out = new Tensor(data, floats, shape, op, track ? inputs : Node.NO_PARENTS, track ? backward : null);
         out.requiresGrad = track;
         for (Tensor t : inputs) {
-            if (t.data() == data) { // a view: in-place changes to either are changes to both
+            if (data != null ? t.doubles() == data : t.floats() == floats) { // a view: in-place changes to either are changes to both
                 out.storage = t.storage();
             }
         }
@@ -62,7 +81,7 @@ final class Autograd {
             // chain and chainDiv are the chain rule's private products: say what they compute
             boolean chainRule = op == ChainOps.CHAIN || op == ChainOps.CHAIN_DIV;
             checkFinite(chainRule ? "the incoming gradient times the local derivative gave" : op + " produced",
-                    data, shape, inputs);
+                    out.data(), shape, inputs);
         }
         return out;
     }
@@ -144,7 +163,7 @@ final class Autograd {
                     + " first (sum(), mean(), or a loss with Reduction.MEAN), or pass d loss / d output with"
                     + " backward(gradient)");
         }
-        return Tensor.ones(root.shape);
+        return Tensor.ones(root.dtype(), root.shape);
     }
 
     /** {@link Tensor#grad(List, List, boolean)}. */
@@ -157,11 +176,11 @@ final class Autograd {
         Tensor[] seeds = new Tensor[roots.length];
         for (int i = 0; i < roots.length; i++) {
             Objects.requireNonNull(roots[i], "grad: output " + i + " is null");
-            if (roots[i].data().length != 1) {
+            if (roots[i].size() != 1) {
                 throw new IllegalArgumentException("grad: output " + i + " has shape " + Shapes.str(roots[i].shape)
                         + "; outputs must be scalars");
             }
-            seeds[i] = Tensor.ones(roots[i].shape);
+            seeds[i] = Tensor.ones(roots[i].dtype(), roots[i].shape);
         }
         for (int i = 0; i < inputs.size(); i++) {
             Tensor in = Objects.requireNonNull(inputs.get(i), "grad: input " + i + " is null");
@@ -175,7 +194,8 @@ final class Autograd {
         Set<Object> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
         try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
             for (Tensor in : inputs) {
-                result.add(in.passGrad != null ? own(in.passGrad, seeds, handedOut, createGraph) : Tensor.zeros(in.shape));
+                result.add(in.passGrad != null ? own(in.passGrad, seeds, handedOut, createGraph)
+                        : Tensor.zeros(in.dtype(), in.shape));
             }
         } finally {
             finish(order, roots, createGraph);
@@ -220,7 +240,8 @@ final class Autograd {
         clear(order, roots);
         try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
             for (int i = 0; i < roots.length; i++) {
-                roots[i].passGrad = roots[i].passGrad == null ? seeds[i] : roots[i].passGrad.add(seeds[i]);
+                Tensor seed = seeds[i].dtype() == roots[i].dtype() ? seeds[i] : seeds[i].to(roots[i].dtype());
+                roots[i].passGrad = roots[i].passGrad == null ? seed : roots[i].passGrad.add(seed);
             }
             Tape.propagate(order);
         } catch (RuntimeException | Error e) { // leave no half-computed gradient behind for a later pass
@@ -324,6 +345,9 @@ final class Autograd {
             if (!Arrays.equals(gi.shape, p.shape)) {
                 throw new IllegalStateException("backward of " + t.op + ": gradient of shape " + Shapes.str(gi.shape)
                         + " for input " + i + " of shape " + Shapes.str(p.shape));
+            }
+            if (gi.dtype() != p.dtype()) { // the graph changed type here: a gradient has its tensor's dtype
+                gi = gi.to(p.dtype());
             }
             if (check) {
                 try {

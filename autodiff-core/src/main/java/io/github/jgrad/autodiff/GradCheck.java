@@ -191,6 +191,10 @@ public final class GradCheck {
      * are taken element by element before the weighted sum (sum_j r_j (out_j(x + h) - out_j(x - h))),
      * so many large outputs do not add up to rounding noise that hides the change of one. Inputs are
      * reported as {@code input0[1, 2]}.
+     *
+     * <p>The check runs in float64, as PyTorch's {@code gradcheck} asks: float32 inputs are passed to f
+     * as float64 copies (exactly), and an f that returns a float32 tensor (a float32 model inside) is
+     * refused with an {@link IllegalArgumentException}, since float32's rounding drowns finite differences.
      */
     public Report check(Function<List<Tensor>, Tensor> f, Tensor... inputs) {
         Objects.requireNonNull(f, "f");
@@ -218,6 +222,12 @@ public final class GradCheck {
         }
         List<Tensor> leaves = split(inputs, x, true);
         Tensor y = Objects.requireNonNull(f.apply(leaves), "GradCheck: f returned null");
+        if (y.dtype() != DType.FLOAT64) {
+            throw new IllegalArgumentException("GradCheck: f returned a " + y.dtype() + " tensor of shape "
+                    + TensorText.shapeAndType(y) + "; finite differences in " + y.dtype() + " cannot check a gradient"
+                    + " (a step of 1e-6 is lost in its rounding). The inputs are passed to f in float64 already:"
+                    + " compute f in float64 too (Module.to(DType.FLOAT64) for a model)");
+        }
         // a scalar output is checked as it is, so the report's numbers are its own gradients
         Tensor weights = y.dim() == 0 ? Tensor.scalar(1) : Tensor.uniform(0x9e3779b97f4a7c15L, 0.5, 1.5, y.shape());
         double[] analytic = new double[total];

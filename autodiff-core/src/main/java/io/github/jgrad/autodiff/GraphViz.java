@@ -1,6 +1,5 @@
 package io.github.jgrad.autodiff;
 
-import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.IdentityHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -90,7 +89,7 @@ public final class GraphViz {
         return sb.toString();
     }
 
-    /** Graphviz DOT of the graph: one box per tensor (name, op, shape), an edge from each input. */
+    /** Graphviz DOT of the graph: one box per tensor (name, op, shape and a dtype other than float64), an edge from each input. */
     static String dot(Node[] order, Map<Tensor, String> names) {
         StringBuilder sb = new StringBuilder("digraph jgrad {\n  rankdir=LR;\n  node [shape=record];\n");
         Map<Tensor, Integer> ids = new IdentityHashMap<>();
@@ -100,7 +99,7 @@ public final class GraphViz {
             ids.put(t, id);
             sb.append("  t").append(id).append(" [label=\"{ ").append(escape(names.get(t))).append(" | ")
                     .append(t.hasNoParents() ? (t.requiresGrad() ? "parameter" : "input") : escape(t.op().name())).append(" | ")
-                    .append(Shapes.str(t.shape())).append(" }\"];\n");
+                    .append(TensorText.shapeAndType(t)).append(" }\"];\n");
             for (Node p : t.parents) {
                 sb.append("  t").append(ids.get((Tensor) p)).append(" -> t").append(id).append(";\n");
             }

@@ -34,7 +34,7 @@ final class LayoutOps {
                 known *= s[i];
             }
         }
-        int size = a.data().length;
+        int size = a.size();
         if (infer >= 0) {
             s[infer] = known == 0 ? -1 : (int) (size / known);
             if (known == 0 || s[infer] * known != size) {
@@ -47,7 +47,22 @@ final class LayoutOps {
                     + " elements) into " + Shapes.str(newShape));
         }
         int[] old = a.shape;
-        return record(RESHAPE, a.data(), s, (g, out) -> new Tensor[] {g.reshape(old)}, a);
+        Tensor.Backward backward = (g, out) -> new Tensor[] {g.reshape(old)};
+        return a.dtype() == DType.FLOAT32 ? record(RESHAPE, a.floats(), s, backward, a)
+                : record(RESHAPE, a.data(), s, backward, a);
+    }
+
+    // ------------------------------------------------------------------ to (dtype conversion)
+    static final Op TO = Op.builtin("to").rule("g converted back to a's dtype")
+            .edges("float64 to float32 rounds to nearest, and beyond float32's range gives an infinity").build();
+
+    static Tensor to(Tensor a, DType dtype) {
+        Objects.requireNonNull(dtype, "to: dtype is null");
+        DType from = a.dtype();
+        if (from == dtype) {
+            return a;
+        }
+        return record(dtype, TO, a.data(), a.shape, (g, out) -> new Tensor[] {g.to(from)}, a);
     }
 
     // ------------------------------------------------------------------ permute
@@ -99,7 +114,9 @@ final class LayoutOps {
 
     /** A copy with its own data; on the tape as the identity while recording. */
     static Tensor copy(Tensor a) {
-        return record(COPY, a.data().clone(), a.shape, (g, out) -> new Tensor[] {g}, a);
+        Tensor.Backward backward = (g, out) -> new Tensor[] {g};
+        return a.dtype() == DType.FLOAT32 ? record(COPY, a.floats().clone(), a.shape, backward, a)
+                : record(COPY, a.data().clone(), a.shape, backward, a);
     }
 
     // ------------------------------------------------------------------ slice, indexSelect, take and put
@@ -142,9 +159,10 @@ final class LayoutOps {
         s[a] = idx.length;
         double[] out = Arena.allocate(Shapes.size(op.name(), s));
         int dimA = t.shape[a];
+        double[] td = t.data();
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < idx.length; j++) {
-                System.arraycopy(t.data(), (o * dimA + idx[j]) * inner, out, (o * idx.length + j) * inner, inner);
+                System.arraycopy(td, (o * dimA + idx[j]) * inner, out, (o * idx.length + j) * inner, inner);
             }
         }
         int[] inShape = t.shape;
@@ -157,12 +175,13 @@ final class LayoutOps {
         int inner = Shapes.sizeAfter(target, a);
         double[] out = Arena.zeros(Shapes.size("put", target));
         int dimA = target[a];
+        double[] td = t.data();
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < idx.length; j++) {
                 int src = (o * idx.length + j) * inner;
                 int dst = (o * dimA + idx[j]) * inner;
                 for (int i = 0; i < inner; i++) {
-                    out[dst + i] += t.data()[src + i];
+                    out[dst + i] += td[src + i];
                 }
             }
         }
@@ -205,11 +224,12 @@ final class LayoutOps {
         int len = idxShape[a];
         int dimA = t.shape[a];
         double[] out = Arena.allocate(idx.length);
+        double[] td = t.data();
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < len; j++) {
                 for (int i = 0; i < inner; i++) {
                     int p = (o * len + j) * inner + i;
-                    out[p] = t.data()[(o * dimA + idx[p]) * inner + i];
+                    out[p] = td[(o * dimA + idx[p]) * inner + i];
                 }
             }
         }
@@ -224,11 +244,12 @@ final class LayoutOps {
         int len = t.shape[a];
         int dimA = target[a];
         double[] out = Arena.zeros(Shapes.size("scatterAdd", target));
+        double[] td = t.data();
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < len; j++) {
                 for (int i = 0; i < inner; i++) {
                     int p = (o * len + j) * inner + i;
-                    out[(o * dimA + idx[p]) * inner + i] += t.data()[p];
+                    out[(o * dimA + idx[p]) * inner + i] += td[p];
                 }
             }
         }
@@ -280,8 +301,9 @@ final class LayoutOps {
         for (int k = 0; k < tensors.length; k++) {
             Tensor t = tensors[k];
             int block = t.shape[a] * inner;
+            double[] td = t.data();
             for (int o = 0; o < outer; o++) {
-                System.arraycopy(t.data(), o * block, out, (int) ((o * total + offset) * inner), block);
+                System.arraycopy(td, o * block, out, (int) ((o * total + offset) * inner), block);
             }
             starts[k] = offset;
             offset += t.shape[a];

@@ -257,7 +257,9 @@ public final class Op {
         if (out == null) {
             throw new IllegalArgumentException(name + ": the forward returned null");
         }
-        Tensor result = Autograd.record(this, out.data(), out.shape(), (g, r) -> tensorBackward.apply(g, r, in.clone()), in);
+        Tensor.Backward backward = (g, r) -> tensorBackward.apply(g, r, in.clone());
+        Tensor result = out.dtype() == DType.FLOAT32 ? Autograd.record(this, out.floats(), out.shape, backward, in)
+                : Autograd.record(this, out.data(), out.shape, backward, in);
         result.storage = out.storage(); // one storage per array: versions and Workspace reclaiming reach both
         return result;
     }

@@ -90,28 +90,41 @@ final class ProductOps {
         int[] os = Arrays.copyOf(batch, batch.length + 2);
         os[batch.length] = n;
         os[batch.length + 1] = m;
-        double[] out = k > 0 ? Arena.allocate(Shapes.size("matmul", os)) : Arena.zeros(Shapes.size("matmul", os));
+        boolean single = a.dtype() == DType.FLOAT32 && b.dtype() == DType.FLOAT32;
+        int size = Shapes.size("matmul", os);
+        double[] out = single ? null : k > 0 ? Arena.allocate(size) : Arena.zeros(size);
+        float[] outF = single ? new float[size] : null;
+        double[] ad = single ? null : a.data();
+        double[] bd = single ? null : b.data();
+        float[] af = single ? a.floats() : null;
+        float[] bf = single ? b.floats() : null;
         int batches = Shapes.size("matmul", batch);
         int[] sa = Shapes.broadcastStrides(batchA, batch);
         int[] sb = Shapes.broadcastStrides(batchB, batch);
         int[] idx = new int[batch.length];
         // an empty product (n, m or k is 0) is all zeros already: no loop over its batches; otherwise every
         // batch overwrites its block
-        for (int t = 0; t < batches && out.length > 0 && k > 0; t++) {
+        for (int t = 0; t < batches && size > 0 && k > 0; t++) {
             int ia = 0;
             int ib = 0;
             for (int d = 0; d < batch.length; d++) {
                 ia += idx[d] * sa[d];
                 ib += idx[d] * sb[d];
             }
-            MatMul.gemm(ta, tb, false, n, m, k, a.data(), ia * n * k, b.data(), ib * k * m, out, t * n * m);
+            if (single) {
+                MatMul.sgemm(ta, tb, false, n, m, k, af, ia * n * k, bf, ib * k * m, outF, t * n * m);
+            } else {
+                MatMul.gemm(ta, tb, false, n, m, k, ad, ia * n * k, bd, ib * k * m, out, t * n * m);
+            }
             for (int d = batch.length - 1; d >= 0 && ++idx[d] == batch[d]; d--) {
                 idx[d] = 0;
             }
         }
-        return record(BY_FLAGS[(ta ? 2 : 0) + (tb ? 1 : 0)], out, os, (g, o) -> new Tensor[] {
+        Tensor.Backward backward = (g, o) -> new Tensor[] {
             !a.requiresGrad ? null : (ta ? mm(b, tb, g, true) : mm(g, false, b, !tb)).sumTo(a.shape),
-            !b.requiresGrad ? null : (tb ? mm(g, true, a, ta) : mm(a, !ta, g, false)).sumTo(b.shape)}, a, b);
+            !b.requiresGrad ? null : (tb ? mm(g, true, a, ta) : mm(a, !ta, g, false)).sumTo(b.shape)};
+        Op op = BY_FLAGS[(ta ? 2 : 0) + (tb ? 1 : 0)];
+        return single ? record(op, outF, os, backward, a, b) : record(op, out, os, backward, a, b);
     }
 
     // ------------------------------------------------------------------ matmulAdd: x W + b
@@ -143,11 +156,20 @@ final class ProductOps {
                     + " does not broadcast to the product's shape " + Shapes.str(os) + " of " + Shapes.str(x.shape)
                     + " and " + Shapes.str(w.shape));
         }
-        double[] out = Kernels.broadcastTo(bias.data(), bias.shape, os);
-        MatMul.gemm(false, false, true, n, m, k, x.data(), 0, w.data(), 0, out, 0);
-        return record(MATMUL_ADD, out, os, (g, o) -> new Tensor[] {
+        Tensor.Backward backward = (g, o) -> new Tensor[] {
             x.requiresGrad ? mm(g, false, w, true) : null,
             w.requiresGrad ? mm(x, true, g, false) : null,
-            bias.requiresGrad ? g.sumTo(bias.shape) : null}, x, w, bias);
+            bias.requiresGrad ? g.sumTo(bias.shape) : null};
+        double[] out = Kernels.broadcastTo(bias.data(), bias.shape, os);
+        if (DType.of(x, w, bias) == DType.FLOAT32) { // x and w are float32: sgemm, into the bias rounded to float32
+            float[] outF = new float[out.length];
+            for (int i = 0; i < out.length; i++) {
+                outF[i] = (float) out[i];
+            }
+            MatMul.sgemm(false, false, true, n, m, k, x.floats(), 0, w.floats(), 0, outF, 0);
+            return record(MATMUL_ADD, outF, os, backward, x, w, bias);
+        }
+        MatMul.gemm(false, false, true, n, m, k, x.data(), 0, w.data(), 0, out, 0);
+        return record(MATMUL_ADD, out, os, backward, x, w, bias);
     }
 }

@@ -35,10 +35,17 @@ final class Storage {
             throw new IllegalArgumentException("addInPlace: shape " + Shapes.str(x.shape) + " does not match "
                     + Shapes.str(t.shape));
         }
-        double[] d = t.data();
         double[] s = x.data();
-        for (int i = 0; i < d.length; i++) {
-            d[i] += alpha * s[i];
+        float[] f = t.floats();
+        if (f != null) { // float32: computed in double, rounded once, as every float32 op
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) (f[i] + alpha * s[i]);
+            }
+        } else {
+            double[] d = t.doubles();
+            for (int i = 0; i < d.length; i++) {
+                d[i] += alpha * s[i];
+            }
         }
         t.storage().version++;
     }
@@ -53,7 +60,11 @@ final class Storage {
             throw new IllegalArgumentException("copyFrom: shape " + Shapes.str(source.shape) + " does not match "
                     + Shapes.str(t.shape));
         }
-        System.arraycopy(source.data(), 0, t.data(), 0, t.data().length);
+        if (t.dtype() == DType.FLOAT32) { // converted to this tensor's dtype
+            System.arraycopy(source.toFloatArray(), 0, t.floats(), 0, t.size());
+        } else {
+            System.arraycopy(source.data(), 0, t.doubles(), 0, t.size());
+        }
         t.storage().version++;
     }
 }

@@ -53,8 +53,12 @@ public final class Tensor extends Node {
         Tensor[] apply(Tensor g, Tensor out);
     }
 
-    /** The elements, row-major: read them through {@link #data()}, which refuses reclaimed memory. */
-    private final double[] array;
+    /** A float64 tensor's elements, row-major (null for float32): read them through {@link #data()}. */
+    private double[] array;
+    /** A float32 tensor's elements, row-major (null for float64): read them through {@link #floats()}. */
+    private float[] floats;
+    /** A 0-dimensional constant made from a Java double argument: it promotes no tensor ({@link DType}). */
+    boolean weak;
     final int[] shape;
     final Op op;
     Backward backward;
@@ -83,8 +87,14 @@ public final class Tensor extends Node {
     private String label;
 
     Tensor(double[] data, int[] shape, Op op, Node[] parents, Backward backward) {
+        this(data, null, shape, op, parents, backward);
+    }
+
+    /** A tensor holding {@code data} (float64) or {@code floats} (float32): exactly one of them is not null. */
+    Tensor(double[] data, float[] floats, int[] shape, Op op, Node[] parents, Backward backward) {
         super(parents);
         this.array = data;
+        this.floats = floats;
         this.storage = Workspace.storageOfNewTensor();
         this.shape = shape;
         this.op = op;
@@ -98,11 +108,60 @@ public final class Tensor extends Node {
      * numbers of whatever reuses the memory.
      */
     double[] data() {
+        checkLive();
+        return array != null ? array : widen(floats);
+    }
+
+    /**
+     * The elements as stored: the array itself for float64 (null for float32), to write into or to
+     * tell views apart. {@link #data()} reads either dtype.
+     */
+    double[] doubles() {
+        checkLive();
+        return array;
+    }
+
+    /** A float32 tensor's elements as stored (null for float64): the array itself. */
+    float[] floats() {
+        checkLive();
+        return floats;
+    }
+
+    private void checkLive() {
         Storage s = storage;
         if (s != null && s.reclaimed != null) {
             throw s.reclaimedError(this);
         }
-        return array;
+    }
+
+    static double[] widen(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
+    }
+
+    static float[] narrow(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
+    }
+
+    /** The element type: {@link DType#FLOAT64} unless made float32 ({@link #to(DType)}, the factories taking a dtype). */
+    public DType dtype() {
+        return floats != null ? DType.FLOAT32 : DType.FLOAT64;
+    }
+
+    /**
+     * This tensor converted to {@code dtype} (this tensor itself if it has that dtype already), as
+     * PyTorch's {@code to}: differentiable, the gradient flows back converted to this tensor's dtype.
+     * float64 to float32 rounds to nearest (values beyond float32's range become infinite).
+     */
+    public Tensor to(DType dtype) {
+        return LayoutOps.to(this, dtype);
     }
 
     Storage storage() {
@@ -118,6 +177,22 @@ public final class Tensor extends Node {
 
     static Tensor leaf(double[] data, int[] shape) {
         return new Tensor(data, shape, Op.LEAF, NO_PARENTS, null);
+    }
+
+    /** A leaf of {@code dtype} holding {@code data} (rounded to float32 for float32). */
+    static Tensor leaf(DType dtype, double[] data, int[] shape) {
+        return dtype == DType.FLOAT64 ? leaf(data, shape) : leaf(narrow(data), shape);
+    }
+
+    static Tensor leaf(float[] data, int[] shape) {
+        return new Tensor(null, data, shape, Op.LEAF, NO_PARENTS, null);
+    }
+
+    /** A Java double argument as a 0-dimensional constant of {@code dtype} that promotes nothing ({@link DType}). */
+    static Tensor constant(double value, DType dtype) {
+        Tensor c = leaf(dtype, new double[] {value}, Shapes.SCALAR);
+        c.weak = true;
+        return c;
     }
 
     /** The chain rule's product g * d, 0 where this gradient g is 0 (see {@link ChainOps#chain}). */
@@ -155,6 +230,41 @@ public final class Tensor extends Node {
     /** A tensor filled with {@code value}. */
     public static Tensor full(double value, int... shape) {
         return Factories.full("full", value, shape);
+    }
+
+    /** A tensor of zeros of {@code dtype}. */
+    public static Tensor zeros(DType dtype, int... shape) {
+        if (Objects.requireNonNull(dtype, "zeros: dtype is null") == DType.FLOAT64) {
+            return zeros(shape);
+        }
+        int[] s = Shapes.checked("zeros", shape);
+        return leaf(new float[Shapes.size("zeros", s)], s);
+    }
+
+    /** A tensor of ones of {@code dtype}. */
+    public static Tensor ones(DType dtype, int... shape) {
+        return full(dtype, 1, shape);
+    }
+
+    /** A tensor of {@code dtype} filled with {@code value} (rounded to float32 for float32). */
+    public static Tensor full(DType dtype, double value, int... shape) {
+        Objects.requireNonNull(dtype, "full: dtype is null");
+        Tensor t = Factories.full("full", value, shape);
+        return dtype == DType.FLOAT64 ? t : leaf(narrow(t.data()), t.shape);
+    }
+
+    /**
+     * A float32 tensor holding a copy of {@code data} in row-major order; with no shape given, a vector.
+     *
+     * @throws IllegalArgumentException if the shape does not hold exactly {@code data.length} elements
+     */
+    public static Tensor of(float[] data, int... shape) {
+        int[] s = shape.length == 0 ? new int[] {data.length} : Shapes.checked("of", shape);
+        if (Shapes.size("of", s) != data.length) {
+            throw new IllegalArgumentException("of: " + data.length + " values do not fill shape " + Shapes.str(s)
+                    + " (" + Shapes.size("of", s) + " elements)");
+        }
+        return leaf(data.clone(), s);
     }
 
     /** A 0-dimensional tensor holding {@code value}. */
@@ -282,37 +392,37 @@ public final class Tensor extends Node {
 
     /** max(this, c), element-wise; see {@link #maximum(Tensor)}. */
     public Tensor maximum(double c) {
-        return maximum(scalar(c));
+        return maximum(constant(c, dtype()));
     }
 
     /** min(this, c), element-wise; see {@link #minimum(Tensor)}. */
     public Tensor minimum(double c) {
-        return minimum(scalar(c));
+        return minimum(constant(c, dtype()));
     }
 
     /** this + c. */
     public Tensor add(double c) {
-        return add(scalar(c));
+        return add(constant(c, dtype()));
     }
 
     /** this - c. */
     public Tensor sub(double c) {
-        return sub(scalar(c));
+        return sub(constant(c, dtype()));
     }
 
     /** this * c. */
     public Tensor mul(double c) {
-        return mul(scalar(c));
+        return mul(constant(c, dtype()));
     }
 
     /** this / c. */
     public Tensor div(double c) {
-        return div(scalar(c));
+        return div(constant(c, dtype()));
     }
 
     /** this ^ c. */
     public Tensor pow(double c) {
-        return pow(scalar(c));
+        return pow(constant(c, dtype()));
     }
 
     /** 1 where this > b, else 0 (broadcasting; no gradient). */
@@ -342,27 +452,27 @@ public final class Tensor extends Node {
 
     /** 1 where this > c, else 0. */
     public Tensor gt(double c) {
-        return gt(scalar(c));
+        return gt(constant(c, dtype()));
     }
 
     /** 1 where this >= c, else 0. */
     public Tensor ge(double c) {
-        return ge(scalar(c));
+        return ge(constant(c, dtype()));
     }
 
     /** 1 where {@code this < c}, else 0. */
     public Tensor lt(double c) {
-        return lt(scalar(c));
+        return lt(constant(c, dtype()));
     }
 
     /** 1 where {@code this <= c}, else 0. */
     public Tensor le(double c) {
-        return le(scalar(c));
+        return le(constant(c, dtype()));
     }
 
     /** 1 where this == c, else 0. */
     public Tensor eq(double c) {
-        return eq(scalar(c));
+        return eq(constant(c, dtype()));
     }
 
     /**
@@ -721,7 +831,7 @@ public final class Tensor extends Node {
 
     /** The same data, cut from the graph: requires no gradient. Shares data with this tensor. */
     public Tensor detach() {
-        Tensor d = leaf(data(), shape);
+        Tensor d = floats != null ? leaf(floats(), shape) : leaf(data(), shape);
         d.storage = storage();
         return d;
     }
@@ -804,7 +914,8 @@ public final class Tensor extends Node {
     }
 
     /**
-     * this += alpha * x, in place, not recorded on the tape: the update step of an optimizer. Results
+     * this += alpha * x, in place, not recorded on the tape: the update step of an optimizer (for a
+     * float32 tensor computed in double and rounded once). Results
      * already computed from this tensor (or a view of its data) can no longer be differentiated:
      * their backward throws {@code IllegalStateException}.
      *
@@ -816,9 +927,44 @@ public final class Tensor extends Node {
     }
 
     /**
+     * Converts this leaf's elements to {@code dtype} in place, keeping the tensor object, as PyTorch's
+     * {@code module.to(dtype)} replaces {@code param.data}: what {@code Module.to} uses, so that layers
+     * and optimizers holding the tensor see the new type. Its gradient is converted too. As with
+     * {@link #addInPlace}, results computed from it before can no longer be differentiated; tensors
+     * that shared its data ({@link #detach}, {@link #reshape}) keep the old values. Nothing happens if
+     * it has that dtype already.
+     *
+     * @throws IllegalStateException unless this is a leaf ({@link #isLeaf()})
+     */
+    public void convertInPlace(DType dtype) {
+        Objects.requireNonNull(dtype, "convertInPlace: dtype is null");
+        if (!isLeaf()) {
+            throw new IllegalStateException("convertInPlace: only leaves can be converted in place; this is a " + op
+                    + " result of shape " + Shapes.str(shape) + ": use to(" + dtype + ")");
+        }
+        if (dtype == dtype()) {
+            return;
+        }
+        Storage old = storage();
+        if (dtype == DType.FLOAT32) {
+            floats = narrow(data());
+            array = null;
+        } else {
+            array = data();
+            floats = null;
+        }
+        storage = new Storage(); // the data is no longer shared; the version moves on, so old results refuse backward
+        storage.version = old.version + 1; // new memory, owned by no workspace scope
+        if (grad != null) {
+            grad = grad.to(dtype);
+        }
+    }
+
+    /**
      * Overwrites this leaf's values with a copy of {@code source}'s, in place and not recorded on the
-     * tape: loading saved weights, frozen ones (that require no gradient) included. As with
-     * {@link #addInPlace}, results computed from the old values can no longer be differentiated.
+     * tape: loading saved weights, frozen ones (that require no gradient) included. The values are
+     * converted to this tensor's dtype (rounded to nearest for float32). As with {@link #addInPlace},
+     * results computed from the old values can no longer be differentiated.
      *
      * @throws IllegalStateException unless this is a leaf ({@link #isLeaf()})
      * @throws IllegalArgumentException if the shapes differ
@@ -844,31 +990,38 @@ public final class Tensor extends Node {
 
     /** Number of elements (PyTorch's {@code numel()}; {@link #shape()} is PyTorch's {@code size()}). */
     public int size() {
-        return array.length;
+        return array != null ? array.length : floats.length;
     }
 
     /** Number of elements; the same as {@link #size()}, under PyTorch's name. */
     public int numel() {
-        return array.length;
+        return size();
     }
 
     /** The only element of a one-element tensor. */
     public double item() {
-        if (data().length != 1) {
-            throw new IllegalStateException("item: tensor of shape " + Shapes.str(shape) + " has " + data().length
+        checkLive();
+        if (size() != 1) {
+            throw new IllegalStateException("item: tensor of shape " + Shapes.str(shape) + " has " + size()
                     + " elements, not 1");
         }
-        return data()[0];
+        return get(new int[shape.length]);
     }
 
     /** The element at {@code index} (one index per dimension). */
     public double get(int... index) {
-        return data()[Shapes.flatIndex("get", shape, index)];
+        int i = Shapes.flatIndex("get", shape, index);
+        return floats != null ? floats()[i] : data()[i];
     }
 
-    /** The elements in row-major order (a copy). */
+    /** The elements in row-major order (a copy; float32 elements widened exactly). */
     public double[] toArray() {
-        return data().clone();
+        return floats != null ? data() : data().clone();
+    }
+
+    /** The elements in row-major order as floats (a copy; float64 elements rounded to nearest). */
+    public float[] toFloatArray() {
+        return floats != null ? floats().clone() : narrow(data());
     }
 
     /** This tensor's label (for explain reports), or null. */

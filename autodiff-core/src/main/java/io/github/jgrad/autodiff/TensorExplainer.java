@@ -43,11 +43,11 @@ final class TensorExplainer {
                     }
                     def.append(')');
                 }
-                values.add(def.append("  ").append(Shapes.str(t.shape())).append(' ')
+                values.add(def.append("  ").append(TensorText.shapeAndType(t)).append(' ')
                         .append(show(t, number)).toString());
             }
             Map<Tensor, Tensor> grads = new IdentityHashMap<>();
-            grads.put(output, Tensor.ones(output.shape()));
+            grads.put(output, Tensor.ones(output.dtype(), output.shape()));
             String of = names.get(output);
             try (GradMode.Scope ignored = GradMode.disabled()) {
                 for (int i = order.length - 1; i >= 0; i--) {
@@ -61,6 +61,9 @@ final class TensorExplainer {
                         Tensor p = (Tensor) t.parents[k];
                         if (gs[k] == null || !p.requiresGrad()) {
                             continue;
+                        }
+                        if (gs[k].dtype() != p.dtype()) { // as the backward pass converts it
+                            gs[k] = gs[k].to(p.dtype());
                         }
                         boolean adds = grads.containsKey(p);
                         grads.put(p, adds ? grads.get(p).add(gs[k]) : gs[k]);

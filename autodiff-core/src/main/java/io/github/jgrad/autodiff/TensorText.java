@@ -8,15 +8,27 @@ final class TensorText {
     private TensorText() {
     }
 
-    /** {@code tensor([[1, 2], [3, 4]], shape=(2, 2), requiresGrad)}, summarised above a thousand elements. */
+    /**
+     * {@code tensor([[1, 2], [3, 4]], shape=(2, 2), requiresGrad)}, summarised above a thousand elements;
+     * float32 tensors add {@code dtype=float32}.
+     */
     static String of(Tensor t) {
         StringBuilder sb = new StringBuilder("tensor(");
-        appendData(sb, t.data(), t.shape, 0, 0, t.data().length > SUMMARY_THRESHOLD);
+        appendData(sb, t.data(), t.shape, 0, 0, t.size() > SUMMARY_THRESHOLD);
         sb.append(", shape=").append(Shapes.str(t.shape));
+        if (t.dtype() != DType.FLOAT64) { // as PyTorch, the default dtype goes unsaid
+            sb.append(", dtype=").append(t.dtype());
+        }
         if (t.requiresGrad) {
             sb.append(", requiresGrad");
         }
         return sb.append(')').toString();
+    }
+
+    /** The shape, followed by the dtype where it is not the default: {@code (2, 3)}, {@code (2, 3) float32}. */
+    static String shapeAndType(Tensor t) {
+        String shape = Shapes.str(t.shape);
+        return t.dtype() == DType.FLOAT64 ? shape : shape + " " + t.dtype();
     }
 
     /** Above this many elements, {@link Tensor#toString} shows the first and last 3 along each axis (as NumPy). */

@@ -98,9 +98,11 @@ public final class Workspace {
         if (s == null) {
             return t;
         }
-        double[] data = t.data(); // throws if reclaimed
+        double[] data = t.doubles(); // throws if reclaimed; null for float32, which no pool lends
         if (s.owner instanceof Scope scope) {
-            scope.workspace().pool.untake(data);
+            if (data != null) {
+                scope.workspace().pool.untake(data);
+            }
         } else if (s.owner instanceof Workspace w) {
             w.grads.values().removeIf(g -> g.storage == s);
         }
@@ -140,21 +142,31 @@ public final class Workspace {
         if (ownedByScope(t.storage)) {
             if (g.storage != null && ownedByScope(g.storage) && inside((Scope) g.storage.owner, (Scope) t.storage.owner)) {
                 // t is from an outer scope, still open: its gradient lives as long as t, not the inner scope
-                pool.untake(g.data());
+                untake(g);
                 g.storage.owner = null;
             }
             return; // t itself goes when its scope closes, and its gradient with it
         }
         Tensor previous = grads.remove(t);
         if (ownedByScope(g.storage)) {
-            pool.untake(g.data());
+            untake(g);
             g.storage.owner = this;
             grads.put(t, g);
         }
         if (previous != null && previous.storage.owner == this && previous.storage != g.storage) {
-            double[] memory = previous.data();
+            double[] memory = previous.doubles();
             reclaim(previous.storage, "a later step gave " + describe(t) + " a new gradient");
-            pool.give(memory);
+            if (memory != null) {
+                pool.give(memory);
+            }
+        }
+    }
+
+    /** Takes g's memory out of the arrays the pool takes back (float32 memory is never the pool's). */
+    private void untake(Tensor g) {
+        double[] memory = g.doubles();
+        if (memory != null) {
+            pool.untake(memory);
         }
     }
 

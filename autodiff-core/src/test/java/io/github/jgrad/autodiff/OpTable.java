@@ -160,6 +160,8 @@ final class OpTable {
         tensor(LayoutOps.PERMUTE, l -> l.get(0).permute(1, 0), S23);
         tensor(LayoutOps.BROADCAST_TO, l -> l.get(0).broadcastTo(4, 2, 3), S23);
         tensor(LayoutOps.COPY, l -> LayoutOps.copy(l.get(0)), S23);
+        // float32's rounding defeats finite differences: DTypeTest checks to's gradients exactly instead
+        ROWS.put(LayoutOps.TO, new Row(LayoutOps.TO, new int[0][], null, 0, null, null));
         tensor(LayoutOps.SLICE, l -> l.get(0).slice(1, 0, 3, 2), S23);
         tensor(LayoutOps.INDEX_SELECT, l -> l.get(0).indexSelect(1, 2, 0, 2), S23);
         tensor(LayoutOps.TAKE, l -> LayoutOps.take(LayoutOps.TAKE, l.get(0), 0, new int[] {1, 1, 0}), S23);

@@ -1,6 +1,7 @@
 package io.github.jgrad.autodiff.internal;
 
 import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
 
 /**
@@ -127,6 +128,97 @@ public final class MatMul {
             bo = 0;
         }
         Kernels.gemm(n, m, k, a, ao, b, bo, c, co);
+    }
+
+    /**
+     * The float32 product: as {@link #gemm(boolean, boolean, boolean, int, int, int, double[], int, double[], int,
+     * double[], int)}, with {@code cblas_sgemm} (accumulating in float32, as numpy's and PyTorch's float32
+     * products) on copies in per-thread native buffers. Small products, and all where OpenBLAS does not
+     * load, run the double kernel on the widened operands and round the result once.
+     */
+    public static void sgemm(boolean ta, boolean tb, boolean accumulate, int n, int m, int k, float[] a, int ao,
+                             float[] b, int bo, float[] c, int co) {
+        if (n == 0 || m == 0) {
+            return;
+        }
+        if (NATIVE && k > 0 && (long) n * m * k >= NATIVE_MIN_WORK) {
+            FLOAT_BUFFERS.get().gemm(ta, tb, accumulate, n, m, k, a, ao, b, bo, c, co);
+            return;
+        }
+        double[] wa = widen(a, ao, n * k);
+        double[] wb = widen(b, bo, k * m);
+        double[] wc = accumulate ? widen(c, co, n * m) : new double[n * m];
+        gemm(ta, tb, accumulate, n, m, k, wa, 0, wb, 0, wc, 0);
+        for (int i = 0; i < wc.length; i++) {
+            c[co + i] = (float) wc[i];
+        }
+    }
+
+    private static double[] widen(float[] x, int offset, int length) {
+        double[] d = new double[length];
+        for (int i = 0; i < length; i++) {
+            d[i] = x[offset + i];
+        }
+        return d;
+    }
+
+    private static final ThreadLocal<FloatBuffers> FLOAT_BUFFERS = ThreadLocal.withInitial(FloatBuffers::new);
+
+    /** {@link Buffers} for float32 products: the same life cycle, float elements. */
+    private static final class FloatBuffers {
+        private FloatPointer a;
+        private FloatPointer b;
+        private FloatPointer c;
+
+        void gemm(boolean ta, boolean tb, boolean accumulate, int n, int m, int k, float[] ad, int ao,
+                  float[] bd, int bo, float[] cd, int co) {
+            long na = (long) n * k;
+            long nb = (long) k * m;
+            long nc = (long) n * m;
+            FloatPointer pa = null;
+            FloatPointer pb = null;
+            FloatPointer pc = null;
+            try {
+                pa = na > CACHE_LIMIT ? allocate(na) : (a = fit(a, na));
+                pb = nb > CACHE_LIMIT ? allocate(nb) : (b = fit(b, nb));
+                pc = nc > CACHE_LIMIT ? allocate(nc) : (c = fit(c, nc));
+                pa.put(ad, ao, n * k);
+                pb.put(bd, bo, k * m);
+                if (accumulate) {
+                    pc.put(cd, co, n * m);
+                }
+                openblas.cblas_sgemm(openblas.CblasRowMajor, ta ? openblas.CblasTrans : openblas.CblasNoTrans,
+                        tb ? openblas.CblasTrans : openblas.CblasNoTrans, n, m, k, 1.0f, pa, ta ? n : k, pb,
+                        tb ? k : m, accumulate ? 1.0f : 0.0f, pc, m);
+                pc.get(cd, co, n * m);
+            } finally {
+                freeIfTemporary(pa, a);
+                freeIfTemporary(pb, b);
+                freeIfTemporary(pc, c);
+            }
+        }
+
+        private static FloatPointer fit(FloatPointer p, long size) {
+            if (p != null && p.capacity() >= size) {
+                return p;
+            }
+            if (p != null) {
+                p.releaseReference();
+            }
+            return allocate(size);
+        }
+
+        private static FloatPointer allocate(long size) {
+            FloatPointer p = new FloatPointer(size);
+            p.retainReference();
+            return p;
+        }
+
+        private static void freeIfTemporary(FloatPointer p, FloatPointer cached) {
+            if (p != null && p != cached) {
+                p.releaseReference();
+            }
+        }
     }
 
     /** The rows x cols matrix at {@code offset}, transposed into a new cols x rows array. */

@@ -1,0 +1,206 @@
+package io.github.jgrad.autodiff;
+
+import static io.github.jgrad.autodiff.DType.FLOAT32;
+import static io.github.jgrad.autodiff.DType.FLOAT64;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** float32 tensors: every op of the table against float64, promotion, conversion, and what reports show. */
+class DTypeTest {
+    private static final double F32_EPS = Math.ulp(1.0f);
+
+    /** Float32 copies of {@code in} that require grad, and the same values widened to float64. */
+    private static List<List<Tensor>> twins(Tensor[] in) {
+        List<Tensor> singles = new ArrayList<>();
+        List<Tensor> doubles = new ArrayList<>();
+        for (Tensor t : in) {
+            Tensor single = Tensor.of(t.toFloatArray(), t.shape()).requiresGrad(true);
+            singles.add(single);
+            doubles.add(Tensor.of(single.toArray(), t.shape()).requiresGrad(true));
+        }
+        return List.of(singles, doubles);
+    }
+
+    private static boolean isProduct(Op op) {
+        return op == ProductOps.MATMUL || op == ProductOps.MATMUL_NT || op == ProductOps.MATMUL_TN
+                || op == ProductOps.MATMUL_TT || op == ProductOps.MATMUL_ADD;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.github.jgrad.autodiff.OpTableTest#tensorRows")
+    void everyOpInFloat32IsItsFloat64ResultRoundedOnceAndItsGradientsAgree(OpTable.Row row) {
+        for (long seed = 1; seed <= 3; seed++) {
+            List<List<Tensor>> twins = twins(row.inputs(seed));
+            Tensor y32 = row.tensor().apply(twins.get(0));
+            Tensor y64 = row.tensor().apply(twins.get(1));
+            assertEquals(FLOAT32, y32.dtype(), row + " on float32 inputs");
+            float[] expected = y64.toFloatArray();
+            float[] actual = y32.toFloatArray();
+            if (isProduct(row.op())) { // sgemm accumulates in float32
+                for (int i = 0; i < expected.length; i++) {
+                    assertEquals(expected[i], actual[i], 8 * F32_EPS * (1 + Math.abs(expected[i])), row + " at " + i);
+                }
+            } else { // computed in double and rounded once: exactly float64's result rounded
+                assertArrayEquals(expected, actual, row + ": float32 result is not float64's rounded");
+            }
+            Tensor w = Tensor.randn(seed + 100, y64.shape());
+            List<Tensor> g32 = Tensor.grad(List.of(y32.mul(w.to(FLOAT32)).sum()), twins.get(0), false);
+            List<Tensor> g64 = Tensor.grad(List.of(y64.mul(w).sum()), twins.get(1), false);
+            for (int k = 0; k < g32.size(); k++) {
+                assertEquals(FLOAT32, g32.get(k).dtype(), row + ": gradient " + k);
+                double[] a = g32.get(k).toArray();
+                double[] e = g64.get(k).toArray();
+                double scale = 1;
+                for (double v : e) {
+                    scale = Math.max(scale, Math.abs(v));
+                }
+                for (int i = 0; i < a.length; i++) { // a few roundings of float32, relative to the gradient's size
+                    assertEquals(e[i], a[i], 64 * F32_EPS * scale, row + ": gradient " + k + " at " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void promotionFollowsPyTorch() {
+        Tensor x32 = Tensor.ones(FLOAT32, 2, 3);
+        Tensor x64 = Tensor.ones(2, 3);
+        assertEquals(FLOAT64, x32.add(x64).dtype(), "float32 with float64 gives float64");
+        assertEquals(FLOAT32, x32.mul(Tensor.scalar(2)).dtype(), "a 0-d float64 tensor does not promote");
+        assertEquals(FLOAT64, x32.sum().add(Tensor.scalar(2)).dtype(), "two 0-d tensors: the wider");
+        assertEquals(FLOAT32, x32.sum().mul(0.5).dtype(), "a Java double promotes not even a 0-d float32 tensor");
+        assertEquals(FLOAT32, x32.gt(0.5).dtype(), "comparisons: the operands' type");
+        assertEquals(FLOAT32, Tensor.where(x64.gt(0), x32, Tensor.scalar(0)).dtype(), "where's mask takes no part");
+        assertEquals(FLOAT64, x32.argmax(1).dtype(), "argmax: float64 indices");
+        // a Java double is rounded to float32 first, as PyTorch does: 9 * 0.1f, not 9 * 0.1 rounded
+        Tensor nine = Tensor.of(new float[] {9});
+        assertEquals(9 * 0.1f, (float) nine.mul(0.1).item());
+        assertTrue(9 * 0.1f != (float) (9 * 0.1), "the example tells the two apart");
+    }
+
+    @Test
+    void toIsDifferentiableAndEachGradientHasItsTensorsDtype() {
+        Tensor p32 = Tensor.of(new float[] {1.5f, -2f}).requiresGrad(true);
+        Tensor p64 = Tensor.of(new double[] {0.25, 4}).requiresGrad(true);
+        Tensor loss = p32.to(FLOAT64).mul(p64).sum().add(p32.mul(p32).sum());
+        assertEquals(FLOAT64, loss.dtype());
+        loss.backward();
+        assertEquals(FLOAT32, p32.grad().dtype());
+        assertEquals(FLOAT64, p64.grad().dtype());
+        assertArrayEquals(new double[] {0.25 + 3, 4 - 4}, p32.grad().toArray());
+        assertArrayEquals(new double[] {1.5, -2}, p64.grad().toArray());
+        // used without to(): mixed ops promote, and the gradient is converted back where the type changed
+        Tensor q = Tensor.of(new float[] {2}).requiresGrad(true);
+        q.mul(Tensor.of(new double[] {0.1})).sum().backward();
+        assertEquals(FLOAT32, q.grad().dtype());
+        assertEquals(0.1f, (float) q.grad().item());
+        // second derivatives through a conversion
+        Tensor x = Tensor.of(new float[] {3}).requiresGrad(true);
+        Tensor g = Tensor.grad(x.to(FLOAT64).pow(3).sum(), x, true);
+        assertEquals(FLOAT32, g.dtype());
+        assertEquals(27f, (float) g.item());
+        assertEquals(18f, (float) Tensor.grad(g.sum(), x, false).item());
+        assertSame(x, x.to(FLOAT32), "to its own dtype is the tensor itself");
+    }
+
+    @Test
+    void conversionRoundsToNearestAndOverflowsToInfinity() {
+        Tensor t = Tensor.of(new double[] {0.1, 1e39, -1e39, 1e-50, Double.NaN}).to(FLOAT32);
+        assertArrayEquals(new float[] {0.1f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, Float.NaN},
+                t.toFloatArray());
+        assertEquals((double) 0.1f, t.to(FLOAT64).get(0), "widening is exact");
+    }
+
+    @Test
+    void factoriesAndAccessors() {
+        assertArrayEquals(new float[] {0, 0}, Tensor.zeros(FLOAT32, 2).toFloatArray());
+        assertArrayEquals(new float[] {1, 1, 1}, Tensor.ones(FLOAT32, 3).toFloatArray());
+        assertArrayEquals(new float[] {0.1f}, Tensor.full(FLOAT32, 0.1, 1).toFloatArray());
+        float[] data = {1, 2, 3, 4, 5, 6};
+        Tensor t = Tensor.of(data, 2, 3);
+        data[0] = 99; // a copy
+        assertEquals(1.0, t.get(0, 0));
+        assertEquals(6, t.size());
+        assertEquals(5.0, t.get(1, 1));
+        assertEquals(21.0, t.sum().item());
+        assertEquals(FLOAT32, t.reshape(3, 2).dtype());
+        assertEquals(FLOAT32, t.detach().dtype());
+        assertEquals("tensor([[1.00000, 2.00000, 3.00000], [4.00000, 5.00000, 6.00000]], shape=(2, 3), dtype=float32)",
+                t.toString());
+        assertThrows(IllegalArgumentException.class, () -> Tensor.of(new float[] {1, 2, 3}, 2, 2));
+    }
+
+    @Test
+    void aReshapeAndADetachOfFloat32DataAreViews() {
+        Tensor p = Tensor.of(new float[] {1, 2, 3, 4}).requiresGrad(true);
+        Tensor view = p.detach().reshape(2, 2);
+        p.addInPlace(0.5, Tensor.of(new double[] {2, 2, 2, 2}));
+        assertArrayEquals(new float[] {2, 3, 4, 5}, view.toFloatArray(), "the view sees the in-place change");
+        Tensor leaf = Tensor.zeros(FLOAT32, 2);
+        leaf.copyFrom(Tensor.of(new double[] {0.1, 1e39}));
+        assertArrayEquals(new float[] {0.1f, Float.POSITIVE_INFINITY}, leaf.toFloatArray(), "converted on copy");
+    }
+
+    @Test
+    void largeProductsUseSgemmWithinFloat32sPrecision() {
+        int n = 64;
+        Tensor a = Tensor.randn(1, n, n);
+        Tensor b = Tensor.randn(2, n, n);
+        Tensor a32 = a.to(FLOAT32);
+        Tensor b32 = b.to(FLOAT32);
+        double[] exact = a32.to(FLOAT64).matmul(b32.to(FLOAT64)).toArray();
+        Tensor c = a32.matmul(b32);
+        assertEquals(FLOAT32, c.dtype());
+        double[] got = c.toArray();
+        for (int i = 0; i < got.length; i++) { // |error| <= k eps sum |a||b|, about k eps sqrt(k) here
+            assertEquals(exact[i], got[i], n * F32_EPS * 8, "element " + i);
+        }
+        Tensor bias = Tensor.randn(3, n).to(FLOAT32);
+        double[] withBias = a32.matmulAdd(b32, bias).toArray();
+        double[] expected = a32.to(FLOAT64).matmul(b32.to(FLOAT64)).add(bias.to(FLOAT64)).toArray();
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(expected[i], withBias[i], n * F32_EPS * 8, "matmulAdd element " + i);
+        }
+    }
+
+    @Test
+    void gradCheckChecksFloat32InputsInFloat64AndRefusesAFloat32Output() {
+        Tensor x = Tensor.of(new float[] {0.5f, -1.25f});
+        GradCheck.defaults().check(l -> l.get(0).tanh().sum(), x).orThrow();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GradCheck.defaults().check(l -> l.get(0).to(FLOAT32).tanh().sum(), x));
+        assertTrue(e.getMessage().contains("f returned a float32 tensor"), e.getMessage());
+    }
+
+    @Test
+    void reportsAndAnomalyModeShowTheDtype() {
+        Tensor w = Tensor.of(new float[] {1, 2}).requiresGrad(true).label("w");
+        Tensor y = w.mul(w).sum();
+        assertTrue(GraphViz.dot(y).contains("(2) float32"), GraphViz.dot(y));
+        String report = Explain.backward(w.mul(w).sum()).toString();
+        assertTrue(report.contains("(2) float32"), report);
+        try (Anomaly.Scope ignored = Anomaly.detect()) {
+            // finite in float64, infinite once rounded to float32
+            ArithmeticException e = assertThrows(ArithmeticException.class,
+                    () -> Tensor.of(new float[] {100}).requiresGrad(true).exp());
+            assertTrue(e.getMessage().contains("Infinity"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aFloat32SumAccumulatesInDouble() {
+        float[] ones = new float[(1 << 24) + 3]; // float32 accumulation stops at 2^24
+        java.util.Arrays.fill(ones, 1f);
+        assertEquals((float) ((1 << 24) + 3), (float) Tensor.of(ones).sum().item(), "2^24 + 3 rounded once");
+        assertEquals(16777220.0, Tensor.of(ones).sum().item());
+    }
+}
