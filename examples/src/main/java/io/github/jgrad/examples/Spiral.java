@@ -1,5 +1,6 @@
 package io.github.jgrad.examples;
 
+import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.GradMode;
 import io.github.jgrad.autodiff.Tensor;
 import io.github.jgrad.nn.Activation;
@@ -30,13 +31,23 @@ public final class Spiral {
 
     /** Trains on the spiral data (seed 7), quietly or with a progress bar on standard error. */
     public static Result train(boolean progress) {
+        return train(progress, DType.FLOAT64);
+    }
+
+    /**
+     * Trains in {@code dtype}: the model is converted before the optimizer is made (its state takes the
+     * parameters' dtype) and the points are converted too; the class labels stay as they are (indices).
+     */
+    public static Result train(boolean progress, DType dtype) {
         Datasets.Labelled data = Datasets.spirals(PER_CLASS, CLASSES, 7);
         Sequential model = Sequential.mlp(11, Activation.relu(), 2, 64, 64, CLASSES);
+        model.to(dtype);
         Adam adam = Adam.of(model.parameters(), 0.01);
         Trainer trainer = Trainer.of(model, adam, (x, y) -> Loss.crossEntropy(model.forward(x), y))
                 .progress(progress ? System.err : null);
-        List<Double> losses = trainer.fit(DataLoader.of(data.inputs(), data.classes(), 30, true, 3), EPOCHS);
-        return new Result(model, losses, accuracy(model, data));
+        Tensor points = data.inputs().to(dtype);
+        List<Double> losses = trainer.fit(DataLoader.of(points, data.classes(), 30, true, 3), EPOCHS);
+        return new Result(model, losses, predict(model, points).eq(data.classes()).mean().item());
     }
 
     /** The most likely class of each row of {@code x}. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.Tensor;
 import io.github.jgrad.nn.Loss;
 import java.awt.image.BufferedImage;
@@ -51,6 +52,19 @@ class TrainingExamplesTest {
         Spiral.Result r = Spiral.train(false);
         assertTrue(r.accuracy() >= 0.95, "accuracy " + r.accuracy());
         assertTrue(r.losses().get(Spiral.EPOCHS - 1) < 0.2 * r.losses().get(0), r.losses().toString());
+    }
+
+    @Test
+    void spiralTrainsInFloat32ToTheSameAccuracy() {
+        Spiral.Result r64 = Spiral.train(false, DType.FLOAT64);
+        Spiral.Result r32 = Spiral.train(false, DType.FLOAT32);
+        for (Tensor p : r32.model().parameters()) {
+            assertEquals(DType.FLOAT32, p.dtype());
+        }
+        assertTrue(r32.accuracy() >= 0.95, "float32 accuracy " + r32.accuracy());
+        assertEquals(r64.accuracy(), r32.accuracy(), 0.02, "float32 and float64 accuracies");
+        // the first epochs' losses agree to float32's precision before rounding differences compound
+        assertEquals(r64.losses().get(0), r32.losses().get(0), 1e-5 * r64.losses().get(0));
     }
 
     @Test

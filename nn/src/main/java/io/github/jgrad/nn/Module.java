@@ -1,5 +1,6 @@
 package io.github.jgrad.nn;
 
+import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -209,6 +210,21 @@ public abstract class Module {
     }
 
     /**
+     * Converts every parameter to {@code dtype} in place ({@link Tensor#convertInPlace}), gradients
+     * included, as PyTorch's {@code module.to(dtype)}; returns this module. Layers keep their
+     * parameter objects, so a model converted to {@link DType#FLOAT32} computes in float32 on float32
+     * inputs (a float64 input promotes its results to float64: convert the data too). Convert before
+     * creating the optimizer: its state takes the parameters' dtype when it is created.
+     */
+    public final Module to(DType dtype) {
+        Objects.requireNonNull(dtype, "Module.to: dtype is null");
+        for (Tensor p : namedParameters().values()) {
+            p.convertInPlace(dtype);
+        }
+        return this;
+    }
+
+    /**
      * Saves every parameter under its dotted name to a NumPy {@code .npz} file ({@code np.load} reads
      * it). The write is atomic: a crash or an error mid-save leaves the previous file as it was (see
      * the package docs).
@@ -218,8 +234,11 @@ public abstract class Module {
     }
 
     /**
-     * Loads parameters saved by {@link #save} (or by numpy, as float64 arrays under the same names).
-     * Everything is checked before anything is changed: on any error the model keeps its values.
+     * Loads parameters saved by {@link #save} (or by numpy, as float64 or float32 arrays under the same
+     * names). The values are converted to each parameter's dtype: a float64 file loads into a float32
+     * model rounded to nearest, a float32 file into a float64 model exactly (as PyTorch's
+     * {@code load_state_dict}). Everything is checked before anything is changed: on any error the
+     * model keeps its values.
      *
      * @throws IOException if the file cannot be read, is not a valid .npz, lacks a parameter, holds a
      *     name the model does not have, or has a shape that differs (each message names the parameter,

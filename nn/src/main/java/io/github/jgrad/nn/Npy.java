@@ -17,14 +17,15 @@ import java.util.Objects;
  * Tensor back = Npy.load(Path.of("w.npy"));
  * }</pre>
  *
- * <p><b>Writing</b> produces format version 1.0, dtype {@code '<f8'} (little-endian float64), C
- * order: the same bytes as {@code np.save} of a float64 array of the same shape and values (a 0-d
- * tensor is shape {@code ()}). Tensors of more than 64 dimensions, which NumPy cannot load, are
+ * <p><b>Writing</b> produces format version 1.0, dtype {@code '<f8'} (little-endian float64) for a
+ * float64 tensor and {@code '<f4'} for a float32 one, C order: the same bytes as {@code np.save} of an
+ * array of that dtype, shape and values (a 0-d tensor is shape {@code ()}). Tensors of more than 64 dimensions, which NumPy cannot load, are
  * rejected with an {@link IllegalArgumentException}.
  *
  * <p><b>Reading</b> accepts format versions 1.0, 2.0 and 3.0; C and Fortran order (Fortran-order
  * data is reordered to row-major); either byte order; and the dtypes float64, float32, int8 to
- * int64, uint8 to uint64 and bool, each converted exactly to double (bool to 0 and 1). An int64 or
+ * int64, uint8 to uint64 and bool. float32 arrays load as float32 tensors; every other dtype is
+ * converted exactly to a float64 tensor (bool to 0 and 1). An int64 or
  * uint64 value that has no exact double (beyond 2^53 with low bits set) is an error rather than a
  * rounded number; so are every other dtype (float16, complex, strings, objects, structured arrays),
  * and data longer or shorter than the header's shape needs when the size is known. Every error is an
@@ -37,7 +38,7 @@ public final class Npy {
     /** Writes {@code t} to {@code out} in .npy format; {@code out} is neither flushed nor closed. */
     public static void write(OutputStream out, Tensor t) throws IOException {
         Objects.requireNonNull(out, "out");
-        NpyFormat.write(out, t.shape(), t.toArray());
+        NpyFormat.write(out, Objects.requireNonNull(t, "Npy.write: t is null"));
     }
 
     /**
@@ -84,12 +85,11 @@ public final class Npy {
             throw new IllegalArgumentException(file + ": cannot save a tensor of " + t.dim() + " dimensions: NumPy"
                     + " arrays have at most " + NpyFormat.MAX_DIMS);
         }
-        int[] shape = t.shape();
-        double[] data = t.toArray();
-        byte[] header = NpyFormat.header(shape); // rejects unsaveable shapes before touching the file
+        NpyFormat.Saved data = NpyFormat.Saved.of(t);
+        byte[] header = data.header(); // rejects unsaveable shapes before touching the file
         AtomicFiles.write(file, out -> {
             out.write(header);
-            NpyFormat.writeData(data, out);
+            data.writeData(out);
         });
     }
 

@@ -3,6 +3,7 @@ package io.github.jgrad.nn;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.Tensor;
 import java.io.EOFException;
 import java.io.IOException;
@@ -42,19 +43,58 @@ final class NpyFormat {
 
     // ================================================================= writing
 
-    /** Writes a version 1.0, {@code '<f8'}, C-order array: byte for byte what {@code np.save} writes. */
-    static void write(OutputStream out, int[] shape, double[] data) throws IOException {
-        out.write(header(shape));
-        writeData(data, out);
+    /**
+     * A tensor's elements as they are written: float64 as {@code '<f8'}, float32 as {@code '<f4'}, copied
+     * once (so that the tensor may change while they are written).
+     */
+    record Saved(int[] shape, double[] doubles, float[] floats) {
+        static Saved of(Tensor t) {
+            return t.dtype() == DType.FLOAT32 ? new Saved(t.shape(), null, t.toFloatArray())
+                    : new Saved(t.shape(), t.toArray(), null);
+        }
+
+        /** The .npy header; throws IllegalArgumentException for a shape NumPy cannot hold. */
+        byte[] header() {
+            return NpyFormat.header(shape, floats != null ? "<f4" : "<f8");
+        }
+
+        /** Bytes of data after the header. */
+        long dataBytes() {
+            return floats != null ? 4L * floats.length : 8L * doubles.length;
+        }
+
+        /** Writes the data, little-endian, a chunk at a time. */
+        void writeData(OutputStream out) throws IOException {
+            if (floats == null) {
+                NpyFormat.writeData(doubles, out);
+                return;
+            }
+            byte[] chunk = new byte[(int) Math.min(CHUNK, 4L * floats.length)];
+            FloatBuffer view = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            for (int i = 0; i < floats.length; ) {
+                int n = Math.min(view.capacity(), floats.length - i);
+                view.clear();
+                view.put(floats, i, n);
+                out.write(chunk, 0, 4 * n);
+                i += n;
+            }
+        }
     }
 
-    /** The magic string, version 1.0, header length and header, exactly as NumPy formats them. */
-    static byte[] header(int[] shape) {
+    /** Writes a version 1.0, C-order array ({@code '<f8'} or {@code '<f4'}): byte for byte what {@code np.save} writes. */
+    static void write(OutputStream out, Tensor t) throws IOException {
+        Saved s = Saved.of(t);
+        out.write(s.header());
+        s.writeData(out);
+    }
+
+    /** The magic string, version 1.0, header length and header for {@code descr}, exactly as NumPy formats them. */
+    static byte[] header(int[] shape, String descr) {
         if (shape.length > MAX_DIMS) {
             throw new IllegalArgumentException("a tensor of " + shape.length + " dimensions cannot be saved: NumPy"
                     + " arrays have at most " + MAX_DIMS);
         }
-        StringBuilder h = new StringBuilder("{'descr': '<f8', 'fortran_order': False, 'shape': ");
+        StringBuilder h = new StringBuilder("{'descr': '").append(descr).append("', 'fortran_order': False, 'shape': ");
         h.append(shapeRepr(shape)).append(", }");
         if (shape.length > 0) {
             h.append(" ".repeat(GROWTH_AXIS_MAX_DIGITS - Integer.toString(shape[0]).length()));
@@ -146,7 +186,13 @@ final class NpyFormat {
                     + limit + " bytes left of the limit on data whose size is only claimed (compressed or"
                     + " streamed); pass a larger maxBytes to load it if the file is trusted");
         }
-        return allocate(source, h.toString(), h.shape, data -> readData(in, h, data, source));
+        Tensor t = allocate(source, h.toString(), h.shape, data -> readData(in, h, data, source));
+        if (h.dtype.kind != 'f' || h.dtype.size != 4) {
+            return t;
+        }
+        Tensor single = Tensor.zeros(DType.FLOAT32, h.shape); // float32 comes back as float32, exactly
+        single.copyFrom(t);
+        return single;
     }
 
     /**

@@ -154,20 +154,19 @@ public final class Npz {
 
     private static void writeEntry(ZipOutputStream zip, String file, String name, Tensor t) throws IOException {
         check(file, name, t); // again: the map may have changed since
-        int[] shape = t.shape();
-        double[] data = t.toArray();
-        byte[] header = NpyFormat.header(shape);
+        NpyFormat.Saved data = NpyFormat.Saved.of(t);
+        byte[] header = data.header();
         CRC32 crc = new CRC32(); // a stored entry's CRC and size precede its data: one pass to compute them
         crc.update(header);
-        NpyFormat.writeData(data, new CheckedOutputStream(OutputStream.nullOutputStream(), crc));
+        data.writeData(new CheckedOutputStream(OutputStream.nullOutputStream(), crc));
         ZipEntry entry = new ZipEntry(name + ".npy");
         entry.setMethod(ZipEntry.STORED);
-        entry.setSize(header.length + 8L * data.length);
+        entry.setSize(header.length + data.dataBytes());
         entry.setCompressedSize(entry.getSize());
         entry.setCrc(crc.getValue());
         zip.putNextEntry(entry);
         zip.write(header);
-        NpyFormat.writeData(data, zip);
+        data.writeData(zip);
         zip.closeEntry();
     }
 

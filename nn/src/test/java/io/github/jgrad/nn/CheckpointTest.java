@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.Tensor;
 import io.github.jgrad.autodiff.Workspace;
 import java.io.IOException;
@@ -45,11 +46,16 @@ class CheckpointTest {
     }
 
     private static Run run(long seed, Function<List<Tensor>, Optimizer> optimizer) {
+        return run(seed, optimizer, DType.FLOAT64);
+    }
+
+    private static Run run(long seed, Function<List<Tensor>, Optimizer> optimizer, DType dtype) {
         Sequential m = model(seed);
+        m.to(dtype);
         Optimizer opt = optimizer.apply(m.parameters());
         Trainer t = Trainer.of(m, opt, (x, y) -> Loss.crossEntropy(m.forward(x), y)).progress(null)
                 .schedule(Schedule.cosine(0.05, 0.001, 10)).clipGradNorm(5);
-        return new Run(m, opt, t, DataLoader.of(X, Y, 16, true, 11));
+        return new Run(m, opt, t, DataLoader.of(X.to(dtype), Y, 16, true, 11));
     }
 
     private static long[] bits(Module m) {
@@ -68,14 +74,19 @@ class CheckpointTest {
 
     /** With {@code inScope}, the checkpoint is loaded in a Workspace scope: the state it restores outlives it. */
     private void resumesBitForBit(Function<List<Tensor>, Optimizer> optimizer, boolean inScope) throws IOException {
-        Run straight = run(1, optimizer);
+        resumesBitForBit(optimizer, inScope, DType.FLOAT64);
+    }
+
+    private void resumesBitForBit(Function<List<Tensor>, Optimizer> optimizer, boolean inScope, DType dtype)
+            throws IOException {
+        Run straight = run(1, optimizer, dtype);
         List<Double> tenEpochs = straight.trainer().fit(straight.loader(), 10);
 
-        Run first = run(1, optimizer);
+        Run first = run(1, optimizer, dtype);
         first.trainer().fit(first.loader(), 5);
         Path file = dir.resolve("run.npz");
         first.trainer().save(file);
-        Run resumed = run(99, optimizer);                    // other initial weights: all overwritten
+        Run resumed = run(99, optimizer, dtype);             // other initial weights: all overwritten
         if (inScope) {
             try (Workspace.Scope scope = Workspace.create().open()) {
                 resumed.trainer().resume(file);
@@ -96,6 +107,14 @@ class CheckpointTest {
     @Test
     void adamResumesBitForBit() throws IOException {
         resumesBitForBit(p -> Adam.of(p, 0.05));
+    }
+
+    @Test
+    void adamResumesBitForBitInFloat32WithItsStateInFloat32() throws IOException {
+        resumesBitForBit(p -> Adam.of(p, 0.05), false, DType.FLOAT32);
+        Map<String, Tensor> saved = Npz.load(dir.resolve("run.npz"));
+        assertEquals(DType.FLOAT32, saved.get("model.0.weight").dtype(), "parameters saved as <f4");
+        assertEquals(DType.FLOAT32, saved.get("optimizer.adam.exp_avg.0").dtype(), "Adam's state in float32");
     }
 
     @Test

@@ -3,9 +3,11 @@ package io.github.jgrad.nn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,6 +35,43 @@ class ModuleFileTest {
         Tensor x = Tensor.randn(3, 4, 3);
         assertArrayEquals(a.forward(x).toArray(), b.forward(x).toArray(), 0);
         assertTrue(b.namedParameters().get("0.weight").requiresGrad(), "loaded parameters still train");
+    }
+
+    @Test
+    void toConvertsEveryParameterInPlaceAndLoadConvertsToTheModelsDtype(@TempDir Path dir) throws IOException {
+        Sequential a = Sequential.mlp(1, Activation.tanh(), 3, 5, 2);
+        Tensor w = a.namedParameters().get("0.weight");
+        double[] before = w.toArray();
+        Tensor x = Tensor.randn(3, 4, 3);
+        a.forward(x).sum().backward();
+        Tensor y = a.forward(x).sum(); // computed before the conversion: cannot be differentiated after it
+        assertSame(a, a.to(DType.FLOAT32));
+        assertSame(w, a.namedParameters().get("0.weight"), "the same parameter objects: layers and optimizers keep them");
+        for (Tensor p : a.parameters()) {
+            assertEquals(DType.FLOAT32, p.dtype());
+            assertEquals(DType.FLOAT32, p.grad().dtype(), "gradients converted too");
+            assertTrue(p.requiresGrad());
+        }
+        for (int i = 0; i < before.length; i++) {
+            assertEquals((float) before[i], (float) w.toArray()[i], "rounded to nearest");
+        }
+        assertThrows(IllegalStateException.class, y::backward, "a graph from the float64 values");
+        assertEquals(DType.FLOAT32, a.forward(x.to(DType.FLOAT32)).dtype());
+        assertEquals(DType.FLOAT64, a.forward(x).dtype(), "a float64 input promotes");
+
+        Path file32 = dir.resolve("f32.npz");
+        a.save(file32);
+        assertEquals(DType.FLOAT32, Npz.load(file32).get("0.weight").dtype(), "saved as <f4");
+        Sequential b = Sequential.mlp(2, Activation.tanh(), 3, 5, 2); // float64
+        b.load(file32);
+        assertEquals(DType.FLOAT64, b.namedParameters().get("0.weight").dtype(), "loaded into the model's dtype");
+        assertArrayEquals(w.toArray(), b.namedParameters().get("0.weight").toArray(), 0, "float32 to float64 is exact");
+        Path file64 = dir.resolve("f64.npz");
+        Sequential c = Sequential.mlp(1, Activation.tanh(), 3, 5, 2);
+        c.save(file64);
+        a.load(file64);
+        assertEquals(DType.FLOAT32, w.dtype());
+        assertArrayEquals(w.toFloatArray(), c.namedParameters().get("0.weight").toFloatArray(), "rounded on load");
     }
 
     @Test

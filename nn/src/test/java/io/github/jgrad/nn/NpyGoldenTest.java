@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.Tensor;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -136,6 +137,25 @@ class NpyGoldenTest {
             assertSame(e.getValue(), Npy.load(golden(e.getKey())), e.getKey());
         }
         assertEquals(18446744073709549568.0, Npy.load(golden("u8.npy")).toArray()[0]);
+        assertEquals(DType.FLOAT32, Npy.load(golden("f4_2x2.npy")).dtype(), "float32 loads as float32");
+        assertEquals(DType.FLOAT32, Npy.load(golden("f4_big_endian.npy")).dtype());
+        assertEquals(DType.FLOAT64, Npy.load(golden("i4.npy")).dtype(), "integers load as float64");
+    }
+
+    @Test
+    void writesFloat32AsNumpysFloat32Bytes() throws IOException {
+        Tensor t = Tensor.of(new float[] {0.1f, -1.5f, 3.4028235e38f, Float.NaN}, 2, 2);
+        byte[] numpy = Files.readAllBytes(golden("f4_2x2.npy"));
+        assertArrayEquals(numpy, npyBytes(t), "Npy.write");
+        Path mine = dir.resolve("f4.npy");
+        Npy.save(mine, t);
+        assertArrayEquals(numpy, Files.readAllBytes(mine), "Npy.save");
+        Path archive = dir.resolve("f4.npz");
+        Npz.save(archive, Map.of("t", t));
+        assertArrayEquals(numpy, entries(archive).get("t.npy"), "Npz.save");
+        Tensor back = Npz.load(archive).get("t");
+        assertEquals(DType.FLOAT32, back.dtype());
+        assertArrayEquals(t.toFloatArray(), back.toFloatArray());
     }
 
     @Test
