@@ -1,4 +1,4 @@
-"""numpy's side of KernelsBenchmark: the same kernels on the same 1000 x 1000 float64 shapes.
+"""numpy's side of KernelsBenchmark: the same kernels on the same 1000 x 1000 shapes, float64 and float32.
 
 numpy is only a measuring stick for jgrad, never a dependency. Run both ways and take the faster
 (a fresh large allocation can page-fault on these machines):
@@ -18,13 +18,17 @@ def softmax(a):
 
 
 def main():
-    n = 1000
+    for dtype in (np.float64, np.float32):
+        measure(1000, dtype)
+
+
+def measure(n, dtype):
     rng = np.random.default_rng(1)
-    a = rng.standard_normal((n, n))
-    b = rng.standard_normal((n, n))
-    row = rng.standard_normal(n)
-    param = rng.random((n, n)) + 0.5
-    seed = rng.standard_normal((n, n))
+    a = rng.standard_normal((n, n)).astype(dtype)
+    b = rng.standard_normal((n, n)).astype(dtype)
+    row = rng.standard_normal(n).astype(dtype)
+    param = (rng.random((n, n)) + 0.5).astype(dtype)
+    seed = rng.standard_normal((n, n)).astype(dtype)
 
     def tanh_backward():
         y = np.tanh(param)
@@ -52,7 +56,7 @@ def main():
         "tanhBackward": tanh_backward,
         "sqrtBackward": sqrt_backward,
     }
-    print(f"numpy {np.__version__}, {n} x {n} float64")
+    print(f"numpy {np.__version__}, {n} x {n} {dtype.__name__}")
     for name, f in kernels.items():
         best, mean = timings(f, 2.0)
         print(f"{name:>13}: mean {mean * 1e6:9.1f} us   (best {best * 1e6:9.1f} us)")

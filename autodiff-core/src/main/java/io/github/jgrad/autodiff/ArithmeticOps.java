@@ -5,9 +5,11 @@ import static io.github.jgrad.autodiff.Tensor.scalar;
 import static io.github.jgrad.autodiff.Tensor.where;
 
 import io.github.jgrad.autodiff.internal.Arena;
+import io.github.jgrad.autodiff.internal.FloatKernels;
 import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Kernels.Binary;
 import io.github.jgrad.autodiff.internal.Shapes;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -22,7 +24,23 @@ final class ArithmeticOps {
 
     private static Tensor binary(Op op, Binary kernel, Tensor a, Tensor b, Tensor.Backward backward) {
         Objects.requireNonNull(b, () -> op.name() + ": b is null");
-        int[] so = Shapes.broadcast(op.name(), a.shape, b.shape);
+        return elementwise(op, kernel, a, b, Shapes.broadcast(op.name(), a.shape, b.shape), backward);
+    }
+
+    /**
+     * a (kernel) b broadcast to {@code so}, recorded in the promoted dtype. A float32 result whose a has
+     * the result's shape, and whose b has it too or one element, runs {@link FloatKernels} (no array of
+     * doubles the tensor's size); every other case widens its operands. Both give the same bits.
+     */
+    static Tensor elementwise(Op op, Binary kernel, Tensor a, Tensor b, int[] so, Tensor.Backward backward) {
+        if (a.dtype() == DType.FLOAT32 && DType.of(a, b) == DType.FLOAT32 && Arrays.equals(a.shape, so)) {
+            if (b.dtype() == DType.FLOAT32 && Arrays.equals(b.shape, so)) {
+                return record(op, FloatKernels.binary(kernel, a.floats(), b.floats()), so, backward, a, b);
+            }
+            if (b.size() == 1) {
+                return record(op, FloatKernels.binary(kernel, a.floats(), b.get(new int[b.dim()])), so, backward, a, b);
+            }
+        }
         return record(op, Kernels.binary(kernel, a.data(), a.shape, b.data(), b.shape, so), so, backward, a, b);
     }
 

@@ -1,10 +1,8 @@
 package io.github.jgrad.autodiff;
 
-import static io.github.jgrad.autodiff.Autograd.record;
 import static io.github.jgrad.autodiff.Tensor.scalar;
 import static io.github.jgrad.autodiff.Tensor.where;
 
-import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Kernels.Binary;
 import io.github.jgrad.autodiff.internal.Shapes;
 
@@ -35,10 +33,9 @@ final class ChainOps {
      */
     static Tensor chain(Tensor g, Tensor d) {
         int[] so = Shapes.broadcast("chain", g.shape, d.shape);
-        return record(CHAIN, Kernels.binary(Binary.CHAIN, g.data(), g.shape, d.data(), d.shape, so), so,
-                (gg, out) -> new Tensor[] {
+        return ArithmeticOps.elementwise(CHAIN, Binary.CHAIN, g, d, so, (gg, out) -> new Tensor[] {
                     g.requiresGrad ? gg.chain(d).sumTo(g.shape) : null,
-                    d.requiresGrad ? bothChain(g, gg).sumTo(d.shape) : null}, g, d);
+                    d.requiresGrad ? bothChain(g, gg).sumTo(d.shape) : null});
     }
 
     /**
@@ -59,10 +56,9 @@ final class ChainOps {
     /** Gradient g divided by d by the rule of {@link #chain}: 0 wherever g is 0, even where d is 0. */
     static Tensor chainDiv(Tensor g, Tensor d) {
         int[] so = Shapes.broadcast("chainDiv", g.shape, d.shape);
-        return record(CHAIN_DIV, Kernels.binary(Binary.CHAIN_DIV, g.data(), g.shape, d.data(), d.shape, so), so,
-                (gg, out) -> new Tensor[] {
+        return ArithmeticOps.elementwise(CHAIN_DIV, Binary.CHAIN_DIV, g, d, so, (gg, out) -> new Tensor[] {
                     g.requiresGrad ? gg.chainDiv(d).sumTo(g.shape) : null,
-                    d.requiresGrad ? bothChain(out, gg).chainDiv(d).neg().sumTo(d.shape) : null}, g, d);
+                    d.requiresGrad ? bothChain(out, gg).chainDiv(d).neg().sumTo(d.shape) : null});
     }
 
     // ------------------------------------------------------------------ gate: relu's backward
@@ -71,7 +67,6 @@ final class ChainOps {
 
     /** Gradient g where {@code x > 0}, else 0, in one pass; linear in g, so its backward gates too. */
     static Tensor gate(Tensor g, Tensor x) {
-        return record(GATE, Kernels.binary(Binary.GATE, g.data(), g.shape, x.data(), x.shape, g.shape), g.shape,
-                (gg, out) -> new Tensor[] {gate(gg, x), null}, g, x);
+        return ArithmeticOps.elementwise(GATE, Binary.GATE, g, x, g.shape, (gg, out) -> new Tensor[] {gate(gg, x), null});
     }
 }

@@ -35,13 +35,21 @@ final class Storage {
             throw new IllegalArgumentException("addInPlace: shape " + Shapes.str(x.shape) + " does not match "
                     + Shapes.str(t.shape));
         }
-        double[] s = x.data();
         float[] f = t.floats();
-        if (f != null) { // float32: computed in double, rounded once, as every float32 op
+        if (f != null && x.dtype() == DType.FLOAT32) { // float32 arithmetic, as PyTorch's add_(x, alpha)
+            float[] s = x.floats();
+            float a = (float) alpha;
             for (int i = 0; i < f.length; i++) {
-                f[i] = (float) (f[i] + alpha * s[i]);
+                f[i] += a * s[i];
+            }
+        } else if (f != null) {
+            double[] s = x.data();
+            float a = (float) alpha;
+            for (int i = 0; i < f.length; i++) {
+                f[i] += a * (float) s[i];
             }
         } else {
+            double[] s = x.data();
             double[] d = t.doubles();
             for (int i = 0; i < d.length; i++) {
                 d[i] += alpha * s[i];

@@ -914,8 +914,9 @@ public final class Tensor extends Node {
     }
 
     /**
-     * this += alpha * x, in place, not recorded on the tape: the update step of an optimizer (for a
-     * float32 tensor computed in double and rounded once). Results
+     * this += alpha * x, in place, not recorded on the tape: the update step of an optimizer. A float32
+     * tensor is updated in float32 arithmetic, as PyTorch's {@code add_(x, alpha=alpha)}: alpha rounded
+     * to float32, the product and the sum each rounded (x converted first if it is float64). Results
      * already computed from this tensor (or a view of its data) can no longer be differentiated:
      * their backward throws {@code IllegalStateException}.
      *

@@ -3,6 +3,7 @@ package io.github.jgrad.autodiff;
 import static io.github.jgrad.autodiff.Autograd.record;
 
 import io.github.jgrad.autodiff.internal.Arena;
+import io.github.jgrad.autodiff.internal.FloatKernels;
 import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Kernels.Unary;
 import org.apache.commons.numbers.gamma.Erf;
@@ -20,7 +21,8 @@ final class UnaryOps {
     }
 
     private static Tensor unary(Op op, Unary kernel, Tensor a, Tensor.Backward backward) {
-        return record(op, Kernels.unary(kernel, a.data()), a.shape, backward, a);
+        return a.dtype() == DType.FLOAT32 ? record(op, FloatKernels.unary(kernel, a.floats()), a.shape, backward, a)
+                : record(op, Kernels.unary(kernel, a.data()), a.shape, backward, a);
     }
 
     // ------------------------------------------------------------------ neg

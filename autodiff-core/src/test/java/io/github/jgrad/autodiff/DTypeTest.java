@@ -71,6 +71,27 @@ class DTypeTest {
     }
 
     @Test
+    void sameShapeAndScalarOperandsRunTheFloatKernelsWithTheSameBits() {
+        Tensor a = Tensor.uniform(5, 0.5, 2, 700, 3); // more than one block of FloatKernels
+        Tensor b = Tensor.uniform(6, 0.5, 2, 700, 3);
+        List<java.util.function.BinaryOperator<Tensor>> ops = List.of(Tensor::add, Tensor::sub, Tensor::mul,
+                Tensor::div, Tensor::pow, Tensor::maximum, Tensor::gt, ChainOps::chain, ChainOps::chainDiv,
+                ChainOps::gate);
+        Tensor a32 = a.to(FLOAT32);
+        Tensor b32 = b.to(FLOAT32).sub(1); // negative entries too, for gate and maximum
+        Tensor c = Tensor.scalar(0.3);
+        for (int k = 0; k < ops.size(); k++) {
+            var op = ops.get(k);
+            assertArrayEquals(op.apply(a32.to(FLOAT64), b32.to(FLOAT64)).toFloatArray(), op.apply(a32, b32).toFloatArray(),
+                    "op " + k + " on two arrays");
+            assertArrayEquals(op.apply(a32.to(FLOAT64), c).toFloatArray(), op.apply(a32, c).toFloatArray(),
+                    "op " + k + " with a 0-d float64 operand");
+            assertEquals(FLOAT32, op.apply(a32, c).dtype());
+        }
+        assertArrayEquals(a32.to(FLOAT64).tanh().toFloatArray(), a32.tanh().toFloatArray());
+    }
+
+    @Test
     void promotionFollowsPyTorch() {
         Tensor x32 = Tensor.ones(FLOAT32, 2, 3);
         Tensor x64 = Tensor.ones(2, 3);

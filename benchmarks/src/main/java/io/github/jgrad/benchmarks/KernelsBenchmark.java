@@ -1,5 +1,6 @@
 package io.github.jgrad.benchmarks;
 
+import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.Tensor;
 import io.github.jgrad.autodiff.Workspace;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +17,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Element-wise and reduction kernels on a 1000 x 1000 tensor: forward only, no graph recorded, except
+ * Element-wise and reduction kernels on a 1000 x 1000 tensor, in float64 and float32: forward only, no graph recorded, except
  * the {@code *Backward} kernels (forward and backward of one op on a tensor that requires grad).
  * With {@code reuse}, each call runs in a {@link Workspace} scope, so results are computed into the
  * memory of the call before, as numpy's are when its allocator reuses memory.
@@ -38,6 +39,9 @@ public class KernelsBenchmark {
     @Param({"false", "true"})
     public boolean reuse;
 
+    @Param({"float64", "float32"})
+    public String dtype;
+
     private final Workspace workspace = Workspace.create();
 
     private Tensor a;
@@ -48,11 +52,12 @@ public class KernelsBenchmark {
 
     @Setup
     public void setUp() {
-        a = Tensor.randn(1, n, n);
-        b = Tensor.randn(2, n, n);
-        row = Tensor.randn(3, n);
-        param = Tensor.rand(4, n, n).add(0.5).requiresGrad(true);
-        seed = Tensor.randn(5, n, n);
+        DType t = dtype.equals("float32") ? DType.FLOAT32 : DType.FLOAT64;
+        a = Tensor.randn(1, n, n).to(t);
+        b = Tensor.randn(2, n, n).to(t);
+        row = Tensor.randn(3, n).to(t);
+        param = Tensor.rand(4, n, n).add(0.5).to(t).requiresGrad(true);
+        seed = Tensor.randn(5, n, n).to(t);
     }
 
     @Benchmark

@@ -1,5 +1,6 @@
 package io.github.jgrad.benchmarks;
 
+import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.Tensor;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -15,8 +16,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Square double matmul, forward (a.matmul(b)) and forward + backward. GFLOP/s = 2 n^3 / time for the
- * forward; numpy's figure for the same sizes comes from {@code benchmarks/python/matmul.py}.
+ * Square matmul, forward (a.matmul(b)) in float64 and float32, and forward + backward in float64.
+ * GFLOP/s = 2 n^3 / time for the forward; numpy's figure for the same sizes comes from {@code benchmarks/python/matmul.py}.
  * Run with {@code -jvmArgsAppend -Djgrad.matmul=java} to measure the pure-Java kernel.
  */
 @State(Scope.Thread)
@@ -33,11 +34,15 @@ public class MatMulBenchmark {
     private Tensor b;
     private Tensor wa;
     private Tensor wb;
+    private Tensor a32;
+    private Tensor b32;
 
     @Setup
     public void setUp() {
         a = Tensor.randn(1, n, n);
         b = Tensor.randn(2, n, n);
+        a32 = a.to(DType.FLOAT32);
+        b32 = b.to(DType.FLOAT32);
         wa = Tensor.randn(1, n, n).requiresGrad(true);
         wb = Tensor.randn(2, n, n).requiresGrad(true);
     }
@@ -46,6 +51,12 @@ public class MatMulBenchmark {
     @Benchmark
     public Tensor forward() {
         return a.matmul(b);
+    }
+
+    /** C = A B in float32 (sgemm); numpy's float32 figure comes from the same script. */
+    @Benchmark
+    public Tensor forwardFloat32() {
+        return a32.matmul(b32);
     }
 
     /** C = A B, then sum(C).backward(): three products in all (forward, dA = G B^T, dB = A^T G). */

@@ -1,6 +1,7 @@
 package io.github.jgrad.benchmarks;
 
 import io.github.jgrad.autodiff.Blas;
+import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.Tensor;
 import io.github.jgrad.autodiff.Workspace;
 import io.github.jgrad.nn.Activation;
@@ -48,16 +49,26 @@ final class MlpStep {
         return Init.heUniform().create(4, HIDDEN, OUT, HIDDEN, OUT);
     }
 
-    /** The step as a jgrad user writes it. */
+    /** The step as a jgrad user writes it, in float64 or float32. */
     static final class Tape {
         final Linear l1 = Linear.of(initialW1(), Tensor.zeros(HIDDEN));
         final Linear l2 = Linear.of(initialW2(), Tensor.zeros(OUT));
         final Sequential model = Sequential.of(l1, Activation.relu(), l2);
-        final SGD sgd = SGD.of(model.parameters(), LR);
-        final Tensor x = inputs();
+        final SGD sgd;
+        final Tensor x;
         final int[] y = labels();
 
         final Workspace workspace = Workspace.create();
+
+        Tape() {
+            this(DType.FLOAT64);
+        }
+
+        Tape(DType dtype) {
+            model.to(dtype);
+            sgd = SGD.of(model.parameters(), LR);
+            x = inputs().to(dtype);
+        }
 
         double step() {
             sgd.zeroGrad();

@@ -1,5 +1,6 @@
 package io.github.jgrad.benchmarks;
 
+import io.github.jgrad.autodiff.DType;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -47,11 +48,13 @@ public class TrainingStepBenchmark {
     @State(Scope.Thread)
     public static class Mlp {
         MlpStep.Tape tape;
+        MlpStep.Tape tape32;
         MlpStep.HandWritten hand;
 
         @Setup(Level.Trial)
         public void setUp() {
             tape = new MlpStep.Tape();
+            tape32 = new MlpStep.Tape(DType.FLOAT32);
             hand = new MlpStep.HandWritten();
         }
     }
@@ -78,6 +81,18 @@ public class TrainingStepBenchmark {
     @Benchmark
     public double mlpTapeWorkspace(Mlp s) {
         return s.tape.stepInWorkspace();
+    }
+
+    /** {@link #mlpTape} in float32: the model and the inputs converted with {@code to(DType.FLOAT32)}. */
+    @Benchmark
+    public double mlpTapeFloat32(Mlp s) {
+        return s.tape32.step();
+    }
+
+    /** {@link #mlpTapeWorkspace} in float32. */
+    @Benchmark
+    public double mlpTapeWorkspaceFloat32(Mlp s) {
+        return s.tape32.stepInWorkspace();
     }
 
     /** {@link #mlpTapeWorkspace}'s forward pass and loss alone: the rest of the step is backward and update. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.jgrad.autodiff.DType;
 import java.util.Collection;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.results.RunResult;
@@ -52,6 +53,21 @@ class BenchmarksTest {
         }
         assertArrayEquals(tape.l1.weight().toArray(), hand.w1, 1e-12);
         assertArrayEquals(tape.l2.bias().toArray(), hand.b2, 1e-12);
+    }
+
+    @Test
+    void theFloat32MlpStepStaysFloat32AndFollowsTheFloat64One() {
+        MlpStep.Tape single = new MlpStep.Tape(DType.FLOAT32);
+        MlpStep.Tape reused = new MlpStep.Tape(DType.FLOAT32);
+        MlpStep.Tape reference = new MlpStep.Tape();
+        for (int step = 0; step < 3; step++) {
+            double loss = single.step();
+            assertEquals(loss, reused.stepInWorkspace(), 0, "the workspace changes no bit, step " + step);
+            assertEquals(reference.step(), loss, 1e-5, "loss at step " + step);
+        }
+        assertEquals(DType.FLOAT32, single.l1.weight().dtype());
+        assertEquals(DType.FLOAT32, single.l1.weight().grad().dtype());
+        assertArrayEquals(reference.l1.weight().toArray(), single.l1.weight().toArray(), 1e-5);
     }
 
     @Test
@@ -104,7 +120,7 @@ class BenchmarksTest {
                 .build();
         Collection<RunResult> results = new Runner(opts).run();
         assertFalse(results.isEmpty());
-        assertEquals(1 + 2 + 6 + 1 + 2 + 1, results.size(),
-                "Scalar(1) + MatMul(2) + TrainingStep(6) + ScalarOps(1) + Kernels(2) + MlpScaling(1)");
+        assertEquals(1 + 3 + 8 + 1 + 4 + 1, results.size(),
+                "Scalar(1) + MatMul(3) + TrainingStep(8) + ScalarOps(1) + Kernels(4: reuse x dtype) + MlpScaling(1)");
     }
 }

@@ -331,7 +331,7 @@ public final class Kernels {
         return out;
     }
 
-    private static void unary(Unary op, double[] a, double[] out, int from, int to) {
+    static void unary(Unary op, double[] a, double[] out, int from, int to) {
         switch (op) {
             case NEG:
                 for (int i = from; i < to; i++) {

@@ -53,10 +53,16 @@ public final class MatMul {
         }
     }
 
-    /** A native {@code dgemm} on Java arrays, with the arguments of {@link #gemm(boolean, boolean, boolean, int, int, int, double[], int, double[], int, double[], int)}. */
+    /**
+     * Native {@code dgemm} and {@code sgemm} on Java arrays, with the arguments of
+     * {@link #gemm(boolean, boolean, boolean, int, int, int, double[], int, double[], int, double[], int)}.
+     */
     public interface Native {
         void gemm(boolean ta, boolean tb, boolean accumulate, int n, int m, int k, double[] a, int ao, double[] b,
                   int bo, double[] c, int co);
+
+        void sgemm(boolean ta, boolean tb, boolean accumulate, int n, int m, int k, float[] a, int ao, float[] b,
+                   int bo, float[] c, int co);
     }
 
     /**
@@ -133,7 +139,8 @@ public final class MatMul {
     /**
      * The float32 product: as {@link #gemm(boolean, boolean, boolean, int, int, int, double[], int, double[], int,
      * double[], int)}, with {@code cblas_sgemm} (accumulating in float32, as numpy's and PyTorch's float32
-     * products) on copies in per-thread native buffers. Small products, and all where OpenBLAS does not
+     * products): on JDK 22+ on the Java arrays themselves, on older JDKs on copies in per-thread native
+     * buffers. Small products, and all where OpenBLAS does not
      * load, run the double kernel on the widened operands and round the result once.
      */
     public static void sgemm(boolean ta, boolean tb, boolean accumulate, int n, int m, int k, float[] a, int ao,
@@ -142,6 +149,10 @@ public final class MatMul {
             return;
         }
         if (NATIVE && k > 0 && (long) n * m * k >= NATIVE_MIN_WORK) {
+            if (CRITICAL != null) {
+                CRITICAL.sgemm(ta, tb, accumulate, n, m, k, a, ao, b, bo, c, co);
+                return;
+            }
             FLOAT_BUFFERS.get().gemm(ta, tb, accumulate, n, m, k, a, ao, b, bo, c, co);
             return;
         }

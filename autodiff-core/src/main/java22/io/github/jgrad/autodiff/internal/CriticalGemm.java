@@ -13,7 +13,7 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas;
 
 /**
- * {@code cblas_dgemm} on the Java arrays themselves, with no copy: a critical downcall of the
+ * {@code cblas_dgemm} and {@code cblas_sgemm} on the Java arrays themselves, with no copy: a critical downcall of the
  * Foreign Function and Memory API (JDK 22+), which may pass heap arrays to native code because the
  * call is short and calls nothing back. Only in the multi-release jar's {@code META-INF/versions/22};
  * {@link MatMul} loads it by name and falls back to copying through native buffers where it is absent
@@ -22,9 +22,11 @@ import org.bytedeco.openblas.global.openblas;
 public final class CriticalGemm implements MatMul.Native {
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE;
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ValueLayout A = ValueLayout.ADDRESS;
 
     private final MethodHandle dgemm;
+    private final MethodHandle sgemm;
 
     /**
      * Binds {@code cblas_dgemm} in the OpenBLAS that JavaCPP loaded; throws if it cannot. Restricted
@@ -42,10 +44,15 @@ public final class CriticalGemm implements MatMul.Native {
         if (path == null) {
             throw new IllegalStateException("JavaCPP loaded no OpenBLAS library: " + Loader.getLoadedLibraries().keySet());
         }
-        MemorySegment symbol = SymbolLookup.libraryLookup(Path.of(path), Arena.global()).find("cblas_dgemm")
-                .orElseThrow(() -> new IllegalStateException("no cblas_dgemm in the loaded OpenBLAS"));
-        dgemm = Linker.nativeLinker().downcallHandle(symbol,
+        SymbolLookup library = SymbolLookup.libraryLookup(Path.of(path), Arena.global());
+        dgemm = Linker.nativeLinker().downcallHandle(find(library, "cblas_dgemm"),
                 FunctionDescriptor.ofVoid(I, I, I, I, I, I, D, A, I, A, I, D, A, I), Linker.Option.critical(true));
+        sgemm = Linker.nativeLinker().downcallHandle(find(library, "cblas_sgemm"),
+                FunctionDescriptor.ofVoid(I, I, I, I, I, I, F, A, I, A, I, F, A, I), Linker.Option.critical(true));
+    }
+
+    private static MemorySegment find(SymbolLookup library, String name) {
+        return library.find(name).orElseThrow(() -> new IllegalStateException("no " + name + " in the loaded OpenBLAS"));
     }
 
     @Override
@@ -58,6 +65,23 @@ public final class CriticalGemm implements MatMul.Native {
         } catch (Throwable e) { // invokeExact declares Throwable; cblas_dgemm throws nothing
             throw new IllegalStateException("cblas_dgemm failed", e);
         }
+    }
+
+    @Override
+    public void sgemm(boolean ta, boolean tb, boolean accumulate, int n, int m, int k, float[] a, int ao,
+                      float[] b, int bo, float[] c, int co) {
+        try {
+            sgemm.invokeExact(openblas.CblasRowMajor, ta ? openblas.CblasTrans : openblas.CblasNoTrans,
+                    tb ? openblas.CblasTrans : openblas.CblasNoTrans, n, m, k, 1.0f, slice(a, ao), ta ? n : k,
+                    slice(b, bo), tb ? k : m, accumulate ? 1.0f : 0.0f, slice(c, co), m);
+        } catch (Throwable e) { // invokeExact declares Throwable; cblas_sgemm throws nothing
+            throw new IllegalStateException("cblas_sgemm failed", e);
+        }
+    }
+
+    private static MemorySegment slice(float[] x, int offset) {
+        MemorySegment s = MemorySegment.ofArray(x);
+        return offset == 0 ? s : s.asSlice(offset * 4L);
     }
 
     private static MemorySegment slice(double[] x, int offset) {

@@ -1,0 +1,175 @@
+package io.github.jgrad.autodiff.internal;
+
+import io.github.jgrad.autodiff.internal.Kernels.Binary;
+import io.github.jgrad.autodiff.internal.Kernels.Unary;
+
+/**
+ * The float32 element-wise kernels. A float32 op is its float64 op on the same values, rounded once
+ * (what {@code DType} promises), bit for bit. Two ways keep that promise:
+ * <ul>
+ *   <li>+, -, *, / (and the chain rule's product and quotient), max, min, relu, negation and relu's
+ *       gate run in float arithmetic: for these, float's correctly rounded result is double's rounded
+ *       once more (a double holds the exact result of two floats' product closely enough that the
+ *       second rounding never differs), and float loops are vectorised where conversions to double
+ *       are not (JDK 17's C2 does not vectorise them);</li>
+ *   <li>every other op runs float64's kernel on blocks of {@link #BLOCK} elements widened into small
+ *       buffers that stay in the first-level cache, rounding each result into the float output: one
+ *       kernel per op to maintain, and no array of doubles the size of the tensor is ever made.</li>
+ * </ul>
+ */
+public final class FloatKernels {
+    /** Elements per block: 3 blocks of doubles take 12 KB. */
+    static final int BLOCK = 512;
+
+    private FloatKernels() {
+    }
+
+    /** out = op(a), element by element. */
+    public static float[] unary(Unary op, float[] a) {
+        float[] out = new float[a.length];
+        if (op == Unary.RELU || op == Unary.NEG) {
+            Kernels.split(a.length, a.length, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = op == Unary.NEG ? -a[i] : Math.max(a[i], 0f); // NaN stays NaN, -0 becomes 0
+                }
+            });
+            return out;
+        }
+        Kernels.split(a.length, a.length * 4L, (from, to) -> {
+            double[] x = new double[BLOCK];
+            double[] y = new double[BLOCK];
+            for (int i = from; i < to; i += BLOCK) {
+                int n = Math.min(BLOCK, to - i);
+                widen(a, i, x, n);
+                Kernels.unary(op, x, y, 0, n);
+                narrow(y, out, i, n);
+            }
+        });
+        return out;
+    }
+
+    /** out = a (op) b for arrays of one length. */
+    public static float[] binary(Binary op, float[] a, float[] b) {
+        float[] out = new float[a.length];
+        if (exact(op)) {
+            Kernels.split(a.length, a.length, (from, to) -> exact(op, a, b, 1, out, from, to));
+            return out;
+        }
+        Kernels.split(a.length, a.length, (from, to) -> {
+            double[] x = new double[BLOCK];
+            double[] y = new double[BLOCK];
+            double[] z = new double[BLOCK];
+            for (int i = from; i < to; i += BLOCK) {
+                int n = Math.min(BLOCK, to - i);
+                widen(a, i, x, n);
+                widen(b, i, y, n);
+                Kernels.loop(op, x, 0, 1, y, 0, 1, z, 0, n);
+                narrow(z, out, i, n);
+            }
+        });
+        return out;
+    }
+
+    /** out = a (op) c for every element of a: c is a one-element operand's value. */
+    public static float[] binary(Binary op, float[] a, double c) {
+        float[] out = new float[a.length];
+        if (exact(op) && (float) c == c) { // a float operand: float arithmetic is exact arithmetic rounded
+            float[] b = {(float) c};
+            Kernels.split(a.length, a.length, (from, to) -> exact(op, a, b, 0, out, from, to));
+            return out;
+        }
+        double[] scalar = {c};
+        Kernels.split(a.length, a.length, (from, to) -> {
+            double[] x = new double[BLOCK];
+            double[] z = new double[BLOCK];
+            for (int i = from; i < to; i += BLOCK) {
+                int n = Math.min(BLOCK, to - i);
+                widen(a, i, x, n);
+                Kernels.loop(op, x, 0, 1, scalar, 0, 0, z, 0, n);
+                narrow(z, out, i, n);
+            }
+        });
+        return out;
+    }
+
+    /** Whether {@link #exact(Binary, float[], float[], int, float[], int, int)} runs {@code op}. */
+    private static boolean exact(Binary op) {
+        return switch (op) {
+            case ADD, SUB, MUL, DIV, MAX, MIN, CHAIN, CHAIN_DIV, GATE -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * out[i] = a[i] (op) b[i * bs] for i in [from, to), bs 1 (an array) or 0 (one number), in float
+     * arithmetic: for these ops exactly the float64 kernel's result rounded (see the class comment).
+     */
+    private static void exact(Binary op, float[] a, float[] b, int bs, float[] out, int from, int to) {
+        switch (op) {
+            case ADD -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] + b[i * bs];
+                }
+            }
+            case SUB -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] - b[i * bs];
+                }
+            }
+            case MUL -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] * b[i * bs];
+                }
+            }
+            case DIV -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] / b[i * bs];
+                }
+            }
+            case MAX -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.max(a[i], b[i * bs]);
+                }
+            }
+            case MIN -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.min(a[i], b[i * bs]);
+                }
+            }
+            case CHAIN -> { // the chain rule's product: 0 where the gradient a is 0, whatever b
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] == 0 ? 0 : a[i] * b[i * bs];
+                }
+            }
+            case CHAIN_DIV -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] == 0 ? 0 : a[i] / b[i * bs];
+                }
+            }
+            case GATE -> { // relu's backward: a where b > 0, else 0, without a branch (masks are random)
+                for (int i = from; i < to; i++) {
+                    out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(a[i]) & positive(b[i * bs]));
+                }
+            }
+            default -> throw new AssertionError(op);
+        }
+    }
+
+    /** -1 (all bits set) where x &gt; 0, else 0, as {@code Kernels.positive} for doubles. */
+    private static int positive(float x) {
+        int bits = Float.floatToRawIntBits(x) - 1;
+        return ((bits - 0x7f800000) >> 31) & ~(bits >> 31);
+    }
+
+    private static void widen(float[] a, int from, double[] into, int n) {
+        for (int j = 0; j < n; j++) {
+            into[j] = a[from + j];
+        }
+    }
+
+    private static void narrow(double[] a, float[] out, int from, int n) {
+        for (int j = 0; j < n; j++) {
+            out[from + j] = (float) a[j];
+        }
+    }
+}
