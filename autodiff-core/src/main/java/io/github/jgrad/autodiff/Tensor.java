@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * An n-dimensional array of doubles on the tape: row-major, contiguous, with an immutable shape.
+ * An n-dimensional array on the tape: row-major, contiguous, with an immutable shape, of doubles or,
+ * for a {@link DType#FLOAT32} tensor, floats ({@link #dtype()}, {@link #to(DType)}; the rules of
+ * float32 arithmetic and type promotion are {@link DType}'s).
  *
  * <pre>{@code
  * Tensor w = Tensor.randn(42, 3, 2).requiresGrad(true);

@@ -3,6 +3,7 @@ package io.github.jgrad.nn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.Tensor;
 import io.github.jgrad.autodiff.Workspace;
 import java.io.ByteArrayOutputStream;
@@ -51,6 +52,26 @@ class NnReadmeTest {
             // end README
         });
         assertEquals(List.of("true", "true"), out.lines().toList());
+    }
+
+    @Test
+    void float32Example(@TempDir Path dir) throws IOException {
+        String out = capture(() -> {
+            // begin README
+            Tensor x = Tensor.uniform(1, -1, 1, 256, 2).to(DType.FLOAT32); // data in float32
+            Tensor y = x.pow(2).sum(1, true).lt(0.5);                    // float32 too: ops keep the dtype
+            Sequential model = Sequential.mlp(7, Activation.tanh(), 2, 16, 1);
+            model.to(DType.FLOAT32);                                     // before making the optimizer
+            Adam adam = Adam.of(model.parameters(), 0.05);               // its state: float32
+            Trainer trainer = Trainer.of(model, adam,
+                    (in, target) -> Loss.binaryCrossEntropyWithLogits(model.forward(in), target));
+            trainer.fit(DataLoader.of(x, y, 32, true, 3), 200);
+            System.out.println(model.forward(x).dtype());                // float32
+            System.out.println(model.forward(x).gt(0).eq(y).mean().item() > 0.97); // true
+            model.save(dir.resolve("circle32.npz"));                     // '<f4' arrays, as np.savez
+            // end README
+        });
+        assertEquals(List.of("float32", "true"), out.lines().toList());
     }
 
     @Test
