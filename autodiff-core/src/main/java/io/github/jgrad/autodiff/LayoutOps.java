@@ -157,16 +157,19 @@ final class LayoutOps {
         int inner = Shapes.sizeAfter(t.shape, a);
         int[] s = t.shape.clone();
         s[a] = idx.length;
-        double[] out = Arena.allocate(Shapes.size(op.name(), s));
         int dimA = t.shape[a];
-        double[] td = t.data();
+        int[] inShape = t.shape;
+        Tensor.Backward backward = (g, o) -> new Tensor[] {put(g, inShape, a, idx)};
+        // rows are copied as stored: a float32 tensor is never widened whole (a DataLoader's batches)
+        Object from = t.dtype() == DType.FLOAT32 ? t.floats() : t.data();
+        Object out = t.dtype() == DType.FLOAT32 ? new float[Shapes.size(op.name(), s)]
+                : Arena.allocate(Shapes.size(op.name(), s));
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < idx.length; j++) {
-                System.arraycopy(td, (o * dimA + idx[j]) * inner, out, (o * idx.length + j) * inner, inner);
+                System.arraycopy(from, (o * dimA + idx[j]) * inner, out, (o * idx.length + j) * inner, inner);
             }
         }
-        int[] inShape = t.shape;
-        return record(op, out, s, (g, o) -> new Tensor[] {put(g, inShape, a, idx)}, t);
+        return out instanceof float[] f ? record(op, f, s, backward, t) : record(op, (double[]) out, s, backward, t);
     }
 
     /** Zeros of {@code target} with t's rows added at {@code idx} along axis a (take's adjoint). */
@@ -206,9 +209,10 @@ final class LayoutOps {
                         + Shapes.str(shape) + " differ along axis " + d + " (only axis " + axis + " may differ)");
             }
         }
-        int[] idx = new int[index.data().length];
+        double[] id = index.data();
+        int[] idx = new int[id.length];
         for (int i = 0; i < idx.length; i++) {
-            double v = index.data()[i];
+            double v = id[i];
             if (v != Math.rint(v) || v < 0 || v >= shape[a]) {
                 throw new IllegalArgumentException("gather: index value " + v + " is not an integer in [0, " + shape[a]
                         + ") for axis " + axis + " of shape " + Shapes.str(shape));

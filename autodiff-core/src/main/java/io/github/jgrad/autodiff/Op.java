@@ -259,7 +259,7 @@ public final class Op {
         }
         Tensor.Backward backward = (g, r) -> tensorBackward.apply(g, r, in.clone());
         Tensor result = out.dtype() == DType.FLOAT32 ? Autograd.record(this, out.floats(), out.shape, backward, in)
-                : Autograd.record(this, out.data(), out.shape, backward, in);
+                : Autograd.record(DType.FLOAT64, this, out.data(), out.shape, backward, in);
         result.storage = out.storage(); // one storage per array: versions and Workspace reclaiming reach both
         return result;
     }

@@ -258,7 +258,7 @@ final class ReduceOps {
      */
     private static Tensor shiftFor(Tensor x, int ax) {
         if (x.shape[ax] == 0) { // nothing to shift: logSumExp of nothing is -inf, softmax of nothing is empty
-            return Tensor.zeros(Shapes.reduced(x.shape, new int[] {ax}, true));
+            return Tensor.zeros(x.dtype(), Shapes.reduced(x.shape, new int[] {ax}, true));
         }
         Tensor m = x.max(ax, true).detach();
         return Tensor.where(m.abs().lt(Double.POSITIVE_INFINITY), m, Tensor.scalar(0));

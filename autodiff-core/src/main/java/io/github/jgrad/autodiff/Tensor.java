@@ -849,7 +849,8 @@ public final class Tensor extends Node {
     }
 
     /**
-     * Replaces the accumulated gradient (as gradient clipping does); null forgets it.
+     * Replaces the accumulated gradient (as gradient clipping does), converted to this tensor's dtype;
+     * null forgets it.
      *
      * @throws IllegalArgumentException if the shapes differ
      */
@@ -857,6 +858,9 @@ public final class Tensor extends Node {
         if (gradient != null && !Arrays.equals(gradient.shape, shape)) {
             throw new IllegalArgumentException("setGrad: gradient of shape " + Shapes.str(gradient.shape)
                     + " for a tensor of shape " + Shapes.str(shape));
+        }
+        if (gradient != null && gradient.dtype() != dtype()) { // a gradient has its tensor's dtype
+            gradient = gradient.to(dtype());
         }
         grad = gradient;
         if (gradient != null) {
@@ -959,7 +963,7 @@ public final class Tensor extends Node {
         storage = new Storage(); // the data is no longer shared; the version moves on, so old results refuse backward
         storage.version = old.version + 1; // new memory, owned by no workspace scope
         if (grad != null) {
-            grad = grad.to(dtype);
+            setGrad(grad); // converted, and moved out of a workspace scope as any new gradient
         }
     }
 

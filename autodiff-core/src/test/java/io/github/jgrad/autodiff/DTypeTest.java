@@ -92,6 +92,28 @@ class DTypeTest {
     }
 
     @Test
+    void rowsSetGradEmptyAxesAndUserOpsKeepTheirDtype() {
+        Tensor t = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 3, 2);
+        Tensor rows = t.indexSelect(0, 2, 0);
+        assertEquals(FLOAT32, rows.dtype());
+        assertArrayEquals(new float[] {5, 6, 1, 2}, rows.toFloatArray());
+        assertEquals(FLOAT32, t.slice(1, 1, 2).dtype());
+        Tensor p = Tensor.zeros(FLOAT32, 3, 2).requiresGrad(true);
+        p.setGrad(Tensor.ones(3, 2));
+        assertEquals(FLOAT32, p.grad().dtype(), "setGrad converts to the tensor's dtype");
+        assertEquals(FLOAT32, Tensor.zeros(FLOAT32, 2, 0).logSumExp(1, false).dtype());
+        Op widen = Op.define("widen").tensor(in -> in[0].to(FLOAT64).mul(2), (g, out, in) -> new Tensor[] {g.mul(2)})
+                .rule("2 g").build();
+        Tensor x = Tensor.of(new float[] {0.1f}).requiresGrad(true);
+        Tensor y = widen.apply(x);
+        assertEquals(FLOAT64, y.dtype(), "a user op's result has its forward's dtype");
+        assertEquals(2.0 * 0.1f, y.item());
+        y.sum().backward();
+        assertEquals(FLOAT32, x.grad().dtype());
+        assertEquals(2f, (float) x.grad().item());
+    }
+
+    @Test
     void promotionFollowsPyTorch() {
         Tensor x32 = Tensor.ones(FLOAT32, 2, 3);
         Tensor x64 = Tensor.ones(2, 3);

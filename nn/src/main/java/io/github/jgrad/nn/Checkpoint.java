@@ -158,6 +158,9 @@ public final class Checkpoint {
             for (int i = 0; i < tensors.length; i++) {
                 // a fresh tensor of the file's, nobody else's; kept if a Workspace scope is open: state outlives it
                 Tensor entry = in.get(kind + name + "." + i); // null: no state yet (the parameter had no gradient)
+                if (entry != null && entry.dim() > 0) { // state shaped like its parameter takes the parameter's dtype
+                    entry = entry.to(optimized.get(i).dtype());
+                }
                 tensors[i] = entry == null ? null : Workspace.keep(entry);
             }
         });

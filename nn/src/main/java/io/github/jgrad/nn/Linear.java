@@ -35,14 +35,20 @@ public final class Linear extends Module {
         return new Linear(init.create(seed, in, out, in, out), Tensor.zeros(out));
     }
 
-    /** A layer with the given weight (in, out) and bias (out) (copied), or no bias if {@code bias} is null. */
+    /** A layer with the given weight (in, out) and bias (out) (copied, in their dtype), or no bias if {@code bias} is null. */
     public static Linear of(Tensor weight, Tensor bias) {
         if (weight.dim() != 2 || (bias != null && !Arrays.equals(bias.shape(), new int[] {weight.shape(1)}))) {
             throw new IllegalArgumentException("Linear: weight must be (in, out) and bias (out); got "
                     + Text.shape(weight.shape()) + " and " + (bias == null ? "none" : Text.shape(bias.shape())));
         }
-        return new Linear(Tensor.of(weight.toArray(), weight.shape()),
-                bias == null ? null : Tensor.of(bias.toArray(), bias.shape()));
+        return new Linear(copy(weight), bias == null ? null : copy(bias));
+    }
+
+    /** A leaf copy of t in t's dtype. */
+    private static Tensor copy(Tensor t) {
+        Tensor c = Tensor.zeros(t.dtype(), t.shape());
+        c.copyFrom(t);
+        return c;
     }
 
     @Override

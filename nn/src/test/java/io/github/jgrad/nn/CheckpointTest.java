@@ -115,6 +115,14 @@ class CheckpointTest {
         Map<String, Tensor> saved = Npz.load(dir.resolve("run.npz"));
         assertEquals(DType.FLOAT32, saved.get("model.0.weight").dtype(), "parameters saved as <f4");
         assertEquals(DType.FLOAT32, saved.get("optimizer.adam.exp_avg.0").dtype(), "Adam's state in float32");
+        Run wider = run(99, p -> Adam.of(p, 0.05)); // float64: the float32 state takes the parameters' dtype
+        wider.trainer().resume(dir.resolve("run.npz"));
+        for (Tensor[] state : wider.optimizer().buffers().values()) {
+            for (Tensor s : state) {
+                assertTrue(s == null || s.dim() == 0 || s.dtype() == DType.FLOAT64, "state in float64");
+            }
+        }
+        assertEquals(DType.FLOAT64, wider.model().parameters().get(0).dtype());
     }
 
     @Test

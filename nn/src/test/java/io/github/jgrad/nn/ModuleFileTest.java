@@ -75,6 +75,14 @@ class ModuleFileTest {
     }
 
     @Test
+    void aLinearLayerFromGivenFloat32WeightsIsFloat32() {
+        Linear l = Linear.of(Tensor.of(new float[] {0.1f, 2}, 1, 2), Tensor.of(new float[] {3, 4}));
+        assertEquals(DType.FLOAT32, l.weight().dtype());
+        assertEquals(DType.FLOAT32, l.bias().dtype());
+        assertArrayEquals(new float[] {0.1f, 2}, l.weight().toFloatArray());
+    }
+
+    @Test
     void sharedParametersLoadFromFilesThatNameThemTwice(@TempDir Path dir) throws IOException {
         Linear shared = Linear.of(Tensor.of(new double[] {1}, 1, 1), Tensor.of(new double[] {0}));
         Sequential twice = Sequential.of(shared, shared);
