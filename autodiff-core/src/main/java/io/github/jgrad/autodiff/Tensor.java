@@ -107,7 +107,8 @@ public final class Tensor extends Node {
     /**
      * The elements, row-major. Every read of a tensor's elements goes through here, so that a tensor
      * whose memory a {@link Workspace} has reclaimed fails with an error naming it, never showing the
-     * numbers of whatever reuses the memory.
+     * numbers of whatever reuses the memory. For a float32 tensor this is a widened copy, made at each
+     * call: read it once outside loops, and never write into it ({@link #floats()} is the array itself).
      */
     double[] data() {
         checkLive();
