@@ -11,7 +11,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
@@ -65,17 +64,18 @@ final class NpyFormat {
 
         /** Writes the data, little-endian, a chunk at a time. */
         void writeData(OutputStream out) throws IOException {
-            if (floats == null) {
-                NpyFormat.writeData(doubles, out);
-                return;
-            }
-            byte[] chunk = new byte[(int) Math.min(CHUNK, 4L * floats.length)];
-            FloatBuffer view = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-            for (int i = 0; i < floats.length; ) {
-                int n = Math.min(view.capacity(), floats.length - i);
-                view.clear();
-                view.put(floats, i, n);
-                out.write(chunk, 0, 4 * n);
+            int size = floats != null ? 4 : 8;
+            int count = floats != null ? floats.length : doubles.length;
+            byte[] chunk = new byte[(int) Math.min(CHUNK, (long) size * count)];
+            ByteBuffer buf = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < count; ) {
+                int n = Math.min(chunk.length / size, count - i);
+                if (floats != null) {
+                    buf.asFloatBuffer().put(floats, i, n);
+                } else {
+                    buf.asDoubleBuffer().put(doubles, i, n);
+                }
+                out.write(chunk, 0, size * n);
                 i += n;
             }
         }
@@ -104,19 +104,6 @@ final class NpyFormat {
         byte[] text = h.toString().getBytes(ISO_8859_1);
         return ByteBuffer.allocate(MAGIC.length + 4 + text.length).order(ByteOrder.LITTLE_ENDIAN)
                 .put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) text.length).put(text).array();
-    }
-
-    /** Writes {@code data} as little-endian float64, a chunk at a time. */
-    static void writeData(double[] data, OutputStream out) throws IOException {
-        byte[] chunk = new byte[(int) Math.min(CHUNK, 8L * data.length)];
-        DoubleBuffer view = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer();
-        for (int i = 0; i < data.length; ) {
-            int n = Math.min(view.capacity(), data.length - i);
-            view.clear();
-            view.put(data, i, n);
-            out.write(chunk, 0, 8 * n);
-            i += n;
-        }
     }
 
     /** Python's repr of a shape tuple: {@code ()}, {@code (3,)}, {@code (2, 3)}. */

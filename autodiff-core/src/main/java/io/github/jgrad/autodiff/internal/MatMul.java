@@ -1,7 +1,9 @@
 package io.github.jgrad.autodiff.internal;
 
+import java.util.function.LongFunction;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas;
 
 /**
@@ -190,9 +192,9 @@ public final class MatMul {
             FloatPointer pb = null;
             FloatPointer pc = null;
             try {
-                pa = na > CACHE_LIMIT ? allocate(na) : (a = fit(a, na));
-                pb = nb > CACHE_LIMIT ? allocate(nb) : (b = fit(b, nb));
-                pc = nc > CACHE_LIMIT ? allocate(nc) : (c = fit(c, nc));
+                pa = na > CACHE_LIMIT ? allocate(na, FloatPointer::new) : (a = fit(a, na, FloatPointer::new));
+                pb = nb > CACHE_LIMIT ? allocate(nb, FloatPointer::new) : (b = fit(b, nb, FloatPointer::new));
+                pc = nc > CACHE_LIMIT ? allocate(nc, FloatPointer::new) : (c = fit(c, nc, FloatPointer::new));
                 pa.put(ad, ao, n * k);
                 pb.put(bd, bo, k * m);
                 if (accumulate) {
@@ -206,28 +208,6 @@ public final class MatMul {
                 freeIfTemporary(pa, a);
                 freeIfTemporary(pb, b);
                 freeIfTemporary(pc, c);
-            }
-        }
-
-        private static FloatPointer fit(FloatPointer p, long size) {
-            if (p != null && p.capacity() >= size) {
-                return p;
-            }
-            if (p != null) {
-                p.releaseReference();
-            }
-            return allocate(size);
-        }
-
-        private static FloatPointer allocate(long size) {
-            FloatPointer p = new FloatPointer(size);
-            p.retainReference();
-            return p;
-        }
-
-        private static void freeIfTemporary(FloatPointer p, FloatPointer cached) {
-            if (p != null && p != cached) {
-                p.releaseReference();
             }
         }
     }
@@ -264,9 +244,9 @@ public final class MatMul {
             DoublePointer pb = null;
             DoublePointer pc = null;
             try {
-                pa = na > CACHE_LIMIT ? allocate(na) : (a = fit(a, na));
-                pb = nb > CACHE_LIMIT ? allocate(nb) : (b = fit(b, nb));
-                pc = nc > CACHE_LIMIT ? allocate(nc) : (c = fit(c, nc));
+                pa = na > CACHE_LIMIT ? allocate(na, DoublePointer::new) : (a = fit(a, na, DoublePointer::new));
+                pb = nb > CACHE_LIMIT ? allocate(nb, DoublePointer::new) : (b = fit(b, nb, DoublePointer::new));
+                pc = nc > CACHE_LIMIT ? allocate(nc, DoublePointer::new) : (c = fit(c, nc, DoublePointer::new));
                 pa.put(ad, ao, n * k);
                 pb.put(bd, bo, k * m);
                 if (accumulate) {
@@ -282,29 +262,29 @@ public final class MatMul {
                 freeIfTemporary(pc, c);
             }
         }
+    }
 
-        /** {@code p} if it holds {@code size} doubles, else a buffer of exactly that size ({@code p} freed). */
-        private static DoublePointer fit(DoublePointer p, long size) {
-            if (p != null && p.capacity() >= size) {
-                return p;
-            }
-            if (p != null) {
-                p.releaseReference();
-            }
-            return allocate(size);
-        }
-
-        /** Native memory that only jgrad frees: retained once, released by {@link #fit} or after a call. */
-        private static DoublePointer allocate(long size) {
-            DoublePointer p = new DoublePointer(size);
-            p.retainReference();
+    /** {@code p} if it holds {@code size} elements, else a buffer of exactly that size ({@code p} freed). */
+    private static <P extends Pointer> P fit(P p, long size, LongFunction<P> make) {
+        if (p != null && p.capacity() >= size) {
             return p;
         }
+        if (p != null) {
+            p.releaseReference();
+        }
+        return allocate(size, make);
+    }
 
-        private static void freeIfTemporary(DoublePointer p, DoublePointer cached) {
-            if (p != null && p != cached) {
-                p.releaseReference();
-            }
+    /** Native memory that only jgrad frees: retained once, released by {@link #fit} or after a call. */
+    private static <P extends Pointer> P allocate(long size, LongFunction<P> make) {
+        P p = make.apply(size);
+        p.retainReference();
+        return p;
+    }
+
+    private static void freeIfTemporary(Pointer p, Pointer cached) {
+        if (p != null && p != cached) {
+            p.releaseReference();
         }
     }
 }
