@@ -37,7 +37,7 @@ final class Autograd {
      */
     static Tensor record(DType dtype, Op op, double[] data, int[] shape, Tensor.Backward backward, Tensor... inputs) {
         return dtype == DType.FLOAT64 ? record(op, data, null, shape, backward, inputs)
-                : record(op, null, Tensor.narrow(data), shape, backward, inputs);
+                : record(op, null, Tensor.narrowResult(data), shape, backward, inputs);
     }
 
     /** A float32 result computed as floats. */

@@ -162,7 +162,7 @@ final class LayoutOps {
         Tensor.Backward backward = (g, o) -> new Tensor[] {put(g, inShape, a, idx)};
         // rows are copied as stored: a float32 tensor is never widened whole (a DataLoader's batches)
         Object from = t.dtype() == DType.FLOAT32 ? t.floats() : t.data();
-        Object out = t.dtype() == DType.FLOAT32 ? new float[Shapes.size(op.name(), s)]
+        Object out = t.dtype() == DType.FLOAT32 ? Arena.allocateFloats(Shapes.size(op.name(), s))
                 : Arena.allocate(Shapes.size(op.name(), s));
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < idx.length; j++) {

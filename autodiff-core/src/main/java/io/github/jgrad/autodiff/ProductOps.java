@@ -93,7 +93,7 @@ final class ProductOps {
         boolean single = a.dtype() == DType.FLOAT32 && b.dtype() == DType.FLOAT32;
         int size = Shapes.size("matmul", os);
         double[] out = single ? null : k > 0 ? Arena.allocate(size) : Arena.zeros(size);
-        float[] outF = single ? new float[size] : null;
+        float[] outF = !single ? null : k > 0 ? Arena.allocateFloats(size) : Arena.zerosFloats(size);
         double[] ad = single ? null : a.data();
         double[] bd = single ? null : b.data();
         float[] af = single ? a.floats() : null;
@@ -160,15 +160,20 @@ final class ProductOps {
             x.requiresGrad ? mm(g, false, w, true) : null,
             w.requiresGrad ? mm(x, true, g, false) : null,
             bias.requiresGrad ? g.sumTo(bias.shape) : null};
-        double[] out = Kernels.broadcastTo(bias.data(), bias.shape, os);
         if (DType.of(x, w, bias) == DType.FLOAT32) { // x and w are float32: sgemm, into the bias rounded to float32
-            float[] outF = new float[out.length];
-            for (int i = 0; i < out.length; i++) {
-                outF[i] = (float) out[i];
+            double[] b = bias.data();
+            boolean rows = bias.dim() == 2 && bias.shape[0] != 1; // a bias of shape (n, m) or (n, 1)
+            boolean cols = bias.dim() >= 1 && bias.shape[bias.dim() - 1] != 1;
+            float[] outF = Arena.allocateFloats(n * m);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < m; j++) {
+                    outF[i * m + j] = (float) b[(rows ? i * (cols ? m : 1) : 0) + (cols ? j : 0)];
+                }
             }
             MatMul.sgemm(false, false, true, n, m, k, x.floats(), 0, w.floats(), 0, outF, 0);
             return record(MATMUL_ADD, outF, os, backward, x, w, bias);
         }
+        double[] out = Kernels.broadcastTo(bias.data(), bias.shape, os);
         MatMul.gemm(false, false, true, n, m, k, x.data(), 0, w.data(), 0, out, 0);
         return record(MATMUL_ADD, out, os, backward, x, w, bias);
     }

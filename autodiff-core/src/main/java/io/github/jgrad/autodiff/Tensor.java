@@ -1,5 +1,6 @@
 package io.github.jgrad.autodiff;
 
+import io.github.jgrad.autodiff.internal.Arena;
 import io.github.jgrad.autodiff.internal.Kernels.Binary;
 import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.Arrays;
@@ -145,8 +146,17 @@ public final class Tensor extends Node {
         return d;
     }
 
+    /** {@code d} rounded to float32, in a new array. */
     static float[] narrow(double[] d) {
-        float[] f = new float[d.length];
+        return narrow(d, new float[d.length]);
+    }
+
+    /** {@code d} rounded to float32 for a new tensor: in workspace memory inside a workspace scope. */
+    static float[] narrowResult(double[] d) {
+        return narrow(d, Arena.allocateFloats(d.length));
+    }
+
+    private static float[] narrow(double[] d, float[] f) {
         for (int i = 0; i < d.length; i++) {
             f[i] = (float) d[i];
         }
@@ -184,7 +194,7 @@ public final class Tensor extends Node {
 
     /** A leaf of {@code dtype} holding {@code data} (rounded to float32 for float32). */
     static Tensor leaf(DType dtype, double[] data, int[] shape) {
-        return dtype == DType.FLOAT64 ? leaf(data, shape) : leaf(narrow(data), shape);
+        return dtype == DType.FLOAT64 ? leaf(data, shape) : leaf(narrowResult(data), shape);
     }
 
     static Tensor leaf(float[] data, int[] shape) {
@@ -241,7 +251,7 @@ public final class Tensor extends Node {
             return zeros(shape);
         }
         int[] s = Shapes.checked("zeros", shape);
-        return leaf(new float[Shapes.size("zeros", s)], s);
+        return leaf(Arena.zerosFloats(Shapes.size("zeros", s)), s);
     }
 
     /** A tensor of ones of {@code dtype}. */
@@ -253,7 +263,7 @@ public final class Tensor extends Node {
     public static Tensor full(DType dtype, double value, int... shape) {
         Objects.requireNonNull(dtype, "full: dtype is null");
         Tensor t = Factories.full("full", value, shape);
-        return dtype == DType.FLOAT64 ? t : leaf(narrow(t.data()), t.shape);
+        return dtype == DType.FLOAT64 ? t : leaf(narrowResult(t.data()), t.shape);
     }
 
     /**

@@ -98,11 +98,9 @@ public final class Workspace {
         if (s == null) {
             return t;
         }
-        double[] data = t.doubles(); // throws if reclaimed; null for float32, which no pool lends
+        Object data = memory(t); // throws if reclaimed
         if (s.owner instanceof Scope scope) {
-            if (data != null) {
-                scope.workspace().pool.untake(data);
-            }
+            scope.workspace().pool.untake(data);
         } else if (s.owner instanceof Workspace w) {
             w.grads.values().removeIf(g -> g.storage == s);
         }
@@ -154,20 +152,21 @@ public final class Workspace {
             grads.put(t, g);
         }
         if (previous != null && previous.storage.owner == this && previous.storage != g.storage) {
-            double[] memory = previous.doubles();
+            Object memory = memory(previous);
             reclaim(previous.storage, "a later step gave " + describe(t) + " a new gradient");
-            if (memory != null) {
-                pool.give(memory);
-            }
+            pool.give(memory);
         }
     }
 
-    /** Takes g's memory out of the arrays the pool takes back (float32 memory is never the pool's). */
+    /** Takes g's memory out of the arrays the pool takes back. */
     private void untake(Tensor g) {
-        double[] memory = g.doubles();
-        if (memory != null) {
-            pool.untake(memory);
-        }
+        pool.untake(memory(g));
+    }
+
+    /** A tensor's array, of either dtype. */
+    private static Object memory(Tensor t) {
+        double[] d = t.doubles();
+        return d != null ? d : t.floats();
     }
 
     /** Whether {@code inner} was opened inside {@code outer}, which is still open (not the same scope). */

@@ -35,6 +35,23 @@ public final class Arena {
         return a;
     }
 
+    /** An array of {@code n} floats whose contents are unspecified: the caller overwrites every element. */
+    public static float[] allocateFloats(int n) {
+        Pool p = active();
+        return p == null ? new float[n] : p.takeFloats(n);
+    }
+
+    /** An array of {@code n} float zeros. */
+    public static float[] zerosFloats(int n) {
+        Pool p = active();
+        if (p == null) {
+            return new float[n];
+        }
+        float[] a = p.takeFloats(n);
+        Arrays.fill(a, 0f);
+        return a;
+    }
+
     /** The pool arrays come from on this thread, or null. */
     public static Pool active() {
         return used ? ACTIVE.get() : null;
@@ -53,17 +70,20 @@ public final class Arena {
     }
 
     /**
-     * Free arrays by exact length, and the arrays handed out since the pool's frames opened (the
-     * "taken" stack: a frame is a mark on it). Used by one thread at a time.
+     * Free arrays (of doubles or floats) by type and exact length, and the arrays handed out since the
+     * pool's frames opened (the "taken" stack: a frame is a mark on it). Used by one thread at a time.
      */
     public static final class Pool {
         private final Object owner;
-        /** Open addressing on lengths: keys[i] is a length (-1 for an empty slot), free[i] its arrays. */
-        private int[] keys = emptyKeys(16);
-        private double[][][] free = new double[16][][];
+        /**
+         * Open addressing on kinds: keys[i] is a length times 2, plus 1 for floats (-1 for an empty
+         * slot), free[i] its arrays.
+         */
+        private long[] keys = emptyKeys(16);
+        private Object[][] free = new Object[16][];
         private int[] freeCount = new int[16];
         private int lengths;
-        private double[][] taken = new double[64][];
+        private Object[] taken = new Object[64];
         private int takenCount;
         private long retainedBytes;
 
@@ -87,15 +107,28 @@ public final class Arena {
         }
 
         double[] take(int n) {
-            int slot = slot(n, false);
-            double[] a;
-            if (slot >= 0 && freeCount[slot] > 0) {
-                a = free[slot][--freeCount[slot]];
-                free[slot][freeCount[slot]] = null;
-                retainedBytes -= 8L * n;
-            } else {
-                a = new double[n];
+            Object a = reuse(2L * n);
+            return (double[]) record(a != null ? a : new double[n]);
+        }
+
+        float[] takeFloats(int n) {
+            Object a = reuse(2L * n + 1);
+            return (float[]) record(a != null ? a : new float[n]);
+        }
+
+        /** A free array of kind {@code key}, or null. */
+        private Object reuse(long key) {
+            int slot = slot(key, false);
+            if (slot < 0 || freeCount[slot] == 0) {
+                return null;
             }
+            Object a = free[slot][--freeCount[slot]];
+            free[slot][freeCount[slot]] = null;
+            retainedBytes -= bytes(a);
+            return a;
+        }
+
+        private Object record(Object a) {
             if (takenCount == taken.length) {
                 taken = Arrays.copyOf(taken, takenCount * 2);
             }
@@ -118,7 +151,7 @@ public final class Arena {
          * Takes {@code a} out of the arrays to give back at the close of its frame (its tensor lives on);
          * returns whether it was there.
          */
-        public boolean untake(double[] a) {
+        public boolean untake(Object a) {
             for (int i = takenCount - 1; i >= 0; i--) {
                 if (taken[i] == a) {
                     taken[i] = null;
@@ -128,28 +161,36 @@ public final class Arena {
             return false;
         }
 
-        /** Adds {@code a}, which no live tensor holds any longer, to the free arrays. */
-        public void give(double[] a) {
+        /** Adds {@code a} (a double[] or float[]), which no live tensor holds any longer, to the free arrays. */
+        public void give(Object a) {
             assert poison(a);
-            int slot = slot(a.length, true);
+            int slot = slot(a instanceof float[] f ? 2L * f.length + 1 : 2L * ((double[]) a).length, true);
             if (freeCount[slot] == free[slot].length) {
                 free[slot] = Arrays.copyOf(free[slot], Math.max(4, freeCount[slot] * 2));
             }
             free[slot][freeCount[slot]++] = a;
-            retainedBytes += 8L * a.length;
+            retainedBytes += bytes(a);
+        }
+
+        private static long bytes(Object a) {
+            return a instanceof float[] f ? 4L * f.length : 8L * ((double[]) a).length;
         }
 
         /**
          * With assertions on (as in the tests), a reused array holds NaN, never the zeros of a new one,
          * so that a kernel wrongly counting on zeros fails its test.
          */
-        private static boolean poison(double[] a) {
-            Arrays.fill(a, Double.NaN);
+        private static boolean poison(Object a) {
+            if (a instanceof float[] f) {
+                Arrays.fill(f, Float.NaN);
+            } else {
+                Arrays.fill((double[]) a, Double.NaN);
+            }
             return true;
         }
 
-        /** The slot for length {@code n}, added if {@code create}; -1 if absent. */
-        private int slot(int n, boolean create) {
+        /** The slot for kind {@code n} (see {@link #keys}), added if {@code create}; -1 if absent. */
+        private int slot(long n, boolean create) {
             int mask = keys.length - 1;
             for (int i = mix(n) & mask; ; i = (i + 1) & mask) {
                 if (keys[i] == n) {
@@ -165,18 +206,18 @@ public final class Arena {
                     }
                     keys[i] = n;
                     lengths++;
-                    free[i] = new double[4][];
+                    free[i] = new Object[4];
                     return i;
                 }
             }
         }
 
         private void grow() {
-            int[] oldKeys = keys;
-            double[][][] oldFree = free;
+            long[] oldKeys = keys;
+            Object[][] oldFree = free;
             int[] oldCount = freeCount;
             keys = emptyKeys(oldKeys.length * 2);
-            free = new double[keys.length][][];
+            free = new Object[keys.length][];
             freeCount = new int[keys.length];
             lengths = 0;
             for (int i = 0; i < oldKeys.length; i++) {
@@ -188,13 +229,13 @@ public final class Arena {
             }
         }
 
-        private static int mix(int n) {
-            int h = n * 0x9E3779B9;
+        private static int mix(long n) {
+            int h = Long.hashCode(n) * 0x9E3779B9;
             return h ^ (h >>> 16);
         }
 
-        private static int[] emptyKeys(int size) {
-            int[] k = new int[size];
+        private static long[] emptyKeys(int size) {
+            long[] k = new long[size];
             Arrays.fill(k, -1);
             return k;
         }

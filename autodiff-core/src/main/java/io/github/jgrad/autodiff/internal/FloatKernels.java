@@ -26,7 +26,7 @@ public final class FloatKernels {
 
     /** out = op(a), element by element. */
     public static float[] unary(Unary op, float[] a) {
-        float[] out = new float[a.length];
+        float[] out = Arena.allocateFloats(a.length);
         if (op == Unary.RELU || op == Unary.NEG) {
             Kernels.split(a.length, a.length, (from, to) -> {
                 for (int i = from; i < to; i++) {
@@ -50,7 +50,7 @@ public final class FloatKernels {
 
     /** out = a (op) b for arrays of one length. */
     public static float[] binary(Binary op, float[] a, float[] b) {
-        float[] out = new float[a.length];
+        float[] out = Arena.allocateFloats(a.length);
         if (exact(op)) {
             Kernels.split(a.length, a.length, (from, to) -> exact(op, a, b, 1, out, from, to));
             return out;
@@ -72,7 +72,7 @@ public final class FloatKernels {
 
     /** out = a (op) c for every element of a: c is a one-element operand's value. */
     public static float[] binary(Binary op, float[] a, double c) {
-        float[] out = new float[a.length];
+        float[] out = Arena.allocateFloats(a.length);
         if (exact(op) && (float) c == c) { // a float operand: float arithmetic is exact arithmetic rounded
             float[] b = {(float) c};
             Kernels.split(a.length, a.length, (from, to) -> exact(op, a, b, 0, out, from, to));
