@@ -3,6 +3,7 @@ package io.github.jgrad.autodiff;
 import static io.github.jgrad.autodiff.Autograd.record;
 
 import io.github.jgrad.autodiff.internal.Arena;
+import io.github.jgrad.autodiff.internal.FloatKernels;
 import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.List;
@@ -107,13 +108,17 @@ final class ReduceOps {
     /** Sums or maxes normalised, sorted axes; moves them last first when they are not adjacent. */
     private static double[] reduce(Tensor t, boolean max, int[] ax) {
         int[] shape = t.shape;
+        boolean adjacent = ax.length > 0 && ax[ax.length - 1] - ax[0] == ax.length - 1;
+        if (adjacent && t.dtype() == DType.FLOAT32) { // floats read as stored, not widened whole
+            int[] omi = outerMidInner(shape, ax);
+            return FloatKernels.reduce(max, t.floats(), omi[0], omi[1], omi[2]);
+        }
         double[] data = t.data();
         if (ax.length == 0) {
             double[] copy = Arena.allocate(data.length);
             System.arraycopy(data, 0, copy, 0, data.length);
             return copy;
         }
-        boolean adjacent = ax[ax.length - 1] - ax[0] == ax.length - 1;
         if (!adjacent) {
             int[] perm = new int[shape.length];
             int j = 0;
@@ -140,6 +145,12 @@ final class ReduceOps {
             }
             return Kernels.reduce(max, Kernels.permute(data, shape, perm), rest, reducedSize, 1);
         }
+        int[] omi = outerMidInner(shape, ax);
+        return Kernels.reduce(max, data, omi[0], omi[1], omi[2]);
+    }
+
+    /** The sizes before, along and after the adjacent axes {@code ax} of {@code shape}. */
+    private static int[] outerMidInner(int[] shape, int[] ax) {
         int outer = 1;
         int mid = 1;
         int inner = 1;
@@ -152,7 +163,7 @@ final class ReduceOps {
                 inner *= shape[i];
             }
         }
-        return Kernels.reduce(max, data, outer, mid, inner);
+        return new int[] {outer, mid, inner};
     }
 
     // ------------------------------------------------------------------ argmax (no gradient)

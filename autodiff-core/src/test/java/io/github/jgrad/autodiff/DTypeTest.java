@@ -245,5 +245,16 @@ class DTypeTest {
         java.util.Arrays.fill(ones, 1f);
         assertEquals((float) ((1 << 24) + 3), (float) Tensor.of(ones).sum().item(), "2^24 + 3 rounded once");
         assertEquals(16777220.0, Tensor.of(ones).sum().item());
+        // down columns and along a middle axis too: 2^24 + 1 + 1 + 1 + 1, where float32 would stay at 2^24
+        float[] column = new float[5 * 3];
+        java.util.Arrays.fill(column, 1f);
+        java.util.Arrays.fill(column, 0, 3, 1 << 24);
+        float[] expected = {(1 << 24) + 4, (1 << 24) + 4, (1 << 24) + 4};
+        Tensor t = Tensor.of(column).reshape(5, 3);
+        assertArrayEquals(expected, t.sum(0).toFloatArray(), "column sums");
+        assertArrayEquals(expected, t.reshape(1, 5, 3).sum(1).toFloatArray(), "a middle axis");
+        assertArrayEquals(expected, t.transpose(0, 1).sum(1).toFloatArray(), "row sums");
+        assertEquals(FLOAT32, t.sum(0).dtype());
+        assertArrayEquals(new float[] {1 << 24, 1 << 24, 1 << 24}, t.max(0).toFloatArray(), "max");
     }
 }

@@ -161,6 +161,59 @@ public final class FloatKernels {
         return ((bits - 0x7f800000) >> 31) & ~(bits >> 31);
     }
 
+    /**
+     * Sums or maxes the (outer, r, inner) array {@code a} over r, as {@link Kernels#reduce} does for
+     * doubles, into doubles for the caller to round once: sums accumulate in double (row sums pairwise on
+     * widened blocks), so the float32 result is as accurate as float64's rounded, without widening the
+     * whole array.
+     */
+    public static double[] reduce(boolean max, float[] a, int outer, int r, int inner) {
+        double[] out = Arena.allocate(outer * inner);
+        if (outer == 1) { // column sums: the threads share out the columns, in memory order
+            Kernels.split(inner, (long) r * inner, (from, to) -> reduce(max, a, 0, r, inner, out, 0, from, to));
+        } else {
+            Kernels.split(outer, (long) outer * r * inner, (from, to) -> {
+                for (int o = from; o < to; o++) {
+                    reduce(max, a, o * r * inner, r, inner, out, o * inner, 0, inner);
+                }
+            });
+        }
+        return out;
+    }
+
+    /** Columns {@code from} to {@code to} of the (r, inner) block of a at base, reduced into out at ob. */
+    private static void reduce(boolean max, float[] a, int base, int r, int inner, double[] out, int ob,
+                               int from, int to) {
+        if (r == 0) {
+            java.util.Arrays.fill(out, ob + from, ob + to, max ? Double.NEGATIVE_INFINITY : 0.0);
+        } else if (inner == 1 && !max) {
+            double[] block = new double[Math.min(BLOCK, r)];
+            double s = 0;
+            for (int k = 0; k < r; k += BLOCK) {
+                int n = Math.min(BLOCK, r - k);
+                widen(a, base + k, block, n);
+                s += Kernels.pairwiseSum(block, 0, n);
+            }
+            out[ob] = s;
+        } else {
+            for (int i = from; i < to; i++) {
+                out[ob + i] = a[base + i];
+            }
+            for (int k = 1; k < r; k++) {
+                int src = base + k * inner;
+                if (max) {
+                    for (int i = from; i < to; i++) {
+                        out[ob + i] = Math.max(out[ob + i], a[src + i]); // NaN wins, as in NumPy
+                    }
+                } else {
+                    for (int i = from; i < to; i++) {
+                        out[ob + i] += a[src + i];
+                    }
+                }
+            }
+        }
+    }
+
     private static void widen(float[] a, int from, double[] into, int n) {
         for (int j = 0; j < n; j++) {
             into[j] = a[from + j];
