@@ -29,8 +29,8 @@ final class ArithmeticOps {
 
     /**
      * a (kernel) b broadcast to {@code so}, recorded in the promoted dtype. A float32 result whose a has
-     * the result's shape, and whose b has it too or one element, runs {@link FloatKernels} (no array of
-     * doubles the tensor's size); every other case widens its operands. Both give the same bits.
+     * the result's shape, and whose b has it too, one element or one row, runs {@link FloatKernels} (no
+     * array of doubles the tensor's size); every other case widens its operands. Both give the same bits.
      */
     static Tensor elementwise(Op op, Binary kernel, Tensor a, Tensor b, int[] so, Tensor.Backward backward) {
         if (a.dtype() == DType.FLOAT32 && DType.of(a, b) == DType.FLOAT32 && Arrays.equals(a.shape, so)) {
@@ -39,6 +39,10 @@ final class ArithmeticOps {
             }
             if (b.size() == 1) {
                 return record(op, FloatKernels.binary(kernel, a.floats(), b.get(new int[b.dim()])), so, backward, a, b);
+            }
+            if (b.dtype() == DType.FLOAT32 && b.dim() > 0 && b.size() == so[so.length - 1]
+                    && b.shape[b.dim() - 1] == b.size()) { // a row broadcast down a's rows (a bias)
+                return record(op, FloatKernels.binaryRows(kernel, a.floats(), b.floats()), so, backward, a, b);
             }
         }
         return record(op, Kernels.binary(kernel, a.data(), a.shape, b.data(), b.shape, so), so, backward, a, b);

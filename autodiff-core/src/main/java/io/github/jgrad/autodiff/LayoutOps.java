@@ -88,7 +88,9 @@ final class LayoutOps {
             inverse[perm[i]] = i;
             s[i] = shape[perm[i]];
         }
-        return record(PERMUTE, Kernels.permute(a.data(), shape, perm), s, (g, out) -> new Tensor[] {g.permute(inverse)}, a);
+        Tensor.Backward backward = (g, out) -> new Tensor[] {g.permute(inverse)};
+        return a.dtype() == DType.FLOAT32 ? record(PERMUTE, Kernels.permute(a.floats(), shape, perm), s, backward, a)
+                : record(PERMUTE, Kernels.permute(a.data(), shape, perm), s, backward, a);
     }
 
     // ------------------------------------------------------------------ broadcastTo

@@ -105,20 +105,20 @@ final class ReduceOps {
         return ax;
     }
 
-    /** Sums or maxes normalised, sorted axes; moves them last first when they are not adjacent. */
+    /**
+     * Sums or maxes normalised, sorted axes; moves them last first when they are not adjacent. float32
+     * is read as stored, never widened whole ({@link FloatKernels#reduce} accumulates in double).
+     */
     private static double[] reduce(Tensor t, boolean max, int[] ax) {
         int[] shape = t.shape;
-        boolean adjacent = ax.length > 0 && ax[ax.length - 1] - ax[0] == ax.length - 1;
-        if (adjacent && t.dtype() == DType.FLOAT32) { // floats read as stored, not widened whole
-            int[] omi = outerMidInner(shape, ax);
-            return FloatKernels.reduce(max, t.floats(), omi[0], omi[1], omi[2]);
-        }
-        double[] data = t.data();
+        boolean single = t.dtype() == DType.FLOAT32;
         if (ax.length == 0) {
+            double[] data = t.data();
             double[] copy = Arena.allocate(data.length);
             System.arraycopy(data, 0, copy, 0, data.length);
             return copy;
         }
+        boolean adjacent = ax[ax.length - 1] - ax[0] == ax.length - 1;
         if (!adjacent) {
             int[] perm = new int[shape.length];
             int j = 0;
@@ -143,10 +143,12 @@ final class ReduceOps {
                     rest *= shape[i];
                 }
             }
-            return Kernels.reduce(max, Kernels.permute(data, shape, perm), rest, reducedSize, 1);
+            return single ? FloatKernels.reduce(max, Kernels.permute(t.floats(), shape, perm), rest, reducedSize, 1)
+                    : Kernels.reduce(max, Kernels.permute(t.data(), shape, perm), rest, reducedSize, 1);
         }
         int[] omi = outerMidInner(shape, ax);
-        return Kernels.reduce(max, data, omi[0], omi[1], omi[2]);
+        return single ? FloatKernels.reduce(max, t.floats(), omi[0], omi[1], omi[2])
+                : Kernels.reduce(max, t.data(), omi[0], omi[1], omi[2]);
     }
 
     /** The sizes before, along and after the adjacent axes {@code ax} of {@code shape}. */

@@ -80,8 +80,14 @@ class DTypeTest {
         Tensor a32 = a.to(FLOAT32);
         Tensor b32 = b.to(FLOAT32).sub(1); // negative entries too, for gate and maximum
         Tensor c = Tensor.scalar(0.3);
+        Tensor wide = Tensor.uniform(7, 0.5, 2, 4, 700).to(FLOAT32); // rows longer than a block
+        Tensor row = Tensor.uniform(8, -1, 1, 700).to(FLOAT32);
         for (int k = 0; k < ops.size(); k++) {
             var op = ops.get(k);
+            for (Tensor r : List.of(row, row.reshape(1, 700))) {
+                assertArrayEquals(op.apply(wide.to(FLOAT64), r.to(FLOAT64)).toFloatArray(), op.apply(wide, r).toFloatArray(),
+                        "op " + k + " with a row of shape " + java.util.Arrays.toString(r.shape()));
+            }
             assertArrayEquals(op.apply(a32.to(FLOAT64), b32.to(FLOAT64)).toFloatArray(), op.apply(a32, b32).toFloatArray(),
                     "op " + k + " on two arrays");
             assertArrayEquals(op.apply(a32.to(FLOAT64), c).toFloatArray(), op.apply(a32, c).toFloatArray(),
@@ -237,6 +243,20 @@ class DTypeTest {
                     () -> Tensor.of(new float[] {100}).requiresGrad(true).exp());
             assertTrue(e.getMessage().contains("Infinity"), e.getMessage());
         }
+    }
+
+    @Test
+    void permutationsAndReductionsOverSeparateAxesAreFloat64sRounded() {
+        Tensor t = Tensor.uniform(9, -1, 1, 3, 4, 5).to(FLOAT32);
+        Tensor t64 = t.to(FLOAT64);
+        assertArrayEquals(t64.permute(2, 0, 1).toFloatArray(), t.permute(2, 0, 1).toFloatArray());
+        assertEquals(FLOAT32, t.permute(2, 0, 1).dtype());
+        int[] ends = {0, 2};
+        assertArrayEquals(t64.sum(ends, false).toFloatArray(), t.sum(ends, false).toFloatArray());
+        assertArrayEquals(t64.max(ends, true).toFloatArray(), t.max(ends, true).toFloatArray());
+        assertArrayEquals(t64.max(2).toFloatArray(), t.max(2).toFloatArray());
+        assertArrayEquals(new int[] {4}, t.sum(ends, false).shape());
+        assertEquals(FLOAT32, t.max(ends, true).dtype());
     }
 
     @Test

@@ -52,7 +52,7 @@ public final class FloatKernels {
     public static float[] binary(Binary op, float[] a, float[] b) {
         float[] out = Arena.allocateFloats(a.length);
         if (exact(op)) {
-            Kernels.split(a.length, a.length, (from, to) -> exact(op, a, b, 1, out, from, to));
+            Kernels.split(a.length, a.length, (from, to) -> exact(op, a, b, 0, 1, out, from, to));
             return out;
         }
         Kernels.split(a.length, a.length, (from, to) -> {
@@ -75,7 +75,7 @@ public final class FloatKernels {
         float[] out = Arena.allocateFloats(a.length);
         if (exact(op) && (float) c == c) { // a float operand: float arithmetic is exact arithmetic rounded
             float[] b = {(float) c};
-            Kernels.split(a.length, a.length, (from, to) -> exact(op, a, b, 0, out, from, to));
+            Kernels.split(a.length, a.length, (from, to) -> exact(op, a, b, 0, 0, out, from, to));
             return out;
         }
         double[] scalar = {c};
@@ -92,7 +92,39 @@ public final class FloatKernels {
         return out;
     }
 
-    /** Whether {@link #exact(Binary, float[], float[], int, float[], int, int)} runs {@code op}. */
+    /** out = a (op) row for every row of a, which holds rows of {@code row.length} elements (a bias add). */
+    public static float[] binaryRows(Binary op, float[] a, float[] row) {
+        float[] out = Arena.allocateFloats(a.length);
+        int m = row.length;
+        if (a.length == 0) {
+            return out;
+        }
+        if (exact(op)) {
+            Kernels.split(a.length / m, a.length, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    exact(op, a, row, -r * m, 1, out, r * m, r * m + m);
+                }
+            });
+            return out;
+        }
+        double[] y = new double[m];
+        widen(row, 0, y, m);
+        Kernels.split(a.length / m, a.length, (from, to) -> {
+            double[] x = new double[Math.min(BLOCK, m)];
+            double[] z = new double[x.length];
+            for (int r = from; r < to; r++) {
+                for (int j = 0; j < m; j += BLOCK) {
+                    int n = Math.min(BLOCK, m - j);
+                    widen(a, r * m + j, x, n);
+                    Kernels.loop(op, x, 0, 1, y, j, 1, z, 0, n);
+                    narrow(z, out, r * m + j, n);
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Whether {@link #exact(Binary, float[], float[], int, int, float[], int, int)} runs {@code op}. */
     private static boolean exact(Binary op) {
         return switch (op) {
             case ADD, SUB, MUL, DIV, MAX, MIN, CHAIN, CHAIN_DIV, GATE -> true;
@@ -101,54 +133,54 @@ public final class FloatKernels {
     }
 
     /**
-     * out[i] = a[i] (op) b[i * bs] for i in [from, to), bs 1 (an array) or 0 (one number), in float
+     * out[i] = a[i] (op) b[bo + i * bs] for i in [from, to), bs 1 (an array) or 0 (one number), in float
      * arithmetic: for these ops exactly the float64 kernel's result rounded (see the class comment).
      */
-    private static void exact(Binary op, float[] a, float[] b, int bs, float[] out, int from, int to) {
+    private static void exact(Binary op, float[] a, float[] b, int bo, int bs, float[] out, int from, int to) {
         switch (op) {
             case ADD -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] + b[i * bs];
+                    out[i] = a[i] + b[bo + i * bs];
                 }
             }
             case SUB -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] - b[i * bs];
+                    out[i] = a[i] - b[bo + i * bs];
                 }
             }
             case MUL -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] * b[i * bs];
+                    out[i] = a[i] * b[bo + i * bs];
                 }
             }
             case DIV -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] / b[i * bs];
+                    out[i] = a[i] / b[bo + i * bs];
                 }
             }
             case MAX -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = Math.max(a[i], b[i * bs]);
+                    out[i] = Math.max(a[i], b[bo + i * bs]);
                 }
             }
             case MIN -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = Math.min(a[i], b[i * bs]);
+                    out[i] = Math.min(a[i], b[bo + i * bs]);
                 }
             }
             case CHAIN -> { // the chain rule's product: 0 where the gradient a is 0, whatever b
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] == 0 ? 0 : a[i] * b[i * bs];
+                    out[i] = a[i] == 0 ? 0 : a[i] * b[bo + i * bs];
                 }
             }
             case CHAIN_DIV -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] == 0 ? 0 : a[i] / b[i * bs];
+                    out[i] = a[i] == 0 ? 0 : a[i] / b[bo + i * bs];
                 }
             }
             case GATE -> { // relu's backward: a where b > 0, else 0, without a branch (masks are random)
                 for (int i = from; i < to; i++) {
-                    out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(a[i]) & positive(b[i * bs]));
+                    out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(a[i]) & positive(b[bo + i * bs]));
                 }
             }
             default -> throw new AssertionError(op);
@@ -163,9 +195,9 @@ public final class FloatKernels {
 
     /**
      * Sums or maxes the (outer, r, inner) array {@code a} over r, as {@link Kernels#reduce} does for
-     * doubles, into doubles for the caller to round once: sums accumulate in double (row sums pairwise on
-     * widened blocks), so the float32 result is as accurate as float64's rounded, without widening the
-     * whole array.
+     * doubles, into doubles for the caller to round once: sums accumulate in double in the same order as
+     * float64's (the same bits as float64's kernel on the widened values), so the float32 result is
+     * float64's rounded once, without widening the whole array.
      */
     public static double[] reduce(boolean max, float[] a, int outer, int r, int inner) {
         double[] out = Arena.allocate(outer * inner);
@@ -186,15 +218,8 @@ public final class FloatKernels {
                                int from, int to) {
         if (r == 0) {
             java.util.Arrays.fill(out, ob + from, ob + to, max ? Double.NEGATIVE_INFINITY : 0.0);
-        } else if (inner == 1 && !max) {
-            double[] block = new double[Math.min(BLOCK, r)];
-            double s = 0;
-            for (int k = 0; k < r; k += BLOCK) {
-                int n = Math.min(BLOCK, r - k);
-                widen(a, base + k, block, n);
-                s += Kernels.pairwiseSum(block, 0, n);
-            }
-            out[ob] = s;
+        } else if (inner == 1) {
+            out[ob] = max ? max(a, base, r) : pairwiseSum(a, base, r);
         } else {
             for (int i = from; i < to; i++) {
                 out[ob + i] = a[base + i];
@@ -212,6 +237,54 @@ public final class FloatKernels {
                 }
             }
         }
+    }
+
+    /** The largest of a[from, from + n), n &gt; 0: NaN if any is NaN, as {@code Math.max}. */
+    private static float max(float[] a, int from, int n) {
+        float m = a[from];
+        for (int k = 1; k < n; k++) {
+            m = Math.max(m, a[from + k]);
+        }
+        return m;
+    }
+
+    /** {@link Kernels#pairwiseSum} of a[from, from + n) widened: the same additions in the same order. */
+    static double pairwiseSum(float[] a, int from, int n) {
+        if (n <= 128) {
+            if (n < 8) {
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    s += a[from + i];
+                }
+                return s;
+            }
+            double s0 = a[from];
+            double s1 = a[from + 1];
+            double s2 = a[from + 2];
+            double s3 = a[from + 3];
+            double s4 = a[from + 4];
+            double s5 = a[from + 5];
+            double s6 = a[from + 6];
+            double s7 = a[from + 7];
+            int i = 8;
+            for (; i + 8 <= n; i += 8) {
+                s0 += a[from + i];
+                s1 += a[from + i + 1];
+                s2 += a[from + i + 2];
+                s3 += a[from + i + 3];
+                s4 += a[from + i + 4];
+                s5 += a[from + i + 5];
+                s6 += a[from + i + 6];
+                s7 += a[from + i + 7];
+            }
+            double s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+            for (; i < n; i++) {
+                s += a[from + i];
+            }
+            return s;
+        }
+        int half = n / 2 / 8 * 8;
+        return pairwiseSum(a, from, half) + pairwiseSum(a, from + half, n - half);
     }
 
     private static void widen(float[] a, int from, double[] into, int n) {

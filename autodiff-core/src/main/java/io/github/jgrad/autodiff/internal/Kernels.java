@@ -682,6 +682,21 @@ public final class Kernels {
 
     /** out = a with its axes permuted: out axis i is a's axis perm[i]. */
     public static double[] permute(double[] a, int[] shape, int[] perm) {
+        double[] out = Arena.allocate(a.length);
+        permute(a, null, out, null, a.length, shape, perm);
+        return out;
+    }
+
+    /** {@link #permute(double[], int[], int[])} for floats, copied as stored. */
+    public static float[] permute(float[] a, int[] shape, int[] perm) {
+        float[] out = Arena.allocateFloats(a.length);
+        permute(null, a, null, out, a.length, shape, perm);
+        return out;
+    }
+
+    /** The permutation of doubles {@code a} into {@code out}, or of floats {@code af} into {@code outF}. */
+    private static void permute(double[] a, float[] af, double[] out, float[] outF, int length, int[] shape,
+                                int[] perm) {
         int rank = shape.length;
         int[] inStrides = Shapes.strides(shape);
         int[] os = new int[rank];
@@ -690,15 +705,18 @@ public final class Kernels {
             os[i] = shape[perm[i]];
             st[i] = inStrides[perm[i]];
         }
-        double[] out = Arena.allocate(a.length);
-        if (a.length == 0 || rank == 0) {
-            System.arraycopy(a, 0, out, 0, a.length);
-            return out;
+        if (length == 0 || rank == 0) {
+            if (a != null) {
+                System.arraycopy(a, 0, out, 0, length);
+            } else {
+                System.arraycopy(af, 0, outF, 0, length);
+            }
+            return;
         }
         int inner = os[rank - 1];
         int innerStride = st[rank - 1];
-        int rows = a.length / inner;
-        split(rows, a.length, (from, to) -> {
+        int rows = length / inner;
+        split(rows, length, (from, to) -> {
             int[] idx = new int[rank];
             int rem = from;
             int off = 0;
@@ -709,8 +727,14 @@ public final class Kernels {
             }
             for (int row = from; row < to; row++) {
                 int o = row * inner;
-                for (int i = 0; i < inner; i++) {
-                    out[o + i] = a[off + i * innerStride];
+                if (a != null) {
+                    for (int i = 0; i < inner; i++) {
+                        out[o + i] = a[off + i * innerStride];
+                    }
+                } else {
+                    for (int i = 0; i < inner; i++) {
+                        outF[o + i] = af[off + i * innerStride];
+                    }
                 }
                 for (int d = rank - 2; d >= 0; d--) {
                     if (++idx[d] < os[d]) {
@@ -722,7 +746,6 @@ public final class Kernels {
                 }
             }
         });
-        return out;
     }
 
     /** Reads a (broadcastable) array as the larger shape {@code so}, materialised. */
