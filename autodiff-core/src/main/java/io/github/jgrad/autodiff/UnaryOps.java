@@ -3,6 +3,7 @@ package io.github.jgrad.autodiff;
 import static io.github.jgrad.autodiff.Autograd.record;
 
 import io.github.jgrad.autodiff.internal.Arena;
+import io.github.jgrad.autodiff.internal.Exp;
 import io.github.jgrad.autodiff.internal.FloatKernels;
 import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Kernels.Unary;
@@ -44,7 +45,7 @@ final class UnaryOps {
     }
 
     static Value exp(Value a) {
-        double out = Math.exp(a.data());
+        double out = Exp.exp(a.data()); // Tensor.exp's function, bit for bit
         return Value.unary(EXP, a, out, out);
     }
 
@@ -230,7 +231,7 @@ final class UnaryOps {
     }
 
     static Value erf(Value a) {
-        return Value.unary(ERF, a, Erf.value(a.data()), TWO_OVER_SQRT_PI * Math.exp(-a.data() * a.data()));
+        return Value.unary(ERF, a, Erf.value(a.data()), TWO_OVER_SQRT_PI * Exp.exp(-a.data() * a.data()));
     }
 
     // ------------------------------------------------------------------ clamp

@@ -339,9 +339,7 @@ public final class Kernels {
                 }
                 break;
             case EXP:
-                for (int i = from; i < to; i++) {
-                    out[i] = Math.exp(a[i]);
-                }
+                Exp.exp(a, from, out, from, to - from);
                 break;
             case LOG:
                 for (int i = from; i < to; i++) {
@@ -561,8 +559,9 @@ public final class Kernels {
         }
         double shift = Math.abs(m) < Double.POSITIVE_INFINITY ? m : 0;
         for (int k = base; k < end; k++) {
-            out[k] = Math.exp(a[k] - shift);
+            out[k] = a[k] - shift;
         }
+        Exp.exp(out, base, out, base, r);
         double sum = pairwiseSum(out, base, r);
         if (log) {
             double logSum = Math.log(sum);
@@ -592,9 +591,11 @@ public final class Kernels {
         }
         for (int row = base; row < end; row += inner) {
             for (int i = 0; i < inner; i++) {
-                double e = Math.exp(a[row + i] - shift[i]);
-                out[row + i] = e;
-                sum[i] += e;
+                out[row + i] = a[row + i] - shift[i];
+            }
+            Exp.exp(out, row, out, row, inner);
+            for (int i = 0; i < inner; i++) {
+                sum[i] += out[row + i];
             }
         }
         if (log) {
@@ -645,7 +646,7 @@ public final class Kernels {
                 for (int row = base; row < end; row += inner) {
                     if (log) {
                         for (int i = 0; i < inner; i++) {
-                            out[row + i] = g[row + i] - Math.exp(y[row + i]) * s[i];
+                            out[row + i] = g[row + i] - Exp.exp(y[row + i]) * s[i];
                         }
                     } else {
                         for (int i = 0; i < inner; i++) {
@@ -665,7 +666,7 @@ public final class Kernels {
         if (log) {
             s = pairwiseSum(g, base, r);
             for (int k = base; k < end; k++) {
-                out[k] = g[k] - Math.exp(y[k]) * s;
+                out[k] = g[k] - Exp.exp(y[k]) * s;
             }
         } else {
             for (int k = base; k < end; k++) {
