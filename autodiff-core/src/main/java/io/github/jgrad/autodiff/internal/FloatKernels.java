@@ -35,6 +35,14 @@ public final class FloatKernels {
             });
             return out;
         }
+        if (op == Unary.SQRT) { // float's correctly rounded square root is double's rounded, and C2 vectorises it
+            Kernels.split(a.length, a.length, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = (float) Math.sqrt(a[i]);
+                }
+            });
+            return out;
+        }
         Kernels.split(a.length, a.length * 4L, (from, to) -> {
             double[] x = new double[BLOCK];
             double[] y = new double[BLOCK];
