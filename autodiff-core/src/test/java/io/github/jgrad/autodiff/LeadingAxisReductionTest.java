@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Sums and maxima over a leading axis (column sums) run in memory order, four rows per pass, on two
  * threads for large inputs: bit for bit what a plain row-after-row loop gives, NaN and -0.0 included.
- * Maxima along a row equal the sequential loop too.
+ * Maxima along a row equal the sequential loop too; float32 column sums are the plain loop in double
+ * rounded once; a sum of everything split over two threads is the sequential pairwise sum.
  */
 class LeadingAxisReductionTest {
     @Test
@@ -37,6 +38,48 @@ class LeadingAxisReductionTest {
                 assertEquals(Double.doubleToRawLongBits(sum), Double.doubleToRawLongBits(sums[c]), at + ": sum");
                 assertEquals(Double.doubleToRawLongBits(max), Double.doubleToRawLongBits(maxima[c]), at + ": max");
             }
+        }
+    }
+
+    @Test
+    void float32ColumnSumsEqualAPlainLoopInDoubleRoundedOnce() {
+        SplittableRandom r = new SplittableRandom(13);
+        int[][] shapes = {{1, 5}, {3, 4}, {5, 3}, {9, 2}, {1001, 70}};
+        for (int[] s : shapes) {
+            float[] f = new float[s[0] * s[1]];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = r.nextInt(40) == 0 ? -0.0f : (float) r.nextDouble(-1, 1) * 1e3f;
+            }
+            float[] sums = Tensor.of(f).reshape(s[0], s[1]).sum(0, false).toFloatArray();
+            for (int c = 0; c < s[1]; c++) {
+                double sum = f[c];
+                for (int k = 1; k < s[0]; k++) {
+                    sum += f[k * s[1] + c];
+                }
+                assertEquals((float) sum, sums[c], 0, s[0] + "x" + s[1] + ", column " + c);
+            }
+        }
+    }
+
+    @Test
+    void aSumOfEverythingOnTwoThreadsEqualsTheSequentialPairwiseSum() {
+        SplittableRandom r = new SplittableRandom(14);
+        for (int n : new int[] {1 << 16, 200_003, 1 << 20}) { // at and above the size that splits
+            double[] d = new double[n];
+            float[] f = new float[n];
+            for (int i = 0; i < n; i++) {
+                d[i] = r.nextDouble(-1, 1) * Math.exp(r.nextDouble(-20, 20));
+                f[i] = (float) d[i];
+            }
+            double expected = io.github.jgrad.autodiff.internal.Kernels.pairwiseSum(d, 0, n);
+            assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(Tensor.of(d).sum().item()),
+                    "float64, n = " + n);
+            double[] widened = new double[n];
+            for (int i = 0; i < n; i++) {
+                widened[i] = f[i];
+            }
+            float single = (float) io.github.jgrad.autodiff.internal.Kernels.pairwiseSum(widened, 0, n);
+            assertEquals(single, (float) Tensor.of(f).sum().item(), 0, "float32, n = " + n);
         }
     }
 

@@ -209,6 +209,10 @@ public final class FloatKernels {
      */
     public static double[] reduce(boolean max, float[] a, int outer, int r, int inner) {
         double[] out = Arena.allocate(outer * inner);
+        if (outer == 1 && inner == 1 && !max) {
+            out[0] = Kernels.pairwiseSum(null, 0, r, a);
+            return out;
+        }
         if (outer == 1) { // column sums: the threads share out the columns, in memory order
             Kernels.split(inner, (long) r * inner, (from, to) -> reduce(max, a, 0, r, inner, out, 0, from, to));
         } else {
@@ -232,7 +236,17 @@ public final class FloatKernels {
             for (int i = from; i < to; i++) {
                 out[ob + i] = a[base + i];
             }
-            for (int k = 1; k < r; k++) {
+            int k = 1;
+            for (; !max && k + 3 < r; k += 4) { // four rows per pass over out, added in the same order
+                int s0 = base + k * inner;
+                int s1 = s0 + inner;
+                int s2 = s1 + inner;
+                int s3 = s2 + inner;
+                for (int i = from; i < to; i++) {
+                    out[ob + i] = out[ob + i] + a[s0 + i] + a[s1 + i] + a[s2 + i] + a[s3 + i];
+                }
+            }
+            for (; k < r; k++) {
                 int src = base + k * inner;
                 if (max) {
                     for (int i = from; i < to; i++) {

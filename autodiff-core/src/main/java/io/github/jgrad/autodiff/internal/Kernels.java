@@ -416,7 +416,7 @@ public final class Kernels {
     public static double[] reduce(boolean max, double[] a, int outer, int r, int inner) {
         double[] out = Arena.allocate(outer * inner);
         if (outer == 1 && inner == 1 && !max) {
-            out[0] = pairwiseSum(a, 0, r);
+            out[0] = pairwiseSum(a, 0, r, null);
             return out;
         }
         if (outer == 1 && r > 0) { // leading axis (column sums): the threads share out the columns, in memory order
@@ -485,6 +485,27 @@ public final class Kernels {
     }
 
     /** a[from] + ... + a[from + n - 1], pairwise down to blocks of 128 summed with 8 accumulators. */
+    /**
+     * {@link #pairwiseSum(double[], int, int)} with its two halves on two threads when {@code n} is
+     * large: the same halves, so the same bits. {@code floats} is the float array to read instead of
+     * {@code a} when {@code a} is null (as {@link FloatKernels#pairwiseSum} reads it).
+     */
+    static double pairwiseSum(double[] a, int from, int n, float[] floats) {
+        if (!PARALLEL || n < PARALLEL_THRESHOLD) {
+            return a != null ? pairwiseSum(a, from, n) : FloatKernels.pairwiseSum(floats, from, n);
+        }
+        int half = n / 2 / 8 * 8; // pairwiseSum's own split
+        double[] parts = new double[2];
+        split(2, n, (f, t) -> {
+            for (int i = f; i < t; i++) {
+                int start = i == 0 ? from : from + half;
+                int length = i == 0 ? half : n - half;
+                parts[i] = a != null ? pairwiseSum(a, start, length) : FloatKernels.pairwiseSum(floats, start, length);
+            }
+        });
+        return parts[0] + parts[1];
+    }
+
     public static double pairwiseSum(double[] a, int from, int n) {
         if (n <= 128) {
             if (n < 8) {
