@@ -43,7 +43,7 @@ final class ChainOps {
      * non-finite a is zeroed where b is 0 first: a finite a keeps its derivative with respect to b
      * there (the Jacobian of a Hessian-vector product at v = 0 is the Hessian, not 0).
      */
-    private static Tensor bothChain(Tensor a, Tensor b) {
+    static Tensor bothChain(Tensor a, Tensor b) {
         Tensor nonFinite = a.abs().lt(Double.POSITIVE_INFINITY).neg().add(1);
         return where(b.eq(0).mul(nonFinite), scalar(0), a).chain(b);
     }

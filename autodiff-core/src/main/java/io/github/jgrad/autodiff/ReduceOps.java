@@ -234,24 +234,9 @@ final class ReduceOps {
 
     private static Tensor softmax(Op op, Tensor x, int ax, Tensor.Backward backward) {
         int[] s = x.shape;
-        double[] out = Kernels.softmax(op == LOG_SOFTMAX, read(x), Shapes.sizeBefore(s, ax), s[ax], Shapes.sizeAfter(s, ax));
+        double[] out = Kernels.softmax(op == LOG_SOFTMAX, x.readDoubles(), Shapes.sizeBefore(s, ax), s[ax],
+                Shapes.sizeAfter(s, ax));
         return record(op, out, s, backward, x);
-    }
-
-    /**
-     * t's elements as doubles for a kernel to read: float32 widened into workspace memory (inside a
-     * scope) rather than a fresh array the tensor's size.
-     */
-    private static double[] read(Tensor t) {
-        if (t.dtype() == DType.FLOAT64) {
-            return t.data();
-        }
-        float[] f = t.floats();
-        double[] d = Arena.allocate(f.length);
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
     }
 
     /** softmax's backward in one pass, differentiable itself: y (g - sum(g y)) along the axis. */
@@ -278,7 +263,8 @@ final class ReduceOps {
 
     private static double[] backwardKernel(boolean log, Tensor g, Tensor y, int ax) {
         int[] s = y.shape;
-        return Kernels.softmaxBackward(log, read(g), read(y), Shapes.sizeBefore(s, ax), s[ax], Shapes.sizeAfter(s, ax));
+        return Kernels.softmaxBackward(log, g.readDoubles(), y.readDoubles(), Shapes.sizeBefore(s, ax), s[ax],
+                Shapes.sizeAfter(s, ax));
     }
 
     /**

@@ -138,6 +138,23 @@ public final class Tensor extends Node {
         }
     }
 
+    /**
+     * The elements as doubles for a kernel to read once: the array itself for float64; for float32 a
+     * widened copy in workspace memory inside a scope (given back when the scope closes), never to be
+     * kept by a tensor or written.
+     */
+    double[] readDoubles() {
+        if (floats == null) {
+            return data();
+        }
+        float[] f = floats();
+        double[] d = Arena.allocate(f.length);
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
+    }
+
     static double[] widen(float[] f) {
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) {

@@ -75,7 +75,38 @@ final class UnaryOps {
             .edges("NaN below 0; the derivative 1/(2 sqrt(a)) is +inf at 0").domain(0.5, 3).readsOutput().build();
 
     static Tensor sqrt(Tensor a) {
-        return unary(SQRT, Unary.SQRT, a, (g, out) -> new Tensor[] {g.chainDiv(out.mul(2))});
+        return unary(SQRT, Unary.SQRT, a, (g, out) -> new Tensor[] {sqrtBackward(g, out)});
+    }
+
+    /** sqrt's backward in one pass, differentiable itself: g / (2 y), 0 where g is 0 (the chain rule's quotient). */
+    static final Op SQRT_BACKWARD = Op.builtin("sqrtBackward").rule("g' / (2 y)", "-g' * out / y")
+            .edges("0 where g is 0, even where y is 0, as the chain rule's quotient").domain(0.5, 2).readsOutput()
+            .build();
+
+    static Tensor sqrtBackward(Tensor g, Tensor y) {
+        Tensor.Backward backward = (g2, o) -> new Tensor[] {
+            g2.chainDiv(y.mul(2)), ChainOps.bothChain(o, g2).chainDiv(y).neg()};
+        // float32: float's quotient is double's rounded, and y, a float32 square root (below 2^64), doubles exactly
+        if (g.dtype() == DType.FLOAT32 && y.dtype() == DType.FLOAT32) {
+            float[] gf = g.floats();
+            float[] yf = y.floats();
+            float[] out = Arena.allocateFloats(yf.length);
+            Kernels.split(out.length, out.length, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = gf[i] == 0 ? 0 : gf[i] / (2 * yf[i]);
+                }
+            });
+            return record(SQRT_BACKWARD, out, y.shape, backward, g, y);
+        }
+        double[] gd = g.readDoubles();
+        double[] yd = y.readDoubles();
+        double[] out = Arena.allocate(yd.length);
+        Kernels.split(out.length, out.length * 2L, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = gd[i] == 0 ? 0 : gd[i] / (2 * yd[i]);
+            }
+        });
+        return record(SQRT_BACKWARD, out, y.shape, backward, g, y);
     }
 
     static Value sqrt(Value a) {
@@ -95,8 +126,8 @@ final class UnaryOps {
             .edges("0 where g is 0, as the chain rule's products").build();
 
     static Tensor tanhBackward(Tensor g, Tensor y) {
-        double[] gd = g.data();
-        double[] yd = y.data();
+        double[] gd = g.readDoubles();
+        double[] yd = y.readDoubles();
         double[] out = Arena.allocate(yd.length);
         Kernels.split(out.length, out.length * 2L, (from, to) -> {
             for (int i = from; i < to; i++) {
@@ -125,8 +156,8 @@ final class UnaryOps {
             .edges("0 where g is 0, as the chain rule's products").build();
 
     static Tensor sigmoidBackward(Tensor g, Tensor y) {
-        double[] gd = g.data();
-        double[] yd = y.data();
+        double[] gd = g.readDoubles();
+        double[] yd = y.readDoubles();
         double[] out = Arena.allocate(yd.length);
         Kernels.split(out.length, out.length * 2L, (from, to) -> {
             for (int i = from; i < to; i++) {

@@ -125,6 +125,7 @@ final class OpTable {
         unary(UnaryOps.LOG, Tensor::log, Value::log);
         unary(UnaryOps.LOG1P, Tensor::log1p, null);
         unary(UnaryOps.SQRT, Tensor::sqrt, Value::sqrt);
+        tensor(UnaryOps.SQRT_BACKWARD, l -> UnaryOps.sqrtBackward(l.get(0), l.get(1)), S23, S23);
         unary(UnaryOps.TANH, Tensor::tanh, Value::tanh);
         tensor(UnaryOps.TANH_BACKWARD, l -> UnaryOps.tanhBackward(l.get(0), l.get(1)), S23, S23);
         unary(UnaryOps.SIGMOID, Tensor::sigmoid, Value::sigmoid);
