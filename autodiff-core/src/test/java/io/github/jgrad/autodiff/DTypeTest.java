@@ -256,6 +256,11 @@ class DTypeTest {
         assertArrayEquals(t64.max(ends, true).toFloatArray(), t.max(ends, true).toFloatArray());
         assertArrayEquals(t64.max(2).toFloatArray(), t.max(2).toFloatArray());
         assertArrayEquals(new int[] {4}, t.sum(ends, false).shape());
+        Tensor negativeZeros = Tensor.full(FLOAT32, -0.0, 2, 3, 2); // the sign of a sum of -0.0 as float64's
+        for (int axis = 0; axis < 3; axis++) {
+            assertArrayEquals(negativeZeros.to(FLOAT64).sum(axis).toFloatArray(), negativeZeros.sum(axis).toFloatArray(),
+                    "sums of -0.0 along axis " + axis);
+        }
         assertEquals(FLOAT32, t.max(ends, true).dtype());
     }
 

@@ -4,14 +4,16 @@ import io.github.jgrad.autodiff.internal.Kernels.Binary;
 import io.github.jgrad.autodiff.internal.Kernels.Unary;
 
 /**
- * The float32 element-wise kernels. A float32 op is its float64 op on the same values, rounded once
- * (what {@code DType} promises), bit for bit. Two ways keep that promise:
+ * The float32 element-wise and reduction kernels. A float32 op is its float64 op on the same values,
+ * rounded once (what {@code DType} promises), bit for bit. Three ways keep that promise:
  * <ul>
- *   <li>+, -, *, / (and the chain rule's product and quotient), max, min, relu, negation and relu's
- *       gate run in float arithmetic: for these, float's correctly rounded result is double's rounded
- *       once more (a double holds the exact result of two floats' product closely enough that the
- *       second rounding never differs), and float loops are vectorised where conversions to double
- *       are not (JDK 17's C2 does not vectorise them);</li>
+ *   <li>+, -, *, / (and the chain rule's product and quotient), max, min, relu, negation, sqrt and
+ *       relu's gate run in float arithmetic: for these, float's correctly rounded result is double's
+ *       rounded once more (a double holds the exact result of two floats' product closely enough that
+ *       the second rounding never differs), and float loops are vectorised where conversions to
+ *       double are not (JDK 17's C2 does not vectorise them);</li>
+ *   <li>sums and maxima read the floats as stored and accumulate in double, adding in float64's
+ *       kernel's order;</li>
  *   <li>every other op runs float64's kernel on blocks of {@link #BLOCK} elements widened into small
  *       buffers that stay in the first-level cache, rounding each result into the float output: one
  *       kernel per op to maintain, and no array of doubles the size of the tensor is ever made.</li>
@@ -214,29 +216,34 @@ public final class FloatKernels {
             return out;
         }
         if (outer == 1) { // column sums: the threads share out the columns, in memory order
-            Kernels.split(inner, (long) r * inner, (from, to) -> reduce(max, a, 0, r, inner, out, 0, from, to));
+            Kernels.split(inner, (long) r * inner, (from, to) -> reduce(max, a, 0, r, inner, out, 0, from, to, false));
         } else {
             Kernels.split(outer, (long) outer * r * inner, (from, to) -> {
                 for (int o = from; o < to; o++) {
-                    reduce(max, a, o * r * inner, r, inner, out, o * inner, 0, inner);
+                    reduce(max, a, o * r * inner, r, inner, out, o * inner, 0, inner, true);
                 }
             });
         }
         return out;
     }
 
-    /** Columns {@code from} to {@code to} of the (r, inner) block of a at base, reduced into out at ob. */
+    /**
+     * Columns {@code from} to {@code to} of the (r, inner) block of a at base, reduced into out at ob.
+     * Sums start from 0 ({@code fromZero}) or from the first row, as float64's kernel does for a middle
+     * and a leading axis: the same bits, -0.0 included.
+     */
     private static void reduce(boolean max, float[] a, int base, int r, int inner, double[] out, int ob,
-                               int from, int to) {
+                               int from, int to, boolean fromZero) {
         if (r == 0) {
             java.util.Arrays.fill(out, ob + from, ob + to, max ? Double.NEGATIVE_INFINITY : 0.0);
         } else if (inner == 1) {
             out[ob] = max ? max(a, base, r) : pairwiseSum(a, base, r);
         } else {
+            boolean zero = fromZero && !max;
             for (int i = from; i < to; i++) {
-                out[ob + i] = a[base + i];
+                out[ob + i] = zero ? 0.0 : a[base + i];
             }
-            int k = 1;
+            int k = zero ? 0 : 1;
             for (; !max && k + 3 < r; k += 4) { // four rows per pass over out, added in the same order
                 int s0 = base + k * inner;
                 int s1 = s0 + inner;

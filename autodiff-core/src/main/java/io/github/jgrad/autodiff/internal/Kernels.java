@@ -484,7 +484,6 @@ public final class Kernels {
         }
     }
 
-    /** a[from] + ... + a[from + n - 1], pairwise down to blocks of 128 summed with 8 accumulators. */
     /**
      * {@link #pairwiseSum(double[], int, int)} with its two halves on two threads when {@code n} is
      * large: the same halves, so the same bits. {@code floats} is the float array to read instead of
@@ -506,6 +505,7 @@ public final class Kernels {
         return parts[0] + parts[1];
     }
 
+    /** a[from] + ... + a[from + n - 1], pairwise down to blocks of 128 summed with 8 accumulators. */
     public static double pairwiseSum(double[] a, int from, int n) {
         if (n <= 128) {
             if (n < 8) {
