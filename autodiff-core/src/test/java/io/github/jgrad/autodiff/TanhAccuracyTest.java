@@ -7,7 +7,10 @@ import io.github.jgrad.autodiff.internal.Kernels;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** jgrad's tanh (faster than Math.tanh on JDK 17) stays within 2 ulps of StrictMath.tanh everywhere. */
+/**
+ * jgrad's tanh (faster than Math.tanh on JDK 17) stays within 2 ulps of StrictMath.tanh everywhere, and
+ * its array kernel (a block's exponentials first, then a branch-free choice) gives the scalar's bits.
+ */
 class TanhAccuracyTest {
     private static long ulps(double a, double b) {
         if (Double.isNaN(a) || Double.isNaN(b)) {
@@ -43,6 +46,27 @@ class TanhAccuracyTest {
         }
         assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(Kernels.tanh(-0.0)), "-0.0 kept");
         assertEquals(1.0, Kernels.tanh(Double.POSITIVE_INFINITY), 0);
+    }
+
+    @Test
+    void theArrayKernelGivesTheScalarsBitsInBothDtypes() {
+        SplittableRandom r = new SplittableRandom(4);
+        double[] x = new double[20_001]; // several blocks, not a multiple of one, split over two threads
+        for (int i = 0; i < x.length; i++) {
+            x[i] = switch (i % 4) {
+                case 0 -> r.nextDouble(-0.7, 0.7);
+                case 1 -> r.nextDouble(-25, 25);
+                case 2 -> i % 8 == 2 ? -0.0 : Double.MIN_VALUE;
+                default -> Double.longBitsToDouble(r.nextLong());
+            };
+        }
+        double[] got = Tensor.of(x).tanh().toArray();
+        float[] single = Tensor.of(x).to(DType.FLOAT32).tanh().toFloatArray();
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(Double.doubleToLongBits(Kernels.tanh(x[i])), Double.doubleToLongBits(got[i]), "tanh(" + x[i] + ")");
+            float f = (float) x[i];
+            assertEquals(Float.floatToIntBits((float) Kernels.tanh(f)), Float.floatToIntBits(single[i]), "float32 tanh(" + f + ")");
+        }
     }
 
     @Test
