@@ -136,6 +136,7 @@ final class OpTable {
         unary(UnaryOps.COS, Tensor::cos, Value::cos);
         unary(UnaryOps.ABS, Tensor::abs, Value::abs);
         unary(UnaryOps.ERF, Tensor::erf, Value::erf);
+        tensor(UnaryOps.ERF_BACKWARD, l -> UnaryOps.erfBackward(l.get(0), l.get(1)), S23, S23);
         unary(UnaryOps.CLAMP, t -> t.clamp(-1, 1), null);
         // reductions
         ROWS.put(ReduceOps.SUM, new Row(ReduceOps.SUM, new int[][] {S23}, l -> l.get(0).sum(new int[] {1}, false), 3,

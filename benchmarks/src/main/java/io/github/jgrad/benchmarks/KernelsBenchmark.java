@@ -33,7 +33,7 @@ public class KernelsBenchmark {
     public int n;
 
     @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "erf", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
-        "sqrt", "mulBackward", "tanhBackward", "sqrtBackward"})
+        "sqrt", "mulBackward", "tanhBackward", "sqrtBackward", "erfBackward"})
     public String kernel;
 
     @Param({"false", "true"})
@@ -90,6 +90,7 @@ public class KernelsBenchmark {
             case "mulBackward": return backward(param.mul(b));
             case "tanhBackward": return backward(param.tanh());
             case "sqrtBackward": return backward(param.sqrt());
+            case "erfBackward": return backward(param.erf());
             default: throw new IllegalArgumentException(kernel);
         }
     }
