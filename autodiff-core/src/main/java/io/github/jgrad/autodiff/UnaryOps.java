@@ -286,7 +286,7 @@ final class UnaryOps {
         });
         return record(ERF_BACKWARD, out, a.shape, (g2, o) -> {
             Tensor slope = a.mul(a).neg().exp().mul(TWO_OVER_SQRT_PI);
-            return new Tensor[] {g2.chain(slope), ChainOps.bothChain(g2, g).chain(slope.mul(a).mul(-2))};
+            return new Tensor[] {g2.chain(slope), ChainOps.bothChain(g, g2).chain(slope.mul(a).mul(-2))}; // as chain's own
         }, g, a);
     }
 
