@@ -1,6 +1,7 @@
 package io.github.jgrad.autodiff;
 
 import io.github.jgrad.autodiff.internal.Arena;
+import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Kernels.Binary;
 import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.Arrays;
@@ -148,18 +149,20 @@ public final class Tensor extends Node {
             return data();
         }
         float[] f = floats();
-        double[] d = Arena.allocate(f.length);
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
+        return widen(f, Arena.allocate(f.length));
     }
 
     static double[] widen(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
+        return widen(f, new double[f.length]);
+    }
+
+    /** {@code f} widened into {@code d}, on two threads for large arrays. */
+    private static double[] widen(float[] f, double[] d) {
+        Kernels.split(f.length, f.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                d[i] = f[i];
+            }
+        });
         return d;
     }
 
@@ -173,10 +176,13 @@ public final class Tensor extends Node {
         return narrow(d, Arena.allocateFloats(d.length));
     }
 
+    /** {@code d} rounded into {@code f}, on two threads for large arrays. */
     private static float[] narrow(double[] d, float[] f) {
-        for (int i = 0; i < d.length; i++) {
-            f[i] = (float) d[i];
-        }
+        Kernels.split(d.length, d.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                f[i] = (float) d[i];
+            }
+        });
         return f;
     }
 
