@@ -311,4 +311,25 @@ class TensorGradTest {
         assertThrows(IllegalArgumentException.class, () -> w.addInPlace(1, Tensor.ones(3)));
         assertThrows(IllegalStateException.class, () -> w.mul(2).requiresGrad(true));
     }
+
+    @Test
+    void absGradientIsSignumBitForBitAtEveryKindOfPoint() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(21);
+        double[] x = new double[70_000]; // above the size that splits over two threads
+        double[] special = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.MIN_VALUE,
+            -Double.MIN_VALUE, Double.MAX_VALUE, -Double.MAX_VALUE, 1, -1};
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i < special.length ? special[i] : i % 3 == 0 ? Double.longBitsToDouble(r.nextLong()) : r.nextDouble(-1, 1);
+        }
+        for (DType dtype : DType.values()) {
+            Tensor t = Tensor.of(x).to(dtype).requiresGrad(true);
+            t.abs().sum().backward(); // a gradient of ones: abs's backward is exactly sign(x)
+            double[] g = t.grad().toArray();
+            double[] values = t.toArray();
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(Double.doubleToLongBits(Math.signum(values[i])), Double.doubleToLongBits(g[i]),
+                        dtype + ": sign(" + values[i] + ")");
+            }
+        }
+    }
 }

@@ -242,6 +242,8 @@ public final class Kernels {
      * -1 (all bits set) where x &gt; 0, else 0, without a branch: x &gt; 0 exactly when its bits, read
      * as a long, lie in [1, the bits of +inf] (NaN, zeros and negative numbers lie outside).
      */
+    private static final long ONE_BITS = Double.doubleToRawLongBits(1.0);
+
     static long positive(double x) {
         long bits = Double.doubleToRawLongBits(x) - 1;
         return ((bits - 0x7ff0000000000000L) >> 63) & ~(bits >> 63);
@@ -404,9 +406,11 @@ public final class Kernels {
                     out[i] = Math.abs(a[i]);
                 }
                 break;
-            case SIGN:
+            case SIGN: // Math.signum without its branches, which random signs mispredict: the same results
                 for (int i = from; i < to; i++) {
-                    out[i] = Math.signum(a[i]);
+                    long bits = Double.doubleToRawLongBits(a[i]);
+                    long nonZero = positive(Math.abs(a[i])); // all bits set unless a is +-0 or NaN
+                    out[i] = Double.longBitsToDouble(((ONE_BITS & nonZero) | (bits & ~nonZero)) | (bits & Long.MIN_VALUE));
                 }
                 break;
             case LOG1P:
