@@ -61,6 +61,16 @@ final class ChainOps {
                     d.requiresGrad ? bothChain(out, gg).chainDiv(d).neg().sumTo(d.shape) : null});
     }
 
+    // ------------------------------------------------------------------ chainSign: abs's backward
+    static final Op CHAIN_SIGN = Op.builtin("chainSign").rule("g * sign(b) (0 where g is 0)", "none (piecewise constant)")
+            .edges("abs's backward in one pass: sign(+-0) is +-0 and sign(NaN) NaN, as Math.signum").build();
+
+    /** Gradient g times sign(x), 0 where g is 0, in one pass; linear in g, so its backward is itself. */
+    static Tensor chainSign(Tensor g, Tensor x) {
+        return ArithmeticOps.elementwise(CHAIN_SIGN, Binary.CHAIN_SIGN, g, x, g.shape,
+                (gg, out) -> new Tensor[] {chainSign(gg, x), null});
+    }
+
     // ------------------------------------------------------------------ gate: relu's backward
     static final Op GATE = Op.builtin("gate").rule("g where b > 0", "none (a mask)")
             .edges("a select, not a product: 0 * inf stays 0").build();

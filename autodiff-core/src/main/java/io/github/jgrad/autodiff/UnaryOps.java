@@ -245,7 +245,7 @@ final class UnaryOps {
 
     static Tensor abs(Tensor a) {
         return unary(ABS, Unary.ABS, a,
-                (g, out) -> new Tensor[] {g.chain(Tensor.leaf(a.dtype(), Kernels.unary(Unary.SIGN, a.data()), a.shape))});
+                (g, out) -> new Tensor[] {ChainOps.chainSign(g, a)});
     }
 
     static Value abs(Value a) {

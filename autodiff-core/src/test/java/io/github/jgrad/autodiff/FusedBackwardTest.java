@@ -152,4 +152,31 @@ class FusedBackwardTest {
                     "gate(" + g[k] + ", " + x[k] + ")");
         }
     }
+
+    @Test
+    void absBackwardIsTheChainRulesProductBySignAtEveryKindOfNumber() {
+        double[] specials = {0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, 1e-310, 1, -1, Double.MAX_VALUE,
+            -Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN};
+        int n = specials.length;
+        double[] x = new double[n * n];
+        double[] g = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                x[i * n + j] = specials[i];
+                g[i * n + j] = specials[j];
+            }
+        }
+        for (DType dtype : DType.values()) {
+            Tensor gt = Tensor.of(g, n, n).to(dtype);
+            Tensor xt = Tensor.of(x, n, n).to(dtype);
+            double[] got = ChainOps.chainSign(gt, xt).toArray();
+            double[] gv = gt.toArray();
+            double[] xv = xt.toArray();
+            for (int k = 0; k < n * n; k++) {
+                double expected = gv[k] == 0 ? 0.0 : gv[k] * Math.signum(xv[k]); // the composition it replaces
+                assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(got[k]),
+                        dtype + ": chainSign(" + gv[k] + ", " + xv[k] + ")");
+            }
+        }
+    }
 }

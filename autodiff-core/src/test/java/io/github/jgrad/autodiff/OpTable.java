@@ -176,6 +176,7 @@ final class OpTable {
         tensor(ChainOps.CHAIN, l -> ChainOps.chain(l.get(0), l.get(1)), S23, S3);
         tensor(ChainOps.CHAIN_DIV, l -> ChainOps.chainDiv(l.get(0), l.get(1)), S23, S3);
         tensor(ChainOps.GATE, l -> ChainOps.gate(l.get(0), l.get(1)), S23, S23);
+        tensor(ChainOps.CHAIN_SIGN, l -> ChainOps.chainSign(l.get(0), l.get(1)), S23, S23);
     }
 
     static {

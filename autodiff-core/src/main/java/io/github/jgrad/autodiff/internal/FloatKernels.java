@@ -137,7 +137,7 @@ public final class FloatKernels {
     /** Whether {@link #exact(Binary, float[], float[], int, int, float[], int, int)} runs {@code op}. */
     private static boolean exact(Binary op) {
         return switch (op) {
-            case ADD, SUB, MUL, DIV, MAX, MIN, CHAIN, CHAIN_DIV, GATE -> true;
+            case ADD, SUB, MUL, DIV, MAX, MIN, CHAIN, CHAIN_DIV, GATE, CHAIN_SIGN -> true;
             default -> false;
         };
     }
@@ -186,6 +186,11 @@ public final class FloatKernels {
             case CHAIN_DIV -> {
                 for (int i = from; i < to; i++) {
                     out[i] = a[i] == 0 ? 0 : a[i] / b[bo + i * bs];
+                }
+            }
+            case CHAIN_SIGN -> { // abs's backward: a product by +-1, +-0 or NaN is exact in float
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] == 0 ? 0 : a[i] * (float) Kernels.sign(b[bo + i * bs]);
                 }
             }
             case GATE -> { // relu's backward: a where b > 0, else 0, without a branch (masks are random)

@@ -23,7 +23,9 @@ public final class Kernels {
         /** a * b, but 0 where a is 0 even if b is infinite or NaN: the chain rule's product (a is a gradient). */
         CHAIN,
         /** a / b, but 0 where a is 0 even if b is 0 or NaN: the chain rule's quotient (a is a gradient). */
-        CHAIN_DIV
+        CHAIN_DIV,
+        /** a * sign(b), but 0 where a is 0: abs's backward in one pass (a is a gradient). */
+        CHAIN_SIGN
     }
 
     /** The element-wise unary kernels. */
@@ -173,6 +175,12 @@ public final class Kernels {
                     out[oo + i] = b[bo + i * bs] > 0 ? a[ao + i * as] : 0;
                 }
                 break;
+            case CHAIN_SIGN:
+                for (int i = 0; i < n; i++) {
+                    double g = a[ao + i * as];
+                    out[oo + i] = g == 0 ? 0 : g * sign(b[bo + i * bs]);
+                }
+                break;
             case CHAIN:
                 for (int i = 0; i < n; i++) {
                     double g = a[ao + i * as];
@@ -243,6 +251,13 @@ public final class Kernels {
      * as a long, lie in [1, the bits of +inf] (NaN, zeros and negative numbers lie outside).
      */
     private static final long ONE_BITS = Double.doubleToRawLongBits(1.0);
+
+    /** {@link Math#signum} without its branches, which random signs mispredict: the same results. */
+    static double sign(double x) {
+        long bits = Double.doubleToRawLongBits(x);
+        long nonZero = positive(Math.abs(x)); // all bits set unless x is +-0 or NaN
+        return Double.longBitsToDouble(((ONE_BITS & nonZero) | (bits & ~nonZero)) | (bits & Long.MIN_VALUE));
+    }
 
     static long positive(double x) {
         long bits = Double.doubleToRawLongBits(x) - 1;
@@ -406,11 +421,9 @@ public final class Kernels {
                     out[i] = Math.abs(a[i]);
                 }
                 break;
-            case SIGN: // Math.signum without its branches, which random signs mispredict: the same results
+            case SIGN:
                 for (int i = from; i < to; i++) {
-                    long bits = Double.doubleToRawLongBits(a[i]);
-                    long nonZero = positive(Math.abs(a[i])); // all bits set unless a is +-0 or NaN
-                    out[i] = Double.longBitsToDouble(((ONE_BITS & nonZero) | (bits & ~nonZero)) | (bits & Long.MIN_VALUE));
+                    out[i] = sign(a[i]);
                 }
                 break;
             case LOG1P:
