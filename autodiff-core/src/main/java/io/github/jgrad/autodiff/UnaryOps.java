@@ -262,7 +262,10 @@ final class UnaryOps {
 
     /**
      * erf's backward in one pass, differentiable itself: g * 2/sqrt(pi) * exp(-a^2), 0 where g is 0; the
-     * exponentials a block at a time by {@link Exp}'s array kernel, the same bits as the composition.
+     * exponentials a block at a time by {@link Exp}'s array kernel. In float64 the same bits as the
+     * composition it replaced; in float32 float64's result rounded once, where the composition rounded
+     * each step. Its own backward multiplies in the composition's order, so that exp(-a^2) = 0 at
+     * infinite a gives 0, not 0 * inf.
      */
     static final Op ERF_BACKWARD = Op.builtin("erfBackward")
             .rule("g' * 2/sqrt(pi) * exp(-a^2)", "-2 * a * g' * g * 2/sqrt(pi) * exp(-a^2)")
@@ -285,8 +288,9 @@ final class UnaryOps {
             }
         });
         return record(ERF_BACKWARD, out, a.shape, (g2, o) -> {
-            Tensor slope = a.mul(a).neg().exp().mul(TWO_OVER_SQRT_PI);
-            return new Tensor[] {g2.chain(slope), ChainOps.bothChain(g, g2).chain(slope.mul(a).mul(-2))}; // as chain's own
+            Tensor e = a.mul(a).neg().exp();
+            return new Tensor[] {g2.chain(e.mul(TWO_OVER_SQRT_PI)),
+                ChainOps.bothChain(g, g2).mul(TWO_OVER_SQRT_PI).chain(e).chain(a).mul(-2)};
         }, g, a);
     }
 

@@ -260,4 +260,14 @@ class DoubleBackwardTest {
         GradCheck.defaults().check(in -> Tensor.grad(in.get(0).matmul(in.get(1)).softmax(1).pow(2).sum(), in.get(0),
                 true), Tensor.uniform(1, -1, 1, 2, 3), Tensor.uniform(2, -1, 1, 3, 2)).orThrow();
     }
+
+    @Test
+    void erfsSecondDerivativeVanishesAtInfinityAndWhereItsExponentialUnderflows() {
+        Tensor x = Tensor.of(new double[] {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 30, -30, 1})
+                .requiresGrad(true);
+        Tensor g = Tensor.grad(x.erf().sum(), x, true);
+        double[] second = Tensor.grad(g.sum(), x, false).toArray();
+        assertArrayEquals(new double[] {0, 0, 0, 0, -2 * 1.1283791670955126 * Math.exp(-1)}, second, 1e-15,
+                "0, not 0 * inf = NaN, where exp(-a^2) is 0");
+    }
 }

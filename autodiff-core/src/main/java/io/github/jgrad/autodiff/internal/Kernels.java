@@ -246,10 +246,6 @@ public final class Kernels {
         }
     }
 
-    /**
-     * -1 (all bits set) where x &gt; 0, else 0, without a branch: x &gt; 0 exactly when its bits, read
-     * as a long, lie in [1, the bits of +inf] (NaN, zeros and negative numbers lie outside).
-     */
     private static final long ONE_BITS = Double.doubleToRawLongBits(1.0);
 
     /** {@link Math#signum} without its branches, which random signs mispredict: the same results. */
@@ -259,6 +255,10 @@ public final class Kernels {
         return Double.longBitsToDouble(((ONE_BITS & nonZero) | (bits & ~nonZero)) | (bits & Long.MIN_VALUE));
     }
 
+    /**
+     * -1 (all bits set) where x &gt; 0, else 0, without a branch: x &gt; 0 exactly when its bits, read
+     * as a long, lie in [1, the bits of +inf] (NaN, zeros and negative numbers lie outside).
+     */
     static long positive(double x) {
         long bits = Double.doubleToRawLongBits(x) - 1;
         return ((bits - 0x7ff0000000000000L) >> 63) & ~(bits >> 63);
@@ -323,9 +323,11 @@ public final class Kernels {
         return tanhOf(x, z < 0.625 ? 0 : Exp.exp(2 * z)); // below 0.625 the exponential is not read
     }
 
+    private static final ThreadLocal<double[]> TANH_SCRATCH = ThreadLocal.withInitial(() -> new double[512]);
+
     /** tanh over a[from, to) into out: e^(2|x|) by {@link Exp}'s array kernel, then {@link #tanhOf}. */
     private static void tanh(double[] a, double[] out, int from, int to) {
-        double[] e = new double[Math.min(512, to - from)];
+        double[] e = TANH_SCRATCH.get();
         for (int b = from; b < to; b += e.length) {
             int m = Math.min(e.length, to - b);
             for (int i = 0; i < m; i++) {
