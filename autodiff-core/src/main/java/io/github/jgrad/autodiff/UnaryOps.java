@@ -169,17 +169,8 @@ final class UnaryOps {
     }
 
     static Value sigmoid(Value a) {
-        double out = sigmoid(a.data());
+        double out = Kernels.sigmoid(a.data()); // Tensor.sigmoid's function, bit for bit
         return Value.unary(SIGMOID, a, out, out * (1 - out));
-    }
-
-    /** 1 / (1 + e^-x) without overflow: e^x / (1 + e^x) below 0. */
-    private static double sigmoid(double x) {
-        if (x >= 0) {
-            return 1 / (1 + Math.exp(-x));
-        }
-        double e = Math.exp(x);
-        return e / (1 + e);
     }
 
     // ------------------------------------------------------------------ softplus
@@ -198,7 +189,7 @@ final class UnaryOps {
     }
 
     static Value softplus(Value a) {
-        return Value.unary(SOFTPLUS, a, softplus(a.data()), sigmoid(a.data()));
+        return Value.unary(SOFTPLUS, a, softplus(a.data()), Kernels.sigmoid(a.data()));
     }
 
     private static double softplus(double x) {

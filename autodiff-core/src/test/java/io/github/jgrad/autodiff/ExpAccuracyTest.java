@@ -7,7 +7,10 @@ import io.github.jgrad.autodiff.internal.Exp;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** jgrad's exp (two passes per block, the polynomial vectorised) stays within 1 ulp of StrictMath.exp. */
+/**
+ * jgrad's exp (two passes per block, the polynomial vectorised) stays within 1 ulp of StrictMath.exp, and
+ * sigmoid, built on it, within 2 ulps of the same formula on StrictMath.exp.
+ */
 class ExpAccuracyTest {
     private static long ulps(double a, double b) {
         if (Double.isNaN(a) || Double.isNaN(b)) {
@@ -67,5 +70,30 @@ class ExpAccuracyTest {
         double v = 0.41008081149220166; // Math.exp differs from this exp in the last bit here
         assertTrue(Exp.exp(v) != Math.exp(v), "a point that tells the two apart");
         assertEquals(Exp.exp(v), Value.of(v).exp().data(), 0);
+    }
+
+    @Test
+    void sigmoidBuiltOnItStaysWithinTwoUlpsAndArraysGiveTheScalarsBits() {
+        SplittableRandom r = new SplittableRandom(7);
+        double[] x = new double[20_001];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i == 0 ? -0.0 : i == 1 ? Double.NaN : i == 2 ? Double.NEGATIVE_INFINITY : i == 3 ? 800 : draw(r, i);
+        }
+        double[] got = Tensor.of(x).sigmoid().toArray();
+        float[] single = Tensor.of(x).to(DType.FLOAT32).sigmoid().toFloatArray();
+        for (int i = 0; i < x.length; i++) {
+            double e = StrictMath.exp(-Math.abs(x[i]));
+            double reference = x[i] >= 0 ? 1 / (1 + e) : e / (1 + e);
+            assertTrue(ulps(got[i], reference) <= 2, "sigmoid(" + x[i] + ") = " + got[i] + ", reference " + reference);
+            assertEquals(Double.doubleToLongBits(io.github.jgrad.autodiff.internal.Kernels.sigmoid(x[i])),
+                    Double.doubleToLongBits(got[i]), "array and scalar at " + x[i]);
+            float f = (float) x[i];
+            assertEquals(Float.floatToIntBits((float) io.github.jgrad.autodiff.internal.Kernels.sigmoid(f)),
+                    Float.floatToIntBits(single[i]), "float32 sigmoid(" + f + ")");
+        }
+        assertEquals(0.5, got[0], 0, "sigmoid(-0.0)");
+        assertEquals(0.0, got[2], 0, "sigmoid(-inf)");
+        assertEquals(1.0, got[3], 0, "sigmoid(800)");
+        assertEquals(got[5], Value.of(x[5]).sigmoid().data(), 0, "Value's sigmoid is the tensor's");
     }
 }

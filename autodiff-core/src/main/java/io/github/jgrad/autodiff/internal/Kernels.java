@@ -323,11 +323,12 @@ public final class Kernels {
         return tanhOf(x, z < 0.625 ? 0 : Exp.exp(2 * z)); // below 0.625 the exponential is not read
     }
 
-    private static final ThreadLocal<double[]> TANH_SCRATCH = ThreadLocal.withInitial(() -> new double[512]);
+    /** A block of exponentials for tanh and sigmoid (neither calls the other). */
+    private static final ThreadLocal<double[]> BLOCK_SCRATCH = ThreadLocal.withInitial(() -> new double[512]);
 
     /** tanh over a[from, to) into out: e^(2|x|) by {@link Exp}'s array kernel, then {@link #tanhOf}. */
     private static void tanh(double[] a, double[] out, int from, int to) {
-        double[] e = TANH_SCRATCH.get();
+        double[] e = BLOCK_SCRATCH.get();
         for (int b = from; b < to; b += e.length) {
             int m = Math.min(e.length, to - b);
             for (int i = 0; i < m; i++) {
@@ -352,6 +353,36 @@ public final class Kernels {
         long isNear = positive(0.625 - z); // all bits set where z < 0.625; 0 for NaN
         long bits = (Double.doubleToRawLongBits(near) & isNear) | (Double.doubleToRawLongBits(far) & ~isNear);
         return Double.longBitsToDouble(bits | (Double.doubleToRawLongBits(x) & Long.MIN_VALUE));
+    }
+
+    /**
+     * 1 / (1 + e^-x) without overflow (e^x / (1 + e^x) below 0), with {@link Exp#exp}: e = e^-|x|, then
+     * 1 / (1 + e) or e / (1 + e) by x's sign, chosen without a branch. The same bits as the array kernel.
+     */
+    public static double sigmoid(double x) {
+        return sigmoidOf(x, Exp.exp(-Math.abs(x)));
+    }
+
+    /** sigmoid over a[from, to) into out: e^-|x| by {@link Exp}'s array kernel, then {@link #sigmoidOf}. */
+    private static void sigmoid(double[] a, double[] out, int from, int to) {
+        double[] e = BLOCK_SCRATCH.get();
+        for (int b = from; b < to; b += e.length) {
+            int m = Math.min(e.length, to - b);
+            for (int i = 0; i < m; i++) {
+                e[i] = -Math.abs(a[b + i]);
+            }
+            Exp.exp(e, 0, e, 0, m);
+            for (int i = 0; i < m; i++) {
+                out[b + i] = sigmoidOf(a[b + i], e[i]);
+            }
+        }
+    }
+
+    /** sigmoid(x) given e = e^-|x|: one quotient, its numerator 1 or e chosen by x's sign bit (-0.0 gives 0.5 either way). */
+    private static double sigmoidOf(double x, double e) {
+        long nonNegative = ~(Double.doubleToRawLongBits(x) >> 63); // all bits set where x's sign bit is clear
+        double numerator = Double.longBitsToDouble((ONE_BITS & nonNegative) | (Double.doubleToRawLongBits(e) & ~nonNegative));
+        return numerator / (1 + e);
     }
 
     /**
@@ -393,15 +424,7 @@ public final class Kernels {
                 tanh(a, out, from, to);
                 break;
             case SIGMOID:
-                for (int i = from; i < to; i++) {
-                    double x = a[i];
-                    if (x >= 0) {
-                        out[i] = 1 / (1 + Math.exp(-x));
-                    } else {
-                        double e = Math.exp(x);
-                        out[i] = e / (1 + e);
-                    }
-                }
+                sigmoid(a, out, from, to);
                 break;
             case RELU:
                 for (int i = from; i < to; i++) {
