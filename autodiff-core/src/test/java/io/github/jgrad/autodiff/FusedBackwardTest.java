@@ -131,22 +131,32 @@ class FusedBackwardTest {
         assertArrayEquals(expected, logits.grad().toArray(), 4e-16); // a few ulps of numbers below 1
     }
 
-    @Test
-    void reluBackwardIsASelectBitForBitAtEveryKindOfNumber() {
-        double[] specials = {0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, 1e-310, 1, -1, Double.MAX_VALUE,
-            -Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN,
-            Double.longBitsToDouble(0x7ff0000000000001L), Double.longBitsToDouble(0xfff8000000000000L)};
-        int n = specials.length;
+    /** Every kind of double, NaN payloads included. */
+    private static final double[] SPECIALS = {0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, 1e-310, 1, -1,
+        Double.MAX_VALUE, -Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN,
+        Double.longBitsToDouble(0x7ff0000000000001L), Double.longBitsToDouble(0xfff8000000000000L)};
+
+    /** An n x n grid of every pair of {@link #SPECIALS}: the points x (by row) and the gradients g (by column). */
+    private static Tensor[] grid() {
+        int n = SPECIALS.length;
         double[] x = new double[n * n];
         double[] g = new double[n * n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
-                x[i * n + j] = specials[i];
-                g[i * n + j] = specials[j];
+                x[i * n + j] = SPECIALS[i];
+                g[i * n + j] = SPECIALS[j];
             }
         }
-        double[] gated = ChainOps.gate(Tensor.of(g, n, n), Tensor.of(x, n, n)).toArray();
-        for (int k = 0; k < n * n; k++) {
+        return new Tensor[] {Tensor.of(x, n, n), Tensor.of(g, n, n)};
+    }
+
+    @Test
+    void reluBackwardIsASelectBitForBitAtEveryKindOfNumber() {
+        Tensor[] xg = grid();
+        double[] x = xg[0].toArray();
+        double[] g = xg[1].toArray();
+        double[] gated = ChainOps.gate(xg[1], xg[0]).toArray();
+        for (int k = 0; k < x.length; k++) {
             double expected = x[k] > 0 ? g[k] : 0.0;
             assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(gated[k]),
                     "gate(" + g[k] + ", " + x[k] + ")");
@@ -155,24 +165,14 @@ class FusedBackwardTest {
 
     @Test
     void absBackwardIsTheChainRulesProductBySignAtEveryKindOfNumber() {
-        double[] specials = {0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, 1e-310, 1, -1, Double.MAX_VALUE,
-            -Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN};
-        int n = specials.length;
-        double[] x = new double[n * n];
-        double[] g = new double[n * n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                x[i * n + j] = specials[i];
-                g[i * n + j] = specials[j];
-            }
-        }
+        Tensor[] xg = grid();
         for (DType dtype : DType.values()) {
-            Tensor gt = Tensor.of(g, n, n).to(dtype);
-            Tensor xt = Tensor.of(x, n, n).to(dtype);
+            Tensor xt = xg[0].to(dtype);
+            Tensor gt = xg[1].to(dtype);
             double[] got = ChainOps.chainSign(gt, xt).toArray();
             double[] gv = gt.toArray();
             double[] xv = xt.toArray();
-            for (int k = 0; k < n * n; k++) {
+            for (int k = 0; k < xv.length; k++) {
                 double expected = gv[k] == 0 ? 0.0 : gv[k] * Math.signum(xv[k]); // the composition it replaces
                 assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(got[k]),
                         dtype + ": chainSign(" + gv[k] + ", " + xv[k] + ")");
