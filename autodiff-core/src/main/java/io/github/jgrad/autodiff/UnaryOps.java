@@ -26,6 +26,23 @@ final class UnaryOps {
                 : record(op, Kernels.unary(kernel, a.data()), a.shape, backward, a);
     }
 
+    /** A fused backward's loop over [from, to): out from the gradient g and the op's input or output y. */
+    private interface FusedLoop {
+        void run(double[] g, double[] y, double[] out, int from, int to);
+    }
+
+    /**
+     * A fused backward {@code op} of (g, y), computed in double by {@code loop} on both threads (float32
+     * read widened into workspace memory, the result rounded once) and recorded with its own backward.
+     */
+    private static Tensor fused(Op op, Tensor g, Tensor y, long workPerElement, FusedLoop loop, Tensor.Backward backward) {
+        double[] gd = g.readDoubles();
+        double[] yd = y.readDoubles();
+        double[] out = Arena.allocate(yd.length);
+        Kernels.split(out.length, out.length * workPerElement, (from, to) -> loop.run(gd, yd, out, from, to));
+        return record(op, out, y.shape, backward, g, y);
+    }
+
     // ------------------------------------------------------------------ neg
     static final Op NEG = Op.builtin("neg").derivative("-1").rule("-g").build();
 
@@ -98,15 +115,11 @@ final class UnaryOps {
             });
             return record(SQRT_BACKWARD, out, y.shape, backward, g, y);
         }
-        double[] gd = g.readDoubles();
-        double[] yd = y.readDoubles();
-        double[] out = Arena.allocate(yd.length);
-        Kernels.split(out.length, out.length * 2L, (from, to) -> {
+        return fused(SQRT_BACKWARD, g, y, 2, (gd, yd, out, from, to) -> {
             for (int i = from; i < to; i++) {
                 out[i] = gd[i] == 0 ? 0 : gd[i] / (2 * yd[i]);
             }
-        });
-        return record(SQRT_BACKWARD, out, y.shape, backward, g, y);
+        }, backward);
     }
 
     static Value sqrt(Value a) {
@@ -126,16 +139,11 @@ final class UnaryOps {
             .edges("0 where g is 0, as the chain rule's products").build();
 
     static Tensor tanhBackward(Tensor g, Tensor y) {
-        double[] gd = g.readDoubles();
-        double[] yd = y.readDoubles();
-        double[] out = Arena.allocate(yd.length);
-        Kernels.split(out.length, out.length * 2L, (from, to) -> {
+        return fused(TANH_BACKWARD, g, y, 2, (gd, yd, out, from, to) -> {
             for (int i = from; i < to; i++) {
                 out[i] = gd[i] == 0 ? 0 : gd[i] * (1 - yd[i] * yd[i]);
             }
-        });
-        return record(TANH_BACKWARD, out, y.shape, (g2, o) -> new Tensor[] {
-            g2.chain(y.mul(y).neg().add(1)), g2.chain(g.mul(y).mul(-2))}, g, y);
+        }, (g2, o) -> new Tensor[] {g2.chain(y.mul(y).neg().add(1)), g2.chain(g.mul(y).mul(-2))});
     }
 
     static Value tanh(Value a) {
@@ -156,16 +164,11 @@ final class UnaryOps {
             .edges("0 where g is 0, as the chain rule's products").build();
 
     static Tensor sigmoidBackward(Tensor g, Tensor y) {
-        double[] gd = g.readDoubles();
-        double[] yd = y.readDoubles();
-        double[] out = Arena.allocate(yd.length);
-        Kernels.split(out.length, out.length * 2L, (from, to) -> {
+        return fused(SIGMOID_BACKWARD, g, y, 2, (gd, yd, out, from, to) -> {
             for (int i = from; i < to; i++) {
                 out[i] = gd[i] == 0 ? 0 : gd[i] * (yd[i] * (1 - yd[i]));
             }
-        });
-        return record(SIGMOID_BACKWARD, out, y.shape, (g2, o) -> new Tensor[] {
-            g2.chain(y.mul(y.neg().add(1))), g2.chain(g.mul(y.mul(-2).add(1)))}, g, y);
+        }, (g2, o) -> new Tensor[] {g2.chain(y.mul(y.neg().add(1))), g2.chain(g.mul(y.mul(-2).add(1)))});
     }
 
     static Value sigmoid(Value a) {
@@ -263,10 +266,7 @@ final class UnaryOps {
             .edges("0 where g is 0, as the chain rule's products").build();
 
     static Tensor erfBackward(Tensor g, Tensor a) {
-        double[] gd = g.readDoubles();
-        double[] ad = a.readDoubles();
-        double[] out = Arena.allocate(ad.length);
-        Kernels.split(out.length, out.length * 8L, (from, to) -> {
+        return fused(ERF_BACKWARD, g, a, 8, (gd, ad, out, from, to) -> {
             for (int b = from; b < to; b += 512) {
                 int m = Math.min(512, to - b);
                 for (int i = b; i < b + m; i++) {
@@ -277,12 +277,11 @@ final class UnaryOps {
                     out[i] = gd[i] == 0 ? 0 : gd[i] * (out[i] * TWO_OVER_SQRT_PI);
                 }
             }
-        });
-        return record(ERF_BACKWARD, out, a.shape, (g2, o) -> {
+        }, (g2, o) -> {
             Tensor e = a.mul(a).neg().exp();
             return new Tensor[] {g2.chain(e.mul(TWO_OVER_SQRT_PI)),
                 ChainOps.bothChain(g, g2).mul(TWO_OVER_SQRT_PI).chain(e).chain(a).mul(-2)};
-        }, g, a);
+        });
     }
 
     static Value erf(Value a) {
