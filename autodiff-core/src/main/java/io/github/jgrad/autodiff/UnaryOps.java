@@ -147,7 +147,7 @@ final class UnaryOps {
     }
 
     static Value tanh(Value a) {
-        double out = Kernels.tanh(a.data());
+        double out = Exp.tanh(a.data());
         return Value.unary(TANH, a, out, 1 - out * out);
     }
 
@@ -172,7 +172,7 @@ final class UnaryOps {
     }
 
     static Value sigmoid(Value a) {
-        double out = Kernels.sigmoid(a.data()); // Tensor.sigmoid's function, bit for bit
+        double out = Exp.sigmoid(a.data()); // Tensor.sigmoid's function, bit for bit
         return Value.unary(SIGMOID, a, out, out * (1 - out));
     }
 
@@ -192,7 +192,7 @@ final class UnaryOps {
     }
 
     static Value softplus(Value a) {
-        return Value.unary(SOFTPLUS, a, softplus(a.data()), Kernels.sigmoid(a.data()));
+        return Value.unary(SOFTPLUS, a, softplus(a.data()), Exp.sigmoid(a.data()));
     }
 
     private static double softplus(double x) {

@@ -246,7 +246,7 @@ public final class Kernels {
         }
     }
 
-    private static final long ONE_BITS = Double.doubleToRawLongBits(1.0);
+    static final long ONE_BITS = Double.doubleToRawLongBits(1.0);
 
     /** {@link Math#signum} without its branches, which random signs mispredict: the same results. */
     static double sign(double x) {
@@ -304,87 +304,6 @@ public final class Kernels {
         }
     }
 
-    // Cephes' tanh for |x| < 0.625: x + x^3 P(x^2) / Q(x^2)
-    private static final double TANH_P0 = -9.64399179425052238628E-1;
-    private static final double TANH_P1 = -9.92877231001918586564E1;
-    private static final double TANH_P2 = -1.61468768441708447952E3;
-    private static final double TANH_Q0 = 1.12811678491632931402E2;
-    private static final double TANH_Q1 = 2.23548839060100448583E3;
-    private static final double TANH_Q2 = 4.84406305325125486048E3;
-
-    /**
-     * tanh(x) within 2 ulps of {@link StrictMath#tanh} (tested), faster than {@link Math#tanh}, which is
-     * not an intrinsic on JDK 17: Cephes' rational approximation for |x| &lt; 0.625, and
-     * 1 - 2 / (e^(2|x|) + 1) with {@link Exp#exp} beyond; both on |x|, with x's sign put back, so +-1
-     * beyond 22, x itself for tiny x (-0.0 included), NaN for NaN. The same bits as the array kernel.
-     */
-    public static double tanh(double x) {
-        double z = Math.abs(x);
-        return tanhOf(x, z < 0.625 ? 0 : Exp.exp(2 * z)); // below 0.625 the exponential is not read
-    }
-
-    /** A block of exponentials for tanh and sigmoid (neither calls the other). */
-    private static final ThreadLocal<double[]> BLOCK_SCRATCH = ThreadLocal.withInitial(() -> new double[512]);
-
-    /** tanh over a[from, to) into out: e^(2|x|) by {@link Exp}'s array kernel, then {@link #tanhOf}. */
-    private static void tanh(double[] a, double[] out, int from, int to) {
-        double[] e = BLOCK_SCRATCH.get();
-        for (int b = from; b < to; b += e.length) {
-            int m = Math.min(e.length, to - b);
-            for (int i = 0; i < m; i++) {
-                e[i] = 2 * Math.abs(a[b + i]);
-            }
-            Exp.exp(e, 0, e, 0, m);
-            for (int i = 0; i < m; i++) {
-                out[b + i] = tanhOf(a[b + i], e[i]);
-            }
-        }
-    }
-
-    /**
-     * tanh(x) given e^(2|x|) (read only where |x| &gt;= 0.625): both forms computed and one chosen by a
-     * mask, without a branch (on random data the test |x| &lt; 0.625 is mispredicted half the time).
-     */
-    private static double tanhOf(double x, double e2z) {
-        double z = Math.abs(x);
-        double s = z * z;
-        double near = z + z * s * (((TANH_P0 * s + TANH_P1) * s + TANH_P2) / (((s + TANH_Q0) * s + TANH_Q1) * s + TANH_Q2));
-        double far = 1 - 2 / (e2z + 1);
-        long isNear = positive(0.625 - z); // all bits set where z < 0.625; 0 for NaN
-        long bits = (Double.doubleToRawLongBits(near) & isNear) | (Double.doubleToRawLongBits(far) & ~isNear);
-        return Double.longBitsToDouble(bits | (Double.doubleToRawLongBits(x) & Long.MIN_VALUE));
-    }
-
-    /**
-     * 1 / (1 + e^-x) without overflow (e^x / (1 + e^x) below 0), with {@link Exp#exp}: e = e^-|x|, then
-     * 1 / (1 + e) or e / (1 + e) by x's sign, chosen without a branch. The same bits as the array kernel.
-     */
-    public static double sigmoid(double x) {
-        return sigmoidOf(x, Exp.exp(-Math.abs(x)));
-    }
-
-    /** sigmoid over a[from, to) into out: e^-|x| by {@link Exp}'s array kernel, then {@link #sigmoidOf}. */
-    private static void sigmoid(double[] a, double[] out, int from, int to) {
-        double[] e = BLOCK_SCRATCH.get();
-        for (int b = from; b < to; b += e.length) {
-            int m = Math.min(e.length, to - b);
-            for (int i = 0; i < m; i++) {
-                e[i] = -Math.abs(a[b + i]);
-            }
-            Exp.exp(e, 0, e, 0, m);
-            for (int i = 0; i < m; i++) {
-                out[b + i] = sigmoidOf(a[b + i], e[i]);
-            }
-        }
-    }
-
-    /** sigmoid(x) given e = e^-|x|: one quotient, its numerator 1 or e chosen by x's sign bit (-0.0 gives 0.5 either way). */
-    private static double sigmoidOf(double x, double e) {
-        long nonNegative = ~(Double.doubleToRawLongBits(x) >> 63); // all bits set where x's sign bit is clear
-        double numerator = Double.longBitsToDouble((ONE_BITS & nonNegative) | (Double.doubleToRawLongBits(e) & ~nonNegative));
-        return numerator / (1 + e);
-    }
-
     /**
      * a^b as C99's {@code pow} and NumPy's: {@link Math#pow} except that 1^y = 1 for every y, NaN
      * included, and (-1)^(+-Inf) = 1, where {@code Math.pow} gives NaN.
@@ -421,10 +340,10 @@ public final class Kernels {
                 }
                 break;
             case TANH:
-                tanh(a, out, from, to);
+                Exp.tanh(a, out, from, to);
                 break;
             case SIGMOID:
-                sigmoid(a, out, from, to);
+                Exp.sigmoid(a, out, from, to);
                 break;
             case RELU:
                 for (int i = from; i < to; i++) {
