@@ -78,10 +78,7 @@ final class Autograd {
             out.versionAtCreation = out.version();
         }
         if (out.createdAt != null) {
-            // chain, chainDiv and the fused backward kernels are the chain rule's products: say what they compute
-            boolean chainRule = op == ChainOps.CHAIN || op == ChainOps.CHAIN_DIV || op == UnaryOps.SQRT_BACKWARD
-                    || op == UnaryOps.TANH_BACKWARD || op == UnaryOps.SIGMOID_BACKWARD || op == UnaryOps.ERF_BACKWARD;
-            checkFinite(chainRule ? "the incoming gradient times the local derivative gave" : op + " produced",
+            checkFinite(op.chainRule() ? "the incoming gradient times the local derivative gave" : op + " produced",
                     out.data(), shape, inputs);
         }
         return out;

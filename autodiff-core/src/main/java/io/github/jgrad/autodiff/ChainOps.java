@@ -20,7 +20,7 @@ final class ChainOps {
     static final Op CHAIN = Op.builtin("chain").rule("g * b (0 where g is 0)", "g * a").broadcasts()
             .edges("the chain rule's product: 0 where the gradient is 0, even where the local derivative is"
                     + " infinite or NaN")
-            .build();
+            .chainRule().build();
 
     /**
      * The chain rule's product: gradient g times a local derivative d, broadcasting, except that a zero
@@ -51,7 +51,7 @@ final class ChainOps {
     // ------------------------------------------------------------------ chainDiv: g / d, 0 where g is 0
     static final Op CHAIN_DIV = Op.builtin("chainDiv").rule("g / b (0 where g is 0)", "-g * out / b").broadcasts()
             .edges("the chain rule's quotient: 0 where the gradient is 0, even where the divisor is 0 or NaN")
-            .domain(0.5, 2).readsOutput().build();
+            .domain(0.5, 2).readsOutput().chainRule().build();
 
     /** Gradient g divided by d by the rule of {@link #chain}: 0 wherever g is 0, even where d is 0. */
     static Tensor chainDiv(Tensor g, Tensor d) {

@@ -81,6 +81,7 @@ public final class Op {
     private final String[] rules;
     private final String edges;
     private final boolean readsOutput;
+    private final boolean chainRule;
     private final boolean broadcasts;
     private final double low;
     private final double high;
@@ -100,6 +101,7 @@ public final class Op {
         this.rules = b.rules;
         this.edges = b.edges;
         this.readsOutput = b.readsOutput;
+        this.chainRule = b.chainRule;
         this.broadcasts = b.broadcasts;
         this.low = b.low;
         this.high = b.high;
@@ -206,6 +208,15 @@ public final class Op {
     /** Whether the tensor backward reads the op's own result (exp, tanh, sqrt, div, ...). */
     public boolean readsOutput() {
         return readsOutput;
+    }
+
+    /**
+     * Whether the op is a product the chain rule forms in backward passes (chain, chainDiv, the fused
+     * backwards): anomaly mode reports its non-finite values as the incoming gradient times the local
+     * derivative, not as the op's own.
+     */
+    boolean chainRule() {
+        return chainRule;
     }
 
     /** Whether the tensor op broadcasts its inputs (its gradients are summed back to each input's shape). */
@@ -335,6 +346,7 @@ public final class Op {
         private String[] rules = {};
         private String edges = "";
         private boolean readsOutput;
+        private boolean chainRule;
         private boolean broadcasts;
         private double low = -2;
         private double high = 2;
@@ -410,6 +422,11 @@ public final class Op {
 
         Builder readsOutput() {
             this.readsOutput = true;
+            return this;
+        }
+
+        Builder chainRule() {
+            this.chainRule = true;
             return this;
         }
 

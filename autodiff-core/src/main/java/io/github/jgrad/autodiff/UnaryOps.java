@@ -98,7 +98,7 @@ final class UnaryOps {
     /** sqrt's backward in one pass, differentiable itself: g / (2 y), 0 where g is 0 (the chain rule's quotient). */
     static final Op SQRT_BACKWARD = Op.builtin("sqrtBackward").rule("g' / (2 y)", "-g' * out / y")
             .edges("0 where g is 0, even where y is 0, as the chain rule's quotient").domain(0.5, 2).readsOutput()
-            .build();
+            .chainRule().build();
 
     static Tensor sqrtBackward(Tensor g, Tensor y) {
         Tensor.Backward backward = (g2, o) -> new Tensor[] {
@@ -136,7 +136,7 @@ final class UnaryOps {
 
     /** tanh's backward in one pass, differentiable itself: g * (1 - y^2), as g.chain(1 - y^2). */
     static final Op TANH_BACKWARD = Op.builtin("tanhBackward").rule("g' * (1 - y^2)", "-2 * g' * g * y")
-            .edges("0 where g is 0, as the chain rule's products").build();
+            .edges("0 where g is 0, as the chain rule's products").chainRule().build();
 
     static Tensor tanhBackward(Tensor g, Tensor y) {
         return fused(TANH_BACKWARD, g, y, 2, (gd, yd, out, from, to) -> {
@@ -161,7 +161,7 @@ final class UnaryOps {
 
     /** sigmoid's backward in one pass, differentiable itself: g * y (1 - y), as g.chain(y (1 - y)). */
     static final Op SIGMOID_BACKWARD = Op.builtin("sigmoidBackward").rule("g' * y * (1 - y)", "g' * g * (1 - 2y)")
-            .edges("0 where g is 0, as the chain rule's products").build();
+            .edges("0 where g is 0, as the chain rule's products").chainRule().build();
 
     static Tensor sigmoidBackward(Tensor g, Tensor y) {
         return fused(SIGMOID_BACKWARD, g, y, 2, (gd, yd, out, from, to) -> {
@@ -263,7 +263,7 @@ final class UnaryOps {
      */
     static final Op ERF_BACKWARD = Op.builtin("erfBackward")
             .rule("g' * 2/sqrt(pi) * exp(-a^2)", "-2 * a * g' * g * 2/sqrt(pi) * exp(-a^2)")
-            .edges("0 where g is 0, as the chain rule's products").build();
+            .edges("0 where g is 0, as the chain rule's products").chainRule().build();
 
     static Tensor erfBackward(Tensor g, Tensor a) {
         return fused(ERF_BACKWARD, g, a, 8, (gd, ad, out, from, to) -> {
