@@ -217,7 +217,7 @@ public final class FloatKernels {
     public static double[] reduce(boolean max, float[] a, int outer, int r, int inner) {
         double[] out = Arena.allocate(outer * inner);
         if (outer == 1 && inner == 1 && !max) {
-            out[0] = Kernels.pairwiseSum(null, 0, r, a);
+            out[0] = Kernels.inHalves(0, r, (from, n) -> pairwiseSum(a, from, n));
             return out;
         }
         if (outer == 1) { // column sums: the threads share out the columns, in memory order

@@ -394,7 +394,7 @@ public final class Kernels {
     public static double[] reduce(boolean max, double[] a, int outer, int r, int inner) {
         double[] out = Arena.allocate(outer * inner);
         if (outer == 1 && inner == 1 && !max) {
-            out[0] = pairwiseSum(a, 0, r, null);
+            out[0] = inHalves(0, r, (from, n) -> pairwiseSum(a, from, n));
             return out;
         }
         if (outer == 1 && r > 0) { // leading axis (column sums): the threads share out the columns, in memory order
@@ -462,22 +462,24 @@ public final class Kernels {
         }
     }
 
+    /** A pairwise sum over [from, from + n) of some array. */
+    interface RangeSum {
+        double of(int from, int n);
+    }
+
     /**
-     * {@link #pairwiseSum(double[], int, int)} with its two halves on two threads when {@code n} is
-     * large: the same halves, so the same bits. {@code floats} is the float array to read instead of
-     * {@code a} when {@code a} is null (as {@link FloatKernels#pairwiseSum} reads it).
+     * {@code sum} of [from, from + n), its two top halves on two threads when n is large: the halves
+     * {@link #pairwiseSum(double[], int, int)} splits into itself, so the same bits as one call.
      */
-    static double pairwiseSum(double[] a, int from, int n, float[] floats) {
+    static double inHalves(int from, int n, RangeSum sum) {
         if (!PARALLEL || n < PARALLEL_THRESHOLD) {
-            return a != null ? pairwiseSum(a, from, n) : FloatKernels.pairwiseSum(floats, from, n);
+            return sum.of(from, n);
         }
         int half = n / 2 / 8 * 8; // pairwiseSum's own split
         double[] parts = new double[2];
         split(2, n, (f, t) -> {
             for (int i = f; i < t; i++) {
-                int start = i == 0 ? from : from + half;
-                int length = i == 0 ? half : n - half;
-                parts[i] = a != null ? pairwiseSum(a, start, length) : FloatKernels.pairwiseSum(floats, start, length);
+                parts[i] = i == 0 ? sum.of(from, half) : sum.of(from + half, n - half);
             }
         });
         return parts[0] + parts[1];
