@@ -107,13 +107,27 @@ public final class Arena {
         }
 
         double[] take(int n) {
-            Object a = reuse(2L * n);
+            Object a = reuse(key(n, false));
             return (double[]) record(a != null ? a : new double[n]);
         }
 
         float[] takeFloats(int n) {
-            Object a = reuse(2L * n + 1);
+            Object a = reuse(key(n, true));
             return (float[]) record(a != null ? a : new float[n]);
+        }
+
+        /** The kind of an array of {@code n} doubles or floats: see {@link #keys}. */
+        private static long key(int n, boolean floats) {
+            return 2L * n + (floats ? 1 : 0);
+        }
+
+        private static long key(Object a) {
+            return a instanceof float[] f ? key(f.length, true) : key(((double[]) a).length, false);
+        }
+
+        /** The bytes an array of kind {@code key} holds. */
+        private static long bytes(long key) {
+            return (key >> 1) * ((key & 1) == 1 ? 4 : 8);
         }
 
         /** A free array of kind {@code key}, or null. */
@@ -124,7 +138,7 @@ public final class Arena {
             }
             Object a = free[slot][--freeCount[slot]];
             free[slot][freeCount[slot]] = null;
-            retainedBytes -= bytes(a);
+            retainedBytes -= bytes(key);
             return a;
         }
 
@@ -164,16 +178,13 @@ public final class Arena {
         /** Adds {@code a} (a double[] or float[]), which no live tensor holds any longer, to the free arrays. */
         public void give(Object a) {
             assert poison(a);
-            int slot = slot(a instanceof float[] f ? 2L * f.length + 1 : 2L * ((double[]) a).length, true);
+            long key = key(a);
+            int slot = slot(key, true);
             if (freeCount[slot] == free[slot].length) {
                 free[slot] = Arrays.copyOf(free[slot], Math.max(4, freeCount[slot] * 2));
             }
             free[slot][freeCount[slot]++] = a;
-            retainedBytes += bytes(a);
-        }
-
-        private static long bytes(Object a) {
-            return a instanceof float[] f ? 4L * f.length : 8L * ((double[]) a).length;
+            retainedBytes += bytes(key);
         }
 
         /**
