@@ -12,13 +12,6 @@ import org.junit.jupiter.api.Test;
  * sigmoid, built on it, within 2 ulps of the same formula on StrictMath.exp.
  */
 class ExpAccuracyTest {
-    private static long ulps(double a, double b) {
-        if (Double.isNaN(a) || Double.isNaN(b)) {
-            return Double.isNaN(a) && Double.isNaN(b) ? 0 : Long.MAX_VALUE;
-        }
-        return Math.abs(Double.doubleToRawLongBits(a) - Double.doubleToRawLongBits(b)); // e^x is never negative
-    }
-
     private static double draw(SplittableRandom r, int i) {
         return switch (i % 5) {
             case 0 -> r.nextDouble(-750, 750);                 // the whole range: overflow, subnormal results, 0
@@ -35,7 +28,7 @@ class ExpAccuracyTest {
         long worst = 0;
         for (int i = 0; i < 1_000_000; i++) {
             double x = draw(r, i);
-            long u = ulps(Exp.exp(x), StrictMath.exp(x));
+            long u = TanhAccuracyTest.ulps(Exp.exp(x), StrictMath.exp(x));
             assertTrue(u <= 1, "exp(" + x + ") = " + Exp.exp(x) + ", StrictMath " + StrictMath.exp(x) + ": " + u + " ulps");
             worst = Math.max(worst, u);
         }
@@ -44,7 +37,7 @@ class ExpAccuracyTest {
             709.782712893384, 709.7827128933841, -708.3964185322641, -745.1332191019411, -745.1332191019412, -746,
             Double.MAX_VALUE, -Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN};
         for (double x : special) {
-            assertTrue(ulps(Exp.exp(x), StrictMath.exp(x)) <= 1, "exp(" + x + ")");
+            assertTrue(TanhAccuracyTest.ulps(Exp.exp(x), StrictMath.exp(x)) <= 1, "exp(" + x + ")");
         }
         assertEquals(1.0, Exp.exp(-0.0), 0);
         assertEquals(Double.POSITIVE_INFINITY, Exp.exp(709.7827128933841), 0);
@@ -84,7 +77,7 @@ class ExpAccuracyTest {
         for (int i = 0; i < x.length; i++) {
             double e = StrictMath.exp(-Math.abs(x[i]));
             double reference = x[i] >= 0 ? 1 / (1 + e) : e / (1 + e);
-            assertTrue(ulps(got[i], reference) <= 2, "sigmoid(" + x[i] + ") = " + got[i] + ", reference " + reference);
+            assertTrue(TanhAccuracyTest.ulps(got[i], reference) <= 2, "sigmoid(" + x[i] + ") = " + got[i] + ", reference " + reference);
             assertEquals(Double.doubleToLongBits(Exp.sigmoid(x[i])),
                     Double.doubleToLongBits(got[i]), "array and scalar at " + x[i]);
             float f = (float) x[i];

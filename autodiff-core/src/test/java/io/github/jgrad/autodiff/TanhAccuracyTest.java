@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * its array kernel (a block's exponentials first, then a branch-free choice) gives the scalar's bits.
  */
 class TanhAccuracyTest {
-    private static long ulps(double a, double b) {
+    /** The distance between a and b in units in the last place (0 for two NaNs), across zero too. */
+    static long ulps(double a, double b) {
         if (Double.isNaN(a) || Double.isNaN(b)) {
             return Double.isNaN(a) && Double.isNaN(b) ? 0 : Long.MAX_VALUE;
         }
