@@ -102,39 +102,53 @@ public final class Exp {
      */
     public static double tanh(double x) {
         double z = Math.abs(x);
-        return tanhOf(x, z < 0.625 ? 0 : exp(2 * z)); // below 0.625 the exponential is not read
+        return tanhOf(x, z < 0.625 ? 1 : exp(2 * z)); // below 0.625 the exponential only needs to be finite
     }
 
-    /** A block of exponentials for tanh and sigmoid (neither calls the other). */
-    private static final ThreadLocal<double[]> BLOCK_SCRATCH = ThreadLocal.withInitial(() -> new double[512]);
+    /** Blocks of arguments and of exponentials for tanh and sigmoid (neither calls the other). */
+    private static final ThreadLocal<double[][]> BLOCK_SCRATCH = ThreadLocal.withInitial(() -> new double[2][BLOCK]);
 
     /** tanh over a[from, to) into out: e^(2|x|) by the array exp, then {@link #tanhOf}. */
     static void tanh(double[] a, double[] out, int from, int to) {
-        double[] e = BLOCK_SCRATCH.get();
-        for (int b = from; b < to; b += e.length) {
-            int m = Math.min(e.length, to - b);
+        double[][] scratch = BLOCK_SCRATCH.get();
+        double[] x = scratch[0];
+        double[] e = scratch[1];
+        for (int b = from; b < to; b += BLOCK) {
+            int m = Math.min(BLOCK, to - b);
+            System.arraycopy(a, b, x, 0, m);
             for (int i = 0; i < m; i++) {
-                e[i] = 2 * Math.abs(a[b + i]);
+                e[i] = 2 * Math.abs(x[i]);
             }
             exp(e, 0, e, 0, m);
-            for (int i = 0; i < m; i++) {
-                out[b + i] = tanhOf(a[b + i], e[i]);
+            for (int i = 0; i < m; i++) { // vectorised: every array at offset 0, no branch, no bit move
+                e[i] = tanhOf(x[i], e[i]);
             }
+            System.arraycopy(e, 0, out, b, m);
         }
     }
 
+    /** 2^1000: a nonzero |x| times it twice is at least 2^926, so clamping it to [-1, 1] gives its sign. */
+    private static final double HUGE = 0x1p1000;
+
     /**
-     * tanh(x) given e^(2|x|) (read only where |x| &gt;= 0.625): both forms computed and one chosen by a
-     * mask, without a branch (on random data the test |x| &lt; 0.625 is mispredicted half the time).
+     * tanh(x) given e^(2|x|) (any finite number where |x| &lt; 0.625): both forms computed and one kept
+     * by a 0/1 factor, then x's sign multiplied in, all in arithmetic that C2 vectorises (no branch,
+     * which random data mispredicts half the time, and no bit moves). The near form runs on |x| clamped
+     * to 0.625, so that the form not kept is finite and its product with 0 is 0.
      */
     private static double tanhOf(double x, double e2z) {
         double z = Math.abs(x);
-        double s = z * z;
-        double near = z + z * s * (((TANH_P0 * s + TANH_P1) * s + TANH_P2) / (((s + TANH_Q0) * s + TANH_Q1) * s + TANH_Q2));
+        double zn = Math.min(z, 0.625);
+        double s = zn * zn;
+        double near = zn + zn * s * (((TANH_P0 * s + TANH_P1) * s + TANH_P2) / (((s + TANH_Q0) * s + TANH_Q1) * s + TANH_Q2));
         double far = 1 - 2 / (e2z + 1);
-        long isNear = Kernels.positive(0.625 - z); // all bits set where z < 0.625; 0 for NaN
-        long bits = (Double.doubleToRawLongBits(near) & isNear) | (Double.doubleToRawLongBits(far) & ~isNear);
-        return Double.longBitsToDouble(bits | (Double.doubleToRawLongBits(x) & Long.MIN_VALUE));
+        double isNear = Math.min(1.0, Math.max(0.0, (0.625 - z) * HUGE)); // 1 where z < 0.625, else 0; NaN for NaN
+        return (isNear * near + (1 - isNear) * far) * sign(x);
+    }
+
+    /** +-1 by x's sign, +-0 for +-0, NaN for NaN: {@link Math#signum} in arithmetic that C2 vectorises. */
+    private static double sign(double x) {
+        return Math.min(1.0, Math.max(-1.0, x * HUGE * HUGE));
     }
 
     /**
@@ -147,23 +161,29 @@ public final class Exp {
 
     /** sigmoid over a[from, to) into out: e^-|x| by the array exp, then {@link #sigmoidOf}. */
     static void sigmoid(double[] a, double[] out, int from, int to) {
-        double[] e = BLOCK_SCRATCH.get();
-        for (int b = from; b < to; b += e.length) {
-            int m = Math.min(e.length, to - b);
+        double[][] scratch = BLOCK_SCRATCH.get();
+        double[] x = scratch[0];
+        double[] e = scratch[1];
+        for (int b = from; b < to; b += BLOCK) {
+            int m = Math.min(BLOCK, to - b);
+            System.arraycopy(a, b, x, 0, m);
             for (int i = 0; i < m; i++) {
-                e[i] = -Math.abs(a[b + i]);
+                e[i] = -Math.abs(x[i]);
             }
             exp(e, 0, e, 0, m);
-            for (int i = 0; i < m; i++) {
-                out[b + i] = sigmoidOf(a[b + i], e[i]);
+            for (int i = 0; i < m; i++) { // vectorised, as tanh's
+                e[i] = sigmoidOf(x[i], e[i]);
             }
+            System.arraycopy(e, 0, out, b, m);
         }
     }
 
-    /** sigmoid(x) given e = e^-|x|: one quotient, its numerator 1 or e chosen by x's sign bit (-0.0 gives 0.5 either way). */
+    /**
+     * sigmoid(x) given e = e^-|x|: one quotient, its numerator 1 (x &gt;= 0, -0.0 included, where e is 1
+     * anyway) or e (x &lt; 0), chosen by a 0/1 factor in arithmetic that C2 vectorises.
+     */
     private static double sigmoidOf(double x, double e) {
-        long nonNegative = ~(Double.doubleToRawLongBits(x) >> 63); // all bits set where x's sign bit is clear
-        double numerator = Double.longBitsToDouble((Kernels.ONE_BITS & nonNegative) | (Double.doubleToRawLongBits(e) & ~nonNegative));
-        return numerator / (1 + e);
+        double nonNegative = Math.min(1.0, Math.max(0.0, x * HUGE * HUGE + 1)); // 1 where x >= 0, else 0
+        return (nonNegative + (1 - nonNegative) * e) / (1 + e);
     }
 }
