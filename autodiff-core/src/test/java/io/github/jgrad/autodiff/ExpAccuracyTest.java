@@ -46,19 +46,16 @@ class ExpAccuracyTest {
     }
 
     @Test
-    void arraysValuesAndTensorsOfBothDtypesGiveTheSameBits() {
+    void arraysValuesAndTensorsGiveTheSameBits() {
         SplittableRandom r = new SplittableRandom(6);
         double[] x = new double[20_001]; // several blocks, not a multiple of one, split over two threads
         for (int i = 0; i < x.length; i++) {
             x[i] = draw(r, i);
         }
         double[] got = Tensor.of(x).exp().toArray();
-        float[] single = Tensor.of(x).to(DType.FLOAT32).exp().toFloatArray();
         for (int i = 0; i < x.length; i++) {
             double expected = Exp.exp(x[i]);
             assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(got[i]), "exp(" + x[i] + ")");
-            float f = (float) x[i];
-            assertEquals((float) Exp.exp(f), single[i], 0, "float32 exp(" + f + "): float64's, rounded once");
         }
         double v = 0.41008081149220166; // Math.exp differs from this exp in the last bit here
         assertTrue(Exp.exp(v) != Math.exp(v), "a point that tells the two apart");
@@ -73,16 +70,12 @@ class ExpAccuracyTest {
             x[i] = i == 0 ? -0.0 : i == 1 ? Double.NaN : i == 2 ? Double.NEGATIVE_INFINITY : i == 3 ? 800 : draw(r, i);
         }
         double[] got = Tensor.of(x).sigmoid().toArray();
-        float[] single = Tensor.of(x).to(DType.FLOAT32).sigmoid().toFloatArray();
         for (int i = 0; i < x.length; i++) {
             double e = StrictMath.exp(-Math.abs(x[i]));
             double reference = x[i] >= 0 ? 1 / (1 + e) : e / (1 + e);
             assertTrue(TanhAccuracyTest.ulps(got[i], reference) <= 2, "sigmoid(" + x[i] + ") = " + got[i] + ", reference " + reference);
             assertEquals(Double.doubleToLongBits(Exp.sigmoid(x[i])),
                     Double.doubleToLongBits(got[i]), "array and scalar at " + x[i]);
-            float f = (float) x[i];
-            assertEquals(Float.floatToIntBits((float) Exp.sigmoid(f)),
-                    Float.floatToIntBits(single[i]), "float32 sigmoid(" + f + ")");
         }
         assertEquals(0.5, got[0], 0, "sigmoid(-0.0)");
         assertEquals(0.0, got[2], 0, "sigmoid(-inf)");

@@ -50,7 +50,7 @@ class TanhAccuracyTest {
     }
 
     @Test
-    void theArrayKernelGivesTheScalarsBitsInBothDtypes() {
+    void theArrayKernelGivesTheScalarsBits() {
         SplittableRandom r = new SplittableRandom(4);
         double[] x = new double[20_001]; // several blocks, not a multiple of one, split over two threads
         for (int i = 0; i < x.length; i++) {
@@ -62,11 +62,8 @@ class TanhAccuracyTest {
             };
         }
         double[] got = Tensor.of(x).tanh().toArray();
-        float[] single = Tensor.of(x).to(DType.FLOAT32).tanh().toFloatArray();
         for (int i = 0; i < x.length; i++) {
             assertEquals(Double.doubleToLongBits(Exp.tanh(x[i])), Double.doubleToLongBits(got[i]), "tanh(" + x[i] + ")");
-            float f = (float) x[i];
-            assertEquals(Float.floatToIntBits((float) Exp.tanh(f)), Float.floatToIntBits(single[i]), "float32 tanh(" + f + ")");
         }
     }
 

@@ -186,4 +186,83 @@ public final class Exp {
         double nonNegative = Math.min(1.0, Math.max(0.0, x * HUGE * HUGE + 1)); // 1 where x >= 0, else 0
         return (nonNegative + (1 - nonNegative) * e) / (1 + e);
     }
+
+    // ---------------------------------------------------------------- for float32 results
+
+    /*
+     * A float32 result needs its double only to within half a float ulp (2^-25 relative) to round to
+     * the correctly rounded float or the one beside it (DType's promise), so these kernels trade
+     * float64's last bits for arithmetic that C2 vectorises throughout: e^x as (e^(x/1024))^1024 (a
+     * Taylor polynomial on |x/1024| <= 0.102, then ten squarings) builds no 2^k from bits, and tanh
+     * uses e^(2x) - 1 squared up the same way ((1 + u)^2 - 1 = u (2 + u) keeps small values exact).
+     * Relative error below 10^-11, 3000 times below half a float ulp (tested against StrictMath
+     * over every 97th float). Each runs in place on a block of doubles widened from floats.
+     */
+
+    /** x[i] = e^x[i] for i in [0, n), to float precision (see above). */
+    static void expForFloat(double[] x, int n) {
+        for (int i = 0; i < n; i++) {
+            x[i] = expBySquaring(x[i]);
+        }
+    }
+
+    /** x[i] = tanh(x[i]) for i in [0, n), to float precision. */
+    static void tanhForFloat(double[] x, int n) {
+        for (int i = 0; i < n; i++) {
+            double t = Math.max(-9.1, Math.min(x[i], 9.1)) * 0x1p-5; // 2x / 64; beyond 9.1, tanh rounds to +-1f
+            double q = Math.fma(t, 1.0 / 39916800, 1.0 / 3628800); // (e^t - 1) / t = sum of t^k / (k + 1)!
+            q = Math.fma(t, q, 1.0 / 362880);
+            q = Math.fma(t, q, 1.0 / 40320);
+            q = Math.fma(t, q, 1.0 / 5040);
+            q = Math.fma(t, q, 1.0 / 720);
+            q = Math.fma(t, q, 1.0 / 120);
+            q = Math.fma(t, q, 1.0 / 24);
+            q = Math.fma(t, q, 1.0 / 6);
+            q = Math.fma(t, q, 0.5);
+            q = Math.fma(t, q, 1.0);
+            double u = t * q; // e^t - 1, then e^(2x) - 1 after six squarings of e^t
+            u *= 2 + u;
+            u *= 2 + u;
+            u *= 2 + u;
+            u *= 2 + u;
+            u *= 2 + u;
+            u *= 2 + u;
+            x[i] = u / (u + 2);
+        }
+    }
+
+    /** x[i] = sigmoid(x[i]) for i in [0, n), to float precision: {@link #sigmoidOf} on e^-|x|. */
+    static void sigmoidForFloat(double[] x, int n) {
+        for (int i = 0; i < n; i++) {
+            x[i] = sigmoidOf(x[i], expBySquaring(-Math.abs(x[i])));
+        }
+    }
+
+    /**
+     * e^x to about 4 * 10^-13 relative: x clamped to [-104, 89] (beyond, the float result is 0 or
+     * infinite either way; NaN stays NaN), e^(x/1024) by its Taylor polynomial of degree 8, squared
+     * ten times.
+     */
+    private static double expBySquaring(double x) {
+        double t = Math.max(-104.0, Math.min(x, 89.0)) * 0x1p-10;
+        double q = Math.fma(t, 1.0 / 40320, 1.0 / 5040);
+        q = Math.fma(t, q, 1.0 / 720);
+        q = Math.fma(t, q, 1.0 / 120);
+        q = Math.fma(t, q, 1.0 / 24);
+        q = Math.fma(t, q, 1.0 / 6);
+        q = Math.fma(t, q, 0.5);
+        q = Math.fma(t, q, 1.0);
+        double e = Math.fma(t, q, 1.0);
+        e *= e;
+        e *= e;
+        e *= e;
+        e *= e;
+        e *= e;
+        e *= e;
+        e *= e;
+        e *= e;
+        e *= e;
+        e *= e;
+        return e;
+    }
 }
