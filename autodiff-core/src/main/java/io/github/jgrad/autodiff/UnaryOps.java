@@ -84,7 +84,20 @@ final class UnaryOps {
             .edges("log(1 + a), accurate for small a (as Math.log1p); -inf at -1, NaN below").domain(-0.5, 2).build();
 
     static Tensor log1p(Tensor a) {
-        return unary(LOG1P, Unary.LOG1P, a, (g, out) -> new Tensor[] {g.chainDiv(a.add(1))});
+        return unary(LOG1P, Unary.LOG1P, a, (g, out) -> new Tensor[] {log1pBackward(g, a)});
+    }
+
+    /** log1p's backward in one pass, differentiable itself: g / (1 + a), as g.chainDiv(a + 1). */
+    static final Op LOG1P_BACKWARD = Op.builtin("log1pBackward").rule("g' / (1 + a)", "-g' * out / (1 + a)")
+            .edges("0 where g is 0, even where a is -1, as the chain rule's quotient").domain(-0.5, 2).readsOutput()
+            .chainRule().build();
+
+    static Tensor log1pBackward(Tensor g, Tensor a) {
+        return fused(LOG1P_BACKWARD, g, a, 2, (gd, ad, out, from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = gd[i] == 0 ? 0 : gd[i] / (ad[i] + 1);
+            }
+        }, (g2, o) -> new Tensor[] {log1pBackward(g2, a), ChainOps.bothChain(o, g2).chainDiv(a.add(1)).neg()});
     }
 
     // ------------------------------------------------------------------ sqrt
@@ -188,7 +201,21 @@ final class UnaryOps {
         for (int i = 0; i < out.length; i++) {
             out[i] = softplus(x[i]);
         }
-        return record(SOFTPLUS, out, a.shape, (g, o) -> new Tensor[] {g.chain(a.sigmoid())}, a);
+        return record(SOFTPLUS, out, a.shape, (g, o) -> new Tensor[] {softplusBackward(g, a)}, a);
+    }
+
+    /** softplus's backward in one pass, differentiable itself: g * sigmoid(a), as g.chain(a.sigmoid()). */
+    static final Op SOFTPLUS_BACKWARD = Op.builtin("softplusBackward")
+            .rule("g' * sigmoid(a)", "g' * g * sigmoid(a) * (1 - sigmoid(a))")
+            .edges("0 where g is 0, as the chain rule's products").chainRule().build();
+
+    static Tensor softplusBackward(Tensor g, Tensor a) {
+        return fused(SOFTPLUS_BACKWARD, g, a, 8, (gd, ad, out, from, to) -> {
+            Exp.sigmoid(ad, out, from, to);
+            for (int i = from; i < to; i++) {
+                out[i] = gd[i] == 0 ? 0 : gd[i] * out[i];
+            }
+        }, (g2, o) -> new Tensor[] {softplusBackward(g2, a), sigmoidBackward(ChainOps.bothChain(g, g2), a.sigmoid())});
     }
 
     static Value softplus(Value a) {
@@ -216,7 +243,19 @@ final class UnaryOps {
     static final Op SIN = Op.builtin("sin").derivative("cos(a)").rule("g * cos(a)").build();
 
     static Tensor sin(Tensor a) {
-        return unary(SIN, Unary.SIN, a, (g, out) -> new Tensor[] {g.chain(a.cos())});
+        return unary(SIN, Unary.SIN, a, (g, out) -> new Tensor[] {sinBackward(g, a)});
+    }
+
+    /** sin's backward in one pass, differentiable itself: g * cos(a), as g.chain(a.cos()). */
+    static final Op SIN_BACKWARD = Op.builtin("sinBackward").rule("g' * cos(a)", "-g' * g * sin(a)")
+            .edges("0 where g is 0, as the chain rule's products").chainRule().build();
+
+    static Tensor sinBackward(Tensor g, Tensor a) {
+        return fused(SIN_BACKWARD, g, a, 8, (gd, ad, out, from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = gd[i] == 0 ? 0 : gd[i] * Math.cos(ad[i]);
+            }
+        }, (g2, o) -> new Tensor[] {sinBackward(g2, a), cosBackward(ChainOps.bothChain(g, g2), a)});
     }
 
     static Value sin(Value a) {
@@ -226,7 +265,19 @@ final class UnaryOps {
     static final Op COS = Op.builtin("cos").derivative("-sin(a)").rule("-g * sin(a)").build();
 
     static Tensor cos(Tensor a) {
-        return unary(COS, Unary.COS, a, (g, out) -> new Tensor[] {g.chain(a.sin()).neg()});
+        return unary(COS, Unary.COS, a, (g, out) -> new Tensor[] {cosBackward(g, a)});
+    }
+
+    /** cos's backward in one pass, differentiable itself: -(g * sin(a)), as g.chain(a.sin()).neg(). */
+    static final Op COS_BACKWARD = Op.builtin("cosBackward").rule("-g' * sin(a)", "-g' * g * cos(a)")
+            .edges("-0 where g is 0, as the negated chain rule's product").chainRule().build();
+
+    static Tensor cosBackward(Tensor g, Tensor a) {
+        return fused(COS_BACKWARD, g, a, 8, (gd, ad, out, from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = -(gd[i] == 0 ? 0 : gd[i] * Math.sin(ad[i]));
+            }
+        }, (g2, o) -> new Tensor[] {cosBackward(g2, a), sinBackward(ChainOps.bothChain(g, g2.neg()), a)});
     }
 
     static Value cos(Value a) {

@@ -32,6 +32,38 @@ class FusedBackwardTest {
     }
 
     @Test
+    void log1pSoftplusSinAndCosBackwardsEqualTheirCompositionsAndDifferentiateTwice() {
+        double[] at = {-0.9, -0.3, -0.0, 0, 1e-9, 0.4, 2, 30};
+        double[] g = {1.5, 0, -2, 1, 0.25, 3, 0, -1};
+        List<java.util.function.UnaryOperator<Tensor>> forwards = List.of(Tensor::log1p, Tensor::softplus, Tensor::sin, Tensor::cos);
+        List<java.util.function.BinaryOperator<Tensor>> composed = List.of(
+            (gg, x) -> gg.chainDiv(x.add(1)), (gg, x) -> gg.chain(x.sigmoid()),
+            (gg, x) -> gg.chain(x.cos()), (gg, x) -> gg.chain(x.sin()).neg());
+        List<Op> fused = List.of(UnaryOps.LOG1P_BACKWARD, UnaryOps.SOFTPLUS_BACKWARD, UnaryOps.SIN_BACKWARD, UnaryOps.COS_BACKWARD);
+        for (int k = 0; k < forwards.size(); k++) {
+            Tensor x = Tensor.of(at).requiresGrad(true);
+            Tensor dx = Tensor.grad(List.of(forwards.get(k).apply(x).mul(Tensor.of(g)).sum()), List.of(x), true).get(0);
+            assertEquals(fused.get(k), dx.op(), "one fused primitive");
+            double[] expected = composed.get(k).apply(Tensor.of(g), Tensor.of(at)).toArray();
+            for (int i = 0; i < at.length; i++) { // the same bits, -0.0 included
+                assertEquals(Double.doubleToLongBits(expected[i]), Double.doubleToLongBits(dx.toArray()[i]), fused.get(k) + " at " + at[i]);
+            }
+            Tensor d2 = Tensor.grad(List.of(dx.sum()), List.of(x), false).get(0);
+            for (int i = 0; i < at.length; i++) {
+                double a = at[i];
+                double s = 1 / (1 + Math.exp(-a));
+                double second = switch (k) {
+                    case 0 -> -1 / ((1 + a) * (1 + a));
+                    case 1 -> s * (1 - s);
+                    case 2 -> -Math.sin(a);
+                    default -> -Math.cos(a);
+                };
+                assertEquals(g[i] * second, d2.toArray()[i], 1e-12 * (1 + Math.abs(g[i] * second)), fused.get(k) + "'s own derivative at " + a);
+            }
+        }
+    }
+
+    @Test
     void secondDerivativesGoThroughTheFusedOps() {
         double[] at = {-1.2, -0.1, 0.3, 2};
         Tensor x = Tensor.of(at).requiresGrad(true);

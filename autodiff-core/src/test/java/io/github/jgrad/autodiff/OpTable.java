@@ -124,6 +124,7 @@ final class OpTable {
         unary(UnaryOps.EXP, Tensor::exp, Value::exp);
         unary(UnaryOps.LOG, Tensor::log, Value::log);
         unary(UnaryOps.LOG1P, Tensor::log1p, null);
+        tensor(UnaryOps.LOG1P_BACKWARD, l -> UnaryOps.log1pBackward(l.get(0), l.get(1)), S23, S23);
         unary(UnaryOps.SQRT, Tensor::sqrt, Value::sqrt);
         tensor(UnaryOps.SQRT_BACKWARD, l -> UnaryOps.sqrtBackward(l.get(0), l.get(1)), S23, S23);
         unary(UnaryOps.TANH, Tensor::tanh, Value::tanh);
@@ -131,9 +132,12 @@ final class OpTable {
         unary(UnaryOps.SIGMOID, Tensor::sigmoid, Value::sigmoid);
         tensor(UnaryOps.SIGMOID_BACKWARD, l -> UnaryOps.sigmoidBackward(l.get(0), l.get(1)), S23, S23);
         unary(UnaryOps.SOFTPLUS, Tensor::softplus, Value::softplus);
+        tensor(UnaryOps.SOFTPLUS_BACKWARD, l -> UnaryOps.softplusBackward(l.get(0), l.get(1)), S23, S23);
         unary(UnaryOps.RELU, Tensor::relu, Value::relu);
         unary(UnaryOps.SIN, Tensor::sin, Value::sin);
+        tensor(UnaryOps.SIN_BACKWARD, l -> UnaryOps.sinBackward(l.get(0), l.get(1)), S23, S23);
         unary(UnaryOps.COS, Tensor::cos, Value::cos);
+        tensor(UnaryOps.COS_BACKWARD, l -> UnaryOps.cosBackward(l.get(0), l.get(1)), S23, S23);
         unary(UnaryOps.ABS, Tensor::abs, Value::abs);
         unary(UnaryOps.ERF, Tensor::erf, Value::erf);
         tensor(UnaryOps.ERF_BACKWARD, l -> UnaryOps.erfBackward(l.get(0), l.get(1)), S23, S23);

@@ -33,7 +33,8 @@ public class KernelsBenchmark {
     public int n;
 
     @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "erf", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
-        "sqrt", "mulBackward", "tanhBackward", "sqrtBackward", "erfBackward"})
+        "sqrt", "sin", "softplus", "mulBackward", "tanhBackward", "sqrtBackward", "erfBackward", "sinBackward",
+        "softplusBackward"})
     public String kernel;
 
     @Param({"false", "true"})
@@ -86,11 +87,15 @@ public class KernelsBenchmark {
             case "softmax": return a.softmax(1);
             case "transpose": return a.mT();
             case "sqrt": return param.detach().sqrt(); // sqrtBackward's forward alone
+            case "sin": return param.detach().sin();
+            case "softplus": return param.detach().softplus();
             // forward and backward of one op (the backward multiplies the gradient by a local derivative)
             case "mulBackward": return backward(param.mul(b));
             case "tanhBackward": return backward(param.tanh());
             case "sqrtBackward": return backward(param.sqrt());
             case "erfBackward": return backward(param.erf());
+            case "sinBackward": return backward(param.sin());
+            case "softplusBackward": return backward(param.softplus());
             default: throw new IllegalArgumentException(kernel);
         }
     }

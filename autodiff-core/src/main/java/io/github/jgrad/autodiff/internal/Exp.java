@@ -160,7 +160,7 @@ public final class Exp {
     }
 
     /** sigmoid over a[from, to) into out: e^-|x| by the array exp, then {@link #sigmoidOf}. */
-    static void sigmoid(double[] a, double[] out, int from, int to) {
+    public static void sigmoid(double[] a, double[] out, int from, int to) {
         double[][] scratch = BLOCK_SCRATCH.get();
         double[] x = scratch[0];
         double[] e = scratch[1];
