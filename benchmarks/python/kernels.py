@@ -29,6 +29,7 @@ def measure(n, dtype):
     row = rng.standard_normal(n).astype(dtype)
     param = (rng.random((n, n)) + 0.5).astype(dtype)
     seed = rng.standard_normal((n, n)).astype(dtype)
+    unit = rng.random((n, n)).astype(dtype)
 
     def tanh_backward():
         y = np.tanh(param)
@@ -37,6 +38,14 @@ def measure(n, dtype):
     def sqrt_backward():
         y = np.sqrt(param)
         return seed / (2 * y)
+
+    def sin_backward():
+        np.sin(param)
+        return seed * np.cos(param)
+
+    def softplus_backward():
+        np.logaddexp(0, param)
+        return seed / (1 + np.exp(-param))
 
     kernels = {
         "add": lambda: a + b,
@@ -52,9 +61,14 @@ def measure(n, dtype):
         "softmax": lambda: softmax(a),
         "transpose": lambda: np.ascontiguousarray(a.T),
         "sqrt": lambda: np.sqrt(param),
+        "log1p": lambda: np.log1p(unit),
+        "sin": lambda: np.sin(param),
+        "softplus": lambda: np.logaddexp(0, param),
         "mulBackward": lambda: (param * b, seed * b)[1],
         "tanhBackward": tanh_backward,
         "sqrtBackward": sqrt_backward,
+        "sinBackward": sin_backward,
+        "softplusBackward": softplus_backward,
     }
     print(f"numpy {np.__version__}, {n} x {n} {dtype.__name__}")
     for name, f in kernels.items():

@@ -544,7 +544,7 @@ public final class Tensor extends Node {
         return UnaryOps.log(this);
     }
 
-    /** log(1 + this), accurate for small arguments (as {@code Math.log1p}). */
+    /** log(1 + this), accurate for small arguments: within 1 ulp of {@link StrictMath#log1p}. */
     public Tensor log1p() {
         return UnaryOps.log1p(this);
     }

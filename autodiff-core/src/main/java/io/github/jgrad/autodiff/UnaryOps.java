@@ -7,6 +7,7 @@ import io.github.jgrad.autodiff.internal.Exp;
 import io.github.jgrad.autodiff.internal.FloatKernels;
 import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Kernels.Unary;
+import io.github.jgrad.autodiff.internal.Log1p;
 import org.apache.commons.numbers.gamma.Erf;
 
 /**
@@ -81,7 +82,7 @@ final class UnaryOps {
 
     // ------------------------------------------------------------------ log1p
     static final Op LOG1P = Op.builtin("log1p").rule("g / (1 + a)")
-            .edges("log(1 + a), accurate for small a (as Math.log1p); -inf at -1, NaN below").domain(-0.5, 2).build();
+            .edges("log(1 + a), accurate for small a (within 1 ulp of StrictMath.log1p); -inf at -1, NaN below").domain(-0.5, 2).build();
 
     static Tensor log1p(Tensor a) {
         return unary(LOG1P, Unary.LOG1P, a, (g, out) -> new Tensor[] {log1pBackward(g, a)});
@@ -196,12 +197,7 @@ final class UnaryOps {
             .domain(-3, 3).build();
 
     static Tensor softplus(Tensor a) {
-        double[] x = a.data();
-        double[] out = Arena.allocate(x.length);
-        for (int i = 0; i < out.length; i++) {
-            out[i] = softplus(x[i]);
-        }
-        return record(SOFTPLUS, out, a.shape, (g, o) -> new Tensor[] {softplusBackward(g, a)}, a);
+        return unary(SOFTPLUS, Unary.SOFTPLUS, a, (g, o) -> new Tensor[] {softplusBackward(g, a)});
     }
 
     /** softplus's backward in one pass, differentiable itself: g * sigmoid(a), as g.chain(a.sigmoid()). */
@@ -219,11 +215,7 @@ final class UnaryOps {
     }
 
     static Value softplus(Value a) {
-        return Value.unary(SOFTPLUS, a, softplus(a.data()), Exp.sigmoid(a.data()));
-    }
-
-    private static double softplus(double x) {
-        return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+        return Value.unary(SOFTPLUS, a, Log1p.softplus(a.data()), Exp.sigmoid(a.data())); // Tensor's bits
     }
 
     // ------------------------------------------------------------------ relu

@@ -81,7 +81,7 @@ class LayeringTest {
                     .forEach(p -> files.add(root.relativize(p).toString().replace(File.separatorChar, '/')));
         }
         Set<String> listed = new TreeSet<>();
-        Matcher m = Pattern.compile("`([A-Za-z/]+\\.java)`").matcher(section);
+        Matcher m = Pattern.compile("`([A-Za-z0-9/]+\\.java)`").matcher(section);
         while (m.find()) {
             listed.add(m.group(1));
         }

@@ -33,7 +33,7 @@ public class KernelsBenchmark {
     public int n;
 
     @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "erf", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
-        "sqrt", "sin", "softplus", "mulBackward", "tanhBackward", "sqrtBackward", "erfBackward", "sinBackward",
+        "sqrt", "log1p", "sin", "softplus", "mulBackward", "tanhBackward", "sqrtBackward", "erfBackward", "sinBackward",
         "softplusBackward"})
     public String kernel;
 
@@ -50,6 +50,7 @@ public class KernelsBenchmark {
     private Tensor row;
     private Tensor param;
     private Tensor seed;
+    private Tensor unit;
 
     @Setup
     public void setUp() {
@@ -59,6 +60,7 @@ public class KernelsBenchmark {
         row = Tensor.randn(3, n).to(t);
         param = Tensor.rand(4, n, n).add(0.5).to(t).requiresGrad(true);
         seed = Tensor.randn(5, n, n).to(t);
+        unit = Tensor.rand(6, n, n).to(t); // [0, 1): where the logistic losses call log1p (on e^-|z|)
     }
 
     @Benchmark
@@ -87,6 +89,7 @@ public class KernelsBenchmark {
             case "softmax": return a.softmax(1);
             case "transpose": return a.mT();
             case "sqrt": return param.detach().sqrt(); // sqrtBackward's forward alone
+            case "log1p": return unit.log1p();
             case "sin": return param.detach().sin();
             case "softplus": return param.detach().softplus();
             // forward and backward of one op (the backward multiplies the gradient by a local derivative)

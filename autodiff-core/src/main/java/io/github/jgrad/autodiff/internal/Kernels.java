@@ -30,7 +30,7 @@ public final class Kernels {
 
     /** The element-wise unary kernels. */
     public enum Unary {
-        NEG, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS, ABS, SIGN, LOG1P, ERF
+        NEG, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS, ABS, SIGN, LOG1P, SOFTPLUS, ERF
     }
 
     private Kernels() {
@@ -371,9 +371,10 @@ public final class Kernels {
                 }
                 break;
             case LOG1P:
-                for (int i = from; i < to; i++) {
-                    out[i] = Math.log1p(a[i]);
-                }
+                Log1p.log1p(a, out, from, to);
+                break;
+            case SOFTPLUS:
+                Log1p.softplus(a, out, from, to);
                 break;
             case ERF:
                 for (int i = from; i < to; i++) {

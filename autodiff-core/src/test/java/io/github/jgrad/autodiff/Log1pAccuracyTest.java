@@ -1,0 +1,72 @@
+package io.github.jgrad.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.jgrad.autodiff.internal.Log1p;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * jgrad's log1p (a vectorised series on [-0.5, 1], Math.log1p elsewhere) stays within 1 ulp of
+ * StrictMath.log1p, and softplus, built on it and on jgrad's exp, within 2 ulps of the same formula
+ * on StrictMath; arrays, tensors of both dtypes and Values give the scalar functions' bits.
+ */
+class Log1pAccuracyTest {
+    private static double draw(SplittableRandom r, int i) {
+        return switch (i % 6) {
+            case 0 -> r.nextDouble(-0.5, 1);                                // the series' range
+            case 1 -> Math.exp(-Math.abs(5 * r.nextGaussian()));            // e^-|x|, as softplus and the losses call it
+            case 2 -> Math.scalb(r.nextDouble(1, 2), -r.nextInt(1075)) * (r.nextBoolean() ? 1 : -1); // tiny, subnormal
+            case 3 -> r.nextDouble(-1, 4);                                  // both sides of the range's ends
+            case 4 -> new double[] {-0.0, 0.0, -0.5, 1, -1, -2, Double.NaN, Double.POSITIVE_INFINITY,
+                Double.NEGATIVE_INFINITY, Math.nextDown(-0.5), Math.nextUp(1.0)}[r.nextInt(11)];
+            default -> Double.longBitsToDouble(r.nextLong());               // any double
+        };
+    }
+
+    @Test
+    void log1pIsWithinOneUlpOfStrictMathAndArraysGiveTheScalarsBits() {
+        SplittableRandom r = new SplittableRandom(8);
+        double[] x = new double[300_001]; // many blocks, not a multiple of one, split over two threads
+        for (int i = 0; i < x.length; i++) {
+            x[i] = draw(r, i);
+        }
+        double[] got = Tensor.of(x).log1p().toArray();
+        long exact = 0;
+        for (int i = 0; i < x.length; i++) {
+            double expected = StrictMath.log1p(x[i]);
+            long u = TanhAccuracyTest.ulps(got[i], expected);
+            assertTrue(u <= 1, "log1p(" + x[i] + ") = " + got[i] + ", StrictMath " + expected + ": " + u + " ulps");
+            exact += u == 0 ? 1 : 0;
+            assertEquals(Double.doubleToLongBits(Log1p.log1p(x[i])), Double.doubleToLongBits(got[i]), "array and scalar at " + x[i]);
+        }
+        assertTrue(exact > 0.95 * x.length, exact + " of " + x.length + " exact");
+        assertEquals(Double.doubleToLongBits(-0.0), Double.doubleToLongBits(Log1p.log1p(-0.0)), "log1p(-0.0) keeps its sign");
+        assertEquals(Double.NEGATIVE_INFINITY, Log1p.log1p(-1), 0);
+        assertTrue(Double.isNaN(Log1p.log1p(-1.5)));
+    }
+
+    @Test
+    void softplusIsWithinTwoUlpsAndTensorsValuesAndFloat32Agree() {
+        SplittableRandom r = new SplittableRandom(9);
+        double[] x = new double[100_001];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i % 3 == 0 ? 40 * r.nextGaussian() : i % 3 == 1 ? 3 * r.nextGaussian() : Double.longBitsToDouble(r.nextLong());
+        }
+        double[] got = Tensor.of(x).softplus().toArray();
+        float[] single = Tensor.of(x).to(DType.FLOAT32).softplus().toFloatArray();
+        for (int i = 0; i < x.length; i++) {
+            double reference = Math.max(x[i], 0) + StrictMath.log1p(StrictMath.exp(-Math.abs(x[i])));
+            assertTrue(TanhAccuracyTest.ulps(got[i], reference) <= 2, "softplus(" + x[i] + ") = " + got[i] + ", reference " + reference);
+            assertEquals(Double.doubleToLongBits(Log1p.softplus(x[i])), Double.doubleToLongBits(got[i]), "array and scalar at " + x[i]);
+            float f = (float) x[i];
+            assertEquals(Float.floatToIntBits((float) Log1p.softplus(f)), Float.floatToIntBits(single[i]), "float32: float64's rounded, at " + f);
+        }
+        assertEquals(got[1], Value.of(x[1]).softplus().data(), 0, "Value's softplus is the tensor's");
+        assertEquals(0.0, Log1p.softplus(Double.NEGATIVE_INFINITY), 0);
+        assertEquals(Double.POSITIVE_INFINITY, Log1p.softplus(Double.POSITIVE_INFINITY), 0);
+        assertEquals(Math.log(2), Log1p.softplus(0), 0);
+        assertEquals(Math.exp(-745), Log1p.softplus(-745), 0, "no underflow before e^x does");
+    }
+}
