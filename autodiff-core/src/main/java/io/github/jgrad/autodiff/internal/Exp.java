@@ -131,19 +131,22 @@ public final class Exp {
     private static final double HUGE = 0x1p1000;
 
     /**
-     * tanh(x) given e^(2|x|) (any finite number where |x| &lt; 0.625): both forms computed and one kept
-     * by a 0/1 factor, then x's sign multiplied in, all in arithmetic that C2 vectorises (no branch,
-     * which random data mispredicts half the time, and no bit moves). The near form runs on |x| clamped
-     * to 0.625, so that the form not kept is finite and its product with 0 is 0.
+     * tanh(x) given e^(2|x|) (any finite number where |x| &lt; 0.625), on z = |x|: the near form
+     * z + z s P(s) / Q(s) (s = z^2) or the far form 1 + (-2) / (e^(2z) + 1), one kept by a 0/1 factor
+     * before the one division (numerators, denominators and the leading terms blended), then x's sign
+     * multiplied in: all arithmetic that C2 vectorises (no branch, which random data mispredicts half
+     * the time, and no bit moves). The near form runs on z clamped to 0.625, so that the form not kept
+     * is finite and its product with 0 is 0.
      */
     private static double tanhOf(double x, double e2z) {
         double z = Math.abs(x);
         double zn = Math.min(z, 0.625);
         double s = zn * zn;
-        double near = zn + zn * s * (((TANH_P0 * s + TANH_P1) * s + TANH_P2) / (((s + TANH_Q0) * s + TANH_Q1) * s + TANH_Q2));
-        double far = 1 - 2 / (e2z + 1);
         double isNear = Math.min(1.0, Math.max(0.0, (0.625 - z) * HUGE)); // 1 where z < 0.625, else 0; NaN for NaN
-        return (isNear * near + (1 - isNear) * far) * sign(x);
+        double isFar = 1 - isNear;
+        double numerator = isNear * (zn * s * ((TANH_P0 * s + TANH_P1) * s + TANH_P2)) + isFar * -2;
+        double denominator = isNear * (((s + TANH_Q0) * s + TANH_Q1) * s + TANH_Q2) + isFar * (e2z + 1);
+        return (isNear * zn + isFar + numerator / denominator) * sign(x);
     }
 
     /** +-1 by x's sign, +-0 for +-0, NaN for NaN: {@link Math#signum} in arithmetic that C2 vectorises. */
