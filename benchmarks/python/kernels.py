@@ -5,9 +5,17 @@ numpy is only a measuring stick for jgrad, never a dependency. Run both ways and
     python3 benchmarks/python/kernels.py
     MALLOC_MMAP_THRESHOLD_=67108864 MALLOC_TRIM_THRESHOLD_=268435456 python3 benchmarks/python/kernels.py
 The backward kernels are written out by hand, as a numpy user would: the forward, then the gradient
-of the seed through it. erf is left out: numpy has none (scipy.special.erf is not numpy).
+of the seed through it. numpy has no erf: where SciPy is installed, erf and its backward run
+scipy.special.erf instead, the Python ecosystem's reference (left out otherwise).
 """
+import math
+
 import numpy as np
+
+try:
+    from scipy.special import erf as scipy_erf
+except ImportError:
+    scipy_erf = None
 
 from timing import timings
 
@@ -38,6 +46,10 @@ def measure(n, dtype):
     def sqrt_backward():
         y = np.sqrt(param)
         return seed / (2 * y)
+
+    def erf_backward():
+        scipy_erf(param)
+        return seed * (2 / math.sqrt(math.pi)) * np.exp(-param * param)
 
     def sin_backward():
         np.sin(param)
@@ -70,6 +82,9 @@ def measure(n, dtype):
         "sinBackward": sin_backward,
         "softplusBackward": softplus_backward,
     }
+    if scipy_erf is not None:
+        kernels["erf"] = lambda: scipy_erf(a)
+        kernels["erfBackward"] = erf_backward
     print(f"numpy {np.__version__}, {n} x {n} {dtype.__name__}")
     for name, f in kernels.items():
         best, mean = timings(f, 2.0)
