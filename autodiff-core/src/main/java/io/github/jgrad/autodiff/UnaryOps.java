@@ -269,7 +269,7 @@ final class UnaryOps {
             for (int i = from; i < to; i++) {
                 out[i] = -(gd[i] == 0 ? 0 : gd[i] * Math.sin(ad[i]));
             }
-        }, (g2, o) -> new Tensor[] {cosBackward(g2, a), sinBackward(ChainOps.bothChain(g, g2.neg()), a)});
+        }, (g2, o) -> new Tensor[] {g2.neg().chain(a.sin()), sinBackward(ChainOps.bothChain(g, g2.neg()), a)});
     }
 
     static Value cos(Value a) {

@@ -103,7 +103,11 @@ class DTypeTest {
                     "op " + k + " with a 0-d float64 operand");
             assertEquals(FLOAT32, op.apply(a32, c).dtype());
         }
-        assertArrayEquals(a32.to(FLOAT64).tanh().toFloatArray(), a32.tanh().toFloatArray());
+        float[] tanh64 = a32.to(FLOAT64).tanh().toFloatArray();
+        float[] tanh32 = a32.tanh().toFloatArray(); // float32's own kernel: the float beside float64's at most
+        for (int i = 0; i < tanh64.length; i++) {
+            assertTrue(FloatFunctionAccuracyTest.ulps(tanh64[i], tanh32[i]) <= 1, "tanh at " + i);
+        }
     }
 
     @Test

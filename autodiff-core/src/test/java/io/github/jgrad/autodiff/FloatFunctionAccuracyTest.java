@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 /**
  * float32 exp, tanh and sigmoid (kernels made for float results, not float64's rounded) keep
  * {@link DType}'s promise: the correctly rounded float or the one beside it, over every 4999th float
- * (all exponents, subnormals, zeros, infinities, NaN) and densely where networks live. They are
- * float64's result rounded for all but a handful of floats in 10^5.
+ * (every exponent, both signs, subnormals, NaNs) and densely where networks live, and exactly at the
+ * edges (zeros, infinities, the overflow and underflow thresholds). They are float64's result rounded
+ * for all but a handful of floats in 10^5.
  */
 class FloatFunctionAccuracyTest {
     /** The distance between two floats in units in the last place (0 for two NaNs); +0 and -0 differ. */

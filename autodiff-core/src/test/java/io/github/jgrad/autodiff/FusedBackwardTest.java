@@ -48,6 +48,24 @@ class FusedBackwardTest {
             for (int i = 0; i < at.length; i++) { // the same bits, -0.0 included
                 assertEquals(Double.doubleToLongBits(expected[i]), Double.doubleToLongBits(dx.toArray()[i]), fused.get(k) + " at " + at[i]);
             }
+            // the fused op's own backward, towards g and towards a, against the composition's
+            Tensor v = Tensor.of(new double[] {0.5, -1, 2, 0, 3, -0.25, 1, 4});
+            List<Tensor> fusedIn = List.of(Tensor.of(g).requiresGrad(true), Tensor.of(at).requiresGrad(true));
+            List<Tensor> plainIn = List.of(Tensor.of(g).requiresGrad(true), Tensor.of(at).requiresGrad(true));
+            Tensor f = dx.op() == UnaryOps.LOG1P_BACKWARD ? UnaryOps.log1pBackward(fusedIn.get(0), fusedIn.get(1))
+                    : dx.op() == UnaryOps.SOFTPLUS_BACKWARD ? UnaryOps.softplusBackward(fusedIn.get(0), fusedIn.get(1))
+                    : dx.op() == UnaryOps.SIN_BACKWARD ? UnaryOps.sinBackward(fusedIn.get(0), fusedIn.get(1))
+                    : UnaryOps.cosBackward(fusedIn.get(0), fusedIn.get(1));
+            f.backward(v);
+            composed.get(k).apply(plainIn.get(0), plainIn.get(1)).backward(v);
+            for (int input = 0; input < 2; input++) {
+                double[] want = plainIn.get(input).grad().toArray();
+                double[] have = fusedIn.get(input).grad().toArray();
+                for (int i = 0; i < at.length; i++) {
+                    assertEquals(Double.doubleToLongBits(want[i]), Double.doubleToLongBits(have[i]),
+                            fused.get(k) + "'s backward towards " + (input == 0 ? "g" : "a") + " at " + at[i]);
+                }
+            }
             Tensor d2 = Tensor.grad(List.of(dx.sum()), List.of(x), false).get(0);
             for (int i = 0; i < at.length; i++) {
                 double a = at[i];

@@ -199,7 +199,8 @@ public final class Exp {
      * Taylor polynomial on |x/1024| <= 0.102, then ten squarings) builds no 2^k from bits, and tanh
      * uses e^(2x) - 1 squared up the same way ((1 + u)^2 - 1 = u (2 + u) keeps small values exact).
      * Relative error below 10^-11, 3000 times below half a float ulp (tested against StrictMath
-     * over every 97th float). Each runs in place on a block of doubles widened from floats.
+     * over every 4999th float; every 97th was checked once, 44 million floats, worst 1 ulp). Each runs
+     * in place on a block of doubles widened from floats.
      */
 
     /** x[i] = e^x[i] for i in [0, n), to float precision (see above). */
@@ -242,7 +243,7 @@ public final class Exp {
     }
 
     /**
-     * e^x to about 4 * 10^-13 relative: x clamped to [-104, 89] (beyond, the float result is 0 or
+     * e^x to a few 10^-12 relative (3.6 * 10^-12 at x = -104): x clamped to [-104, 89] (beyond, the float result is 0 or
      * infinite either way; NaN stays NaN), e^(x/1024) by its Taylor polynomial of degree 8, squared
      * ten times.
      */
