@@ -158,59 +158,67 @@ public final class FloatKernels {
     }
 
     /**
-     * out[i] = a[i] (op) b[bo + i * bs] for i in [from, to), bs 1 (an array) or 0 (one number), in float
+     * out[i] = a[i] (op) b[bo + i] for i in [from, to), bs 1 (an array) or 0 (one number), in float
      * arithmetic: for these ops exactly the float64 kernel's result rounded (see the class comment).
      */
     private static void exact(Binary op, float[] a, float[] b, int bo, int bs, float[] out, int from, int to) {
-        switch (op) {
+        if (bs == 0) { // one number: blocks of it as an array, so that every loop below has unit stride
+            float[] c = new float[Math.min(BLOCK, to - from)];
+            java.util.Arrays.fill(c, b[bo]);
+            for (int i = from; i < to; i += c.length) {
+                exact(op, a, c, -i, 1, out, i, Math.min(to, i + c.length));
+            }
+            return;
+        }
+        switch (op) { // b[bo + i], never b[bo + i * bs]: C2 vectorises only constant strides
             case ADD -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] + b[bo + i * bs];
+                    out[i] = a[i] + b[bo + i];
                 }
             }
             case SUB -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] - b[bo + i * bs];
+                    out[i] = a[i] - b[bo + i];
                 }
             }
             case MUL -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] * b[bo + i * bs];
+                    out[i] = a[i] * b[bo + i];
                 }
             }
             case DIV -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] / b[bo + i * bs];
+                    out[i] = a[i] / b[bo + i];
                 }
             }
             case MAX -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = Math.max(a[i], b[bo + i * bs]);
+                    out[i] = Math.max(a[i], b[bo + i]);
                 }
             }
             case MIN -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = Math.min(a[i], b[bo + i * bs]);
+                    out[i] = Math.min(a[i], b[bo + i]);
                 }
             }
             case CHAIN -> { // the chain rule's product: 0 where the gradient a is 0, whatever b
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] == 0 ? 0 : a[i] * b[bo + i * bs];
+                    out[i] = a[i] == 0 ? 0 : a[i] * b[bo + i];
                 }
             }
             case CHAIN_DIV -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] == 0 ? 0 : a[i] / b[bo + i * bs];
+                    out[i] = a[i] == 0 ? 0 : a[i] / b[bo + i];
                 }
             }
             case CHAIN_SIGN -> { // abs's backward: a product by +-1, +-0 or NaN is exact in float
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] == 0 ? 0 : a[i] * (float) Kernels.sign(b[bo + i * bs]);
+                    out[i] = a[i] == 0 ? 0 : a[i] * (float) Kernels.sign(b[bo + i]);
                 }
             }
             case GATE -> { // relu's backward: a where b > 0, else 0, without a branch (masks are random)
                 for (int i = from; i < to; i++) {
-                    out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(a[i]) & positive(b[bo + i * bs]));
+                    out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(a[i]) & positive(b[bo + i]));
                 }
             }
             default -> throw new AssertionError(op);
