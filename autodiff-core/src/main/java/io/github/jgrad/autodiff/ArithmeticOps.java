@@ -94,7 +94,36 @@ final class ArithmeticOps {
         // d/db = -(a/b)/b, not -a/b^2: b^2 would overflow or underflow long before the quotient does
         return binary(DIV, Binary.DIV, a, b, (g, out) -> new Tensor[] {
             a.requiresGrad ? g.chainDiv(b).sumTo(a.shape) : null,
-            b.requiresGrad ? g.chain(out).chainDiv(b).neg().sumTo(b.shape) : null});
+            !b.requiresGrad ? null : Arrays.equals(b.shape, out.shape) ? divBackward(g, out, b)
+                    : g.chain(out).chainDiv(b).neg().sumTo(b.shape)});
+    }
+
+    /**
+     * div's backward towards an unbroadcast divisor in one pass, differentiable itself: -(g * y) / b
+     * with y = a / b, as g.chain(y).chainDiv(b).neg() (0 where g * y is 0, even where b is 0; -0.0
+     * there, as the negation gives), bit for bit.
+     */
+    static final Op DIV_BACKWARD = Op.builtin("divBackward").rule("-g' * y / b", "-g' * g / b", "g' * g * y / b^2")
+            .edges("-0 where g * y is 0, even where b is 0, as the negated chain rule's quotient").domain(0.5, 2)
+            .readsOutput().chainRule().build();
+
+    static Tensor divBackward(Tensor g, Tensor y, Tensor b) {
+        double[] gd = g.readDoubles();
+        double[] yd = y.readDoubles();
+        double[] bd = b.readDoubles();
+        double[] out = Arena.allocate(bd.length);
+        Kernels.split(out.length, out.length * 2L, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double t = gd[i] == 0 ? 0 : gd[i] * yd[i];
+                out[i] = -(t == 0 ? 0 : t / bd[i]);
+            }
+        });
+        return record(DIV_BACKWARD, out, b.shape, (g2, o) -> { // the composition's backward, step by step
+            Tensor h = g2.neg();
+            Tensor towardsT = h.chainDiv(b);
+            return new Tensor[] {towardsT.chain(y), ChainOps.bothChain(g, towardsT),
+                ChainOps.bothChain(o.neg(), h).chainDiv(b).neg()};
+        }, g, y, b);
     }
 
     static Value div(Value a, Value b) {

@@ -82,6 +82,38 @@ class FusedBackwardTest {
     }
 
     @Test
+    void divsBackwardTowardsItsDivisorEqualsItsCompositionAndDifferentiatesLikeIt() {
+        double[] a = {1.5, 0, -2, 3, 0.25, -0.0, 7, 1};
+        double[] b = {2, -0.5, 0, 0, 4, 3, -1e-300, 1e300};
+        double[] g = {1, 2, 0, 1, -3, 1, 0.5, 2};
+        Tensor x = Tensor.of(a).requiresGrad(true);
+        Tensor y = Tensor.of(b).requiresGrad(true);
+        Tensor[] grads = Tensor.grad(List.of(x.div(y).mul(Tensor.of(g)).sum()), List.of(x, y), true).toArray(new Tensor[0]);
+        assertEquals(ArithmeticOps.DIV_BACKWARD, grads[1].op(), "one fused primitive");
+        Tensor q = Tensor.of(a).div(Tensor.of(b));
+        double[] composed = Tensor.of(g).chain(q).chainDiv(Tensor.of(b)).neg().toArray();
+        for (int i = 0; i < a.length; i++) { // the same bits, -0.0 and the zero rule at b = 0 included
+            assertEquals(Double.doubleToLongBits(composed[i]), Double.doubleToLongBits(grads[1].toArray()[i]), "d/db at " + i);
+        }
+        Tensor v = Tensor.of(new double[] {0.5, -1, 2, 0, 3, -0.25, 1, 4});
+        List<Tensor> fusedIn = List.of(Tensor.of(g).requiresGrad(true), q.detach().requiresGrad(true), Tensor.of(b).requiresGrad(true));
+        List<Tensor> plainIn = List.of(Tensor.of(g).requiresGrad(true), q.detach().requiresGrad(true), Tensor.of(b).requiresGrad(true));
+        ArithmeticOps.divBackward(fusedIn.get(0), fusedIn.get(1), fusedIn.get(2)).backward(v);
+        plainIn.get(0).chain(plainIn.get(1)).chainDiv(plainIn.get(2)).neg().backward(v);
+        for (int input = 0; input < 3; input++) {
+            double[] want = plainIn.get(input).grad().toArray();
+            double[] have = fusedIn.get(input).grad().toArray();
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(Double.doubleToLongBits(want[i]), Double.doubleToLongBits(have[i]), "input " + input + " at " + i);
+            }
+        }
+        Tensor row = Tensor.of(new double[] {2, 4}).requiresGrad(true); // a broadcast divisor keeps the composition
+        Tensor m = Tensor.of(new double[][] {{1, 2}, {3, 4}});
+        Tensor gr = Tensor.grad(List.of(m.div(row).sum()), List.of(row), false).get(0);
+        assertArrayEquals(new double[] {-4.0 / 4, -6.0 / 16}, gr.toArray(), 1e-15);
+    }
+
+    @Test
     void secondDerivativesGoThroughTheFusedOps() {
         double[] at = {-1.2, -0.1, 0.3, 2};
         Tensor x = Tensor.of(at).requiresGrad(true);

@@ -115,6 +115,7 @@ final class OpTable {
         binary(ArithmeticOps.SUB, l -> l.get(0).sub(l.get(1)), v -> v.get(0).sub(v.get(1)));
         binary(ArithmeticOps.MUL, l -> l.get(0).mul(l.get(1)), v -> v.get(0).mul(v.get(1)));
         binary(ArithmeticOps.DIV, l -> l.get(0).div(l.get(1)), v -> v.get(0).div(v.get(1)));
+        tensor(ArithmeticOps.DIV_BACKWARD, l -> ArithmeticOps.divBackward(l.get(0), l.get(1), l.get(2)), S23, S23, S23);
         binary(ArithmeticOps.POW, l -> l.get(0).pow(l.get(1)), v -> v.get(0).pow(v.get(1)));
         binary(ArithmeticOps.MAXIMUM, l -> l.get(0).maximum(l.get(1)), v -> v.get(0).max(v.get(1)));
         scalarOnly(ArithmeticOps.MINIMUM, 2, v -> v.get(0).min(v.get(1)), l -> l.get(0).minimum(l.get(1)));
