@@ -108,22 +108,35 @@ final class ArithmeticOps {
             .readsOutput().chainRule().build();
 
     static Tensor divBackward(Tensor g, Tensor y, Tensor b) {
-        double[] gd = g.readDoubles();
-        double[] yd = y.readDoubles();
-        double[] bd = b.readDoubles();
-        double[] out = Arena.allocate(bd.length);
-        Kernels.split(out.length, out.length * 2L, (from, to) -> {
+        return fused(DIV_BACKWARD, g, y, b, (gd, yd, bd, out, from, to) -> {
             for (int i = from; i < to; i++) {
                 double t = gd[i] == 0 ? 0 : gd[i] * yd[i];
                 out[i] = -(t == 0 ? 0 : t / bd[i]);
             }
-        });
-        return record(DIV_BACKWARD, out, b.shape, (g2, o) -> { // the composition's backward, step by step
+        }, (g2, o) -> { // the composition's backward, step by step
             Tensor h = g2.neg();
             Tensor towardsT = h.chainDiv(b);
             return new Tensor[] {towardsT.chain(y), ChainOps.bothChain(g, towardsT),
                 ChainOps.bothChain(o.neg(), h).chainDiv(b).neg()};
-        }, g, y, b);
+        });
+    }
+
+    /** A fused backward's loop over [from, to): out from three same-shape inputs. */
+    private interface FusedLoop {
+        void run(double[] x, double[] y, double[] z, double[] out, int from, int to);
+    }
+
+    /**
+     * A fused backward {@code op} of three tensors of one shape, computed in double by {@code loop} on
+     * both threads (float32 read widened into workspace memory, the result rounded once).
+     */
+    private static Tensor fused(Op op, Tensor x, Tensor y, Tensor z, FusedLoop loop, Tensor.Backward backward) {
+        double[] xd = x.readDoubles();
+        double[] yd = y.readDoubles();
+        double[] zd = z.readDoubles();
+        double[] out = Arena.allocate(zd.length);
+        Kernels.split(out.length, out.length * 2L, (from, to) -> loop.run(xd, yd, zd, out, from, to));
+        return record(op, out, z.shape, backward, x, y, z);
     }
 
     static Value div(Value a, Value b) {
@@ -190,10 +203,32 @@ final class ArithmeticOps {
 
     static Tensor maximum(Tensor a, Tensor b) {
         return binary(MAXIMUM, Binary.MAX, a, b, (g, out) -> {
+            if (Arrays.equals(a.shape, out.shape) && Arrays.equals(b.shape, out.shape)) {
+                return new Tensor[] {maximumBackward(g, a, b), maximumBackward(g, b, a)};
+            }
             Tensor half = a.eq(b).mul(0.5);   // shares: 1 - (loses) - (ties)/2, so unordered pairs get 1 each
             return new Tensor[] {g.chain(a.lt(b).add(half).neg().add(1)).sumTo(a.shape),
                 g.chain(a.gt(b).add(half).neg().add(1)).sumTo(b.shape)};
         });
+    }
+
+    /**
+     * maximum's backward towards a (towards b with the operands swapped) in one pass, where neither is
+     * broadcast: g times a's share, 1 where a &gt; b, 0.5 at a tie, 0 where a &lt; b, 1 where either
+     * is NaN, 0 where g is 0; the bits of the composition it replaces (comparisons, their sum, chain).
+     * The share is constant between ties, so its backward sends nothing to a and b.
+     */
+    static final Op MAXIMUM_BACKWARD = Op.builtin("maximumBackward")
+            .rule("g' * share(a, b)", "none (piecewise constant)", "none (piecewise constant)")
+            .edges("the share: 1 where a > b, 0.5 at a tie, 0 where a < b, 1 where either is NaN; 0 where g is 0")
+            .chainRule().build();
+
+    static Tensor maximumBackward(Tensor g, Tensor a, Tensor b) {
+        return fused(MAXIMUM_BACKWARD, g, a, b, (gd, ad, bd, out, from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = gd[i] == 0 ? 0 : gd[i] * share(ad[i], bd[i]);
+            }
+        }, (g2, o) -> new Tensor[] {maximumBackward(g2, a, b), null, null});
     }
 
     static Value max(Value a, Value b) {

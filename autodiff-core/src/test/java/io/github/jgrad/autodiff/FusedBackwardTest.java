@@ -114,6 +114,29 @@ class FusedBackwardTest {
     }
 
     @Test
+    void maximumsBackwardEqualsItsCompositionTiesAndNaNIncluded() {
+        double[] a = {1, 2, 3, Double.NaN, 0, -0.0, 5, Double.POSITIVE_INFINITY};
+        double[] b = {2, 2, 1, 0, Double.NaN, 0.0, 5, 1};
+        double[] g = {1.5, -2, 3, 4, 0.5, 1, 0, 2};
+        Tensor x = Tensor.of(a).requiresGrad(true);
+        Tensor y = Tensor.of(b).requiresGrad(true);
+        x.maximum(y).backward(Tensor.of(g));
+        Tensor half = Tensor.of(a).eq(Tensor.of(b)).mul(0.5);
+        double[][] composed = {
+            Tensor.of(g).chain(Tensor.of(a).lt(Tensor.of(b)).add(half).neg().add(1)).toArray(),
+            Tensor.of(g).chain(Tensor.of(a).gt(Tensor.of(b)).add(half).neg().add(1)).toArray()};
+        double[][] fused = {x.grad().toArray(), y.grad().toArray()};
+        for (int side = 0; side < 2; side++) {
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(Double.doubleToLongBits(composed[side][i]), Double.doubleToLongBits(fused[side][i]), "side " + side + " at " + i);
+            }
+        }
+        assertArrayEquals(new double[] {0, -1, 3, 4, 0.5, 0.5, 0, 2}, fused[0], 0, "1 wins, 0.5 at ties (-0 = 0), 1 with NaN");
+        Tensor gx = Tensor.grad(List.of(Tensor.of(a).requiresGrad(true).maximum(y).sum()), List.of(y), true).get(0);
+        assertEquals(ArithmeticOps.MAXIMUM_BACKWARD, gx.op(), "one fused primitive");
+    }
+
+    @Test
     void secondDerivativesGoThroughTheFusedOps() {
         double[] at = {-1.2, -0.1, 0.3, 2};
         Tensor x = Tensor.of(at).requiresGrad(true);

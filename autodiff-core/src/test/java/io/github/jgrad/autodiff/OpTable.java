@@ -118,6 +118,7 @@ final class OpTable {
         tensor(ArithmeticOps.DIV_BACKWARD, l -> ArithmeticOps.divBackward(l.get(0), l.get(1), l.get(2)), S23, S23, S23);
         binary(ArithmeticOps.POW, l -> l.get(0).pow(l.get(1)), v -> v.get(0).pow(v.get(1)));
         binary(ArithmeticOps.MAXIMUM, l -> l.get(0).maximum(l.get(1)), v -> v.get(0).max(v.get(1)));
+        tensor(ArithmeticOps.MAXIMUM_BACKWARD, l -> ArithmeticOps.maximumBackward(l.get(0), l.get(1), l.get(2)), S23, S23, S23);
         scalarOnly(ArithmeticOps.MINIMUM, 2, v -> v.get(0).min(v.get(1)), l -> l.get(0).minimum(l.get(1)));
         tensor(ArithmeticOps.WHERE, l -> Tensor.where(l.get(0).gt(0), l.get(0), l.get(1)), S23, S3);
         // element-wise unary ops

@@ -224,6 +224,16 @@ public final class Kernels {
                     out[oo + i] = a[ao + i] / b[bo + i];
                 }
                 return true;
+            case MAX:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Math.max(a[ao + i], b[bo + i]);
+                }
+                return true;
+            case MIN:
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = Math.min(a[ao + i], b[bo + i]);
+                }
+                return true;
             case CHAIN:
                 for (int i = 0; i < n; i++) {
                     double g = a[ao + i];
