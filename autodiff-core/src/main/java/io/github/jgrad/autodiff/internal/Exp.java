@@ -70,14 +70,20 @@ public final class Exp {
         q = Math.fma(r, q, 1.0 / 39916800);
         q = Math.fma(r, q, 1.0 / 3628800);
         q = Math.fma(r, q, 1.0 / 362880);
-        q = Math.fma(r, q, 1.0 / 40320);
+        return Math.fma(r, taylorTail(r, Math.fma(r, q, 1.0 / 40320)), 1.0);
+    }
+
+    /**
+     * Horner's last steps of e^r's Taylor polynomials, q * r + 1/7!, then 1/6! down to 1/1!: the tail
+     * the float64, the float32 and tanh's e^t - 1 polynomials share (the same operations, in order).
+     */
+    private static double taylorTail(double r, double q) {
         q = Math.fma(r, q, 1.0 / 5040);
         q = Math.fma(r, q, 1.0 / 720);
         q = Math.fma(r, q, 1.0 / 120);
         q = Math.fma(r, q, 1.0 / 24);
         q = Math.fma(r, q, 1.0 / 6);
         q = Math.fma(r, q, 0.5);
-        q = Math.fma(r, q, 1.0);
         return Math.fma(r, q, 1.0);
     }
 
@@ -169,16 +175,21 @@ public final class Exp {
         double[] e = scratch[1];
         for (int b = from; b < to; b += BLOCK) {
             int m = Math.min(BLOCK, to - b);
-            System.arraycopy(a, b, x, 0, m);
-            for (int i = 0; i < m; i++) {
-                e[i] = -Math.abs(x[i]);
-            }
-            exp(e, 0, e, 0, m);
+            expOfMinusAbs(a, b, m, x, e);
             for (int i = 0; i < m; i++) { // vectorised, as tanh's
                 e[i] = sigmoidOf(x[i], e[i]);
             }
             System.arraycopy(e, 0, out, b, m);
         }
+    }
+
+    /** a[b, b + m) into x, and e^-|x| into e, all at offset 0: the first step of sigmoid's and softplus's blocks. */
+    static void expOfMinusAbs(double[] a, int b, int m, double[] x, double[] e) {
+        System.arraycopy(a, b, x, 0, m);
+        for (int i = 0; i < m; i++) {
+            e[i] = -Math.abs(x[i]);
+        }
+        exp(e, 0, e, 0, m);
     }
 
     /**
@@ -216,15 +227,7 @@ public final class Exp {
             double t = Math.max(-9.1, Math.min(x[i], 9.1)) * 0x1p-5; // 2x / 64; beyond 9.1, tanh rounds to +-1f
             double q = Math.fma(t, 1.0 / 39916800, 1.0 / 3628800); // (e^t - 1) / t = sum of t^k / (k + 1)!
             q = Math.fma(t, q, 1.0 / 362880);
-            q = Math.fma(t, q, 1.0 / 40320);
-            q = Math.fma(t, q, 1.0 / 5040);
-            q = Math.fma(t, q, 1.0 / 720);
-            q = Math.fma(t, q, 1.0 / 120);
-            q = Math.fma(t, q, 1.0 / 24);
-            q = Math.fma(t, q, 1.0 / 6);
-            q = Math.fma(t, q, 0.5);
-            q = Math.fma(t, q, 1.0);
-            double u = t * q; // e^t - 1, then e^(2x) - 1 after six squarings of e^t
+            double u = t * taylorTail(t, Math.fma(t, q, 1.0 / 40320)); // e^t - 1, then e^(2x) - 1 after six squarings
             u *= 2 + u;
             u *= 2 + u;
             u *= 2 + u;
@@ -249,14 +252,7 @@ public final class Exp {
      */
     private static double expBySquaring(double x) {
         double t = Math.max(-104.0, Math.min(x, 89.0)) * 0x1p-10;
-        double q = Math.fma(t, 1.0 / 40320, 1.0 / 5040);
-        q = Math.fma(t, q, 1.0 / 720);
-        q = Math.fma(t, q, 1.0 / 120);
-        q = Math.fma(t, q, 1.0 / 24);
-        q = Math.fma(t, q, 1.0 / 6);
-        q = Math.fma(t, q, 0.5);
-        q = Math.fma(t, q, 1.0);
-        double e = Math.fma(t, q, 1.0);
+        double e = Math.fma(t, taylorTail(t, 1.0 / 40320), 1.0);
         e *= e;
         e *= e;
         e *= e;

@@ -13,7 +13,7 @@ package io.github.jgrad.autodiff.internal;
  * of arguments drawn uniformly from the range.
  */
 public final class Log1p {
-    private static final int BLOCK = 512;
+    private static final int BLOCK = Exp.BLOCK;
     private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[2][BLOCK]);
 
     private Log1p() {
@@ -53,11 +53,7 @@ public final class Log1p {
         double[] e = scratch[1];
         for (int b = from; b < to; b += BLOCK) {
             int m = Math.min(BLOCK, to - b);
-            System.arraycopy(a, b, x, 0, m);
-            for (int i = 0; i < m; i++) {
-                e[i] = -Math.abs(x[i]);
-            }
-            Exp.exp(e, 0, e, 0, m);
+            Exp.expOfMinusAbs(a, b, m, x, e);
             for (int i = 0; i < m; i++) { // e^-|x| lies in [0, 1]: the series always applies (near(0) is 0)
                 e[i] = Math.max(x[i], 0) + near(e[i]);
             }
