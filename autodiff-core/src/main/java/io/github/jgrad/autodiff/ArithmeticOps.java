@@ -101,24 +101,27 @@ final class ArithmeticOps {
     /**
      * div's backward towards an unbroadcast divisor in one pass, differentiable itself: -(g * y) / b
      * with y = a / b, as g.chain(y).chainDiv(b).neg() (0 where g * y is 0, even where b is 0; -0.0
-     * there, as the negation gives), bit for bit.
+     * there, as the negation gives), bit for bit in float64. In float32 it is float64's result rounded
+     * once, as every float32 op's, where the composition rounded g * y to float before dividing: it can
+     * differ by an ulp, and it neither overflows nor underflows where g * y alone would.
      */
     static final Op DIV_BACKWARD = Op.builtin("divBackward").rule("-g' * y / b", "-g' * g / b", "g' * g * y / b^2")
             .edges("-0 where g * y is 0, even where b is 0, as the negated chain rule's quotient").domain(0.5, 2)
             .readsOutput().chainRule().build();
 
     static Tensor divBackward(Tensor g, Tensor y, Tensor b) {
+        Tensor.Backward backward = (g2, o) -> { // the composition's backward, step by step
+            Tensor h = g2.neg();
+            Tensor towardsT = h.chainDiv(b);
+            return new Tensor[] {towardsT.chain(y), ChainOps.bothChain(g, towardsT),
+                ChainOps.bothChain(o.neg(), h).chainDiv(b).neg()};
+        };
         return fused(DIV_BACKWARD, g, y, b, (gd, yd, bd, out, from, to) -> {
             for (int i = from; i < to; i++) {
                 double t = gd[i] == 0 ? 0 : gd[i] * yd[i];
                 out[i] = -(t == 0 ? 0 : t / bd[i]);
             }
-        }, (g2, o) -> { // the composition's backward, step by step
-            Tensor h = g2.neg();
-            Tensor towardsT = h.chainDiv(b);
-            return new Tensor[] {towardsT.chain(y), ChainOps.bothChain(g, towardsT),
-                ChainOps.bothChain(o.neg(), h).chainDiv(b).neg()};
-        });
+        }, backward);
     }
 
     /** A fused backward's loop over [from, to): out from three same-shape inputs. */

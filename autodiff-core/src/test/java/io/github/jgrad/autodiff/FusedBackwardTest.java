@@ -107,6 +107,16 @@ class FusedBackwardTest {
                 assertEquals(Double.doubleToLongBits(want[i]), Double.doubleToLongBits(have[i]), "input " + input + " at " + i);
             }
         }
+        // float32: float64's result rounded once (DTypeTest), so g * y neither overflows nor underflows
+        float[] af = {1e38f, 1e-30f, 3, 0};
+        float[] bf = {1e19f, 1e-10f, 0, 2};
+        float[] gf = {1e20f, 1e-30f, 1, 5};
+        Tensor xf = Tensor.of(af, af.length).requiresGrad(true);
+        Tensor yf = Tensor.of(bf, bf.length).requiresGrad(true);
+        Tensor qf = xf.div(yf);
+        float[] dbf = Tensor.grad(List.of(qf.mul(Tensor.of(gf, gf.length)).sum()), List.of(yf), false).get(0).toFloatArray();
+        assertArrayEquals(new float[] {-1e20f, (float) (-(1e-30f * (double) qf.toFloatArray()[1]) / 1e-10f), Float.NEGATIVE_INFINITY, -0f},
+                dbf, "where the float composition gave -inf and -0");
         Tensor row = Tensor.of(new double[] {2, 4}).requiresGrad(true); // a broadcast divisor keeps the composition
         Tensor m = Tensor.of(new double[][] {{1, 2}, {3, 4}});
         Tensor gr = Tensor.grad(List.of(m.div(row).sum()), List.of(row), false).get(0);
