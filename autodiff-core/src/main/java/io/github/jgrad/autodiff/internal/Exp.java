@@ -111,8 +111,11 @@ public final class Exp {
         return tanhOf(x, z < 0.625 ? 1 : exp(2 * z)); // below 0.625 the exponential only needs to be finite
     }
 
-    /** Blocks of arguments and of exponentials for tanh and sigmoid (neither calls the other). */
-    private static final ThreadLocal<double[][]> BLOCK_SCRATCH = ThreadLocal.withInitial(() -> new double[2][BLOCK]);
+    /**
+     * Blocks of arguments and of exponentials for tanh, sigmoid and Log1p's kernels: none of them calls
+     * another while it holds them ({@link #exp} has buffers of its own).
+     */
+    static final ThreadLocal<double[][]> BLOCK_SCRATCH = ThreadLocal.withInitial(() -> new double[2][BLOCK]);
 
     /** tanh over a[from, to) into out: e^(2|x|) by the array exp, then {@link #tanhOf}. */
     static void tanh(double[] a, double[] out, int from, int to) {
@@ -121,11 +124,7 @@ public final class Exp {
         double[] e = scratch[1];
         for (int b = from; b < to; b += BLOCK) {
             int m = Math.min(BLOCK, to - b);
-            System.arraycopy(a, b, x, 0, m);
-            for (int i = 0; i < m; i++) {
-                e[i] = 2 * Math.abs(x[i]);
-            }
-            exp(e, 0, e, 0, m);
+            expOfAbs(a, b, m, 2, x, e);
             for (int i = 0; i < m; i++) { // vectorised: every array at offset 0, no branch, no bit move
                 e[i] = tanhOf(x[i], e[i]);
             }
@@ -175,7 +174,7 @@ public final class Exp {
         double[] e = scratch[1];
         for (int b = from; b < to; b += BLOCK) {
             int m = Math.min(BLOCK, to - b);
-            expOfMinusAbs(a, b, m, x, e);
+            expOfAbs(a, b, m, -1, x, e);
             for (int i = 0; i < m; i++) { // vectorised, as tanh's
                 e[i] = sigmoidOf(x[i], e[i]);
             }
@@ -183,11 +182,14 @@ public final class Exp {
         }
     }
 
-    /** a[b, b + m) into x, and e^-|x| into e, all at offset 0: the first step of sigmoid's and softplus's blocks. */
-    static void expOfMinusAbs(double[] a, int b, int m, double[] x, double[] e) {
+    /**
+     * a[b, b + m) into x, and e^(scale |x|) into e, all at offset 0: the first step of tanh's (scale 2),
+     * sigmoid's and softplus's (scale -1) blocks.
+     */
+    static void expOfAbs(double[] a, int b, int m, double scale, double[] x, double[] e) {
         System.arraycopy(a, b, x, 0, m);
         for (int i = 0; i < m; i++) {
-            e[i] = -Math.abs(x[i]);
+            e[i] = scale * Math.abs(x[i]);
         }
         exp(e, 0, e, 0, m);
     }
@@ -213,6 +215,22 @@ public final class Exp {
      * over every 4999th float; every 97th was checked once, 44 million floats, worst 1 ulp). Each runs
      * in place on a block of doubles widened from floats.
      */
+
+    /**
+     * x[i] = op(x[i]) for i in [0, n), to float precision, for exp, tanh and sigmoid; false (x
+     * untouched) for other ops, which float32 runs on float64's kernels.
+     */
+    static boolean forFloat(Kernels.Unary op, double[] x, int n) {
+        switch (op) {
+            case EXP -> expForFloat(x, n);
+            case TANH -> tanhForFloat(x, n);
+            case SIGMOID -> sigmoidForFloat(x, n);
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /** x[i] = e^x[i] for i in [0, n), to float precision (see above). */
     static void expForFloat(double[] x, int n) {
@@ -246,9 +264,9 @@ public final class Exp {
     }
 
     /**
-     * e^x to a few 10^-12 relative (3.6 * 10^-12 at x = -104): x clamped to [-104, 89] (beyond, the float result is 0 or
-     * infinite either way; NaN stays NaN), e^(x/1024) by its Taylor polynomial of degree 8, squared
-     * ten times.
+     * e^x to a few 10^-12 relative (3.6 * 10^-12 at x = -104): x clamped to [-104, 89] (beyond, the
+     * float result is 0 or infinite either way; NaN stays NaN), e^(x/1024) by its Taylor polynomial of
+     * degree 8, squared ten times.
      */
     private static double expBySquaring(double x) {
         double t = Math.max(-104.0, Math.min(x, 89.0)) * 0x1p-10;

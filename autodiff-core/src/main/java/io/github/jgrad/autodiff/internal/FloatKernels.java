@@ -55,14 +55,7 @@ public final class FloatKernels {
             for (int i = from; i < to; i += BLOCK) {
                 int n = Math.min(BLOCK, to - i);
                 widen(a, i, x, n);
-                if (op == Unary.EXP) {
-                    Exp.expForFloat(x, n);
-                    narrow(x, out, i, n);
-                } else if (op == Unary.TANH) {
-                    Exp.tanhForFloat(x, n);
-                    narrow(x, out, i, n);
-                } else if (op == Unary.SIGMOID) {
-                    Exp.sigmoidForFloat(x, n);
+                if (Exp.forFloat(op, x, n)) { // exp, tanh and sigmoid have kernels made for float results
                     narrow(x, out, i, n);
                 } else {
                     Kernels.unary(op, x, y, 0, n);

@@ -14,7 +14,6 @@ package io.github.jgrad.autodiff.internal;
  */
 public final class Log1p {
     private static final int BLOCK = Exp.BLOCK;
-    private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[2][BLOCK]);
 
     private Log1p() {
     }
@@ -26,7 +25,7 @@ public final class Log1p {
 
     /** out[from, to) = log1p(a[from, to)): the series for a block (vectorised), then the exceptions. */
     public static void log1p(double[] a, double[] out, int from, int to) {
-        double[][] scratch = SCRATCH.get();
+        double[][] scratch = Exp.BLOCK_SCRATCH.get();
         double[] x = scratch[0];
         double[] y = scratch[1];
         for (int b = from; b < to; b += BLOCK) {
@@ -48,12 +47,12 @@ public final class Log1p {
 
     /** out[from, to) = softplus(a[from, to)), the same bits as the scalar function. */
     public static void softplus(double[] a, double[] out, int from, int to) {
-        double[][] scratch = SCRATCH.get();
+        double[][] scratch = Exp.BLOCK_SCRATCH.get();
         double[] x = scratch[0];
         double[] e = scratch[1];
         for (int b = from; b < to; b += BLOCK) {
             int m = Math.min(BLOCK, to - b);
-            Exp.expOfMinusAbs(a, b, m, x, e);
+            Exp.expOfAbs(a, b, m, -1, x, e);
             for (int i = 0; i < m; i++) { // e^-|x| lies in [0, 1]: the series always applies (near(0) is 0)
                 e[i] = Math.max(x[i], 0) + near(e[i]);
             }
