@@ -6,6 +6,7 @@ import io.github.jgrad.autodiff.internal.Arena;
 import io.github.jgrad.autodiff.internal.FloatKernels;
 import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Shapes;
+import io.github.jgrad.autodiff.internal.Softmax;
 import java.util.List;
 import java.util.Objects;
 
@@ -234,7 +235,7 @@ final class ReduceOps {
 
     private static Tensor softmax(Op op, Tensor x, int ax, Tensor.Backward backward) {
         int[] s = x.shape;
-        double[] out = Kernels.softmax(op == LOG_SOFTMAX, x.readDoubles(), Shapes.sizeBefore(s, ax), s[ax],
+        double[] out = Softmax.softmax(op == LOG_SOFTMAX, x.readDoubles(), Shapes.sizeBefore(s, ax), s[ax],
                 Shapes.sizeAfter(s, ax));
         return record(op, out, s, backward, x);
     }
@@ -263,7 +264,7 @@ final class ReduceOps {
 
     private static double[] backwardKernel(boolean log, Tensor g, Tensor y, int ax) {
         int[] s = y.shape;
-        return Kernels.softmaxBackward(log, g.readDoubles(), y.readDoubles(), Shapes.sizeBefore(s, ax), s[ax],
+        return Softmax.softmaxBackward(log, g.readDoubles(), y.readDoubles(), Shapes.sizeBefore(s, ax), s[ax],
                 Shapes.sizeAfter(s, ax));
     }
 

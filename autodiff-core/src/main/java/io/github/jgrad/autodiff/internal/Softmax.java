@@ -1,0 +1,164 @@
+package io.github.jgrad.autodiff.internal;
+
+/**
+ * Softmax and log-softmax along any axis, forward and backward, each one pass over memory in its
+ * layout: the kernels of the fused primitives (the compositions they replace round the same way).
+ */
+public final class Softmax {
+    private Softmax() {
+    }
+
+    /**
+     * Softmax (or log-softmax) over the middle dimension of an [outer, r, inner] layout, in memory
+     * order: shifted by the maximum (by 0 where that is infinite or NaN, so that a row of -inf gives
+     * NaN as x - logSumExp(x) does, not a NaN from inf - inf in the shift), the exponentials summed
+     * (pairwise along a contiguous axis), softmax as e / sum and log-softmax as (x - m) - log(sum).
+     * The same roundings as the composition max, sub, exp, sum, div (or log, sub) it replaces.
+     */
+    public static double[] softmax(boolean log, double[] a, int outer, int r, int inner) {
+        double[] out = Arena.allocate(a.length);
+        if (r > 0) {
+            Kernels.split(outer, a.length * 8L, (from, to) -> {
+                double[] shift = new double[inner];
+                double[] sum = new double[inner];
+                for (int o = from; o < to; o++) {
+                    if (inner == 1) {
+                        softmaxRow(log, a, out, o * r, r);
+                    } else {
+                        softmaxLanes(log, a, out, o * r * inner, r, inner, shift, sum);
+                    }
+                }
+            });
+        }
+        return out;
+    }
+
+    /** Softmax of the contiguous row a[base, base + r). */
+    private static void softmaxRow(boolean log, double[] a, double[] out, int base, int r) {
+        int end = base + r;
+        double m = a[base];
+        for (int k = base + 1; k < end; k++) {
+            m = Math.max(m, a[k]); // NaN wins
+        }
+        double shift = Math.abs(m) < Double.POSITIVE_INFINITY ? m : 0;
+        for (int k = base; k < end; k++) {
+            out[k] = a[k] - shift;
+        }
+        Exp.exp(out, base, out, base, r);
+        double sum = Kernels.pairwiseSum(out, base, r);
+        if (log) {
+            double logSum = Math.log(sum);
+            for (int k = base; k < end; k++) {
+                out[k] = (a[k] - shift) - logSum;
+            }
+        } else {
+            for (int k = base; k < end; k++) {
+                out[k] = out[k] / sum;
+            }
+        }
+    }
+
+    /** Softmax of the inner lanes of the (r, inner) block at base, row after row in memory order. */
+    private static void softmaxLanes(boolean log, double[] a, double[] out, int base, int r, int inner,
+                                     double[] shift, double[] sum) {
+        int end = base + r * inner;
+        System.arraycopy(a, base, shift, 0, inner);
+        for (int row = base + inner; row < end; row += inner) {
+            for (int i = 0; i < inner; i++) {
+                shift[i] = Math.max(shift[i], a[row + i]);
+            }
+        }
+        for (int i = 0; i < inner; i++) {
+            shift[i] = Math.abs(shift[i]) < Double.POSITIVE_INFINITY ? shift[i] : 0;
+            sum[i] = 0;
+        }
+        for (int row = base; row < end; row += inner) {
+            for (int i = 0; i < inner; i++) {
+                out[row + i] = a[row + i] - shift[i];
+            }
+            Exp.exp(out, row, out, row, inner);
+            for (int i = 0; i < inner; i++) {
+                sum[i] += out[row + i];
+            }
+        }
+        if (log) {
+            for (int i = 0; i < inner; i++) {
+                sum[i] = Math.log(sum[i]);
+            }
+            for (int row = base; row < end; row += inner) {
+                for (int i = 0; i < inner; i++) {
+                    out[row + i] = (a[row + i] - shift[i]) - sum[i];
+                }
+            }
+        } else {
+            for (int row = base; row < end; row += inner) {
+                for (int i = 0; i < inner; i++) {
+                    out[row + i] = out[row + i] / sum[i];
+                }
+            }
+        }
+    }
+
+    /**
+     * The backward of softmax (or log-softmax) y over the middle dimension of an [outer, r, inner]
+     * layout, in memory order: y (g - sum(g y)) for softmax, g - exp(y) sum(g) for log-softmax.
+     */
+    public static double[] softmaxBackward(boolean log, double[] g, double[] y, int outer, int r, int inner) {
+        double[] out = Arena.allocate(y.length);
+        Kernels.split(outer, y.length * 4L, (from, to) -> {
+            double[] s = new double[inner];
+            for (int o = from; o < to; o++) {
+                int base = o * r * inner;
+                if (inner == 1) {
+                    softmaxBackwardRow(log, g, y, out, base, r);
+                    continue;
+                }
+                int end = base + r * inner;
+                java.util.Arrays.fill(s, 0);
+                for (int row = base; row < end; row += inner) {
+                    if (log) {
+                        for (int i = 0; i < inner; i++) {
+                            s[i] += g[row + i];
+                        }
+                    } else {
+                        for (int i = 0; i < inner; i++) {
+                            s[i] += g[row + i] * y[row + i];
+                        }
+                    }
+                }
+                for (int row = base; row < end; row += inner) {
+                    if (log) {
+                        for (int i = 0; i < inner; i++) {
+                            out[row + i] = g[row + i] - Exp.exp(y[row + i]) * s[i];
+                        }
+                    } else {
+                        for (int i = 0; i < inner; i++) {
+                            out[row + i] = y[row + i] * (g[row + i] - s[i]);
+                        }
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /** {@link #softmaxBackward} of the contiguous row [base, base + r); {@code out} is neither g nor y. */
+    private static void softmaxBackwardRow(boolean log, double[] g, double[] y, double[] out, int base, int r) {
+        int end = base + r;
+        double s;
+        if (log) {
+            s = Kernels.pairwiseSum(g, base, r);
+            for (int k = base; k < end; k++) {
+                out[k] = g[k] - Exp.exp(y[k]) * s;
+            }
+        } else {
+            for (int k = base; k < end; k++) {
+                out[k] = g[k] * y[k];
+            }
+            s = Kernels.pairwiseSum(out, base, r); // as the forward's sum: error O(log r) ulps, not O(r)
+            for (int k = base; k < end; k++) {
+                out[k] = y[k] * (g[k] - s);
+            }
+        }
+    }
+}
