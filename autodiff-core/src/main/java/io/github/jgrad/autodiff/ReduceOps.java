@@ -53,19 +53,24 @@ final class ReduceOps {
         if (b.size() != n) {
             throw new IllegalArgumentException("dot: operands differ in length: " + n + " and " + b.size());
         }
-        Value[] parents = new Value[2 * n];
-        double[] partials = new double[2 * n];
+        ValueTape tape = ValueTape.current();
+        if (n == 0 || !tape.recording()) {
+            double out = 0;
+            for (int i = 0; i < n; i++) {
+                out += Objects.requireNonNull(a.get(i), "dot: element of a is null").data()
+                        * Objects.requireNonNull(b.get(i), "dot: element of b is null").data();
+            }
+            return n == 0 ? Value.constant(0) : Value.of(out); // grad mode is off: a leaf
+        }
+        ValueTape.Run ra = tape.run(a, "dot: element of a is null");
+        ValueTape.Run rb = tape.run(b, "dot: element of b is null");
+        double[] x = ra.data;
+        double[] y = rb.data;
         double out = 0;
         for (int i = 0; i < n; i++) {
-            Value ai = Objects.requireNonNull(a.get(i), "dot: element of a is null");
-            Value bi = Objects.requireNonNull(b.get(i), "dot: element of b is null");
-            parents[i] = ai;
-            parents[n + i] = bi;
-            partials[i] = bi.data();
-            partials[n + i] = ai.data();
-            out += ai.data() * bi.data();
+            out += x[i] * y[i];
         }
-        return n == 0 ? Value.constant(0) : Value.record(DOT, out, parents, partials);
+        return Value.recordDot(DOT, out, ra, rb, tape);
     }
 
     /** The mean along {@code axes} (all if empty): a composition, sum / count. */

@@ -67,6 +67,12 @@ public final class Value {
     /** {@link #index} of a constant operand (the 2 in {@code x.mul(2)}). */
     static final int CONSTANT = -2;
     private static final Value[] NO_OPERANDS = {};
+    /**
+     * How many times {@link #setData} has run, on any thread: a {@link ValueTape.Run} recorded at
+     * another count may hold a leaf's old data. Unsynchronised, as setData itself: a thread that may
+     * read a leaf's new data (it synchronised with the writer) also reads the count written before it.
+     */
+    static long writes;
     /** Labels live beside the values (few values have one), keeping a value at 64 bytes. */
     private static final Map<Value, String> LABELS = Collections.synchronizedMap(new WeakHashMap<>());
 
@@ -153,6 +159,11 @@ public final class Value {
         }
     }
 
+    /** The dot product {@code out} of runs {@code a} and {@code b}, recorded on {@code tape}. */
+    static Value recordDot(Op op, double out, ValueTape.Run a, ValueTape.Run b, ValueTape tape) {
+        return new Value(op, out, null, new DotOperands(a, b), 0, 0, tape);
+    }
+
     /** op(a), recorded unless grad mode is off on this thread (then a leaf holding {@code out}). */
     static Value unary(Op op, Value a, double out, double da) {
         ValueTape tape = ValueTape.current();
@@ -163,6 +174,21 @@ public final class Value {
     static Value binary(Op op, Value a, Value b, double out, double da, double db) {
         ValueTape tape = ValueTape.current();
         return tape.recording() ? new Value(op, out, a, b, da, db, tape) : new Value(out, Op.LEAF, LEAF);
+    }
+
+    /**
+     * A dot product's operands: two runs of equal length, shared with other dot products over the same
+     * values (a neuron's weights in every step, a layer's inputs in every neuron of the next layer);
+     * d result / d a_i is b's recorded data_i and d result / d b_i is a's.
+     */
+    static final class DotOperands {
+        final ValueTape.Run a;
+        final ValueTape.Run b;
+
+        DotOperands(ValueTape.Run a, ValueTape.Run b) {
+            this.a = a;
+            this.b = b;
+        }
     }
 
     /** The operands and local derivatives of an op of more than two operands. */
@@ -372,12 +398,26 @@ public final class Value {
 
     /** How many operands this value was computed from. */
     int operandCount() {
-        return a != null ? (b != null ? 2 : 1) : b != null ? ((Operands) b).values.length : 0;
+        if (a != null) {
+            return b != null ? 2 : 1;
+        }
+        if (b instanceof DotOperands) {
+            return 2 * ((DotOperands) b).a.values.length;
+        }
+        return b != null ? ((Operands) b).values.length : 0;
     }
 
     /** Operand {@code i}. */
     Value operand(int i) {
-        return a != null ? (i == 0 ? a : (Value) b) : ((Operands) b).values[i];
+        if (a != null) {
+            return i == 0 ? a : (Value) b;
+        }
+        if (b instanceof DotOperands) {
+            DotOperands d = (DotOperands) b;
+            int n = d.a.values.length;
+            return i < n ? d.a.values[i] : d.b.values[i - n];
+        }
+        return ((Operands) b).values[i];
     }
 
     /** d this / d operand(i), as recorded. */
@@ -385,16 +425,26 @@ public final class Value {
         if (a != null) {
             return i == 0 ? da : db;
         }
+        if (b instanceof DotOperands) {
+            DotOperands d = (DotOperands) b;
+            int n = d.a.values.length;
+            return i < n ? d.b.data[i] : d.a.data[i - n];
+        }
         double[] ps = ((Operands) b).partials;
         return ps == null ? 1 : ps[i];
     }
 
     /** The operands, in operand order (a new array). */
     Value[] operands() {
-        if (a == null) {
-            return b == null ? NO_OPERANDS : ((Operands) b).values.clone();
+        int n = operandCount();
+        if (n == 0) {
+            return NO_OPERANDS;
         }
-        return b == null ? new Value[] {a} : new Value[] {a, (Value) b};
+        Value[] out = new Value[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = operand(i);
+        }
+        return out;
     }
 
     /**
@@ -410,6 +460,18 @@ public final class Value {
             give(a, da, g, pass);
             if (b != null) {
                 give((Value) b, db, g, pass);
+            }
+        } else if (b instanceof DotOperands) {
+            DotOperands d = (DotOperands) b;
+            Value[] av = d.a.values;
+            Value[] bv = d.b.values;
+            double[] ad = d.a.data;
+            double[] bd = d.b.data;
+            for (int i = 0; i < av.length; i++) {
+                give(av[i], bd[i], g, pass);
+            }
+            for (int i = 0; i < bv.length; i++) {
+                give(bv[i], ad[i], g, pass);
             }
         } else if (b != null) {
             Operands o = (Operands) b;
@@ -507,6 +569,7 @@ public final class Value {
             throw new IllegalStateException("setData: " + describe() + " is computed by " + op
                     + ", not a leaf; only leaves (parameters, inputs) can be assigned");
         }
+        writes++;
         this.data = data;
     }
 

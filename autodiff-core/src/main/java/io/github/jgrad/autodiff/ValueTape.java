@@ -2,7 +2,9 @@ package io.github.jgrad.autodiff;
 
 import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -35,6 +37,7 @@ final class ValueTape {
      * whatever leaves they read), and it lets a chain of a million values be swept from the tape.
      */
     static final int CAPACITY = 1 << 20;
+    private static final int RUNS = 256;
     private static final ThreadLocal<ValueTape> TAPES = ThreadLocal.withInitial(ValueTape::new);
     /**
      * Backward passes' numbers, shared by all threads; 0 is skipped (a new value's stamp). A sweep
@@ -48,6 +51,8 @@ final class ValueTape {
     /** This thread's grad mode: values computed while it is off are not recorded. */
     private final GradMode.State mode = GradMode.state();
     private Value[] nodes = new Value[256];
+    /** Runs made since the tape was last emptied, by their list's identity hash (a miss makes a new run). */
+    private final Run[] runs = new Run[RUNS];
     private int size;
     /** Slots filled (see {@link #CAPACITY}). */
     private int slots;
@@ -72,7 +77,7 @@ final class ValueTape {
             clear();
         }
         int i = size;
-        slots += v.a == null && v.b != null ? 1 + ((Value.Operands) v.b).values.length : 1;
+        slots += v.a == null && v.b != null ? 1 + v.operandCount() : 1;
         if (i == nodes.length) {
             nodes = Arrays.copyOf(nodes, Math.min(2 * i, CAPACITY));
         }
@@ -86,6 +91,7 @@ final class ValueTape {
 
     private void clear() {
         Arrays.fill(nodes, 0, size, null);
+        Arrays.fill(runs, null);
         size = 0;
         slots = 0;
         firstForeign = Integer.MAX_VALUE;
@@ -94,6 +100,10 @@ final class ValueTape {
     private boolean readsOffTape(Value v) {
         if (v.a != null) {
             return offTape(v.a) || v.b != null && offTape((Value) v.b);
+        }
+        if (v.b instanceof Value.DotOperands) {
+            Value.DotOperands d = (Value.DotOperands) v.b;
+            return d.a.offTape || d.b.offTape;
         }
         if (v.b != null) {
             for (Value p : ((Value.Operands) v.b).values) {
@@ -109,6 +119,68 @@ final class ValueTape {
     private boolean offTape(Value v) {
         int i = v.index;
         return i >= 0 && (i >= size || nodes[i] != v);
+    }
+
+    /**
+     * The values of {@code list} as a run: the last run made from the same list object since this
+     * tape was last emptied if it still holds the same values and no leaf's data was set since
+     * ({@link Value#writes}), else a new one. So a neuron's weights are copied once per step, and a
+     * layer's outputs once for all the neurons that read them, not once per dot product.
+     */
+    Run run(List<Value> list, String what) {
+        int slot = System.identityHashCode(list) & (RUNS - 1);
+        Run r = runs[slot];
+        if (r != null && r.writes == Value.writes && r.holds(list)) {
+            return r;
+        }
+        int n = list.size();
+        Value[] values = new Value[n];
+        double[] data = new double[n];
+        boolean off = false;
+        for (int i = 0; i < n; i++) {
+            Value v = Objects.requireNonNull(list.get(i), what);
+            values[i] = v;
+            data[i] = v.data;
+            off |= offTape(v);
+        }
+        r = new Run(values, data, Value.writes, off);
+        runs[slot] = r;
+        return r;
+    }
+
+    /**
+     * Operands of n-ary records, with their data as it was when the run was made; never changed, so
+     * any number of records may share one. A record over it reads its operands off this tape if
+     * {@link #offTape} is set.
+     */
+    static final class Run {
+        final Value[] values;
+        final double[] data;
+        /** {@link Value#writes} when the run was made. */
+        final long writes;
+        /** Whether a value is interior and not on the tape that made this run. */
+        final boolean offTape;
+
+        Run(Value[] values, double[] data, long writes, boolean offTape) {
+            this.values = values;
+            this.data = data;
+            this.writes = writes;
+            this.offTape = offTape;
+        }
+
+        /** Whether {@code list} holds exactly these values, in this order. */
+        boolean holds(List<Value> list) {
+            int n = values.length;
+            if (list.size() != n) {
+                return false;
+            }
+            for (int i = 0; i < n; i++) {
+                if (list.get(i) != values[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     private static int nextPass() {

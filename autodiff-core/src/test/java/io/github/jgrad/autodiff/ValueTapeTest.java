@@ -286,4 +286,51 @@ final class ValueTapeTest {
         assertEquals(1.1 + (1 - t * t) + 2 * 1.1, gx, 1e-15);
         assertEquals(0.4 + 3 * 1.1 * 1.1 + 2 * 0.4, gy, 1e-15);
     }
+
+    /**
+     * Dot products over the same list share one copy of its operands and their data (a neuron's
+     * weights, a layer's inputs). That copy must not outlive a change: a leaf set, or an element
+     * replaced, between two products over the same list object gives the second product the new
+     * numbers, and each backward pass uses what its own product read.
+     */
+    @Test
+    void dotProductsOverOneListSeeEveryChangeToIt() {
+        List<Value> w = Value.of(2.0, 3.0);
+        List<Value> x = Value.of(5.0, 7.0);
+        Value before = Value.dot(w, x);                        // 2*5 + 3*7
+        w.get(0).setData(-1.0);
+        Value afterSet = Value.dot(w, x);                      // -1*5 + 3*7
+        Value x1 = x.get(1);
+        Value z = Value.of(11.0);
+        x.set(1, z);
+        Value afterReplace = Value.dot(w, x);                  // -1*5 + 3*11
+        assertEquals(31.0, before.data(), 0);
+        assertEquals(16.0, afterSet.data(), 0);
+        assertEquals(28.0, afterReplace.data(), 0);
+        Value loss = Value.sum(before, afterSet.mul(10.0), afterReplace.mul(100.0));
+        loss.backward();
+        assertEquals(5.0 + 10 * 5.0 + 100 * 5.0, w.get(0).grad(), 0);
+        assertEquals(7.0 + 10 * 7.0 + 100 * 11.0, w.get(1).grad(), 0);
+        assertEquals(2.0 + 10 * -1.0 + 100 * -1.0, x.get(0).grad(), 0, "w0 as each product read it");
+        assertEquals(3.0 + 10 * 3.0, x1.grad(), 0, "x1 was read by the first two products");
+        assertEquals(100 * 3.0, z.grad(), 0, "z was read only by the last product");
+        assertEquals(3.0, before.localDerivative(3), 0, "d before / d x1 = w1 as recorded");
+        assertEquals(-1.0, afterReplace.localDerivative(2), 0);
+        assertSame(z, afterReplace.parents().get(3));
+    }
+
+    /** A product over a list of values from an earlier step still reaches them (the fallback order). */
+    @Test
+    void aDotProductOverValuesOfAnEarlierStepIsDifferentiatedExactly() {
+        Value a = Value.of(0.5);
+        List<Value> hidden = List.of(a.tanh(), a.mul(a));      // recorded, then the tape is emptied
+        Value.of(1.0).mul(2.0).backward();
+        List<Value> w = Value.of(3.0, -2.0);
+        Value out = Value.dot(w, hidden);
+        out.backward();
+        double t = Math.tanh(0.5);
+        assertEquals(3.0 * (1 - t * t) - 2.0 * 2 * 0.5, a.grad(), 1e-15);
+        assertEquals(t, w.get(0).grad(), 0);
+        assertEquals(0.25, w.get(1).grad(), 0);
+    }
 }
