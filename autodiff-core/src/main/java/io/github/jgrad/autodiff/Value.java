@@ -463,16 +463,8 @@ public final class Value {
             }
         } else if (b instanceof DotOperands) {
             DotOperands d = (DotOperands) b;
-            Value[] av = d.a.values;
-            Value[] bv = d.b.values;
-            double[] ad = d.a.data;
-            double[] bd = d.b.data;
-            for (int i = 0; i < av.length; i++) {
-                give(av[i], bd[i], g, pass);
-            }
-            for (int i = 0; i < bv.length; i++) {
-                give(bv[i], ad[i], g, pass);
-            }
+            d.a.give(d.b.data, g, pass);
+            d.b.give(d.a.data, g, pass);
         } else if (b != null) {
             Operands o = (Operands) b;
             double[] ps = o.partials;
@@ -485,7 +477,7 @@ public final class Value {
         }
     }
 
-    private static void give(Value p, double partial, double g, int pass) {
+    static void give(Value p, double partial, double g, int pass) {
         if (p.index < 0 || p.stamp == pass) { // a leaf or constant, or reached already in this pass
             if (g != 0) {
                 p.grad += partial * g;

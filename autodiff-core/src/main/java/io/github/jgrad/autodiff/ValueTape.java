@@ -136,14 +136,16 @@ final class ValueTape {
         int n = list.size();
         Value[] values = new Value[n];
         double[] data = new double[n];
+        boolean interior = false;
         boolean off = false;
         for (int i = 0; i < n; i++) {
             Value v = Objects.requireNonNull(list.get(i), what);
             values[i] = v;
             data[i] = v.data;
+            interior |= v.interior();
             off |= offTape(v);
         }
-        r = new Run(values, data, Value.writes, off);
+        r = new Run(values, data, Value.writes, interior, off);
         runs[slot] = r;
         return r;
     }
@@ -158,14 +160,34 @@ final class ValueTape {
         final double[] data;
         /** {@link Value#writes} when the run was made. */
         final long writes;
+        /** Whether any value is interior (else all are leaves and constants, as a neuron's weights). */
+        final boolean interior;
         /** Whether a value is interior and not on the tape that made this run. */
         final boolean offTape;
 
-        Run(Value[] values, double[] data, long writes, boolean offTape) {
+        Run(Value[] values, double[] data, long writes, boolean interior, boolean offTape) {
             this.values = values;
             this.data = data;
             this.writes = writes;
+            this.interior = interior;
             this.offTape = offTape;
+        }
+
+        /**
+         * The chain rule into these values: each receives {@code g * partials[i]} as {@link
+         * Value#propagate} gives it, with the loop for leaves alone (a neuron's weights) free of the
+         * per-value test, and nothing to do for them when g is 0.
+         */
+        void give(double[] partials, double g, int pass) {
+            if (interior) {
+                for (int i = 0; i < values.length; i++) {
+                    Value.give(values[i], partials[i], g, pass);
+                }
+            } else if (g != 0) {
+                for (int i = 0; i < values.length; i++) {
+                    values[i].grad += partials[i] * g;
+                }
+            }
         }
 
         /** Whether {@code list} holds exactly these values, in this order. */
