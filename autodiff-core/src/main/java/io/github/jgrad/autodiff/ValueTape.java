@@ -24,6 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * depth-first search instead, as the tape did before it was flat. So any graph can be differentiated
  * as long as its output is held, and a value is reclaimed by the collector once it is unreachable.
  *
+ * <p>Dot products record their operands as {@link Run}s, which the tape keeps until it is emptied
+ * so that products over the same list share one.
+ *
  * <p>A pass marks the values it reaches with its number ({@link Value#stamp}); an interior value
  * not yet reached in the pass starts from gradient 0, so values of other graphs on the same tape
  * keep their gradients.
