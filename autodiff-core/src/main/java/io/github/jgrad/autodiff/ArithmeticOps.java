@@ -164,20 +164,18 @@ final class ArithmeticOps {
             // or NaN is computed where the derivative is defined (anomaly mode checks intermediates)
             Tensor one = scalar(1);
             if (a.requiresGrad) {
-                Tensor zeroExp = b.eq(0);
-                Tensor d;
                 if (b.requiresGrad && GradMode.isEnabled()) {
                     // a gradient of this gradient may flow to b: b a^(b-1) is made 0 at b = 0 by chain's
                     // zero rule, not by a mask, so its derivative in b there, a^-1, survives; at a = 0
                     // as well it is 0, as in PyTorch (and 0^-1 is not computed)
-                    Tensor zeroBoth = zeroExp.mul(a.eq(0));
+                    Tensor zeroBoth = b.eq(0).mul(a.eq(0));
                     Tensor power = where(zeroBoth, scalar(0), a.pow(where(zeroBoth, one, b).sub(1)));
-                    d = b.chain(power);
+                    ga = g.chain(b.chain(power)).sumTo(a.shape);
+                } else if (Arrays.equals(a.shape, out.shape) && (b.size() == 1 || Arrays.equals(b.shape, out.shape))) {
+                    ga = powBackward(g, a, b);
                 } else {
-                    Tensor safeB = where(zeroExp, one, b);
-                    d = where(zeroExp, scalar(0), safeB.mul(a.pow(safeB.sub(1))));
+                    ga = g.chain(baseDerivative(a, b)).sumTo(a.shape);
                 }
-                ga = g.chain(d).sumTo(a.shape);
             }
             if (b.requiresGrad) {
                 Tensor zeroBase = a.eq(0).mul(b.ge(0));
@@ -186,6 +184,65 @@ final class ArithmeticOps {
             }
             return new Tensor[] {ga, gb};
         });
+    }
+
+    /**
+     * d a^b / d a where no gradient flows to b through it: b * a^(b-1), 0 where b is 0, with the
+     * exponent 1 put in where b is 0 so that nothing infinite or NaN is computed there.
+     */
+    private static Tensor baseDerivative(Tensor a, Tensor b) {
+        Tensor zeroExp = b.eq(0);
+        Tensor safeB = where(zeroExp, scalar(1), b);
+        return where(zeroExp, scalar(0), safeB.mul(a.pow(safeB.sub(1))));
+    }
+
+    /**
+     * pow's backward towards an unbroadcast base a where b takes no gradient through it (b needs none,
+     * or no graph is being built), in one pass: g * b * a^(b-1), 0 where b is 0 or g is 0; b has a's
+     * shape or one element. The bits of {@code g.chain(baseDerivative(a, b))}, which made seven arrays
+     * the tensor's size, in float64; in float32 float64's result rounded once, as every float32 op's.
+     * Differentiable itself, towards g and a, as that composition (b is a constant here).
+     */
+    static final Op POW_BACKWARD = Op.builtin("powBackward").rule("g' * b * a^(b-1)", "g' * g * b * (b-1) * a^(b-2)")
+            .edges("0 where b is 0 or g is 0; b is a constant of the op").domain(0.5, 2).chainRule().build();
+
+    static Tensor powBackward(Tensor g, Tensor a, Tensor b) {
+        double[] gd = g.readDoubles();
+        double[] ad = a.readDoubles();
+        double[] bd = b.readDoubles();
+        double[] out = Arena.allocate(ad.length);
+        if (bd.length == 1) {
+            double e = bd[0];
+            double em1 = e - 1;
+            Kernels.split(out.length, out.length * 20L, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = gd[i] == 0 ? 0 : gd[i] * (e == 0 ? 0 : e * Kernels.pow(ad[i], em1));
+                }
+            });
+        } else {
+            Kernels.split(out.length, out.length * 20L, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    double e = bd[i];
+                    out[i] = gd[i] == 0 ? 0 : gd[i] * (e == 0 ? 0 : e * Kernels.pow(ad[i], e - 1));
+                }
+            });
+        }
+        return record(POW_BACKWARD, out, a.shape, (g2, o) -> { // the composition's backward, step by step
+            Tensor zeroExp = b.eq(0);
+            Tensor safeB = where(zeroExp, scalar(1), b);
+            Tensor power = a.pow(safeB.sub(1));
+            Tensor d = where(zeroExp, scalar(0), safeB.mul(power));
+            Tensor towardsD = ChainOps.bothChain(g, g2);
+            Tensor towardsPower = where(zeroExp, scalar(0), towardsD).chain(safeB);
+            return new Tensor[] {g2.chain(d), pow(a, safeB.sub(1), towardsPower)};
+        }, g, a);
+    }
+
+    /** pow's backward towards a alone, from its gradient g, for an exponent b that takes none. */
+    private static Tensor pow(Tensor a, Tensor b, Tensor g) {
+        int[] so = Shapes.broadcast("pow", a.shape, b.shape);
+        return Arrays.equals(a.shape, so) && (b.size() == 1 || Arrays.equals(b.shape, so)) ? powBackward(g, a, b)
+                : g.chain(baseDerivative(a, b)).sumTo(a.shape);
     }
 
     static Value pow(Value a, Value b) {

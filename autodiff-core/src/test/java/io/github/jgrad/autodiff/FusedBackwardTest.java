@@ -81,6 +81,53 @@ class FusedBackwardTest {
         }
     }
 
+    /** pow's gradient towards its base as the composition computed it: g * where(b = 0, 0, b * a^(b-1)). */
+    private static Tensor composedPowBackward(Tensor g, Tensor a, Tensor b) {
+        Tensor zeroExp = b.eq(0);
+        Tensor safeB = Tensor.where(zeroExp, Tensor.scalar(1), b);
+        return g.chain(Tensor.where(zeroExp, Tensor.scalar(0), safeB.mul(a.pow(safeB.sub(1)))));
+    }
+
+    @Test
+    void powsBackwardTowardsItsBaseEqualsItsCompositionAndDifferentiatesLikeIt() {
+        double nan = Double.NaN;
+        double inf = Double.POSITIVE_INFINITY;
+        double[] a = {-2, -0.0, 0, 0.5, 1, 2, nan, inf, -1, 3, 0, 1.5};
+        double[] b = {3, -1, 0, 0.5, nan, 2, 0, 2, inf, 1, 0.5, -2.5};
+        double[] g = {1, 2, 0.5, 0, -3, 1, 2, 0.25, 1, -1, 2, 0.75};
+        for (Tensor exponent : List.of(Tensor.of(b), Tensor.scalar(3), Tensor.scalar(0), Tensor.scalar(-0.5))) {
+            Tensor x = Tensor.of(a).requiresGrad(true);
+            Tensor dx = Tensor.grad(List.of(x.pow(exponent).mul(Tensor.of(g)).sum()), List.of(x), true).get(0);
+            assertEquals(ArithmeticOps.POW_BACKWARD, dx.op(), "one fused primitive");
+            double[] composed = composedPowBackward(Tensor.of(g), Tensor.of(a), exponent).toArray();
+            for (int i = 0; i < a.length; i++) { // the same bits, NaN, infinities and the zero rules included
+                assertEquals(Double.doubleToLongBits(composed[i]), Double.doubleToLongBits(dx.toArray()[i]),
+                        "d/da at a = " + a[i] + ", b = " + exponent.toArray()[exponent.size() == 1 ? 0 : i]);
+            }
+            Tensor v = Tensor.of(new double[] {0.5, -1, 2, 0, 3, -0.25, 1, 4, 1, 2, 0, -1});
+            List<Tensor> fusedIn = List.of(Tensor.of(g).requiresGrad(true), Tensor.of(a).requiresGrad(true));
+            List<Tensor> plainIn = List.of(Tensor.of(g).requiresGrad(true), Tensor.of(a).requiresGrad(true));
+            ArithmeticOps.powBackward(fusedIn.get(0), fusedIn.get(1), exponent).backward(v);
+            composedPowBackward(plainIn.get(0), plainIn.get(1), exponent).backward(v);
+            for (int input = 0; input < 2; input++) {
+                double[] want = plainIn.get(input).grad().toArray();
+                double[] have = fusedIn.get(input).grad().toArray();
+                for (int i = 0; i < a.length; i++) {
+                    assertEquals(Double.doubleToLongBits(want[i]), Double.doubleToLongBits(have[i]),
+                            "towards " + (input == 0 ? "g" : "a") + " at a = " + a[i]);
+                }
+            }
+        }
+        Tensor x = Tensor.of(new double[] {0.5, 2, -1.5}).requiresGrad(true); // second derivative of x^3: 6x
+        Tensor d1 = Tensor.grad(List.of(x.pow(3).sum()), List.of(x), true).get(0);
+        assertArrayEquals(new double[] {0.75, 12, 6.75}, d1.toArray(), 0);
+        assertArrayEquals(new double[] {3, 12, -9}, Tensor.grad(List.of(d1.sum()), List.of(x), false).get(0).toArray(), 0);
+        Tensor rows = Tensor.of(new double[][] {{1, 2}, {3, 4}}).requiresGrad(true); // a broadcast base keeps the composition
+        Tensor col = Tensor.of(new double[] {2, 3}).requiresGrad(true);
+        Tensor gc = Tensor.grad(List.of(col.pow(rows).sum()), List.of(col), false).get(0);
+        assertArrayEquals(new double[] {1 + 3 * 2 * 2, 2 * 3 + 4 * 3 * 3 * 3}, gc.toArray(), 1e-12);
+    }
+
     @Test
     void divsBackwardTowardsItsDivisorEqualsItsCompositionAndDifferentiatesLikeIt() {
         double[] a = {1.5, 0, -2, 3, 0.25, -0.0, 7, 1};

@@ -117,6 +117,7 @@ final class OpTable {
         binary(ArithmeticOps.DIV, l -> l.get(0).div(l.get(1)), v -> v.get(0).div(v.get(1)));
         tensor(ArithmeticOps.DIV_BACKWARD, l -> ArithmeticOps.divBackward(l.get(0), l.get(1), l.get(2)), S23, S23, S23);
         binary(ArithmeticOps.POW, l -> l.get(0).pow(l.get(1)), v -> v.get(0).pow(v.get(1)));
+        tensor(ArithmeticOps.POW_BACKWARD, l -> ArithmeticOps.powBackward(l.get(0), l.get(1), Tensor.of(new double[] {1.5, -0.5, 3, 2, 0.5, -1}, 2, 3)), S23, S23);
         binary(ArithmeticOps.MAXIMUM, l -> l.get(0).maximum(l.get(1)), v -> v.get(0).max(v.get(1)));
         tensor(ArithmeticOps.MAXIMUM_BACKWARD, l -> ArithmeticOps.maximumBackward(l.get(0), l.get(1), l.get(2)), S23, S23, S23);
         scalarOnly(ArithmeticOps.MINIMUM, 2, v -> v.get(0).min(v.get(1)), l -> l.get(0).minimum(l.get(1)));

@@ -34,7 +34,7 @@ public class KernelsBenchmark {
 
     @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "erf", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
         "sqrt", "log1p", "sin", "softplus", "mulBackward", "tanhBackward", "sqrtBackward", "erfBackward", "sinBackward",
-        "softplusBackward"})
+        "softplusBackward", "pow3", "pow3Backward"})
     public String kernel;
 
     @Param({"false", "true"})
@@ -99,6 +99,8 @@ public class KernelsBenchmark {
             case "erfBackward": return backward(param.erf());
             case "sinBackward": return backward(param.sin());
             case "softplusBackward": return backward(param.softplus());
+            case "pow3": return param.detach().pow(3); // pow3Backward's forward alone
+            case "pow3Backward": return backward(param.pow(3));
             default: throw new IllegalArgumentException(kernel);
         }
     }
