@@ -339,13 +339,66 @@ final class UnaryOps {
         if (!(low <= high)) {
             throw new IllegalArgumentException("clamp: need low <= high, got " + low + ", " + high);
         }
-        Tensor inside = a.ge(low).mul(a.le(high));
-        double[] data = a.data();
-        double[] out = Arena.allocate(data.length);
-        for (int i = 0; i < out.length; i++) {
-            double x = data[i];
-            out[i] = x < low ? low : x > high ? high : x;
+        Tensor.Backward backward = (g, o) -> new Tensor[] {clampBackward(g, a, low, high)};
+        // x < low ? low : x > high ? high : x. Math.max(low, Math.min(high, x)) gives the same bits (NaN
+        // stays NaN, an input on a bound stays itself) and vectorises, except for an input zero on a
+        // bound zero of the other sign; the masks handle those bounds without a branch to mispredict
+        boolean signedZeroBound = Double.doubleToRawLongBits(low) == 0 || Double.doubleToRawLongBits(high) == Long.MIN_VALUE;
+        if (a.dtype() == DType.FLOAT32) { // a float's bound is the double bound rounded, as float64's result would be
+            float[] x = a.floats();
+            float[] out = Arena.allocateFloats(x.length);
+            float lo = (float) low;
+            float hi = (float) high;
+            int loBits = Float.floatToRawIntBits(lo);
+            int hiBits = Float.floatToRawIntBits(hi);
+            Kernels.split(x.length, x.length, (from, to) -> {
+                if (!signedZeroBound) {
+                    for (int i = from; i < to; i++) {
+                        out[i] = Math.max(lo, Math.min(hi, x[i]));
+                    }
+                    return;
+                }
+                for (int i = from; i < to; i++) {
+                    int below = -(x[i] < low ? 1 : 0);
+                    int above = -(x[i] > high ? 1 : 0);
+                    out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[i]) & ~(below | above) | loBits & below | hiBits & above);
+                }
+            });
+            return record(CLAMP, out, a.shape, backward, a);
         }
-        return record(CLAMP, out, a.shape, (g, o) -> new Tensor[] {g.chain(inside)}, a);
+        double[] x = a.data();
+        double[] out = Arena.allocate(x.length);
+        long loBits = Double.doubleToRawLongBits(low);
+        long hiBits = Double.doubleToRawLongBits(high);
+        Kernels.split(x.length, x.length, (from, to) -> {
+            if (!signedZeroBound) {
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.max(low, Math.min(high, x[i]));
+                }
+                return;
+            }
+            for (int i = from; i < to; i++) {
+                long below = -(long) (x[i] < low ? 1 : 0);
+                long above = -(long) (x[i] > high ? 1 : 0);
+                out[i] = Double.longBitsToDouble(Double.doubleToRawLongBits(x[i]) & ~(below | above) | loBits & below | hiBits & above);
+            }
+        });
+        return record(CLAMP, out, a.shape, backward, a);
+    }
+
+    /**
+     * clamp's backward in one pass, computed when a gradient is asked for (not in the forward): g where
+     * low &lt;= a &lt;= high, else 0, a select as relu's; linear in g, so its backward clamps too.
+     */
+    static final Op CLAMP_BACKWARD = Op.builtin("clampBackward").rule("g' where low <= a <= high", "none (a mask)")
+            .edges("a select, not a product: 0 outside the bounds even where g is infinite or NaN").domain(0.5, 2).build();
+
+    static Tensor clampBackward(Tensor g, Tensor a, double low, double high) {
+        return fused(CLAMP_BACKWARD, g, a, 1, (gd, ad, out, from, to) -> {
+            for (int i = from; i < to; i++) { // g's bits and a mask of the two comparisons: no branch to mispredict
+                long inside = -(long) ((ad[i] >= low ? 1 : 0) & (ad[i] <= high ? 1 : 0));
+                out[i] = Double.longBitsToDouble(Double.doubleToRawLongBits(gd[i]) & inside);
+            }
+        }, (g2, o) -> new Tensor[] {clampBackward(g2, a, low, high), null});
     }
 }

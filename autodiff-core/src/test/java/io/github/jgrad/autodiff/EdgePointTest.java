@@ -85,4 +85,29 @@ class EdgePointTest {
         x.clamp(-1, 1).sum().backward();
         assertArrayEquals(new double[] {0, 1, 1, 1, 0}, x.grad().toArray(), 0);
     }
+
+    /**
+     * clamp is x &lt; low ? low : x &gt; high ? high : x, bit for bit, at every kind of number and
+     * with zero bounds of either sign (where its vectorised form would differ, so they take another).
+     */
+    @Test
+    void clampIsTheTwoComparisonsBitForBitAtEveryKindOfNumber() {
+        double inf = Double.POSITIVE_INFINITY;
+        double[] xs = {-inf, -3, -1, -0.5, -0.0, 0.0, 0.5, 1, 2, 3, inf, Double.NaN, 1e-320, -1e-320, 0.1, 0.30000001192092896};
+        double[][] bounds = {{-1, 2}, {0.0, 1}, {-0.0, 1}, {-1, 0.0}, {-1, -0.0}, {0.0, 0.0}, {-0.0, 0.0}, {-0.0, -0.0},
+            {-inf, inf}, {2, 2}, {0.1, 0.3}, {1e300, 1e301}, {-1e301, -1e300}};
+        for (double[] b : bounds) {
+            double[] got = Tensor.of(xs).clamp(b[0], b[1]).toArray();
+            float[] gotF = Tensor.of(xs).to(DType.FLOAT32).clamp(b[0], b[1]).toFloatArray();
+            for (int i = 0; i < xs.length; i++) {
+                double expected = xs[i] < b[0] ? b[0] : xs[i] > b[1] ? b[1] : xs[i];
+                assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(got[i]),
+                        "clamp(" + xs[i] + ", " + b[0] + ", " + b[1] + ")");
+                double x = (float) xs[i];
+                float expectedF = (float) (x < b[0] ? b[0] : x > b[1] ? b[1] : x);
+                assertEquals(Float.floatToIntBits(expectedF), Float.floatToIntBits(gotF[i]),
+                        "float32 clamp(" + x + ", " + b[0] + ", " + b[1] + ")");
+            }
+        }
+    }
 }

@@ -325,6 +325,27 @@ class FusedBackwardTest {
         }
     }
 
+    /** As PyTorch's clamp_backward: where(low &lt;= x &lt;= high, g, 0), so 0 * inf outside stays 0. */
+    @Test
+    void clampBackwardIsASelectBitForBitAtEveryKindOfNumber() {
+        Tensor[] xg = grid();
+        double[] x = xg[0].toArray();
+        double[] g = xg[1].toArray();
+        Tensor xt = xg[0].detach().requiresGrad(true);
+        xt.clamp(-1, 2).backward(xg[1]);
+        double[] dx = xt.grad().toArray();
+        for (int k = 0; k < x.length; k++) {
+            double expected = x[k] >= -1 && x[k] <= 2 ? g[k] : 0.0;
+            assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(dx[k]),
+                    "clamp's gradient " + g[k] + " at " + x[k]);
+        }
+        Tensor f = Tensor.of(new float[] {-3, -1, 0.5f, 2, 7, Float.NaN}, 6).requiresGrad(true);
+        Tensor fc = f.clamp(-1, 2);
+        assertArrayEquals(new float[] {-1, -1, 0.5f, 2, 2, Float.NaN}, fc.toFloatArray());
+        fc.backward(Tensor.of(new float[] {1, 2, 3, 4, Float.POSITIVE_INFINITY, 6}, 6));
+        assertArrayEquals(new float[] {0, 2, 3, 4, 0, 0}, f.grad().toFloatArray(), "float32, bounds included");
+    }
+
     @Test
     void absBackwardIsTheChainRulesProductBySignAtEveryKindOfNumber() {
         Tensor[] xg = grid();

@@ -145,6 +145,7 @@ final class OpTable {
         unary(UnaryOps.ERF, Tensor::erf, Value::erf);
         tensor(UnaryOps.ERF_BACKWARD, l -> UnaryOps.erfBackward(l.get(0), l.get(1)), S23, S23);
         unary(UnaryOps.CLAMP, t -> t.clamp(-1, 1), null);
+        tensor(UnaryOps.CLAMP_BACKWARD, l -> UnaryOps.clampBackward(l.get(0), l.get(1), 0.9, 1.7), S23, S23);
         // reductions
         ROWS.put(ReduceOps.SUM, new Row(ReduceOps.SUM, new int[][] {S23}, l -> l.get(0).sum(new int[] {1}, false), 3,
                 v -> Value.sum(v), l -> Tensor.stack(0, l.toArray(new Tensor[0])).sum()));

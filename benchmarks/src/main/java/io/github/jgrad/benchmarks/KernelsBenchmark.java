@@ -34,7 +34,7 @@ public class KernelsBenchmark {
 
     @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "erf", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
         "sqrt", "log1p", "sin", "softplus", "mulBackward", "tanhBackward", "sqrtBackward", "erfBackward", "sinBackward",
-        "softplusBackward", "pow3", "pow3Backward"})
+        "softplusBackward", "pow3", "pow3Backward", "clamp", "clampBackward"})
     public String kernel;
 
     @Param({"false", "true"})
@@ -101,6 +101,8 @@ public class KernelsBenchmark {
             case "softplusBackward": return backward(param.softplus());
             case "pow3": return param.detach().pow(3); // pow3Backward's forward alone
             case "pow3Backward": return backward(param.pow(3));
+            case "clamp": return a.clamp(-1, 1);
+            case "clampBackward": return backward(param.clamp(0.75, 1.25));
             default: throw new IllegalArgumentException(kernel);
         }
     }

@@ -23,7 +23,7 @@ class GeneratorsCoverTheRegistryTest {
      */
     private static final Set<String> INTERNAL = Set.of("matmulNT", "matmulTN", "matmulTT", "scatterAdd",
             "chain", "chainDiv", "gate", "chainSign", "copy", "take", "put", "tanhBackward", "sigmoidBackward", "sqrtBackward", "erfBackward",
-            "log1pBackward", "softplusBackward", "sinBackward", "cosBackward", "divBackward", "maximumBackward",
+            "log1pBackward", "softplusBackward", "sinBackward", "cosBackward", "divBackward", "maximumBackward", "powBackward", "clampBackward",
             "softmaxBackward", "logSoftmaxBackward", "to");
 
     @Test
