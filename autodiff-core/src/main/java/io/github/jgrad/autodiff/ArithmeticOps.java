@@ -94,14 +94,18 @@ final class ArithmeticOps {
         // d/db = -(a/b)/b, not -a/b^2: b^2 would overflow or underflow long before the quotient does
         return binary(DIV, Binary.DIV, a, b, (g, out) -> new Tensor[] {
             a.requiresGrad ? g.chainDiv(b).sumTo(a.shape) : null,
-            !b.requiresGrad ? null : Arrays.equals(b.shape, out.shape) ? divBackward(g, out, b)
-                    : g.chain(out).chainDiv(b).neg().sumTo(b.shape)});
+            !b.requiresGrad ? null
+                    : Arrays.equals(b.shape, out.shape) || out.dtype() == DType.FLOAT64
+                    ? divBackward(g, out, b.broadcastTo(out.shape)).sumTo(b.shape)
+                    : g.chain(out).chainDiv(b).neg().sumTo(b.shape)}); // float32 broadcasts rows without widening
     }
 
     /**
-     * div's backward towards an unbroadcast divisor in one pass, differentiable itself: -(g * y) / b
-     * with y = a / b, as g.chain(y).chainDiv(b).neg() (0 where g * y is 0, even where b is 0; -0.0
-     * there, as the negation gives), bit for bit in float64. In float32 it is float64's result rounded
+     * div's backward towards its divisor in one pass, differentiable itself: -(g * y) / b with y = a /
+     * b, as g.chain(y).chainDiv(b).neg() (0 where g * y is 0, even where b is 0; -0.0 there, as the
+     * negation gives), bit for bit in float64. A broadcast float64 divisor is copied to y's shape
+     * first, and the result summed back to it (float32 keeps the composition there, whose float loops
+     * broadcast rows without widening them: faster than the fused loop's widened copies). In float32 it is float64's result rounded
      * once, as every float32 op's, where the composition rounded g * y to float before dividing: it can
      * differ by an ulp, and it neither overflows nor underflows where g * y alone would.
      */
@@ -263,18 +267,16 @@ final class ArithmeticOps {
 
     static Tensor maximum(Tensor a, Tensor b) {
         return binary(MAXIMUM, Binary.MAX, a, b, (g, out) -> {
-            if (Arrays.equals(a.shape, out.shape) && Arrays.equals(b.shape, out.shape)) {
-                return new Tensor[] {maximumBackward(g, a, b), maximumBackward(g, b, a)};
-            }
-            Tensor half = a.eq(b).mul(0.5);   // shares: 1 - (loses) - (ties)/2, so unordered pairs get 1 each
-            return new Tensor[] {g.chain(a.lt(b).add(half).neg().add(1)).sumTo(a.shape),
-                g.chain(a.gt(b).add(half).neg().add(1)).sumTo(b.shape)};
+            Tensor ab = a.broadcastTo(out.shape); // a copy only where an operand is broadcast
+            Tensor bb = b.broadcastTo(out.shape);
+            return new Tensor[] {a.requiresGrad ? maximumBackward(g, ab, bb).sumTo(a.shape) : null,
+                b.requiresGrad ? maximumBackward(g, bb, ab).sumTo(b.shape) : null};
         });
     }
 
     /**
-     * maximum's backward towards a (towards b with the operands swapped) in one pass, where neither is
-     * broadcast: g times a's share, 1 where a &gt; b, 0.5 at a tie, 0 where a &lt; b, 1 where either
+     * maximum's backward towards a (towards b with the operands swapped) in one pass, broadcast
+     * operands copied to the result's shape first (and the result summed back): g times a's share, 1 where a &gt; b, 0.5 at a tie, 0 where a &lt; b, 1 where either
      * is NaN, 0 where g is 0; the bits of the composition it replaces (comparisons, their sum, chain).
      * The share is constant between ties, so its backward sends nothing to a and b.
      */

@@ -164,10 +164,40 @@ class FusedBackwardTest {
         float[] dbf = Tensor.grad(List.of(qf.mul(Tensor.of(gf, gf.length)).sum()), List.of(yf), false).get(0).toFloatArray();
         assertArrayEquals(new float[] {-1e20f, (float) (-(1e-30f * (double) qf.toFloatArray()[1]) / 1e-10f), Float.NEGATIVE_INFINITY, -0f},
                 dbf, "where the float composition gave -inf and -0");
-        Tensor row = Tensor.of(new double[] {2, 4}).requiresGrad(true); // a broadcast divisor keeps the composition
+        Tensor row = Tensor.of(new double[] {2, 4}).requiresGrad(true); // a broadcast divisor, copied then summed
         Tensor m = Tensor.of(new double[][] {{1, 2}, {3, 4}});
         Tensor gr = Tensor.grad(List.of(m.div(row).sum()), List.of(row), false).get(0);
         assertArrayEquals(new double[] {-4.0 / 4, -6.0 / 16}, gr.toArray(), 1e-15);
+    }
+
+    /** Broadcast operands of div and maximum go through the fused backwards: the compositions' bits. */
+    @Test
+    void broadcastDivAndMaximumBackwardsEqualTheirCompositions() {
+        double nan = Double.NaN;
+        Tensor m = Tensor.of(new double[][] {{1, -2, 0, 3}, {0.5, nan, -0.0, 7}, {2, 2, 1e300, -1e-300}});
+        Tensor gm = Tensor.of(new double[][] {{1, 0, -2, 0.5}, {3, 1, 1, -1}, {0, 2, 4, 1e10}});
+        for (Tensor other : List.of(Tensor.of(new double[] {2, 0, -0.5, 1e-300}), Tensor.of(new double[][] {{-1}, {0}, {3}}),
+                Tensor.scalar(2), Tensor.scalar(0))) {
+            Tensor b = other.detach().requiresGrad(true);
+            Tensor a = m.detach().requiresGrad(true);
+            Tensor[] div = Tensor.grad(List.of(a.div(b).mul(gm).sum()), List.of(a, b), false).toArray(new Tensor[0]);
+            Tensor q = m.div(other);
+            assertBits(gm.chainDiv(other).sumTo(m.shape), div[0], "div towards a, b " + other);
+            assertBits(gm.chain(q).chainDiv(other).neg().sumTo(other.shape), div[1], "div towards b " + other);
+            Tensor[] max = Tensor.grad(List.of(a.maximum(b).mul(gm).sum()), List.of(a, b), false).toArray(new Tensor[0]);
+            Tensor half = m.eq(other).mul(0.5);
+            assertBits(gm.chain(m.lt(other).add(half).neg().add(1)).sumTo(m.shape), max[0], "maximum towards a, b " + other);
+            assertBits(gm.chain(m.gt(other).add(half).neg().add(1)).sumTo(other.shape), max[1], "maximum towards b " + other);
+        }
+    }
+
+    private static void assertBits(Tensor expected, Tensor actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what);
+        double[] e = expected.toArray();
+        double[] a = actual.toArray();
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(Double.doubleToLongBits(e[i]), Double.doubleToLongBits(a[i]), what + " at " + i);
+        }
     }
 
     @Test

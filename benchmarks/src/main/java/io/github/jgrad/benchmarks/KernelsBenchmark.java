@@ -34,7 +34,7 @@ public class KernelsBenchmark {
 
     @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "erf", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
         "sqrt", "log1p", "sin", "softplus", "mulBackward", "tanhBackward", "sqrtBackward", "erfBackward", "sinBackward",
-        "softplusBackward", "pow3", "pow3Backward", "clamp", "clampBackward"})
+        "softplusBackward", "pow3", "pow3Backward", "clamp", "clampBackward", "divRowBackward", "maximumScalarBackward"})
     public String kernel;
 
     @Param({"false", "true"})
@@ -49,6 +49,7 @@ public class KernelsBenchmark {
     private Tensor b;
     private Tensor row;
     private Tensor param;
+    private Tensor rowParam;
     private Tensor seed;
     private Tensor unit;
 
@@ -59,6 +60,7 @@ public class KernelsBenchmark {
         b = Tensor.randn(2, n, n).to(t);
         row = Tensor.randn(3, n).to(t);
         param = Tensor.rand(4, n, n).add(0.5).to(t).requiresGrad(true);
+        rowParam = Tensor.rand(7, n).add(0.5).to(t).requiresGrad(true);
         seed = Tensor.randn(5, n, n).to(t);
         unit = Tensor.rand(6, n, n).to(t); // [0, 1): where the logistic losses call log1p (on e^-|z|)
     }
@@ -103,14 +105,21 @@ public class KernelsBenchmark {
             case "pow3Backward": return backward(param.pow(3));
             case "clamp": return a.clamp(-1, 1);
             case "clampBackward": return backward(param.clamp(0.75, 1.25));
+            case "divRowBackward": return backward(param.div(rowParam), rowParam); // towards a broadcast divisor
+            case "maximumScalarBackward": return backward(param.maximum(Tensor.scalar(1.0).to(param.dtype())));
             default: throw new IllegalArgumentException(kernel);
         }
     }
 
     private Tensor backward(Tensor y) {
+        return backward(y, param);
+    }
+
+    private Tensor backward(Tensor y, Tensor towards) {
         y.backward(seed, false, false);
-        Tensor g = param.grad();
+        Tensor g = towards.grad();
         param.zeroGrad();
+        rowParam.zeroGrad();
         return g;
     }
 }
