@@ -110,4 +110,31 @@ class EdgePointTest {
             }
         }
     }
+
+    /** Row maxima are a loop of Math.max, bit for bit: NaN anywhere wins, +0.0 beats -0.0, -inf alone stays. */
+    @Test
+    void rowMaximaAreMathMaxOverTheRowAtEveryKindOfNumber() {
+        double nan = Double.NaN;
+        double inf = Double.POSITIVE_INFINITY;
+        double[][] rows = {{3, 1, 2}, {nan, 1, 2}, {1, nan, 5}, {1, 5, nan}, {-0.0, 0.0, -1}, {0.0, -0.0, -1}, {-0.0, -0.0, -5},
+            {-1, -0.0, -2}, {-inf, -inf, -inf}, {-inf, nan, -inf}, {inf, 1, nan}, {-2, -3, -1e-320}, {0.0, 0.0, 0.0}};
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (double[] row : rows) {
+            double[] wide = new double[300]; // the special row spread over a longer one, at random places
+            java.util.Arrays.fill(wide, row[2]);
+            wide[r.nextInt(300)] = row[0];
+            wide[r.nextInt(300)] = row[1];
+            for (double[] x : new double[][] {row, wide}) {
+                double expected = x[0];
+                for (double v : x) {
+                    expected = Math.max(expected, v);
+                }
+                Tensor t = Tensor.of(x, 1, x.length);
+                assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(t.max(1, false).item()),
+                        "max of " + Arrays.toString(row));
+                assertEquals(Float.floatToIntBits((float) expected), Float.floatToIntBits(t.to(DType.FLOAT32).max(1, false)
+                        .toFloatArray()[0]), "float32 max of " + Arrays.toString(row));
+            }
+        }
+    }
 }

@@ -289,11 +289,26 @@ public final class FloatKernels {
         }
     }
 
-    /** The largest of a[from, from + n), n &gt; 0: NaN if any is NaN, as {@code Math.max}. */
+    /** The largest of a[from, from + n), n &gt; 0, as {@link Kernels#max(double[], int, int)} finds it. */
     private static float max(float[] a, int from, int n) {
         float m = a[from];
-        for (int k = 1; k < n; k++) {
-            m = Math.max(m, a[from + k]);
+        if (m != m) {
+            return m;
+        }
+        int end = from + n;
+        for (int k = from + 1; k < end; k++) {
+            float v = a[k];
+            if (!(v <= m)) { // larger, or NaN
+                if (v != v) {
+                    return v;
+                }
+                m = v;
+            }
+        }
+        if (m == 0) {
+            for (int k = from; k < end; k++) {
+                m = Math.max(m, a[k]);
+            }
         }
         return m;
     }

@@ -419,11 +419,7 @@ public final class Kernels {
                 if (max && r == 0) {
                     java.util.Arrays.fill(out, ob, ob + inner, Double.NEGATIVE_INFINITY);
                 } else if (max && inner == 1) {
-                    double m = a[base];
-                    for (int k = 1; k < r; k++) {
-                        m = Math.max(m, a[base + k]); // NaN wins, as in NumPy
-                    }
-                    out[ob] = m;
+                    out[ob] = max(a, base, r); // NaN wins, as in NumPy
                 } else if (max) {
                     System.arraycopy(a, base, out, ob, inner);
                     for (int k = 1; k < r; k++) {
@@ -471,6 +467,35 @@ public final class Kernels {
                 out[i] = max ? Math.max(out[i], a[src + i]) : out[i] + a[src + i]; // NaN wins, as in NumPy
             }
         }
+    }
+
+    /**
+     * The largest of a[from, from + n), n &gt; 0, as a loop of {@code Math.max} gives it: NaN if any is
+     * NaN, +0.0 over -0.0. Faster than that loop, which waits on each max before the next: a new
+     * maximum is rare, so the comparison's branch is predicted and the comparisons overlap. A NaN
+     * ends the scan; a zero maximum, whose sign depends on every zero, is found again by Math.max.
+     */
+    public static double max(double[] a, int from, int n) {
+        double m = a[from];
+        if (m != m) {
+            return m;
+        }
+        int end = from + n;
+        for (int k = from + 1; k < end; k++) {
+            double v = a[k];
+            if (!(v <= m)) { // larger, or NaN
+                if (v != v) {
+                    return v;
+                }
+                m = v;
+            }
+        }
+        if (m == 0) {
+            for (int k = from; k < end; k++) {
+                m = Math.max(m, a[k]);
+            }
+        }
+        return m;
     }
 
     /** A pairwise sum over [from, from + n) of some array. */

@@ -36,10 +36,7 @@ public final class Softmax {
     /** Softmax of the contiguous row a[base, base + r). */
     private static void softmaxRow(boolean log, double[] a, double[] out, int base, int r) {
         int end = base + r;
-        double m = a[base];
-        for (int k = base + 1; k < end; k++) {
-            m = Math.max(m, a[k]); // NaN wins
-        }
+        double m = Kernels.max(a, base, r); // NaN wins
         double shift = Math.abs(m) < Double.POSITIVE_INFINITY ? m : 0;
         for (int k = base; k < end; k++) {
             out[k] = a[k] - shift;
