@@ -394,11 +394,24 @@ final class UnaryOps {
             .edges("a select, not a product: 0 outside the bounds even where g is infinite or NaN").domain(0.5, 2).build();
 
     static Tensor clampBackward(Tensor g, Tensor a, double low, double high) {
+        Tensor.Backward backward = (g2, o) -> new Tensor[] {clampBackward(g2, a, low, high), null};
+        if (g.dtype() == DType.FLOAT32 && a.dtype() == DType.FLOAT32) { // a select: exact in float, no widened copies
+            float[] gf = g.floats();
+            float[] af = a.floats();
+            float[] out = Arena.allocateFloats(af.length);
+            Kernels.split(out.length, out.length, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    int inside = -((af[i] >= low ? 1 : 0) & (af[i] <= high ? 1 : 0));
+                    out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(gf[i]) & inside);
+                }
+            });
+            return record(CLAMP_BACKWARD, out, a.shape, backward, g, a);
+        }
         return fused(CLAMP_BACKWARD, g, a, 1, (gd, ad, out, from, to) -> {
             for (int i = from; i < to; i++) { // g's bits and a mask of the two comparisons: no branch to mispredict
                 long inside = -(long) ((ad[i] >= low ? 1 : 0) & (ad[i] <= high ? 1 : 0));
                 out[i] = Double.longBitsToDouble(Double.doubleToRawLongBits(gd[i]) & inside);
             }
-        }, (g2, o) -> new Tensor[] {clampBackward(g2, a, low, high), null});
+        }, backward);
     }
 }
