@@ -34,7 +34,7 @@ public class KernelsBenchmark {
 
     @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "erf", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
         "sqrt", "log1p", "sin", "softplus", "mulBackward", "tanhBackward", "sqrtBackward", "erfBackward", "sinBackward",
-        "softplusBackward", "pow3", "pow3Backward", "clamp", "clampBackward", "divRowBackward", "maximumScalarBackward"})
+        "softplusBackward", "pow3", "pow3Backward", "clamp", "clampBackward", "divRowBackward", "maximumScalarBackward", "logSoftmaxBackward"})
     public String kernel;
 
     @Param({"false", "true"})
@@ -106,6 +106,7 @@ public class KernelsBenchmark {
             case "clamp": return a.clamp(-1, 1);
             case "clampBackward": return backward(param.clamp(0.75, 1.25));
             case "divRowBackward": return backward(param.div(rowParam), rowParam); // towards a broadcast divisor
+            case "logSoftmaxBackward": return backward(param.logSoftmax(1));
             case "maximumScalarBackward": return backward(param.maximum(Tensor.scalar(1.0).to(param.dtype())));
             default: throw new IllegalArgumentException(kernel);
         }

@@ -125,8 +125,9 @@ public final class Softmax {
                 }
                 for (int row = base; row < end; row += inner) {
                     if (log) {
+                        Exp.exp(y, row, out, row, inner); // the array kernel: Exp.exp's bits, vectorised
                         for (int i = 0; i < inner; i++) {
-                            out[row + i] = g[row + i] - Exp.exp(y[row + i]) * s[i];
+                            out[row + i] = g[row + i] - out[row + i] * s[i];
                         }
                     } else {
                         for (int i = 0; i < inner; i++) {
@@ -145,8 +146,9 @@ public final class Softmax {
         double s;
         if (log) {
             s = Kernels.pairwiseSum(g, base, r);
+            Exp.exp(y, base, out, base, r);
             for (int k = base; k < end; k++) {
-                out[k] = g[k] - Exp.exp(y[k]) * s;
+                out[k] = g[k] - out[k] * s;
             }
         } else {
             for (int k = base; k < end; k++) {
