@@ -25,6 +25,11 @@ def softmax(a):
     return e / e.sum(axis=1, keepdims=True)
 
 
+def a_log_softmax(a):
+    s = a - a.max(axis=1, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+
+
 def main():
     for dtype in (np.float64, np.float32):
         measure(1000, dtype)
@@ -59,6 +64,22 @@ def measure(n, dtype):
         np.logaddexp(0, param)
         return seed / (1 + np.exp(-param))
 
+    def pow3_backward():
+        np.power(param, 3)
+        return seed * (3 * np.power(param, 2))
+
+    def clamp_backward():
+        np.clip(param, 0.75, 1.25)
+        return np.where((param >= 0.75) & (param <= 1.25), seed, 0)
+
+    def maximum_scalar_backward():
+        np.maximum(param, 1.0)
+        return seed * (param > 1.0) + 0.5 * seed * (param == 1.0)
+
+    def log_softmax_backward():
+        y = a_log_softmax(param)
+        return seed - np.exp(y) * seed.sum(axis=1, keepdims=True)
+
     kernels = {
         "add": lambda: a + b,
         "addRow": lambda: a + row,
@@ -81,6 +102,12 @@ def measure(n, dtype):
         "sqrtBackward": sqrt_backward,
         "sinBackward": sin_backward,
         "softplusBackward": softplus_backward,
+        "pow3": lambda: np.power(param, 3),
+        "pow3Backward": pow3_backward,
+        "clamp": lambda: np.clip(a, -1, 1),
+        "clampBackward": clamp_backward,
+        "maximumScalarBackward": maximum_scalar_backward,
+        "logSoftmaxBackward": log_softmax_backward,
     }
     if scipy_erf is not None:
         kernels["erf"] = lambda: scipy_erf(a)
@@ -88,7 +115,7 @@ def measure(n, dtype):
     print(f"numpy {np.__version__}, {n} x {n} {dtype.__name__}")
     for name, f in kernels.items():
         best, mean = timings(f, 2.0)
-        print(f"{name:>13}: mean {mean * 1e6:9.1f} us   (best {best * 1e6:9.1f} us)")
+        print(f"{name:>21}: mean {mean * 1e6:9.1f} us   (best {best * 1e6:9.1f} us)")
 
 
 if __name__ == "__main__":
