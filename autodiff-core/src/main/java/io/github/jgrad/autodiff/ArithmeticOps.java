@@ -205,10 +205,11 @@ final class ArithmeticOps {
      * or no graph is being built), in one pass: g * b * a^(b-1), 0 where b is 0 or g is 0; b has a's
      * shape or one element. The bits of {@code g.chain(baseDerivative(a, b))}, which made seven arrays
      * the tensor's size, in float64; in float32 float64's result rounded once, as every float32 op's.
-     * Differentiable itself, towards g and a, as that composition (b is a constant here).
+     * Differentiable itself, towards g and a, as that composition; b is an input taking no gradient.
      */
-    static final Op POW_BACKWARD = Op.builtin("powBackward").rule("g' * b * a^(b-1)", "g' * g * b * (b-1) * a^(b-2)")
-            .edges("0 where b is 0 or g is 0; b is a constant of the op").domain(0.5, 2).chainRule().build();
+    static final Op POW_BACKWARD = Op.builtin("powBackward")
+            .rule("g' * b * a^(b-1)", "g' * g * b * (b-1) * a^(b-2)", "none (b takes no gradient here)")
+            .edges("0 where b is 0 or g is 0").domain(0.5, 2).chainRule().build();
 
     static Tensor powBackward(Tensor g, Tensor a, Tensor b) {
         double[] gd = g.readDoubles();
@@ -231,15 +232,18 @@ final class ArithmeticOps {
                 }
             });
         }
-        return record(POW_BACKWARD, out, a.shape, (g2, o) -> { // the composition's backward, step by step
-            Tensor zeroExp = b.eq(0);
-            Tensor safeB = where(zeroExp, scalar(1), b);
+        // b is an input, so an in-place change to it before a second backward pass is caught; a float32
+        // exponent of a float64 base is widened, as the first pass computed b - 1 in double
+        return record(DType.of(g, a), POW_BACKWARD, out, a.shape, (g2, o) -> { // the composition's backward, step by step
+            Tensor e = b.dtype() == g.dtype() ? b : b.to(g.dtype());
+            Tensor zeroExp = e.eq(0);
+            Tensor safeB = where(zeroExp, scalar(1), e);
             Tensor power = a.pow(safeB.sub(1));
             Tensor d = where(zeroExp, scalar(0), safeB.mul(power));
             Tensor towardsD = ChainOps.bothChain(g, g2);
             Tensor towardsPower = where(zeroExp, scalar(0), towardsD).chain(safeB);
-            return new Tensor[] {g2.chain(d), pow(a, safeB.sub(1), towardsPower)};
-        }, g, a);
+            return new Tensor[] {g2.chain(d), pow(a, safeB.sub(1), towardsPower), null};
+        }, g, a, b);
     }
 
     /** pow's backward towards a alone, from its gradient g, for an exponent b that takes none. */

@@ -67,12 +67,6 @@ public final class Value {
     /** {@link #index} of a constant operand (the 2 in {@code x.mul(2)}). */
     static final int CONSTANT = -2;
     private static final Value[] NO_OPERANDS = {};
-    /**
-     * How many times {@link #setData} has run, on any thread: a {@link ValueTape.Run} recorded at
-     * another count may hold a leaf's old data. Unsynchronised, as setData itself: a thread that may
-     * read a leaf's new data (it synchronised with the writer) also reads the count written before it.
-     */
-    static long writes;
     /** Labels live beside the values (few values have one), keeping a value at 64 bytes. */
     private static final Map<Value, String> LABELS = Collections.synchronizedMap(new WeakHashMap<>());
 
@@ -83,7 +77,10 @@ public final class Value {
     final double db;
     /** The first operand; null for leaves and for ops of more than two operands. */
     final Value a;
-    /** The second operand (a {@code Value}), the operands of an n-ary op ({@link Operands}), or null. */
+    /**
+     * The second operand (a {@code Value}), the operands of a dot product ({@link DotOperands}) or of
+     * another n-ary op ({@link Operands}), or null.
+     */
     final Object b;
     final Op op;
     /** Where this value is on the tape of the thread that computed it; {@link #LEAF} or {@link #CONSTANT}. */
@@ -564,7 +561,6 @@ public final class Value {
             throw new IllegalStateException("setData: " + describe() + " is computed by " + op
                     + ", not a leaf; only leaves (parameters, inputs) can be assigned");
         }
-        writes++;
         this.data = data;
     }
 

@@ -126,29 +126,36 @@ final class ValueTape {
 
     /**
      * The values of {@code list} as a run: the last run made from the same list object since this
-     * tape was last emptied if it still holds the same values and no leaf's data was set since
-     * ({@link Value#writes}), else a new one. So a neuron's weights are copied once per step, and a
-     * layer's outputs once for all the neurons that read them, not once per dot product.
+     * tape was last emptied if the list still holds the same values, holding the same data, else a
+     * new one. So a neuron's weights are copied once per step, and a layer's outputs once for all the
+     * neurons that read them, not once per dot product. A dot product asks for its runs before it is
+     * recorded, so this is where a full tape is emptied for it: a run's {@link Run#offTape} then
+     * describes the tape its record goes on.
      */
     Run run(List<Value> list, String what) {
+        if (slots >= CAPACITY) {
+            clear();
+        }
         int slot = System.identityHashCode(list) & (RUNS - 1);
         Run r = runs[slot];
-        if (r != null && r.writes == Value.writes && r.holds(list)) {
+        if (r != null && r.holds(list)) {
             return r;
         }
         int n = list.size();
         Value[] values = new Value[n];
         double[] data = new double[n];
         boolean interior = false;
+        boolean leaves = false;
         boolean off = false;
         for (int i = 0; i < n; i++) {
             Value v = Objects.requireNonNull(list.get(i), what);
             values[i] = v;
             data[i] = v.data;
             interior |= v.interior();
+            leaves |= !v.interior();
             off |= offTape(v);
         }
-        r = new Run(values, data, Value.writes, interior, off);
+        r = new Run(values, data, interior, leaves, off);
         runs[slot] = r;
         return r;
     }
@@ -161,19 +168,37 @@ final class ValueTape {
     static final class Run {
         final Value[] values;
         final double[] data;
-        /** {@link Value#writes} when the run was made. */
-        final long writes;
         /** Whether any value is interior (else all are leaves and constants, as a neuron's weights). */
         final boolean interior;
-        /** Whether a value is interior and not on the tape that made this run. */
+        /** Whether any value is a leaf or a constant, whose data {@link Value#setData} may change. */
+        final boolean leaves;
+        /** Whether a value is interior and not on the tape that made this run (valid until it is emptied). */
         final boolean offTape;
 
-        Run(Value[] values, double[] data, long writes, boolean interior, boolean offTape) {
+        Run(Value[] values, double[] data, boolean interior, boolean leaves, boolean offTape) {
             this.values = values;
             this.data = data;
-            this.writes = writes;
             this.interior = interior;
+            this.leaves = leaves;
             this.offTape = offTape;
+        }
+
+        /**
+         * Whether {@code list} holds exactly these values, in this order, and they hold this data (a
+         * leaf's data may have been set since, on this thread or another; an interior value's never).
+         */
+        boolean holds(List<Value> list) {
+            int n = values.length;
+            if (list.size() != n) {
+                return false;
+            }
+            for (int i = 0; i < n; i++) {
+                Value v = list.get(i);
+                if (v != values[i] || leaves && Double.doubleToRawLongBits(v.data) != Double.doubleToRawLongBits(data[i])) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /**
@@ -191,20 +216,6 @@ final class ValueTape {
                     values[i].grad += partials[i] * g;
                 }
             }
-        }
-
-        /** Whether {@code list} holds exactly these values, in this order. */
-        boolean holds(List<Value> list) {
-            int n = values.length;
-            if (list.size() != n) {
-                return false;
-            }
-            for (int i = 0; i < n; i++) {
-                if (list.get(i) != values[i]) {
-                    return false;
-                }
-            }
-            return true;
         }
     }
 

@@ -2,6 +2,8 @@ package io.github.jgrad.autodiff;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -122,6 +124,18 @@ class FusedBackwardTest {
         Tensor d1 = Tensor.grad(List.of(x.pow(3).sum()), List.of(x), true).get(0);
         assertArrayEquals(new double[] {0.75, 12, 6.75}, d1.toArray(), 0);
         assertArrayEquals(new double[] {3, 12, -9}, Tensor.grad(List.of(d1.sum()), List.of(x), false).get(0).toArray(), 0);
+        Tensor e3 = Tensor.of(new double[] {3});                          // the exponent changed in place between passes
+        Tensor y = Tensor.of(new double[] {2}).requiresGrad(true);
+        Tensor dy = Tensor.grad(List.of(y.pow(e3).sum()), List.of(y), true).get(0);
+        assertArrayEquals(new double[] {12}, dy.toArray(), 0);
+        e3.copyFrom(Tensor.of(new double[] {5}));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Tensor.grad(List.of(dy.sum()), List.of(y), false));
+        assertTrue(e.getMessage().contains("powBackward"), e.getMessage());
+        Tensor base = Tensor.of(new double[] {-1}).requiresGrad(true);          // a float32 exponent of a float64 base
+        Tensor big = Tensor.of(new float[] {16777218f}, 1);                       // b - 1 is not a float
+        Tensor db = Tensor.grad(List.of(base.pow(big).sum()), List.of(base), true).get(0);
+        assertArrayEquals(new double[] {-16777218}, db.toArray(), 0);
+        assertArrayEquals(new double[] {16777218.0 * 16777217}, Tensor.grad(List.of(db.sum()), List.of(base), false).get(0).toArray(), 0);
         Tensor rows = Tensor.of(new double[][] {{1, 2}, {3, 4}}).requiresGrad(true); // a broadcast base keeps the composition
         Tensor col = Tensor.of(new double[] {2, 3}).requiresGrad(true);
         Tensor gc = Tensor.grad(List.of(col.pow(rows).sum()), List.of(col), false).get(0);

@@ -333,4 +333,28 @@ final class ValueTapeTest {
         assertEquals(t, w.get(0).grad(), 0);
         assertEquals(0.25, w.get(1).grad(), 0);
     }
+
+    /** A dot product that finds the tape full empties it before making its runs, so they know their operands are off it. */
+    @Test
+    void aDotProductThatFillsTheTapeStillReachesValuesRecordedBeforeIt() {
+        Value.of(1.0).mul(2.0).backward();                     // an empty tape
+        Value x = Value.of(1.0);
+        Value h = x;
+        for (int i = 0; i < ValueTape.CAPACITY; i++) {         // exactly a full tape
+            h = h.mul(1.0);
+        }
+        Value out = Value.dot(List.of(Value.of(3.0)), List.of(h));
+        out.backward();
+        assertEquals(3.0, x.grad(), 0);
+        Value w = Value.of(1.0);                               // a recurrence through dot products, longer than the tape
+        Value h0 = Value.of(0.5);
+        Value r = h0;
+        int steps = ValueTape.CAPACITY / 3 + 10;
+        for (int i = 0; i < steps; i++) {
+            r = Value.dot(List.of(w, Value.of(1.0)), List.of(r, Value.of(1.0)));
+        }
+        r.backward();
+        assertEquals(1.0, h0.grad(), 0);
+        assertEquals(0.5 * steps + (double) steps * (steps - 1) / 2, w.grad(), 0);
+    }
 }
