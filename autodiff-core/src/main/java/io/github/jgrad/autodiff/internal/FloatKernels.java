@@ -153,16 +153,30 @@ public final class FloatKernels {
     /**
      * out[i] = a[i] (op) b[bo + i] for i in [from, to), bs 1 (an array) or 0 (one number), in float
      * arithmetic: for these ops exactly the float64 kernel's result rounded (see the class comment).
+     * The loops index a, b and out alike: C2 vectorises a float loop with one index about twice as
+     * fast as one with an offset between its arrays (float32 add 245-276 -> 150-161 us on 10^6), so
+     * one number is copied into a block, and a's blocks beside it; rows keep the offset loops.
      */
     private static void exact(Binary op, float[] a, float[] b, int bo, int bs, float[] out, int from, int to) {
-        if (bs == 0) { // one number: blocks of it as an array, so that every loop below has unit stride
-            float[] c = new float[Math.min(BLOCK, to - from)];
-            java.util.Arrays.fill(c, b[bo]);
-            for (int i = from; i < to; i += c.length) {
-                exact(op, a, c, -i, 1, out, i, Math.min(to, i + c.length));
+        if (bs == 1 && bo == 0) {
+            aligned(op, a, b, out, from, to);
+            return;
+        }
+        if (bs == 0) { // one number: blocks of it, and of a, at offset 0
+            int block = Math.min(BLOCK, to - from);
+            float[] x = new float[block];
+            float[] y = new float[block];
+            float[] z = new float[block];
+            java.util.Arrays.fill(y, b[bo]);
+            for (int i = from; i < to; i += block) {
+                int n = Math.min(block, to - i);
+                System.arraycopy(a, i, x, 0, n);
+                aligned(op, x, y, z, 0, n);
+                System.arraycopy(z, 0, out, i, n);
             }
             return;
         }
+        // a row of a bias: copying a and out into blocks measured twice as slow as the offset loops
         switch (op) { // b[bo + i], never b[bo + i * bs]: C2 vectorises only constant strides
             case ADD -> {
                 for (int i = from; i < to; i++) {
@@ -212,6 +226,63 @@ public final class FloatKernels {
             case GATE -> { // relu's backward: a where b > 0, else 0, without a branch (masks are random)
                 for (int i = from; i < to; i++) {
                     out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(a[i]) & positive(b[bo + i]));
+                }
+            }
+            default -> throw new AssertionError(op);
+        }
+    }
+
+    /** out[i] = a[i] (op) b[i] for i in [from, to): {@link #exact}'s loops. */
+    private static void aligned(Binary op, float[] a, float[] b, float[] out, int from, int to) {
+        switch (op) { // b[i], never b[bo + i * bs]: C2 vectorises only constant strides, best with no offset
+            case ADD -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] + b[i];
+                }
+            }
+            case SUB -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] - b[i];
+                }
+            }
+            case MUL -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] * b[i];
+                }
+            }
+            case DIV -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] / b[i];
+                }
+            }
+            case MAX -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.max(a[i], b[i]);
+                }
+            }
+            case MIN -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.min(a[i], b[i]);
+                }
+            }
+            case CHAIN -> { // the chain rule's product: 0 where the gradient a is 0, whatever b
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] == 0 ? 0 : a[i] * b[i];
+                }
+            }
+            case CHAIN_DIV -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] == 0 ? 0 : a[i] / b[i];
+                }
+            }
+            case CHAIN_SIGN -> { // abs's backward: a product by +-1, +-0 or NaN is exact in float
+                for (int i = from; i < to; i++) {
+                    out[i] = a[i] == 0 ? 0 : a[i] * (float) Kernels.sign(b[i]);
+                }
+            }
+            case GATE -> { // relu's backward: a where b > 0, else 0, without a branch (masks are random)
+                for (int i = from; i < to; i++) {
+                    out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(a[i]) & positive(b[i]));
                 }
             }
             default -> throw new AssertionError(op);
