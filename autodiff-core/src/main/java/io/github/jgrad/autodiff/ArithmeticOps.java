@@ -105,9 +105,10 @@ final class ArithmeticOps {
      * b, as g.chain(y).chainDiv(b).neg() (0 where g * y is 0, even where b is 0; -0.0 there, as the
      * negation gives), bit for bit in float64. A broadcast float64 divisor is copied to y's shape
      * first, and the result summed back to it (float32 keeps the composition there, whose float loops
-     * broadcast rows without widening them: faster than the fused loop's widened copies). In float32 it is float64's result rounded
-     * once, as every float32 op's, where the composition rounded g * y to float before dividing: it can
-     * differ by an ulp, and it neither overflows nor underflows where g * y alone would.
+     * broadcast rows without widening them: faster than the fused loop's widened copies). In float32
+     * it is float64's result rounded once, as every float32 op's, where the composition rounded g * y
+     * to float before dividing: it can differ by an ulp, and it neither overflows nor underflows where
+     * g * y alone would.
      */
     static final Op DIV_BACKWARD = Op.builtin("divBackward").rule("-g' * y / b", "-g' * g / b", "g' * g * y / b^2")
             .edges("-0 where g * y is 0, even where b is 0, as the negated chain rule's quotient").domain(0.5, 2)
@@ -280,8 +281,8 @@ final class ArithmeticOps {
 
     /**
      * maximum's backward towards a (towards b with the operands swapped) in one pass, broadcast
-     * operands copied to the result's shape first (and the result summed back): g times a's share, 1 where a &gt; b, 0.5 at a tie, 0 where a &lt; b, 1 where either
-     * is NaN, 0 where g is 0; the bits of the composition it replaces (comparisons, their sum, chain).
+     * operands copied to the result's shape first (and the result summed back): g times a's share, 1
+     * where a &gt; b, 0.5 at a tie, 0 where a &lt; b, 1 where either is NaN, 0 where g is 0; the bits of the composition it replaces (comparisons, their sum, chain).
      * The share is constant between ties, so its backward sends nothing to a and b.
      */
     static final Op MAXIMUM_BACKWARD = Op.builtin("maximumBackward")

@@ -372,8 +372,8 @@ public final class Value {
     /**
      * The dot product a_0*b_0 + ... + a_(n-1)*b_(n-1) as one node, as a neuron's weighted sum needs.
      * Each list's values and their data are recorded as they are now; products over the same list
-     * object share one such record while it holds the same values and no leaf's data has been set
-     * (so a neuron's weights are copied once per step, not once per input point).
+     * object share one such record while it holds the same values with the same data (so a neuron's
+     * weights are copied once per step, not once per input point).
      *
      * @throws IllegalArgumentException if the lists differ in length
      */
