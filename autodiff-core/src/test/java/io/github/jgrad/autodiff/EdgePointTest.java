@@ -137,4 +137,32 @@ class EdgePointTest {
             }
         }
     }
+
+    /** x^2 and x^1 skip Math.pow's call but not its bits: every kind of number, Tensor and Value alike. */
+    @Test
+    void squaresAndFirstPowersAreMathPowBitForBit() {
+        double inf = Double.POSITIVE_INFINITY;
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        double[] x = new double[4000];
+        double[] specials = {0.0, -0.0, 1, -1, inf, -inf, Double.NaN, Double.MIN_VALUE, -Double.MAX_VALUE, 1e-160, 1.5e154, -3.25};
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i < specials.length ? specials[i] : Double.longBitsToDouble(r.nextLong());
+        }
+        for (double e : new double[] {2, 1}) {
+            double[] scalarExponent = Tensor.of(x).pow(e).toArray();
+            double[] tensorExponent = Tensor.of(x).pow(Tensor.full(e, x.length)).toArray();
+            float[] floats = Tensor.of(x).to(DType.FLOAT32).pow(e).toFloatArray();
+            for (int i = 0; i < x.length; i++) {
+                long expected = Double.doubleToLongBits(Math.pow(x[i], e));
+                assertEquals(expected, Double.doubleToLongBits(scalarExponent[i]), x[i] + "^" + e);
+                assertEquals(expected, Double.doubleToLongBits(tensorExponent[i]), x[i] + "^" + e + " (tensor exponent)");
+                assertEquals(expected, Double.doubleToLongBits(Value.of(x[i]).pow(e).data()), x[i] + "^" + e + " (Value)");
+                double xf = (float) x[i];
+                assertEquals(Float.floatToIntBits((float) Math.pow(xf, e)), Float.floatToIntBits(floats[i]), xf + "^" + e + " (float32)");
+            }
+        }
+        Tensor t = Tensor.of(new double[] {-3, 0.5, 0}).requiresGrad(true);
+        t.pow(2).sum().backward();
+        assertArrayEquals(new double[] {-6, 1, 0}, t.grad().toArray(), 0);
+    }
 }

