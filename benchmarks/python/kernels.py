@@ -64,6 +64,10 @@ def measure(n, dtype):
         np.logaddexp(0, param)
         return seed / (1 + np.exp(-param))
 
+    def pow2_backward():
+        np.square(param)
+        return seed * (2 * param)
+
     def pow3_backward():
         np.power(param, 3)
         return seed * (3 * np.power(param, 2))
@@ -102,6 +106,8 @@ def measure(n, dtype):
         "sqrtBackward": sqrt_backward,
         "sinBackward": sin_backward,
         "softplusBackward": softplus_backward,
+        "pow2": lambda: np.power(param, 2),
+        "pow2Backward": pow2_backward,
         "pow3": lambda: np.power(param, 3),
         "pow3Backward": pow3_backward,
         "clamp": lambda: np.clip(a, -1, 1),

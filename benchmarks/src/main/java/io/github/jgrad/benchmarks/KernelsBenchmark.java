@@ -34,7 +34,7 @@ public class KernelsBenchmark {
 
     @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "erf", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
         "sqrt", "log1p", "sin", "softplus", "mulBackward", "tanhBackward", "sqrtBackward", "erfBackward", "sinBackward",
-        "softplusBackward", "pow3", "pow3Backward", "clamp", "clampBackward", "divRowBackward", "maximumScalarBackward", "logSoftmaxBackward"})
+        "softplusBackward", "pow2", "pow2Backward", "pow3", "pow3Backward", "clamp", "clampBackward", "divRowBackward", "maximumScalarBackward", "logSoftmaxBackward"})
     public String kernel;
 
     @Param({"false", "true"})
@@ -101,6 +101,8 @@ public class KernelsBenchmark {
             case "erfBackward": return backward(param.erf());
             case "sinBackward": return backward(param.sin());
             case "softplusBackward": return backward(param.softplus());
+            case "pow2": return param.detach().pow(2); // pow2Backward's forward alone (MSE's square)
+            case "pow2Backward": return backward(param.pow(2));
             case "pow3": return param.detach().pow(3); // pow3Backward's forward alone
             case "pow3Backward": return backward(param.pow(3));
             case "clamp": return a.clamp(-1, 1);
