@@ -90,6 +90,9 @@ public final class FloatKernels {
 
     /** out = a (op) c for every element of a: c is a one-element operand's value. */
     public static float[] binary(Binary op, float[] a, double c) {
+        if (op == Binary.POW && c == 2) { // a float's square is exact in double: a * a rounds it once
+            return binary(Binary.MUL, a, a);
+        }
         float[] out = Arena.allocateFloats(a.length);
         if (exact(op) && (float) c == c) { // a float operand: float arithmetic is exact arithmetic rounded
             float[] b = {(float) c};
