@@ -123,8 +123,8 @@ final class ArithmeticOps {
         };
         return fused(DIV_BACKWARD, g, y, b, (gd, yd, bd, out, from, to) -> {
             for (int i = from; i < to; i++) {
-                double t = gd[i] == 0 ? 0 : gd[i] * yd[i];
-                out[i] = -(t == 0 ? 0 : t / bd[i]);
+                double t = Kernels.chain(gd[i], yd[i]);
+                out[i] = -Kernels.chainDiv(t, bd[i]);
             }
         }, backward);
     }
@@ -222,7 +222,7 @@ final class ArithmeticOps {
             double em1 = e - 1;
             Kernels.split(out.length, out.length * 20L, (from, to) -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = gd[i] == 0 ? 0 : gd[i] * (e == 0 ? 0 : e * Kernels.pow(ad[i], em1));
+                    out[i] = gd[i] == 0 ? 0 : gd[i] * (e == 0 ? 0 : e * Kernels.pow(ad[i], em1)); // skips pow
                 }
             });
         } else {
@@ -293,7 +293,7 @@ final class ArithmeticOps {
     static Tensor maximumBackward(Tensor g, Tensor a, Tensor b) {
         return fused(MAXIMUM_BACKWARD, g, a, b, (gd, ad, bd, out, from, to) -> {
             for (int i = from; i < to; i++) {
-                out[i] = gd[i] == 0 ? 0 : gd[i] * share(ad[i], bd[i]);
+                out[i] = Kernels.chain(gd[i], share(ad[i], bd[i]));
             }
         }, (g2, o) -> new Tensor[] {maximumBackward(g2, a, b), null, null});
     }

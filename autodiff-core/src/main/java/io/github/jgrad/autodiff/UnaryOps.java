@@ -96,7 +96,7 @@ final class UnaryOps {
     static Tensor log1pBackward(Tensor g, Tensor a) {
         return fused(LOG1P_BACKWARD, g, a, 2, (gd, ad, out, from, to) -> {
             for (int i = from; i < to; i++) {
-                out[i] = gd[i] == 0 ? 0 : gd[i] / (ad[i] + 1);
+                out[i] = Kernels.chainDiv(gd[i], ad[i] + 1);
             }
         }, (g2, o) -> new Tensor[] {log1pBackward(g2, a), ChainOps.bothChain(o, g2).chainDiv(a.add(1)).neg()});
     }
@@ -124,14 +124,14 @@ final class UnaryOps {
             float[] out = Arena.allocateFloats(yf.length);
             Kernels.split(out.length, out.length, (from, to) -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = gf[i] == 0 ? 0 : gf[i] / (2 * yf[i]);
+                    out[i] = FloatKernels.chainDiv(gf[i], 2 * yf[i]);
                 }
             });
             return record(SQRT_BACKWARD, out, y.shape, backward, g, y);
         }
         return fused(SQRT_BACKWARD, g, y, 2, (gd, yd, out, from, to) -> {
             for (int i = from; i < to; i++) {
-                out[i] = gd[i] == 0 ? 0 : gd[i] / (2 * yd[i]);
+                out[i] = Kernels.chainDiv(gd[i], 2 * yd[i]);
             }
         }, backward);
     }
@@ -155,7 +155,7 @@ final class UnaryOps {
     static Tensor tanhBackward(Tensor g, Tensor y) {
         return fused(TANH_BACKWARD, g, y, 2, (gd, yd, out, from, to) -> {
             for (int i = from; i < to; i++) {
-                out[i] = gd[i] == 0 ? 0 : gd[i] * (1 - yd[i] * yd[i]);
+                out[i] = Kernels.chain(gd[i], 1 - yd[i] * yd[i]);
             }
         }, (g2, o) -> new Tensor[] {g2.chain(y.mul(y).neg().add(1)), g2.chain(g.mul(y).mul(-2))});
     }
@@ -180,7 +180,7 @@ final class UnaryOps {
     static Tensor sigmoidBackward(Tensor g, Tensor y) {
         return fused(SIGMOID_BACKWARD, g, y, 2, (gd, yd, out, from, to) -> {
             for (int i = from; i < to; i++) {
-                out[i] = gd[i] == 0 ? 0 : gd[i] * (yd[i] * (1 - yd[i]));
+                out[i] = Kernels.chain(gd[i], yd[i] * (1 - yd[i]));
             }
         }, (g2, o) -> new Tensor[] {g2.chain(y.mul(y.neg().add(1))), g2.chain(g.mul(y.mul(-2).add(1)))});
     }
@@ -209,7 +209,7 @@ final class UnaryOps {
         return fused(SOFTPLUS_BACKWARD, g, a, 8, (gd, ad, out, from, to) -> {
             Exp.sigmoid(ad, out, from, to);
             for (int i = from; i < to; i++) {
-                out[i] = gd[i] == 0 ? 0 : gd[i] * out[i];
+                out[i] = Kernels.chain(gd[i], out[i]);
             }
         }, (g2, o) -> new Tensor[] {softplusBackward(g2, a), sigmoidBackward(ChainOps.bothChain(g, g2), a.sigmoid())});
     }
@@ -245,7 +245,7 @@ final class UnaryOps {
     static Tensor sinBackward(Tensor g, Tensor a) {
         return fused(SIN_BACKWARD, g, a, 8, (gd, ad, out, from, to) -> {
             for (int i = from; i < to; i++) {
-                out[i] = gd[i] == 0 ? 0 : gd[i] * Math.cos(ad[i]);
+                out[i] = gd[i] == 0 ? 0 : gd[i] * Math.cos(ad[i]); // a branch that skips cos
             }
         }, (g2, o) -> new Tensor[] {sinBackward(g2, a), cosBackward(ChainOps.bothChain(g, g2), a)});
     }
@@ -317,7 +317,7 @@ final class UnaryOps {
                 }
                 Exp.exp(out, b, out, b, m);
                 for (int i = b; i < b + m; i++) {
-                    out[i] = gd[i] == 0 ? 0 : gd[i] * (out[i] * TWO_OVER_SQRT_PI);
+                    out[i] = Kernels.chain(gd[i], out[i] * TWO_OVER_SQRT_PI);
                 }
             }
         }, (g2, o) -> {

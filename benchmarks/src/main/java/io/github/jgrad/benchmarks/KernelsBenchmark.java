@@ -33,7 +33,7 @@ public class KernelsBenchmark {
     public int n;
 
     @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "erf", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
-        "sqrt", "log1p", "sin", "softplus", "mulBackward", "tanhBackward", "sqrtBackward", "erfBackward", "sinBackward",
+        "sqrt", "log1p", "sin", "softplus", "mulBackward", "mulReluBackward", "tanhBackward", "sqrtBackward", "erfBackward", "sinBackward",
         "softplusBackward", "pow2", "pow2Backward", "pow3", "pow3Backward", "clamp", "clampBackward", "divRowBackward", "maximumScalarBackward", "logSoftmaxBackward"})
     public String kernel;
 
@@ -96,6 +96,7 @@ public class KernelsBenchmark {
             case "softplus": return param.detach().softplus();
             // forward and backward of one op (the backward multiplies the gradient by a local derivative)
             case "mulBackward": return backward(param.mul(b));
+            case "mulReluBackward": return backward(param.mul(b).relu()); // a gradient zero at half the places
             case "tanhBackward": return backward(param.tanh());
             case "sqrtBackward": return backward(param.sqrt());
             case "erfBackward": return backward(param.erf());

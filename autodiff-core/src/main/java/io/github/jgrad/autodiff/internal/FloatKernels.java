@@ -213,17 +213,17 @@ public final class FloatKernels {
             }
             case CHAIN -> { // the chain rule's product: 0 where the gradient a is 0, whatever b
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] == 0 ? 0 : a[i] * b[bo + i];
+                    out[i] = chain(a[i], b[bo + i]);
                 }
             }
             case CHAIN_DIV -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] == 0 ? 0 : a[i] / b[bo + i];
+                    out[i] = chainDiv(a[i], b[bo + i]);
                 }
             }
             case CHAIN_SIGN -> { // abs's backward: a product by +-1, +-0 or NaN is exact in float
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] == 0 ? 0 : a[i] * (float) Kernels.sign(b[bo + i]);
+                    out[i] = chain(a[i], (float) Kernels.sign(b[bo + i]));
                 }
             }
             case GATE -> { // relu's backward: a where b > 0, else 0, without a branch (masks are random)
@@ -270,17 +270,17 @@ public final class FloatKernels {
             }
             case CHAIN -> { // the chain rule's product: 0 where the gradient a is 0, whatever b
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] == 0 ? 0 : a[i] * b[i];
+                    out[i] = chain(a[i], b[i]);
                 }
             }
             case CHAIN_DIV -> {
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] == 0 ? 0 : a[i] / b[i];
+                    out[i] = chainDiv(a[i], b[i]);
                 }
             }
             case CHAIN_SIGN -> { // abs's backward: a product by +-1, +-0 or NaN is exact in float
                 for (int i = from; i < to; i++) {
-                    out[i] = a[i] == 0 ? 0 : a[i] * (float) Kernels.sign(b[i]);
+                    out[i] = chain(a[i], (float) Kernels.sign(b[i]));
                 }
             }
             case GATE -> { // relu's backward: a where b > 0, else 0, without a branch (masks are random)
@@ -290,6 +290,16 @@ public final class FloatKernels {
             }
             default -> throw new AssertionError(op);
         }
+    }
+
+    /** {@link Kernels#chain} in float: g * d, +0.0 where g is 0, without a branch. */
+    public static float chain(float g, float d) {
+        return Float.intBitsToFloat(Float.floatToRawIntBits(g * d) & -(g != 0 ? 1 : 0));
+    }
+
+    /** {@link Kernels#chainDiv} in float: g / d, +0.0 where g is 0, without a branch. */
+    public static float chainDiv(float g, float d) {
+        return Float.intBitsToFloat(Float.floatToRawIntBits(g / d) & -(g != 0 ? 1 : 0));
     }
 
     /** -1 (all bits set) where x &gt; 0, else 0, as {@code Kernels.positive} for doubles. */

@@ -178,19 +178,19 @@ public final class Kernels {
             case CHAIN_SIGN:
                 for (int i = 0; i < n; i++) {
                     double g = a[ao + i * as];
-                    out[oo + i] = g == 0 ? 0 : g * sign(b[bo + i * bs]);
+                    out[oo + i] = chain(g, sign(b[bo + i * bs]));
                 }
                 break;
             case CHAIN:
                 for (int i = 0; i < n; i++) {
                     double g = a[ao + i * as];
-                    out[oo + i] = g == 0 ? 0 : g * b[bo + i * bs];
+                    out[oo + i] = chain(g, b[bo + i * bs]);
                 }
                 break;
             case CHAIN_DIV:
                 for (int i = 0; i < n; i++) {
                     double g = a[ao + i * as];
-                    out[oo + i] = g == 0 ? 0 : g / b[bo + i * bs];
+                    out[oo + i] = chainDiv(g, b[bo + i * bs]);
                 }
                 break;
             default:
@@ -237,13 +237,13 @@ public final class Kernels {
             case CHAIN:
                 for (int i = 0; i < n; i++) {
                     double g = a[ao + i];
-                    out[oo + i] = g == 0 ? 0 : g * b[bo + i];
+                    out[oo + i] = chain(g, b[bo + i]);
                 }
                 return true;
             case CHAIN_DIV:
                 for (int i = 0; i < n; i++) {
                     double g = a[ao + i];
-                    out[oo + i] = g == 0 ? 0 : g / b[bo + i];
+                    out[oo + i] = chainDiv(g, b[bo + i]);
                 }
                 return true;
             case GATE: // relu's backward, without a branch: half its masks are 0 at random, and mispredicted
@@ -263,6 +263,21 @@ public final class Kernels {
         long bits = Double.doubleToRawLongBits(x);
         long nonZero = positive(Math.abs(x)); // all bits set unless x is +-0 or NaN
         return Double.longBitsToDouble(((ONE_BITS & nonZero) | (bits & ~nonZero)) | (bits & Long.MIN_VALUE));
+    }
+
+    /**
+     * The chain rule's product g * d, but +0.0 where g is 0 even if d is infinite or NaN, by a mask on
+     * the product's bits rather than a branch: gradients through a ReLU are zero at random, about half
+     * the time, and the branch then mispredicted (mul's backward on such a gradient 4.9 -> 0.75 ms
+     * for 10^6 in a loop test). The same bits as {@code g == 0 ? 0 : g * d}.
+     */
+    public static double chain(double g, double d) {
+        return Double.longBitsToDouble(Double.doubleToRawLongBits(g * d) & -(long) (g != 0 ? 1 : 0));
+    }
+
+    /** The chain rule's quotient g / d, +0.0 where g is 0 even if d is 0 or NaN, as {@link #chain}. */
+    public static double chainDiv(double g, double d) {
+        return Double.longBitsToDouble(Double.doubleToRawLongBits(g / d) & -(long) (g != 0 ? 1 : 0));
     }
 
     /**
@@ -300,13 +315,13 @@ public final class Kernels {
             case CHAIN:
                 for (int i = 0; i < n; i++) {
                     double g = a[ao + i];
-                    out[oo + i] = g == 0 ? 0 : g * c;
+                    out[oo + i] = chain(g, c);
                 }
                 return true;
             case CHAIN_DIV:
                 for (int i = 0; i < n; i++) {
                     double g = a[ao + i];
-                    out[oo + i] = g == 0 ? 0 : g / c;
+                    out[oo + i] = chainDiv(g, c);
                 }
                 return true;
             case POW:
