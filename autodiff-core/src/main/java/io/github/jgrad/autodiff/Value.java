@@ -1,5 +1,6 @@
 package io.github.jgrad.autodiff;
 
+import io.github.jgrad.autodiff.internal.Kernels;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -490,11 +491,11 @@ public final class Value {
 
     /**
      * One term of the chain rule, g * local, except that a zero gradient g gives 0 even where the
-     * local derivative is infinite or NaN (the convention 0 * inf = 0, explained in {@link Op}). As
-     * {@link Tensor}'s backward.
+     * local derivative is infinite or NaN (the convention 0 * inf = 0, explained in {@link Op}): the
+     * same function {@link Tensor}'s backward kernels use.
      */
     static double chain(double g, double local) {
-        return g == 0 ? 0 : g * local;
+        return Kernels.chain(g, local);
     }
 
     private void checkPropagated() {
