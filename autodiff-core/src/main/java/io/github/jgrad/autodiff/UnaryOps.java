@@ -7,7 +7,7 @@ import io.github.jgrad.autodiff.internal.Exp;
 import io.github.jgrad.autodiff.internal.FloatKernels;
 import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Kernels.Unary;
-import io.github.jgrad.autodiff.internal.Log1p;
+import io.github.jgrad.autodiff.internal.Log;
 import org.apache.commons.numbers.gamma.Erf;
 
 /**
@@ -77,7 +77,7 @@ final class UnaryOps {
     }
 
     static Value log(Value a) {
-        return Value.unary(LOG, a, Math.log(a.data()), 1 / a.data());
+        return Value.unary(LOG, a, Log.log(a.data()), 1 / a.data()); // Tensor's bits
     }
 
     // ------------------------------------------------------------------ log1p
@@ -215,7 +215,7 @@ final class UnaryOps {
     }
 
     static Value softplus(Value a) {
-        return Value.unary(SOFTPLUS, a, Log1p.softplus(a.data()), Exp.sigmoid(a.data())); // Tensor's bits
+        return Value.unary(SOFTPLUS, a, Log.softplus(a.data()), Exp.sigmoid(a.data())); // Tensor's bits
     }
 
     // ------------------------------------------------------------------ relu

@@ -32,8 +32,8 @@ public class KernelsBenchmark {
     @Param({"1000"})
     public int n;
 
-    @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "erf", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
-        "sqrt", "log1p", "sin", "softplus", "mulBackward", "mulReluBackward", "tanhBackward", "sqrtBackward", "erfBackward", "sinBackward",
+    @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "log", "sigmoid", "erf", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
+        "sqrt", "log1p", "sin", "softplus", "mulBackward", "mulReluBackward", "expBackward", "logBackward", "sigmoidBackward", "tanhBackward", "sqrtBackward", "erfBackward", "sinBackward",
         "softplusBackward", "pow2", "pow2Backward", "pow3", "pow3Backward", "clamp", "clampBackward", "divRowBackward", "maximumScalarBackward", "logSoftmaxBackward"})
     public String kernel;
 
@@ -83,6 +83,8 @@ public class KernelsBenchmark {
             case "relu": return a.relu();
             case "exp": return a.exp();
             case "tanh": return a.tanh();
+            case "log": return param.detach().log(); // logBackward's forward alone
+            case "sigmoid": return a.sigmoid();
             case "erf": return a.erf();
             case "sumAll": return a.sum();
             case "sumRows": return a.sum(1, false);
@@ -97,6 +99,9 @@ public class KernelsBenchmark {
             // forward and backward of one op (the backward multiplies the gradient by a local derivative)
             case "mulBackward": return backward(param.mul(b));
             case "mulReluBackward": return backward(param.mul(b).relu()); // a gradient zero at half the places
+            case "expBackward": return backward(param.exp());
+            case "logBackward": return backward(param.log());
+            case "sigmoidBackward": return backward(param.sigmoid());
             case "tanhBackward": return backward(param.tanh());
             case "sqrtBackward": return backward(param.sqrt());
             case "erfBackward": return backward(param.erf());

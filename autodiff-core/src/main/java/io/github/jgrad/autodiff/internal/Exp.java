@@ -23,8 +23,8 @@ public final class Exp {
     /** 1.5 * 2^52: x + SHIFTER rounds x to the nearest integer, held in the low bits of the sum. */
     private static final double SHIFTER = 0x1.8p52;
     /** fdlibm's ln 2 in two parts: LN2_HI has 21 trailing zero bits, so k * LN2_HI is exact. */
-    private static final double LN2_HI = 0x1.62e42fee00000p-1;
-    private static final double LN2_LO = 0x1.a39ef35793c76p-33;
+    static final double LN2_HI = 0x1.62e42fee00000p-1;
+    static final double LN2_LO = 0x1.a39ef35793c76p-33;
     /** Below this |x|, 2^k is a normal number and so is the result: one rounding, no overflow. */
     private static final double LIMIT = 707;
     private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[3][BLOCK]);
@@ -112,10 +112,10 @@ public final class Exp {
     }
 
     /**
-     * Blocks of arguments and of exponentials for tanh, sigmoid and Log1p's kernels: none of them calls
+     * Blocks of arguments and of exponentials for tanh, sigmoid and Log's kernels: none of them calls
      * another while it holds them ({@link #exp} has buffers of its own).
      */
-    static final ThreadLocal<double[][]> BLOCK_SCRATCH = ThreadLocal.withInitial(() -> new double[2][BLOCK]);
+    static final ThreadLocal<double[][]> BLOCK_SCRATCH = ThreadLocal.withInitial(() -> new double[3][BLOCK]);
 
     /** tanh over a[from, to) into out: e^(2|x|) by the array exp, then {@link #tanhOf}. */
     static void tanh(double[] a, double[] out, int from, int to) {

@@ -372,9 +372,7 @@ public final class Kernels {
                 Exp.exp(a, from, out, from, to - from);
                 break;
             case LOG:
-                for (int i = from; i < to; i++) {
-                    out[i] = Math.log(a[i]);
-                }
+                Log.log(a, out, from, to);
                 break;
             case SQRT:
                 for (int i = from; i < to; i++) {
@@ -413,10 +411,10 @@ public final class Kernels {
                 }
                 break;
             case LOG1P:
-                Log1p.log1p(a, out, from, to);
+                Log.log1p(a, out, from, to);
                 break;
             case SOFTPLUS:
-                Log1p.softplus(a, out, from, to);
+                Log.softplus(a, out, from, to);
                 break;
             case ERF:
                 for (int i = from; i < to; i++) {

@@ -1,0 +1,117 @@
+package io.github.jgrad.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.jgrad.autodiff.internal.Log;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * jgrad's log1p (a vectorised series on [-0.5, 1], Math.log1p elsewhere) stays within 1 ulp of
+ * StrictMath.log1p, log (the same series after splitting off the exponent) within 1 ulp of
+ * StrictMath.log, and softplus, built on it and on jgrad's exp, within 2 ulps of the same formula
+ * on StrictMath; arrays, tensors of both dtypes and Values give the scalar functions' bits.
+ */
+class LogAccuracyTest {
+    private static double draw(SplittableRandom r, int i) {
+        return switch (i % 6) {
+            case 0 -> r.nextDouble(-0.5, 1);                                // the series' range
+            case 1 -> Math.exp(-Math.abs(5 * r.nextGaussian()));            // e^-|x|, as softplus and the losses call it
+            case 2 -> Math.scalb(r.nextDouble(1, 2), -r.nextInt(1075)) * (r.nextBoolean() ? 1 : -1); // tiny, subnormal
+            case 3 -> r.nextDouble(-1, 4);                                  // both sides of the range's ends
+            case 4 -> new double[] {-0.0, 0.0, -0.5, 1, -1, -2, Double.NaN, Double.POSITIVE_INFINITY,
+                Double.NEGATIVE_INFINITY, Math.nextDown(-0.5), Math.nextUp(1.0)}[r.nextInt(11)];
+            default -> Double.longBitsToDouble(r.nextLong());               // any double
+        };
+    }
+
+    @Test
+    void log1pIsWithinOneUlpOfStrictMathAndArraysGiveTheScalarsBits() {
+        SplittableRandom r = new SplittableRandom(8);
+        double[] x = new double[300_001]; // many blocks, not a multiple of one, split over two threads
+        for (int i = 0; i < x.length; i++) {
+            x[i] = draw(r, i);
+        }
+        double[] got = Tensor.of(x).log1p().toArray();
+        long exact = 0;
+        for (int i = 0; i < x.length; i++) {
+            double expected = StrictMath.log1p(x[i]);
+            long u = TanhAccuracyTest.ulps(got[i], expected);
+            assertTrue(u <= 1, "log1p(" + x[i] + ") = " + got[i] + ", StrictMath " + expected + ": " + u + " ulps");
+            exact += u == 0 ? 1 : 0;
+            assertEquals(Double.doubleToLongBits(Log.log1p(x[i])), Double.doubleToLongBits(got[i]), "array and scalar at " + x[i]);
+        }
+        assertTrue(exact > 0.95 * x.length, exact + " of " + x.length + " exact");
+        assertEquals(Double.doubleToLongBits(-0.0), Double.doubleToLongBits(Log.log1p(-0.0)), "log1p(-0.0) keeps its sign");
+        assertEquals(Double.NEGATIVE_INFINITY, Log.log1p(-1), 0);
+        assertTrue(Double.isNaN(Log.log1p(-1.5)));
+    }
+
+    private static double drawLogArgument(SplittableRandom r, int i) {
+        return switch (i % 7) {
+            case 0 -> r.nextDouble(0, 10);
+            case 1 -> 1 + 1e-3 * r.nextGaussian();                                 // around 1, where log is small
+            case 2 -> Math.scalb((r.nextBoolean() ? Math.sqrt(2) : Math.sqrt(0.5)) * (1 + 1e-9 * r.nextGaussian()),
+                    r.nextInt(-1022, 1023));                                        // where the mantissa is halved or not
+            case 3 -> Math.scalb(r.nextDouble(1, 2), -1074 + r.nextInt(60));        // subnormal and tiny normal
+            case 4 -> Double.longBitsToDouble(r.nextLong() & Long.MAX_VALUE);       // any positive double
+            case 5 -> new double[] {0.0, -0.0, 1, 2, 0.5, -1, Double.MIN_VALUE, Double.MIN_NORMAL,
+                Math.nextDown(Double.MIN_NORMAL), Double.MAX_VALUE, Double.POSITIVE_INFINITY,
+                Double.NEGATIVE_INFINITY, Double.NaN, Math.sqrt(2), Math.nextDown(Math.sqrt(2))}[r.nextInt(15)];
+            default -> Double.longBitsToDouble(r.nextLong());                       // any double, negatives and NaNs too
+        };
+    }
+
+    @Test
+    void logIsWithinOneUlpOfStrictMathAndTensorsValuesAndFloat32Agree() {
+        SplittableRandom r = new SplittableRandom(10);
+        double[] x = new double[300_001];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = drawLogArgument(r, i);
+        }
+        double[] got = Tensor.of(x).log().toArray();
+        float[] single = Tensor.of(x).to(DType.FLOAT32).log().toFloatArray();
+        long exact = 0;
+        for (int i = 0; i < x.length; i++) {
+            double expected = StrictMath.log(x[i]);
+            long u = TanhAccuracyTest.ulps(got[i], expected);
+            assertTrue(u <= 1, "log(" + x[i] + ") = " + got[i] + ", StrictMath " + expected + ": " + u + " ulps");
+            exact += u == 0 ? 1 : 0;
+            assertEquals(Double.doubleToLongBits(Log.log(x[i])), Double.doubleToLongBits(got[i]), "array and scalar at " + x[i]);
+            float f = (float) x[i];
+            assertEquals(Float.floatToIntBits((float) Log.log(f)), Float.floatToIntBits(single[i]), "float32: float64's rounded, at " + f);
+        }
+        assertTrue(exact > 0.9 * x.length, exact + " of " + x.length + " exact");
+        assertEquals(got[0], Value.of(x[0]).log().data(), 0, "Value's log is the tensor's");
+        assertEquals(Double.doubleToLongBits(0.0), Double.doubleToLongBits(Log.log(1)), "log(1) is +0");
+        assertEquals(Double.NEGATIVE_INFINITY, Log.log(-0.0), 0);
+        assertEquals(Double.POSITIVE_INFINITY, Log.log(Double.POSITIVE_INFINITY), 0);
+        assertTrue(Double.isNaN(Log.log(-1e-300)));
+        assertEquals(-744.4400719213812, Log.log(Double.MIN_VALUE), 0);
+        assertEquals(709.782712893384, Log.log(Double.MAX_VALUE), 0);
+    }
+
+    @Test
+    void softplusIsWithinTwoUlpsAndTensorsValuesAndFloat32Agree() {
+        SplittableRandom r = new SplittableRandom(9);
+        double[] x = new double[100_001];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i % 3 == 0 ? 40 * r.nextGaussian() : i % 3 == 1 ? 3 * r.nextGaussian() : Double.longBitsToDouble(r.nextLong());
+        }
+        double[] got = Tensor.of(x).softplus().toArray();
+        float[] single = Tensor.of(x).to(DType.FLOAT32).softplus().toFloatArray();
+        for (int i = 0; i < x.length; i++) {
+            double reference = Math.max(x[i], 0) + StrictMath.log1p(StrictMath.exp(-Math.abs(x[i])));
+            assertTrue(TanhAccuracyTest.ulps(got[i], reference) <= 2, "softplus(" + x[i] + ") = " + got[i] + ", reference " + reference);
+            assertEquals(Double.doubleToLongBits(Log.softplus(x[i])), Double.doubleToLongBits(got[i]), "array and scalar at " + x[i]);
+            float f = (float) x[i];
+            assertEquals(Float.floatToIntBits((float) Log.softplus(f)), Float.floatToIntBits(single[i]), "float32: float64's rounded, at " + f);
+        }
+        assertEquals(got[1], Value.of(x[1]).softplus().data(), 0, "Value's softplus is the tensor's");
+        assertEquals(0.0, Log.softplus(Double.NEGATIVE_INFINITY), 0);
+        assertEquals(Double.POSITIVE_INFINITY, Log.softplus(Double.POSITIVE_INFINITY), 0);
+        assertEquals(Math.log(2), Log.softplus(0), 0);
+        assertEquals(Math.exp(-745), Log.softplus(-745), 0, "no underflow before e^x does");
+    }
+}
