@@ -64,7 +64,7 @@ class LogAccuracyTest {
     }
 
     @Test
-    void logIsWithinOneUlpOfStrictMathAndTensorsValuesAndFloat32Agree() {
+    void logIsWithinOneUlpOfStrictMathAndFloat32IsFloat64Rounded() {
         SplittableRandom r = new SplittableRandom(10);
         double[] x = new double[300_001];
         for (int i = 0; i < x.length; i++) {
@@ -83,7 +83,9 @@ class LogAccuracyTest {
             assertEquals(Float.floatToIntBits((float) Log.log(f)), Float.floatToIntBits(single[i]), "float32: float64's rounded, at " + f);
         }
         assertTrue(exact > 0.9 * x.length, exact + " of " + x.length + " exact");
-        assertEquals(got[0], Value.of(x[0]).log().data(), 0, "Value's log is the tensor's");
+        for (int i = 0; i < 1000; i++) { // Value's log is Math.log's: within 1 ulp of the tensor's
+            assertTrue(TanhAccuracyTest.ulps(got[i], Value.of(x[i]).log().data()) <= 1, "Value's log at " + x[i]);
+        }
         assertEquals(Double.doubleToLongBits(0.0), Double.doubleToLongBits(Log.log(1)), "log(1) is +0");
         assertEquals(Double.NEGATIVE_INFINITY, Log.log(-0.0), 0);
         assertEquals(Double.POSITIVE_INFINITY, Log.log(Double.POSITIVE_INFINITY), 0);

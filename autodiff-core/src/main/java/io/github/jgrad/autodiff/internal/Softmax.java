@@ -44,7 +44,7 @@ public final class Softmax {
         Exp.exp(out, base, out, base, r);
         double sum = Kernels.pairwiseSum(out, base, r);
         if (log) {
-            double logSum = Math.log(sum);
+            double logSum = Log.log(sum); // Tensor.log's bits, as the composition
             for (int k = base; k < end; k++) {
                 out[k] = (a[k] - shift) - logSum;
             }
@@ -80,7 +80,7 @@ public final class Softmax {
         }
         if (log) {
             for (int i = 0; i < inner; i++) {
-                sum[i] = Math.log(sum[i]);
+                sum[i] = Log.log(sum[i]);
             }
             for (int row = base; row < end; row += inner) {
                 for (int i = 0; i < inner; i++) {
