@@ -4,13 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.jgrad.autodiff.internal.Exp;
+import io.github.jgrad.autodiff.internal.Log;
 import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
- * float32 exp, tanh and sigmoid (kernels made for float results, not float64's rounded) keep
+ * float32 exp, tanh, sigmoid and log (kernels made for float results, not float64's rounded) keep
  * {@link DType}'s promise: the correctly rounded float or the one beside it, over every 4999th float
  * (every exponent, both signs, subnormals, NaNs) and densely where networks live, and exactly at the
  * edges (zeros, infinities, the overflow and underflow thresholds). They are float64's result rounded
@@ -94,6 +95,17 @@ class FloatFunctionAccuracyTest {
         float[] expected = {0.5f, 0.5f, 0f, 0f, 1f, 1f, 0f, Float.NaN};
         for (int i = 0; i < edges.length; i++) {
             assertEquals(expected[i], got[i], 0, "sigmoid(" + edges[i] + ")");
+        }
+    }
+
+    @Test
+    void logIsCorrectlyRoundedOrBesideIt() {
+        check("log", Tensor::log, StrictMath::log, Log::log);
+        float[] edges = {1f, -0f, 0f, Float.MIN_VALUE, Float.MIN_NORMAL, Math.nextDown(Float.MIN_NORMAL), Float.MAX_VALUE,
+            Float.POSITIVE_INFINITY, -1f, Float.NEGATIVE_INFINITY, Float.NaN, 2f, (float) Math.sqrt(2)};
+        float[] got = Tensor.of(edges, edges.length).log().toFloatArray();
+        for (int i = 0; i < edges.length; i++) {
+            assertEquals(Float.floatToIntBits((float) StrictMath.log(edges[i])), Float.floatToIntBits(got[i]), "log(" + edges[i] + ")");
         }
     }
 }

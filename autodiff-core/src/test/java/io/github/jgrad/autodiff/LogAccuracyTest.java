@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /**
  * jgrad's log1p (a vectorised series on [-0.5, 1], Math.log1p elsewhere) stays within 1 ulp of
  * StrictMath.log1p, log (the same series after splitting off the exponent) within 1 ulp of
- * StrictMath.log, and softplus, built on it and on jgrad's exp, within 2 ulps of the same formula
+ * StrictMath.log (float32's log: FloatFunctionAccuracyTest), and softplus, built on it and on jgrad's exp, within 2 ulps of the same formula
  * on StrictMath; arrays, tensors of both dtypes and Values give the scalar functions' bits.
  */
 class LogAccuracyTest {
@@ -64,14 +64,13 @@ class LogAccuracyTest {
     }
 
     @Test
-    void logIsWithinOneUlpOfStrictMathAndFloat32IsFloat64Rounded() {
+    void logIsWithinOneUlpOfStrictMathAndArraysGiveTheScalarsBits() {
         SplittableRandom r = new SplittableRandom(10);
         double[] x = new double[300_001];
         for (int i = 0; i < x.length; i++) {
             x[i] = drawLogArgument(r, i);
         }
         double[] got = Tensor.of(x).log().toArray();
-        float[] single = Tensor.of(x).to(DType.FLOAT32).log().toFloatArray();
         long exact = 0;
         for (int i = 0; i < x.length; i++) {
             double expected = StrictMath.log(x[i]);
@@ -79,8 +78,6 @@ class LogAccuracyTest {
             assertTrue(u <= 1, "log(" + x[i] + ") = " + got[i] + ", StrictMath " + expected + ": " + u + " ulps");
             exact += u == 0 ? 1 : 0;
             assertEquals(Double.doubleToLongBits(Log.log(x[i])), Double.doubleToLongBits(got[i]), "array and scalar at " + x[i]);
-            float f = (float) x[i];
-            assertEquals(Float.floatToIntBits((float) Log.log(f)), Float.floatToIntBits(single[i]), "float32: float64's rounded, at " + f);
         }
         assertTrue(exact > 0.9 * x.length, exact + " of " + x.length + " exact");
         for (int i = 0; i < 1000; i++) { // Value's log is Math.log's: within 1 ulp of the tensor's

@@ -49,6 +49,10 @@ public final class FloatKernels {
             });
             return out;
         }
+        if (op == Unary.LOG) { // read from the floats' bits, without widening
+            Kernels.split(a.length, a.length * 4L, (from, to) -> Log.log(a, out, from, to));
+            return out;
+        }
         Kernels.split(a.length, a.length * 4L, (from, to) -> {
             double[] x = new double[BLOCK];
             double[] y = new double[BLOCK];
