@@ -5,13 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.jgrad.autodiff.internal.Log;
 import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
  * jgrad's log1p (a vectorised series on [-0.5, 1], Math.log1p elsewhere) stays within 1 ulp of
  * StrictMath.log1p, log (the same series after splitting off the exponent) within 1 ulp of
- * StrictMath.log (float32's log: FloatFunctionAccuracyTest), and softplus, built on it and on jgrad's exp, within 2 ulps of the same formula
- * on StrictMath; arrays, tensors of both dtypes and Values give the scalar functions' bits.
+ * StrictMath.log (float32's log: FloatFunctionAccuracyTest), and softplus, built on log1p and on
+ * jgrad's exp, within 2 ulps of the same formula on StrictMath. Arrays give the scalar functions'
+ * bits; so do float32 tensors (rounded) and Values for softplus, while Value's log is Math.log's.
  */
 class LogAccuracyTest {
     private static double draw(SplittableRandom r, int i) {
@@ -26,23 +29,35 @@ class LogAccuracyTest {
         };
     }
 
+    /**
+     * f over x (300,001 arguments: many blocks, not a multiple of one, split over two threads): within
+     * 1 ulp of {@code strict}, equal to it for more than {@code exactShare} of them, and the bits of
+     * {@code scalar} everywhere. Returns f's results.
+     */
+    private static double[] check(String name, double[] x, UnaryOperator<Tensor> f, DoubleUnaryOperator strict,
+            DoubleUnaryOperator scalar, double exactShare) {
+        double[] got = f.apply(Tensor.of(x)).toArray();
+        long exact = 0;
+        for (int i = 0; i < x.length; i++) {
+            double expected = strict.applyAsDouble(x[i]);
+            long u = TanhAccuracyTest.ulps(got[i], expected);
+            assertTrue(u <= 1, name + "(" + x[i] + ") = " + got[i] + ", StrictMath " + expected + ": " + u + " ulps");
+            exact += u == 0 ? 1 : 0;
+            assertEquals(Double.doubleToLongBits(scalar.applyAsDouble(x[i])), Double.doubleToLongBits(got[i]),
+                    "array and scalar at " + x[i]);
+        }
+        assertTrue(exact > exactShare * x.length, name + ": " + exact + " of " + x.length + " exact");
+        return got;
+    }
+
     @Test
     void log1pIsWithinOneUlpOfStrictMathAndArraysGiveTheScalarsBits() {
         SplittableRandom r = new SplittableRandom(8);
-        double[] x = new double[300_001]; // many blocks, not a multiple of one, split over two threads
+        double[] x = new double[300_001];
         for (int i = 0; i < x.length; i++) {
             x[i] = draw(r, i);
         }
-        double[] got = Tensor.of(x).log1p().toArray();
-        long exact = 0;
-        for (int i = 0; i < x.length; i++) {
-            double expected = StrictMath.log1p(x[i]);
-            long u = TanhAccuracyTest.ulps(got[i], expected);
-            assertTrue(u <= 1, "log1p(" + x[i] + ") = " + got[i] + ", StrictMath " + expected + ": " + u + " ulps");
-            exact += u == 0 ? 1 : 0;
-            assertEquals(Double.doubleToLongBits(Log.log1p(x[i])), Double.doubleToLongBits(got[i]), "array and scalar at " + x[i]);
-        }
-        assertTrue(exact > 0.95 * x.length, exact + " of " + x.length + " exact");
+        check("log1p", x, Tensor::log1p, StrictMath::log1p, Log::log1p, 0.95);
         assertEquals(Double.doubleToLongBits(-0.0), Double.doubleToLongBits(Log.log1p(-0.0)), "log1p(-0.0) keeps its sign");
         assertEquals(Double.NEGATIVE_INFINITY, Log.log1p(-1), 0);
         assertTrue(Double.isNaN(Log.log1p(-1.5)));
@@ -70,16 +85,7 @@ class LogAccuracyTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = drawLogArgument(r, i);
         }
-        double[] got = Tensor.of(x).log().toArray();
-        long exact = 0;
-        for (int i = 0; i < x.length; i++) {
-            double expected = StrictMath.log(x[i]);
-            long u = TanhAccuracyTest.ulps(got[i], expected);
-            assertTrue(u <= 1, "log(" + x[i] + ") = " + got[i] + ", StrictMath " + expected + ": " + u + " ulps");
-            exact += u == 0 ? 1 : 0;
-            assertEquals(Double.doubleToLongBits(Log.log(x[i])), Double.doubleToLongBits(got[i]), "array and scalar at " + x[i]);
-        }
-        assertTrue(exact > 0.9 * x.length, exact + " of " + x.length + " exact");
+        double[] got = check("log", x, Tensor::log, StrictMath::log, Log::log, 0.9);
         for (int i = 0; i < 1000; i++) { // Value's log is Math.log's: within 1 ulp of the tensor's
             assertTrue(TanhAccuracyTest.ulps(got[i], Value.of(x[i]).log().data()) <= 1, "Value's log at " + x[i]);
         }
