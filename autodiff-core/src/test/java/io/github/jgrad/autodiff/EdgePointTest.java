@@ -165,4 +165,41 @@ class EdgePointTest {
         t.pow(2).sum().backward();
         assertArrayEquals(new double[] {-6, 1, 0}, t.grad().toArray(), 0);
     }
+
+    /**
+     * x^3 is the correctly rounded cube (exact arithmetic by BigDecimal, rounded once) inside cube's
+     * range, where Math.pow misses now and then, and Math.pow's result outside it; Tensor (scalar and
+     * tensor exponent), Value and float32 (float64's cube rounded) alike.
+     */
+    @Test
+    void cubesAreCorrectlyRoundedTensorAndValueAlike() {
+        double inf = Double.POSITIVE_INFINITY;
+        java.util.SplittableRandom r = new java.util.SplittableRandom(12);
+        double[] x = new double[20_000];
+        double[] specials = {0.0, -0.0, 1, -1, inf, -inf, Double.NaN, Double.MIN_VALUE, -Double.MAX_VALUE, 0x1p-300,
+            -0x1p-300, Math.nextDown(0x1p-300), 0x1p340, -Math.nextUp(0x1p340), 1e-110, 5.6e102, -3.25};
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i < specials.length ? specials[i] : i % 2 == 0 ? 10 * r.nextGaussian() : Double.longBitsToDouble(r.nextLong());
+        }
+        double[] scalarExponent = Tensor.of(x).pow(3).toArray();
+        double[] tensorExponent = Tensor.of(x).pow(Tensor.full(3, x.length)).toArray();
+        float[] floats = Tensor.of(x).to(DType.FLOAT32).pow(3).toFloatArray();
+        int powMissed = 0;
+        for (int i = 0; i < x.length; i++) {
+            double m = Math.abs(x[i]);
+            double expected = m >= 0x1p-300 && m <= 0x1p340
+                    ? new java.math.BigDecimal(x[i]).pow(3).doubleValue() : Math.pow(x[i], 3);
+            powMissed += Math.pow(x[i], 3) != expected ? 1 : 0;
+            assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(scalarExponent[i]), x[i] + "^3");
+            assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(tensorExponent[i]), x[i] + "^3 (tensor exponent)");
+            assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(Value.of(x[i]).pow(3).data()), x[i] + "^3 (Value)");
+            double xf = (float) x[i];
+            double cubeOfFloat = Tensor.of(new double[] {xf}).pow(3).toArray()[0];
+            assertEquals(Float.floatToIntBits((float) cubeOfFloat), Float.floatToIntBits(floats[i]), xf + "^3 (float32)");
+        }
+        assertTrue(powMissed > 0, "the test's arguments include cubes Math.pow rounds wrongly");
+        Tensor t = Tensor.of(new double[] {-2, 0.5, 0}).requiresGrad(true);
+        t.pow(4).sum().backward(); // 4 x^3, a cube
+        assertArrayEquals(new double[] {-32, 0.5, 0}, t.grad().toArray(), 0);
+    }
 }
