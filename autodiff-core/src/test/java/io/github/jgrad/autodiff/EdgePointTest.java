@@ -198,6 +198,14 @@ class EdgePointTest {
             assertEquals(Float.floatToIntBits((float) cubeOfFloat), Float.floatToIntBits(floats[i]), xf + "^3 (float32)");
         }
         assertTrue(powMissed > 0, "the test's arguments include cubes Math.pow rounds wrongly");
+        double[] inPlace = {1e-50, 2, 1e-95, 3e100, -0.0, Double.NaN}; // out of cube's range, and in it
+        double[] cubes = inPlace.clone();
+        io.github.jgrad.autodiff.internal.Kernels.loop(io.github.jgrad.autodiff.internal.Kernels.Binary.POW,
+                inPlace, 0, 1, new double[] {3}, 0, 0, inPlace, 0, inPlace.length);
+        for (int i = 0; i < cubes.length; i++) {
+            assertEquals(Double.doubleToLongBits(Tensor.of(cubes).pow(3).toArray()[i]), Double.doubleToLongBits(inPlace[i]),
+                    "in place, " + cubes[i] + "^3");
+        }
         Tensor t = Tensor.of(new double[] {-2, 0.5, 0}).requiresGrad(true);
         t.pow(4).sum().backward(); // 4 x^3, a cube
         assertArrayEquals(new double[] {-32, 0.5, 0}, t.grad().toArray(), 0);
