@@ -11,7 +11,7 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
- * float32 exp, tanh, sigmoid and log (kernels made for float results, not float64's rounded) keep
+ * float32 exp, tanh, sigmoid, log, sin and cos (kernels made for float results, not float64's rounded) keep
  * {@link DType}'s promise: the correctly rounded float or the one beside it, over every 4999th float
  * (every exponent, both signs, subnormals, NaNs) and densely where networks live, and exactly at the
  * edges (zeros, infinities, the overflow and underflow thresholds). They are float64's result rounded
@@ -107,5 +107,23 @@ class FloatFunctionAccuracyTest {
         for (int i = 0; i < edges.length; i++) {
             assertEquals(Float.floatToIntBits((float) StrictMath.log(edges[i])), Float.floatToIntBits(got[i]), "log(" + edges[i] + ")");
         }
+    }
+
+    @Test
+    void sinAndCosAreCorrectlyRoundedOrBesideThem() {
+        check("sin", Tensor::sin, StrictMath::sin, Math::sin);
+        check("cos", Tensor::cos, StrictMath::cos, Math::cos);
+        float halfPi = (float) (Math.PI / 2);
+        float[] edges = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, halfPi, (float) Math.PI, -(float) Math.PI, 0x1p20f,
+            Math.nextDown(0x1p20f), -Math.nextDown(0x1p20f), 1e30f, Float.MAX_VALUE, Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY, Float.NaN, 355f, 103993f};
+        float[] sin = Tensor.of(edges, edges.length).sin().toFloatArray();
+        float[] cos = Tensor.of(edges, edges.length).cos().toFloatArray();
+        for (int i = 0; i < edges.length; i++) {
+            assertTrue(ulps((float) StrictMath.sin(edges[i]), sin[i]) <= 1, "sin(" + edges[i] + ") = " + sin[i]);
+            assertTrue(ulps((float) StrictMath.cos(edges[i]), cos[i]) <= 1, "cos(" + edges[i] + ") = " + cos[i]);
+        }
+        assertEquals(Float.floatToIntBits(-0f), Float.floatToIntBits(sin[1]), "sin(-0) is -0");
+        assertEquals(1f, cos[1], 0, "cos(-0) is 1");
     }
 }

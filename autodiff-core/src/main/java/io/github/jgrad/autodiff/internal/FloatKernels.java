@@ -5,7 +5,7 @@ import io.github.jgrad.autodiff.internal.Kernels.Unary;
 
 /**
  * The float32 element-wise and reduction kernels. A float32 op is its float64 op on the same values,
- * rounded once, bit for bit, except exp, tanh, sigmoid and log (below). Three ways keep that promise:
+ * rounded once, bit for bit, except exp, tanh, sigmoid, log, sin and cos (below). Three ways keep that promise:
  * <ul>
  *   <li>+, -, *, / (and the chain rule's product and quotient), max, min, relu, negation, sqrt and
  *       relu's gate run in float arithmetic: for these, float's correctly rounded result is double's
@@ -21,8 +21,9 @@ import io.github.jgrad.autodiff.internal.Kernels.Unary;
  * exp, tanh and sigmoid run on such blocks too, but through {@code Exp}'s kernels made for float
  * results, which C2 vectorises throughout where float64's build 2^k from bits one element at a time.
  * They keep what {@code DType} promises of functions (correctly rounded, or the float beside it),
- * and differ from float64's result rounded in about one float in 10^7. log ({@code Log}) reads the
- * floats' bits as stored, with no widened block, and sums a series sized for float results.
+ * and differ from float64's result rounded in about one float in 10^7; so do sin and cos
+ * ({@code Trig}). log ({@code Log}) reads the floats' bits as stored, with no widened block, and sums
+ * a series sized for float results.
  */
 public final class FloatKernels {
     /** Elements per block: 3 blocks of doubles take 12 KB. */
@@ -62,6 +63,9 @@ public final class FloatKernels {
                 widen(a, i, x, n);
                 if (Exp.forFloat(op, x, n)) { // exp, tanh and sigmoid have kernels made for float results
                     narrow(x, out, i, n);
+                } else if (op == Unary.SIN || op == Unary.COS) { // so do sin and cos
+                    Trig.forFloat(op == Unary.COS, x, y, n);
+                    narrow(y, out, i, n);
                 } else {
                     Kernels.unary(op, x, y, 0, n);
                     narrow(y, out, i, n);
