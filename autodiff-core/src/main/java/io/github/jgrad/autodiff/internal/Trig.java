@@ -20,11 +20,10 @@ final class Trig {
     /** 1.5 * 2^52: x + SHIFTER rounds x to an integer. */
     private static final double SHIFTER = 0x1.8p52;
     private static final double LIMIT = 0x1p20;
+    private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[2][FloatKernels.BLOCK]);
 
     private Trig() {
     }
-
-    private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[2][FloatKernels.BLOCK]);
 
     /**
      * y[i] = sin(x[i]) (or cos) for i in [0, n), n &lt;= {@link FloatKernels#BLOCK}, to float precision.
