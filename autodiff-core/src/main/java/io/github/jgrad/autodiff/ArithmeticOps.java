@@ -176,10 +176,8 @@ final class ArithmeticOps {
                     Tensor zeroBoth = b.eq(0).mul(a.eq(0));
                     Tensor power = where(zeroBoth, scalar(0), a.pow(where(zeroBoth, one, b).sub(1)));
                     ga = g.chain(b.chain(power)).sumTo(a.shape);
-                } else if (Arrays.equals(a.shape, out.shape) && (b.size() == 1 || Arrays.equals(b.shape, out.shape))) {
-                    ga = powBackward(g, a, b);
                 } else {
-                    ga = g.chain(baseDerivative(a, b)).sumTo(a.shape);
+                    ga = pow(a, b, g);
                 }
             }
             if (b.requiresGrad) {
@@ -247,7 +245,10 @@ final class ArithmeticOps {
         }, g, a, b);
     }
 
-    /** pow's backward towards a alone, from its gradient g, for an exponent b that takes none. */
+    /**
+     * pow's backward towards a alone, from its gradient g, for an exponent b that takes none: the
+     * fused pass where a is not broadcast and b has a's shape or one element, else the composition.
+     */
     private static Tensor pow(Tensor a, Tensor b, Tensor g) {
         int[] so = Shapes.broadcast("pow", a.shape, b.shape);
         return Arrays.equals(a.shape, so) && (b.size() == 1 || Arrays.equals(b.shape, so)) ? powBackward(g, a, b)

@@ -331,13 +331,8 @@ public final class Kernels {
                     }
                     return true;
                 }
-                if (c == 3 && a == out) { // in place: the range test must read x before its cube replaces it
-                    for (int i = 0; i < n; i++) {
-                        out[oo + i] = pow(a[ao + i], 3);
-                    }
-                    return true;
-                }
-                if (c == 3) {
+                if (c == 3 && a != out) { // in place, the range test would read the cube: the general loop
+                    // takes that case, one pow (and so one cube) per element
                     for (int i = 0; i < n; i++) { // vectorised; the next loop replaces results out of cube's range
                         out[oo + i] = cube(a[ao + i]);
                     }
