@@ -51,6 +51,10 @@ public final class FloatKernels {
             });
             return out;
         }
+        if (Simd.covers(op)) {
+            Kernels.split(a.length, a.length * 4L, (from, to) -> Simd.FUNCTIONS.unary(op, a, out, from, to));
+            return out;
+        }
         if (op == Unary.LOG) { // read from the floats' bits, without widening
             Kernels.split(a.length, a.length * 4L, (from, to) -> Log.log(a, out, from, to));
             return out;

@@ -399,7 +399,12 @@ public final class Kernels {
         return out;
     }
 
-    static void unary(Unary op, double[] a, double[] out, int from, int to) {
+    /** out[from, to) = op(a[from, to)), on this thread. */
+    public static void unary(Unary op, double[] a, double[] out, int from, int to) {
+        if (Simd.covers(op)) {
+            Simd.FUNCTIONS.unary(op, a, out, from, to);
+            return;
+        }
         switch (op) {
             case NEG:
                 for (int i = from; i < to; i++) {

@@ -1,0 +1,52 @@
+package io.github.jgrad.autodiff.internal;
+
+import io.github.jgrad.autodiff.internal.Kernels.Unary;
+
+/**
+ * Element-wise functions through the Vector API, where the JVM offers it: JDK 22+ (the
+ * multi-release jar's {@code VectorFunctions}) on x86-64 with 256- or 512-bit vectors, started with
+ * {@code --add-modules jdk.incubator.vector}. There the JDK computes exp, log, log1p, tanh, sin and
+ * cos of 4 to 16 elements per instruction with Intel's short vector math library, which it ships,
+ * as numpy's own SIMD loops do. Everywhere else {@link #FUNCTIONS} is null and {@code Exp}'s,
+ * {@code Log}'s and {@code Trig}'s kernels run. {@code -Djgrad.functions=scalar} keeps those kernels
+ * even where the Vector API is there.
+ */
+final class Simd {
+    /** The Vector API's kernels, or null where the JVM has none (see the class comment). */
+    static final Functions FUNCTIONS = load();
+
+    private Simd() {
+    }
+
+    /** Whether {@link #FUNCTIONS} has kernels (for doubles and floats) for {@code op}. */
+    static boolean covers(Unary op) {
+        return FUNCTIONS != null && FUNCTIONS.covers(op);
+    }
+
+    /** Kernels for some of {@link Unary}'s functions. */
+    interface Functions {
+        /** Whether {@code op} has kernels here, for doubles and for floats. */
+        boolean covers(Unary op);
+
+        /** out[from, to) = op(a[from, to)), for an op it {@link #covers}. */
+        void unary(Unary op, double[] a, double[] out, int from, int to);
+
+        /** The same for floats. */
+        void unary(Unary op, float[] a, float[] out, int from, int to);
+    }
+
+    private static Functions load() {
+        if (Runtime.version().feature() < 22 || "scalar".equals(System.getProperty("jgrad.functions"))
+                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return null;
+        }
+        try {
+            return (Functions) Class.forName("io.github.jgrad.autodiff.internal.VectorFunctions").getConstructor()
+                    .newInstance();
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            System.getLogger("io.github.jgrad").log(System.Logger.Level.DEBUG, "jgrad: element-wise functions"
+                    + " run without the Vector API: " + e);
+            return null;
+        }
+    }
+}

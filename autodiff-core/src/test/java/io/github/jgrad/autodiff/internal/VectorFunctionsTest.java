@@ -1,0 +1,215 @@
+package io.github.jgrad.autodiff.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.jgrad.autodiff.Tensor;
+import java.io.IOException;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import io.github.jgrad.autodiff.internal.Kernels.Unary;
+import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Vector API's kernels ({@code VectorFunctions}, JDK 22+): within the ulps its class comment
+ * promises of {@code StrictMath} over every 4999th bit pattern (every exponent, both signs,
+ * subnormals, NaNs) and densely where networks live; exactly {@code StrictMath}'s zeros, infinities
+ * and NaNs at the edges; the same bits for an element wherever it lies (the masked last vector); and
+ * Tensor's functions run on them. The checks run in a second JVM started with {@code --add-modules
+ * jdk.incubator.vector} (whose start-up notice of an incubator module is kept out of the build's
+ * output); on JDK 17-21 they are skipped.
+ */
+class VectorFunctionsTest {
+    private static final double[] EDGES = {0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MIN_NORMAL, -1e-310,
+        1.0, -1.0, 0.5, 2.0, 709.78, 709.79, 710.0, -745.1, -745.2, -746.0, 1e300, -1e300, Double.MAX_VALUE,
+        -Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, 20.0, -20.0, 1e-20,
+        Math.PI, -Math.PI / 2, 1e15, 1e22, 88.72284, -103.97, -104.0};
+
+    @Test
+    void withoutTheModuleTheScalarKernelsRun() {
+        assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty());
+        assertNull(Simd.FUNCTIONS);
+    }
+
+    @Test
+    void passInAJvmWithTheVectorApi() throws IOException, InterruptedException {
+        assumeTrue(Runtime.version().feature() >= 22, "the Vector API's kernels ship for JDK 22+");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                VectorFunctionsTest.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("8 checks passed"), out);
+    }
+
+    /** Runs every check of this class (in the JVM {@link #passInAJvmWithTheVectorApi} starts). */
+    public static void main(String[] args) throws ReflectiveOperationException {
+        assertNotNull(Simd.FUNCTIONS, "the Vector API is there, so VectorFunctions should load (x86-64 with AVX2 or AVX-512)");
+        int passed = 0;
+        for (Method m : VectorFunctionsTest.class.getDeclaredMethods()) {
+            if (m.isAnnotationPresent(Check.class)) {
+                try {
+                    m.invoke(null);
+                } catch (InvocationTargetException e) {
+                    throw new AssertionError(m.getName() + " failed", e.getCause());
+                }
+                passed++;
+            }
+        }
+        System.out.println(passed + " checks passed");
+    }
+
+    /** A check that needs the Vector API (run by {@link #main}). */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.METHOD)
+    @interface Check {
+    }
+
+    /** The distance in ulps between two doubles; 0 for two NaNs; +0 and -0 are 1 apart. */
+    static long ulps(double a, double b) {
+        if (Double.isNaN(a) || Double.isNaN(b)) {
+            return Double.isNaN(a) && Double.isNaN(b) ? 0 : Long.MAX_VALUE;
+        }
+        long x = Double.doubleToRawLongBits(a);
+        long y = Double.doubleToRawLongBits(b);
+        x = x < 0 ? Long.MIN_VALUE - x - 1 : x;
+        y = y < 0 ? Long.MIN_VALUE - y - 1 : y;
+        return Math.abs(x - y);
+    }
+
+    private static double[] arguments() {
+        SplittableRandom r = new SplittableRandom(5);
+        int n = 600_000;
+        double[] x = new double[n + EDGES.length];
+        long stride = Long.divideUnsigned(-1L, n / 2) | 1;
+        long bits = Long.MIN_VALUE;
+        for (int i = 0; i < n / 2; i++, bits += stride) {
+            x[i] = Double.longBitsToDouble(bits);
+        }
+        for (int i = n / 2; i < n; i++) {
+            x[i] = r.nextGaussian() * (i % 3 == 0 ? 1 : i % 3 == 1 ? 5 : 40);
+        }
+        System.arraycopy(EDGES, 0, x, n, EDGES.length);
+        return x;
+    }
+
+    static double sigmoid(double x) {
+        double e = StrictMath.exp(-Math.abs(x));
+        return x >= 0 ? 1 / (1 + e) : e / (1 + e);
+    }
+
+    private static void check(Unary op, DoubleUnaryOperator strict, long doubleUlps, long floatUlps) {
+        assertTrue(Simd.covers(op), op.toString());
+        double[] x = arguments();
+        float[] xf = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            xf[i] = (float) x[i];
+        }
+        float[] gotf = new float[x.length];
+        Simd.FUNCTIONS.unary(op, xf, gotf, 0, x.length);
+        for (int i = 0; i < x.length; i++) {
+            float expected = (float) strict.applyAsDouble(xf[i]);
+            assertTrue(isEdge(expected) || Math.abs((double) gotf[i] - expected) <= floatUlps * Math.ulp(expected), op + "(" + xf[i] + "f) = " + gotf[i] + ", StrictMath's rounded " + expected);
+            if (isEdge(expected)) {
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(gotf[i]), op + "(" + xf[i] + "f)");
+            }
+        }
+        double[] got = new double[x.length];
+        Simd.FUNCTIONS.unary(op, x, got, 0, x.length);
+        for (int i = 0; i < x.length; i++) {
+            double expected = strict.applyAsDouble(x[i]);
+            assertTrue(ulps(got[i], expected) <= doubleUlps, op + "(" + x[i] + ") = " + got[i] + ", StrictMath " + expected);
+            if (expected == 0 || Double.isInfinite(expected) || Double.isNaN(expected)) {
+                assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(got[i]), op + "(" + x[i] + ")");
+            }
+        }
+    }
+
+    /** A zero, an infinity or NaN: where a function must give exactly StrictMath's result. */
+    private static boolean isEdge(float f) {
+        return f == 0 || Float.isInfinite(f) || Float.isNaN(f);
+    }
+
+    @Check
+    static void expWithinOneUlp() {
+        check(Unary.EXP, StrictMath::exp, 1, 1);
+    }
+
+    @Check
+    static void logWithinOneUlp() {
+        check(Unary.LOG, StrictMath::log, 1, 1);
+    }
+
+    @Check
+    static void log1pWithinOneUlp() {
+        check(Unary.LOG1P, StrictMath::log1p, 1, 1);
+    }
+
+    @Check
+    static void sinAndCosWithinOneUlp() {
+        check(Unary.SIN, StrictMath::sin, 1, 1);
+        check(Unary.COS, StrictMath::cos, 1, 1);
+    }
+
+    @Check
+    static void tanhWithinTwoUlpsAndOneInFloat32() {
+        check(Unary.TANH, StrictMath::tanh, 2, 1);
+    }
+
+    @Check
+    static void sigmoidWithinTwoUlps() {
+        check(Unary.SIGMOID, VectorFunctionsTest::sigmoid, 2, 2);
+    }
+
+    @Check
+    static void anElementGetsTheSameBitsWhereverItLies() {
+        SplittableRandom r = new SplittableRandom(3);
+        for (int n = 1; n <= 40; n++) { // every tail length of 8 doubles and 16 floats, and offsets
+            double v = r.nextDouble(-30, 30);
+            double[] a = new double[n + 2];
+            float[] af = new float[n + 2];
+            java.util.Arrays.fill(a, v);
+            java.util.Arrays.fill(af, (float) v);
+            for (Unary op : new Unary[] {Unary.EXP, Unary.LOG1P, Unary.SIGMOID, Unary.SIN}) {
+                double[] out = new double[n + 2];
+                float[] outf = new float[n + 2];
+                Simd.FUNCTIONS.unary(op, a, out, 1, n + 1);
+                Simd.FUNCTIONS.unary(op, af, outf, 1, n + 1);
+                assertEquals(0.0, out[0], 0, "before from");
+                assertEquals(0.0, out[n + 1], 0, "at to");
+                assertEquals(0f, outf[n + 1], 0, "at to");
+                for (int i = 1; i <= n; i++) {
+                    assertEquals(Double.doubleToRawLongBits(out[1]), Double.doubleToRawLongBits(out[i]), op + " n=" + n + " i=" + i);
+                    assertEquals(Float.floatToRawIntBits(outf[1]), Float.floatToRawIntBits(outf[i]), op + " n=" + n + " i=" + i);
+                }
+            }
+        }
+    }
+
+    @Check
+    static void tensorsFunctionsRunOnThem() {
+        double[] x = {-3, -0.5, 0, 0.25, 1, 2, 7, 11, 13, 17, 19};
+        float[] xf = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            xf[i] = (float) x[i];
+        }
+        double[] expected = new double[x.length];
+        float[] expectedf = new float[x.length];
+        Simd.FUNCTIONS.unary(Unary.EXP, x, expected, 0, x.length);
+        Simd.FUNCTIONS.unary(Unary.TANH, xf, expectedf, 0, x.length);
+        assertArrayEquals(expected, Tensor.of(x, x.length).exp().toArray());
+        assertArrayEquals(expectedf, Tensor.of(xf, xf.length).tanh().toFloatArray());
+    }
+}
