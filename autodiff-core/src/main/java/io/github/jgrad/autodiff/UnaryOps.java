@@ -244,8 +244,9 @@ final class UnaryOps {
 
     static Tensor sinBackward(Tensor g, Tensor a) {
         return fused(SIN_BACKWARD, g, a, 8, (gd, ad, out, from, to) -> {
+            Kernels.unary(Unary.COS, ad, out, from, to); // cos's kernel, vectorised where the JVM can
             for (int i = from; i < to; i++) {
-                out[i] = gd[i] == 0 ? 0 : gd[i] * Math.cos(ad[i]); // a branch that skips cos
+                out[i] = gd[i] == 0 ? 0 : gd[i] * out[i];
             }
         }, (g2, o) -> new Tensor[] {sinBackward(g2, a), cosBackward(ChainOps.bothChain(g, g2), a)});
     }
@@ -266,8 +267,9 @@ final class UnaryOps {
 
     static Tensor cosBackward(Tensor g, Tensor a) {
         return fused(COS_BACKWARD, g, a, 8, (gd, ad, out, from, to) -> {
+            Kernels.unary(Unary.SIN, ad, out, from, to);
             for (int i = from; i < to; i++) {
-                out[i] = -(gd[i] == 0 ? 0 : gd[i] * Math.sin(ad[i]));
+                out[i] = -(gd[i] == 0 ? 0 : gd[i] * out[i]);
             }
         }, (g2, o) -> new Tensor[] {g2.neg().chain(a.sin()), sinBackward(ChainOps.bothChain(g, g2.neg()), a)});
     }

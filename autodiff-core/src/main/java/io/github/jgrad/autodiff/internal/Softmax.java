@@ -1,5 +1,7 @@
 package io.github.jgrad.autodiff.internal;
 
+import io.github.jgrad.autodiff.internal.Kernels.Unary;
+
 /**
  * Softmax and log-softmax along any axis, forward and backward, each one pass over memory in its
  * layout: the kernels of the fused primitives (the compositions they replace round the same way).
@@ -41,10 +43,10 @@ public final class Softmax {
         for (int k = base; k < end; k++) {
             out[k] = a[k] - shift;
         }
-        Exp.exp(out, base, out, base, r);
+        Kernels.unary(Unary.EXP, out, out, base, end);
         double sum = Kernels.pairwiseSum(out, base, r);
         if (log) {
-            double logSum = Log.log(sum); // Tensor.log's bits, as the composition
+            double logSum = Log.log(sum); // Tensor.log's bits, as the composition (without the Vector API)
             for (int k = base; k < end; k++) {
                 out[k] = (a[k] - shift) - logSum;
             }
@@ -73,7 +75,7 @@ public final class Softmax {
             for (int i = 0; i < inner; i++) {
                 out[row + i] = a[row + i] - shift[i];
             }
-            Exp.exp(out, row, out, row, inner);
+            Kernels.unary(Unary.EXP, out, out, row, row + inner);
             for (int i = 0; i < inner; i++) {
                 sum[i] += out[row + i];
             }
@@ -125,7 +127,7 @@ public final class Softmax {
                 }
                 for (int row = base; row < end; row += inner) {
                     if (log) {
-                        Exp.exp(y, row, out, row, inner); // the array kernel: Exp.exp's bits, vectorised
+                        Kernels.unary(Unary.EXP, y, out, row, row + inner); // Tensor.exp's bits
                         for (int i = 0; i < inner; i++) {
                             out[row + i] = g[row + i] - out[row + i] * s[i];
                         }
@@ -146,7 +148,7 @@ public final class Softmax {
         double s;
         if (log) {
             s = Kernels.pairwiseSum(g, base, r);
-            Exp.exp(y, base, out, base, r);
+            Kernels.unary(Unary.EXP, y, out, base, end);
             for (int k = base; k < end; k++) {
                 out[k] = g[k] - out[k] * s;
             }
