@@ -27,16 +27,16 @@ final class UnaryOps {
                 : record(op, Kernels.unary(kernel, a.data()), a.shape, backward, a);
     }
 
-    /** A fused backward's loop over [from, to): out from the gradient g and the op's input or output y. */
-    private interface FusedLoop {
-        void run(double[] g, double[] y, double[] out, int from, int to);
-    }
-
     /**
-     * A fused backward {@code op} of (g, y), computed in double by {@code loop} on both threads (float32
-     * read widened into workspace memory, the result rounded once) and recorded with its own backward.
+     * A fused backward {@code op} of (g, y), computed in double by {@code loop} (element-wise: out[i]
+     * from the gradient g[i] and the op's input or output y[i]) on both threads, float32 on widened
+     * blocks and rounded once, and recorded with its own backward.
      */
-    private static Tensor fused(Op op, Tensor g, Tensor y, long workPerElement, FusedLoop loop, Tensor.Backward backward) {
+    private static Tensor fused(Op op, Tensor g, Tensor y, long workPerElement, FloatKernels.Loop loop,
+                                Tensor.Backward backward) {
+        if (g.dtype() == DType.FLOAT32 && y.dtype() == DType.FLOAT32) {
+            return record(op, FloatKernels.blocks(g.floats(), y.floats(), workPerElement, loop), y.shape, backward, g, y);
+        }
         double[] gd = g.readDoubles();
         double[] yd = y.readDoubles();
         double[] out = Arena.allocate(yd.length);
@@ -63,7 +63,7 @@ final class UnaryOps {
     }
 
     static Value exp(Value a) {
-        double out = Exp.exp(a.data()); // Tensor.exp's function, bit for bit
+        double out = Exp.exp(a.data()); // Tensor.exp's function, bit for bit (without the Vector API)
         return Value.unary(EXP, a, out, out);
     }
 
@@ -186,7 +186,7 @@ final class UnaryOps {
     }
 
     static Value sigmoid(Value a) {
-        double out = Exp.sigmoid(a.data()); // Tensor.sigmoid's function, bit for bit
+        double out = Exp.sigmoid(a.data()); // Tensor.sigmoid's function, bit for bit (without the Vector API)
         return Value.unary(SIGMOID, a, out, out * (1 - out));
     }
 
@@ -207,7 +207,7 @@ final class UnaryOps {
 
     static Tensor softplusBackward(Tensor g, Tensor a) {
         return fused(SOFTPLUS_BACKWARD, g, a, 8, (gd, ad, out, from, to) -> {
-            Exp.sigmoid(ad, out, from, to);
+            Kernels.unary(Unary.SIGMOID, ad, out, from, to);
             for (int i = from; i < to; i++) {
                 out[i] = Kernels.chain(gd[i], out[i]);
             }
@@ -317,7 +317,7 @@ final class UnaryOps {
                 for (int i = b; i < b + m; i++) {
                     out[i] = -(ad[i] * ad[i]);
                 }
-                Exp.exp(out, b, out, b, m);
+                Kernels.unary(Unary.EXP, out, out, b, b + m);
                 for (int i = b; i < b + m; i++) {
                     out[i] = Kernels.chain(gd[i], out[i] * TWO_OVER_SQRT_PI);
                 }

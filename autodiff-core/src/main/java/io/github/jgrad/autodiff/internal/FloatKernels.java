@@ -86,7 +86,22 @@ public final class FloatKernels {
             Kernels.split(a.length, a.length, (from, to) -> exact(op, a, b, 0, 1, out, from, to));
             return out;
         }
-        Kernels.split(a.length, a.length, (from, to) -> {
+        return blocks(a, b, 1, (x, y, z, from, to) -> Kernels.loop(op, x, from, 1, y, from, 1, z, from, to - from));
+    }
+
+    /** An element-wise loop over [from, to) of doubles: out[i] from a[i] and b[i]. */
+    public interface Loop {
+        void run(double[] a, double[] b, double[] out, int from, int to);
+    }
+
+    /**
+     * out = loop(a, b) for float arrays of one length, computed on blocks of {@link #BLOCK} elements
+     * widened to double (on both threads for large arrays) and rounded once into the float result:
+     * the bits of widening the whole arrays, without arrays of doubles the size of the tensor.
+     */
+    public static float[] blocks(float[] a, float[] b, long workPerElement, Loop loop) {
+        float[] out = Arena.allocateFloats(a.length);
+        Kernels.split(a.length, a.length * workPerElement, (from, to) -> {
             double[] x = new double[BLOCK];
             double[] y = new double[BLOCK];
             double[] z = new double[BLOCK];
@@ -94,7 +109,7 @@ public final class FloatKernels {
                 int n = Math.min(BLOCK, to - i);
                 widen(a, i, x, n);
                 widen(b, i, y, n);
-                Kernels.loop(op, x, 0, 1, y, 0, 1, z, 0, n);
+                loop.run(x, y, z, 0, n);
                 narrow(z, out, i, n);
             }
         });
