@@ -23,7 +23,8 @@ import io.github.jgrad.autodiff.internal.Kernels.Unary;
  * They keep what {@code DType} promises of functions (correctly rounded, or the float beside it),
  * and differ from float64's result rounded in about one float in 10^7; so do sin and cos
  * ({@code Trig}). log ({@code Log}) reads the floats' bits as stored, with no widened block, and sums
- * a series sized for float results.
+ * a series sized for float results. Where the JVM has the Vector API ({@code Simd}), those functions
+ * and log1p run on the floats through it instead, with the same promise.
  */
 public final class FloatKernels {
     /** Elements per block: 3 blocks of doubles take 12 KB. */
@@ -403,6 +404,9 @@ public final class FloatKernels {
 
     /** The largest of a[from, from + n), n &gt; 0, as {@link Kernels#max(double[], int, int)} finds it. */
     private static float max(float[] a, int from, int n) {
+        if (Simd.FUNCTIONS != null) {
+            return Simd.FUNCTIONS.max(a, from, n);
+        }
         float m = a[from];
         if (m != m) {
             return m;

@@ -549,6 +549,9 @@ public final class Kernels {
      * ends the scan; a zero maximum, whose sign depends on every zero, is found again by Math.max.
      */
     public static double max(double[] a, int from, int n) {
+        if (Simd.FUNCTIONS != null) {
+            return Simd.FUNCTIONS.max(a, from, n);
+        }
         double m = a[from];
         if (m != m) {
             return m;

@@ -7,7 +7,7 @@ import io.github.jgrad.autodiff.internal.Kernels.Unary;
  * multi-release jar's {@code VectorFunctions}) on x86-64 with 256- or 512-bit vectors, started with
  * {@code --add-modules jdk.incubator.vector}. There the JDK computes exp, log, log1p, tanh, sin and
  * cos of 4 to 16 elements per instruction with Intel's short vector math library, which it ships,
- * as numpy's own SIMD loops do. Everywhere else {@link #FUNCTIONS} is null and {@code Exp}'s,
+ * as numpy's own SIMD loops do, and maxima compare a vector at a time. Everywhere else {@link #FUNCTIONS} is null and {@code Exp}'s,
  * {@code Log}'s and {@code Trig}'s kernels run. {@code -Djgrad.functions=scalar} keeps those kernels
  * even where the Vector API is there.
  */
@@ -33,6 +33,12 @@ final class Simd {
 
         /** The same for floats. */
         void unary(Unary op, float[] a, float[] out, int from, int to);
+
+        /** The largest of a[from, from + n), n &gt; 0, as {@code Math.max} folds them (NaN wins, +0 over -0). */
+        double max(double[] a, int from, int n);
+
+        /** The same for floats. */
+        float max(float[] a, int from, int n);
     }
 
     private static Functions load() {

@@ -7,12 +7,14 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * exp, log, log1p, tanh, sigmoid, sin and cos, in float64 and float32, through the Vector API's
  * lane-wise operators, which HotSpot on x86-64 compiles to calls of Intel's short vector math library
- * (SVML, shipped with the JDK): a whole vector of 4-16 elements per call. Only in the multi-release jar's {@code
+ * (SVML, shipped with the JDK): a whole vector of 4-16 elements per call; and maxima, a vector of
+ * running maxima folded at the end. Only in the multi-release jar's {@code
  * META-INF/versions/22}; {@link Simd} loads it where the JVM runs with {@code jdk.incubator.vector}.
  *
  * <p>Each function has a loop of its own, so that C2 sees its operator as a constant (a loop over an
@@ -23,13 +25,16 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Accuracy (measured against {@code StrictMath} over every exponent and both signs, subnormals,
  * infinities and NaN, and densely where networks live: {@code VectorFunctionsTest}): within 1 ulp
  * for exp, log, log1p, sin and cos, 2 ulp for tanh and sigmoid; in float32 within 1 ulp of {@code
- * StrictMath}'s result rounded to float, 2 for sigmoid (whose quotient is taken in float); zeros,
- * infinities and NaN exactly as {@code StrictMath} gives them. So results may differ in the last
+ * StrictMath}'s result rounded to float (as {@code DType} promises); zeros, infinities and NaN
+ * exactly as {@code StrictMath} gives them. So results may differ in the last
  * bit or two from those of the scalar kernels, which run where the Vector API does not.
  */
 public final class VectorFunctions implements Simd.Functions {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** As many floats as {@link #D} has doubles. */
+    private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(D.vectorBitSize() / 2));
 
     /** Throws where vectors are narrower than 256 bits: there the JDK has no SVML stubs to call. */
     public VectorFunctions() {
@@ -74,6 +79,55 @@ public final class VectorFunctions implements Simd.Functions {
             case COS -> cos(a, out, from, to);
             default -> throw new AssertionError(op);
         }
+    }
+
+    /** Four vectors of running maxima, so that no compare waits on the one before it; then one. */
+    @Override
+    public double max(double[] a, int from, int n) {
+        int i = from;
+        int end = from + n;
+        int w = D.length();
+        DoubleVector m0 = DoubleVector.broadcast(D, Double.NEGATIVE_INFINITY);
+        DoubleVector m1 = m0;
+        DoubleVector m2 = m0;
+        DoubleVector m3 = m0;
+        for (int up = end - 4 * w; i <= up; i += 4 * w) {
+            m0 = m0.lanewise(VectorOperators.MAX, DoubleVector.fromArray(D, a, i));
+            m1 = m1.lanewise(VectorOperators.MAX, DoubleVector.fromArray(D, a, i + w));
+            m2 = m2.lanewise(VectorOperators.MAX, DoubleVector.fromArray(D, a, i + 2 * w));
+            m3 = m3.lanewise(VectorOperators.MAX, DoubleVector.fromArray(D, a, i + 3 * w));
+        }
+        m0 = m0.lanewise(VectorOperators.MAX, m1).lanewise(VectorOperators.MAX, m2.lanewise(VectorOperators.MAX, m3));
+        for (int up = end - w; i <= up; i += w) {
+            m0 = m0.lanewise(VectorOperators.MAX, DoubleVector.fromArray(D, a, i));
+        }
+        VectorMask<Double> tail = D.indexInRange(i, end);
+        m0 = m0.lanewise(VectorOperators.MAX, DoubleVector.fromArray(D, a, i, tail), tail);
+        return m0.reduceLanes(VectorOperators.MAX);
+    }
+
+    @Override
+    public float max(float[] a, int from, int n) {
+        int i = from;
+        int end = from + n;
+        int w = F.length();
+        FloatVector m0 = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        FloatVector m1 = m0;
+        FloatVector m2 = m0;
+        FloatVector m3 = m0;
+        for (int up = end - 4 * w; i <= up; i += 4 * w) {
+            m0 = m0.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, a, i));
+            m1 = m1.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, a, i + w));
+            m2 = m2.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, a, i + 2 * w));
+            m3 = m3.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, a, i + 3 * w));
+        }
+        m0 = m0.lanewise(VectorOperators.MAX, m1).lanewise(VectorOperators.MAX, m2.lanewise(VectorOperators.MAX, m3));
+        for (int up = end - w; i <= up; i += w) {
+            m0 = m0.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, a, i));
+        }
+        VectorMask<Float> tail = F.indexInRange(i, end);
+        m0 = m0.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, a, i, tail), tail);
+        return m0.reduceLanes(VectorOperators.MAX);
     }
 
     // One loop per function and type, on purpose (see the class comment).
@@ -202,18 +256,21 @@ public final class VectorFunctions implements Simd.Functions {
         FloatVector.fromArray(F, a, i, m).lanewise(VectorOperators.COS).intoArray(out, i, m);
     }
 
+    /**
+     * float sigmoid computed in double (half a vector of floats widened), rounded once: float's own
+     * e^-|x|, 1 ulp off, would carry into the quotient and leave 2 ulp, where {@code DType} promises 1.
+     */
     private static void sigmoid(float[] a, float[] out, int from, int to) {
         int i = from;
-        for (int up = to - F.length(); i <= up; i += F.length()) {
-            sigmoid(FloatVector.fromArray(F, a, i)).intoArray(out, i);
+        for (int up = to - HALF.length(); i <= up; i += HALF.length()) {
+            sigmoid(FloatVector.fromArray(HALF, a, i)).intoArray(out, i);
         }
-        VectorMask<Float> m = F.indexInRange(i, to);
-        sigmoid(FloatVector.fromArray(F, a, i, m)).intoArray(out, i, m);
+        VectorMask<Float> m = HALF.indexInRange(i, to);
+        sigmoid(FloatVector.fromArray(HALF, a, i, m)).intoArray(out, i, m);
     }
 
     private static FloatVector sigmoid(FloatVector x) {
-        FloatVector e = x.abs().neg().lanewise(VectorOperators.EXP);
-        FloatVector d = e.add(1f);
-        return d.broadcast(1f).div(d).blend(e.div(d), x.lt(0f));
+        DoubleVector y = sigmoid((DoubleVector) x.convertShape(VectorOperators.F2D, D, 0));
+        return (FloatVector) y.convertShape(VectorOperators.D2F, HALF, 0);
     }
 }
