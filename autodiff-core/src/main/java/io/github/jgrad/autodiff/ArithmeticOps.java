@@ -129,16 +129,14 @@ final class ArithmeticOps {
         }, backward);
     }
 
-    /** A fused backward's loop over [from, to): out from three same-shape inputs. */
-    private interface FusedLoop {
-        void run(double[] x, double[] y, double[] z, double[] out, int from, int to);
-    }
-
     /**
-     * A fused backward {@code op} of three tensors of one shape, computed in double by {@code loop} on
-     * both threads (float32 read widened into workspace memory, the result rounded once).
+     * A fused backward {@code op} of three tensors of one shape, computed in double by {@code loop}
+     * (element-wise) on both threads, float32 on widened blocks and rounded once.
      */
-    private static Tensor fused(Op op, Tensor x, Tensor y, Tensor z, FusedLoop loop, Tensor.Backward backward) {
+    private static Tensor fused(Op op, Tensor x, Tensor y, Tensor z, FloatKernels.Loop3 loop, Tensor.Backward backward) {
+        if (x.dtype() == DType.FLOAT32 && y.dtype() == DType.FLOAT32 && z.dtype() == DType.FLOAT32) {
+            return record(op, FloatKernels.blocks(x.floats(), y.floats(), z.floats(), 2, loop), z.shape, backward, x, y, z);
+        }
         double[] xd = x.readDoubles();
         double[] yd = y.readDoubles();
         double[] zd = z.readDoubles();
@@ -211,29 +209,9 @@ final class ArithmeticOps {
             .edges("0 where b is 0 or g is 0").domain(0.5, 2).chainRule().build();
 
     static Tensor powBackward(Tensor g, Tensor a, Tensor b) {
-        double[] gd = g.readDoubles();
-        double[] ad = a.readDoubles();
-        double[] bd = b.readDoubles();
-        double[] out = Arena.allocate(ad.length);
-        if (bd.length == 1) {
-            double e = bd[0];
-            double em1 = e - 1;
-            Kernels.split(out.length, out.length * 20L, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    out[i] = gd[i] == 0 ? 0 : gd[i] * (e == 0 ? 0 : e * Kernels.pow(ad[i], em1)); // skips pow
-                }
-            });
-        } else {
-            Kernels.split(out.length, out.length * 20L, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    double e = bd[i];
-                    out[i] = gd[i] == 0 ? 0 : gd[i] * (e == 0 ? 0 : e * Kernels.pow(ad[i], e - 1));
-                }
-            });
-        }
         // b is an input, so an in-place change to it before a second backward pass is caught; a float32
         // exponent of a float64 base is widened, as the first pass computed b - 1 in double
-        return record(DType.of(g, a), POW_BACKWARD, out, a.shape, (g2, o) -> { // the composition's backward, step by step
+        Tensor.Backward backward = (g2, o) -> { // the composition's backward, step by step
             Tensor e = b.dtype() == g.dtype() ? b : b.to(g.dtype());
             Tensor zeroExp = e.eq(0);
             Tensor safeB = where(zeroExp, scalar(1), e);
@@ -242,7 +220,29 @@ final class ArithmeticOps {
             Tensor towardsD = ChainOps.bothChain(g, g2);
             Tensor towardsPower = where(zeroExp, scalar(0), towardsD).chain(safeB);
             return new Tensor[] {g2.chain(d), pow(a, safeB.sub(1), towardsPower), null};
-        }, g, a, b);
+        };
+        double[] bd = b.readDoubles();
+        FloatKernels.Loop3 loop = bd.length == 1 ? (gd, ad, unused, out, from, to) -> {
+            double e = bd[0];
+            double em1 = e - 1;
+            for (int i = from; i < to; i++) {
+                out[i] = gd[i] == 0 ? 0 : gd[i] * (e == 0 ? 0 : e * Kernels.pow(ad[i], em1)); // skips pow
+            }
+        } : (gd, ad, ed, out, from, to) -> {
+            for (int i = from; i < to; i++) {
+                double e = ed[i];
+                out[i] = gd[i] == 0 ? 0 : gd[i] * (e == 0 ? 0 : e * Kernels.pow(ad[i], e - 1));
+            }
+        };
+        if (g.dtype() == DType.FLOAT32 && a.dtype() == DType.FLOAT32 && (bd.length == 1 || b.dtype() == DType.FLOAT32)) {
+            return record(POW_BACKWARD, FloatKernels.blocks(g.floats(), a.floats(), bd.length == 1 ? null : b.floats(), 20,
+                    loop), a.shape, backward, g, a, b);
+        }
+        double[] gd = g.readDoubles();
+        double[] ad = a.readDoubles();
+        double[] out = Arena.allocate(ad.length);
+        Kernels.split(out.length, out.length * 20L, (from, to) -> loop.run(gd, ad, bd, out, from, to));
+        return record(DType.of(g, a), POW_BACKWARD, out, a.shape, backward, g, a, b);
     }
 
     /**
@@ -316,7 +316,6 @@ final class ArithmeticOps {
     private static double share(double x, double y) {
         return x < y ? 0 : x == y ? 0.5 : 1;
     }
-
     // ------------------------------------------------------------------ where
     static final Op WHERE = Op.builtin("where").rule("none (a mask)", "g where the mask holds", "g where it does not")
             .edges("the branch not selected receives a zero gradient, which every op sends back as exactly zero")

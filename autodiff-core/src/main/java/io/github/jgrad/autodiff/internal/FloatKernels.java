@@ -95,23 +95,37 @@ public final class FloatKernels {
         void run(double[] a, double[] b, double[] out, int from, int to);
     }
 
+    /** An element-wise loop over [from, to) of doubles: out[i] from a[i], b[i] and c[i]. */
+    public interface Loop3 {
+        void run(double[] a, double[] b, double[] c, double[] out, int from, int to);
+    }
+
     /**
      * out = loop(a, b) for float arrays of one length, computed on blocks of {@link #BLOCK} elements
      * widened to double (on both threads for large arrays) and rounded once into the float result:
      * the bits of widening the whole arrays, without arrays of doubles the size of the tensor.
      */
     public static float[] blocks(float[] a, float[] b, long workPerElement, Loop loop) {
+        return blocks(a, b, null, workPerElement, (x, y, unused, out, from, to) -> loop.run(x, y, out, from, to));
+    }
+
+    /** {@link #blocks(float[], float[], long, Loop)} of three operands; {@code c} may be null (not read). */
+    public static float[] blocks(float[] a, float[] b, float[] c, long workPerElement, Loop3 loop) {
         float[] out = Arena.allocateFloats(a.length);
         Kernels.split(a.length, a.length * workPerElement, (from, to) -> {
             double[] x = new double[BLOCK];
             double[] y = new double[BLOCK];
-            double[] z = new double[BLOCK];
+            double[] z = c == null ? null : new double[BLOCK];
+            double[] o = new double[BLOCK];
             for (int i = from; i < to; i += BLOCK) {
                 int n = Math.min(BLOCK, to - i);
                 widen(a, i, x, n);
                 widen(b, i, y, n);
-                loop.run(x, y, z, 0, n);
-                narrow(z, out, i, n);
+                if (c != null) {
+                    widen(c, i, z, n);
+                }
+                loop.run(x, y, z, o, 0, n);
+                narrow(o, out, i, n);
             }
         });
         return out;
