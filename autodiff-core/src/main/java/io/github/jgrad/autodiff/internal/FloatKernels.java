@@ -446,6 +446,9 @@ public final class FloatKernels {
     /** {@link Kernels#pairwiseSum} of a[from, from + n) widened: the same additions in the same order. */
     static double pairwiseSum(float[] a, int from, int n) {
         if (n <= 128) {
+            if (n >= 8 && Simd.SUMS_FLOATS) {
+                return Simd.FUNCTIONS.sumOfBlock(a, from, n);
+            }
             if (n < 8) {
                 double s = 0;
                 for (int i = 0; i < n; i++) {

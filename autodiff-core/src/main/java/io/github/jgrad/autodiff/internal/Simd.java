@@ -7,13 +7,17 @@ import io.github.jgrad.autodiff.internal.Kernels.Unary;
  * multi-release jar's {@code VectorFunctions}) on x86-64 with 256- or 512-bit vectors, started with
  * {@code --add-modules jdk.incubator.vector}. There the JDK computes exp, log, log1p, tanh, sin and
  * cos of 4 to 16 elements per instruction with Intel's short vector math library, which it ships,
- * as numpy's own SIMD loops do, and maxima compare a vector at a time. Everywhere else {@link #FUNCTIONS} is null and {@code Exp}'s,
+ * as numpy's own SIMD loops do; maxima compare a vector at a time, and float32 sums widen and add
+ * eight floats at a time. Everywhere else {@link #FUNCTIONS} is null and {@code Exp}'s,
  * {@code Log}'s and {@code Trig}'s kernels run. {@code -Djgrad.functions=scalar} keeps those kernels
  * even where the Vector API is there.
  */
 final class Simd {
     /** The Vector API's kernels, or null where the JVM has none (see the class comment). */
     static final Functions FUNCTIONS = load();
+
+    /** Whether {@link #FUNCTIONS} sums blocks of floats ({@link Functions#sumOfBlock}). */
+    static final boolean SUMS_FLOATS = FUNCTIONS != null && FUNCTIONS.sumsFloats();
 
     private Simd() {
     }
@@ -39,6 +43,16 @@ final class Simd {
 
         /** The same for floats. */
         float max(float[] a, int from, int n);
+
+        /** Whether {@link #sumOfBlock} is there (vectors of 8 doubles). */
+        boolean sumsFloats();
+
+        /**
+         * {@code FloatKernels.pairwiseSum}'s base case, 8 &lt;= n &lt;= 128, with its bits: eight sums
+         * in double of every eighth float, combined as ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)),
+         * then the last n % 8 added in order.
+         */
+        double sumOfBlock(float[] a, int from, int n);
     }
 
     private static Functions load() {

@@ -130,6 +130,26 @@ public final class VectorFunctions implements Simd.Functions {
         return m0.reduceLanes(VectorOperators.MAX);
     }
 
+    @Override
+    public boolean sumsFloats() {
+        return D.length() == 8;
+    }
+
+    /** Eight floats at a time widened into eight lanes of doubles: lane k is the scalar kernel's s_k. */
+    @Override
+    public double sumOfBlock(float[] a, int from, int n) {
+        DoubleVector s = (DoubleVector) FloatVector.fromArray(HALF, a, from).convertShape(VectorOperators.F2D, D, 0);
+        int i = 8;
+        for (; i + 8 <= n; i += 8) {
+            s = s.add((DoubleVector) FloatVector.fromArray(HALF, a, from + i).convertShape(VectorOperators.F2D, D, 0));
+        }
+        double sum = ((s.lane(0) + s.lane(1)) + (s.lane(2) + s.lane(3))) + ((s.lane(4) + s.lane(5)) + (s.lane(6) + s.lane(7)));
+        for (; i < n; i++) {
+            sum += a[from + i];
+        }
+        return sum;
+    }
+
     // One loop per function and type, on purpose (see the class comment).
 
     private static void exp(double[] a, double[] out, int from, int to) {

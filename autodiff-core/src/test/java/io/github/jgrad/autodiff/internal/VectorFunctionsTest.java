@@ -51,7 +51,7 @@ class VectorFunctionsTest {
                 VectorFunctionsTest.class.getName()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
-        assertTrue(out.contains("9 checks passed"), out);
+        assertTrue(out.contains("10 checks passed"), out);
     }
 
     /** Runs every check of this class (in the JVM {@link #passInAJvmWithTheVectorApi} starts). */
@@ -221,6 +221,24 @@ class VectorFunctionsTest {
                     () -> "max of " + java.util.Arrays.toString(java.util.Arrays.copyOfRange(a, from, from + n)));
             assertEquals(Float.floatToIntBits(expectedf), Float.floatToIntBits(Simd.FUNCTIONS.max(af, from, n)),
                     () -> "max of " + java.util.Arrays.toString(java.util.Arrays.copyOfRange(af, from, from + n)));
+        }
+    }
+
+    @Check
+    static void float32SumsAreFloat64sKernelOnTheWidenedFloats() {
+        assertTrue(Simd.SUMS_FLOATS, "vectors of 8 doubles here");
+        SplittableRandom r = new SplittableRandom(13);
+        for (int trial = 0; trial < 3_000; trial++) {
+            int n = 1 + r.nextInt(trial < 2_000 ? 300 : 5_000);
+            int from = r.nextInt(5);
+            float[] a = new float[from + n + 3];
+            double[] wide = new double[a.length];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(-3, 4)));
+                wide[i] = a[i];
+            }
+            assertEquals(Double.doubleToLongBits(Kernels.pairwiseSum(wide, from, n)),
+                    Double.doubleToLongBits(FloatKernels.pairwiseSum(a, from, n)), "n=" + n + " from=" + from);
         }
     }
 
