@@ -3,18 +3,31 @@ package io.github.jgrad.autodiff.internal;
 import io.github.jgrad.autodiff.internal.Kernels.Unary;
 
 /**
- * Element-wise functions through the Vector API, where the JVM offers it: JDK 22+ (the
- * multi-release jar's {@code VectorFunctions}) on x86-64 with 256- or 512-bit vectors, started with
- * {@code --add-modules jdk.incubator.vector}. There the JDK computes exp, log, log1p, tanh, sin and
- * cos of 4 to 16 elements per instruction with Intel's short vector math library, which it ships,
- * as numpy's own SIMD loops do; maxima compare a vector at a time, and float32 sums widen and add
- * eight floats at a time. Everywhere else {@link #FUNCTIONS} is null and {@code Exp}'s,
- * {@code Log}'s and {@code Trig}'s kernels run. {@code -Djgrad.functions=scalar} keeps those kernels
- * even where the Vector API is there.
+ * Kernels through the Vector API, where the JVM offers it: JDK 22+ (the multi-release jar's {@code
+ * VectorFunctions}) on x86-64 with 256- or 512-bit vectors, started with {@code --add-modules
+ * jdk.incubator.vector}. There maxima compare a vector at a time, and float32 sums widen and add
+ * eight floats at a time: exact operations, so the results are the scalar kernels' bits.
+ *
+ * <p>With {@code -Djgrad.functions=vector} as well, exp, log, log1p, tanh, sigmoid, sin and cos also
+ * run through it: the JDK computes them 4 to 16 elements per instruction with Intel's short vector
+ * math library (SVML), which it ships, as numpy's own SIMD loops do, 2-5 times faster than the
+ * scalar kernels. That is a choice of speed over reproducibility, so it is not the default: until C2
+ * has compiled a loop, the JDK computes these functions in Java one lane at a time ({@code
+ * Math.exp} and the like), and SVML after, so one element can round differently in the first
+ * calls of a run than later, and a run does not repeat bit for bit (nor does a run resumed from a
+ * checkpoint); results stay within 1-2 ulp of {@code StrictMath} either way. Without the property
+ * {@code Exp}'s, {@code Log}'s and {@code Trig}'s kernels run, which give the same bits on every tier.
+ * {@code -Djgrad.functions=scalar} turns the Vector API off altogether.
  */
 final class Simd {
-    /** The Vector API's kernels, or null where the JVM has none (see the class comment). */
+    /** {@code jgrad.functions}: "vector", "scalar", or unset (see the class comment). */
+    private static final String MODE = System.getProperty("jgrad.functions", "");
+
+    /** The Vector API's kernels, or null where the JVM has none or they are turned off. */
     static final Functions FUNCTIONS = load();
+
+    /** Whether exp, log, log1p, tanh, sigmoid, sin and cos run through {@link #FUNCTIONS}. */
+    static final boolean VECTOR_FUNCTIONS = FUNCTIONS != null && "vector".equals(MODE);
 
     /** Whether {@link #FUNCTIONS} sums blocks of floats ({@link Functions#sumOfBlock}). */
     static final boolean SUMS_FLOATS = FUNCTIONS != null && FUNCTIONS.sumsFloats();
@@ -22,9 +35,9 @@ final class Simd {
     private Simd() {
     }
 
-    /** Whether {@link #FUNCTIONS} has kernels (for doubles and floats) for {@code op}. */
+    /** Whether {@code op} runs through {@link #FUNCTIONS} (for doubles and floats). */
     static boolean covers(Unary op) {
-        return FUNCTIONS != null && FUNCTIONS.covers(op);
+        return VECTOR_FUNCTIONS && FUNCTIONS.covers(op);
     }
 
     /** Kernels for some of {@link Unary}'s functions. */
@@ -56,7 +69,7 @@ final class Simd {
     }
 
     private static Functions load() {
-        if (Runtime.version().feature() < 22 || "scalar".equals(System.getProperty("jgrad.functions"))
+        if (Runtime.version().feature() < 22 || "scalar".equals(MODE)
                 || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             return null;
         }

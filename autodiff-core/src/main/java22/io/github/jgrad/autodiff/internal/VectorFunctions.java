@@ -13,21 +13,23 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * exp, log, log1p, tanh, sigmoid, sin and cos, in float64 and float32, through the Vector API's
  * lane-wise operators, which HotSpot on x86-64 compiles to calls of Intel's short vector math library
- * (SVML, shipped with the JDK): a whole vector of 4-16 elements per call; and maxima, a vector of
- * running maxima folded at the end. Only in the multi-release jar's {@code
- * META-INF/versions/22}; {@link Simd} loads it where the JVM runs with {@code jdk.incubator.vector}.
+ * (SVML, shipped with the JDK): a whole vector of 4-16 elements per call; maxima, four vectors of
+ * running maxima folded at the end; and float32 sums, eight floats widened and added at a time.
+ * Only in the multi-release jar's {@code META-INF/versions/22}; {@link Simd} loads it where the JVM
+ * runs with {@code jdk.incubator.vector}, and uses its functions only when asked to (see there: until
+ * C2 compiles a loop the JDK computes them per lane in Java, with other roundings than SVML's).
  *
  * <p>Each function has a loop of its own, so that C2 sees its operator as a constant (a loop over an
- * operator it cannot fold calls the scalar fallback per lane, 5-10 times slower than the scalar
- * kernels). The last partial vector goes through a masked load and store, so every element of an
- * array gets the same function, wherever it lies.
+ * operator it cannot fold calls the per-lane fallback, 5-10 times slower than the scalar kernels).
+ * The last partial vector goes through a masked load and store, so that, once compiled, every element
+ * of an array gets the same function wherever it lies.
  *
  * <p>Accuracy (measured against {@code StrictMath} over every exponent and both signs, subnormals,
  * infinities and NaN, and densely where networks live: {@code VectorFunctionsTest}): within 1 ulp
  * for exp, log, log1p, sin and cos, 2 ulp for tanh and sigmoid; in float32 within 1 ulp of {@code
  * StrictMath}'s result rounded to float (as {@code DType} promises); zeros, infinities and NaN
- * exactly as {@code StrictMath} gives them. So results may differ in the last
- * bit or two from those of the scalar kernels, which run where the Vector API does not.
+ * exactly as {@code StrictMath} gives them. So results may differ in the last bit or two from those
+ * of the scalar kernels. Maxima and sums are exact operations: the scalar kernels' bits.
  */
 public final class VectorFunctions implements Simd.Functions {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;

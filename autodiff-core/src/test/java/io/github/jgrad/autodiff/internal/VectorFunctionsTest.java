@@ -27,9 +27,10 @@ import org.junit.jupiter.api.Test;
  * promises of {@code StrictMath} over every 4999th bit pattern (every exponent, both signs,
  * subnormals, NaNs) and densely where networks live; exactly {@code StrictMath}'s zeros, infinities
  * and NaNs at the edges; the same bits for an element wherever it lies (the masked last vector); and
- * Tensor's functions run on them. The checks run in a second JVM started with {@code --add-modules
- * jdk.incubator.vector} (whose start-up notice of an incubator module is kept out of the build's
- * output); on JDK 17-21 they are skipped.
+ * Tensor's functions run on them; maxima and float32 sums with the scalar kernels' bits. The checks
+ * run in second JVMs started with {@code --add-modules jdk.incubator.vector} (whose start-up notice
+ * of an incubator module is kept out of the build's output), with and without {@code
+ * -Djgrad.functions=vector}; on JDK 17-21 they are skipped.
  */
 class VectorFunctionsTest {
     private static final double[] EDGES = {0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MIN_NORMAL, -1e-310,
@@ -45,21 +46,39 @@ class VectorFunctionsTest {
 
     @Test
     void passInAJvmWithTheVectorApi() throws IOException, InterruptedException {
-        assumeTrue(Runtime.version().feature() >= 22, "the Vector API's kernels ship for JDK 22+");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                VectorFunctionsTest.class.getName()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), out);
+        String out = runWithTheModule("-Djgrad.functions=vector", "all");
         assertTrue(out.contains("10 checks passed"), out);
     }
 
-    /** Runs every check of this class (in the JVM {@link #passInAJvmWithTheVectorApi} starts). */
+    @Test
+    void withoutAskingOnlyTheExactKernelsUseIt() throws IOException, InterruptedException {
+        String out = runWithTheModule("-Djgrad.functions=", "exact");
+        assertTrue(out.contains("2 checks passed"), out);
+    }
+
+    /** This class's {@link #main} in a JVM with {@code jdk.incubator.vector}; its output. */
+    private static String runWithTheModule(String property, String checks) throws IOException, InterruptedException {
+        assumeTrue(Runtime.version().feature() >= 22, "the Vector API's kernels ship for JDK 22+");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", property, "-cp", System.getProperty("java.class.path"),
+                VectorFunctionsTest.class.getName(), checks).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+
+    /**
+     * Runs the checks of this class (in the JVMs {@link #runWithTheModule} starts): "all", with the
+     * functions asked for; "exact", the checks of maxima and sums, with the functions not asked for.
+     */
     public static void main(String[] args) throws ReflectiveOperationException {
         assertNotNull(Simd.FUNCTIONS, "the Vector API is there, so VectorFunctions should load (x86-64 with AVX2 or AVX-512)");
+        boolean all = args[0].equals("all");
+        assertEquals(all, Simd.VECTOR_FUNCTIONS, "the functions run through the Vector API only when asked for");
         int passed = 0;
         for (Method m : VectorFunctionsTest.class.getDeclaredMethods()) {
-            if (m.isAnnotationPresent(Check.class)) {
+            Check check = m.getAnnotation(Check.class);
+            if (check != null && (all || check.exact())) {
                 try {
                     m.invoke(null);
                 } catch (InvocationTargetException e) {
@@ -75,6 +94,8 @@ class VectorFunctionsTest {
     @Retention(RetentionPolicy.RUNTIME)
     @Target(ElementType.METHOD)
     @interface Check {
+        /** Whether it checks an exact kernel (maxima, sums), which runs without the functions asked for. */
+        boolean exact() default false;
     }
 
     /** The distance in ulps between two doubles; 0 for two NaNs; +0 and -0 are 1 apart. */
@@ -198,7 +219,7 @@ class VectorFunctionsTest {
         }
     }
 
-    @Check
+    @Check(exact = true)
     static void maximaAreMathMaxFolded() {
         SplittableRandom r = new SplittableRandom(9);
         double[] specials = {0.0, -0.0, Double.NaN, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, -1.0, 1e-310};
@@ -224,9 +245,8 @@ class VectorFunctionsTest {
         }
     }
 
-    @Check
-    static void float32SumsAreFloat64sKernelOnTheWidenedFloats() {
-        assertTrue(Simd.SUMS_FLOATS, "vectors of 8 doubles here");
+    @Check(exact = true)
+    static void float32SumsAreFloat64sKernelOnTheWidenedFloats() { // through the Vector API with 8 doubles a vector
         SplittableRandom r = new SplittableRandom(13);
         for (int trial = 0; trial < 3_000; trial++) {
             int n = 1 + r.nextInt(trial < 2_000 ? 300 : 5_000);
