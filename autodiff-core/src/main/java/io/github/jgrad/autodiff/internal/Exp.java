@@ -19,14 +19,14 @@ package io.github.jgrad.autodiff.internal;
 public final class Exp {
     /** Elements per block: three buffers of doubles take 12 KB, in the first-level cache. */
     static final int BLOCK = 512;
-    private static final double LOG2E = 0x1.71547652b82fep0;
+    static final double LOG2E = 0x1.71547652b82fep0;
     /** 1.5 * 2^52: x + SHIFTER rounds x to the nearest integer, held in the low bits of the sum. */
-    private static final double SHIFTER = 0x1.8p52;
+    static final double SHIFTER = 0x1.8p52;
     /** fdlibm's ln 2 in two parts: LN2_HI has 21 trailing zero bits, so k * LN2_HI is exact. */
     static final double LN2_HI = 0x1.62e42fee00000p-1;
     static final double LN2_LO = 0x1.a39ef35793c76p-33;
     /** Below this |x|, 2^k is a normal number and so is the result: one rounding, no overflow. */
-    private static final double LIMIT = 707;
+    static final double LIMIT = 707;
     private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[3][BLOCK]);
 
     private Exp() {
@@ -62,7 +62,7 @@ public final class Exp {
         }
     }
 
-    /** e^r for r = x - k ln 2: the reduction and the polynomial. */
+    /** e^r for r = x - k ln 2: the reduction and the polynomial ({@code VectorFunctions.exp} repeats it). */
     private static double ofReduced(double x, double k) {
         double r = Math.fma(-k, LN2_HI, x);
         r = Math.fma(-k, LN2_LO, r);

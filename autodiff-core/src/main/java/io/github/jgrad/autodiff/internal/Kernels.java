@@ -412,7 +412,11 @@ public final class Kernels {
                 }
                 break;
             case EXP:
-                Exp.exp(a, from, out, from, to - from);
+                if (Simd.FUNCTIONS != null) {
+                    Simd.FUNCTIONS.exactExp(a, out, from, to); // Exp.exp's bits, a vector at a time
+                } else {
+                    Exp.exp(a, from, out, from, to - from);
+                }
                 break;
             case LOG:
                 Log.log(a, out, from, to);

@@ -5,8 +5,9 @@ import io.github.jgrad.autodiff.internal.Kernels.Unary;
 /**
  * Kernels through the Vector API, where the JVM offers it: JDK 22+ (the multi-release jar's {@code
  * VectorFunctions}) on x86-64 with 256- or 512-bit vectors, started with {@code --add-modules
- * jdk.incubator.vector}. There maxima compare a vector at a time, and float32 sums widen and add
- * eight floats at a time: exact operations, so the results are the scalar kernels' bits.
+ * jdk.incubator.vector}. There maxima compare a vector at a time, float32 sums widen and add eight
+ * floats at a time, and float64 exp runs {@code Exp}'s reduction and polynomial a vector at a time:
+ * exact operations, so the results are the scalar kernels' bits.
  *
  * <p>With {@code -Djgrad.functions=vector} as well, exp, log, log1p, tanh, sigmoid, sin and cos also
  * run through it: the JDK computes them 4 to 16 elements per instruction with Intel's short vector
@@ -56,6 +57,12 @@ final class Simd {
 
         /** The same for floats. */
         float max(float[] a, int from, int n);
+
+        /**
+         * out[from, to) = e^a[from, to) with {@code Exp.exp}'s bits: its operations, exact on every
+         * tier, a vector at a time.
+         */
+        void exactExp(double[] a, double[] out, int from, int to);
 
         /** Whether {@link #sumOfBlock} is there (vectors of 8 doubles). */
         boolean sumsFloats();

@@ -13,8 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * exp, log, log1p, tanh, sigmoid, sin and cos, in float64 and float32, through the Vector API's
  * lane-wise operators, which HotSpot on x86-64 compiles to calls of Intel's short vector math library
- * (SVML, shipped with the JDK): a whole vector of 4-16 elements per call; maxima, four vectors of
- * running maxima folded at the end; and float32 sums, eight floats widened and added at a time.
+ * (SVML, shipped with the JDK): a whole vector of 4-16 elements per call; float64 exp as {@code
+ * Exp.exp}'s own reduction and polynomial, a vector at a time, with its bits; maxima, four vectors
+ * of running maxima folded at the end; and float32 sums, eight floats widened and added at a time.
  * Only in the multi-release jar's {@code META-INF/versions/22}; {@link Simd} loads it where the JVM
  * runs with {@code jdk.incubator.vector}, and uses its functions only when asked to (see there: until
  * C2 compiles a loop the JDK computes them per lane in Java, with other roundings than SVML's).
@@ -58,7 +59,7 @@ public final class VectorFunctions implements Simd.Functions {
     @Override
     public void unary(Unary op, double[] a, double[] out, int from, int to) {
         switch (op) {
-            case EXP -> exp(a, out, from, to);
+            case EXP -> exactExp(a, out, from, to); // as fast as SVML's, with the scalar kernel's bits
             case LOG -> log(a, out, from, to);
             case LOG1P -> log1p(a, out, from, to);
             case TANH -> tanh(a, out, from, to);
@@ -132,6 +133,64 @@ public final class VectorFunctions implements Simd.Functions {
         return m0.reduceLanes(VectorOperators.MAX);
     }
 
+    /**
+     * {@code Exp.exp}: the same operations in the same order (products, sums and fused multiply-adds,
+     * each exactly rounded on every tier of the JIT, so the same bits as the scalar kernel and {@code
+     * Value.exp}), with 2^k built from the bits in the vector; lanes outside |x| &lt; 707, and NaN,
+     * take {@code Math.exp}, as there.
+     */
+    @Override
+    public void exactExp(double[] a, double[] out, int from, int to) {
+        int i = from;
+        for (int up = to - D.length(); i <= up; i += D.length()) {
+            DoubleVector x = DoubleVector.fromArray(D, a, i);
+            exactExp(x).intoArray(out, i);
+            fixOutside(x, out, i, D.maskAll(true));
+        }
+        VectorMask<Double> m = D.indexInRange(i, to);
+        DoubleVector x = DoubleVector.fromArray(D, a, i, m);
+        exactExp(x).intoArray(out, i, m);
+        fixOutside(x, out, i, m);
+    }
+
+    private static final double C13 = 1.0 / 6227020800L;
+    private static final double C12 = 1.0 / 479001600;
+
+    private static DoubleVector exactExp(DoubleVector x) {
+        DoubleVector km = x.mul(Exp.LOG2E).add(Exp.SHIFTER);
+        DoubleVector minusK = km.sub(Exp.SHIFTER).neg();
+        DoubleVector r = minusK.fma(x.broadcast(Exp.LN2_HI), x);
+        r = minusK.fma(x.broadcast(Exp.LN2_LO), r);
+        DoubleVector q = r.fma(x.broadcast(C13), x.broadcast(C12));
+        q = r.fma(q, x.broadcast(1.0 / 39916800));
+        q = r.fma(q, x.broadcast(1.0 / 3628800));
+        q = r.fma(q, x.broadcast(1.0 / 362880));
+        q = r.fma(q, x.broadcast(1.0 / 40320));
+        q = r.fma(q, x.broadcast(1.0 / 5040));
+        q = r.fma(q, x.broadcast(1.0 / 720));
+        q = r.fma(q, x.broadcast(1.0 / 120));
+        q = r.fma(q, x.broadcast(1.0 / 24));
+        q = r.fma(q, x.broadcast(1.0 / 6));
+        q = r.fma(q, x.broadcast(0.5));
+        q = r.fma(q, x.broadcast(1.0));
+        DoubleVector p = r.fma(q, x.broadcast(1.0));
+        DoubleVector twoToK = km.viewAsIntegralLanes().add(1023).lanewise(VectorOperators.LSHL, 52)
+                .viewAsFloatingLanes();
+        return p.mul(twoToK);
+    }
+
+    /** Math.exp where |x| &lt; 707 does not hold (NaN included), as {@code Exp.exp} does. */
+    private static void fixOutside(DoubleVector x, double[] out, int i, VectorMask<Double> m) {
+        VectorMask<Double> outside = x.abs().compare(VectorOperators.LT, Exp.LIMIT).not().and(m);
+        if (outside.anyTrue()) {
+            for (int j = outside.firstTrue(); j < D.length(); j++) {
+                if (outside.laneIsSet(j)) {
+                    out[i + j] = Math.exp(x.lane(j));
+                }
+            }
+        }
+    }
+
     @Override
     public boolean sumsFloats() {
         return D.length() == 8;
@@ -153,15 +212,6 @@ public final class VectorFunctions implements Simd.Functions {
     }
 
     // One loop per function and type, on purpose (see the class comment).
-
-    private static void exp(double[] a, double[] out, int from, int to) {
-        int i = from;
-        for (int up = to - D.length(); i <= up; i += D.length()) {
-            DoubleVector.fromArray(D, a, i).lanewise(VectorOperators.EXP).intoArray(out, i);
-        }
-        VectorMask<Double> m = D.indexInRange(i, to);
-        DoubleVector.fromArray(D, a, i, m).lanewise(VectorOperators.EXP).intoArray(out, i, m);
-    }
 
     private static void log(double[] a, double[] out, int from, int to) {
         int i = from;

@@ -47,13 +47,13 @@ class VectorFunctionsTest {
     @Test
     void passInAJvmWithTheVectorApi() throws IOException, InterruptedException {
         String out = runWithTheModule("-Djgrad.functions=vector", "all");
-        assertTrue(out.contains("10 checks passed"), out);
+        assertTrue(out.contains("11 checks passed"), out);
     }
 
     @Test
     void withoutAskingOnlyTheExactKernelsUseIt() throws IOException, InterruptedException {
         String out = runWithTheModule("-Djgrad.functions=", "exact");
-        assertTrue(out.contains("2 checks passed"), out);
+        assertTrue(out.contains("3 checks passed"), out);
     }
 
     /** This class's {@link #main} in a JVM with {@code jdk.incubator.vector}; its output. */
@@ -216,6 +216,25 @@ class VectorFunctionsTest {
                     assertEquals(Float.floatToRawIntBits(outf[1]), Float.floatToRawIntBits(outf[i]), op + " n=" + n + " i=" + i);
                 }
             }
+        }
+    }
+
+    @Check(exact = true)
+    static void float64ExpHasTheScalarKernelsBits() {
+        double[] x = arguments();
+        for (int round = 0; round < 3; round++) { // the first calls run in the interpreter, later ones compiled
+            double[] got = new double[x.length];
+            Simd.FUNCTIONS.exactExp(x, got, 0, x.length);
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(Double.doubleToRawLongBits(Exp.exp(x[i])), Double.doubleToRawLongBits(got[i]), "exp(" + x[i] + ")");
+            }
+        }
+        double[] tail = {-1, 0.5, 800, Double.NaN, -800, 3};
+        double[] got = new double[tail.length];
+        Simd.FUNCTIONS.exactExp(tail, got, 1, tail.length);
+        assertEquals(0.0, got[0], 0, "before from");
+        for (int i = 1; i < tail.length; i++) {
+            assertEquals(Double.doubleToRawLongBits(Exp.exp(tail[i])), Double.doubleToRawLongBits(got[i]), "exp(" + tail[i] + ")");
         }
     }
 
