@@ -63,7 +63,7 @@ final class UnaryOps {
     }
 
     static Value exp(Value a) {
-        double out = Exp.exp(a.data()); // Tensor.exp's function, bit for bit (without the Vector API)
+        double out = Exp.exp(a.data()); // Tensor.exp's function, bit for bit (also on the Vector API)
         return Value.unary(EXP, a, out, out);
     }
 
@@ -186,7 +186,7 @@ final class UnaryOps {
     }
 
     static Value sigmoid(Value a) {
-        double out = Exp.sigmoid(a.data()); // Tensor.sigmoid's function, bit for bit (without the Vector API)
+        double out = Exp.sigmoid(a.data()); // Tensor.sigmoid's bits, unless -Djgrad.functions=vector
         return Value.unary(SIGMOID, a, out, out * (1 - out));
     }
 

@@ -62,7 +62,7 @@ public final class Exp {
         }
     }
 
-    /** e^r for r = x - k ln 2: the reduction and the polynomial ({@code VectorFunctions.exp} repeats it). */
+    /** e^r for r = x - k ln 2: the reduction and the polynomial ({@code VectorFunctions.exactExp} repeats it). */
     private static double ofReduced(double x, double k) {
         double r = Math.fma(-k, LN2_HI, x);
         r = Math.fma(-k, LN2_LO, r);

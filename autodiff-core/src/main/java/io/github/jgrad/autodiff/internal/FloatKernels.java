@@ -23,8 +23,9 @@ import io.github.jgrad.autodiff.internal.Kernels.Unary;
  * They keep what {@code DType} promises of functions (correctly rounded, or the float beside it),
  * and differ from float64's result rounded in about one float in 10^7; so do sin and cos
  * ({@code Trig}). log ({@code Log}) reads the floats' bits as stored, with no widened block, and sums
- * a series sized for float results. Where the JVM has the Vector API ({@code Simd}), those functions
- * and log1p run on the floats through it instead, with the same promise.
+ * a series sized for float results. Where the JVM has the Vector API and {@code
+ * -Djgrad.functions=vector} asks for it ({@code Simd}), those functions and log1p run on the floats
+ * through it instead, with the same promise but not the same bits.
  */
 public final class FloatKernels {
     /** Elements per block: 3 blocks of doubles take 12 KB. */

@@ -46,7 +46,7 @@ public final class Softmax {
         Kernels.unary(Unary.EXP, out, out, base, end);
         double sum = Kernels.pairwiseSum(out, base, r);
         if (log) {
-            double logSum = Log.log(sum); // Tensor.log's bits, as the composition (without the Vector API)
+            double logSum = Log.log(sum); // Tensor.log's bits, as the composition (unless -Djgrad.functions=vector)
             for (int k = base; k < end; k++) {
                 out[k] = (a[k] - shift) - logSum;
             }
