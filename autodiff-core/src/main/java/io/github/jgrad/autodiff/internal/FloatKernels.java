@@ -110,18 +110,23 @@ public final class FloatKernels {
         return blocks(a, b, null, workPerElement, (x, y, unused, out, from, to) -> loop.run(x, y, out, from, to));
     }
 
-    /** {@link #blocks(float[], float[], long, Loop)} of three operands; {@code c} may be null (not read). */
+    /**
+     * {@link #blocks(float[], float[], long, Loop)} of three operands; {@code b} and {@code c} may be
+     * null (not read: the loop gets null for them).
+     */
     public static float[] blocks(float[] a, float[] b, float[] c, long workPerElement, Loop3 loop) {
         float[] out = Arena.allocateFloats(a.length);
         Kernels.split(a.length, a.length * workPerElement, (from, to) -> {
             double[] x = new double[BLOCK];
-            double[] y = new double[BLOCK];
+            double[] y = b == null ? null : new double[BLOCK];
             double[] z = c == null ? null : new double[BLOCK];
             double[] o = new double[BLOCK];
             for (int i = from; i < to; i += BLOCK) {
                 int n = Math.min(BLOCK, to - i);
                 widen(a, i, x, n);
-                widen(b, i, y, n);
+                if (b != null) {
+                    widen(b, i, y, n);
+                }
                 if (c != null) {
                     widen(c, i, z, n);
                 }
@@ -137,24 +142,15 @@ public final class FloatKernels {
         if (op == Binary.POW && c == 2) { // a float's square is exact in double: a * a rounds it once
             return binary(Binary.MUL, a, a);
         }
-        float[] out = Arena.allocateFloats(a.length);
         if (exact(op) && (float) c == c) { // a float operand: float arithmetic is exact arithmetic rounded
+            float[] out = Arena.allocateFloats(a.length);
             float[] b = {(float) c};
             Kernels.split(a.length, a.length, (from, to) -> exact(op, a, b, 0, 0, out, from, to));
             return out;
         }
         double[] scalar = {c};
-        Kernels.split(a.length, a.length, (from, to) -> {
-            double[] x = new double[BLOCK];
-            double[] z = new double[BLOCK];
-            for (int i = from; i < to; i += BLOCK) {
-                int n = Math.min(BLOCK, to - i);
-                widen(a, i, x, n);
-                Kernels.loop(op, x, 0, 1, scalar, 0, 0, z, 0, n);
-                narrow(z, out, i, n);
-            }
-        });
-        return out;
+        return blocks(a, null, null, 1, (x, unused, unused2, z, from, to) ->
+                Kernels.loop(op, x, from, 1, scalar, 0, 0, z, from, to - from));
     }
 
     /** out = a (op) row for every row of a, which holds rows of {@code row.length} elements (a bias add). */
