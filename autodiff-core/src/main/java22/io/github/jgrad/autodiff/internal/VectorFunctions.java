@@ -39,6 +39,10 @@ public final class VectorFunctions implements Simd.Functions {
     private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class,
             VectorShape.forBitSize(D.vectorBitSize() / 2));
 
+    /** The functions {@link #unary} computes: by the vector math library, but float64 exp (exactExp). */
+    private static final Set<Unary> FUNCTIONS = EnumSet.of(Unary.EXP, Unary.LOG, Unary.LOG1P, Unary.TANH,
+            Unary.SIGMOID, Unary.SIN, Unary.COS);
+
     /** Throws where vectors are narrower than 256 bits: there the JDK has no SVML stubs to call. */
     public VectorFunctions() {
         String arch = System.getProperty("os.arch");
@@ -47,9 +51,6 @@ public final class VectorFunctions implements Simd.Functions {
                     + D.vectorBitSize() + "-bit vectors");
         }
     }
-
-    private static final Set<Unary> FUNCTIONS = EnumSet.of(Unary.EXP, Unary.LOG, Unary.LOG1P, Unary.TANH,
-            Unary.SIGMOID, Unary.SIN, Unary.COS);
 
     @Override
     public boolean covers(Unary op) {
@@ -153,15 +154,12 @@ public final class VectorFunctions implements Simd.Functions {
         fixOutside(x, out, i, m);
     }
 
-    private static final double C13 = 1.0 / 6227020800L;
-    private static final double C12 = 1.0 / 479001600;
-
     private static DoubleVector exactExp(DoubleVector x) {
         DoubleVector km = x.mul(Exp.LOG2E).add(Exp.SHIFTER);
         DoubleVector minusK = km.sub(Exp.SHIFTER).neg();
         DoubleVector r = minusK.fma(x.broadcast(Exp.LN2_HI), x);
         r = minusK.fma(x.broadcast(Exp.LN2_LO), r);
-        DoubleVector q = r.fma(x.broadcast(C13), x.broadcast(C12));
+        DoubleVector q = r.fma(x.broadcast(1.0 / 6227020800L), x.broadcast(1.0 / 479001600));
         q = r.fma(q, x.broadcast(1.0 / 39916800));
         q = r.fma(q, x.broadcast(1.0 / 3628800));
         q = r.fma(q, x.broadcast(1.0 / 362880));
