@@ -9,9 +9,10 @@ import java.util.List;
 
 /**
  * One step of micrograd's moons demo (100 points, MLP 2-16-16-1 with ReLU, hinge loss + 1e-4 L2,
- * gradient descent), two ways: on jgrad's scalar tape ({@link Tape}) and written by hand on plain
- * arrays with the gradient equations coded directly ({@link HandWritten}). Both start from the same
- * weights and compute the same numbers (checked by the benchmarks' tests).
+ * gradient descent), three ways: on jgrad's scalar tape ({@link Tape}), on the least tape of the same
+ * design ({@link Minimal}), and written by hand on plain arrays with the gradient equations coded
+ * directly ({@link HandWritten}). All start from the same weights and compute the same numbers
+ * (checked by the benchmarks' tests).
  */
 final class MoonsStep {
     static final int POINTS = 100;
@@ -70,6 +71,86 @@ final class MoonsStep {
                 p.setData(p.data() - LR * p.grad());
             }
             return loss.data();
+        }
+    }
+
+    /**
+     * The same step as {@link Tape}, op for op, on {@link MinimalTape}: what any tape with an object per
+     * value costs on this step, the floor for jgrad's.
+     */
+    static final class Minimal {
+        final MinimalTape tape = new MinimalTape();
+        final List<List<List<MinimalTape.Node>>> weights = new ArrayList<>(); // layer -> neuron -> inputs
+        final List<List<MinimalTape.Node>> biases = new ArrayList<>();
+        final List<MinimalTape.Node> params = new ArrayList<>();
+        final double[] x;
+        final double[] y;
+        private final double[] initial;
+
+        Minimal(Datasets.Labelled data) {
+            x = data.inputs().toArray();
+            y = data.signs().toArray();
+            for (double[][] layer : Moons.initialWeights(1337)) { // MicrogradMlp's layout and order
+                List<List<MinimalTape.Node>> w = new ArrayList<>();
+                List<MinimalTape.Node> b = new ArrayList<>();
+                for (double[] neuron : layer) {
+                    List<MinimalTape.Node> ws = new ArrayList<>();
+                    for (double v : neuron) {
+                        ws.add(new MinimalTape.Node(v));
+                    }
+                    w.add(ws);
+                    b.add(new MinimalTape.Node(0));
+                    params.addAll(ws);
+                    params.add(b.get(b.size() - 1));
+                }
+                weights.add(w);
+                biases.add(b);
+            }
+            initial = new double[params.size()];
+            for (int i = 0; i < initial.length; i++) {
+                initial[i] = params.get(i).data;
+            }
+        }
+
+        void reset() {
+            for (int i = 0; i < initial.length; i++) {
+                params.get(i).data = initial[i];
+                params.get(i).grad = 0;
+            }
+        }
+
+        double step() {
+            List<MinimalTape.Node> hinge = new ArrayList<>(POINTS);
+            for (int i = 0; i < POINTS; i++) {
+                List<MinimalTape.Node> in = new ArrayList<>(2);
+                in.add(new MinimalTape.Node(x[2 * i]));
+                in.add(new MinimalTape.Node(x[2 * i + 1]));
+                for (int l = 0; l < weights.size(); l++) {
+                    boolean last = l == weights.size() - 1;
+                    List<MinimalTape.Node> out = new ArrayList<>();
+                    for (int j = 0; j < weights.get(l).size(); j++) {
+                        MinimalTape.Node act = tape.add(tape.dot(weights.get(l).get(j), in), biases.get(l).get(j));
+                        out.add(last ? act : tape.relu(act));
+                    }
+                    in = out;
+                }
+                MinimalTape.Node score = in.get(0);
+                hinge.add(tape.relu(tape.add(tape.mul(score, new MinimalTape.Node(-y[i])), new MinimalTape.Node(1))));
+            }
+            List<MinimalTape.Node> squares = new ArrayList<>(params.size());
+            for (MinimalTape.Node p : params) {
+                squares.add(tape.mul(p, p));
+            }
+            MinimalTape.Node loss = tape.add(tape.div(tape.sum(hinge), new MinimalTape.Node(POINTS)),
+                    tape.mul(tape.sum(squares), new MinimalTape.Node(ALPHA)));
+            for (MinimalTape.Node p : params) {
+                p.grad = 0;
+            }
+            tape.backward(loss);
+            for (MinimalTape.Node p : params) {
+                p.data -= LR * p.grad;
+            }
+            return loss.data;
         }
     }
 

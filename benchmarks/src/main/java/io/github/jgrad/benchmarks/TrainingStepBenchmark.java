@@ -35,11 +35,13 @@ public class TrainingStepBenchmark {
     public static class Moons {
         final io.github.jgrad.examples.Datasets.Labelled data = MoonsStep.data();
         final MoonsStep.Tape tape = new MoonsStep.Tape(data);
+        final MoonsStep.Minimal minimal = new MoonsStep.Minimal(data);
         final MoonsStep.HandWritten hand = new MoonsStep.HandWritten(data);
 
         @Setup(Level.Invocation)
         public void reset() {
             tape.reset();
+            minimal.reset();
             hand.reset();
         }
     }
@@ -63,6 +65,12 @@ public class TrainingStepBenchmark {
     @Benchmark
     public double moonsTape(Moons s) {
         return s.tape.step();
+    }
+
+    /** The same step on {@link MinimalTape}: the floor of a tape with an object per value. */
+    @Benchmark
+    public double moonsMinimalTape(Moons s) {
+        return s.minimal.step();
     }
 
     /** The same step on arrays, gradients coded by hand. */

@@ -30,6 +30,22 @@ class BenchmarksTest {
     }
 
     @Test
+    void minimalTapeMoonsStepEqualsTheTape() {
+        MoonsStep.Tape tape = new MoonsStep.Tape(MoonsStep.data());
+        MoonsStep.Minimal minimal = new MoonsStep.Minimal(MoonsStep.data());
+        for (int step = 0; step < 3; step++) {
+            assertEquals(tape.step(), minimal.step(), 1e-12, "loss at step " + step);
+            for (int i = 0; i < tape.params.size(); i++) {
+                assertEquals(tape.params.get(i).grad(), minimal.params.get(i).grad, 1e-12, "gradient " + i);
+                assertEquals(tape.params.get(i).data(), minimal.params.get(i).data, 1e-12, "parameter " + i);
+            }
+        }
+        minimal.reset();
+        MoonsStep.Minimal fresh = new MoonsStep.Minimal(MoonsStep.data());
+        assertEquals(fresh.step(), minimal.step(), 0, "a reset step is the first step");
+    }
+
+    @Test
     void resetMoonsStepsRepeatTheFirstStepExactly() {
         // the benchmark resets in place before each invocation; every invocation is the first step
         MoonsStep.Tape tape = new MoonsStep.Tape(MoonsStep.data());
