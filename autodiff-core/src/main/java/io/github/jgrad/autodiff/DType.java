@@ -22,6 +22,9 @@ package io.github.jgrad.autodiff;
  * <p><b>Gradients</b> have the dtype of the tensor they belong to: a float32 parameter used in a
  * float64 computation receives a float32 gradient, converted where the graph changed type (as PyTorch's
  * engine does). {@link Tensor#to(DType)} is differentiable: its backward converts the gradient back.
+ * A backward formula that reads an op's result reads it as stored, rounded to float32, as PyTorch's
+ * do: tanh's gradient g(1 - y^2) and sigmoid's g y(1 - y) carry the rounding of y, and are 0 where y
+ * rounds to 1 (tanh above about |x| = 9, sigmoid above x = 17), far sooner than float64's.
  */
 public enum DType {
     /** IEEE 754 binary64: Java's {@code double}. The default: exact gradients, {@link GradCheck}. */

@@ -251,16 +251,7 @@ public final class FloatKernels {
                     out[i] = Math.min(a[i], b[bo + i]);
                 }
             }
-            case CHAIN -> { // the chain rule's product: 0 where the gradient a is 0, whatever b
-                for (int i = from; i < to; i++) {
-                    out[i] = chain(a[i], b[bo + i]);
-                }
-            }
-            case CHAIN_DIV -> {
-                for (int i = from; i < to; i++) {
-                    out[i] = chainDiv(a[i], b[bo + i]);
-                }
-            }
+            case CHAIN, CHAIN_DIV -> chain(op == Binary.CHAIN_DIV, a, b, bo, out, from, to);
             case CHAIN_SIGN -> { // abs's backward: a product by +-1, +-0 or NaN is exact in float
                 for (int i = from; i < to; i++) {
                     out[i] = chain(a[i], (float) Kernels.sign(b[bo + i]));
@@ -308,16 +299,7 @@ public final class FloatKernels {
                     out[i] = Math.min(a[i], b[i]);
                 }
             }
-            case CHAIN -> { // the chain rule's product: 0 where the gradient a is 0, whatever b
-                for (int i = from; i < to; i++) {
-                    out[i] = chain(a[i], b[i]);
-                }
-            }
-            case CHAIN_DIV -> {
-                for (int i = from; i < to; i++) {
-                    out[i] = chainDiv(a[i], b[i]);
-                }
-            }
+            case CHAIN, CHAIN_DIV -> chain(op == Binary.CHAIN_DIV, a, b, 0, out, from, to);
             case CHAIN_SIGN -> { // abs's backward: a product by +-1, +-0 or NaN is exact in float
                 for (int i = from; i < to; i++) {
                     out[i] = chain(a[i], (float) Kernels.sign(b[i]));
@@ -329,6 +311,24 @@ public final class FloatKernels {
                 }
             }
             default -> throw new AssertionError(op);
+        }
+    }
+
+    /**
+     * The chain rule's product g * d[dOff + i] (quotient with {@code divide}) for i in [from, to): 0
+     * where the gradient g is 0, whatever d; through the Vector API where there is one.
+     */
+    private static void chain(boolean divide, float[] g, float[] d, int dOff, float[] out, int from, int to) {
+        if (Simd.FUNCTIONS != null) {
+            Simd.FUNCTIONS.chain(divide, g, d, dOff, out, from, to);
+        } else if (divide) {
+            for (int i = from; i < to; i++) {
+                out[i] = chainDiv(g[i], d[dOff + i]);
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                out[i] = chain(g[i], d[dOff + i]);
+            }
         }
     }
 

@@ -235,12 +235,20 @@ public final class Kernels {
                 }
                 return true;
             case CHAIN:
+                if (Simd.FUNCTIONS != null) {
+                    Simd.FUNCTIONS.chain(false, a, ao, b, bo, out, oo, n);
+                    return true;
+                }
                 for (int i = 0; i < n; i++) {
                     double g = a[ao + i];
                     out[oo + i] = chain(g, b[bo + i]);
                 }
                 return true;
             case CHAIN_DIV:
+                if (Simd.FUNCTIONS != null) {
+                    Simd.FUNCTIONS.chain(true, a, ao, b, bo, out, oo, n);
+                    return true;
+                }
                 for (int i = 0; i < n; i++) {
                     double g = a[ao + i];
                     out[oo + i] = chainDiv(g, b[bo + i]);

@@ -6,8 +6,9 @@ import io.github.jgrad.autodiff.internal.Kernels.Unary;
  * Kernels through the Vector API, where the JVM offers it: JDK 22+ (the multi-release jar's {@code
  * VectorFunctions}) on x86-64 with 256- or 512-bit vectors, started with {@code --add-modules
  * jdk.incubator.vector}. There maxima compare a vector at a time, float32 sums widen and add eight
- * floats at a time, and float64 exp runs {@code Exp}'s reduction and polynomial a vector at a time:
- * exact operations, so the results are the scalar kernels' bits.
+ * floats at a time, float64 exp runs {@code Exp}'s reduction and polynomial a vector at a time, and
+ * the chain rule's products and quotients keep a zero gradient zero with a blend: exact operations,
+ * so the results are the scalar kernels' bits.
  *
  * <p>With {@code -Djgrad.functions=vector} as well, exp, log, log1p, tanh, sigmoid, sin and cos also
  * run through it: the JDK computes them 4 to 16 elements per instruction with Intel's short vector
@@ -63,6 +64,16 @@ final class Simd {
          * tier, a vector at a time.
          */
         void exactExp(double[] a, double[] out, int from, int to);
+
+        /**
+         * out[oo, oo + n) = the chain rule's g * d, or g / d with {@code divide}, and +0.0 where g is
+         * +-0 whatever d is: {@code Kernels.chain} and {@code Kernels.chainDiv} a vector at a time,
+         * exact operations, so their bits. g at go, d at dOff.
+         */
+        void chain(boolean divide, double[] g, int go, double[] d, int dOff, double[] out, int oo, int n);
+
+        /** The same for floats ({@code FloatKernels.chain}, {@code chainDiv}): g and out at [from, to), d at dOff + i. */
+        void chain(boolean divide, float[] g, float[] d, int dOff, float[] out, int from, int to);
 
         /** Whether {@link #sumOfBlock} is there (vectors of 8 doubles). */
         boolean sumsFloats();

@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * lane-wise operators, which HotSpot on x86-64 compiles to calls of Intel's short vector math library
  * (SVML, shipped with the JDK): a whole vector of 4-16 elements per call; float64 exp as {@code
  * Exp.exp}'s own reduction and polynomial, a vector at a time, with its bits; maxima, four vectors
- * of running maxima folded at the end; and float32 sums, eight floats widened and added at a time.
+ * of running maxima folded at the end; float32 sums, eight floats widened and added at a time; and
+ * the chain rule's products and quotients, with a blend where the gradient is zero.
  * Only in the multi-release jar's {@code META-INF/versions/22}; {@link Simd} loads it where the JVM
  * runs with {@code jdk.incubator.vector}, and uses its functions only when asked to (see there: until
  * C2 compiles a loop the JDK computes them per lane in Java, with other roundings than SVML's).
@@ -30,7 +31,7 @@ import jdk.incubator.vector.VectorSpecies;
  * for exp, log, log1p, sin and cos, 2 ulp for tanh and sigmoid; in float32 within 1 ulp of {@code
  * StrictMath}'s result rounded to float (as {@code DType} promises); zeros, infinities and NaN
  * exactly as {@code StrictMath} gives them. So results may differ in the last bit or two from those
- * of the scalar kernels. Maxima and sums are exact operations: the scalar kernels' bits.
+ * of the scalar kernels. Maxima, sums and the chain rule are exact operations: the scalar kernels' bits.
  */
 public final class VectorFunctions implements Simd.Functions {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
@@ -82,6 +83,55 @@ public final class VectorFunctions implements Simd.Functions {
             case SIN -> sin(a, out, from, to);
             case COS -> cos(a, out, from, to);
             default -> throw new AssertionError(op);
+        }
+    }
+
+    /** A product or quotient and a blend: C2 vectorises neither the scalar kernel's bit mask nor a select. */
+    @Override
+    public void chain(boolean divide, double[] g, int go, double[] d, int dOff, double[] out, int oo, int n) {
+        int i = 0;
+        int w = D.length();
+        if (divide) {
+            for (; i <= n - w; i += w) {
+                DoubleVector gv = DoubleVector.fromArray(D, g, go + i);
+                gv.div(DoubleVector.fromArray(D, d, dOff + i)).blend(0.0, gv.compare(VectorOperators.EQ, 0.0))
+                        .intoArray(out, oo + i);
+            }
+            for (; i < n; i++) {
+                out[oo + i] = Kernels.chainDiv(g[go + i], d[dOff + i]);
+            }
+        } else {
+            for (; i <= n - w; i += w) {
+                DoubleVector gv = DoubleVector.fromArray(D, g, go + i);
+                gv.mul(DoubleVector.fromArray(D, d, dOff + i)).blend(0.0, gv.compare(VectorOperators.EQ, 0.0))
+                        .intoArray(out, oo + i);
+            }
+            for (; i < n; i++) {
+                out[oo + i] = Kernels.chain(g[go + i], d[dOff + i]);
+            }
+        }
+    }
+
+    @Override
+    public void chain(boolean divide, float[] g, float[] d, int dOff, float[] out, int from, int to) {
+        int i = from;
+        int w = F.length();
+        if (divide) {
+            for (; i <= to - w; i += w) {
+                FloatVector gv = FloatVector.fromArray(F, g, i);
+                gv.div(FloatVector.fromArray(F, d, dOff + i)).blend(0f, gv.compare(VectorOperators.EQ, 0f)).intoArray(out, i);
+            }
+            for (; i < to; i++) {
+                out[i] = FloatKernels.chainDiv(g[i], d[dOff + i]);
+            }
+        } else {
+            for (; i <= to - w; i += w) {
+                FloatVector gv = FloatVector.fromArray(F, g, i);
+                gv.mul(FloatVector.fromArray(F, d, dOff + i)).blend(0f, gv.compare(VectorOperators.EQ, 0f)).intoArray(out, i);
+            }
+            for (; i < to; i++) {
+                out[i] = FloatKernels.chain(g[i], d[dOff + i]);
+            }
         }
     }
 

@@ -47,13 +47,13 @@ class VectorFunctionsTest {
     @Test
     void passInAJvmWithTheVectorApi() throws IOException, InterruptedException {
         String out = runWithTheModule("-Djgrad.functions=vector", "all");
-        assertTrue(out.contains("11 checks passed"), out);
+        assertTrue(out.contains("12 checks passed"), out);
     }
 
     @Test
     void withoutAskingOnlyTheExactKernelsUseIt() throws IOException, InterruptedException {
         String out = runWithTheModule("-Djgrad.functions=", "exact");
-        assertTrue(out.contains("3 checks passed"), out);
+        assertTrue(out.contains("4 checks passed"), out);
     }
 
     /** This class's {@link #main} in a JVM with {@code jdk.incubator.vector}; its output. */
@@ -278,6 +278,46 @@ class VectorFunctionsTest {
             }
             assertEquals(Double.doubleToLongBits(Kernels.pairwiseSum(wide, from, n)),
                     Double.doubleToLongBits(FloatKernels.pairwiseSum(a, from, n)), "n=" + n + " from=" + from);
+        }
+    }
+
+    @Check(exact = true)
+    static void theChainRuleHasTheScalarKernelsBits() {
+        SplittableRandom r = new SplittableRandom(17);
+        for (int trial = 0; trial < 6_000; trial++) { // the first calls interpreted, later ones compiled
+            int n = r.nextInt(70);
+            int go = r.nextInt(3);
+            int dOff = r.nextInt(3);
+            double[] g = new double[go + n + 1];
+            double[] d = new double[dOff + n + 1];
+            float[] gf = new float[g.length];
+            float[] df = new float[d.length];
+            for (int i = 0; i < g.length; i++) {
+                g[i] = r.nextInt(3) == 0 ? EDGES[r.nextInt(EDGES.length)] : r.nextGaussian();
+                gf[i] = (float) g[i];
+            }
+            for (int i = 0; i < d.length; i++) {
+                d[i] = r.nextInt(3) == 0 ? EDGES[r.nextInt(EDGES.length)] : r.nextGaussian();
+                df[i] = (float) d[i];
+            }
+            for (boolean divide : new boolean[] {false, true}) {
+                double[] got = new double[n + 2];
+                float[] gotf = new float[go + n + 1];
+                Simd.FUNCTIONS.chain(divide, g, go, d, dOff, got, 1, n);
+                Simd.FUNCTIONS.chain(divide, gf, df, dOff - go, gotf, go, go + n);
+                assertEquals(0.0, got[0], 0, "before oo");
+                for (int i = 0; i < n; i++) {
+                    double a = g[go + i];
+                    double b = d[dOff + i];
+                    float af = gf[go + i];
+                    float bf = df[dOff + i];
+                    String what = (divide ? "chainDiv(" : "chain(") + a + ", " + b + ")";
+                    assertEquals(Double.doubleToRawLongBits(divide ? Kernels.chainDiv(a, b) : Kernels.chain(a, b)),
+                            Double.doubleToRawLongBits(got[1 + i]), what);
+                    assertEquals(Float.floatToRawIntBits(divide ? FloatKernels.chainDiv(af, bf) : FloatKernels.chain(af, bf)),
+                            Float.floatToRawIntBits(gotf[go + i]), what + " in float");
+                }
+            }
         }
     }
 
