@@ -44,6 +44,14 @@ final class UnaryOps {
         return record(op, out, y.shape, backward, g, y);
     }
 
+    /**
+     * A fused backward {@code op} that is the chain rule's product g * local(y), or quotient with
+     * {@code divide}: {@code local} writes the local derivatives from y ({@link Kernels#chained}).
+     */
+    private static Tensor chained(Op op, Tensor g, Tensor y, boolean divide, Kernels.Local local, Tensor.Backward backward) {
+        return fused(op, g, y, 2, (gd, yd, out, from, to) -> Kernels.chained(divide, gd, yd, local, out, from, to), backward);
+    }
+
     // ------------------------------------------------------------------ neg
     static final Op NEG = Op.builtin("neg").derivative("-1").rule("-g").build();
 
@@ -94,9 +102,9 @@ final class UnaryOps {
             .chainRule().build();
 
     static Tensor log1pBackward(Tensor g, Tensor a) {
-        return fused(LOG1P_BACKWARD, g, a, 2, (gd, ad, out, from, to) -> {
+        return chained(LOG1P_BACKWARD, g, a, true, (ad, out, from, to) -> {
             for (int i = from; i < to; i++) {
-                out[i] = Kernels.chainDiv(gd[i], ad[i] + 1);
+                out[i] = ad[i] + 1;
             }
         }, (g2, o) -> new Tensor[] {log1pBackward(g2, a), ChainOps.bothChain(o, g2).chainDiv(a.add(1)).neg()});
     }
@@ -129,9 +137,9 @@ final class UnaryOps {
             });
             return record(SQRT_BACKWARD, out, y.shape, backward, g, y);
         }
-        return fused(SQRT_BACKWARD, g, y, 2, (gd, yd, out, from, to) -> {
+        return chained(SQRT_BACKWARD, g, y, true, (yd, out, from, to) -> {
             for (int i = from; i < to; i++) {
-                out[i] = Kernels.chainDiv(gd[i], 2 * yd[i]);
+                out[i] = 2 * yd[i];
             }
         }, backward);
     }
@@ -153,9 +161,9 @@ final class UnaryOps {
             .edges("0 where g is 0, as the chain rule's products").chainRule().build();
 
     static Tensor tanhBackward(Tensor g, Tensor y) {
-        return fused(TANH_BACKWARD, g, y, 2, (gd, yd, out, from, to) -> {
+        return chained(TANH_BACKWARD, g, y, false, (yd, out, from, to) -> {
             for (int i = from; i < to; i++) {
-                out[i] = Kernels.chain(gd[i], 1 - yd[i] * yd[i]);
+                out[i] = 1 - yd[i] * yd[i];
             }
         }, (g2, o) -> new Tensor[] {g2.chain(y.mul(y).neg().add(1)), g2.chain(g.mul(y).mul(-2))});
     }
@@ -178,9 +186,9 @@ final class UnaryOps {
             .edges("0 where g is 0, as the chain rule's products").chainRule().build();
 
     static Tensor sigmoidBackward(Tensor g, Tensor y) {
-        return fused(SIGMOID_BACKWARD, g, y, 2, (gd, yd, out, from, to) -> {
+        return chained(SIGMOID_BACKWARD, g, y, false, (yd, out, from, to) -> {
             for (int i = from; i < to; i++) {
-                out[i] = Kernels.chain(gd[i], yd[i] * (1 - yd[i]));
+                out[i] = yd[i] * (1 - yd[i]);
             }
         }, (g2, o) -> new Tensor[] {g2.chain(y.mul(y.neg().add(1))), g2.chain(g.mul(y.mul(-2).add(1)))});
     }

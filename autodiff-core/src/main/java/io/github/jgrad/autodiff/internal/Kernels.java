@@ -283,6 +283,38 @@ public final class Kernels {
         return Double.longBitsToDouble(Double.doubleToRawLongBits(g * d) & -(long) (g != 0 ? 1 : 0));
     }
 
+    /** Elements per block of {@link #chained}: the local derivatives are still in L1 when g meets them. */
+    private static final int CHAIN_BLOCK = 512;
+
+    /** Writes d out / d a for the elements [from, to) into out[from, to), from an op's input or output a. */
+    public interface Local {
+        void run(double[] a, double[] out, int from, int to);
+    }
+
+    /**
+     * out[from, to) = the chain rule's g * local (g / local with {@code divide}), +0.0 where g is 0,
+     * local computed by {@code local} into out a block at a time: its loop vectorises, and so does
+     * the chain rule's through the Vector API where there is one ({@link Simd}; else the masked
+     * loops). The bits of {@link #chain} or {@link #chainDiv} of the same local derivative.
+     */
+    public static void chained(boolean divide, double[] g, double[] a, Local local, double[] out, int from, int to) {
+        for (int s = from; s < to; s += CHAIN_BLOCK) {
+            int e = Math.min(s + CHAIN_BLOCK, to);
+            local.run(a, out, s, e);
+            if (Simd.FUNCTIONS != null) {
+                Simd.FUNCTIONS.chain(divide, g, s, out, s, out, s, e - s);
+            } else if (divide) {
+                for (int i = s; i < e; i++) {
+                    out[i] = chainDiv(g[i], out[i]);
+                }
+            } else {
+                for (int i = s; i < e; i++) {
+                    out[i] = chain(g[i], out[i]);
+                }
+            }
+        }
+    }
+
     /** The chain rule's quotient g / d, +0.0 where g is 0 even if d is 0 or NaN, as {@link #chain}. */
     public static double chainDiv(double g, double d) {
         return Double.longBitsToDouble(Double.doubleToRawLongBits(g / d) & -(long) (g != 0 ? 1 : 0));

@@ -47,13 +47,13 @@ class VectorFunctionsTest {
     @Test
     void passInAJvmWithTheVectorApi() throws IOException, InterruptedException {
         String out = runWithTheModule("-Djgrad.functions=vector", "all");
-        assertTrue(out.contains("12 checks passed"), out);
+        assertTrue(out.contains("13 checks passed"), out);
     }
 
     @Test
     void withoutAskingOnlyTheExactKernelsUseIt() throws IOException, InterruptedException {
         String out = runWithTheModule("-Djgrad.functions=", "exact");
-        assertTrue(out.contains("4 checks passed"), out);
+        assertTrue(out.contains("5 checks passed"), out);
     }
 
     /** This class's {@link #main} in a JVM with {@code jdk.incubator.vector}; its output. */
@@ -316,6 +316,39 @@ class VectorFunctionsTest {
                             Double.doubleToRawLongBits(got[1 + i]), what);
                     assertEquals(Float.floatToRawIntBits(divide ? FloatKernels.chainDiv(af, bf) : FloatKernels.chain(af, bf)),
                             Float.floatToRawIntBits(gotf[go + i]), what + " in float");
+                }
+            }
+        }
+    }
+
+    @Check(exact = true)
+    static void fusedBackwardsKeepTheChainRulesBits() { // tanh, sigmoid, log1p, sqrt: Kernels.chained
+        SplittableRandom r = new SplittableRandom(19);
+        int n = 1_037;
+        double[] x = new double[n];
+        double[] g = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i % 11 == 0 ? EDGES[r.nextInt(EDGES.length)] : i % 13 == 0 ? -1 : r.nextDouble(-3, 3);
+            g[i] = i % 3 == 0 ? 0.0 : i % 17 == 0 ? -0.0 : r.nextGaussian();
+        }
+        double[] tanh = Tensor.of(x, n).tanh().toArray();
+        double[] sigmoid = Tensor.of(x, n).sigmoid().toArray();
+        double[] root = Tensor.of(x, n).sqrt().toArray();
+        for (int round = 0; round < 3; round++) { // interpreted, then compiled
+            double[][] got = new double[4][];
+            String[] ops = {"tanh", "sigmoid", "log1p", "sqrt"};
+            for (int k = 0; k < 4; k++) {
+                Tensor a = Tensor.of(x, n).requiresGrad(true);
+                Tensor y = k == 0 ? a.tanh() : k == 1 ? a.sigmoid() : k == 2 ? a.log1p() : a.sqrt();
+                y.backward(Tensor.of(g, n));
+                got[k] = a.grad().toArray();
+            }
+            for (int i = 0; i < n; i++) {
+                double[] expected = {Kernels.chain(g[i], 1 - tanh[i] * tanh[i]), Kernels.chain(g[i], sigmoid[i] * (1 - sigmoid[i])),
+                    Kernels.chainDiv(g[i], x[i] + 1), Kernels.chainDiv(g[i], 2 * root[i])};
+                for (int k = 0; k < 4; k++) {
+                    assertEquals(Double.doubleToRawLongBits(expected[k]), Double.doubleToRawLongBits(got[k][i]),
+                            ops[k] + "'s gradient at " + x[i] + " for g = " + g[i]);
                 }
             }
         }
