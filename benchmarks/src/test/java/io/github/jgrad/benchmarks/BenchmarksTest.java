@@ -136,7 +136,7 @@ class BenchmarksTest {
                 .build();
         Collection<RunResult> results = new Runner(opts).run();
         assertFalse(results.isEmpty());
-        assertEquals(1 + 3 + 8 + 1 + 4 + 1, results.size(),
-                "Scalar(1) + MatMul(3) + TrainingStep(8) + ScalarOps(1) + Kernels(4: reuse x dtype) + MlpScaling(1)");
+        assertEquals(1 + 3 + 9 + 1 + 4 + 1, results.size(),
+                "Scalar(1) + MatMul(3) + TrainingStep(9) + ScalarOps(1) + Kernels(4: reuse x dtype) + MlpScaling(1)");
     }
 }
