@@ -131,8 +131,12 @@ final class UnaryOps {
             float[] yf = y.floats();
             float[] out = Arena.allocateFloats(yf.length);
             Kernels.split(out.length, out.length, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    out[i] = FloatKernels.chainDiv(gf[i], 2 * yf[i]);
+                for (int s = from; s < to; s += 512) { // 2y into a block (exact), then g / 2y there
+                    int e = Math.min(s + 512, to);
+                    for (int i = s; i < e; i++) {
+                        out[i] = 2 * yf[i];
+                    }
+                    FloatKernels.chain(true, gf, out, 0, out, s, e);
                 }
             });
             return record(SQRT_BACKWARD, out, y.shape, backward, g, y);
@@ -409,19 +413,10 @@ final class UnaryOps {
             float[] gf = g.floats();
             float[] af = a.floats();
             float[] out = Arena.allocateFloats(af.length);
-            Kernels.split(out.length, out.length, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    int inside = -((af[i] >= low ? 1 : 0) & (af[i] <= high ? 1 : 0));
-                    out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(gf[i]) & inside);
-                }
-            });
+            Kernels.split(out.length, out.length, (from, to) -> FloatKernels.inside(gf, af, low, high, out, from, to, true));
             return record(CLAMP_BACKWARD, out, a.shape, backward, g, a);
         }
-        return fused(CLAMP_BACKWARD, g, a, 1, (gd, ad, out, from, to) -> {
-            for (int i = from; i < to; i++) { // g's bits and a mask of the two comparisons: no branch to mispredict
-                long inside = -(long) ((ad[i] >= low ? 1 : 0) & (ad[i] <= high ? 1 : 0));
-                out[i] = Double.longBitsToDouble(Double.doubleToRawLongBits(gd[i]) & inside);
-            }
-        }, backward);
+        return fused(CLAMP_BACKWARD, g, a, 1, (gd, ad, out, from, to) -> Kernels.inside(gd, ad, low, high, out, from, to, true),
+                backward);
     }
 }

@@ -316,9 +316,10 @@ public final class FloatKernels {
 
     /**
      * The chain rule's product g * d[dOff + i] (quotient with {@code divide}) for i in [from, to): 0
-     * where the gradient g is 0, whatever d; through the Vector API where there is one.
+     * where the gradient g is 0, whatever d; through the Vector API where there is one. d may be out
+     * (dOff 0): each element is read before it is written.
      */
-    private static void chain(boolean divide, float[] g, float[] d, int dOff, float[] out, int from, int to) {
+    public static void chain(boolean divide, float[] g, float[] d, int dOff, float[] out, int from, int to) {
         if (Simd.FUNCTIONS != null) {
             Simd.FUNCTIONS.chain(divide, g, d, dOff, out, from, to);
         } else if (divide) {
@@ -329,6 +330,18 @@ public final class FloatKernels {
             for (int i = from; i < to; i++) {
                 out[i] = chain(g[i], d[dOff + i]);
             }
+        }
+    }
+
+    /** {@link Kernels#inside} for floats, compared with the double bounds. */
+    public static void inside(float[] g, float[] x, double low, double high, float[] out, int from, int to, boolean vector) {
+        if (vector && Simd.FUNCTIONS != null) {
+            Simd.FUNCTIONS.inside(g, x, low, high, out, from, to);
+            return;
+        }
+        for (int i = from; i < to; i++) {
+            int in = -((x[i] >= low ? 1 : 0) & (x[i] <= high ? 1 : 0));
+            out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(g[i]) & in);
         }
     }
 

@@ -283,6 +283,22 @@ public final class Kernels {
         return Double.longBitsToDouble(Double.doubleToRawLongBits(g * d) & -(long) (g != 0 ? 1 : 0));
     }
 
+    /**
+     * out[from, to) = g where low &lt;= x &lt;= high, else +0.0 (clamp's backward): g's bits and a mask
+     * of the two comparisons, no branch to mispredict; through the Vector API where there is one,
+     * unless {@code vector} is false.
+     */
+    public static void inside(double[] g, double[] x, double low, double high, double[] out, int from, int to, boolean vector) {
+        if (vector && Simd.FUNCTIONS != null) {
+            Simd.FUNCTIONS.inside(g, x, low, high, out, from, to);
+            return;
+        }
+        for (int i = from; i < to; i++) {
+            long in = -(long) ((x[i] >= low ? 1 : 0) & (x[i] <= high ? 1 : 0));
+            out[i] = Double.longBitsToDouble(Double.doubleToRawLongBits(g[i]) & in);
+        }
+    }
+
     /** Elements per block of {@link #chained}: the local derivatives are still in L1 when g meets them. */
     private static final int CHAIN_BLOCK = 512;
 

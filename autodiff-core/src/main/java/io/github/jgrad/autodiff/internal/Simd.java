@@ -7,8 +7,8 @@ import io.github.jgrad.autodiff.internal.Kernels.Unary;
  * VectorFunctions}) on x86-64 with 256- or 512-bit vectors, started with {@code --add-modules
  * jdk.incubator.vector}. There maxima compare a vector at a time, float32 sums widen and add eight
  * floats at a time, float64 exp runs {@code Exp}'s reduction and polynomial a vector at a time, and
- * the chain rule's products and quotients keep a zero gradient zero with a blend: exact operations,
- * so the results are the scalar kernels' bits.
+ * the chain rule's products and quotients keep a zero gradient zero (and clamp's backward its
+ * bounds) with a blend: exact operations, so the results are the scalar kernels' bits.
  *
  * <p>With {@code -Djgrad.functions=vector} as well, exp, log, log1p, tanh, sigmoid, sin and cos also
  * run through it: the JDK computes them 4 to 16 elements per instruction with Intel's short vector
@@ -74,6 +74,12 @@ final class Simd {
 
         /** The same for floats ({@code FloatKernels.chain}, {@code chainDiv}): g and out at [from, to), d at dOff + i. */
         void chain(boolean divide, float[] g, float[] d, int dOff, float[] out, int from, int to);
+
+        /** out[from, to) = g where low &lt;= x &lt;= high, else +0.0 (clamp's backward, {@code Kernels.inside}). */
+        void inside(double[] g, double[] x, double low, double high, double[] out, int from, int to);
+
+        /** The same for floats, compared with the double bounds as Java compares a float with a double. */
+        void inside(float[] g, float[] x, double low, double high, float[] out, int from, int to);
 
         /** Whether {@link #sumOfBlock} is there (vectors of 8 doubles). */
         boolean sumsFloats();

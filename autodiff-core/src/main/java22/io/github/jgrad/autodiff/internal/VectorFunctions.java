@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * (SVML, shipped with the JDK): a whole vector of 4-16 elements per call; float64 exp as {@code
  * Exp.exp}'s own reduction and polynomial, a vector at a time, with its bits; maxima, four vectors
  * of running maxima folded at the end; float32 sums, eight floats widened and added at a time; and
- * the chain rule's products and quotients, with a blend where the gradient is zero.
+ * the chain rule's products and quotients, with a blend where the gradient is zero, and clamp's
+ * backward, a blend by two compares.
  * Only in the multi-release jar's {@code META-INF/versions/22}; {@link Simd} loads it where the JVM
  * runs with {@code jdk.incubator.vector}, and uses its functions only when asked to (see there: until
  * C2 compiles a loop the JDK computes them per lane in Java, with other roundings than SVML's).
@@ -31,7 +32,8 @@ import jdk.incubator.vector.VectorSpecies;
  * for exp, log, log1p, sin and cos, 2 ulp for tanh and sigmoid; in float32 within 1 ulp of {@code
  * StrictMath}'s result rounded to float (as {@code DType} promises); zeros, infinities and NaN
  * exactly as {@code StrictMath} gives them. So results may differ in the last bit or two from those
- * of the scalar kernels. Maxima, sums and the chain rule are exact operations: the scalar kernels' bits.
+ * of the scalar kernels. Maxima, sums, the chain rule and clamp's backward are exact operations: the
+ * scalar kernels' bits.
  */
 public final class VectorFunctions implements Simd.Functions {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
@@ -133,6 +135,32 @@ public final class VectorFunctions implements Simd.Functions {
                 out[i] = FloatKernels.chain(g[i], d[dOff + i]);
             }
         }
+    }
+
+    @Override
+    public void inside(double[] g, double[] x, double low, double high, double[] out, int from, int to) {
+        int i = from;
+        for (int w = D.length(); i <= to - w; i += w) {
+            DoubleVector xv = DoubleVector.fromArray(D, x, i);
+            VectorMask<Double> in = xv.compare(VectorOperators.GE, low).and(xv.compare(VectorOperators.LE, high));
+            DoubleVector.fromArray(D, g, i).blend(0.0, in.not()).intoArray(out, i);
+        }
+        Kernels.inside(g, x, low, high, out, i, to, false);
+    }
+
+    @Override
+    public void inside(float[] g, float[] x, double low, double high, float[] out, int from, int to) {
+        float lo = (float) low; // the least float >= low and the greatest <= high: a float compares with them
+        float hi = (float) high; // as with the double bounds
+        lo = lo < low ? Math.nextUp(lo) : lo;
+        hi = hi > high ? Math.nextDown(hi) : hi;
+        int i = from;
+        for (int w = F.length(); i <= to - w; i += w) {
+            FloatVector xv = FloatVector.fromArray(F, x, i);
+            VectorMask<Float> in = xv.compare(VectorOperators.GE, lo).and(xv.compare(VectorOperators.LE, hi));
+            FloatVector.fromArray(F, g, i).blend(0f, in.not()).intoArray(out, i);
+        }
+        FloatKernels.inside(g, x, low, high, out, i, to, false);
     }
 
     /** Four vectors of running maxima, so that no compare waits on the one before it; then one. */

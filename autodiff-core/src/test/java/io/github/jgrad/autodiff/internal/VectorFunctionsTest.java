@@ -47,13 +47,13 @@ class VectorFunctionsTest {
     @Test
     void passInAJvmWithTheVectorApi() throws IOException, InterruptedException {
         String out = runWithTheModule("-Djgrad.functions=vector", "all");
-        assertTrue(out.contains("13 checks passed"), out);
+        assertTrue(out.contains("14 checks passed"), out);
     }
 
     @Test
     void withoutAskingOnlyTheExactKernelsUseIt() throws IOException, InterruptedException {
         String out = runWithTheModule("-Djgrad.functions=", "exact");
-        assertTrue(out.contains("5 checks passed"), out);
+        assertTrue(out.contains("6 checks passed"), out);
     }
 
     /** This class's {@link #main} in a JVM with {@code jdk.incubator.vector}; its output. */
@@ -322,7 +322,42 @@ class VectorFunctionsTest {
     }
 
     @Check(exact = true)
-    static void fusedBackwardsKeepTheChainRulesBits() { // tanh, sigmoid, log1p, sqrt: Kernels.chained
+    static void clampsBackwardHasTheScalarKernelsBits() {
+        SplittableRandom r = new SplittableRandom(23);
+        double[][] bounds = {{0.1, 0.7}, {-0.0, 0.0}, {0.0, 1.0}, {-1.0, -0.0}, {Double.NEGATIVE_INFINITY, 0.3},
+            {-2.5, Double.POSITIVE_INFINITY}, {1e-50, 1e300}, {-1e300, -1e-50}, {0.5, 0.5}, {(float) 0.1, (float) 0.1}};
+        for (int trial = 0; trial < 4_000; trial++) { // the first calls interpreted, later ones compiled
+            int n = r.nextInt(70);
+            int from = r.nextInt(3);
+            double[] g = new double[from + n];
+            double[] x = new double[from + n];
+            float[] gf = new float[g.length];
+            float[] xf = new float[x.length];
+            for (int i = 0; i < g.length; i++) {
+                g[i] = r.nextInt(4) == 0 ? EDGES[r.nextInt(EDGES.length)] : r.nextGaussian();
+                x[i] = r.nextInt(4) == 0 ? EDGES[r.nextInt(EDGES.length)] : r.nextInt(3) == 0 ? (float) 0.1 : r.nextDouble(-3, 3);
+                gf[i] = (float) g[i];
+                xf[i] = (float) x[i];
+            }
+            double[] b = bounds[trial % bounds.length];
+            double[] got = new double[g.length];
+            double[] expected = new double[g.length];
+            float[] gotf = new float[g.length];
+            float[] expectedf = new float[g.length];
+            Simd.FUNCTIONS.inside(g, x, b[0], b[1], got, from, from + n);
+            Kernels.inside(g, x, b[0], b[1], expected, from, from + n, false);
+            Simd.FUNCTIONS.inside(gf, xf, b[0], b[1], gotf, from, from + n);
+            FloatKernels.inside(gf, xf, b[0], b[1], expectedf, from, from + n, false);
+            for (int i = 0; i < g.length; i++) {
+                String what = "clamp's backward at " + x[i] + " in [" + b[0] + ", " + b[1] + "], g = " + g[i];
+                assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(got[i]), what);
+                assertEquals(Float.floatToRawIntBits(expectedf[i]), Float.floatToRawIntBits(gotf[i]), what + " in float");
+            }
+        }
+    }
+
+    @Check(exact = true)
+    static void fusedBackwardsKeepTheChainRulesBits() { // tanh, sigmoid, log1p, sqrt: Kernels.chained; float32 sqrt
         SplittableRandom r = new SplittableRandom(19);
         int n = 1_037;
         double[] x = new double[n];
@@ -342,6 +377,21 @@ class VectorFunctionsTest {
                 Tensor y = k == 0 ? a.tanh() : k == 1 ? a.sigmoid() : k == 2 ? a.log1p() : a.sqrt();
                 y.backward(Tensor.of(g, n));
                 got[k] = a.grad().toArray();
+            }
+            float[] xf = new float[n];
+            float[] gf = new float[n];
+            for (int i = 0; i < n; i++) {
+                xf[i] = (float) x[i];
+                gf[i] = (float) g[i];
+            }
+            Tensor af = Tensor.of(xf, n).requiresGrad(true);
+            Tensor rootf = af.sqrt();
+            rootf.backward(Tensor.of(gf, n));
+            float[] yf = rootf.toFloatArray();
+            float[] gotf = af.grad().toFloatArray();
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits(FloatKernels.chainDiv(gf[i], 2 * yf[i])), Float.floatToRawIntBits(gotf[i]),
+                        "float32 sqrt's gradient at " + xf[i] + " for g = " + gf[i]);
             }
             for (int i = 0; i < n; i++) {
                 double[] expected = {Kernels.chain(g[i], 1 - tanh[i] * tanh[i]), Kernels.chain(g[i], sigmoid[i] * (1 - sigmoid[i])),
