@@ -222,13 +222,8 @@ final class ArithmeticOps {
             return new Tensor[] {g2.chain(d), pow(a, safeB.sub(1), towardsPower), null};
         };
         double[] bd = b.readDoubles();
-        FloatKernels.Loop3 loop = bd.length == 1 ? (gd, ad, unused, out, from, to) -> {
-            double e = bd[0];
-            double em1 = e - 1;
-            for (int i = from; i < to; i++) {
-                out[i] = gd[i] == 0 ? 0 : gd[i] * (e == 0 ? 0 : e * Kernels.pow(ad[i], em1)); // skips pow
-            }
-        } : (gd, ad, ed, out, from, to) -> {
+        FloatKernels.Loop3 loop = bd.length == 1 ? (gd, ad, unused, out, from, to) -> Kernels.powBackward(gd, ad, bd[0], out, from, to)
+                : (gd, ad, ed, out, from, to) -> {
             for (int i = from; i < to; i++) {
                 double e = ed[i];
                 out[i] = gd[i] == 0 ? 0 : gd[i] * (e == 0 ? 0 : e * Kernels.pow(ad[i], e - 1));

@@ -331,6 +331,35 @@ public final class Kernels {
         }
     }
 
+    /**
+     * out[from, to) = pow's backward towards its base for one exponent e: {@link #chain}(g, e * a^(e-1)),
+     * 0 where e is 0. Where there is a Vector API ({@link Simd}) the local derivatives go into a block
+     * first and the chain rule runs on it ({@link #chained}: float32's x^2 backward 2.5x faster on JDK
+     * 25); on JDK 17 one pass is faster (float64's x^2 backward 11% slower in blocks), so it stays.
+     */
+    public static void powBackward(double[] g, double[] a, double e, double[] out, int from, int to) {
+        double em1 = e - 1;
+        if (Simd.FUNCTIONS == null) {
+            for (int i = from; i < to; i++) {
+                out[i] = g[i] == 0 ? 0 : g[i] * (e == 0 ? 0 : e * pow(a[i], em1)); // skips pow
+            }
+        } else if (e == 0) { // chain(g, 0): -0.0 for negative g, NaN for infinite g, as the loop above
+            chained(false, g, a, (ad, d, s, t) -> java.util.Arrays.fill(d, s, t, 0.0), out, from, to);
+        } else if (em1 == 1) { // e * a, pow(a, 1) being a, in a loop C2 vectorises
+            chained(false, g, a, (ad, d, s, t) -> {
+                for (int i = s; i < t; i++) {
+                    d[i] = e * ad[i];
+                }
+            }, out, from, to);
+        } else {
+            chained(false, g, a, (ad, d, s, t) -> {
+                for (int i = s; i < t; i++) {
+                    d[i] = e * pow(ad[i], em1);
+                }
+            }, out, from, to);
+        }
+    }
+
     /** The chain rule's quotient g / d, +0.0 where g is 0 even if d is 0 or NaN, as {@link #chain}. */
     public static double chainDiv(double g, double d) {
         return Double.longBitsToDouble(Double.doubleToRawLongBits(g / d) & -(long) (g != 0 ? 1 : 0));

@@ -357,7 +357,7 @@ class VectorFunctionsTest {
     }
 
     @Check(exact = true)
-    static void fusedBackwardsKeepTheChainRulesBits() { // tanh, sigmoid, log1p, sqrt: Kernels.chained; float32 sqrt
+    static void fusedBackwardsKeepTheChainRulesBits() { // tanh, sigmoid, log1p, sqrt, pow: Kernels.chained; float32's
         SplittableRandom r = new SplittableRandom(19);
         int n = 1_037;
         double[] x = new double[n];
@@ -378,6 +378,16 @@ class VectorFunctionsTest {
                 y.backward(Tensor.of(g, n));
                 got[k] = a.grad().toArray();
             }
+            for (double e : new double[] {2, 3, 0, 0.5, -1}) { // pow's backward towards its base, one exponent
+                Tensor a = Tensor.of(x, n).requiresGrad(true);
+                a.pow(e).backward(Tensor.of(g, n));
+                double[] gotPow = a.grad().toArray();
+                for (int i = 0; i < n; i++) {
+                    double expected = Kernels.chain(g[i], e == 0 ? 0 : e * Kernels.pow(x[i], e - 1));
+                    assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(gotPow[i]),
+                            "pow(x, " + e + ")'s gradient at " + x[i] + " for g = " + g[i]);
+                }
+            }
             float[] xf = new float[n];
             float[] gf = new float[n];
             for (int i = 0; i < n; i++) {
@@ -392,6 +402,13 @@ class VectorFunctionsTest {
             for (int i = 0; i < n; i++) {
                 assertEquals(Float.floatToRawIntBits(FloatKernels.chainDiv(gf[i], 2 * yf[i])), Float.floatToRawIntBits(gotf[i]),
                         "float32 sqrt's gradient at " + xf[i] + " for g = " + gf[i]);
+            }
+            Tensor square = Tensor.of(xf, n).requiresGrad(true);
+            square.pow(2).backward(Tensor.of(gf, n));
+            float[] gotSquare = square.grad().toFloatArray();
+            for (int i = 0; i < n; i++) { // float64's result on the widened floats, rounded once
+                assertEquals(Float.floatToRawIntBits((float) Kernels.chain(gf[i], 2.0 * xf[i])), Float.floatToRawIntBits(gotSquare[i]),
+                        "float32 x^2's gradient at " + xf[i] + " for g = " + gf[i]);
             }
             for (int i = 0; i < n; i++) {
                 double[] expected = {Kernels.chain(g[i], 1 - tanh[i] * tanh[i]), Kernels.chain(g[i], sigmoid[i] * (1 - sigmoid[i])),
