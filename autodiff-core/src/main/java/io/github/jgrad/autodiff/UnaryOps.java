@@ -52,6 +52,18 @@ final class UnaryOps {
         return fused(op, g, y, 2, (gd, yd, out, from, to) -> Kernels.chained(divide, gd, yd, local, out, from, to), backward);
     }
 
+    /** The product g * unary(a) of the chain rule, negated with {@code negate}: sin's and cos's backwards. */
+    private static Tensor chained(Op op, Tensor g, Tensor a, Unary unary, boolean negate, Tensor.Backward backward) {
+        return fused(op, g, a, 8, (gd, ad, out, from, to) -> {
+            Kernels.chained(false, gd, ad, (x, d, s, t) -> Kernels.unary(unary, x, d, s, t), out, from, to);
+            if (negate) {
+                for (int i = from; i < to; i++) {
+                    out[i] = -out[i];
+                }
+            }
+        }, backward);
+    }
+
     // ------------------------------------------------------------------ neg
     static final Op NEG = Op.builtin("neg").derivative("-1").rule("-g").build();
 
@@ -255,12 +267,8 @@ final class UnaryOps {
             .edges("0 where g is 0, as the chain rule's products").chainRule().build();
 
     static Tensor sinBackward(Tensor g, Tensor a) {
-        return fused(SIN_BACKWARD, g, a, 8, (gd, ad, out, from, to) -> {
-            Kernels.unary(Unary.COS, ad, out, from, to); // cos's kernel, vectorised where the JVM can
-            for (int i = from; i < to; i++) {
-                out[i] = gd[i] == 0 ? 0 : gd[i] * out[i];
-            }
-        }, (g2, o) -> new Tensor[] {sinBackward(g2, a), cosBackward(ChainOps.bothChain(g, g2), a)});
+        return chained(SIN_BACKWARD, g, a, Unary.COS, false,
+                (g2, o) -> new Tensor[] {sinBackward(g2, a), cosBackward(ChainOps.bothChain(g, g2), a)});
     }
 
     static Value sin(Value a) {
@@ -278,12 +286,8 @@ final class UnaryOps {
             .edges("-0 where g is 0, as the negated chain rule's product").chainRule().build();
 
     static Tensor cosBackward(Tensor g, Tensor a) {
-        return fused(COS_BACKWARD, g, a, 8, (gd, ad, out, from, to) -> {
-            Kernels.unary(Unary.SIN, ad, out, from, to);
-            for (int i = from; i < to; i++) {
-                out[i] = -(gd[i] == 0 ? 0 : gd[i] * out[i]);
-            }
-        }, (g2, o) -> new Tensor[] {g2.neg().chain(a.sin()), sinBackward(ChainOps.bothChain(g, g2.neg()), a)});
+        return chained(COS_BACKWARD, g, a, Unary.SIN, true,
+                (g2, o) -> new Tensor[] {g2.neg().chain(a.sin()), sinBackward(ChainOps.bothChain(g, g2.neg()), a)});
     }
 
     static Value cos(Value a) {

@@ -357,7 +357,7 @@ class VectorFunctionsTest {
     }
 
     @Check(exact = true)
-    static void fusedBackwardsKeepTheChainRulesBits() { // tanh, sigmoid, log1p, sqrt, pow: Kernels.chained; float32's
+    static void fusedBackwardsKeepTheChainRulesBits() { // tanh, sigmoid, log1p, sqrt, pow, sin, cos: Kernels.chained
         SplittableRandom r = new SplittableRandom(19);
         int n = 1_037;
         double[] x = new double[n];
@@ -386,6 +386,26 @@ class VectorFunctionsTest {
                     double expected = Kernels.chain(g[i], e == 0 ? 0 : e * Kernels.pow(x[i], e - 1));
                     assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(gotPow[i]),
                             "pow(x, " + e + ")'s gradient at " + x[i] + " for g = " + g[i]);
+                }
+            }
+            if (!Simd.VECTOR_FUNCTIONS) { // sin's and cos's backwards: -(g * sin(a)) for cos; SVML's are not repeatable
+                double[] cos = new double[n];
+                double[] sin = new double[n];
+                Kernels.unary(Unary.COS, x, cos, 0, n);
+                Kernels.unary(Unary.SIN, x, sin, 0, n);
+                Tensor b = Tensor.of(x, n).requiresGrad(true);
+                b.cos().backward(Tensor.of(g, n));
+                double[] gotCos = b.grad().toArray();
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Double.doubleToRawLongBits(-Kernels.chain(g[i], sin[i])), Double.doubleToRawLongBits(gotCos[i]),
+                            "cos's gradient at " + x[i] + " for g = " + g[i]);
+                }
+                Tensor c = Tensor.of(x, n).requiresGrad(true);
+                c.sin().backward(Tensor.of(g, n));
+                double[] gotSin = c.grad().toArray();
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Double.doubleToRawLongBits(Kernels.chain(g[i], cos[i])), Double.doubleToRawLongBits(gotSin[i]),
+                            "sin's gradient at " + x[i] + " for g = " + g[i]);
                 }
             }
             float[] xf = new float[n];
