@@ -229,6 +229,9 @@ final class ArithmeticOps {
                 out[i] = gd[i] == 0 ? 0 : gd[i] * (e == 0 ? 0 : e * Kernels.pow(ad[i], e - 1));
             }
         };
+        if (g.dtype() == DType.FLOAT32 && a.dtype() == DType.FLOAT32 && bd.length == 1 && bd[0] == 2) { // x^2: no widening
+            return record(POW_BACKWARD, FloatKernels.squareBackward(g.floats(), a.floats()), a.shape, backward, g, a, b);
+        }
         if (g.dtype() == DType.FLOAT32 && a.dtype() == DType.FLOAT32 && (bd.length == 1 || b.dtype() == DType.FLOAT32)) {
             return record(POW_BACKWARD, FloatKernels.blocks(g.floats(), a.floats(), bd.length == 1 ? null : b.floats(), 20,
                     loop), a.shape, backward, g, a, b);

@@ -447,4 +447,30 @@ class FusedBackwardTest {
             }
         }
     }
+
+    @Test
+    void float32SquaresBackwardIsFloat64sRoundedOnceWithoutWidening() {
+        // (2g) * a in float, recomputed in double where 2g overflows: every pair of these, both ways
+        float[] v = {0, -0f, 1, -1, 0.1f, 3, -7.5f, 1e-20f, 1e20f, 0x1p-149f, -0x1p-149f, 0x1.8p-148f, 0x1p-126f, 0x1.fffffep126f,
+            0x1p127f, -0x1.5p127f, Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
+        int n = v.length * v.length + 600; // past a block of 512, on the second block's loop too
+        float[] g = new float[n];
+        float[] a = new float[n];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(29);
+        for (int i = 0; i < n; i++) {
+            boolean pair = i < v.length * v.length;
+            g[i] = pair ? v[i / v.length] : (float) r.nextGaussian() * (i % 7 == 0 ? 0x1p127f : 1);
+            a[i] = pair ? v[i % v.length] : (float) r.nextGaussian() * (i % 5 == 0 ? 0x1p-140f : 1);
+        }
+        Tensor x = Tensor.of(a, n).requiresGrad(true);
+        x.pow(2).backward(Tensor.of(g, n));
+        float[] got = x.grad().toFloatArray();
+        int overflowed = 0;
+        for (int i = 0; i < n; i++) {
+            float expected = (float) io.github.jgrad.autodiff.internal.Kernels.chain(g[i], 2.0 * a[i]);
+            overflowed += Math.abs(g[i]) >= 0x1p127f && Float.isFinite(g[i]) && Float.isFinite(expected) ? 1 : 0;
+            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(got[i]), "x^2's gradient at " + a[i] + " for g = " + g[i]);
+        }
+        assertTrue(overflowed > 10, "pairs where 2g overflows and the result does not: " + overflowed);
+    }
 }

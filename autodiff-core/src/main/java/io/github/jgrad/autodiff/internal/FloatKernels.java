@@ -333,6 +333,32 @@ public final class FloatKernels {
         }
     }
 
+    /**
+     * pow(a, 2)'s backward towards a in float32 without widening to double: float64's chain(g, 2a)
+     * rounded once is round(2ga), a product of two floats being exact in double; 2g is exact in
+     * float unless it overflows, so the float product (2g) * a is that exact product rounded once,
+     * and 0 where g is 0 ({@link #chain}). Where 2g overflowed (|g| &gt;= 2^127) the result is not
+     * finite, and the elements that are not are computed again in double: the same bits always.
+     */
+    public static float[] squareBackward(float[] g, float[] a) {
+        float[] out = Arena.allocateFloats(a.length);
+        Kernels.split(a.length, a.length * 3L, (from, to) -> {
+            for (int s = from; s < to; s += BLOCK) {
+                int e = Math.min(s + BLOCK, to);
+                for (int i = s; i < e; i++) {
+                    out[i] = g[i] * 2;
+                }
+                chain(false, out, a, 0, out, s, e);
+                for (int i = s; i < e; i++) {
+                    if (!Float.isFinite(out[i])) {
+                        out[i] = (float) Kernels.chain(g[i], 2.0 * a[i]);
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
     /** {@link Kernels#inside} for floats, compared with the double bounds. */
     public static void inside(float[] g, float[] x, double low, double high, float[] out, int from, int to, boolean vector) {
         if (vector && Simd.FUNCTIONS != null) {
