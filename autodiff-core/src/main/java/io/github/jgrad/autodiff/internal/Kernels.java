@@ -477,6 +477,14 @@ public final class Kernels {
         return m >= 0x1p-300 && m <= 0x1p340;
     }
 
+    /**
+     * The fewest elements float64 exp takes through the Vector API: rows of softmax as short as a
+     * classifier's 10 logits gain nothing there, and when C2 compiled a short row's caller without
+     * inlining the vector operations (in some JVM runs, not others) each call allocated its vectors,
+     * 175 KB per MLP step. Below it, the scalar kernel, whose bits these are.
+     */
+    private static final int VECTOR_EXP_MIN = 64;
+
     /** out = op(a), element by element. */
     public static double[] unary(Unary op, double[] a) {
         double[] out = Arena.allocate(a.length);
@@ -497,7 +505,7 @@ public final class Kernels {
                 }
                 break;
             case EXP:
-                if (Simd.FUNCTIONS != null) {
+                if (Simd.FUNCTIONS != null && to - from >= VECTOR_EXP_MIN) {
                     Simd.FUNCTIONS.exactExp(a, out, from, to); // Exp.exp's bits, a vector at a time
                 } else {
                     Exp.exp(a, from, out, from, to - from);

@@ -224,12 +224,11 @@ public final class VectorFunctions implements Simd.Functions {
         for (int up = to - D.length(); i <= up; i += D.length()) {
             DoubleVector x = DoubleVector.fromArray(D, a, i);
             exactExp(x).intoArray(out, i);
-            fixOutside(x, out, i, D.maskAll(true));
+            fixOutside(x, out, i);
         }
-        VectorMask<Double> m = D.indexInRange(i, to);
-        DoubleVector x = DoubleVector.fromArray(D, a, i, m);
-        exactExp(x).intoArray(out, i, m);
-        fixOutside(x, out, i, m);
+        for (; i < to; i++) { // the scalar kernel, whose bits these are: a masked last vector allocated 328 bytes a call
+            out[i] = Exp.exp(a[i]);
+        }
     }
 
     private static DoubleVector exactExp(DoubleVector x) {
@@ -256,8 +255,8 @@ public final class VectorFunctions implements Simd.Functions {
     }
 
     /** Math.exp where |x| &lt; 707 does not hold (NaN included), as {@code Exp.exp} does. */
-    private static void fixOutside(DoubleVector x, double[] out, int i, VectorMask<Double> m) {
-        VectorMask<Double> outside = x.abs().compare(VectorOperators.LT, Exp.LIMIT).not().and(m);
+    private static void fixOutside(DoubleVector x, double[] out, int i) {
+        VectorMask<Double> outside = x.abs().compare(VectorOperators.LT, Exp.LIMIT).not();
         if (outside.anyTrue()) {
             for (int j = outside.firstTrue(); j < D.length(); j++) {
                 if (outside.laneIsSet(j)) {
