@@ -339,10 +339,15 @@ public final class FloatKernels {
      * float unless it overflows, so the float product (2g) * a is that exact product rounded once,
      * and 0 where g is 0 ({@link #chain}). Where 2g overflowed (|g| &gt;= 2^127) the result is not
      * finite, and the elements that are not are computed again in double: the same bits always.
+     * Through the Vector API, where there is one, in double a vector at a time: one pass, no check.
      */
     public static float[] squareBackward(float[] g, float[] a) {
         float[] out = Arena.allocateFloats(a.length);
         Kernels.split(a.length, a.length * 3L, (from, to) -> {
+            if (Simd.FUNCTIONS != null) {
+                Simd.FUNCTIONS.squareBackward(g, a, out, from, to);
+                return;
+            }
             for (int s = from; s < to; s += BLOCK) {
                 int e = Math.min(s + BLOCK, to);
                 for (int i = s; i < e; i++) {

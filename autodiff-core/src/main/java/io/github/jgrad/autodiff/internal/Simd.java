@@ -81,6 +81,12 @@ final class Simd {
         /** The same for floats, compared with the double bounds as Java compares a float with a double. */
         void inside(float[] g, float[] x, double low, double high, float[] out, int from, int to);
 
+        /**
+         * out[from, to) = float32 x^2's backward, {@code (float) Kernels.chain(g, 2.0 * a)}: half a
+         * vector of floats widened, multiplied in double, rounded once, with its bits.
+         */
+        void squareBackward(float[] g, float[] a, float[] out, int from, int to);
+
         /** Whether {@link #sumOfBlock} is there (vectors of 8 doubles). */
         boolean sumsFloats();
 

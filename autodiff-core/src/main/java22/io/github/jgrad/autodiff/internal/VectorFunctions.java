@@ -267,6 +267,20 @@ public final class VectorFunctions implements Simd.Functions {
     }
 
     @Override
+    public void squareBackward(float[] g, float[] a, float[] out, int from, int to) {
+        int i = from;
+        for (int up = to - HALF.length(); i <= up; i += HALF.length()) {
+            DoubleVector gv = (DoubleVector) FloatVector.fromArray(HALF, g, i).convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector av = (DoubleVector) FloatVector.fromArray(HALF, a, i).convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector d = gv.mul(av.mul(2.0)).blend(0.0, gv.compare(VectorOperators.EQ, 0.0));
+            ((FloatVector) d.convertShape(VectorOperators.D2F, HALF, 0)).intoArray(out, i);
+        }
+        for (; i < to; i++) {
+            out[i] = (float) Kernels.chain(g[i], 2.0 * a[i]);
+        }
+    }
+
+    @Override
     public boolean sumsFloats() {
         return D.length() == 8;
     }

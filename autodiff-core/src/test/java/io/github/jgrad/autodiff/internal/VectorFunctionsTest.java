@@ -423,12 +423,18 @@ class VectorFunctionsTest {
                 assertEquals(Float.floatToRawIntBits(FloatKernels.chainDiv(gf[i], 2 * yf[i])), Float.floatToRawIntBits(gotf[i]),
                         "float32 sqrt's gradient at " + xf[i] + " for g = " + gf[i]);
             }
-            Tensor square = Tensor.of(xf, n).requiresGrad(true);
-            square.pow(2).backward(Tensor.of(gf, n));
-            float[] gotSquare = square.grad().toFloatArray();
-            for (int i = 0; i < n; i++) { // float64's result on the widened floats, rounded once
-                assertEquals(Float.floatToRawIntBits((float) Kernels.chain(gf[i], 2.0 * xf[i])), Float.floatToRawIntBits(gotSquare[i]),
-                        "float32 x^2's gradient at " + xf[i] + " for g = " + gf[i]);
+            for (float scale : new float[] {1, 0x1p127f}) { // 2g overflows float where g >= 2^127, not double
+                float[] gs = new float[n];
+                for (int i = 0; i < n; i++) {
+                    gs[i] = gf[i] * (i % 2 == 0 ? scale : 1);
+                }
+                Tensor square = Tensor.of(xf, n).requiresGrad(true);
+                square.pow(2).backward(Tensor.of(gs, n));
+                float[] gotSquare = square.grad().toFloatArray();
+                for (int i = 0; i < n; i++) { // float64's result on the widened floats, rounded once
+                    assertEquals(Float.floatToRawIntBits((float) Kernels.chain(gs[i], 2.0 * xf[i])),
+                            Float.floatToRawIntBits(gotSquare[i]), "float32 x^2's gradient at " + xf[i] + " for g = " + gs[i]);
+                }
             }
             for (int i = 0; i < n; i++) {
                 double[] expected = {Kernels.chain(g[i], 1 - tanh[i] * tanh[i]), Kernels.chain(g[i], sigmoid[i] * (1 - sigmoid[i])),
