@@ -53,7 +53,7 @@ final class UnaryOps {
     }
 
     /** The product g * unary(a) of the chain rule, negated with {@code negate}: sin's and cos's backwards. */
-    private static Tensor chained(Op op, Tensor g, Tensor a, Unary unary, boolean negate, Tensor.Backward backward) {
+    private static Tensor chainedUnary(Op op, Tensor g, Tensor a, Unary unary, boolean negate, Tensor.Backward backward) {
         return fused(op, g, a, 8, (gd, ad, out, from, to) -> {
             Kernels.chained(false, gd, ad, (x, d, s, t) -> Kernels.unary(unary, x, d, s, t), out, from, to);
             if (negate) {
@@ -267,7 +267,7 @@ final class UnaryOps {
             .edges("0 where g is 0, as the chain rule's products").chainRule().build();
 
     static Tensor sinBackward(Tensor g, Tensor a) {
-        return chained(SIN_BACKWARD, g, a, Unary.COS, false,
+        return chainedUnary(SIN_BACKWARD, g, a, Unary.COS, false,
                 (g2, o) -> new Tensor[] {sinBackward(g2, a), cosBackward(ChainOps.bothChain(g, g2), a)});
     }
 
@@ -286,7 +286,7 @@ final class UnaryOps {
             .edges("-0 where g is 0, as the negated chain rule's product").chainRule().build();
 
     static Tensor cosBackward(Tensor g, Tensor a) {
-        return chained(COS_BACKWARD, g, a, Unary.SIN, true,
+        return chainedUnary(COS_BACKWARD, g, a, Unary.SIN, true,
                 (g2, o) -> new Tensor[] {g2.neg().chain(a.sin()), sinBackward(ChainOps.bothChain(g, g2.neg()), a)});
     }
 

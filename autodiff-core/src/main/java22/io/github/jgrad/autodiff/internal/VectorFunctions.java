@@ -24,8 +24,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Each function has a loop of its own, so that C2 sees its operator as a constant (a loop over an
  * operator it cannot fold calls the per-lane fallback, 5-10 times slower than the scalar kernels).
- * The last partial vector goes through a masked load and store, so that, once compiled, every element
- * of an array gets the same function wherever it lies.
+ * The SVML functions' last partial vector goes through a masked load and store, so that, once
+ * compiled, every element of an array gets the same function wherever it lies; the exact kernels
+ * (float64 exp, the chain rule, clamp's backward, x^2's) end with the scalar kernel, whose bits they
+ * have (a masked vector there allocated its lanes on each call).
  *
  * <p>Accuracy (measured against {@code StrictMath} over every exponent and both signs, subnormals,
  * infinities and NaN, and densely where networks live: {@code VectorFunctionsTest}): within 1 ulp
