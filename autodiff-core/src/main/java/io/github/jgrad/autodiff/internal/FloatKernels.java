@@ -320,7 +320,7 @@ public final class FloatKernels {
      * (dOff 0): each element is read before it is written.
      */
     public static void chain(boolean divide, float[] g, float[] d, int dOff, float[] out, int from, int to) {
-        if (Simd.FUNCTIONS != null) {
+        if (Simd.exact(to - from)) {
             Simd.FUNCTIONS.chain(divide, g, d, dOff, out, from, to);
         } else if (divide) {
             for (int i = from; i < to; i++) {
@@ -344,7 +344,7 @@ public final class FloatKernels {
     public static float[] squareBackward(float[] g, float[] a) {
         float[] out = Arena.allocateFloats(a.length);
         Kernels.split(a.length, a.length * 3L, (from, to) -> {
-            if (Simd.FUNCTIONS != null) {
+            if (Simd.exact(to - from)) {
                 Simd.FUNCTIONS.squareBackward(g, a, out, from, to);
                 return;
             }
@@ -366,7 +366,7 @@ public final class FloatKernels {
 
     /** {@link Kernels#inside} for floats, compared with the double bounds. */
     public static void inside(float[] g, float[] x, double low, double high, float[] out, int from, int to, boolean vector) {
-        if (vector && Simd.FUNCTIONS != null) {
+        if (vector && Simd.exact(to - from)) {
             Simd.FUNCTIONS.inside(g, x, low, high, out, from, to);
             return;
         }
@@ -459,7 +459,7 @@ public final class FloatKernels {
 
     /** The largest of a[from, from + n), n &gt; 0, as {@link Kernels#max(double[], int, int)} finds it. */
     private static float max(float[] a, int from, int n) {
-        if (Simd.FUNCTIONS != null) {
+        if (Simd.exact(n)) {
             return Simd.FUNCTIONS.max(a, from, n);
         }
         float m = a[from];
@@ -487,7 +487,7 @@ public final class FloatKernels {
     /** {@link Kernels#pairwiseSum} of a[from, from + n) widened: the same additions in the same order. */
     static double pairwiseSum(float[] a, int from, int n) {
         if (n <= 128) {
-            if (n >= 8 && Simd.SUMS_FLOATS) {
+            if (n >= Simd.MIN_LENGTH && Simd.SUMS_FLOATS) {
                 return Simd.FUNCTIONS.sumOfBlock(a, from, n);
             }
             if (n < 8) {

@@ -235,7 +235,7 @@ public final class Kernels {
                 }
                 return true;
             case CHAIN:
-                if (Simd.FUNCTIONS != null) {
+                if (Simd.exact(n)) {
                     Simd.FUNCTIONS.chain(false, a, ao, b, bo, out, oo, n);
                     return true;
                 }
@@ -245,7 +245,7 @@ public final class Kernels {
                 }
                 return true;
             case CHAIN_DIV:
-                if (Simd.FUNCTIONS != null) {
+                if (Simd.exact(n)) {
                     Simd.FUNCTIONS.chain(true, a, ao, b, bo, out, oo, n);
                     return true;
                 }
@@ -289,7 +289,7 @@ public final class Kernels {
      * unless {@code vector} is false.
      */
     public static void inside(double[] g, double[] x, double low, double high, double[] out, int from, int to, boolean vector) {
-        if (vector && Simd.FUNCTIONS != null) {
+        if (vector && Simd.exact(to - from)) {
             Simd.FUNCTIONS.inside(g, x, low, high, out, from, to);
             return;
         }
@@ -317,7 +317,7 @@ public final class Kernels {
         for (int s = from; s < to; s += CHAIN_BLOCK) {
             int e = Math.min(s + CHAIN_BLOCK, to);
             local.run(a, out, s, e);
-            if (Simd.FUNCTIONS != null) {
+            if (Simd.exact(e - s)) {
                 Simd.FUNCTIONS.chain(divide, g, s, out, s, out, s, e - s);
             } else if (divide) {
                 for (int i = s; i < e; i++) {
@@ -340,7 +340,7 @@ public final class Kernels {
      */
     public static void powBackward(double[] g, double[] a, double e, double[] out, int from, int to) {
         double em1 = e - 1;
-        if (Simd.FUNCTIONS == null) {
+        if (!Simd.exact(to - from)) {
             for (int i = from; i < to; i++) {
                 out[i] = g[i] == 0 ? 0 : g[i] * (e == 0 ? 0 : e * pow(a[i], em1)); // skips pow
             }
@@ -478,14 +478,6 @@ public final class Kernels {
         return m >= 0x1p-300 && m <= 0x1p340;
     }
 
-    /**
-     * The fewest elements float64 exp takes through the Vector API: rows of softmax as short as a
-     * classifier's 10 logits gain nothing there, and when C2 compiled a short row's caller without
-     * inlining the vector operations (in some JVM runs, not others) each call allocated its vectors,
-     * 175 KB per MLP step. Below it, the scalar kernel, whose bits these are.
-     */
-    private static final int VECTOR_EXP_MIN = 64;
-
     /** out = op(a), element by element. */
     public static double[] unary(Unary op, double[] a) {
         double[] out = Arena.allocate(a.length);
@@ -495,7 +487,7 @@ public final class Kernels {
 
     /** out[from, to) = op(a[from, to)), on this thread. */
     public static void unary(Unary op, double[] a, double[] out, int from, int to) {
-        if (Simd.covers(op) && (op != Unary.EXP || to - from >= VECTOR_EXP_MIN)) {
+        if (Simd.covers(op) && (op != Unary.EXP || Simd.exact(to - from))) {
             Simd.FUNCTIONS.unary(op, a, out, from, to);
             return;
         }
@@ -506,7 +498,7 @@ public final class Kernels {
                 }
                 break;
             case EXP:
-                if (Simd.FUNCTIONS != null && to - from >= VECTOR_EXP_MIN) {
+                if (Simd.exact(to - from)) {
                     Simd.FUNCTIONS.exactExp(a, out, from, to); // Exp.exp's bits, a vector at a time
                 } else {
                     Exp.exp(a, from, out, from, to - from);
@@ -647,7 +639,7 @@ public final class Kernels {
      * ends the scan; a zero maximum, whose sign depends on every zero, is found again by Math.max.
      */
     public static double max(double[] a, int from, int n) {
-        if (Simd.FUNCTIONS != null) {
+        if (Simd.exact(n)) {
             return Simd.FUNCTIONS.max(a, from, n);
         }
         double m = a[from];

@@ -34,7 +34,21 @@ final class Simd {
     /** Whether {@link #FUNCTIONS} sums blocks of floats ({@link Functions#sumOfBlock}). */
     static final boolean SUMS_FLOATS = FUNCTIONS != null && FUNCTIONS.sumsFloats();
 
+    /**
+     * The fewest elements an exact kernel of {@link #FUNCTIONS} takes (maxima, sums, exp, the chain
+     * rule, clamp's and x^2's backwards); fewer take the scalar kernel, whose bits they have. Short
+     * rows, as softmax's over a classifier's 10 logits, gain nothing from vectors, and in some JVM
+     * runs C2 compiled their callers without inlining the vector operations, which then ran the
+     * Vector API's Java fallbacks and allocated their lanes: up to 175 KB per MLP step.
+     */
+    static final int MIN_LENGTH = 64;
+
     private Simd() {
+    }
+
+    /** Whether n elements go through {@link #FUNCTIONS}' exact kernels. */
+    static boolean exact(int n) {
+        return FUNCTIONS != null && n >= MIN_LENGTH;
     }
 
     /** Whether {@code op} runs through {@link #FUNCTIONS} (for doubles and floats). */
