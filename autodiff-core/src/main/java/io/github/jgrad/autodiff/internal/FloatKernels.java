@@ -258,6 +258,10 @@ public final class FloatKernels {
                 }
             }
             case GATE -> { // relu's backward: a where b > 0, else 0, without a branch (masks are random)
+                if (Simd.exact(to - from)) {
+                    Simd.FUNCTIONS.gate(a, b, bo, out, from, to);
+                    return;
+                }
                 for (int i = from; i < to; i++) {
                     out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(a[i]) & positive(b[bo + i]));
                 }
@@ -306,6 +310,10 @@ public final class FloatKernels {
                 }
             }
             case GATE -> { // relu's backward: a where b > 0, else 0, without a branch (masks are random)
+                if (Simd.exact(to - from)) {
+                    Simd.FUNCTIONS.gate(a, b, 0, out, from, to);
+                    return;
+                }
                 for (int i = from; i < to; i++) {
                     out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(a[i]) & positive(b[i]));
                 }

@@ -255,6 +255,10 @@ public final class Kernels {
                 }
                 return true;
             case GATE: // relu's backward, without a branch: half its masks are 0 at random, and mispredicted
+                if (Simd.exact(n)) {
+                    Simd.FUNCTIONS.gate(a, ao, b, bo, out, oo, n);
+                    return true;
+                }
                 for (int i = 0; i < n; i++) {
                     out[oo + i] = Double.longBitsToDouble(Double.doubleToRawLongBits(a[ao + i]) & positive(b[bo + i]));
                 }

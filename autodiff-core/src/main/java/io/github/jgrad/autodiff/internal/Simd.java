@@ -89,6 +89,15 @@ final class Simd {
         /** The same for floats ({@code FloatKernels.chain}, {@code chainDiv}): g and out at [from, to), d at dOff + i. */
         void chain(boolean divide, float[] g, float[] d, int dOff, float[] out, int from, int to);
 
+        /**
+         * out = a where b &gt; 0, else +0.0 (relu's backward, {@code Binary.GATE}): a blend, the scalar
+         * kernels' bits. n elements, a at ao, b at bo, out at oo.
+         */
+        void gate(double[] a, int ao, double[] b, int bo, double[] out, int oo, int n);
+
+        /** The same for floats: a and out at [from, to), b at bo + i. */
+        void gate(float[] a, float[] b, int bo, float[] out, int from, int to);
+
         /** out[from, to) = g where low &lt;= x &lt;= high, else +0.0 (clamp's backward, {@code Kernels.inside}). */
         void inside(double[] g, double[] x, double low, double high, double[] out, int from, int to);
 

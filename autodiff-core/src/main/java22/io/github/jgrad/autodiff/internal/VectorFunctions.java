@@ -140,6 +140,30 @@ public final class VectorFunctions implements Simd.Functions {
     }
 
     @Override
+    public void gate(double[] a, int ao, double[] b, int bo, double[] out, int oo, int n) {
+        int i = 0;
+        for (int w = D.length(); i <= n - w; i += w) {
+            VectorMask<Double> off = DoubleVector.fromArray(D, b, bo + i).compare(VectorOperators.GT, 0.0).not();
+            DoubleVector.fromArray(D, a, ao + i).blend(0.0, off).intoArray(out, oo + i);
+        }
+        for (; i < n; i++) {
+            out[oo + i] = b[bo + i] > 0 ? a[ao + i] : 0;
+        }
+    }
+
+    @Override
+    public void gate(float[] a, float[] b, int bo, float[] out, int from, int to) {
+        int i = from;
+        for (int w = F.length(); i <= to - w; i += w) {
+            VectorMask<Float> off = FloatVector.fromArray(F, b, bo + i).compare(VectorOperators.GT, 0f).not();
+            FloatVector.fromArray(F, a, i).blend(0f, off).intoArray(out, i);
+        }
+        for (; i < to; i++) {
+            out[i] = b[bo + i] > 0 ? a[i] : 0;
+        }
+    }
+
+    @Override
     public void inside(double[] g, double[] x, double low, double high, double[] out, int from, int to) {
         int i = from;
         for (int w = D.length(); i <= to - w; i += w) {

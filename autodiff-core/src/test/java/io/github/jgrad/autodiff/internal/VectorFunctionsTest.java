@@ -47,13 +47,13 @@ class VectorFunctionsTest {
     @Test
     void passInAJvmWithTheVectorApi() throws IOException, InterruptedException {
         String out = runWithTheModule("-Djgrad.functions=vector", "all");
-        assertTrue(out.contains("14 checks passed"), out);
+        assertTrue(out.contains("15 checks passed"), out);
     }
 
     @Test
     void withoutAskingOnlyTheExactKernelsUseIt() throws IOException, InterruptedException {
         String out = runWithTheModule("-Djgrad.functions=", "exact");
-        assertTrue(out.contains("6 checks passed"), out);
+        assertTrue(out.contains("7 checks passed"), out);
     }
 
     /** This class's {@link #main} in a JVM with {@code jdk.incubator.vector}; its output. */
@@ -317,6 +317,39 @@ class VectorFunctionsTest {
                     assertEquals(Float.floatToRawIntBits(divide ? FloatKernels.chainDiv(af, bf) : FloatKernels.chain(af, bf)),
                             Float.floatToRawIntBits(gotf[go + i]), what + " in float");
                 }
+            }
+        }
+    }
+
+    @Check(exact = true)
+    static void relusBackwardHasTheScalarKernelsBits() { // a where b > 0, else +0.0: the mask of Binary.GATE
+        SplittableRandom r = new SplittableRandom(31);
+        for (int trial = 0; trial < 4_000; trial++) { // the first calls interpreted, later ones compiled
+            int n = r.nextInt(70);
+            int ao = r.nextInt(3);
+            int bo = r.nextInt(3);
+            double[] a = new double[ao + n];
+            double[] b = new double[bo + n];
+            float[] af = new float[a.length];
+            float[] bf = new float[b.length];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = r.nextInt(4) == 0 ? EDGES[r.nextInt(EDGES.length)] : r.nextGaussian();
+                af[i] = (float) a[i];
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = r.nextInt(3) == 0 ? EDGES[r.nextInt(EDGES.length)] : r.nextGaussian();
+                bf[i] = (float) b[i];
+            }
+            double[] got = new double[n + 1];
+            float[] gotf = new float[a.length];
+            Simd.FUNCTIONS.gate(a, ao, b, bo, got, 1, n);
+            Simd.FUNCTIONS.gate(af, bf, bo - ao, gotf, ao, ao + n);
+            for (int i = 0; i < n; i++) {
+                String what = "relu's backward of " + a[ao + i] + " at " + b[bo + i];
+                double expected = Double.longBitsToDouble(Double.doubleToRawLongBits(a[ao + i]) & Kernels.positive(b[bo + i]));
+                assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(got[1 + i]), what);
+                float expectedf = bf[bo + i] > 0 ? af[ao + i] : 0f;
+                assertEquals(Float.floatToRawIntBits(expectedf), Float.floatToRawIntBits(gotf[ao + i]), what + " in float");
             }
         }
     }
