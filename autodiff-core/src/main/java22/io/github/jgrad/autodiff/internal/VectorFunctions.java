@@ -26,16 +26,16 @@ import jdk.incubator.vector.VectorSpecies;
  * operator it cannot fold calls the per-lane fallback, 5-10 times slower than the scalar kernels).
  * The SVML functions' last partial vector goes through a masked load and store, so that, once
  * compiled, every element of an array gets the same function wherever it lies; the exact kernels
- * (float64 exp, the chain rule, clamp's backward, x^2's) end with the scalar kernel, whose bits they
- * have (a masked vector there allocated its lanes on each call).
+ * (float64 exp, the chain rule, clamp's, relu's and x^2's backwards) end with the scalar kernel,
+ * whose bits they have (a masked vector there allocated its lanes on each call).
  *
  * <p>Accuracy (measured against {@code StrictMath} over every exponent and both signs, subnormals,
  * infinities and NaN, and densely where networks live: {@code VectorFunctionsTest}): within 1 ulp
  * for exp, log, log1p, sin and cos, 2 ulp for tanh and sigmoid; in float32 within 1 ulp of {@code
  * StrictMath}'s result rounded to float (as {@code DType} promises); zeros, infinities and NaN
  * exactly as {@code StrictMath} gives them. So results may differ in the last bit or two from those
- * of the scalar kernels. Maxima, sums, the chain rule and clamp's backward are exact operations: the
- * scalar kernels' bits.
+ * of the scalar kernels. Maxima, sums, the chain rule and clamp's, relu's and x^2's backwards are
+ * exact operations: the scalar kernels' bits.
  */
 public final class VectorFunctions implements Simd.Functions {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
