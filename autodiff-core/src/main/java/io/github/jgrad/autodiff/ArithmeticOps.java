@@ -5,9 +5,10 @@ import static io.github.jgrad.autodiff.Tensor.scalar;
 import static io.github.jgrad.autodiff.Tensor.where;
 
 import io.github.jgrad.autodiff.internal.Arena;
+import io.github.jgrad.autodiff.internal.ChainRule;
 import io.github.jgrad.autodiff.internal.FloatKernels;
-import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Kernels.Binary;
+import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.Arrays;
 import java.util.Objects;
@@ -123,8 +124,8 @@ final class ArithmeticOps {
         };
         return fused(DIV_BACKWARD, g, y, b, (gd, yd, bd, out, from, to) -> {
             for (int i = from; i < to; i++) {
-                double t = Kernels.chain(gd[i], yd[i]);
-                out[i] = -Kernels.chainDiv(t, bd[i]);
+                double t = ChainRule.chain(gd[i], yd[i]);
+                out[i] = -ChainRule.chainDiv(t, bd[i]);
             }
         }, backward);
     }
@@ -222,7 +223,7 @@ final class ArithmeticOps {
             return new Tensor[] {g2.chain(d), pow(a, safeB.sub(1), towardsPower), null};
         };
         double[] bd = b.readDoubles();
-        FloatKernels.Loop3 loop = bd.length == 1 ? (gd, ad, unused, out, from, to) -> Kernels.powBackward(gd, ad, bd[0], out, from, to)
+        FloatKernels.Loop3 loop = bd.length == 1 ? (gd, ad, unused, out, from, to) -> ChainRule.powBackward(gd, ad, bd[0], out, from, to)
                 : (gd, ad, ed, out, from, to) -> {
             for (int i = from; i < to; i++) {
                 double e = ed[i];
@@ -292,7 +293,7 @@ final class ArithmeticOps {
     static Tensor maximumBackward(Tensor g, Tensor a, Tensor b) {
         return fused(MAXIMUM_BACKWARD, g, a, b, (gd, ad, bd, out, from, to) -> {
             for (int i = from; i < to; i++) {
-                out[i] = Kernels.chain(gd[i], share(ad[i], bd[i]));
+                out[i] = ChainRule.chain(gd[i], share(ad[i], bd[i]));
             }
         }, (g2, o) -> new Tensor[] {maximumBackward(g2, a, b), null, null});
     }

@@ -3,10 +3,11 @@ package io.github.jgrad.autodiff;
 import static io.github.jgrad.autodiff.Autograd.record;
 
 import io.github.jgrad.autodiff.internal.Arena;
+import io.github.jgrad.autodiff.internal.ChainRule;
 import io.github.jgrad.autodiff.internal.Exp;
 import io.github.jgrad.autodiff.internal.FloatKernels;
-import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Kernels.Unary;
+import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Log;
 import org.apache.commons.numbers.gamma.Erf;
 
@@ -46,16 +47,16 @@ final class UnaryOps {
 
     /**
      * A fused backward {@code op} that is the chain rule's product g * local(y), or quotient with
-     * {@code divide}: {@code local} writes the local derivatives from y ({@link Kernels#chained}).
+     * {@code divide}: {@code local} writes the local derivatives from y ({@link ChainRule#chained}).
      */
-    private static Tensor chained(Op op, Tensor g, Tensor y, boolean divide, Kernels.Local local, Tensor.Backward backward) {
-        return fused(op, g, y, 2, (gd, yd, out, from, to) -> Kernels.chained(divide, gd, yd, local, out, from, to), backward);
+    private static Tensor chained(Op op, Tensor g, Tensor y, boolean divide, ChainRule.Local local, Tensor.Backward backward) {
+        return fused(op, g, y, 2, (gd, yd, out, from, to) -> ChainRule.chained(divide, gd, yd, local, out, from, to), backward);
     }
 
     /** The product g * unary(a) of the chain rule, negated with {@code negate}: sin's and cos's backwards. */
     private static Tensor chainedUnary(Op op, Tensor g, Tensor a, Unary unary, boolean negate, Tensor.Backward backward) {
         return fused(op, g, a, 8, (gd, ad, out, from, to) -> {
-            Kernels.chained(false, gd, ad, (x, d, s, t) -> Kernels.unary(unary, x, d, s, t), out, from, to);
+            ChainRule.chained(false, gd, ad, (x, d, s, t) -> Kernels.unary(unary, x, d, s, t), out, from, to);
             if (negate) {
                 for (int i = from; i < to; i++) {
                     out[i] = -out[i];
@@ -233,7 +234,7 @@ final class UnaryOps {
         return fused(SOFTPLUS_BACKWARD, g, a, 8, (gd, ad, out, from, to) -> {
             Kernels.unary(Unary.SIGMOID, ad, out, from, to);
             for (int i = from; i < to; i++) {
-                out[i] = Kernels.chain(gd[i], out[i]);
+                out[i] = ChainRule.chain(gd[i], out[i]);
             }
         }, (g2, o) -> new Tensor[] {softplusBackward(g2, a), sigmoidBackward(ChainOps.bothChain(g, g2), a.sigmoid())});
     }
@@ -335,7 +336,7 @@ final class UnaryOps {
                 }
                 Kernels.unary(Unary.EXP, out, out, b, b + m);
                 for (int i = b; i < b + m; i++) {
-                    out[i] = Kernels.chain(gd[i], out[i] * TWO_OVER_SQRT_PI);
+                    out[i] = ChainRule.chain(gd[i], out[i] * TWO_OVER_SQRT_PI);
                 }
             }
         }, (g2, o) -> {
@@ -420,7 +421,7 @@ final class UnaryOps {
             Kernels.split(out.length, out.length, (from, to) -> FloatKernels.inside(gf, af, low, high, out, from, to, true));
             return record(CLAMP_BACKWARD, out, a.shape, backward, g, a);
         }
-        return fused(CLAMP_BACKWARD, g, a, 1, (gd, ad, out, from, to) -> Kernels.inside(gd, ad, low, high, out, from, to, true),
+        return fused(CLAMP_BACKWARD, g, a, 1, (gd, ad, out, from, to) -> ChainRule.inside(gd, ad, low, high, out, from, to, true),
                 backward);
     }
 }

@@ -1,6 +1,6 @@
 package io.github.jgrad.autodiff;
 
-import io.github.jgrad.autodiff.internal.Kernels;
+import io.github.jgrad.autodiff.internal.ChainRule;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -495,7 +495,7 @@ public final class Value {
      * same function {@link Tensor}'s backward kernels use.
      */
     static double chain(double g, double local) {
-        return Kernels.chain(g, local);
+        return ChainRule.chain(g, local);
     }
 
     private void checkPropagated() {

@@ -467,7 +467,7 @@ class FusedBackwardTest {
         float[] got = x.grad().toFloatArray();
         int overflowed = 0;
         for (int i = 0; i < n; i++) {
-            float expected = (float) io.github.jgrad.autodiff.internal.Kernels.chain(g[i], 2.0 * a[i]);
+            float expected = (float) io.github.jgrad.autodiff.internal.ChainRule.chain(g[i], 2.0 * a[i]);
             overflowed += Math.abs(g[i]) >= 0x1p127f && Float.isFinite(g[i]) && Float.isFinite(expected) ? 1 : 0;
             assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(got[i]), "x^2's gradient at " + a[i] + " for g = " + g[i]);
         }

@@ -364,7 +364,7 @@ public final class FloatKernels {
                 chain(false, out, a, 0, out, s, e);
                 for (int i = s; i < e; i++) {
                     if (!Float.isFinite(out[i])) {
-                        out[i] = (float) Kernels.chain(g[i], 2.0 * a[i]);
+                        out[i] = (float) ChainRule.chain(g[i], 2.0 * a[i]);
                     }
                 }
             }
@@ -372,7 +372,7 @@ public final class FloatKernels {
         return out;
     }
 
-    /** {@link Kernels#inside} for floats, compared with the double bounds. */
+    /** {@link ChainRule#inside} for floats, compared with the double bounds. */
     public static void inside(float[] g, float[] x, double low, double high, float[] out, int from, int to, boolean vector) {
         if (vector && Simd.exact(to - from)) {
             Simd.FUNCTIONS.inside(g, x, low, high, out, from, to);
@@ -384,17 +384,17 @@ public final class FloatKernels {
         }
     }
 
-    /** {@link Kernels#chain} in float: g * d, +0.0 where g is 0, without a branch. */
+    /** {@link ChainRule#chain} in float: g * d, +0.0 where g is 0, without a branch. */
     public static float chain(float g, float d) {
         return Float.intBitsToFloat(Float.floatToRawIntBits(g * d) & -(g != 0 ? 1 : 0));
     }
 
-    /** {@link Kernels#chainDiv} in float: g / d, +0.0 where g is 0, without a branch. */
+    /** {@link ChainRule#chainDiv} in float: g / d, +0.0 where g is 0, without a branch. */
     public static float chainDiv(float g, float d) {
         return Float.intBitsToFloat(Float.floatToRawIntBits(g / d) & -(g != 0 ? 1 : 0));
     }
 
-    /** -1 (all bits set) where x &gt; 0, else 0, as {@code Kernels.positive} for doubles. */
+    /** -1 (all bits set) where x &gt; 0, else 0, as {@code ChainRule.positive} for doubles. */
     private static int positive(float x) {
         int bits = Float.floatToRawIntBits(x) - 1;
         return ((bits - 0x7f800000) >> 31) & ~(bits >> 31);

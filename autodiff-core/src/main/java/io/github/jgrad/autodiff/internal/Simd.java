@@ -81,7 +81,7 @@ final class Simd {
 
         /**
          * out[oo, oo + n) = the chain rule's g * d, or g / d with {@code divide}, and +0.0 where g is
-         * +-0 whatever d is: {@code Kernels.chain} and {@code Kernels.chainDiv} a vector at a time,
+         * +-0 whatever d is: {@code ChainRule.chain} and {@code ChainRule.chainDiv} a vector at a time,
          * exact operations, so their bits. g at go, d at dOff.
          */
         void chain(boolean divide, double[] g, int go, double[] d, int dOff, double[] out, int oo, int n);
@@ -98,14 +98,14 @@ final class Simd {
         /** The same for floats: a and out at [from, to), b at bo + i. */
         void gate(float[] a, float[] b, int bo, float[] out, int from, int to);
 
-        /** out[from, to) = g where low &lt;= x &lt;= high, else +0.0 (clamp's backward, {@code Kernels.inside}). */
+        /** out[from, to) = g where low &lt;= x &lt;= high, else +0.0 (clamp's backward, {@code ChainRule.inside}). */
         void inside(double[] g, double[] x, double low, double high, double[] out, int from, int to);
 
         /** The same for floats, compared with the double bounds as Java compares a float with a double. */
         void inside(float[] g, float[] x, double low, double high, float[] out, int from, int to);
 
         /**
-         * out[from, to) = float32 x^2's backward, {@code (float) Kernels.chain(g, 2.0 * a)}: half a
+         * out[from, to) = float32 x^2's backward, {@code (float) ChainRule.chain(g, 2.0 * a)}: half a
          * vector of floats widened, multiplied in double, rounded once, with its bits.
          */
         void squareBackward(float[] g, float[] a, float[] out, int from, int to);

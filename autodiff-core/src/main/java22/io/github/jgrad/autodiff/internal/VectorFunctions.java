@@ -102,7 +102,7 @@ public final class VectorFunctions implements Simd.Functions {
                         .intoArray(out, oo + i);
             }
             for (; i < n; i++) {
-                out[oo + i] = Kernels.chainDiv(g[go + i], d[dOff + i]);
+                out[oo + i] = ChainRule.chainDiv(g[go + i], d[dOff + i]);
             }
         } else {
             for (; i <= n - w; i += w) {
@@ -111,7 +111,7 @@ public final class VectorFunctions implements Simd.Functions {
                         .intoArray(out, oo + i);
             }
             for (; i < n; i++) {
-                out[oo + i] = Kernels.chain(g[go + i], d[dOff + i]);
+                out[oo + i] = ChainRule.chain(g[go + i], d[dOff + i]);
             }
         }
     }
@@ -171,7 +171,7 @@ public final class VectorFunctions implements Simd.Functions {
             VectorMask<Double> in = xv.compare(VectorOperators.GE, low).and(xv.compare(VectorOperators.LE, high));
             DoubleVector.fromArray(D, g, i).blend(0.0, in.not()).intoArray(out, i);
         }
-        Kernels.inside(g, x, low, high, out, i, to, false);
+        ChainRule.inside(g, x, low, high, out, i, to, false);
     }
 
     @Override
@@ -302,7 +302,7 @@ public final class VectorFunctions implements Simd.Functions {
             ((FloatVector) d.convertShape(VectorOperators.D2F, HALF, 0)).intoArray(out, i);
         }
         for (; i < to; i++) {
-            out[i] = (float) Kernels.chain(g[i], 2.0 * a[i]);
+            out[i] = (float) ChainRule.chain(g[i], 2.0 * a[i]);
         }
     }
 

@@ -312,7 +312,7 @@ class VectorFunctionsTest {
                     float af = gf[go + i];
                     float bf = df[dOff + i];
                     String what = (divide ? "chainDiv(" : "chain(") + a + ", " + b + ")";
-                    assertEquals(Double.doubleToRawLongBits(divide ? Kernels.chainDiv(a, b) : Kernels.chain(a, b)),
+                    assertEquals(Double.doubleToRawLongBits(divide ? ChainRule.chainDiv(a, b) : ChainRule.chain(a, b)),
                             Double.doubleToRawLongBits(got[1 + i]), what);
                     assertEquals(Float.floatToRawIntBits(divide ? FloatKernels.chainDiv(af, bf) : FloatKernels.chain(af, bf)),
                             Float.floatToRawIntBits(gotf[go + i]), what + " in float");
@@ -346,7 +346,7 @@ class VectorFunctionsTest {
             Simd.FUNCTIONS.gate(af, bf, bo - ao, gotf, ao, ao + n);
             for (int i = 0; i < n; i++) {
                 String what = "relu's backward of " + a[ao + i] + " at " + b[bo + i];
-                double expected = Double.longBitsToDouble(Double.doubleToRawLongBits(a[ao + i]) & Kernels.positive(b[bo + i]));
+                double expected = Double.longBitsToDouble(Double.doubleToRawLongBits(a[ao + i]) & ChainRule.positive(b[bo + i]));
                 assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(got[1 + i]), what);
                 float expectedf = bf[bo + i] > 0 ? af[ao + i] : 0f;
                 assertEquals(Float.floatToRawIntBits(expectedf), Float.floatToRawIntBits(gotf[ao + i]), what + " in float");
@@ -378,7 +378,7 @@ class VectorFunctionsTest {
             float[] gotf = new float[g.length];
             float[] expectedf = new float[g.length];
             Simd.FUNCTIONS.inside(g, x, b[0], b[1], got, from, from + n);
-            Kernels.inside(g, x, b[0], b[1], expected, from, from + n, false);
+            ChainRule.inside(g, x, b[0], b[1], expected, from, from + n, false);
             Simd.FUNCTIONS.inside(gf, xf, b[0], b[1], gotf, from, from + n);
             FloatKernels.inside(gf, xf, b[0], b[1], expectedf, from, from + n, false);
             for (int i = 0; i < g.length; i++) {
@@ -390,7 +390,7 @@ class VectorFunctionsTest {
     }
 
     @Check(exact = true)
-    static void fusedBackwardsKeepTheChainRulesBits() { // tanh, sigmoid, log1p, sqrt, pow, sin, cos: Kernels.chained
+    static void fusedBackwardsKeepTheChainRulesBits() { // tanh, sigmoid, log1p, sqrt, pow, sin, cos: ChainRule.chained
         SplittableRandom r = new SplittableRandom(19);
         int n = 1_037;
         double[] x = new double[n];
@@ -416,7 +416,7 @@ class VectorFunctionsTest {
                 a.pow(e).backward(Tensor.of(g, n));
                 double[] gotPow = a.grad().toArray();
                 for (int i = 0; i < n; i++) {
-                    double expected = Kernels.chain(g[i], e == 0 ? 0 : e * Kernels.pow(x[i], e - 1));
+                    double expected = ChainRule.chain(g[i], e == 0 ? 0 : e * Kernels.pow(x[i], e - 1));
                     assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(gotPow[i]),
                             "pow(x, " + e + ")'s gradient at " + x[i] + " for g = " + g[i]);
                 }
@@ -430,14 +430,14 @@ class VectorFunctionsTest {
                 b.cos().backward(Tensor.of(g, n));
                 double[] gotCos = b.grad().toArray();
                 for (int i = 0; i < n; i++) {
-                    assertEquals(Double.doubleToRawLongBits(-Kernels.chain(g[i], sin[i])), Double.doubleToRawLongBits(gotCos[i]),
+                    assertEquals(Double.doubleToRawLongBits(-ChainRule.chain(g[i], sin[i])), Double.doubleToRawLongBits(gotCos[i]),
                             "cos's gradient at " + x[i] + " for g = " + g[i]);
                 }
                 Tensor c = Tensor.of(x, n).requiresGrad(true);
                 c.sin().backward(Tensor.of(g, n));
                 double[] gotSin = c.grad().toArray();
                 for (int i = 0; i < n; i++) {
-                    assertEquals(Double.doubleToRawLongBits(Kernels.chain(g[i], cos[i])), Double.doubleToRawLongBits(gotSin[i]),
+                    assertEquals(Double.doubleToRawLongBits(ChainRule.chain(g[i], cos[i])), Double.doubleToRawLongBits(gotSin[i]),
                             "sin's gradient at " + x[i] + " for g = " + g[i]);
                 }
             }
@@ -465,13 +465,13 @@ class VectorFunctionsTest {
                 square.pow(2).backward(Tensor.of(gs, n));
                 float[] gotSquare = square.grad().toFloatArray();
                 for (int i = 0; i < n; i++) { // float64's result on the widened floats, rounded once
-                    assertEquals(Float.floatToRawIntBits((float) Kernels.chain(gs[i], 2.0 * xf[i])),
+                    assertEquals(Float.floatToRawIntBits((float) ChainRule.chain(gs[i], 2.0 * xf[i])),
                             Float.floatToRawIntBits(gotSquare[i]), "float32 x^2's gradient at " + xf[i] + " for g = " + gs[i]);
                 }
             }
             for (int i = 0; i < n; i++) {
-                double[] expected = {Kernels.chain(g[i], 1 - tanh[i] * tanh[i]), Kernels.chain(g[i], sigmoid[i] * (1 - sigmoid[i])),
-                    Kernels.chainDiv(g[i], x[i] + 1), Kernels.chainDiv(g[i], 2 * root[i])};
+                double[] expected = {ChainRule.chain(g[i], 1 - tanh[i] * tanh[i]), ChainRule.chain(g[i], sigmoid[i] * (1 - sigmoid[i])),
+                    ChainRule.chainDiv(g[i], x[i] + 1), ChainRule.chainDiv(g[i], 2 * root[i])};
                 for (int k = 0; k < 4; k++) {
                     assertEquals(Double.doubleToRawLongBits(expected[k]), Double.doubleToRawLongBits(got[k][i]),
                             ops[k] + "'s gradient at " + x[i] + " for g = " + g[i]);
