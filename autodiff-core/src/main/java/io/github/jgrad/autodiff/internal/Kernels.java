@@ -389,7 +389,7 @@ public final class Kernels {
 
     /** out[from, to) = op(a[from, to)), on this thread. */
     public static void unary(Unary op, double[] a, double[] out, int from, int to) {
-        if (Simd.covers(op) && (op != Unary.EXP || Simd.exact(to - from))) {
+        if (op != Unary.EXP && Simd.covers(op)) { // float64 exp is exactExp with or without the functions: below
             Simd.FUNCTIONS.unary(op, a, out, from, to);
             return;
         }
