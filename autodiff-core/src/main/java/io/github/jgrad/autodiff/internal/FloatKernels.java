@@ -347,7 +347,7 @@ public final class FloatKernels {
      * float unless it overflows, so the float product (2g) * a is that exact product rounded once,
      * and 0 where g is 0 ({@link #chain}). Where 2g overflowed (|g| &gt;= 2^127) the result is not
      * finite, and the elements that are not are computed again in double: the same bits always.
-     * Through the Vector API, where there is one, in double a vector at a time: one pass, no check.
+     * Through the Vector API, where there is one, the same product a vector of floats at a time.
      */
     public static float[] squareBackward(float[] g, float[] a) {
         float[] out = Arena.allocateFloats(a.length);

@@ -105,8 +105,8 @@ final class Simd {
         void inside(float[] g, float[] x, double low, double high, float[] out, int from, int to);
 
         /**
-         * out[from, to) = float32 x^2's backward, {@code (float) ChainRule.chain(g, 2.0 * a)}: half a
-         * vector of floats widened, multiplied in double, rounded once, with its bits.
+         * out[from, to) = float32 x^2's backward, {@code (float) ChainRule.chain(g, 2.0 * a)}, with its
+         * bits: {@code FloatKernels.squareBackward}'s float product (2g) * a, a vector of floats at a time.
          */
         void squareBackward(float[] g, float[] a, float[] out, int from, int to);
 

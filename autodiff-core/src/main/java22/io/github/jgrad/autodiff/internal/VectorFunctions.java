@@ -292,14 +292,26 @@ public final class VectorFunctions implements Simd.Functions {
         }
     }
 
+    /**
+     * {@code FloatKernels.squareBackward}'s float product (2g) * a a whole vector of floats at a time,
+     * +0.0 where g is 0; a vector with a lane where 2g overflows (|g| &gt;= 2^127) computes those
+     * lanes again in double, as the scalar kernel does.
+     */
     @Override
     public void squareBackward(float[] g, float[] a, float[] out, int from, int to) {
         int i = from;
-        for (int up = to - HALF.length(); i <= up; i += HALF.length()) {
-            DoubleVector gv = (DoubleVector) FloatVector.fromArray(HALF, g, i).convertShape(VectorOperators.F2D, D, 0);
-            DoubleVector av = (DoubleVector) FloatVector.fromArray(HALF, a, i).convertShape(VectorOperators.F2D, D, 0);
-            DoubleVector d = gv.mul(av.mul(2.0)).blend(0.0, gv.compare(VectorOperators.EQ, 0.0));
-            ((FloatVector) d.convertShape(VectorOperators.D2F, HALF, 0)).intoArray(out, i);
+        for (int up = to - F.length(); i <= up; i += F.length()) {
+            FloatVector gv = FloatVector.fromArray(F, g, i);
+            FloatVector av = FloatVector.fromArray(F, a, i);
+            gv.mul(2f).mul(av).blend(0f, gv.compare(VectorOperators.EQ, 0f)).intoArray(out, i);
+            VectorMask<Float> over = gv.abs().compare(VectorOperators.GE, 0x1p127f);
+            if (over.anyTrue()) {
+                for (int j = over.firstTrue(); j < F.length(); j++) {
+                    if (over.laneIsSet(j)) {
+                        out[i + j] = (float) ChainRule.chain(g[i + j], 2.0 * a[i + j]);
+                    }
+                }
+            }
         }
         for (; i < to; i++) {
             out[i] = (float) ChainRule.chain(g[i], 2.0 * a[i]);

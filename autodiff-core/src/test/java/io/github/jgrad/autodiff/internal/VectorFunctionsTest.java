@@ -47,13 +47,13 @@ class VectorFunctionsTest {
     @Test
     void passInAJvmWithTheVectorApi() throws IOException, InterruptedException {
         String out = runWithTheModule("-Djgrad.functions=vector", "all");
-        assertTrue(out.contains("15 checks passed"), out);
+        assertTrue(out.contains("16 checks passed"), out);
     }
 
     @Test
     void withoutAskingOnlyTheExactKernelsUseIt() throws IOException, InterruptedException {
         String out = runWithTheModule("-Djgrad.functions=", "exact");
-        assertTrue(out.contains("7 checks passed"), out);
+        assertTrue(out.contains("8 checks passed"), out);
     }
 
     /** This class's {@link #main} in a JVM with {@code jdk.incubator.vector}; its output. */
@@ -385,6 +385,32 @@ class VectorFunctionsTest {
                 String what = "clamp's backward at " + x[i] + " in [" + b[0] + ", " + b[1] + "], g = " + g[i];
                 assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(got[i]), what);
                 assertEquals(Float.floatToRawIntBits(expectedf[i]), Float.floatToRawIntBits(gotf[i]), what + " in float");
+            }
+        }
+    }
+
+    @Check(exact = true)
+    static void float32SquaresBackwardHasTheScalarKernelsBits() { // (2g) * a in float lanes, redone in double where 2g overflows
+        float[] v = {0, -0f, 1, -1, 0.1f, 3, -7.5f, 1e-20f, 1e20f, 0x1p-149f, -0x1p-149f, 0x1.8p-148f, 0x1p-126f, 0x1.fffffep126f,
+            0x1p127f, -0x1.5p127f, Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
+        SplittableRandom r = new SplittableRandom(37);
+        for (int trial = 0; trial < 3_000; trial++) { // the first calls interpreted, later ones compiled
+            int n = trial == 0 ? v.length * v.length : r.nextInt(70);
+            int from = r.nextInt(3);
+            float[] g = new float[from + n + 1];
+            float[] a = new float[g.length];
+            for (int i = 0; i < g.length; i++) {
+                int k = trial == 0 ? Math.max(i - from, 0) : r.nextInt(v.length * v.length);
+                boolean edge = trial == 0 || r.nextInt(3) == 0;
+                g[i] = edge ? v[k / v.length % v.length] : (float) r.nextGaussian() * (i % 7 == 0 ? 0x1p127f : 1);
+                a[i] = edge ? v[k % v.length] : (float) r.nextGaussian();
+            }
+            float[] got = new float[g.length];
+            Simd.FUNCTIONS.squareBackward(g, a, got, from, from + n);
+            for (int i = 0; i < g.length; i++) {
+                float expected = i < from || i >= from + n ? 0f : (float) ChainRule.chain(g[i], 2.0 * a[i]);
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(got[i]),
+                        "x^2's backward at " + a[i] + " for g = " + g[i] + " (element " + i + " of [" + from + ", " + (from + n) + "))");
             }
         }
     }
