@@ -55,6 +55,9 @@ final class UnaryOps {
 
     /** The product g * unary(a) of the chain rule, negated with {@code negate}: sin's and cos's backwards. */
     private static Tensor chainedUnary(Op op, Tensor g, Tensor a, Unary unary, boolean negate, Tensor.Backward backward) {
+        if (g.dtype() == DType.FLOAT32 && a.dtype() == DType.FLOAT32 && FloatKernels.onFloats(unary)) { // as the forward
+            return record(op, FloatKernels.chainedFunction(g.floats(), a.floats(), unary, negate), a.shape, backward, g, a);
+        }
         return fused(op, g, a, 8, (gd, ad, out, from, to) -> {
             ChainRule.chained(false, gd, ad, (x, d, s, t) -> Kernels.unary(unary, x, d, s, t), out, from, to);
             if (negate) {

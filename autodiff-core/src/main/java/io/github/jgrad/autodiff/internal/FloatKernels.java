@@ -25,7 +25,8 @@ import io.github.jgrad.autodiff.internal.Kernels.Unary;
  * ({@code Trig}). log ({@code Log}) reads the floats' bits as stored, with no widened block, and sums
  * a series sized for float results. Where the JVM has the Vector API and {@code
  * -Djgrad.functions=vector} asks for it ({@code Simd}), those functions and log1p run on the floats
- * through it instead, with the same promise but not the same bits.
+ * through it instead, with the same promise but not the same bits, and so do sin's and cos's
+ * backwards ({@link #chainedFunction}).
  */
 public final class FloatKernels {
     /** Elements per block: 3 blocks of doubles take 12 KB. */
@@ -365,6 +366,39 @@ public final class FloatKernels {
                 for (int i = s; i < e; i++) {
                     if (!Float.isFinite(out[i])) {
                         out[i] = (float) ChainRule.chain(g[i], 2.0 * a[i]);
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Whether {@code op} runs on the floats themselves, through the Vector API, where the JVM has it
+     * and {@code -Djgrad.functions=vector} asks for it ({@code Simd}); then {@link #chainedFunction}
+     * takes its backward.
+     */
+    public static boolean onFloats(Unary op) {
+        return Simd.covers(op);
+    }
+
+    /**
+     * The chain rule's product g * f(a), negated with {@code negate} (sin's and cos's backwards), for a
+     * function f that runs {@link #onFloats}, as its forward does: f(a) in float, a block at a time,
+     * then the float product, +0.0 where g is 0 ({@link #chain}; -0.0 negated). f(a) is within 1 ulp
+     * of {@code StrictMath}'s result rounded to float, and the product rounds once more: within 2 ulp
+     * of float64's result rounded, the promise of those functions, not float64's bits.
+     */
+    public static float[] chainedFunction(float[] g, float[] a, Unary f, boolean negate) {
+        float[] out = Arena.allocateFloats(a.length);
+        Kernels.split(a.length, a.length * 4L, (from, to) -> {
+            for (int s = from; s < to; s += BLOCK) {
+                int e = Math.min(s + BLOCK, to);
+                Simd.FUNCTIONS.unary(f, a, out, s, e);
+                chain(false, g, out, 0, out, s, e);
+                if (negate) {
+                    for (int i = s; i < e; i++) {
+                        out[i] = -out[i];
                     }
                 }
             }

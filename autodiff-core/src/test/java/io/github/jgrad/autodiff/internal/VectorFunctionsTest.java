@@ -47,7 +47,7 @@ class VectorFunctionsTest {
     @Test
     void passInAJvmWithTheVectorApi() throws IOException, InterruptedException {
         String out = runWithTheModule("-Djgrad.functions=vector", "all");
-        assertTrue(out.contains("16 checks passed"), out);
+        assertTrue(out.contains("17 checks passed"), out);
     }
 
     @Test
@@ -501,6 +501,32 @@ class VectorFunctionsTest {
                 for (int k = 0; k < 4; k++) {
                     assertEquals(Double.doubleToRawLongBits(expected[k]), Double.doubleToRawLongBits(got[k][i]),
                             ops[k] + "'s gradient at " + x[i] + " for g = " + g[i]);
+                }
+            }
+        }
+    }
+
+    @Check
+    static void float32SinAndCosBackwardsRunOnFloatsWithinTwoUlps() { // g * cos(a) and -(g * sin(a)), as the forwards
+        SplittableRandom r = new SplittableRandom(41);
+        int n = 20_011;
+        float[] x = new float[n];
+        float[] g = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i % 11 == 0 ? (float) EDGES[r.nextInt(EDGES.length)] : (float) (r.nextGaussian() * (i % 3 == 0 ? 1 : i % 3 == 1 ? 20 : 1e4));
+            g[i] = i % 5 == 0 ? 0f : i % 17 == 0 ? -0f : (float) r.nextGaussian();
+        }
+        for (boolean cos : new boolean[] {false, true}) {
+            Tensor a = Tensor.of(x, n).requiresGrad(true);
+            (cos ? a.cos() : a.sin()).backward(Tensor.of(g, n));
+            float[] got = a.grad().toFloatArray();
+            for (int i = 0; i < n; i++) {
+                String what = (cos ? "cos" : "sin") + "'s gradient at " + x[i] + " for g = " + g[i];
+                float expected = (float) (cos ? -ChainRule.chain(g[i], StrictMath.sin(x[i])) : ChainRule.chain(g[i], StrictMath.cos(x[i])));
+                if (g[i] == 0 || !Float.isFinite(expected)) { // 0 where g is 0 (-0 for cos), NaN at infinities, exactly
+                    assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(got[i]), what);
+                } else {
+                    assertTrue(Math.abs((double) got[i] - expected) <= 2 * Math.ulp(expected), what + ": " + got[i] + ", expected " + expected);
                 }
             }
         }
