@@ -47,6 +47,7 @@ def measure(n, dtype, only):
     param = (rng.random((n, n)) + 0.5).astype(dtype)
     seed = rng.standard_normal((n, n)).astype(dtype)
     unit = rng.random((n, n)).astype(dtype)
+    signed = rng.standard_normal((n, n)).astype(dtype)
 
     def sigmoid(x):
         return 1 / (1 + np.exp(-x))
@@ -95,6 +96,10 @@ def measure(n, dtype, only):
         np.clip(param, 0.75, 1.25)
         return np.where((param >= 0.75) & (param <= 1.25), seed, 0)
 
+    def abs_backward():
+        np.abs(signed)
+        return seed * np.sign(signed)
+
     def maximum_scalar_backward():
         np.maximum(param, 1.0)
         return seed * (param > 1.0) + 0.5 * seed * (param == 1.0)
@@ -136,6 +141,8 @@ def measure(n, dtype, only):
         "pow3Backward": pow3_backward,
         "clamp": lambda: np.clip(a, -1, 1),
         "clampBackward": clamp_backward,
+        "abs": lambda: np.abs(signed),
+        "absBackward": abs_backward,
         "maximumScalarBackward": maximum_scalar_backward,
         "logSoftmaxBackward": log_softmax_backward,
     }

@@ -34,7 +34,7 @@ public class KernelsBenchmark {
 
     @Param({"add", "addRow", "mul", "relu", "exp", "tanh", "log", "sigmoid", "erf", "sumAll", "sumRows", "sumCols", "max", "softmax", "transpose",
         "sqrt", "log1p", "sin", "softplus", "mulBackward", "mulReluBackward", "expBackward", "logBackward", "sigmoidBackward", "tanhBackward", "sqrtBackward", "erfBackward", "sinBackward",
-        "softplusBackward", "pow2", "pow2Backward", "pow3", "pow3Backward", "clamp", "clampBackward", "divRowBackward", "maximumScalarBackward", "logSoftmaxBackward"})
+        "softplusBackward", "pow2", "pow2Backward", "pow3", "pow3Backward", "clamp", "clampBackward", "abs", "absBackward", "divRowBackward", "maximumScalarBackward", "logSoftmaxBackward"})
     public String kernel;
 
     @Param({"false", "true"})
@@ -50,6 +50,7 @@ public class KernelsBenchmark {
     private Tensor row;
     private Tensor param;
     private Tensor rowParam;
+    private Tensor signedParam;
     private Tensor seed;
     private Tensor unit;
 
@@ -61,6 +62,7 @@ public class KernelsBenchmark {
         row = Tensor.randn(3, n).to(t);
         param = Tensor.rand(4, n, n).add(0.5).to(t).requiresGrad(true);
         rowParam = Tensor.rand(7, n).add(0.5).to(t).requiresGrad(true);
+        signedParam = Tensor.randn(8, n, n).to(t).requiresGrad(true); // both signs: abs's backward
         seed = Tensor.randn(5, n, n).to(t);
         unit = Tensor.rand(6, n, n).to(t); // [0, 1): where the logistic losses call log1p (on e^-|z|)
     }
@@ -113,6 +115,8 @@ public class KernelsBenchmark {
             case "pow3Backward": return backward(param.pow(3));
             case "clamp": return a.clamp(-1, 1);
             case "clampBackward": return backward(param.clamp(0.75, 1.25));
+            case "abs": return signedParam.detach().abs(); // absBackward's forward alone
+            case "absBackward": return backward(signedParam.abs(), signedParam);
             case "divRowBackward": return backward(param.div(rowParam), rowParam); // towards a broadcast divisor
             case "logSoftmaxBackward": return backward(param.logSoftmax(1));
             case "maximumScalarBackward": return backward(param.maximum(Tensor.scalar(1.0).to(param.dtype())));
@@ -129,6 +133,7 @@ public class KernelsBenchmark {
         Tensor g = towards.grad();
         param.zeroGrad();
         rowParam.zeroGrad();
+        signedParam.zeroGrad();
         return g;
     }
 }
