@@ -86,7 +86,7 @@ class DTypeTest {
         Tensor b = Tensor.uniform(6, 0.5, 2, 700, 3);
         List<java.util.function.BinaryOperator<Tensor>> ops = List.of(Tensor::add, Tensor::sub, Tensor::mul,
                 Tensor::div, Tensor::pow, Tensor::maximum, Tensor::gt, ChainOps::chain, ChainOps::chainDiv,
-                ChainOps::gate);
+                ChainOps::gate, ChainOps::chainSign);
         Tensor a32 = a.to(FLOAT32);
         Tensor b32 = b.to(FLOAT32).sub(1); // negative entries too, for gate and maximum
         Tensor c = Tensor.scalar(0.3);

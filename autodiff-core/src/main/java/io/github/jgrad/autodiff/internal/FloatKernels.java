@@ -261,11 +261,7 @@ public final class FloatKernels {
                 }
             }
             case CHAIN, CHAIN_DIV -> chain(op == Binary.CHAIN_DIV, a, b, bo, out, from, to);
-            case CHAIN_SIGN -> { // abs's backward: a product by +-1, +-0 or NaN is exact in float
-                for (int i = from; i < to; i++) {
-                    out[i] = chain(a[i], (float) Kernels.sign(b[bo + i]));
-                }
-            }
+            case CHAIN_SIGN -> chainSign(a, b, bo, out, from, to);
             case GATE -> { // relu's backward: a where b > 0, else 0, without a branch (masks are random)
                 if (Simd.exact(to - from)) {
                     Simd.FUNCTIONS.gate(a, b, bo, out, from, to);
@@ -313,11 +309,7 @@ public final class FloatKernels {
                 }
             }
             case CHAIN, CHAIN_DIV -> chain(op == Binary.CHAIN_DIV, a, b, 0, out, from, to);
-            case CHAIN_SIGN -> { // abs's backward: a product by +-1, +-0 or NaN is exact in float
-                for (int i = from; i < to; i++) {
-                    out[i] = chain(a[i], (float) Kernels.sign(b[i]));
-                }
-            }
+            case CHAIN_SIGN -> chainSign(a, b, 0, out, from, to);
             case GATE -> { // relu's backward: a where b > 0, else 0, without a branch (masks are random)
                 if (Simd.exact(to - from)) {
                     Simd.FUNCTIONS.gate(a, b, 0, out, from, to);
@@ -423,6 +415,20 @@ public final class FloatKernels {
         for (int i = from; i < to; i++) {
             int in = -((x[i] >= low ? 1 : 0) & (x[i] <= high ? 1 : 0));
             out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(g[i]) & in);
+        }
+    }
+
+    /**
+     * out[i] = g[i] * sign(x[xo + i]), +0.0 where g is 0 (abs's backward, {@code Binary.CHAIN_SIGN}):
+     * a product by +-1, +-0 or NaN is exact in float; through the Vector API where there is one.
+     */
+    private static void chainSign(float[] g, float[] x, int xo, float[] out, int from, int to) {
+        if (Simd.exact(to - from)) {
+            Simd.FUNCTIONS.chainSign(g, x, xo, out, from, to);
+            return;
+        }
+        for (int i = from; i < to; i++) {
+            out[i] = chain(g[i], (float) Kernels.sign(x[xo + i]));
         }
     }
 

@@ -244,6 +244,15 @@ public final class Kernels {
                     out[oo + i] = ChainRule.chain(g, b[bo + i]);
                 }
                 return true;
+            case CHAIN_SIGN: // abs's backward
+                if (Simd.exact(n)) {
+                    Simd.FUNCTIONS.chainSign(a, ao, b, bo, out, oo, n);
+                    return true;
+                }
+                for (int i = 0; i < n; i++) {
+                    out[oo + i] = ChainRule.chain(a[ao + i], sign(b[bo + i]));
+                }
+                return true;
             case CHAIN_DIV:
                 if (Simd.exact(n)) {
                     Simd.FUNCTIONS.chain(true, a, ao, b, bo, out, oo, n);

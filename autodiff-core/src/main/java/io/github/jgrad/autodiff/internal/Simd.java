@@ -36,7 +36,7 @@ final class Simd {
 
     /**
      * The fewest elements an exact kernel of {@link #FUNCTIONS} takes (maxima, sums, exp, the chain
-     * rule, clamp's and x^2's backwards); fewer take the scalar kernel, whose bits they have. Short
+     * rule, clamp's, abs's and x^2's backwards); fewer take the scalar kernel, whose bits they have. Short
      * rows, as softmax's over a classifier's 10 logits, gain nothing from vectors, and in some JVM
      * runs C2 compiled their callers without inlining the vector operations, which then ran the
      * Vector API's Java fallbacks and allocated their lanes: up to 175 KB per MLP step.
@@ -97,6 +97,16 @@ final class Simd {
 
         /** The same for floats: a and out at [from, to), b at bo + i. */
         void gate(float[] a, float[] b, int bo, float[] out, int from, int to);
+
+        /**
+         * out = g * sign(x), +0.0 where g is 0 (abs's backward, {@code Binary.CHAIN_SIGN}): sign(x) by
+         * two blends ({@code Kernels.sign}'s +-1, and x itself where it is +-0 or NaN), then the chain
+         * rule's product, the scalar kernels' bits. n elements, g at go, x at xo, out at oo.
+         */
+        void chainSign(double[] g, int go, double[] x, int xo, double[] out, int oo, int n);
+
+        /** The same for floats: g and out at [from, to), x at xo + i. */
+        void chainSign(float[] g, float[] x, int xo, float[] out, int from, int to);
 
         /** out[from, to) = g where low &lt;= x &lt;= high, else +0.0 (clamp's backward, {@code ChainRule.inside}). */
         void inside(double[] g, double[] x, double low, double high, double[] out, int from, int to);

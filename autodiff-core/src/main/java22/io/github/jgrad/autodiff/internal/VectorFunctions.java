@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  * operator it cannot fold calls the per-lane fallback, 5-10 times slower than the scalar kernels).
  * The SVML functions' last partial vector goes through a masked load and store, so that, once
  * compiled, every element of an array gets the same function wherever it lies; the exact kernels
- * (float64 exp, the chain rule, clamp's, relu's and x^2's backwards) end with the scalar kernel,
+ * (float64 exp, the chain rule, clamp's, relu's, abs's and x^2's backwards) end with the scalar kernel,
  * whose bits they have (a masked vector there allocated its lanes on each call).
  *
  * <p>Accuracy (measured against {@code StrictMath} over every exponent and both signs, subnormals,
@@ -34,7 +34,7 @@ import jdk.incubator.vector.VectorSpecies;
  * for exp, log, log1p, sin and cos, 2 ulp for tanh and sigmoid; in float32 within 1 ulp of {@code
  * StrictMath}'s result rounded to float (as {@code DType} promises); zeros, infinities and NaN
  * exactly as {@code StrictMath} gives them. So results may differ in the last bit or two from those
- * of the scalar kernels. Maxima, sums, the chain rule and clamp's, relu's and x^2's backwards are
+ * of the scalar kernels. Maxima, sums, the chain rule and clamp's, relu's, abs's and x^2's backwards are
  * exact operations: the scalar kernels' bits.
  */
 public final class VectorFunctions implements Simd.Functions {
@@ -160,6 +160,34 @@ public final class VectorFunctions implements Simd.Functions {
         }
         for (; i < to; i++) {
             out[i] = b[bo + i] > 0 ? a[i] : 0;
+        }
+    }
+
+    @Override
+    public void chainSign(double[] g, int go, double[] x, int xo, double[] out, int oo, int n) {
+        int i = 0;
+        for (int w = D.length(); i <= n - w; i += w) {
+            DoubleVector xv = DoubleVector.fromArray(D, x, xo + i);
+            DoubleVector sign = xv.blend(1.0, xv.compare(VectorOperators.GT, 0.0)).blend(-1.0, xv.compare(VectorOperators.LT, 0.0));
+            DoubleVector gv = DoubleVector.fromArray(D, g, go + i);
+            gv.mul(sign).blend(0.0, gv.compare(VectorOperators.EQ, 0.0)).intoArray(out, oo + i);
+        }
+        for (; i < n; i++) {
+            out[oo + i] = ChainRule.chain(g[go + i], Kernels.sign(x[xo + i]));
+        }
+    }
+
+    @Override
+    public void chainSign(float[] g, float[] x, int xo, float[] out, int from, int to) {
+        int i = from;
+        for (int w = F.length(); i <= to - w; i += w) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
+            FloatVector sign = xv.blend(1f, xv.compare(VectorOperators.GT, 0f)).blend(-1f, xv.compare(VectorOperators.LT, 0f));
+            FloatVector gv = FloatVector.fromArray(F, g, i);
+            gv.mul(sign).blend(0f, gv.compare(VectorOperators.EQ, 0f)).intoArray(out, i);
+        }
+        for (; i < to; i++) {
+            out[i] = FloatKernels.chain(g[i], (float) Kernels.sign(x[xo + i]));
         }
     }
 

@@ -47,13 +47,13 @@ class VectorFunctionsTest {
     @Test
     void passInAJvmWithTheVectorApi() throws IOException, InterruptedException {
         String out = runWithTheModule("-Djgrad.functions=vector", "all");
-        assertTrue(out.contains("17 checks passed"), out);
+        assertTrue(out.contains("18 checks passed"), out);
     }
 
     @Test
     void withoutAskingOnlyTheExactKernelsUseIt() throws IOException, InterruptedException {
         String out = runWithTheModule("-Djgrad.functions=", "exact");
-        assertTrue(out.contains("8 checks passed"), out);
+        assertTrue(out.contains("9 checks passed"), out);
     }
 
     /** This class's {@link #main} in a JVM with {@code jdk.incubator.vector}; its output. */
@@ -350,6 +350,41 @@ class VectorFunctionsTest {
                 assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(got[1 + i]), what);
                 float expectedf = bf[bo + i] > 0 ? af[ao + i] : 0f;
                 assertEquals(Float.floatToRawIntBits(expectedf), Float.floatToRawIntBits(gotf[ao + i]), what + " in float");
+            }
+        }
+    }
+
+    @Check(exact = true)
+    static void abssBackwardHasTheScalarKernelsBits() { // g * sign(x), +0.0 where g is 0: Binary.CHAIN_SIGN
+        SplittableRandom r = new SplittableRandom(43);
+        double[] nans = {Double.longBitsToDouble(0x7ff0000000000001L), Double.longBitsToDouble(0xfff8000000000123L)};
+        for (int trial = 0; trial < 4_000; trial++) { // the first calls interpreted, later ones compiled
+            int n = r.nextInt(70);
+            int go = r.nextInt(3);
+            int xo = r.nextInt(3);
+            double[] g = new double[go + n];
+            double[] x = new double[xo + n];
+            float[] gf = new float[g.length];
+            float[] xf = new float[x.length];
+            for (int i = 0; i < g.length; i++) {
+                g[i] = r.nextInt(4) == 0 ? EDGES[r.nextInt(EDGES.length)] : r.nextInt(20) == 0 ? nans[r.nextInt(2)] : r.nextGaussian();
+                gf[i] = (float) g[i];
+            }
+            for (int i = 0; i < x.length; i++) {
+                x[i] = r.nextInt(3) == 0 ? EDGES[r.nextInt(EDGES.length)] : r.nextInt(20) == 0 ? nans[r.nextInt(2)] : r.nextGaussian();
+                xf[i] = r.nextInt(30) == 0 ? Float.intBitsToFloat(0xff800005) : (float) x[i]; // a signalling float NaN
+            }
+            double[] got = new double[n + 1];
+            float[] gotf = new float[g.length];
+            Simd.FUNCTIONS.chainSign(g, go, x, xo, got, 1, n);
+            Simd.FUNCTIONS.chainSign(gf, xf, xo - go, gotf, go, go + n);
+            assertEquals(0.0, got[0], 0, "before oo");
+            for (int i = 0; i < n; i++) { // NaN's payload, which Java leaves open (the JIT may swap a product's operands), aside
+                String what = "abs's backward at " + x[xo + i] + " for g = " + g[go + i];
+                double expected = ChainRule.chain(g[go + i], Kernels.sign(x[xo + i]));
+                assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(got[1 + i]), what);
+                float expectedf = FloatKernels.chain(gf[go + i], (float) Kernels.sign(xf[xo + i]));
+                assertEquals(Float.floatToIntBits(expectedf), Float.floatToIntBits(gotf[go + i]), what + " in float");
             }
         }
     }
