@@ -3,9 +3,9 @@ package io.github.jgrad.autodiff.internal;
 import io.github.jgrad.autodiff.internal.Kernels.Unary;
 
 /**
- * Kernels through the Vector API, where the JVM offers it: JDK 22+ (the multi-release jar's {@code
- * VectorFunctions}) on x86-64 with 256- or 512-bit vectors, started with {@code --add-modules
- * jdk.incubator.vector}. There maxima compare a vector at a time, float32 sums widen and add eight
+ * Kernels through the Vector API, where the JVM offers it: JDK 17+ ({@code VectorFunctions}, which
+ * a jar built on JDK 22+ carries) on x86-64 with 256- or 512-bit vectors, started with {@code
+ * --add-modules jdk.incubator.vector}. There maxima compare a vector at a time, float32 sums widen and add eight
  * floats at a time, float64 exp runs {@code Exp}'s reduction and polynomial a vector at a time, and
  * the chain rule's products and quotients keep a zero gradient zero (and clamp's backward its
  * bounds) with a blend: exact operations, so the results are the scalar kernels' bits.
@@ -132,8 +132,7 @@ final class Simd {
     }
 
     private static Functions load() {
-        if (Runtime.version().feature() < 22 || "scalar".equals(MODE)
-                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+        if ("scalar".equals(MODE) || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             return null;
         }
         try {

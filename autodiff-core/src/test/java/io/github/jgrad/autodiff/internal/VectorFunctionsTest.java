@@ -23,14 +23,15 @@ import java.util.function.DoubleUnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Vector API's kernels ({@code VectorFunctions}, JDK 22+): within the ulps its class comment
+ * The Vector API's kernels ({@code VectorFunctions}, JDK 17+ with the module): within the ulps its class comment
  * promises of {@code StrictMath} over every 4999th bit pattern (every exponent, both signs,
  * subnormals, NaNs) and densely where networks live; exactly {@code StrictMath}'s zeros, infinities
  * and NaNs at the edges; the same bits for an element wherever it lies (the masked last vector); and
  * Tensor's functions run on them; maxima and float32 sums with the scalar kernels' bits. The checks
  * run in second JVMs started with {@code --add-modules jdk.incubator.vector} (whose start-up notice
  * of an incubator module is kept out of the build's output), with and without {@code
- * -Djgrad.functions=vector}; on JDK 17-21 they are skipped.
+ * -Djgrad.functions=vector}, and again in a JDK 17 where one is named; where the build had no JDK 22+
+ * to make {@code VectorFunctions} they are skipped.
  */
 class VectorFunctionsTest {
     private static final double[] EDGES = {0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MIN_NORMAL, -1e-310,
@@ -46,25 +47,44 @@ class VectorFunctionsTest {
 
     @Test
     void passInAJvmWithTheVectorApi() throws IOException, InterruptedException {
-        String out = runWithTheModule("-Djgrad.functions=vector", "all");
+        String out = runWithTheModule(System.getProperty("java.home"), "-Djgrad.functions=vector", "all");
         assertTrue(out.contains("18 checks passed"), out);
     }
 
     @Test
     void withoutAskingOnlyTheExactKernelsUseIt() throws IOException, InterruptedException {
-        String out = runWithTheModule("-Djgrad.functions=", "exact");
+        String out = runWithTheModule(System.getProperty("java.home"), "-Djgrad.functions=", "exact");
         assertTrue(out.contains("9 checks passed"), out);
     }
 
-    /** This class's {@link #main} in a JVM with {@code jdk.incubator.vector}; its output. */
-    private static String runWithTheModule(String property, String checks) throws IOException, InterruptedException {
-        assumeTrue(Runtime.version().feature() >= 22, "the Vector API's kernels ship for JDK 22+");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    /**
+     * The same checks on JDK 17's Vector API, whose incubator VectorFunctions is written for, in the
+     * JDK that the property {@code jgrad.test.jdk17} names (its home), if any: builds on JDK 22+ make
+     * the class, and .ci/run's JDK 25 build names its JDK 17.
+     */
+    @Test
+    void passOnJdk17() throws IOException, InterruptedException {
+        String home = System.getProperty("jgrad.test.jdk17", "");
+        assumeTrue(!home.isEmpty(), "no JDK 17 named by jgrad.test.jdk17");
+        String out = runWithTheModule(home, "-Djgrad.functions=vector", "all");
+        assertTrue(out.contains("18 checks passed"), out);
+        out = runWithTheModule(home, "-Djgrad.functions=", "exact");
+        assertTrue(out.contains("9 checks passed"), out);
+    }
+
+    /** This class's {@link #main} in a JVM of {@code javaHome} with {@code jdk.incubator.vector}; its output. */
+    private static String runWithTheModule(String javaHome, String property, String checks) throws IOException, InterruptedException {
+        assumeTrue(hasVectorFunctions(), "VectorFunctions is built on JDK 22+ only (see autodiff-core's pom)");
+        Process p = new ProcessBuilder(Path.of(javaHome, "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", property, "-cp", System.getProperty("java.class.path"),
                 VectorFunctionsTest.class.getName(), checks).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
         return out;
+    }
+
+    private static boolean hasVectorFunctions() {
+        return VectorFunctionsTest.class.getClassLoader().getResource("io/github/jgrad/autodiff/internal/VectorFunctions.class") != null;
     }
 
     /**

@@ -18,9 +18,15 @@ import jdk.incubator.vector.VectorSpecies;
  * of running maxima folded at the end; float32 sums, eight floats widened and added at a time; and
  * the chain rule's products and quotients, with a blend where the gradient is zero, and clamp's
  * backward, a blend by two compares.
- * Only in the multi-release jar's {@code META-INF/versions/22}; {@link Simd} loads it where the JVM
- * runs with {@code jdk.incubator.vector}, and uses its functions only when asked to (see there: until
- * C2 compiles a loop the JDK computes them per lane in Java, with other roundings than SVML's).
+ * Written against JDK 17's Vector API and compiled by builds on JDK 22+ (src/main/vector: JDK 17's
+ * javac cannot be kept from warning of the incubator module), so that the jar carries it for JDK 17
+ * on; {@link Simd} loads it where the JVM runs with {@code jdk.incubator.vector}, and uses its
+ * functions only when asked to (see there: until C2 compiles a loop the JDK computes them per lane
+ * in Java, with other roundings than SVML's).
+ *
+ * <p>The exact kernels make their constant vectors once, before their loops: on JDK 17, C2 once
+ * compiled the chain rule's blend with 0.0 into one caller without intrinsifying its broadcast,
+ * which then allocated a vector an iteration (11.8 MB for x^2's backward of 10^6 elements).
  *
  * <p>Each function has a loop of its own, so that C2 sees its operator as a constant (a loop over an
  * operator it cannot fold calls the per-lane fallback, 5-10 times slower than the scalar kernels).
@@ -95,10 +101,11 @@ public final class VectorFunctions implements Simd.Functions {
     public void chain(boolean divide, double[] g, int go, double[] d, int dOff, double[] out, int oo, int n) {
         int i = 0;
         int w = D.length();
+        DoubleVector zero = DoubleVector.zero(D);
         if (divide) {
             for (; i <= n - w; i += w) {
                 DoubleVector gv = DoubleVector.fromArray(D, g, go + i);
-                gv.div(DoubleVector.fromArray(D, d, dOff + i)).blend(0.0, gv.compare(VectorOperators.EQ, 0.0))
+                gv.div(DoubleVector.fromArray(D, d, dOff + i)).blend(zero, gv.compare(VectorOperators.EQ, zero))
                         .intoArray(out, oo + i);
             }
             for (; i < n; i++) {
@@ -107,7 +114,7 @@ public final class VectorFunctions implements Simd.Functions {
         } else {
             for (; i <= n - w; i += w) {
                 DoubleVector gv = DoubleVector.fromArray(D, g, go + i);
-                gv.mul(DoubleVector.fromArray(D, d, dOff + i)).blend(0.0, gv.compare(VectorOperators.EQ, 0.0))
+                gv.mul(DoubleVector.fromArray(D, d, dOff + i)).blend(zero, gv.compare(VectorOperators.EQ, zero))
                         .intoArray(out, oo + i);
             }
             for (; i < n; i++) {
@@ -120,10 +127,11 @@ public final class VectorFunctions implements Simd.Functions {
     public void chain(boolean divide, float[] g, float[] d, int dOff, float[] out, int from, int to) {
         int i = from;
         int w = F.length();
+        FloatVector zero = FloatVector.zero(F);
         if (divide) {
             for (; i <= to - w; i += w) {
                 FloatVector gv = FloatVector.fromArray(F, g, i);
-                gv.div(FloatVector.fromArray(F, d, dOff + i)).blend(0f, gv.compare(VectorOperators.EQ, 0f)).intoArray(out, i);
+                gv.div(FloatVector.fromArray(F, d, dOff + i)).blend(zero, gv.compare(VectorOperators.EQ, zero)).intoArray(out, i);
             }
             for (; i < to; i++) {
                 out[i] = FloatKernels.chainDiv(g[i], d[dOff + i]);
@@ -131,7 +139,7 @@ public final class VectorFunctions implements Simd.Functions {
         } else {
             for (; i <= to - w; i += w) {
                 FloatVector gv = FloatVector.fromArray(F, g, i);
-                gv.mul(FloatVector.fromArray(F, d, dOff + i)).blend(0f, gv.compare(VectorOperators.EQ, 0f)).intoArray(out, i);
+                gv.mul(FloatVector.fromArray(F, d, dOff + i)).blend(zero, gv.compare(VectorOperators.EQ, zero)).intoArray(out, i);
             }
             for (; i < to; i++) {
                 out[i] = FloatKernels.chain(g[i], d[dOff + i]);
@@ -142,9 +150,10 @@ public final class VectorFunctions implements Simd.Functions {
     @Override
     public void gate(double[] a, int ao, double[] b, int bo, double[] out, int oo, int n) {
         int i = 0;
+        DoubleVector zero = DoubleVector.zero(D);
         for (int w = D.length(); i <= n - w; i += w) {
-            VectorMask<Double> off = DoubleVector.fromArray(D, b, bo + i).compare(VectorOperators.GT, 0.0).not();
-            DoubleVector.fromArray(D, a, ao + i).blend(0.0, off).intoArray(out, oo + i);
+            VectorMask<Double> off = DoubleVector.fromArray(D, b, bo + i).compare(VectorOperators.GT, zero).not();
+            DoubleVector.fromArray(D, a, ao + i).blend(zero, off).intoArray(out, oo + i);
         }
         for (; i < n; i++) {
             out[oo + i] = b[bo + i] > 0 ? a[ao + i] : 0;
@@ -154,9 +163,10 @@ public final class VectorFunctions implements Simd.Functions {
     @Override
     public void gate(float[] a, float[] b, int bo, float[] out, int from, int to) {
         int i = from;
+        FloatVector zero = FloatVector.zero(F);
         for (int w = F.length(); i <= to - w; i += w) {
-            VectorMask<Float> off = FloatVector.fromArray(F, b, bo + i).compare(VectorOperators.GT, 0f).not();
-            FloatVector.fromArray(F, a, i).blend(0f, off).intoArray(out, i);
+            VectorMask<Float> off = FloatVector.fromArray(F, b, bo + i).compare(VectorOperators.GT, zero).not();
+            FloatVector.fromArray(F, a, i).blend(zero, off).intoArray(out, i);
         }
         for (; i < to; i++) {
             out[i] = b[bo + i] > 0 ? a[i] : 0;
@@ -166,11 +176,14 @@ public final class VectorFunctions implements Simd.Functions {
     @Override
     public void chainSign(double[] g, int go, double[] x, int xo, double[] out, int oo, int n) {
         int i = 0;
+        DoubleVector zero = DoubleVector.zero(D);
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        DoubleVector minusOne = DoubleVector.broadcast(D, -1.0);
         for (int w = D.length(); i <= n - w; i += w) {
             DoubleVector xv = DoubleVector.fromArray(D, x, xo + i);
-            DoubleVector sign = xv.blend(1.0, xv.compare(VectorOperators.GT, 0.0)).blend(-1.0, xv.compare(VectorOperators.LT, 0.0));
+            DoubleVector sign = xv.blend(one, xv.compare(VectorOperators.GT, zero)).blend(minusOne, xv.compare(VectorOperators.LT, zero));
             DoubleVector gv = DoubleVector.fromArray(D, g, go + i);
-            gv.mul(sign).blend(0.0, gv.compare(VectorOperators.EQ, 0.0)).intoArray(out, oo + i);
+            gv.mul(sign).blend(zero, gv.compare(VectorOperators.EQ, zero)).intoArray(out, oo + i);
         }
         for (; i < n; i++) {
             out[oo + i] = ChainRule.chain(g[go + i], Kernels.sign(x[xo + i]));
@@ -180,11 +193,14 @@ public final class VectorFunctions implements Simd.Functions {
     @Override
     public void chainSign(float[] g, float[] x, int xo, float[] out, int from, int to) {
         int i = from;
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector minusOne = FloatVector.broadcast(F, -1f);
         for (int w = F.length(); i <= to - w; i += w) {
             FloatVector xv = FloatVector.fromArray(F, x, xo + i);
-            FloatVector sign = xv.blend(1f, xv.compare(VectorOperators.GT, 0f)).blend(-1f, xv.compare(VectorOperators.LT, 0f));
+            FloatVector sign = xv.blend(one, xv.compare(VectorOperators.GT, zero)).blend(minusOne, xv.compare(VectorOperators.LT, zero));
             FloatVector gv = FloatVector.fromArray(F, g, i);
-            gv.mul(sign).blend(0f, gv.compare(VectorOperators.EQ, 0f)).intoArray(out, i);
+            gv.mul(sign).blend(zero, gv.compare(VectorOperators.EQ, zero)).intoArray(out, i);
         }
         for (; i < to; i++) {
             out[i] = FloatKernels.chain(g[i], (float) Kernels.sign(x[xo + i]));
@@ -194,10 +210,13 @@ public final class VectorFunctions implements Simd.Functions {
     @Override
     public void inside(double[] g, double[] x, double low, double high, double[] out, int from, int to) {
         int i = from;
+        DoubleVector zero = DoubleVector.zero(D);
+        DoubleVector lo = DoubleVector.broadcast(D, low);
+        DoubleVector hi = DoubleVector.broadcast(D, high);
         for (int w = D.length(); i <= to - w; i += w) {
             DoubleVector xv = DoubleVector.fromArray(D, x, i);
-            VectorMask<Double> in = xv.compare(VectorOperators.GE, low).and(xv.compare(VectorOperators.LE, high));
-            DoubleVector.fromArray(D, g, i).blend(0.0, in.not()).intoArray(out, i);
+            VectorMask<Double> in = xv.compare(VectorOperators.GE, lo).and(xv.compare(VectorOperators.LE, hi));
+            DoubleVector.fromArray(D, g, i).blend(zero, in.not()).intoArray(out, i);
         }
         ChainRule.inside(g, x, low, high, out, i, to, false);
     }
@@ -209,15 +228,18 @@ public final class VectorFunctions implements Simd.Functions {
         lo = lo < low ? Math.nextUp(lo) : lo;
         hi = hi > high ? Math.nextDown(hi) : hi;
         int i = from;
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector loV = FloatVector.broadcast(F, lo);
+        FloatVector hiV = FloatVector.broadcast(F, hi);
         for (int w = F.length(); i <= to - w; i += w) {
             FloatVector xv = FloatVector.fromArray(F, x, i);
-            VectorMask<Float> in = xv.compare(VectorOperators.GE, lo).and(xv.compare(VectorOperators.LE, hi));
-            FloatVector.fromArray(F, g, i).blend(0f, in.not()).intoArray(out, i);
+            VectorMask<Float> in = xv.compare(VectorOperators.GE, loV).and(xv.compare(VectorOperators.LE, hiV));
+            FloatVector.fromArray(F, g, i).blend(zero, in.not()).intoArray(out, i);
         }
         FloatKernels.inside(g, x, low, high, out, i, to, false);
     }
 
-    /** Four vectors of running maxima, so that no compare waits on the one before it; then one. */
+    /** Four vectors of running maxima, so that no compare waits on the one before it; then one; then scalars. */
     @Override
     public double max(double[] a, int from, int n) {
         int i = from;
@@ -237,9 +259,11 @@ public final class VectorFunctions implements Simd.Functions {
         for (int up = end - w; i <= up; i += w) {
             m0 = m0.lanewise(VectorOperators.MAX, DoubleVector.fromArray(D, a, i));
         }
-        VectorMask<Double> tail = D.indexInRange(i, end);
-        m0 = m0.lanewise(VectorOperators.MAX, DoubleVector.fromArray(D, a, i, tail), tail);
-        return m0.reduceLanes(VectorOperators.MAX);
+        double m = m0.reduceLanes(VectorOperators.MAX);
+        for (; i < end; i++) { // Math.max, as the lanes: a masked last vector allocated on JDK 17
+            m = Math.max(m, a[i]);
+        }
+        return m;
     }
 
     @Override
@@ -261,9 +285,11 @@ public final class VectorFunctions implements Simd.Functions {
         for (int up = end - w; i <= up; i += w) {
             m0 = m0.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, a, i));
         }
-        VectorMask<Float> tail = F.indexInRange(i, end);
-        m0 = m0.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, a, i, tail), tail);
-        return m0.reduceLanes(VectorOperators.MAX);
+        float m = m0.reduceLanes(VectorOperators.MAX);
+        for (; i < end; i++) { // Math.max, as the lanes: a masked last vector allocated on JDK 17
+            m = Math.max(m, a[i]);
+        }
+        return m;
     }
 
     /**
@@ -278,7 +304,7 @@ public final class VectorFunctions implements Simd.Functions {
         for (int up = to - D.length(); i <= up; i += D.length()) {
             DoubleVector x = DoubleVector.fromArray(D, a, i);
             exactExp(x).intoArray(out, i);
-            fixOutside(x, out, i);
+            fixOutside(x, a, out, i);
         }
         for (; i < to; i++) { // the scalar kernel, whose bits these are: a masked last vector allocated 328 bytes a call
             out[i] = Exp.exp(a[i]);
@@ -308,13 +334,16 @@ public final class VectorFunctions implements Simd.Functions {
         return p.mul(twoToK);
     }
 
-    /** Math.exp where |x| &lt; 707 does not hold (NaN included), as {@code Exp.exp} does. */
-    private static void fixOutside(DoubleVector x, double[] out, int i) {
+    /**
+     * Math.exp where |x| &lt; 707 does not hold (NaN included), as {@code Exp.exp} does, on the
+     * element as stored (JDK 17's {@code lane} gave NaN's canonical bits).
+     */
+    private static void fixOutside(DoubleVector x, double[] a, double[] out, int i) {
         VectorMask<Double> outside = x.abs().compare(VectorOperators.LT, Exp.LIMIT).not();
         if (outside.anyTrue()) {
             for (int j = outside.firstTrue(); j < D.length(); j++) {
                 if (outside.laneIsSet(j)) {
-                    out[i + j] = Math.exp(x.lane(j));
+                    out[i + j] = Math.exp(a[i + j]);
                 }
             }
         }
@@ -328,11 +357,14 @@ public final class VectorFunctions implements Simd.Functions {
     @Override
     public void squareBackward(float[] g, float[] a, float[] out, int from, int to) {
         int i = from;
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector two = FloatVector.broadcast(F, 2f);
+        FloatVector big = FloatVector.broadcast(F, 0x1p127f);
         for (int up = to - F.length(); i <= up; i += F.length()) {
             FloatVector gv = FloatVector.fromArray(F, g, i);
             FloatVector av = FloatVector.fromArray(F, a, i);
-            gv.mul(2f).mul(av).blend(0f, gv.compare(VectorOperators.EQ, 0f)).intoArray(out, i);
-            VectorMask<Float> over = gv.abs().compare(VectorOperators.GE, 0x1p127f);
+            gv.mul(two).mul(av).blend(zero, gv.compare(VectorOperators.EQ, zero)).intoArray(out, i);
+            VectorMask<Float> over = gv.abs().compare(VectorOperators.GE, big);
             if (over.anyTrue()) {
                 for (int j = over.firstTrue(); j < F.length(); j++) {
                     if (over.laneIsSet(j)) {
