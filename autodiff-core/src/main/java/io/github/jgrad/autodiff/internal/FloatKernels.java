@@ -491,6 +491,10 @@ public final class FloatKernels {
             int k = zero ? 0 : 1;
             for (; !max && k + 3 < r; k += 4) { // four rows per pass over out, added in the same order
                 int s0 = base + k * inner;
+                if (Simd.SUMS_FLOATS && to - from >= Simd.MIN_LENGTH) {
+                    Simd.FUNCTIONS.addFourRows(a, s0, inner, out, ob, from, to);
+                    continue;
+                }
                 int s1 = s0 + inner;
                 int s2 = s1 + inner;
                 int s3 = s2 + inner;

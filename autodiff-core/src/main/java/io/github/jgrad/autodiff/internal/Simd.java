@@ -120,7 +120,7 @@ final class Simd {
          */
         void squareBackward(float[] g, float[] a, float[] out, int from, int to);
 
-        /** Whether {@link #sumOfBlock} is there (vectors of 8 doubles). */
+        /** Whether {@link #sumOfBlock} and {@link #addFourRows} are there (vectors of 8 doubles). */
         boolean sumsFloats();
 
         /**
@@ -129,6 +129,13 @@ final class Simd {
          * then the last n % 8 added in order.
          */
         double sumOfBlock(float[] a, int from, int n);
+
+        /**
+         * {@code FloatKernels.reduce}'s four rows of a column sum, with its bits: out[ob + i] = out[ob + i]
+         * + a[s0 + i] + a[s0 + inner + i] + a[s0 + 2 inner + i] + a[s0 + 3 inner + i], added in that
+         * order in double, for i in [from, to); eight floats widened at a time.
+         */
+        void addFourRows(float[] a, int s0, int inner, double[] out, int ob, int from, int to);
     }
 
     private static Functions load() {

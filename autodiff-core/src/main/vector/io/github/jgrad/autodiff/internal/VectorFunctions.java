@@ -398,6 +398,26 @@ public final class VectorFunctions implements Simd.Functions {
         return sum;
     }
 
+    @Override
+    public void addFourRows(float[] a, int s0, int inner, double[] out, int ob, int from, int to) {
+        int s1 = s0 + inner;
+        int s2 = s1 + inner;
+        int s3 = s2 + inner;
+        int i = from;
+        for (int up = to - D.length(); i <= up; i += D.length()) {
+            DoubleVector.fromArray(D, out, ob + i).add(widen(a, s0 + i)).add(widen(a, s1 + i)).add(widen(a, s2 + i))
+                    .add(widen(a, s3 + i)).intoArray(out, ob + i);
+        }
+        for (; i < to; i++) {
+            out[ob + i] = out[ob + i] + a[s0 + i] + a[s1 + i] + a[s2 + i] + a[s3 + i];
+        }
+    }
+
+    /** As many floats of a, from i, as {@link #D} has lanes, widened. */
+    private static DoubleVector widen(float[] a, int i) {
+        return (DoubleVector) FloatVector.fromArray(HALF, a, i).convertShape(VectorOperators.F2D, D, 0);
+    }
+
     // One loop per function and type, on purpose (see the class comment).
 
     private static void log(double[] a, double[] out, int from, int to) {

@@ -48,13 +48,13 @@ class VectorFunctionsTest {
     @Test
     void passInAJvmWithTheVectorApi() throws IOException, InterruptedException {
         String out = runWithTheModule(System.getProperty("java.home"), "-Djgrad.functions=vector", "all");
-        assertTrue(out.contains("18 checks passed"), out);
+        assertTrue(out.contains("19 checks passed"), out);
     }
 
     @Test
     void withoutAskingOnlyTheExactKernelsUseIt() throws IOException, InterruptedException {
         String out = runWithTheModule(System.getProperty("java.home"), "-Djgrad.functions=", "exact");
-        assertTrue(out.contains("9 checks passed"), out);
+        assertTrue(out.contains("10 checks passed"), out);
     }
 
     /**
@@ -67,9 +67,9 @@ class VectorFunctionsTest {
         String home = System.getProperty("jgrad.test.jdk17", "");
         assumeTrue(!home.isEmpty(), "no JDK 17 named by jgrad.test.jdk17");
         String out = runWithTheModule(home, "-Djgrad.functions=vector", "all");
-        assertTrue(out.contains("18 checks passed"), out);
+        assertTrue(out.contains("19 checks passed"), out);
         out = runWithTheModule(home, "-Djgrad.functions=", "exact");
-        assertTrue(out.contains("9 checks passed"), out);
+        assertTrue(out.contains("10 checks passed"), out);
     }
 
     /** This class's {@link #main} in a JVM of {@code javaHome} with {@code jdk.incubator.vector}; its output. */
@@ -298,6 +298,27 @@ class VectorFunctionsTest {
             }
             assertEquals(Double.doubleToLongBits(Kernels.pairwiseSum(wide, from, n)),
                     Double.doubleToLongBits(FloatKernels.pairwiseSum(a, from, n)), "n=" + n + " from=" + from);
+        }
+    }
+
+    @Check(exact = true)
+    static void float32ColumnSumsAreFloat64sKernelOnTheWidenedFloats() { // four rows at a time, through the Vector API
+        assertTrue(Simd.SUMS_FLOATS, "vectors of 8 doubles on this machine");
+        SplittableRandom r = new SplittableRandom(47);
+        for (int trial = 0; trial < 400; trial++) { // the first calls interpreted, later ones compiled
+            int rows = 1 + r.nextInt(12);
+            int cols = Simd.MIN_LENGTH + r.nextInt(trial < 200 ? 40 : 1_100);
+            float[] a = new float[rows * cols];
+            double[] wide = new double[a.length];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = r.nextInt(50) == 0 ? (float) EDGES[r.nextInt(EDGES.length)] : (float) (r.nextGaussian() * Math.pow(10, r.nextInt(-3, 4)));
+                wide[i] = a[i];
+            }
+            double[] expected = Kernels.reduce(false, wide, 1, rows, cols);
+            double[] got = FloatKernels.reduce(false, a, 1, rows, cols);
+            for (int j = 0; j < cols; j++) {
+                assertEquals(Double.doubleToLongBits(expected[j]), Double.doubleToLongBits(got[j]), "column " + j + " of " + rows + " x " + cols);
+            }
         }
     }
 
