@@ -240,6 +240,9 @@ final class ReduceOps {
 
     private static Tensor softmax(Op op, Tensor x, int ax, Tensor.Backward backward) {
         int[] s = x.shape;
+        if (x.dtype() == DType.FLOAT32 && ax == s.length - 1) { // rows: a buffer a row, not a widened copy
+            return record(op, Softmax.softmaxRows(op == LOG_SOFTMAX, x.floats(), Shapes.sizeBefore(s, ax), s[ax]), s, backward, x);
+        }
         double[] out = Softmax.softmax(op == LOG_SOFTMAX, x.readDoubles(), Shapes.sizeBefore(s, ax), s[ax],
                 Shapes.sizeAfter(s, ax));
         return record(op, out, s, backward, x);

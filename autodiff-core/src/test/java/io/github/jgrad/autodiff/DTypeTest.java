@@ -81,6 +81,27 @@ class DTypeTest {
     }
 
     @Test
+    void float32SoftmaxRowsAreFloat64sRoundedOnce() { // a row at a time in a buffer of doubles (Softmax.softmaxRows)
+        for (int[] shape : new int[][] {{300, 10}, {3, 700}, {2, 3, 64}, {70_000, 2}, {5, 1}, {4, 0}}) {
+            Tensor x = Tensor.randn(11, shape).mul(8).to(FLOAT32);
+            float[] v = x.toFloatArray();
+            int n = shape[shape.length - 1];
+            if (n > 1 && v.length >= 4 * n) { // rows with infinities and NaN, and a row of -inf
+                v[0] = Float.NEGATIVE_INFINITY;
+                v[1] = Float.NaN;
+                v[2 * n] = Float.POSITIVE_INFINITY;
+                java.util.Arrays.fill(v, 3 * n, 4 * n, Float.NEGATIVE_INFINITY);
+                x = Tensor.of(v, shape);
+            }
+            Tensor wide = x.to(FLOAT64);
+            String what = java.util.Arrays.toString(shape);
+            assertArrayEquals(wide.softmax(-1).toFloatArray(), x.softmax(-1).toFloatArray(), "softmax " + what);
+            assertArrayEquals(wide.logSoftmax(-1).toFloatArray(), x.logSoftmax(-1).toFloatArray(), "logSoftmax " + what);
+            assertEquals(FLOAT32, x.softmax(-1).dtype());
+        }
+    }
+
+    @Test
     void sameShapeAndScalarOperandsRunTheFloatKernelsWithTheSameBits() {
         Tensor a = Tensor.uniform(5, 0.5, 2, 700, 3); // more than one block of FloatKernels
         Tensor b = Tensor.uniform(6, 0.5, 2, 700, 3);

@@ -35,6 +35,32 @@ public final class Softmax {
         return out;
     }
 
+    /**
+     * {@link #softmax} of float32 rows (a contiguous last axis): each row widened into a buffer of
+     * doubles, its softmax computed there and rounded once into the float result, the bits of
+     * widening the whole array first, without its copy and its extra passes over memory.
+     */
+    public static float[] softmaxRows(boolean log, float[] a, int outer, int r) {
+        float[] out = Arena.allocateFloats(a.length);
+        if (r > 0) {
+            Kernels.split(outer, a.length * 8L, (from, to) -> {
+                double[] x = new double[r];
+                double[] y = new double[r];
+                for (int o = from; o < to; o++) {
+                    int base = o * r;
+                    for (int k = 0; k < r; k++) {
+                        x[k] = a[base + k];
+                    }
+                    softmaxRow(log, x, y, 0, r);
+                    for (int k = 0; k < r; k++) {
+                        out[base + k] = (float) y[k];
+                    }
+                }
+            });
+        }
+        return out;
+    }
+
     /** Softmax of the contiguous row a[base, base + r). */
     private static void softmaxRow(boolean log, double[] a, double[] out, int base, int r) {
         int end = base + r;
