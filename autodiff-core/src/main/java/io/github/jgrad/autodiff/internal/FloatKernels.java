@@ -586,13 +586,15 @@ public final class FloatKernels {
         return pairwiseSum(a, from, half) + pairwiseSum(a, from + half, n - half);
     }
 
-    private static void widen(float[] a, int from, double[] into, int n) {
+    /** into[0, n) = a[from, from + n) widened (a block, or Softmax's row). */
+    static void widen(float[] a, int from, double[] into, int n) {
         for (int j = 0; j < n; j++) {
             into[j] = a[from + j];
         }
     }
 
-    private static void narrow(double[] a, float[] out, int from, int n) {
+    /** out[from, from + n) = a[0, n) rounded once. */
+    static void narrow(double[] a, float[] out, int from, int n) {
         for (int j = 0; j < n; j++) {
             out[from + j] = (float) a[j];
         }

@@ -47,14 +47,9 @@ public final class Softmax {
                 double[] x = new double[r];
                 double[] y = new double[r];
                 for (int o = from; o < to; o++) {
-                    int base = o * r;
-                    for (int k = 0; k < r; k++) {
-                        x[k] = a[base + k];
-                    }
+                    FloatKernels.widen(a, o * r, x, r);
                     softmaxRow(log, x, y, 0, r);
-                    for (int k = 0; k < r; k++) {
-                        out[base + k] = (float) y[k];
-                    }
+                    FloatKernels.narrow(y, out, o * r, r);
                 }
             });
         }
