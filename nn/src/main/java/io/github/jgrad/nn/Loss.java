@@ -118,11 +118,14 @@ public final class Loss {
     }
 
     /**
-     * z * w, but 0 where w is 0 even if z is infinite: a term whose weight is exactly zero costs nothing.
-     * z is zeroed there before the product, so no NaN is computed (anomaly mode stays quiet).
+     * z * w, but 0 where w is 0 even if z is infinite or NaN: a term whose weight is exactly zero costs
+     * nothing. Only such a z is zeroed there before the product, so no NaN is computed (anomaly mode
+     * stays quiet), and a finite z keeps its place in the gradient towards w: d/dw is z also where w
+     * is 0 (targets that require grad, as a trainable teacher's), as in PyTorch; 0 where z is not finite.
      */
     private static Tensor times(Tensor z, Tensor w) {
-        return Tensor.where(w.eq(0), Tensor.scalar(0), z).mul(w);
+        Tensor notFinite = z.abs().lt(Double.POSITIVE_INFINITY).neg().add(1);
+        return Tensor.where(w.eq(0).mul(notFinite), Tensor.scalar(0), z).mul(w);
     }
 
     /** Cross-entropy of logits against class indices; see {@link #crossEntropy(Tensor, int[], Reduction)}. */

@@ -94,6 +94,23 @@ class LossStabilityTest {
     }
 
     @Test
+    void gradientsTowardsTargetsHoldWhereATargetIsZero() { // d/dy of BCE is -z, of soft cross-entropy -logSoftmax
+        double[] zs = {1.5, -2, 0.7, 40, -40};
+        Tensor y = Tensor.of(new double[] {1, 0, 0.4, 0, 1}).requiresGrad(true);
+        Loss.binaryCrossEntropyWithLogits(Tensor.of(zs), y, Reduction.SUM).backward();
+        assertArrayEquals(new double[] {-1.5, 2, -0.7, -40, 40}, y.grad().toArray(), 0);
+
+        double[] logits = {2, -1, 0.5, 0, Double.NEGATIVE_INFINITY, 1};
+        Tensor p = Tensor.of(new double[] {1, 0, 0, 0.5, 0, 0.5}, 2, 3).requiresGrad(true);
+        Loss.crossEntropy(Tensor.of(logits, 2, 3), p, Reduction.SUM).backward();
+        double z0 = Math.log(Math.exp(2) + Math.exp(-1) + Math.exp(0.5));
+        double z1 = Math.log(1 + Math.E);
+        // -logSoftmax, but 0 towards the impossible class's zero target (-log 0 is infinite)
+        double[] expected = {z0 - 2, z0 + 1, z0 - 0.5, z1, 0, z1 - 1};
+        assertArrayEquals(expected, p.grad().toArray(), 1e-15);
+    }
+
+    @Test
     void crossEntropyTakesIndicesAsAVectorOrAColumnWithAnyReduction() {
         Tensor logits = Tensor.of(new double[] {1, 2, 3, 0, 0, 0}, 2, 3);
         double z = Math.exp(1) + Math.exp(2) + Math.exp(3);
