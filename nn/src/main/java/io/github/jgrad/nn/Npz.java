@@ -1,6 +1,7 @@
 package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.Tensor;
+import java.io.EOFException;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,48 +93,45 @@ public final class Npz {
     }
 
     /**
-     * Reads an {@code .npz} archive from {@code in}, as {@link #load(Path, long)} reads a file: every
-     * entry, in order, each checked against its CRC-32. A stream's sizes are only claims, so every
-     * entry counts against {@code maxBytes} (8 bytes per element). {@code in} is read to the end of
-     * the archive's last entry and not closed.
+     * Reads an {@code .npz} archive from {@code in}, as {@link #load(Path, long)} reads a file, with
+     * the same checks and errors (named "stream"): every entry, in order, each checked against its
+     * CRC-32, and the archive's directory at its end, so that an empty, cut-off or foreign stream is an
+     * error, never fewer arrays. {@code in} is read to its end (into a temporary file, deleted before
+     * this returns) and not closed. A stream's sizes are only claims, so every entry counts against
+     * {@code maxBytes} (8 bytes per element), and the stream may hold at most {@code maxBytes} plus
+     * {@value #STREAM_HEADROOM} bytes (for the archive's headers).
      *
-     * @throws IOException for anything {@link #load(Path, long)} refuses
+     * @throws IOException for anything {@link #load(Path, long)} refuses, for a longer stream, and if
+     *     the temporary file cannot be written
      */
     public static Map<String, Tensor> read(InputStream in, long maxBytes) throws IOException {
         Objects.requireNonNull(in, "Npz.read: in is null");
         if (maxBytes < 0) {
             throw new IllegalArgumentException("Npz.read: maxBytes must be >= 0, got " + maxBytes);
         }
-        ZipInputStream zip = new ZipInputStream(in);
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        long left = maxBytes;
-        while (true) {
-            ZipEntry entry;
-            try {
-                entry = zip.getNextEntry();
-            } catch (IOException | IllegalArgumentException e) { // a bad header; a name not in UTF-8 (JDK 17's type)
-                throw new IOException("stream: corrupt zip entry header: " + e.getMessage(), e);
+        long limit = maxBytes > Long.MAX_VALUE - STREAM_HEADROOM ? Long.MAX_VALUE : maxBytes + STREAM_HEADROOM;
+        Path copy = Files.createTempFile("jgrad-", ".npz");
+        try {
+            try (OutputStream out = Files.newOutputStream(copy)) {
+                byte[] buffer = new byte[1 << 16];
+                long total = 0;
+                for (int n; (n = in.read(buffer)) >= 0; ) {
+                    total += n;
+                    if (total > limit) {
+                        throw new IOException("stream: longer than maxBytes (" + maxBytes + ") plus " + STREAM_HEADROOM
+                                + " bytes for the archive's headers; raise maxBytes to read it");
+                    }
+                    out.write(buffer, 0, n);
+                }
             }
-            if (entry == null) {
-                break;
-            }
-            String source = "stream, entry '" + entry.getName() + "'";
-            String name = arrayName(entry, source, tensors);
-            Tensor t = NpyFormat.read(zip, source, entry.getSize(), false, left);
-            int more;
-            try {
-                more = zip.read(); // at the entry's end ZipInputStream checks its CRC-32
-            } catch (ZipException e) {
-                throw new IOException(source + ": corrupt: " + e.getMessage(), e);
-            }
-            if (more >= 0) {
-                throw new IOException(source + ": more data follows the array the header describes");
-            }
-            left -= 8L * t.numel();
-            tensors.put(name, t);
+            return load(copy, "stream", maxBytes, false);
+        } finally {
+            Files.deleteIfExists(copy);
         }
-        return tensors;
     }
+
+    /** What a stream may hold beyond {@link #read}'s maxBytes: its zip and .npy headers. */
+    static final long STREAM_HEADROOM = 1 << 20;
 
     private static void check(String file, String name, Tensor t) {
         String shown = name == null ? "null" : name.length() <= 60 ? "'" + name + "'"
@@ -197,11 +195,19 @@ public final class Npz {
         if (maxBytes < 0) {
             throw new IllegalArgumentException("Npz.load: maxBytes must be >= 0, got " + maxBytes);
         }
+        return load(file, file.toString(), maxBytes, true);
+    }
+
+    /**
+     * {@link #load(Path, long)}, naming the archive {@code archive} in errors; where {@code inFile} is
+     * false, stored entries count against {@code maxBytes} too (a stream's copy: its sizes were claims).
+     */
+    private static Map<String, Tensor> load(Path file, String archive, long maxBytes, boolean inFile) throws IOException {
         ZipFile zip;
         try {
             zip = new ZipFile(file.toFile());
-        } catch (ZipException e) {
-            throw unreadable(file, e);
+        } catch (ZipException | EOFException e) { // EOFException, without a message: an end record cut short
+            throw unreadable(file, archive, e);
         }
         try (zip) {
             long fileSize = Files.size(file);
@@ -214,15 +220,16 @@ public final class Npz {
                 try {
                     entry = entries.nextElement();
                 } catch (IllegalArgumentException e) { // JDK 17 (later JDKs say ZipException): a name that is not UTF-8
-                    throw new IOException(file + ": corrupt: an entry's name cannot be decoded (" + e.getMessage() + ")", e);
+                    throw new IOException(archive + ": corrupt: an entry's name cannot be decoded (" + e.getMessage() + ")", e);
                 }
-                String source = file + ", entry '" + entry.getName() + "'";
+                String source = archive + ", entry '" + entry.getName() + "'";
                 String name = arrayName(entry, source, tensors);
                 boolean isStored = entry.getMethod() == ZipEntry.STORED;
+                boolean real = isStored && inFile; // bytes that lie in the file, not claimed
                 stored += isStored ? Math.max(entry.getCompressedSize(), 0) : 0;
                 if (stored > fileSize) {
                     throw new IOException(source + ": corrupt: the stored entries claim " + stored + " bytes, more than"
-                            + " the file's " + fileSize + " (entries that overlap)");
+                            + " the archive's " + fileSize + " (entries that overlap)");
                 }
                 if (!isStored && entry.getSize() > MAX_DEFLATE_RATIO * Math.min(entry.getCompressedSize(), fileSize) + 1024) {
                     throw new IOException(source + ": corrupt: it claims " + entry.getSize() + " bytes from "
@@ -231,14 +238,14 @@ public final class Npz {
                 CRC32 crc = new CRC32();
                 Tensor t;
                 try (InputStream in = new CheckedInputStream(zip.getInputStream(entry), crc)) {
-                    // a stored entry's bytes are in the file; a deflated entry's size is only a claim
-                    t = NpyFormat.read(in, source, entry.getSize(), isStored && entry.getSize() <= fileSize, left);
+                    // a stored entry's bytes are in a file; a deflated entry's size is only a claim
+                    t = NpyFormat.read(in, source, entry.getSize(), real && entry.getSize() <= fileSize, left);
                 }
                 if (entry.getCrc() != -1 && crc.getValue() != entry.getCrc()) { // the whole entry was read
                     throw new IOException(source + ": corrupt: CRC-32 of the entry is " + Long.toHexString(crc.getValue())
                             + ", the archive says " + Long.toHexString(entry.getCrc()));
                 }
-                left -= isStored ? 0 : 8L * t.numel();
+                left -= real ? 0 : 8L * t.numel();
                 tensors.put(name, t);
             }
             return tensors;
@@ -264,12 +271,12 @@ public final class Npz {
      * The error for a file {@link ZipFile} refuses: an entry compressed by a method it cannot read
      * (named, as numpy reads bzip2 and LZMA entries), or not a zip archive at all.
      */
-    private static IOException unreadable(Path file, ZipException e) {
+    private static IOException unreadable(Path file, String archive, IOException e) {
         try (ZipInputStream in = new ZipInputStream(Files.newInputStream(file))) {
             for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
                 int m = entry.getMethod();
                 if (m != ZipEntry.STORED && m != ZipEntry.DEFLATED) {
-                    return new IOException(file + ", entry '" + entry.getName() + "': compression method " + m
+                    return new IOException(archive + ", entry '" + entry.getName() + "': compression method " + m
                             + " (" + methodName(m) + ") is not supported; only stored (np.savez) and deflated"
                             + " (np.savez_compressed) entries are", e);
                 }
@@ -277,8 +284,8 @@ public final class Npz {
         } catch (IOException | RuntimeException notAZipEither) {
             // the general message below says what ZipFile found
         }
-        return new IOException(file + ": not an .npz file (a zip archive of .npy arrays), or truncated: "
-                + e.getMessage(), e);
+        return new IOException(archive + ": not an .npz file (a zip archive of .npy arrays), or truncated"
+                + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
     }
 
     private static String methodName(int method) {

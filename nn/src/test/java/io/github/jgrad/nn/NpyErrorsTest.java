@@ -174,6 +174,12 @@ class NpyErrorsTest {
     void nonZipNpz() throws IOException {
         Path text = Files.writeString(dir.resolve("text.npz"), "not a zip file at all");
         fails(IOException.class, () -> Npz.load(text), "text.npz", "not an .npz file");
+        Path comment = dir.resolve("comment.npz");
+        Npz.save(comment, java.util.Map.of("w", Tensor.ones(2)));
+        byte[] bytes = Files.readAllBytes(comment);
+        bytes[bytes.length - 1] = 0x5b; // the end record's comment length: 23296 bytes that are not there
+        Files.write(comment, bytes);
+        fails(IOException.class, () -> Npz.load(comment), "comment.npz", "not an .npz file"); // ZipFile: EOFException
         Path npy = Files.copy(golden("f8_2x3.npy"), dir.resolve("array.npz"));
         fails(IOException.class, () -> Npz.load(npy), "array.npz", "not an .npz file");
         byte[] whole = Files.readAllBytes(golden("model.npz"));
