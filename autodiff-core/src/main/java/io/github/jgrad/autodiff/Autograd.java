@@ -324,12 +324,7 @@ final class Autograd {
                         + " pass again after changing parameters");
             }
         }
-        Tensor[] gs;
-        try {
-            gs = t.backward.apply(t.passGrad, t);
-        } catch (ArithmeticException e) { // anomaly mode caught a non-finite value inside this backward
-            throw anomalyInBackward(t, e.getMessage());
-        }
+        Tensor[] gs = t.backwardOf(t.passGrad);
         if (gs == null || gs.length != parents.length) {
             throw new IllegalStateException("backward of " + t.op + ": returned " + (gs == null ? "null" : gs.length
                     + " gradients") + " for " + parents.length + " inputs (one per input, null where none is needed)");
@@ -359,7 +354,7 @@ final class Autograd {
     }
 
     /** Names this op as the one whose backward went non-finite; the cause says where it was created. */
-    private static ArithmeticException anomalyInBackward(Tensor t, String detail) {
+    static ArithmeticException anomalyInBackward(Tensor t, String detail) {
         ArithmeticException e = new ArithmeticException("backward of " + t.op + ": " + detail);
         if (t.createdAt != null) {
             e.initCause(t.createdAt);

@@ -241,9 +241,19 @@ public final class Tensor extends Node {
         return ChainOps.chainDiv(this, d);
     }
 
-    /** The gradients this node's backward sends to each input for an output gradient {@code g}; null for leaves. */
+    /**
+     * The gradients this node's backward sends to each input for an output gradient {@code g}; null for
+     * leaves. A value anomaly mode finds not finite inside it is blamed on this op, with where it was created.
+     */
     Tensor[] backwardOf(Tensor g) {
-        return backward == null ? null : backward.apply(g, this);
+        if (backward == null) {
+            return null;
+        }
+        try {
+            return backward.apply(g, this);
+        } catch (ArithmeticException e) {
+            throw Autograd.anomalyInBackward(this, e.getMessage());
+        }
     }
 
     @Override
@@ -348,7 +358,11 @@ public final class Tensor extends Node {
         return arange(0, n, 1);
     }
 
-    /** start, start + step, ... while below {@code end} (above it for a negative step), as NumPy's arange. */
+    /**
+     * start, start + step, ... as NumPy's arange: ceil((end - start) / step) numbers, each start + i *
+     * step, so that rounding may bring the last one to {@code end} itself ({@code arange(1, 1.3, 0.1)}
+     * gives four numbers, as NumPy does); descending for a negative step.
+     */
     public static Tensor arange(double start, double end, double step) {
         return Factories.arange(start, end, step);
     }
@@ -422,6 +436,7 @@ public final class Tensor extends Node {
 
     /** Element-wise minimum, broadcasting; ties and NaN as {@link #maximum}. */
     public Tensor minimum(Tensor b) {
+        Objects.requireNonNull(b, "minimum: b is null");
         Shapes.broadcast("minimum", shape, b.shape);
         return neg().maximum(b.neg()).neg();
     }

@@ -58,6 +58,11 @@ class TensorErrorsTest {
         rejects(() -> Tensor.zeros(2, 2, 3).matmul(Tensor.zeros(3, 3, 4)),
                 "matmul: shapes (2, 2, 3) and (3, 3, 4): their batch dimensions (2) and (3) cannot be broadcast");
         rejects(() -> Tensor.eye(65536), "eye: shape (65536, 65536) has more than");
+        rejects(() -> Tensor.zeros(100000, 1).add(Tensor.zeros(1, 100000)), // a second probe: these said "broadcast"
+                "add: shapes (100000, 1) and (1, 100000) broadcast to (100000, 100000), more than 2147483639 elements");
+        rejects(() -> Tensor.where(Tensor.zeros(100000, 1), Tensor.zeros(1, 100000), Tensor.zeros(1)),
+                "where: shapes (100000, 1) and (1, 100000) broadcast to (100000, 100000)");
+        assertArrayEquals(new int[] {0, 100000}, Tensor.zeros(0, 1).add(Tensor.zeros(1, 100000)).shape()); // empty is fine
         rejects(() -> Tensor.ones(-1), "ones: negative dimension in shape (-1)");
         rejects(() -> Tensor.rand(1, -1), "rand: negative dimension in shape (-1)");
         rejects(() -> Tensor.zeros(2, 3).matmulAdd(Tensor.zeros(3, 4), Tensor.zeros(5)),
@@ -75,13 +80,13 @@ class TensorErrorsTest {
             "add: b is null", "pow: b is null", "gt: b is null", "matmul: b is null", "matmulAdd: bias is null",
             "where: a is null", "indexSelect: indices is null", "gather: index is null",
             "concat: tensor 1 of 2 is null", "stack: tensor 0 of 1 is null", "copyFrom: source is null",
-            "mul: b is null", "max: b is null",
+            "mul: b is null", "max: b is null", "minimum: b is null",
         };
         Executable[] calls = {
             () -> x.add((Tensor) null), () -> x.pow((Tensor) null), () -> x.gt((Tensor) null), () -> x.matmul(null),
             () -> x.matmulAdd(Tensor.zeros(3, 2), null), () -> Tensor.where(x, null, x), () -> x.indexSelect(0, (int[]) null),
             () -> x.gather(0, null), () -> Tensor.concat(0, x, null), () -> Tensor.stack(0, (Tensor) null),
-            () -> x.copyFrom(null), () -> Value.of(1).mul(null), () -> Value.of(1).max(null),
+            () -> x.copyFrom(null), () -> Value.of(1).mul(null), () -> Value.of(1).max(null), () -> x.minimum((Tensor) null),
         };
         for (int i = 0; i < calls.length; i++) {
             NullPointerException e = assertThrows(NullPointerException.class, calls[i]);

@@ -235,6 +235,9 @@ class TensorGradTest {
             ArithmeticException b = assertThrows(ArithmeticException.class, y::backward);
             assertTrue(b.getMessage().contains("backward of sqrt"), b.getMessage());
             assertTrue(b.getCause() != null && b.getCause().getMessage().contains("sqrt created here"));
+            ArithmeticException explained = assertThrows(ArithmeticException.class, () -> Explain.backward(y)); // found by a probe
+            assertTrue(explained.getMessage().startsWith("backward of sqrt: "), explained.getMessage());
+            assertTrue(explained.getCause() != null && explained.getCause().getMessage().contains("sqrt created here"));
         }
         assertTrue(Double.isNaN(x.log().get(1)), "off outside the scope");
     }

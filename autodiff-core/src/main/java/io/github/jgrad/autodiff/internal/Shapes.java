@@ -84,6 +84,14 @@ public final class Shapes {
             }
             out[i] = da == 1 ? db : da;
         }
+        long size = 1;
+        for (int d : out) {
+            size = Math.min(size * d, Integer.MAX_VALUE); // each factor below 2^31: no overflow
+        }
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(op + ": shapes " + str(a) + " and " + str(b) + " broadcast to " + str(out)
+                    + ", more than " + (Integer.MAX_VALUE - 8) + " elements, the most one tensor holds");
+        }
         return out;
     }
 
