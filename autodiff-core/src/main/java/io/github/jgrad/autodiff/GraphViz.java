@@ -16,8 +16,8 @@ public final class GraphViz {
 
     /**
      * The DOT text of the tensor graph that computes {@code root}: a box per tensor (its label, or its
-     * op and a counter as explain reports name it; its op, or parameter or input for leaves; its
-     * shape), an arrow from each input. Draw it before backward, which frees the graph (or pass
+     * op and a counter as explain reports name it; its op, or parameter or input for leaves, or its op
+     * marked "(graph freed)" for a result whose graph backward has freed; its shape), an arrow from each input. Draw it before backward, which frees the graph (or pass
      * retainGraph = true); nothing is run.
      */
     public static String dot(Tensor root) {
@@ -98,7 +98,7 @@ public final class GraphViz {
             int id = ids.size();
             ids.put(t, id);
             sb.append("  t").append(id).append(" [label=\"{ ").append(escape(names.get(t))).append(" | ")
-                    .append(t.hasNoParents() ? (t.requiresGrad() ? "parameter" : "input") : escape(t.op().name())).append(" | ")
+                    .append(escape(TensorText.role(t))).append(" | ")
                     .append(TensorText.shapeAndType(t)).append(" }\"];\n");
             for (Node p : t.parents) {
                 sb.append("  t").append(ids.get((Tensor) p)).append(" -> t").append(id).append(";\n");

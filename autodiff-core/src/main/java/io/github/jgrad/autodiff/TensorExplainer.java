@@ -35,7 +35,7 @@ final class TensorExplainer {
                 Tensor t = (Tensor) node;
                 StringBuilder def = new StringBuilder(names.get(t)).append(" = ");
                 if (t.hasNoParents()) {
-                    def.append(t.requiresGrad() ? "parameter" : "input");
+                    def.append(TensorText.role(t));
                 } else {
                     def.append(t.op()).append('(');
                     for (int i = 0; i < t.parents.length; i++) {

@@ -25,6 +25,17 @@ final class TensorText {
         return sb.append(')').toString();
     }
 
+    /**
+     * What made {@code t}, as graph drawings and explain reports show it: "parameter" or "input" for a
+     * leaf, else its op, marked where backward has freed its graph (it enters later graphs as a constant).
+     */
+    static String role(Tensor t) {
+        if (t.isLeaf()) {
+            return t.requiresGrad() ? "parameter" : "input";
+        }
+        return t.op().name() + (t.hasNoParents() ? " (graph freed)" : "");
+    }
+
     /** The shape, followed by the dtype where it is not the default: {@code (2, 3)}, {@code (2, 3) float32}. */
     static String shapeAndType(Tensor t) {
         String shape = Shapes.str(t.shape);

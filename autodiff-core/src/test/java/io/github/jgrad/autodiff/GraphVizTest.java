@@ -53,4 +53,13 @@ class GraphVizTest {
         y.backward();                                            // the graph was not run or freed by drawing it
         assertEquals(2.0, w.grad().toArray()[1], 0);                // d/dw sum(x w) = x
     }
+
+    @Test
+    void aResultWhoseGraphWasFreedIsDrawnWithItsOpNotAsAParameter() { // found by a hostile probe
+        Tensor x = Tensor.of(new double[] {1, 2}).requiresGrad(true).label("x");
+        Tensor h = x.mul(2).label("h");
+        h.sum().backward();                                       // frees h's graph (a backward through h now says so)
+        Tensor y = h.mul(3).sum();
+        assertTrue(GraphViz.dot(y).contains("{ h | mul (graph freed) | (2) }"), GraphViz.dot(y));
+    }
 }
