@@ -53,7 +53,7 @@ final class UnaryOps {
         return fused(op, g, y, 2, (gd, yd, out, from, to) -> ChainRule.chained(divide, gd, yd, local, out, from, to), backward);
     }
 
-    /** The product g * unary(a) of the chain rule, negated with {@code negate}: sin's and cos's backwards. */
+    /** The product g * unary(a) of the chain rule, negated with {@code negate}: sin's, cos's and softplus's backwards. */
     private static Tensor chainedUnary(Op op, Tensor g, Tensor a, Unary unary, boolean negate, Tensor.Backward backward) {
         if (g.dtype() == DType.FLOAT32 && a.dtype() == DType.FLOAT32 && FloatKernels.onFloats(unary)) { // as the forward
             return record(op, FloatKernels.chainedFunction(g.floats(), a.floats(), unary, negate), a.shape, backward, g, a);
@@ -234,12 +234,8 @@ final class UnaryOps {
             .edges("0 where g is 0, as the chain rule's products").chainRule().build();
 
     static Tensor softplusBackward(Tensor g, Tensor a) {
-        return fused(SOFTPLUS_BACKWARD, g, a, 8, (gd, ad, out, from, to) -> {
-            Kernels.unary(Unary.SIGMOID, ad, out, from, to);
-            for (int i = from; i < to; i++) {
-                out[i] = ChainRule.chain(gd[i], out[i]);
-            }
-        }, (g2, o) -> new Tensor[] {softplusBackward(g2, a), sigmoidBackward(ChainOps.bothChain(g, g2), a.sigmoid())});
+        return chainedUnary(SOFTPLUS_BACKWARD, g, a, Unary.SIGMOID, false,
+                (g2, o) -> new Tensor[] {softplusBackward(g2, a), sigmoidBackward(ChainOps.bothChain(g, g2), a.sigmoid())});
     }
 
     static Value softplus(Value a) {

@@ -492,7 +492,7 @@ class VectorFunctionsTest {
     }
 
     @Check(exact = true)
-    static void fusedBackwardsKeepTheChainRulesBits() { // tanh, sigmoid, log1p, sqrt, pow, sin, cos: ChainRule.chained
+    static void fusedBackwardsKeepTheChainRulesBits() { // tanh, sigmoid, log1p, sqrt, pow, sin, cos, softplus: ChainRule.chained
         SplittableRandom r = new SplittableRandom(19);
         int n = 1_037;
         double[] x = new double[n];
@@ -542,6 +542,15 @@ class VectorFunctionsTest {
                     assertEquals(Double.doubleToRawLongBits(ChainRule.chain(g[i], cos[i])), Double.doubleToRawLongBits(gotSin[i]),
                             "sin's gradient at " + x[i] + " for g = " + g[i]);
                 }
+                double[] sigmoidOfX = new double[n];
+                Kernels.unary(Unary.SIGMOID, x, sigmoidOfX, 0, n);
+                Tensor d = Tensor.of(x, n).requiresGrad(true);
+                d.softplus().backward(Tensor.of(g, n));
+                double[] gotSoftplus = d.grad().toArray();
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Double.doubleToRawLongBits(ChainRule.chain(g[i], sigmoidOfX[i])), Double.doubleToRawLongBits(gotSoftplus[i]),
+                            "softplus's gradient at " + x[i] + " for g = " + g[i]);
+                }
             }
             float[] xf = new float[n];
             float[] gf = new float[n];
@@ -583,7 +592,7 @@ class VectorFunctionsTest {
     }
 
     @Check
-    static void float32SinAndCosBackwardsRunOnFloatsWithinTwoUlps() { // g * cos(a) and -(g * sin(a)), as the forwards
+    static void float32SinCosAndSoftplusBackwardsRunOnFloatsWithinTwoUlps() { // g * cos(a), -(g * sin(a)), g * sigmoid(a)
         SplittableRandom r = new SplittableRandom(41);
         int n = 20_011;
         float[] x = new float[n];
@@ -592,13 +601,14 @@ class VectorFunctionsTest {
             x[i] = i % 11 == 0 ? (float) EDGES[r.nextInt(EDGES.length)] : (float) (r.nextGaussian() * (i % 3 == 0 ? 1 : i % 3 == 1 ? 20 : 1e4));
             g[i] = i % 5 == 0 ? 0f : i % 17 == 0 ? -0f : (float) r.nextGaussian();
         }
-        for (boolean cos : new boolean[] {false, true}) {
+        for (int op = 0; op < 3; op++) {
             Tensor a = Tensor.of(x, n).requiresGrad(true);
-            (cos ? a.cos() : a.sin()).backward(Tensor.of(g, n));
+            (op == 0 ? a.sin() : op == 1 ? a.cos() : a.softplus()).backward(Tensor.of(g, n));
             float[] got = a.grad().toFloatArray();
             for (int i = 0; i < n; i++) {
-                String what = (cos ? "cos" : "sin") + "'s gradient at " + x[i] + " for g = " + g[i];
-                float expected = (float) (cos ? -ChainRule.chain(g[i], StrictMath.sin(x[i])) : ChainRule.chain(g[i], StrictMath.cos(x[i])));
+                String what = new String[] {"sin", "cos", "softplus"}[op] + "'s gradient at " + x[i] + " for g = " + g[i];
+                float expected = (float) (op == 0 ? ChainRule.chain(g[i], StrictMath.cos(x[i]))
+                        : op == 1 ? -ChainRule.chain(g[i], StrictMath.sin(x[i])) : ChainRule.chain(g[i], sigmoid(x[i])));
                 if (g[i] == 0 || !Float.isFinite(expected)) { // 0 where g is 0 (-0 for cos), NaN at infinities, exactly
                     assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(got[i]), what);
                 } else {
