@@ -10,14 +10,20 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
- * A training run in one {@code .npz}, every entry a float64 array NumPy reads. {@link Trainer#save}
+ * A training run in one {@code .npz} that NumPy reads: float64 arrays, and the parameters and
+ * optimizer state of a float32 model in float32. {@link Trainer#save}
  * and {@link Trainer#resume} use it; so can a loop of your own (the Spark trainer does). Entries:
  * <ul>
  *   <li>{@code jgrad.checkpoint}: the format's version, 1;
  *   <li>{@code trainer.epochs}: the epochs trained (the schedule's position and, with the loader's
  *       seed, the data order's);
+ *   <li>{@code trainer.listener.I.KIND.KEY}: in a {@link Trainer}'s checkpoints, the state of its
+ *       I-th listener where it is one of the built-in ones that keep some (the best value so far of
+ *       {@link Listener#bestCheckpoint} and {@link Listener#earlyStopping}, and the latter's count of
+ *       epochs without improvement); {@link #load} ignores them;
  *   <li>{@code model.NAME}: each parameter under its dotted name, and each piece of module state
  *       (a dropout layer's {@code model.2.draws});
  *   <li>{@code optimizer.parameters}: for each parameter the optimizer updates, its place in the
@@ -33,6 +39,8 @@ import java.util.Map;
 public final class Checkpoint {
     static final String VERSION = "jgrad.checkpoint";
     static final String EPOCHS = "trainer.epochs";
+    /** The prefix of the entries a {@link Trainer} keeps of its listeners: {@code trainer.listener.I.KIND.KEY}. */
+    static final String TRAINER_STATE = "trainer.listener.";
 
     private Checkpoint() {
     }
@@ -42,9 +50,16 @@ public final class Checkpoint {
      * {@code file}, atomically.
      */
     public static void save(Path file, Module model, Optimizer optimizer, int epochs) throws IOException {
+        save(file, model, optimizer, epochs, Map.of());
+    }
+
+    /** {@link #save}, with the trainer's own numbers ({@link #TRAINER_STATE} entries: its listeners' state). */
+    static void save(Path file, Module model, Optimizer optimizer, int epochs, Map<String, Double> trainerState)
+            throws IOException {
         Map<String, Tensor> out = new LinkedHashMap<>();
         out.put(VERSION, Tensor.scalar(1));
         out.put(EPOCHS, Tensor.scalar(epochs));
+        trainerState.forEach((name, v) -> out.put(name, Tensor.scalar(v)));
         model.namedParameters().forEach((name, p) -> out.put("model." + name, p));
         model.namedState().forEach((name, v) -> out.put("model." + name, Tensor.scalar(v)));
         out.put("optimizer.parameters", Tensor.of(positions(model, optimizer)));
@@ -68,6 +83,16 @@ public final class Checkpoint {
      * other settings, or truncated, is an {@link IOException} naming the entry, and changes nothing.
      */
     public static int load(Path file, Module model, Optimizer optimizer) throws IOException {
+        return load(file, model, optimizer, trainerState -> { });
+    }
+
+    /**
+     * {@link #load}, handing the {@link #TRAINER_STATE} entries (single numbers) to {@code trainer}
+     * after every check and before anything is restored: an {@link IllegalArgumentException} it throws
+     * becomes the {@link IOException}, and nothing changes.
+     */
+    static int load(Path file, Module model, Optimizer optimizer, Consumer<Map<String, Double>> trainer)
+            throws IOException {
         Map<String, Tensor> in = Npz.load(file);
         Tensor version = in.get(VERSION);
         if (version == null || version.numel() != 1 || version.item() != 1) {
@@ -87,6 +112,7 @@ public final class Checkpoint {
         Map<String, Tensor[]> buffers = optimizer.buffers();
         List<Tensor> optimized = optimizer.parameters();
         Map<String, Double> newState = new LinkedHashMap<>();
+        Map<String, Double> trainerState = new LinkedHashMap<>();
         // every entry must be one this model and optimizer have, of the right shape ...
         for (Map.Entry<String, Tensor> e : in.entrySet()) {
             String name = e.getKey();
@@ -95,7 +121,9 @@ public final class Checkpoint {
                     || name.equals("optimizer.learning_rate") || name.equals("optimizer.parameters")) {
                 continue;
             }
-            if (name.startsWith("model.") && params.containsKey(name.substring(6))) {
+            if (name.startsWith(TRAINER_STATE)) {
+                trainerState.put(name, scalar(file, in, name));
+            } else if (name.startsWith("model.") && params.containsKey(name.substring(6))) {
                 shape(file, name, t, params.get(name.substring(6)).shape(), "the model's parameter");
             } else if (name.startsWith("model.") && state.containsKey(name.substring(6))) {
                 newState.put(name.substring(6), (double) count(file, in, name));
@@ -148,6 +176,11 @@ public final class Checkpoint {
                     : Arrays.toString(saved.toArray())) + ", but this optimizer's parameters are the model's "
                     + Arrays.toString(positions) + " (their places in the model's parameter list): its state would"
                     + " go to other parameters");
+        }
+        try {
+            trainer.accept(trainerState);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
         }
         // all checked: restore
         params.forEach((name, p) -> p.copyFrom(in.get("model." + name)));

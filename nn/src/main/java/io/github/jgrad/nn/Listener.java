@@ -29,7 +29,8 @@ public interface Listener {
 
     /**
      * Stops training once {@code metric} has not improved for {@code patience} epochs in a row, as
-     * Keras's {@code EarlyStopping} and Lightning's; a NaN never counts as an improvement.
+     * Keras's {@code EarlyStopping} and Lightning's; a NaN never counts as an improvement. Its best
+     * value and count go into the trainer's checkpoints, and back at {@link Trainer#resume}.
      *
      * @throws IllegalArgumentException if {@code patience} is below 1
      */
@@ -39,7 +40,9 @@ public interface Listener {
 
     /**
      * Saves a checkpoint ({@link Trainer#save}) to {@code file} after every epoch whose {@code metric}
-     * is the best so far: the file holds the best run seen, for {@link Trainer#resume}.
+     * is the best so far: the file holds the best run seen, for {@link Trainer#resume}. The best value
+     * goes into the trainer's checkpoints and back at {@link Trainer#resume}, so a resumed run does not
+     * overwrite the file with a worse epoch.
      */
     static Listener bestCheckpoint(Path file, String metric, Goal goal) {
         return new Listeners.BestCheckpoint(file, metric, goal);
@@ -47,8 +50,10 @@ public interface Listener {
 
     /**
      * Writes every epoch's numbers to {@code file} as CSV: a header {@code epoch,loss,val_loss,...}
-     * then one line per epoch, each flushed as it ends (an existing file is replaced when the first
-     * epoch ends). Numbers are written by {@link Double#toString(double)}, which reads back exactly
+     * then one line per epoch, each flushed as it ends. An existing file is replaced when the first
+     * epoch ends, unless that epoch is not the run's first (a trainer {@link Trainer#resume resumed}
+     * at epoch 6): then the log goes on, its lines of epoch 6 and later (written after the checkpoint)
+     * replaced, and it must have the same columns. Numbers are written by {@link Double#toString(double)}, which reads back exactly
      * ({@code 0.1}, {@code NaN}); a metric name holding a comma, quote or line break is quoted as RFC
      * 4180 says. Every line has the header's columns: an epoch with other numbers (another fit with
      * other metrics) throws an {@link IllegalStateException} and leaves the file as it was.
@@ -60,7 +65,8 @@ public interface Listener {
     /**
      * Writes every epoch's numbers to {@code file} as JSON lines, one object per epoch
      * ({@code {"epoch": 1, "loss": 0.5, "val_loss": 0.6}}); a NaN or infinity is written as null, and
-     * names are escaped as JSON requires (quotes, backslashes, control characters).
+     * names are escaped as JSON requires (quotes, backslashes, control characters). A resumed run's
+     * log goes on, as {@link #csvLog}'s.
      */
     static Listener jsonLines(Path file) {
         return new Listeners.Log(file, true);

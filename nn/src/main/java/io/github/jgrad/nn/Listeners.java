@@ -16,12 +16,32 @@ final class Listeners {
     private Listeners() {
     }
 
+    /**
+     * A built-in listener whose state a trainer's checkpoint keeps ({@link Trainer#save}), so that a
+     * resumed run ({@link Trainer#resume}) goes on as if it had never stopped: entries
+     * {@code trainer.listener.I.KIND.KEY}, I its place among the trainer's listeners.
+     */
+    interface Stateful extends Listener {
+        /** The listener's kind, part of its entries' names: state goes back only to a listener of the same kind. */
+        String kind();
+
+        /** The numbers to save, by key. */
+        Map<String, Double> state();
+
+        /**
+         * Takes back what {@link #state} gave (a checkpoint's entries, checked to be single numbers).
+         *
+         * @throws IllegalArgumentException naming the key, if a number cannot be this listener's
+         */
+        void restore(Map<String, Double> state);
+    }
+
     /** Whether {@code value} beats {@code best} (NaN: there is no best yet) for {@code goal}. */
     static boolean improves(double value, double best, Listener.Goal goal) {
         return !Double.isNaN(value) && (Double.isNaN(best) || (goal == Listener.Goal.MINIMIZE ? value < best : value > best));
     }
 
-    static final class EarlyStopping implements Listener {
+    static final class EarlyStopping implements Stateful {
         private final String metric;
         private final Listener.Goal goal;
         private final int patience;
@@ -47,9 +67,29 @@ final class Listeners {
                 trainer.stop();
             }
         }
+
+        @Override
+        public String kind() {
+            return "earlyStopping";
+        }
+
+        @Override
+        public Map<String, Double> state() {
+            return Map.of("best", best, "worse", (double) worse);
+        }
+
+        @Override
+        public void restore(Map<String, Double> state) {
+            double w = state.getOrDefault("worse", 0.0);
+            if (!(w >= 0 && w <= Integer.MAX_VALUE && w == Math.rint(w))) {
+                throw new IllegalArgumentException("earlyStopping's 'worse' should be a count of epochs, is " + w);
+            }
+            best = state.getOrDefault("best", Double.NaN);
+            worse = (int) w;
+        }
     }
 
-    static final class BestCheckpoint implements Listener {
+    static final class BestCheckpoint implements Stateful {
         private final Path file;
         private final String metric;
         private final Listener.Goal goal;
@@ -73,6 +113,21 @@ final class Listeners {
                 }
             }
         }
+
+        @Override
+        public String kind() {
+            return "bestCheckpoint";
+        }
+
+        @Override
+        public Map<String, Double> state() {
+            return Map.of("best", best);
+        }
+
+        @Override
+        public void restore(Map<String, Double> state) {
+            best = state.getOrDefault("best", Double.NaN);
+        }
     }
 
     static final class Log implements Listener {
@@ -87,33 +142,69 @@ final class Listeners {
 
         @Override
         public void onEpoch(Trainer trainer, Trainer.Epoch e) {
-            StringBuilder line = new StringBuilder();
             boolean first = columns == null;
             List<String> names = new ArrayList<>(e.metrics().keySet());
+            StringBuilder header = new StringBuilder();
             if (!json && first) {
-                line.append("epoch");
+                header.append("epoch");
                 for (String name : names) {
-                    line.append(',').append(csvField(name));
+                    header.append(',').append(csvField(name));
                 }
-                line.append('\n');
+                header.append('\n');
             } else if (!json && !names.equals(columns)) {
                 throw new IllegalStateException("csvLog: epoch " + e.number() + " has the numbers " + names + ", but "
                         + file + "'s columns are " + columns + ": give a run with other metrics a log file of its own");
             }
-            line.append(json ? "{\"epoch\": " : "").append(e.number());
+            StringBuilder row = new StringBuilder(json ? "{\"epoch\": " : "").append(e.number());
             for (Map.Entry<String, Double> m : e.metrics().entrySet()) {
                 double v = m.getValue();
-                line.append(json ? ", " + jsonString(m.getKey()) + ": " : ",")
+                row.append(json ? ", " + jsonString(m.getKey()) + ": " : ",")
                         .append(json && !Double.isFinite(v) ? "null" : Double.toString(v));
             }
-            line.append(json ? "}\n" : "\n");
-            try (BufferedWriter w = first ? Files.newBufferedWriter(file, StandardCharsets.UTF_8)
-                    : Files.newBufferedWriter(file, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND)) {
-                w.write(line.toString());
+            row.append(json ? "}\n" : "\n");
+            try {
+                if (first && e.number() > 1 && Files.exists(file)) { // a resumed run: its log goes on
+                    String text = earlierEpochs(e.number(), header.toString()) + row;
+                    AtomicFiles.write(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+                } else {
+                    try (BufferedWriter w = first ? Files.newBufferedWriter(file, StandardCharsets.UTF_8)
+                            : Files.newBufferedWriter(file, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND)) {
+                        w.write(header.append(row).toString());
+                    }
+                }
             } catch (IOException x) {
                 throw new UncheckedIOException(file + ": cannot write the training log: " + x.getMessage(), x);
             }
             columns = names; // only once written: a failed first write is tried again, header and all
+        }
+
+        /**
+         * The log (a CSV log's {@code header} first, which it must have: the same columns) up to the
+         * epochs before {@code epoch}, for a run resumed there: the lines of later epochs, written after
+         * the checkpoint it resumed, are dropped, so that the log holds each epoch once.
+         */
+        private String earlierEpochs(int epoch, String header) throws IOException {
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            if (!text.startsWith(header)) { // a name may hold a line break: compare the header whole
+                throw new IllegalStateException("csvLog: epoch " + epoch + " resumes a run whose log " + file
+                        + " does not start with the header " + header.strip() + ": give a run with other metrics a"
+                        + " log file of its own");
+            }
+            StringBuilder kept = new StringBuilder(header);
+            String prefix = json ? "{\"epoch\": " : "";
+            for (String l : text.substring(header.length()).split("\n")) {
+                int end = l.indexOf(',', prefix.length());
+                int n;
+                try {
+                    n = l.startsWith(prefix) && end > 0 ? Integer.parseInt(l.substring(prefix.length(), end)) : -1;
+                } catch (NumberFormatException notAnEpoch) {
+                    n = -1;
+                }
+                if (n < epoch && !l.isEmpty()) { // a line that names no epoch is kept as it is
+                    kept.append(l).append('\n');
+                }
+            }
+            return kept.toString();
         }
 
         /** A CSV field as RFC 4180 writes it: in quotes, inner quotes doubled, if it holds a comma, quote or line break. */

@@ -293,21 +293,61 @@ public final class Trainer {
 
     /**
      * Saves a checkpoint to {@code file}, atomically: the model's parameters and state, the
-     * optimizer's state and the number of epochs trained, in one {@code .npz} that NumPy reads (the
-     * entries are listed in docs/guide.md, "Checkpoints").
+     * optimizer's state, the number of epochs trained and the state of the built-in listeners that
+     * keep some ({@link Listener#bestCheckpoint}'s best value, {@link Listener#earlyStopping}'s best
+     * value and count), in one {@code .npz} that NumPy reads (the entries are listed in
+     * docs/guide.md, "Checkpoints").
      */
     public void save(Path file) throws IOException {
-        Checkpoint.save(file, model, optimizer, epochs);
+        Map<String, Double> state = new LinkedHashMap<>();
+        for (int i = 0; i < listeners.size(); i++) {
+            if (listeners.get(i) instanceof Listeners.Stateful s) {
+                String prefix = Checkpoint.TRAINER_STATE + i + "." + s.kind() + ".";
+                s.state().forEach((key, v) -> state.put(prefix + key, v));
+            }
+        }
+        Checkpoint.save(file, model, optimizer, epochs, state);
     }
 
     /**
      * Loads a checkpoint {@link #save} wrote into this trainer's model and optimizer, and continues
-     * counting epochs from it; returns this. Everything is checked first: a checkpoint of another model
-     * or optimizer, or a truncated one, is an {@link IOException} naming the file and the entry that
-     * does not fit, and changes nothing.
+     * counting epochs from it; returns this. The listeners added before this call that keep state
+     * take back what the listener at the same place in the saved trainer's list had, if it was of the
+     * same kind, so that a best checkpoint is not overwritten by a worse epoch and early stopping keeps
+     * its count; a csvLog or jsonLines log resumed this way appends (see {@link Listener#csvLog}).
+     * Everything is checked first: a checkpoint of another model or optimizer, or a truncated one, is
+     * an {@link IOException} naming the file and the entry that does not fit, and changes nothing.
      */
     public Trainer resume(Path file) throws IOException {
-        epochs = Checkpoint.load(file, model, optimizer);
+        epochs = Checkpoint.load(file, model, optimizer, this::restoreListeners);
         return this;
+    }
+
+    /**
+     * Gives each built-in listener that keeps state the state saved from the listener at its place in
+     * the list, if that was one of its kind: all of them, or none if one refuses its numbers.
+     */
+    private void restoreListeners(Map<String, Double> saved) {
+        Map<Listeners.Stateful, Map<String, Double>> before = new LinkedHashMap<>();
+        try {
+            for (int i = 0; i < listeners.size(); i++) {
+                if (listeners.get(i) instanceof Listeners.Stateful s) {
+                    String prefix = Checkpoint.TRAINER_STATE + i + "." + s.kind() + ".";
+                    Map<String, Double> own = new LinkedHashMap<>();
+                    saved.forEach((name, v) -> {
+                        if (name.startsWith(prefix)) {
+                            own.put(name.substring(prefix.length()), v);
+                        }
+                    });
+                    if (!own.isEmpty()) {
+                        before.put(s, s.state());
+                        s.restore(own);
+                    }
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            before.forEach(Listeners.Stateful::restore);
+            throw e;
+        }
     }
 }

@@ -257,6 +257,30 @@ class CheckpointTest {
     }
 
     @Test
+    void listenersStateIsCheckedBeforeAnythingChangesAndOwnLoopsIgnoreIt() throws IOException {
+        Run saved = run(1, p -> Adam.of(p, 0.05));
+        saved.trainer().listen((t, e) -> { }).listen(Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4));
+        saved.trainer().fit(saved.loader(), 2);
+        Path file = dir.resolve("run.npz");
+        saved.trainer().save(file);
+        Map<String, Tensor> entries = new java.util.LinkedHashMap<>(Npz.load(file));
+        assertEquals(0.0, entries.get("trainer.listener.1.earlyStopping.worse").item(), 0); // the lambda is listener 0
+        assertTrue(entries.get("trainer.listener.1.earlyStopping.best").item() > 0);
+        Run own = run(2, p -> Adam.of(p, 0.05)); // a loop of one's own loads a trainer's checkpoint, listeners aside
+        assertEquals(2, Checkpoint.load(file, own.model(), own.optimizer()));
+
+        entries.put("trainer.listener.1.earlyStopping.worse", Tensor.scalar(2.5));
+        Path patched = dir.resolve("patched.npz");
+        Npz.save(patched, entries);
+        Run target = run(2, p -> Adam.of(p, 0.05));
+        target.trainer().listen((t, e) -> { }).listen(Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4));
+        refusedAndNothingChanged(target, patched, "patched.npz: earlyStopping's 'worse' should be a count of epochs, is 2.5");
+        entries.put("trainer.listener.1.earlyStopping.worse", Tensor.zeros(2));
+        Npz.save(patched, entries);
+        refusedAndNothingChanged(target, patched, "entry 'trainer.listener.1.earlyStopping.worse' should be one number");
+    }
+
+    @Test
     void dropoutResumesItsMasks() throws IOException {
         Dropout a = new Dropout(0.5, 7);
         Tensor x = Tensor.ones(64);

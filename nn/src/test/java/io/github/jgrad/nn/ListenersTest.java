@@ -102,6 +102,49 @@ class ListenersTest {
         assertThrows(IllegalArgumentException.class, () -> Listener.earlyStopping("val_loss", Listener.Goal.MINIMIZE, 0));
     }
 
+    /** Validation scores by epoch: the best at epoch 2, then three worse ones (patience 3 stops at 5). */
+    private static final double[] SCORES = {5, 1, 4, 3, 2, 0.5, 0.25, 0.125, 0.0625, 0.03125};
+
+    /** A run of {@code epochs} more epochs with every stateful listener and both logs, in {@code in}. */
+    private static Trainer run(Sequential m, Path in, int startEpoch) {
+        int[] calls = {startEpoch};                                        // one validation batch per epoch
+        Map<String, Metric> score = Map.of("score", (x, y) -> SCORES[calls[0]++]);
+        DataLoader held = DataLoader.of(X.slice(0, 90, 120), Y.slice(0, 90, 120), 30, false, 0);
+        return trainer(m, 0.5).validation(held, score)
+                .listen(Listener.bestCheckpoint(in.resolve("best.npz"), "val_score", Listener.Goal.MINIMIZE))
+                .listen(Listener.earlyStopping("val_score", Listener.Goal.MINIMIZE, 3))
+                .listen(Listener.csvLog(in.resolve("log.csv"))).listen(Listener.jsonLines(in.resolve("log.jsonl")));
+    }
+
+    @Test
+    void aResumedRunsListenersGoOnAsIfItHadNeverStopped() throws IOException { // found by a hostile probe
+        Path straight = Files.createDirectory(dir.resolve("straight"));
+        Trainer once = run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), straight, 0);
+        once.fit(train(), 10);
+        assertEquals(5, once.epochs(), "three epochs without improving on epoch 2's score");
+
+        Path resumed = Files.createDirectory(dir.resolve("resumed"));
+        Trainer first = run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), resumed, 0);
+        first.fit(train(), 3);
+        first.save(resumed.resolve("run.npz"));
+        first.fit(train(), 1);                                             // logged after the checkpoint, then lost
+        Trainer again = run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), resumed, 3);
+        again.resume(resumed.resolve("run.npz")).fit(train(), 7);
+        assertEquals(5, again.epochs(), "early stopping kept its count of epochs without improvement");
+        assertEquals(2, Npz.load(resumed.resolve("best.npz")).get(Checkpoint.EPOCHS).item(), "epoch 2 stays the best");
+        for (String log : List.of("log.csv", "log.jsonl")) {                // each epoch once, the same numbers
+            assertEquals(Files.readString(straight.resolve(log)), Files.readString(resumed.resolve(log)), log);
+        }
+        assertEquals(6, Files.readAllLines(resumed.resolve("log.csv")).size());
+
+        Trainer other = trainer(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), 0.5) // other metrics, the same log
+                .listen(Listener.csvLog(resumed.resolve("log.csv")));
+        other.resume(resumed.resolve("run.npz"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> other.fit(train(), 1));
+        assertTrue(e.getMessage().startsWith("csvLog: epoch 4 resumes a run whose log"), e.getMessage());
+        assertEquals(6, Files.readAllLines(resumed.resolve("log.csv")).size(), "the log is as it was");
+    }
+
     @Test
     void metricNamesThatAreNotPlainWordsStayReadable() throws IOException {
         Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
