@@ -53,11 +53,21 @@ final class UnaryOps {
         return fused(op, g, y, 2, (gd, yd, out, from, to) -> ChainRule.chained(divide, gd, yd, local, out, from, to), backward);
     }
 
-    /** The product g * unary(a) of the chain rule, negated with {@code negate}: sin's, cos's and softplus's backwards. */
+    /**
+     * The product g * unary(a) of the chain rule, negated with {@code negate}: sin's and cos's backwards.
+     * float32 computes unary(a) in float where its forward does ({@link FloatKernels#chainedFunction}):
+     * only for functions whose float values keep the product within 2 ulp (not sigmoid, whose float
+     * values below e^-87 are subnormal: times a huge g they would lose every digit).
+     */
     private static Tensor chainedUnary(Op op, Tensor g, Tensor a, Unary unary, boolean negate, Tensor.Backward backward) {
         if (g.dtype() == DType.FLOAT32 && a.dtype() == DType.FLOAT32 && FloatKernels.onFloats(unary)) { // as the forward
             return record(op, FloatKernels.chainedFunction(g.floats(), a.floats(), unary, negate), a.shape, backward, g, a);
         }
+        return chainedInDouble(op, g, a, unary, negate, backward);
+    }
+
+    /** {@link #chainedUnary} in double, for every dtype: the chain rule's bits of unary(a) in double. */
+    private static Tensor chainedInDouble(Op op, Tensor g, Tensor a, Unary unary, boolean negate, Tensor.Backward backward) {
         return fused(op, g, a, 8, (gd, ad, out, from, to) -> {
             ChainRule.chained(false, gd, ad, (x, d, s, t) -> Kernels.unary(unary, x, d, s, t), out, from, to);
             if (negate) {
@@ -234,7 +244,7 @@ final class UnaryOps {
             .edges("0 where g is 0, as the chain rule's products").chainRule().build();
 
     static Tensor softplusBackward(Tensor g, Tensor a) {
-        return chainedUnary(SOFTPLUS_BACKWARD, g, a, Unary.SIGMOID, false,
+        return chainedInDouble(SOFTPLUS_BACKWARD, g, a, Unary.SIGMOID, false,
                 (g2, o) -> new Tensor[] {softplusBackward(g2, a), sigmoidBackward(ChainOps.bothChain(g, g2), a.sigmoid())});
     }
 

@@ -295,16 +295,21 @@ public final class VectorFunctions implements Simd.Functions {
     /**
      * {@code Exp.exp}: the same operations in the same order (products, sums and fused multiply-adds,
      * each exactly rounded on every tier of the JIT, so the same bits as the scalar kernel and {@code
-     * Value.exp}), with 2^k built from the bits in the vector; lanes outside |x| &lt; 707, and NaN,
-     * take {@code Math.exp}, as there.
+     * Value.exp}), with 2^k built from the bits in the vector; a vector with a lane outside |x| &lt;
+     * 707, or NaN, takes the scalar kernel (which gives such lanes {@code Math.exp}).
      */
     @Override
     public void exactExp(double[] a, double[] out, int from, int to) {
         int i = from;
         for (int up = to - D.length(); i <= up; i += D.length()) {
             DoubleVector x = DoubleVector.fromArray(D, a, i);
-            exactExp(x).intoArray(out, i);
-            fixOutside(x, a, out, i);
+            if (x.abs().compare(VectorOperators.LT, Exp.LIMIT).allTrue()) {
+                exactExp(x).intoArray(out, i);
+            } else { // a lane outside |x| < 707, or NaN: the scalar kernel, each element read before it is written
+                for (int j = i; j < i + D.length(); j++) { // (out may be a: softmax's rows exponentiate in place)
+                    out[j] = Exp.exp(a[j]);
+                }
+            }
         }
         for (; i < to; i++) { // the scalar kernel, whose bits these are: a masked last vector allocated 328 bytes a call
             out[i] = Exp.exp(a[i]);
@@ -332,21 +337,6 @@ public final class VectorFunctions implements Simd.Functions {
         DoubleVector twoToK = km.viewAsIntegralLanes().add(1023).lanewise(VectorOperators.LSHL, 52)
                 .viewAsFloatingLanes();
         return p.mul(twoToK);
-    }
-
-    /**
-     * Math.exp where |x| &lt; 707 does not hold (NaN included), as {@code Exp.exp} does, on the
-     * element as stored (JDK 17's {@code lane} gave NaN's canonical bits).
-     */
-    private static void fixOutside(DoubleVector x, double[] a, double[] out, int i) {
-        VectorMask<Double> outside = x.abs().compare(VectorOperators.LT, Exp.LIMIT).not();
-        if (outside.anyTrue()) {
-            for (int j = outside.firstTrue(); j < D.length(); j++) {
-                if (outside.laneIsSet(j)) {
-                    out[i + j] = Math.exp(a[i + j]);
-                }
-            }
-        }
     }
 
     /**
