@@ -100,7 +100,7 @@ public final class Op {
         this.derivatives = b.derivatives;
         this.rules = b.rules;
         this.edges = b.edges;
-        this.readsOutput = b.readsOutput;
+        this.readsOutput = b.readsOutput || !b.builtin && b.tensorBackward != null; // a user backward is given out
         this.chainRule = b.chainRule;
         this.broadcasts = b.broadcasts;
         this.low = b.low;
@@ -205,7 +205,11 @@ public final class Op {
         return edges;
     }
 
-    /** Whether the tensor backward reads the op's own result (exp, tanh, sqrt, div, ...). */
+    /**
+     * Whether the tensor backward reads the op's own result (exp, tanh, sqrt, div, ...); true for every
+     * user-defined tensor op, whose backward is given it: a result changed in place before backward
+     * (through a detach() sharing its data) is then refused, never differentiated with the new numbers.
+     */
     public boolean readsOutput() {
         return readsOutput;
     }

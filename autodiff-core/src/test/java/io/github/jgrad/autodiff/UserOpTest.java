@@ -137,6 +137,17 @@ class UserOpTest {
     }
 
     @Test
+    void backwardRefusesAUserOpWhoseResultChangedInPlace() { // found by a probe: its backward is given out
+        Op uexp = Op.define("uexp").tensor(in -> in[0].exp(), (g, out, in) -> new Tensor[] {g.mul(out)}).rule("g out").build();
+        assertTrue(uexp.readsOutput());
+        Tensor x = Tensor.of(new double[] {0, 1}).requiresGrad(true);
+        Tensor y = uexp.apply(x);
+        y.detach().copyFrom(Tensor.of(new double[] {100, 100}));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> y.sum().backward());
+        assertTrue(e.getMessage().startsWith("backward of uexp: its result (shape (2)) was changed in place"), e.getMessage());
+    }
+
+    @Test
     void gradCheckCatchesAWrongUserDerivative() {
         Op wrong = Op.define("wrongSquare").tensor(in -> in[0].mul(in[0]), (g, out, in) -> new Tensor[] {g.mul(in[0])})
                 .rule("g * a").build();   // should be g * 2a
