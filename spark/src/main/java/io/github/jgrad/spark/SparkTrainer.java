@@ -197,8 +197,8 @@ public final class SparkTrainer {
         List<Tensor> params = model.parameters();
         List<Tensor> means = means(sum);
         optimizer.zeroGrad();
-        for (int i = 0; i < params.size(); i++) {
-            params.get(i).setGrad(means.get(i));
+        for (int i = 0; i < params.size(); i++) { // a parameter no partition reached keeps no gradient, as locally
+            params.get(i).setGrad(sum.reached[i] ? means.get(i) : null);
         }
         optimizer.step();
         this.steps++;
@@ -426,6 +426,7 @@ public final class SparkTrainer {
         for (int i = 0; i < params.size(); i++) {
             Tensor g = params.get(i).grad();
             if (g != null) {
+                sum.reached[i] = true;
                 double[] d = g.toArray();
                 for (int k = 0; k < d.length; k++) {
                     sum.gradients[i][k] = d[k] * n;
@@ -437,15 +438,20 @@ public final class SparkTrainer {
         return sum;
     }
 
-    /** A sum of count-weighted gradients and losses, merged in place by {@link #sumInOrder}. */
+    /**
+     * A sum of count-weighted gradients and losses, merged in place by {@link #sumInOrder}, and which
+     * parameters any backward pass reached (the others get no gradient, so the optimizer skips them).
+     */
     static final class Sum implements Serializable {
-        private static final long serialVersionUID = 1;
+        private static final long serialVersionUID = 2;
         final double[][] gradients;
+        final boolean[] reached;
         double loss;
         long count;
 
         private Sum(double[][] gradients) {
             this.gradients = gradients;
+            this.reached = new boolean[gradients.length];
         }
 
         static Sum zero(int[] sizes) {
@@ -463,6 +469,7 @@ public final class SparkTrainer {
                 for (int k = 0; k < x.length; k++) {
                     x[k] += y[k];
                 }
+                a.reached[i] |= b.reached[i];
             }
             a.loss += b.loss;
             a.count += b.count;

@@ -103,6 +103,33 @@ class SparkTrainerTest {
         assertTrue(spark.get(14) < spark.get(0), "it learns: " + spark);
     }
 
+    private static Module twoLayers() {
+        return Sequential.of(io.github.jgrad.nn.Linear.of(3, 2, 4), io.github.jgrad.nn.Linear.of(2, 2, 5));
+    }
+
+    private static Tensor firstLayerLoss(Module m, Tensor x, Tensor y) { // the second layer gets no gradient
+        return Loss.crossEntropy(((Sequential) m).get(0).forward(x), y);
+    }
+
+    @Test
+    void aParameterNoPartitionReachesIsLeftAloneAsLocally() { // found by a probe: it got zeros, then decay and momentum
+        SparkTrainer trainer = SparkTrainer.of(SparkTrainerTest::twoLayers, p -> SGD.of(p, 0.1, 0.9, 0.1, false),
+                SparkTrainerTest::firstLayerLoss);
+        trainer.fit(sc.parallelize(examples(), 2), 3);
+        Module local = twoLayers();
+        Optimizer opt = SGD.of(local.parameters(), 0.1, 0.9, 0.1, false);
+        for (int s = 0; s < 3; s++) {
+            opt.zeroGrad();
+            firstLayerLoss(local, X, Y).backward();
+            opt.step();
+        }
+        Module untouched = twoLayers();
+        local.namedParameters().forEach((name, p) -> assertArrayEquals(p.toArray(),
+                trainer.model().namedParameters().get(name).toArray(), 1e-12, name));
+        assertArrayEquals(untouched.namedParameters().get("1.weight").toArray(),
+                trainer.model().namedParameters().get("1.weight").toArray(), 0, "the unused layer is as it was");
+    }
+
     private static Module dropoutModel() {
         return Sequential.of(io.github.jgrad.nn.Linear.of(3, 16, 4), Activation.relu(), new Dropout(0.5, 9),
                 io.github.jgrad.nn.Linear.of(16, 2, 5));
