@@ -1,5 +1,7 @@
 package io.github.jgrad.testing;
 
+import io.github.jgrad.autodiff.GradCheck;
+import io.github.jgrad.autodiff.GradMode;
 import io.github.jgrad.autodiff.Op;
 import io.github.jgrad.autodiff.Value;
 import java.util.ArrayList;
@@ -97,9 +99,14 @@ public final class ValueGraphs {
     /**
      * These graphs with user-defined scalar ops added (each drawn as often as each built-in one), so
      * that property tests exercise them composed with everything else. Each operand of a user op is
-     * mapped into the op's test domain {@link Op#low()}..{@link Op#high()} first.
+     * mapped into the op's test domain {@link Op#low()}..{@link Op#high()} first. An op takes as
+     * many operands as it has derivative formulas ({@link Op#formulas()}). {@link Case#isSmooth()}
+     * knows the kinks of built-in ops only: for an op of your own with kinks (an abs), also discard
+     * the cases {@link GradCheck} cannot judge ({@code Property.assume(report.untrusted().isEmpty())}
+     * before {@code report.orThrow()}).
      *
-     * @throws IllegalArgumentException if an op has no scalar form
+     * @throws IllegalArgumentException if an op has no scalar form, or throws when applied to as
+     *     many operands as it has derivative formulas
      */
     public ValueGraphs with(Op... userOps) {
         List<GraphOp<Value>> all = new ArrayList<>(ops);
@@ -112,6 +119,15 @@ public final class ValueGraphs {
             int arity = op.formulas();
             double low = op.low();
             double width = op.high() - op.low();
+            try (GradMode.Scope tryIt = GradMode.disabled()) { // once, at the middle of its domain, recording nothing
+                Value[] mid = new Value[arity];
+                Arrays.fill(mid, Value.of(low + width / 2));
+                op.apply(mid);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("ValueGraphs.with: " + op + " applied to " + arity + " operand"
+                        + (arity == 1 ? "" : "s") + " (one per derivative formula) threw " + e
+                        + "; give it one derivative formula per operand", e);
+            }
             all.add(new GraphOp<>(op.name(), arity, arity, false, false, (x, c, k, kinks) -> {
                 Value[] in = new Value[x.size()];
                 for (int i = 0; i < in.length; i++) {
