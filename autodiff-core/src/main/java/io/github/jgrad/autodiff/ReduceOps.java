@@ -253,10 +253,10 @@ final class ReduceOps {
             .rule("y * (g' - sum(g' * y))", "g' * (g - sum(g * y)) - g * sum(g' * y)").build();
 
     static Tensor softmaxBackward(Tensor g, Tensor y, int ax) {
-        return record(SOFTMAX_BACKWARD, backwardKernel(false, g, y, ax), y.shape, (g2, o) -> {
+        return backward(SOFTMAX_BACKWARD, false, g, y, ax, (g2, o) -> {
             Tensor t = g2.mul(y).sum(new int[] {ax}, true);
             return new Tensor[] {y.mul(g2.sub(t)), g2.mul(g.sub(g.mul(y).sum(new int[] {ax}, true))).sub(g.mul(t))};
-        }, g, y);
+        });
     }
 
     /** log-softmax's backward in one pass, differentiable itself: g - exp(y) sum(g) along the axis. */
@@ -264,16 +264,22 @@ final class ReduceOps {
             .rule("g' - sum(g' * exp(y))", "-g' * exp(y) * sum(g)").build();
 
     static Tensor logSoftmaxBackward(Tensor g, Tensor y, int ax) {
-        return record(LOG_SOFTMAX_BACKWARD, backwardKernel(true, g, y, ax), y.shape, (g2, o) -> {
+        return backward(LOG_SOFTMAX_BACKWARD, true, g, y, ax, (g2, o) -> {
             Tensor ge = g2.mul(y.exp());
             return new Tensor[] {g2.sub(ge.sum(new int[] {ax}, true)), ge.mul(g.sum(new int[] {ax}, true)).neg()};
-        }, g, y);
+        });
     }
 
-    private static double[] backwardKernel(boolean log, Tensor g, Tensor y, int ax) {
+    /** The fused backward {@code op} of (log-)softmax y for gradient g, recorded with {@code backward}. */
+    private static Tensor backward(Op op, boolean log, Tensor g, Tensor y, int ax, Tensor.Backward backward) {
         int[] s = y.shape;
-        return Softmax.softmaxBackward(log, g.readDoubles(), y.readDoubles(), Shapes.sizeBefore(s, ax), s[ax],
+        if (g.dtype() == DType.FLOAT32 && y.dtype() == DType.FLOAT32 && ax == s.length - 1) { // rows, as the forward
+            return record(op, Softmax.softmaxBackwardRows(log, g.floats(), y.floats(), Shapes.sizeBefore(s, ax), s[ax]),
+                    s, backward, g, y);
+        }
+        double[] out = Softmax.softmaxBackward(log, g.readDoubles(), y.readDoubles(), Shapes.sizeBefore(s, ax), s[ax],
                 Shapes.sizeAfter(s, ax));
+        return record(op, out, s, backward, g, y);
     }
 
     /**

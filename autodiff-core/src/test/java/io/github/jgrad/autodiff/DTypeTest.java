@@ -98,6 +98,16 @@ class DTypeTest {
             assertArrayEquals(wide.softmax(-1).toFloatArray(), x.softmax(-1).toFloatArray(), "softmax " + what);
             assertArrayEquals(wide.logSoftmax(-1).toFloatArray(), x.logSoftmax(-1).toFloatArray(), "logSoftmax " + what);
             assertEquals(FLOAT32, x.softmax(-1).dtype());
+            Tensor g = Tensor.randn(12, shape).to(FLOAT32); // the backwards: a row at a time too, the same bits
+            for (boolean log : new boolean[] {false, true}) {
+                Tensor y = log ? x.logSoftmax(-1) : x.softmax(-1);
+                int ax = shape.length - 1;
+                Tensor expected = log ? ReduceOps.logSoftmaxBackward(g.to(FLOAT64), y.to(FLOAT64), ax)
+                        : ReduceOps.softmaxBackward(g.to(FLOAT64), y.to(FLOAT64), ax);
+                Tensor got = log ? ReduceOps.logSoftmaxBackward(g, y, ax) : ReduceOps.softmaxBackward(g, y, ax);
+                assertEquals(FLOAT32, got.dtype());
+                assertArrayEquals(expected.toFloatArray(), got.toFloatArray(), (log ? "logSoftmax" : "softmax") + "'s backward " + what);
+            }
         }
     }
 

@@ -163,6 +163,29 @@ public final class Softmax {
         return out;
     }
 
+    /**
+     * {@link #softmaxBackward} of float32 rows (a contiguous last axis), as {@link #softmaxRows}: each
+     * row of g and y widened into buffers of doubles, its backward computed there and rounded once into
+     * the float result, the bits of widening both arrays first.
+     */
+    public static float[] softmaxBackwardRows(boolean log, float[] g, float[] y, int outer, int r) {
+        float[] out = Arena.allocateFloats(y.length);
+        if (r > 0) {
+            Kernels.split(outer, y.length * 4L, (from, to) -> {
+                double[] gr = new double[r];
+                double[] yr = new double[r];
+                double[] row = new double[r];
+                for (int o = from; o < to; o++) {
+                    FloatKernels.widen(g, o * r, gr, r);
+                    FloatKernels.widen(y, o * r, yr, r);
+                    softmaxBackwardRow(log, gr, yr, row, 0, r);
+                    FloatKernels.narrow(row, out, o * r, r);
+                }
+            });
+        }
+        return out;
+    }
+
     /** {@link #softmaxBackward} of the contiguous row [base, base + r); {@code out} is neither g nor y. */
     private static void softmaxBackwardRow(boolean log, double[] g, double[] y, double[] out, int base, int r) {
         int end = base + r;
