@@ -17,8 +17,9 @@ public final class GraphViz {
     /**
      * The DOT text of the tensor graph that computes {@code root}: a box per tensor (its label, or its
      * op and a counter as explain reports name it; its op, or parameter or input for leaves, or its op
-     * marked "(graph freed)" for a result whose graph backward has freed; its shape), an arrow from each input. Draw it before backward, which frees the graph (or pass
-     * retainGraph = true); nothing is run.
+     * marked "(graph freed)" for a result whose graph backward has freed; its shape), an arrow from
+     * each input. Draw it before backward, which frees the graph (or pass retainGraph = true); nothing
+     * is run.
      */
     public static String dot(Tensor root) {
         Node[] order = Tape.order(root);

@@ -53,9 +53,9 @@ public interface Listener {
      * then one line per epoch, each flushed as it ends. An existing file is replaced when the first
      * epoch ends, unless that epoch is not the run's first (a trainer {@link Trainer#resume resumed}
      * at epoch 6): then the log goes on, its lines of epoch 6 and later (written after the checkpoint)
-     * replaced, and it must have the same columns. Numbers are written by {@link Double#toString(double)}, which reads back exactly
-     * ({@code 0.1}, {@code NaN}); a metric name holding a comma, quote or line break is quoted as RFC
-     * 4180 says. Every line has the header's columns: an epoch with other numbers (another fit with
+     * replaced, and it must have the same columns. Numbers are written by {@link
+     * Double#toString(double)}, which reads back exactly ({@code 0.1}, {@code NaN}); a metric name
+     * holding a comma, quote or line break is quoted as RFC 4180 says. Every line has the header's columns: an epoch with other numbers (another fit with
      * other metrics) throws an {@link IllegalStateException} and leaves the file as it was.
      */
     static Listener csvLog(Path file) {

@@ -302,7 +302,7 @@ public final class Trainer {
         Map<String, Double> state = new LinkedHashMap<>();
         for (int i = 0; i < listeners.size(); i++) {
             if (listeners.get(i) instanceof Listeners.Stateful s) {
-                String prefix = Checkpoint.TRAINER_STATE + i + "." + s.kind() + ".";
+                String prefix = statePrefix(i, s);
                 s.state().forEach((key, v) -> state.put(prefix + key, v));
             }
         }
@@ -323,6 +323,11 @@ public final class Trainer {
         return this;
     }
 
+    /** The checkpoint entries of listener {@code i}'s state: {@code trainer.listener.I.KIND.}. */
+    private static String statePrefix(int i, Listeners.Stateful s) {
+        return Checkpoint.TRAINER_STATE + i + "." + s.kind() + ".";
+    }
+
     /**
      * Gives each built-in listener that keeps state the state saved from the listener at its place in
      * the list, if that was one of its kind: all of them, or none if one refuses its numbers.
@@ -332,7 +337,7 @@ public final class Trainer {
         try {
             for (int i = 0; i < listeners.size(); i++) {
                 if (listeners.get(i) instanceof Listeners.Stateful s) {
-                    String prefix = Checkpoint.TRAINER_STATE + i + "." + s.kind() + ".";
+                    String prefix = statePrefix(i, s);
                     Map<String, Double> own = new LinkedHashMap<>();
                     saved.forEach((name, v) -> {
                         if (name.startsWith(prefix)) {
