@@ -2,7 +2,9 @@ package io.github.jgrad.autodiff;
 
 import io.github.jgrad.autodiff.internal.Arena;
 import io.github.jgrad.autodiff.internal.Shapes;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,8 +36,9 @@ import java.util.Map;
  *   <li>a gradient that a scope gives to a tensor created outside it ({@link Tensor#grad()} of a
  *       parameter, by {@code backward} or {@link Tensor#setGrad}) outlives the scope. It stays valid
  *       until a later scope of the same workspace gives that tensor a new gradient; then the old one
- *       is reclaimed and its memory reused. So {@code p.grad()} is readable between steps, and
- *       {@code zeroGrad(); backward()} in the next step reuses its memory;</li>
+ *       is reclaimed when that scope closes (unless another tensor holds it too: {@code
+ *       q.setGrad(p.grad())}) and its memory reused. So {@code p.grad()} is readable between steps
+ *       and, until its scope ends, after {@code clipGradNorm} replaced it;</li>
  *   <li>{@link #keep(Tensor)} takes a tensor (and the views sharing its data) out of its scope or
  *       workspace for good, like any tensor made outside scopes.</li>
  * </ul>
@@ -50,6 +53,8 @@ public final class Workspace {
     private final Arena.Pool pool = new Arena.Pool(this);
     /** The gradients this workspace's scopes gave to tensors from outside them, by tensor. */
     private final Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+    /** How many tensors of {@link #grads} hold each gradient's memory ({@code q.setGrad(p.grad())}: two). */
+    private final Map<Storage, Integer> holders = new IdentityHashMap<>();
     /** The storages created in open scopes, innermost last; a scope is a mark on this stack. */
     private Storage[] storages = new Storage[64];
     private int storageCount;
@@ -103,6 +108,7 @@ public final class Workspace {
             scope.workspace().pool.untake(data);
         } else if (s.owner instanceof Workspace w) {
             w.grads.values().removeIf(g -> g.storage == s);
+            w.holders.remove(s);
         }
         s.owner = null;
         return t;
@@ -127,7 +133,9 @@ public final class Workspace {
     /**
      * Called when {@code t}'s gradient became {@code g} (not null) inside a scope: a gradient made in
      * the scope for a tensor from outside it moves to the workspace, and the gradient this workspace
-     * gave {@code t} before is reclaimed, its memory reused.
+     * gave {@code t} before, unless another tensor holds it too, is reclaimed when the current scope
+     * closes (read in this scope, as {@code clipGradNorm} replaces it, it stays valid), its memory
+     * then reused.
      */
     static void gradAssigned(Tensor t, Tensor g) {
         Arena.Pool p = Arena.active();
@@ -149,12 +157,19 @@ public final class Workspace {
         if (ownedByScope(g.storage)) {
             untake(g);
             g.storage.owner = this;
-            grads.put(t, g);
         }
-        if (previous != null && previous.storage.owner == this && previous.storage != g.storage) {
-            Object memory = memory(previous);
-            reclaim(previous.storage, "a later step gave " + describe(t) + " a new gradient");
-            pool.give(memory);
+        if (g.storage != null && g.storage.owner == this) {
+            grads.put(t, g);
+            holders.merge(g.storage, 1, Integer::sum);
+        }
+        if (previous != null && previous.storage.owner == this) {
+            int held = holders.getOrDefault(previous.storage, 1) - 1;
+            if (held > 0) {
+                holders.put(previous.storage, held);
+            } else {
+                holders.remove(previous.storage);
+                innermost.replaced(previous, t);
+            }
         }
     }
 
@@ -198,6 +213,8 @@ public final class Workspace {
         private final Arena.Pool previousPool;
         private final int takenMark;
         private final int storageMark;
+        /** Gradients replaced in this scope and no longer held, each after the tensor it was given to. */
+        private final List<Tensor> replaced = new ArrayList<>();
         private boolean closed;
 
         private Scope(Scope outer, Arena.Pool previousPool, int takenMark, int storageMark) {
@@ -209,6 +226,12 @@ public final class Workspace {
 
         Workspace workspace() {
             return Workspace.this;
+        }
+
+        /** Reclaims {@code gradient}, which {@code of} held, when this scope closes. */
+        void replaced(Tensor gradient, Tensor of) {
+            replaced.add(gradient);
+            replaced.add(of);
         }
 
         /**
@@ -235,6 +258,15 @@ public final class Workspace {
                 storages[i] = null;
             }
             storageCount = storageMark;
+            for (int i = 0; i < replaced.size(); i += 2) {
+                Tensor gradient = replaced.get(i);
+                if (gradient.storage.owner == Workspace.this && !holders.containsKey(gradient.storage)) { // not kept, not held again
+                    Object memory = memory(gradient);
+                    reclaim(gradient.storage, "a later step gave " + describe(replaced.get(i + 1)) + " a new gradient");
+                    pool.give(memory);
+                }
+            }
+            replaced.clear();
             pool.release(takenMark);
             innermost = outer;
             if (outer == null) {

@@ -243,6 +243,32 @@ class WorkspaceTest {
     }
 
     @Test
+    void aReplacedGradientLastsItsScopeAndASharedOneLastsItsHolders() { // two cases of a probe
+        Workspace ws = Workspace.create();
+        Tensor p = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        Tensor q = Tensor.of(new double[] {0, 0}).requiresGrad(true);
+        try (Workspace.Scope s = ws.open()) {
+            p.mul(p).sum().backward();
+            Tensor g = p.grad();
+            p.setGrad(g.mul(0.5));                                // as clipGradNorm replaces it, in the same step
+            assertArrayEquals(new double[] {2, 4}, g.toArray());   // the replaced gradient is readable until the end
+            q.setGrad(p.grad());                                  // now p and q hold the same gradient
+        }
+        try (Workspace.Scope s = ws.open()) {
+            p.zeroGrad();
+            p.mul(5).sum().backward();                            // p gets a new gradient; q still holds the old one
+        }
+        assertArrayEquals(new double[] {1, 2}, q.grad().toArray());
+        assertArrayEquals(new double[] {5, 5}, p.grad().toArray());
+        Tensor shared = q.grad();
+        try (Workspace.Scope s = ws.open()) {
+            q.zeroGrad();
+            q.mul(3).sum().backward();                            // its last holder lets it go
+        }
+        assertReclaimed(shared::toArray);
+    }
+
+    @Test
     void aKeptGradientIsNeverReclaimed() {
         Workspace ws = Workspace.create();
         Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);
