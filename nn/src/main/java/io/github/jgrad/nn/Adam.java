@@ -79,8 +79,8 @@ public final class Adam extends Optimizer {
         double lr = learningRate();
         Tensor g = grad;
         if (weightDecay != 0) {
-            if (decoupled) {
-                p.addInPlace(-lr * weightDecay, p);
+            if (decoupled) { // p * (1 - lr wd), as PyTorch's p.mul_(...): the factor in p's dtype, one rounding
+                p.copyFrom(p.mul(Tensor.scalar(1 - lr * weightDecay).to(p.dtype())));
             } else {
                 g = g.add(p.mul(weightDecay));
             }

@@ -110,7 +110,9 @@ public abstract class Optimizer {
 
     /**
      * Scales all gradients together so that their global L2 norm is at most {@code maxNorm}, as
-     * {@code torch.nn.utils.clip_grad_norm_}; returns the norm before clipping.
+     * {@code torch.nn.utils.clip_grad_norm_}: by maxNorm / (norm + 1e-6) where that is below 1; returns
+     * the norm before clipping. A NaN norm (a NaN gradient) scales nothing, where PyTorch multiplies
+     * every gradient by NaN: the NaN stays where it was, and the returned norm tells.
      */
     public final double clipGradNorm(double maxNorm) {
         if (!(maxNorm > 0)) {
@@ -124,8 +126,8 @@ public abstract class Optimizer {
             }
         }
         double norm = Math.sqrt(sq);
-        if (norm > maxNorm) {
-            double scale = maxNorm / (norm + 1e-6);
+        double scale = maxNorm / (norm + 1e-6);
+        if (scale < 1) {
             try (GradMode.Scope ignored = GradMode.disabled()) {
                 for (Tensor p : parameters) {
                     if (p.grad() != null) {

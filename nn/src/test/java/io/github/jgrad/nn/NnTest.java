@@ -197,7 +197,7 @@ class NnTest {
                 p.pow(3).sum().backward();             // grad = 3p^2
                 double g = 3 * w * w;
                 if (decoupled) {
-                    w -= lr * wd * w;
+                    w *= 1 - lr * wd;
                 } else {
                     g += wd * w;
                 }
@@ -231,6 +231,37 @@ class NnTest {
         assertArrayEquals(new double[] {0.8}, b.grad().toArray(), 1e-6);
         assertEquals(1.0, opt.clipGradNorm(10), 1e-6, "below the limit: unchanged");
         assertArrayEquals(new double[] {0.8}, b.grad().toArray(), 1e-6);
+
+        // at the limit PyTorch scales by max / (norm + 1e-6) too; a NaN norm scales nothing (a probe's cases)
+        a.setGrad(t(3, 0));
+        b.setGrad(t(4.0));
+        assertEquals(5.0, opt.clipGradNorm(5), 0);
+        assertArrayEquals(new double[] {3 * (5 / (5 + 1e-6)), 0}, a.grad().toArray(), 0);
+        a.setGrad(t(Double.NaN, 0));
+        assertTrue(Double.isNaN(opt.clipGradNorm(1)));
+        assertEquals(4 * (5 / (5 + 1e-6)), b.grad().item(), 0, "unchanged");
+    }
+
+    @Test
+    void adamWDecaysAsPyTorchMultiplies() { // p * (1 - lr wd) in p's dtype (a probe: p - lr wd p differs in the last bit)
+        double lr = 1e-3;
+        double wd = 1e-2;
+        Tensor p64 = Tensor.randn(3, 1000).requiresGrad(true);
+        Tensor p32 = Tensor.randn(3, 1000).to(io.github.jgrad.autodiff.DType.FLOAT32).requiresGrad(true);
+        double[] w64 = p64.toArray();
+        float[] w32 = p32.toFloatArray();
+        for (Tensor p : List.of(p64, p32)) {
+            Adam opt = Adam.adamW(List.of(p), lr, wd);
+            p.setGrad(Tensor.zeros(1000).to(p.dtype()));   // a zero gradient: Adam's step is 0, only the decay moves p
+            opt.step();
+        }
+        float f = (float) (1 - lr * wd);
+        double[] got64 = p64.toArray();
+        float[] got32 = p32.toFloatArray();
+        for (int i = 0; i < 1000; i++) {
+            assertEquals(w64[i] * (1 - lr * wd), got64[i], 0, "float64 element " + i);
+            assertEquals(w32[i] * f, got32[i], 0, "float32 element " + i);
+        }
     }
 
     // ------------------------------------------------------------------ batching and training
