@@ -137,33 +137,50 @@ public final class GradCheck {
      */
     public Report check(Function<List<Value>, Value> f, double... x) {
         Objects.requireNonNull(f, "f");
-        List<Value> inputs = new ArrayList<>(x.length);
-        for (int i = 0; i < x.length; i++) {
-            inputs.add(Value.of(x[i], "x" + i));
-        }
-        Value y = Objects.requireNonNull(f.apply(inputs), "GradCheck: f returned null");
-        // backward adds into every leaf it reaches; keep the gradients of leaves f captured (a model's
-        // weights, say) as they were
-        Map<Value, Double> kept = new IdentityHashMap<>();
-        for (Value v : ValueTape.order(y)) {
-            kept.put(v, v.grad());
-        }
-        for (Value input : inputs) {
-            kept.remove(input);
-        }
-        y.backward();
-        for (Map.Entry<Value, Double> e : kept.entrySet()) {
-            if (e.getKey().isLeaf()) {
-                e.getKey().restoreGrad(e.getValue());
-            }
-        }
         double[] analytic = new double[x.length];
-        String[] names = new String[x.length];
-        for (int i = 0; i < x.length; i++) {
-            analytic[i] = inputs.get(i).grad();
-            names[i] = inputs.get(i).label();
+        try (GradMode.Scope on = GradMode.enabled()) { // even if the caller turned it off: f must record
+            List<Value> inputs = new ArrayList<>(x.length);
+            for (int i = 0; i < x.length; i++) {
+                inputs.add(Value.of(x[i], "x" + i));
+            }
+            Value y = Objects.requireNonNull(f.apply(inputs), "GradCheck: f returned null");
+            // backward adds into every leaf it reaches; keep the gradients of leaves f captured (a model's
+            // weights, say) as they were
+            Map<Value, Double> kept = new IdentityHashMap<>();
+            for (Value v : ValueTape.order(y)) {
+                kept.put(v, v.grad());
+            }
+            for (Value input : inputs) {
+                kept.remove(input);
+            }
+            try {
+                y.backward();
+            } finally {
+                for (Map.Entry<Value, Double> e : kept.entrySet()) {
+                    if (e.getKey().isLeaf()) {
+                        e.getKey().restoreGrad(e.getValue());
+                    }
+                }
+            }
+            for (int i = 0; i < x.length; i++) {
+                analytic[i] = inputs.get(i).grad();
+            }
+        } catch (ArithmeticException e) {
+            anomaly(e, analytic);
         }
-        return compare(analytic, names, point -> perturbed(() -> f.apply(Value.of(point)).data()), x);
+        return compare(analytic, null, point -> perturbed(() -> f.apply(Value.of(point)).data()), x);
+    }
+
+    /**
+     * Inside an {@link Anomaly} scope an input, f(x) or a gradient that is not finite throws; the
+     * gradients are then NaN and the differences refuse as they do without the scope ("x0: it is
+     * NaN", "f(x) is NaN") or report the gradient as NaN. Outside the scope {@code e} is rethrown.
+     */
+    private static void anomaly(ArithmeticException e, double[] analytic) {
+        if (!Anomaly.isEnabled()) {
+            throw e;
+        }
+        java.util.Arrays.fill(analytic, Double.NaN);
     }
 
     /**
@@ -221,7 +238,14 @@ public final class GradCheck {
             at += d.length;
         }
         List<Tensor> leaves = split(inputs, x, true);
-        Tensor y = Objects.requireNonNull(f.apply(leaves), "GradCheck: f returned null");
+        Tensor y;
+        try {
+            y = Objects.requireNonNull(f.apply(leaves), "GradCheck: f returned null");
+        } catch (ArithmeticException e) {
+            double[] analytic = new double[total];
+            anomaly(e, analytic);
+            return compare(analytic, names, point -> Double.NaN, x); // f(x) is not finite: nothing to difference
+        }
         if (y.dtype() != DType.FLOAT64) {
             throw new IllegalArgumentException("GradCheck: f returned a " + y.dtype() + " tensor of shape "
                     + TensorText.shapeAndType(y) + "; finite differences in " + y.dtype() + " cannot check a gradient"
@@ -232,12 +256,16 @@ public final class GradCheck {
         Tensor weights = y.dim() == 0 ? Tensor.scalar(1) : Tensor.uniform(0x9e3779b97f4a7c15L, 0.5, 1.5, y.shape());
         double[] analytic = new double[total];
         if (y.requiresGrad()) {
-            // Tensor.grad, not backward: no other tensor's grad() changes (as torch.autograd.gradcheck)
-            List<Tensor> grads = Tensor.grad(List.of(y.mul(weights).sum()), leaves, false);
-            at = 0;
-            for (Tensor g : grads) {
-                System.arraycopy(g.toArray(), 0, analytic, at, g.size());
-                at += g.size();
+            try {
+                // Tensor.grad, not backward: no other tensor's grad() changes (as torch.autograd.gradcheck)
+                List<Tensor> grads = Tensor.grad(List.of(y.mul(weights).sum()), leaves, false);
+                at = 0;
+                for (Tensor g : grads) {
+                    System.arraycopy(g.toArray(), 0, analytic, at, g.size());
+                    at += g.size();
+                }
+            } catch (ArithmeticException e) {
+                anomaly(e, analytic);
             }
         }
         // f is evaluated as the user wrote it (leaves that require grad, grad mode on), so that f may

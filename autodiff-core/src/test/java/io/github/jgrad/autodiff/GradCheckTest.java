@@ -13,6 +13,26 @@ import org.junit.jupiter.api.Test;
 class GradCheckTest {
 
     @Test
+    void aScalarCheckRecordsWithGradModeOffAndRefusesInsideAnomalyScopes() { // a probe's cases
+        try (GradMode.Scope off = GradMode.disabled()) {
+            GradCheck.Report r = GradCheck.defaults().check(x -> x.get(0).mul(x.get(0)), 3.0);
+            assertTrue(r.passed(), r.toString());
+        }
+        try (Anomaly.Scope on = Anomaly.detect()) {
+            GradCheck.Report nan = GradCheck.defaults().check(x -> x.get(0).mul(2), Double.NaN);
+            assertFalse(nan.passed());
+            assertEquals("it is NaN", nan.untrusted().get(0).reason());
+            GradCheck.Report root = GradCheck.defaults().check(x -> x.get(0).sqrt(), 0.0); // sqrt'(0) is infinite
+            assertFalse(root.passed());
+            assertFalse(root.untrusted().isEmpty(), root.toString());
+            GradCheck.Report tensor = GradCheck.defaults().check(x -> x.get(0).mul(2).sum(),
+                    Tensor.of(new double[] {1, Double.NaN}));
+            assertFalse(tensor.passed());
+            assertFalse(tensor.untrusted().isEmpty(), tensor.toString());
+        }
+    }
+
+    @Test
     void passesOnACorrectGraphAndReportsBothNumbers() {
         GradCheck.Report r = GradCheck.defaults()
                 .check(x -> x.get(0).mul(x.get(1)).tanh().add(x.get(1).exp()), 0.3, -1.2);
