@@ -325,10 +325,6 @@ final class Autograd {
             }
         }
         Tensor[] gs = t.backwardOf(t.passGrad);
-        if (gs == null || gs.length != parents.length) {
-            throw new IllegalStateException("backward of " + t.op + ": returned " + (gs == null ? "null" : gs.length
-                    + " gradients") + " for " + parents.length + " inputs (one per input, null where none is needed)");
-        }
         for (int i = 0; i < parents.length; i++) {
             Tensor p = (Tensor) parents[i];
             Tensor gi = gs[i];

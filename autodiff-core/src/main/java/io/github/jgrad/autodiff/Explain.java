@@ -38,7 +38,10 @@ import java.util.Objects;
  *
  * <p><b>Gradients.</b> {@code Explain.backward(output)} runs exactly the pass {@code output.backward()}
  * does, so leaf gradients accumulate as usual; the steps show the gradients this pass computes. The
- * report is a snapshot: changing leaves afterwards (an optimizer step) does not change it.
+ * report is a snapshot: changing leaves afterwards (an optimizer step) does not change it. Leaves
+ * are shown with the data they hold when the report is made, while the local derivatives are those
+ * recorded when the graph was computed ({@link Value#setData}); so explain a graph before you set a
+ * leaf it was computed from, or its formulas' numbers will not match the recorded derivatives.
  *
  * <p>Tensor graphs are explained op by op instead, by {@link #backward(Tensor)}.
  */

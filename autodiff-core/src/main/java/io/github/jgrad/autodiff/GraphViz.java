@@ -85,7 +85,7 @@ public final class GraphViz {
             if ("\"\\{}|<>".indexOf(c) >= 0) {
                 sb.append('\\');
             }
-            sb.append(c == '\n' ? ' ' : c);
+            sb.append(c == '\n' || c == 0 ? ' ' : c); // a NUL would end the file for dot
         }
         return sb.toString();
     }

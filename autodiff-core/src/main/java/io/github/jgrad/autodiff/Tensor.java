@@ -242,18 +242,26 @@ public final class Tensor extends Node {
     }
 
     /**
-     * The gradients this node's backward sends to each input for an output gradient {@code g}; null for
-     * leaves. A value anomaly mode finds not finite inside it is blamed on this op, with where it was created.
+     * The gradients this node's backward sends to each input for an output gradient {@code g}, one per
+     * input (null where none is needed); null for leaves. A value anomaly mode finds not finite inside
+     * it is blamed on this op, with where it was created; so is a user op's backward that returns
+     * another number of gradients.
      */
     Tensor[] backwardOf(Tensor g) {
         if (backward == null) {
             return null;
         }
+        Tensor[] gs;
         try {
-            return backward.apply(g, this);
+            gs = backward.apply(g, this);
         } catch (ArithmeticException e) {
             throw Autograd.anomalyInBackward(this, e.getMessage());
         }
+        if (gs == null || gs.length != parents.length) {
+            throw new IllegalStateException("backward of " + op + ": returned " + (gs == null ? "null" : gs.length
+                    + " gradients") + " for " + parents.length + " inputs (one per input, null where none is needed)");
+        }
+        return gs;
     }
 
     @Override

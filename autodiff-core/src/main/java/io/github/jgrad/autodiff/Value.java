@@ -521,7 +521,10 @@ public final class Value {
     /**
      * The first value, in the order the graph was computed, whose data is NaN or infinite while all
      * of its parents are finite: the operation where things went wrong. Its {@link #op()} and
-     * {@link #parents()} say which operation on which numbers. Empty if this graph is all finite.
+     * {@link #parents()} say which operation on which numbers. Empty if this graph is all finite. For
+     * a graph built across backward passes or threads (whose tape positions are not one order), the
+     * first in a depth-first order that computes operands before results: still a value whose
+     * parents are finite.
      */
     public Optional<Value> firstNonFinite() {
         for (Value v : ValueTape.order(this)) {

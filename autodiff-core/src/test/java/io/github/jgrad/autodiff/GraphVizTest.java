@@ -1,6 +1,7 @@
 package io.github.jgrad.autodiff;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,6 +30,7 @@ class GraphVizTest {
         Value x = Value.of(1, "x{\"|}");
         assertTrue(GraphViz.dot(x).contains("x\\{\\\"\\|\\}"), GraphViz.dot(x));
         assertTrue(GraphViz.dot(x, 1).contains("data 1.0 |"));
+        assertFalse(GraphViz.dot(Value.of(1, "nul\0here")).contains("\0"), "dot stops reading at a NUL");
         assertThrows(IllegalArgumentException.class, () -> GraphViz.dot(x, -1));
     }
 

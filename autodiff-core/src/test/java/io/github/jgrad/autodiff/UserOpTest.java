@@ -102,6 +102,8 @@ class UserOpTest {
         Tensor x = Tensor.of(new double[] {1, 2}).requiresGrad(true);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> bad.apply(x).sum().backward());
         assertTrue(e.getMessage().startsWith("backward of twoGrads: returned 2 gradients for 1 inputs"), e.getMessage());
+        e = assertThrows(IllegalStateException.class, () -> Explain.backward(bad.apply(x).sum())); // was out of bounds
+        assertTrue(e.getMessage().startsWith("backward of twoGrads: returned 2 gradients for 1 inputs"), e.getMessage());
     }
 
     @Test
