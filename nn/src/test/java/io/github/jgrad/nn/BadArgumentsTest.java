@@ -1,5 +1,6 @@
 package io.github.jgrad.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -225,5 +226,17 @@ class BadArgumentsTest {
         Tensor onehot = Tensor.of(new double[] {0, 1, 1, 0, 1, 0, 1, 0}, 4, 2);
         assertEquals(0.75, Metrics.accuracy(logits, onehot), 0);
         rejects(() -> Metrics.accuracy(logits, Tensor.zeros(3)), "accuracy", "(3)", "(4) or (4, 1)");
+    }
+
+    @Test
+    void aSingleLogitIsABinaryClassifiersAccuracy() { // a probe: targets of the logits' shape read as probabilities gave 1.0
+        Tensor logits = Tensor.of(new double[] {0.9, -2, 0.3, 0.1, Double.NaN}, 5, 1);  // predicts 1, 0, 1, 1, 0
+        Tensor labels = Tensor.of(new double[] {1, 0, 0, 1, 1}, 5, 1);
+        assertEquals(0.6, Metrics.accuracy(logits, labels), 0);
+        assertEquals(0.6, Metrics.accuracy(logits, labels.reshape(5)), 0);
+        assertArrayEquals(new int[] {1, 1}, Metrics.confusionMatrix(logits, labels)[0]);   // label 0: predicted 0 and 1
+        assertArrayEquals(new int[] {1, 2}, Metrics.confusionMatrix(logits, labels)[1]);
+        rejects(() -> Metrics.accuracy(logits, Tensor.full(0.5, 5, 1)), "accuracy: a single logit per row", "row 0 has 0.5");
+        rejects(() -> Metrics.accuracy(logits, Tensor.zeros(5, 2)), "accuracy: a single logit per row (5, 1)", "not (5, 2)");
     }
 }
