@@ -5,7 +5,8 @@ import java.util.Locale;
 
 /**
  * The progress bar: quiet for a fit's first two seconds, then redrawn in place after every epoch on
- * a terminal, and printed about once a second (and after the last epoch) otherwise.
+ * a terminal, and printed about once a second (and after the last epoch, or the one a stopped fit
+ * ended at) otherwise.
  */
 final class ProgressBar implements Listener {
     private static final double QUIET_SECONDS = 2;
@@ -14,6 +15,8 @@ final class ProgressBar implements Listener {
     private double lastPrint = -1;
     /** Whether a terminal line was drawn without its final newline. */
     private boolean open;
+    /** The latest epoch not printed (off a terminal, between prints), for a fit that stops early. */
+    private Trainer.Epoch unprinted;
 
     ProgressBar(PrintStream out, boolean terminal) {
         this.out = out;
@@ -27,11 +30,16 @@ final class ProgressBar implements Listener {
     @Override
     public void onEpoch(Trainer trainer, Trainer.Epoch e) {
         boolean last = e.number() == e.lastOfFit();
-        if (e.seconds() < QUIET_SECONDS || !(terminal || last || lastPrint < 0 || e.seconds() - lastPrint >= 1)) {
+        if (e.seconds() < QUIET_SECONDS) {
+            return;
+        }
+        if (!(terminal || last || lastPrint < 0 || e.seconds() - lastPrint >= 1)) {
+            unprinted = e;
             return;
         }
         lastPrint = e.seconds();
-        String line = bar(e.number(), e.lastOfFit(), e.metric("loss"), e.examples() / e.seconds());
+        unprinted = null;
+        String line = line(e);
         if (terminal) {
             out.print("\r" + line + (last ? "\n" : ""));
             open = !last;
@@ -41,13 +49,24 @@ final class ProgressBar implements Listener {
         out.flush();
     }
 
-    /** Ends a line left open by a fit that stopped early, so the next output starts on a new line. */
+    /**
+     * Ends a fit: a terminal line left open by a fit that stopped early gets its newline, and off a
+     * terminal the epoch it stopped at is printed if it was not; the next fit starts afresh.
+     */
     void finish() {
         if (open) {
             out.println();
-            out.flush();
             open = false;
+        } else if (unprinted != null) {
+            out.println(line(unprinted));
         }
+        out.flush();
+        unprinted = null;
+        lastPrint = -1;
+    }
+
+    private static String line(Trainer.Epoch e) {
+        return bar(e.number(), e.lastOfFit(), e.metric("loss"), e.examples() / e.seconds());
     }
 
     static String bar(int done, int total, double loss, double perSecond) {

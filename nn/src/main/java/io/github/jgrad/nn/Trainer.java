@@ -93,9 +93,14 @@ public final class Trainer {
         return this;
     }
 
-    /** Where the progress bar goes (null: nowhere); returns this. */
+    /**
+     * Where the progress bar goes (null: nowhere); returns this. It is redrawn in place only on
+     * standard error or output with a console attached; any other stream (a file) gets a line at a
+     * time.
+     */
     public Trainer progress(PrintStream out) {
-        this.progress = out == null ? null : new ProgressBar(out, System.console() != null);
+        boolean console = System.console() != null && (out == System.err || out == System.out);
+        this.progress = out == null ? null : new ProgressBar(out, console);
         return this;
     }
 

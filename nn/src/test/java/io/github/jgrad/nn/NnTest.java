@@ -322,6 +322,15 @@ class NnTest {
         trainer.schedule(Schedule.step(0.3, 10, 0.5)).fit(DataLoader.of(x, y, 16, true, 1), 25);
         assertEquals(85, trainer.epochs(), "fit counts on");
         assertEquals(0.3 * Math.pow(0.5, 8), opt.learningRate(), 1e-15, "the schedule's rate for the last epoch (84)");
+        out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("epoch 66/85 ["), "a second fit prints at its own pace, not the first's: " + out);
+        trainer.listen((t, e) -> {
+            if (e.number() == 92) {
+                t.stop();
+            }
+        }).fit(DataLoader.of(x, y, 16, true, 1), 20);                    // stops at an epoch not printed yet
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).endsWith("examples/s\n")
+                && bytes.toString(StandardCharsets.UTF_8).contains("epoch 92/105 ["), "the epoch it stopped at is shown");
         assertThrows(IllegalArgumentException.class,
                 () -> trainer.epoch(DataLoader.of(Tensor.zeros(0, 1), Tensor.zeros(0, 1), 4, false, 0), 0));
     }
