@@ -142,8 +142,10 @@ public abstract class Module {
     }
 
     /**
-     * The module as PyTorch prints one: its class name, then each sub-module on its own line under its
-     * name, indented. Modules with settings (Linear, Dropout) add them in parentheses.
+     * The module in PyTorch's layout: its class name, then each sub-module on its own line under its
+     * name, indented. Modules with settings add them in parentheses in jgrad's own words
+     * ({@code Linear(in=4, out=2)}, where PyTorch prints {@code in_features=4, out_features=2,
+     * bias=True}); a module without settings or sub-modules is its bare class name ({@code ReLU}).
      */
     @Override
     public String toString() {
