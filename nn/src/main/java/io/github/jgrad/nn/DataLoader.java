@@ -9,7 +9,9 @@ import java.util.SplittableRandom;
 /**
  * Mini-batches of a dataset (inputs and targets whose first dimension counts the examples). Each
  * pass over it ({@link #iterator()}) is one epoch; with shuffling, epoch e uses the order drawn from
- * {@code seed + e}, so a run is reproducible. The last batch may be smaller.
+ * {@code seed + e}, so a run is reproducible (as PyTorch's {@code DistributedSampler}; so seed 6's
+ * first epoch is seed 5's second: give runs meant to differ seeds far apart). The last batch may be
+ * smaller.
  *
  * <pre>{@code
  * DataLoader loader = DataLoader.of(x, y, 32, true, 7);
