@@ -139,6 +139,33 @@ final class ThreadSafetyTest {
     // ------------------------------------------------------------------ tests
 
     @Test
+    void aLargeOpNeedsNoFreeWorkerOfTheCommonPool() throws InterruptedException { // a probe: JDK 25 waited for one
+        int workers = java.util.concurrent.ForkJoinPool.getCommonPoolParallelism();
+        CountDownLatch started = new CountDownLatch(workers);
+        CountDownLatch release = new CountDownLatch(1);
+        for (int i = 0; i < workers; i++) {
+            java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
+                started.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        try {
+            assertTrue(started.await(20, TimeUnit.SECONDS), "every worker of the common pool is busy");
+            Tensor x = Tensor.ones(1000, 1000);                    // large enough to split over two threads
+            double[] sum = new double[1];
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                    () -> sum[0] = x.add(x).sum().item());
+            assertEquals(2e6, sum[0], 0);
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void independentGraphsOnManyThreadsMatchOneThreadBitForBit() throws Exception {
         double[] input = INPUT.toArray();
         double[] labels = LABELS.toArray();

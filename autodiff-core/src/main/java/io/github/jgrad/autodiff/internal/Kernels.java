@@ -2,6 +2,7 @@ package io.github.jgrad.autodiff.internal;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.commons.numbers.gamma.Erf;
 
 /**
@@ -41,16 +42,31 @@ public final class Kernels {
         void run(int from, int to);
     }
 
-    /** Runs {@code job} over [0, n), in two halves on two threads when {@code work} is large. */
+    /**
+     * Runs {@code job} over [0, n), in two halves on two threads when {@code work} is large: the first
+     * half is offered to the common pool, and taken back by this thread if no worker has started it by
+     * the time the second half is done. So a busy or empty pool (every worker blocked, or parallelism
+     * 0) costs the split, never a wait for a worker: JDK 25's join() of a submitted task from outside
+     * the pool waits for one.
+     */
     public static void split(int n, long work, Range job) {
         if (!PARALLEL || work < PARALLEL_THRESHOLD || n < 2) {
             job.run(0, n);
             return;
         }
         int mid = n / 2;
-        ForkJoinTask<?> first = ForkJoinPool.commonPool().submit(() -> job.run(0, mid));
+        AtomicBoolean taken = new AtomicBoolean();
+        ForkJoinTask<?> first = ForkJoinPool.commonPool().submit(() -> {
+            if (taken.compareAndSet(false, true)) {
+                job.run(0, mid);
+            }
+        });
         job.run(mid, n);
-        first.join();
+        if (taken.compareAndSet(false, true)) {
+            job.run(0, mid); // no worker came: the task left in the pool will find it taken
+        } else {
+            first.join();
+        }
     }
 
     // ------------------------------------------------------------------ element-wise
