@@ -36,20 +36,34 @@ public final class Softmax {
     }
 
     /**
-     * {@link #softmax} of float32 rows (a contiguous last axis): each row widened into a buffer of
-     * doubles, its softmax computed there and rounded once into the float result, the bits of
-     * widening the whole array first, without its copy and its extra passes over memory.
+     * {@link #softmax} of float32 rows (a contiguous last axis), through {@link #floatRows}: the bits
+     * of widening the whole array first, without its copy and its extra passes over memory.
      */
     public static float[] softmaxRows(boolean log, float[] a, int outer, int r) {
-        float[] out = Arena.allocateFloats(a.length);
+        return floatRows(new float[][] {a}, outer, r, a.length * 8L, (in, out) -> softmaxRow(log, in[0], out, 0, r));
+    }
+
+    /** A row kernel in double: out[0, r) from the rows of the inputs, widened, in[k][0, r). */
+    private interface Row {
+        void run(double[][] in, double[] out);
+    }
+
+    /**
+     * float32 rows of length r computed in double a row at a time: each input's row widened into a
+     * buffer of doubles, {@code row} run there, its result rounded once into the float result.
+     */
+    private static float[] floatRows(float[][] inputs, int outer, int r, long work, Row row) {
+        float[] out = Arena.allocateFloats(inputs[0].length);
         if (r > 0) {
-            Kernels.split(outer, a.length * 8L, (from, to) -> {
-                double[] x = new double[r];
-                double[] y = new double[r];
+            Kernels.split(outer, work, (from, to) -> {
+                double[][] in = new double[inputs.length][r];
+                double[] result = new double[r];
                 for (int o = from; o < to; o++) {
-                    FloatKernels.widen(a, o * r, x, r);
-                    softmaxRow(log, x, y, 0, r);
-                    FloatKernels.narrow(y, out, o * r, r);
+                    for (int k = 0; k < inputs.length; k++) {
+                        FloatKernels.widen(inputs[k], o * r, in[k], r);
+                    }
+                    row.run(in, result);
+                    FloatKernels.narrow(result, out, o * r, r);
                 }
             });
         }
@@ -163,27 +177,10 @@ public final class Softmax {
         return out;
     }
 
-    /**
-     * {@link #softmaxBackward} of float32 rows (a contiguous last axis), as {@link #softmaxRows}: each
-     * row of g and y widened into buffers of doubles, its backward computed there and rounded once into
-     * the float result, the bits of widening both arrays first.
-     */
+    /** {@link #softmaxBackward} of float32 rows (a contiguous last axis), as {@link #softmaxRows}. */
     public static float[] softmaxBackwardRows(boolean log, float[] g, float[] y, int outer, int r) {
-        float[] out = Arena.allocateFloats(y.length);
-        if (r > 0) {
-            Kernels.split(outer, y.length * 4L, (from, to) -> {
-                double[] gr = new double[r];
-                double[] yr = new double[r];
-                double[] row = new double[r];
-                for (int o = from; o < to; o++) {
-                    FloatKernels.widen(g, o * r, gr, r);
-                    FloatKernels.widen(y, o * r, yr, r);
-                    softmaxBackwardRow(log, gr, yr, row, 0, r);
-                    FloatKernels.narrow(row, out, o * r, r);
-                }
-            });
-        }
-        return out;
+        return floatRows(new float[][] {g, y}, outer, r, y.length * 4L,
+                (in, out) -> softmaxBackwardRow(log, in[0], in[1], out, 0, r));
     }
 
     /** {@link #softmaxBackward} of the contiguous row [base, base + r); {@code out} is neither g nor y. */
