@@ -168,7 +168,7 @@ public final class Workspace {
                 holders.put(previous.storage, held);
             } else {
                 holders.remove(previous.storage);
-                innermost.replaced(previous, t);
+                innermost.replaced.add(previous);
             }
         }
     }
@@ -213,7 +213,7 @@ public final class Workspace {
         private final Arena.Pool previousPool;
         private final int takenMark;
         private final int storageMark;
-        /** Gradients replaced in this scope and no longer held, each after the tensor it was given to. */
+        /** Gradients replaced in this scope and no longer held: reclaimed when it closes. */
         private final List<Tensor> replaced = new ArrayList<>();
         private boolean closed;
 
@@ -226,12 +226,6 @@ public final class Workspace {
 
         Workspace workspace() {
             return Workspace.this;
-        }
-
-        /** Reclaims {@code gradient}, which {@code of} held, when this scope closes. */
-        void replaced(Tensor gradient, Tensor of) {
-            replaced.add(gradient);
-            replaced.add(of);
         }
 
         /**
@@ -258,11 +252,10 @@ public final class Workspace {
                 storages[i] = null;
             }
             storageCount = storageMark;
-            for (int i = 0; i < replaced.size(); i += 2) {
-                Tensor gradient = replaced.get(i);
-                if (gradient.storage.owner == Workspace.this && !holders.containsKey(gradient.storage)) { // not kept, not held again
+            for (Tensor gradient : replaced) { // a gradient has its tensor's shape, which names both
+                if (gradient.storage.owner == Workspace.this && !holders.containsKey(gradient.storage)) { // not kept or held again
                     Object memory = memory(gradient);
-                    reclaim(gradient.storage, "a later step gave " + describe(replaced.get(i + 1)) + " a new gradient");
+                    reclaim(gradient.storage, "a later step gave " + describe(gradient) + " a new gradient");
                     pool.give(memory);
                 }
             }
