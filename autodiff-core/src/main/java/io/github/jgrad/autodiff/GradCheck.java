@@ -166,21 +166,21 @@ public final class GradCheck {
                 analytic[i] = inputs.get(i).grad();
             }
         } catch (ArithmeticException e) {
-            anomaly(e, analytic);
+            rethrowOutsideAnomaly(e);
+            java.util.Arrays.fill(analytic, Double.NaN);
         }
         return compare(analytic, null, point -> perturbed(() -> f.apply(Value.of(point)).data()), x);
     }
 
     /**
-     * Inside an {@link Anomaly} scope an input, f(x) or a gradient that is not finite throws; the
-     * gradients are then NaN and the differences refuse as they do without the scope ("x0: it is
-     * NaN", "f(x) is NaN") or report the gradient as NaN. Outside the scope {@code e} is rethrown.
+     * Inside an {@link Anomaly} scope an input, f(x) or a gradient that is not finite throws; the check
+     * then takes that number as NaN and refuses as it does without the scope ("x0: it is NaN", "f(x)
+     * is NaN") or reports the gradient as NaN. Outside the scope {@code e} is rethrown.
      */
-    private static void anomaly(ArithmeticException e, double[] analytic) {
+    private static void rethrowOutsideAnomaly(ArithmeticException e) {
         if (!Anomaly.isEnabled()) {
             throw e;
         }
-        java.util.Arrays.fill(analytic, Double.NaN);
     }
 
     /**
@@ -192,10 +192,8 @@ public final class GradCheck {
         try {
             return f.getAsDouble();
         } catch (ArithmeticException e) {
-            if (Anomaly.isEnabled()) {
-                return Double.NaN;
-            }
-            throw e;
+            rethrowOutsideAnomaly(e);
+            return Double.NaN;
         }
     }
 
@@ -242,8 +240,9 @@ public final class GradCheck {
         try {
             y = Objects.requireNonNull(f.apply(leaves), "GradCheck: f returned null");
         } catch (ArithmeticException e) {
+            rethrowOutsideAnomaly(e);
             double[] analytic = new double[total];
-            anomaly(e, analytic);
+            java.util.Arrays.fill(analytic, Double.NaN);
             return compare(analytic, names, point -> Double.NaN, x); // f(x) is not finite: nothing to difference
         }
         if (y.dtype() != DType.FLOAT64) {
@@ -265,7 +264,8 @@ public final class GradCheck {
                     at += g.size();
                 }
             } catch (ArithmeticException e) {
-                anomaly(e, analytic);
+                rethrowOutsideAnomaly(e);
+                java.util.Arrays.fill(analytic, Double.NaN);
             }
         }
         // f is evaluated as the user wrote it (leaves that require grad, grad mode on), so that f may
