@@ -64,11 +64,13 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
      * {@code DistributedSampler.set_epoch}: {@link Trainer} sets it, so that the order is a function of
      * the epoch and a resumed run sees the data in the same order as an uninterrupted one.
      *
-     * @throws IllegalArgumentException if {@code epoch} is negative
+     * @throws IllegalArgumentException if {@code epoch} is negative or {@code Integer.MAX_VALUE} (an epoch
+     *     after which no next one could be counted)
      */
     public void setEpoch(int epoch) {
-        if (epoch < 0) {
-            throw new IllegalArgumentException("DataLoader.setEpoch: epoch must be >= 0, got " + epoch);
+        if (epoch < 0 || epoch == Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("DataLoader.setEpoch: epoch must be in [0, " + (Integer.MAX_VALUE - 1)
+                    + "], got " + epoch);
         }
         this.epoch = epoch;
     }
@@ -82,9 +84,16 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
     public record Batch(Tensor inputs, Tensor targets) {
     }
 
-    /** The next epoch's batches. */
+    /**
+     * The next epoch's batches.
+     *
+     * @throws IllegalStateException if the epoch counter has reached {@code Integer.MAX_VALUE}
+     */
     @Override
     public Iterator<Batch> iterator() {
+        if (epoch == Integer.MAX_VALUE) {
+            throw new IllegalStateException("DataLoader: the epoch counter reached Integer.MAX_VALUE; setEpoch to go on");
+        }
         int n = size();
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {

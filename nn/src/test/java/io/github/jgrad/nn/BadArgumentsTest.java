@@ -49,6 +49,22 @@ class BadArgumentsTest {
     }
 
     @Test
+    void theEpochCounterStopsAtItsLastValueWithAnError() {
+        // epoch() overflowed to Integer.MIN_VALUE once epoch Integer.MAX_VALUE had been iterated
+        DataLoader loader = DataLoader.of(Tensor.arange(4).reshape(4, 1), Tensor.zeros(4), 2, true, 3);
+        rejects(() -> loader.setEpoch(Integer.MAX_VALUE), "setEpoch", "2147483647");
+        rejects(() -> loader.setEpoch(-1), "setEpoch", "-1");
+        loader.setEpoch(Integer.MAX_VALUE - 1);
+        assertEquals(2, loader.iterator().next().inputs().shape(0));
+        assertEquals(Integer.MAX_VALUE, loader.epoch());
+        IllegalStateException e = assertThrows(IllegalStateException.class, loader::iterator);
+        assertTrue(e.getMessage().contains("MAX_VALUE"), e.getMessage());
+        assertEquals(Integer.MAX_VALUE, loader.epoch());
+        loader.setEpoch(0);
+        assertEquals(2, loader.iterator().next().inputs().shape(0));
+    }
+
+    @Test
     void trainerChecksItsArgumentsBeforeChangingAnything() {
         Linear m = Linear.of(1, 1, 1);
         SGD sgd = SGD.of(m.parameters(), 0.1);
