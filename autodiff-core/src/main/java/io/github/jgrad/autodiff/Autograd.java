@@ -93,7 +93,7 @@ final class Autograd {
                 for (int k = 0; k < inputs.length; k++) {
                     sb.append(k == 0 ? " from inputs of shape " : ", ").append(Shapes.str(inputs[k].shape));
                 }
-                throw new ArithmeticException(sb.toString());
+                throw new NonFiniteException(sb.toString());
             }
         }
     }
@@ -115,9 +115,9 @@ final class Autograd {
                     updated[k] = t.grad == null ? own(t.passGrad, seeds, handedOut, createGraph) : t.grad.add(t.passGrad);
                 }
             }
-        } catch (ArithmeticException e) { // anomaly mode: an accumulated gradient is not finite
+        } catch (NonFiniteException e) { // anomaly mode: an accumulated gradient is not finite
             clear(order, roots);
-            throw new ArithmeticException("backward: adding this pass's gradient into grad() of a leaf went"
+            throw new NonFiniteException("backward: adding this pass's gradient into grad() of a leaf went"
                     + " non-finite (nothing was changed): " + e.getMessage());
         }
         for (int k = 0; k < order.length; k++) {
@@ -341,7 +341,7 @@ final class Autograd {
             if (check) {
                 try {
                     checkFinite("gradient", gi.data(), gi.shape, new Tensor[] {p});
-                } catch (ArithmeticException e) {
+                } catch (NonFiniteException e) {
                     throw anomalyInBackward(t, e.getMessage() + " for input " + i);
                 }
             }
@@ -350,8 +350,8 @@ final class Autograd {
     }
 
     /** Names this op as the one whose backward went non-finite; the cause says where it was created. */
-    static ArithmeticException anomalyInBackward(Tensor t, String detail) {
-        ArithmeticException e = new ArithmeticException("backward of " + t.op + ": " + detail);
+    static NonFiniteException anomalyInBackward(Tensor t, String detail) {
+        NonFiniteException e = new NonFiniteException("backward of " + t.op + ": " + detail);
         if (t.createdAt != null) {
             e.initCause(t.createdAt);
         }

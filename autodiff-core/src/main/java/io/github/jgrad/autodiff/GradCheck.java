@@ -165,34 +165,22 @@ public final class GradCheck {
             for (int i = 0; i < x.length; i++) {
                 analytic[i] = inputs.get(i).grad();
             }
-        } catch (ArithmeticException e) {
-            rethrowOutsideAnomaly(e);
+        } catch (NonFiniteException e) {
             java.util.Arrays.fill(analytic, Double.NaN);
         }
         return compare(analytic, null, point -> perturbed(() -> f.apply(Value.of(point)).data()), x);
     }
 
     /**
-     * Inside an {@link Anomaly} scope an input, f(x) or a gradient that is not finite throws; the check
-     * then takes that number as NaN and refuses as it does without the scope ("x0: it is NaN", "f(x)
-     * is NaN") or reports the gradient as NaN. Outside the scope {@code e} is rethrown.
-     */
-    private static void rethrowOutsideAnomaly(ArithmeticException e) {
-        if (!Anomaly.isEnabled()) {
-            throw e;
-        }
-    }
-
-    /**
      * f at a perturbed point. Inside an {@link Anomaly} scope f throws where its value is not finite;
      * here that value is NaN, so the check refuses as it does without the scope ("f at x - h e_i is
-     * NaN") instead of throwing from inside the differencing.
+     * NaN") instead of throwing from inside the differencing. Any other exception of f, an
+     * {@code ArithmeticException} of its own included, propagates.
      */
     private static double perturbed(java.util.function.DoubleSupplier f) {
         try {
             return f.getAsDouble();
-        } catch (ArithmeticException e) {
-            rethrowOutsideAnomaly(e);
+        } catch (NonFiniteException e) {
             return Double.NaN;
         }
     }
@@ -239,8 +227,7 @@ public final class GradCheck {
         Tensor y;
         try {
             y = Objects.requireNonNull(f.apply(leaves), "GradCheck: f returned null");
-        } catch (ArithmeticException e) {
-            rethrowOutsideAnomaly(e);
+        } catch (NonFiniteException e) {
             double[] analytic = new double[total];
             java.util.Arrays.fill(analytic, Double.NaN);
             return compare(analytic, names, point -> Double.NaN, x); // f(x) is not finite: nothing to difference
@@ -263,8 +250,7 @@ public final class GradCheck {
                     System.arraycopy(g.toArray(), 0, analytic, at, g.size());
                     at += g.size();
                 }
-            } catch (ArithmeticException e) {
-                rethrowOutsideAnomaly(e);
+            } catch (NonFiniteException e) {
                 java.util.Arrays.fill(analytic, Double.NaN);
             }
         }

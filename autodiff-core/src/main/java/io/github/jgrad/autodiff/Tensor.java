@@ -254,7 +254,7 @@ public final class Tensor extends Node {
         Tensor[] gs;
         try {
             gs = backward.apply(g, this);
-        } catch (ArithmeticException e) {
+        } catch (NonFiniteException e) {
             throw Autograd.anomalyInBackward(this, e.getMessage());
         }
         if (gs == null || gs.length != parents.length) {

@@ -98,7 +98,7 @@ public final class Value {
         this.db = 0;
         this.index = kind;
         if (!Double.isFinite(data) && Anomaly.isEnabled()) {
-            throw new ArithmeticException(describeNonFinite(data, op, NO_OPERANDS));
+            throw new NonFiniteException(describeNonFinite(data, op, NO_OPERANDS));
         }
     }
 
@@ -111,7 +111,7 @@ public final class Value {
         this.db = db;
         this.index = tape.record(this);
         if (!Double.isFinite(data) && Anomaly.isEnabled()) {
-            throw new ArithmeticException(describeNonFinite(data, op, operands()));
+            throw new NonFiniteException(describeNonFinite(data, op, operands()));
         }
     }
 
@@ -505,13 +505,13 @@ public final class Value {
             double contribution = chain(grad, partial(i));
             boolean constant = p.index == CONSTANT;
             if (!constant && !Double.isFinite(contribution)) {
-                throw new ArithmeticException("backward of " + op + " produced a non-finite gradient "
+                throw new NonFiniteException("backward of " + op + " produced a non-finite gradient "
                         + contribution + " for operand " + i + " (" + p.describe() + "): local derivative "
                         + formula(i) + " = " + partial(i)
                         + ", incoming gradient " + grad);
             }
             if (!constant && !Double.isFinite(p.grad)) { // finite contributions that overflowed together
-                throw new ArithmeticException("backward of " + op + " made the gradient of operand " + i + " ("
+                throw new NonFiniteException("backward of " + op + " made the gradient of operand " + i + " ("
                         + p.describe() + ") " + p.grad + ": its contribution " + contribution
                         + " added to the gradient from its other uses overflowed");
             }

@@ -33,6 +33,25 @@ class GradCheckTest {
     }
 
     @Test
+    void anArithmeticExceptionOfTheUsersOwnPropagatesInsideAnomalyScopes() {
+        // inside an anomaly scope any ArithmeticException of f was taken as "f is not finite": a check
+        // whose f divided an int by zero reported "f(x) is NaN" instead of the user's error
+        int[] zero = {0};
+        try (Anomaly.Scope on = Anomaly.detect()) {
+            ArithmeticException scalar = assertThrows(ArithmeticException.class,
+                    () -> GradCheck.defaults().check(x -> x.get(0).mul(1 / zero[0]), 2.0));
+            assertEquals("/ by zero", scalar.getMessage());
+            ArithmeticException tensor = assertThrows(ArithmeticException.class,
+                    () -> GradCheck.defaults().check(x -> x.get(0).mul(1 / zero[0]).sum(), Tensor.of(new double[] {1})));
+            assertEquals("/ by zero", tensor.getMessage());
+            int[] calls = {0};   // f throws only at the perturbed points
+            ArithmeticException perturbed = assertThrows(ArithmeticException.class,
+                    () -> GradCheck.defaults().check(x -> x.get(0).mul(calls[0]++ == 0 ? 1 : 1 / zero[0]), 2.0));
+            assertEquals("/ by zero", perturbed.getMessage());
+        }
+    }
+
+    @Test
     void passesOnACorrectGraphAndReportsBothNumbers() {
         GradCheck.Report r = GradCheck.defaults()
                 .check(x -> x.get(0).mul(x.get(1)).tanh().add(x.get(1).exp()), 0.3, -1.2);
