@@ -32,21 +32,30 @@ final class ArithmeticOps {
      * a (kernel) b broadcast to {@code so}, recorded in the promoted dtype. A float32 result whose a has
      * the result's shape, and whose b has it too, one element or one row, runs {@link FloatKernels} (no
      * array of doubles the tensor's size); every other case widens its operands. Both give the same bits.
+     * A float64 operand of a float32 result (a 0-dimensional one, which does not promote) is rounded to
+     * float first, as PyTorch computes in the result's type.
      */
     static Tensor elementwise(Op op, Binary kernel, Tensor a, Tensor b, int[] so, Tensor.Backward backward) {
-        if (a.dtype() == DType.FLOAT32 && DType.of(a, b) == DType.FLOAT32 && Arrays.equals(a.shape, so)) {
+        DType dtype = DType.of(a, b);
+        if (a.dtype() == DType.FLOAT32 && dtype == DType.FLOAT32 && Arrays.equals(a.shape, so)) {
             if (b.dtype() == DType.FLOAT32 && Arrays.equals(b.shape, so)) {
                 return record(op, FloatKernels.binary(kernel, a.floats(), b.floats()), so, backward, a, b);
             }
             if (b.size() == 1) {
-                return record(op, FloatKernels.binary(kernel, a.floats(), b.get(new int[b.dim()])), so, backward, a, b);
+                float c = (float) b.get(new int[b.dim()]);
+                return record(op, FloatKernels.binary(kernel, a.floats(), c), so, backward, a, b);
             }
             if (b.dtype() == DType.FLOAT32 && b.dim() > 0 && b.size() == so[so.length - 1]
                     && b.shape[b.dim() - 1] == b.size()) { // a row broadcast down a's rows (a bias)
                 return record(op, FloatKernels.binaryRows(kernel, a.floats(), b.floats()), so, backward, a, b);
             }
         }
-        return record(op, Kernels.binary(kernel, a.data(), a.shape, b.data(), b.shape, so), so, backward, a, b);
+        return record(op, Kernels.binary(kernel, in(dtype, a), a.shape, in(dtype, b), b.shape, so), so, backward, a, b);
+    }
+
+    /** t's elements as an op with a {@code dtype} result reads them: rounded to float for a float32 result. */
+    private static double[] in(DType dtype, Tensor t) {
+        return dtype == DType.FLOAT32 && t.dtype() == DType.FLOAT64 ? Tensor.widen(Tensor.narrow(t.data())) : t.readDoubles();
     }
 
     // ------------------------------------------------------------------ add
@@ -181,7 +190,10 @@ final class ArithmeticOps {
             }
             if (b.requiresGrad) {
                 Tensor zeroBase = a.eq(0).mul(b.ge(0));
-                Tensor d = a.pow(b).mul(where(zeroBase, one, a).log());
+                // log of the base in the result's type, as PyTorch's pow_backward_exponent (a float32
+                // base's log rounded to float would cost a float64 exponent its gradient's digits)
+                Tensor base = a.dtype() == out.dtype() ? a : a.to(out.dtype());
+                Tensor d = a.pow(b).mul(where(zeroBase, one, base).log());
                 gb = g.chain(where(zeroBase, scalar(0), d)).sumTo(b.shape);
             }
             return new Tensor[] {ga, gb};
@@ -222,7 +234,7 @@ final class ArithmeticOps {
             Tensor towardsPower = where(zeroExp, scalar(0), towardsD).chain(safeB);
             return new Tensor[] {g2.chain(d), pow(a, safeB.sub(1), towardsPower), null};
         };
-        double[] bd = b.readDoubles();
+        double[] bd = in(DType.of(g, a), b); // a float64 exponent of a float32 pow rounded, as the forward's
         FloatKernels.Loop3 loop = bd.length == 1 ? (gd, ad, unused, out, from, to) -> ChainRule.powBackward(gd, ad, bd[0], out, from, to)
                 : (gd, ad, ed, out, from, to) -> {
             for (int i = from; i < to; i++) {
@@ -348,6 +360,7 @@ final class ArithmeticOps {
     static Tensor compare(String name, Binary kernel, Tensor a, Tensor b) {
         Objects.requireNonNull(b, () -> name + ": b is null");
         int[] so = Shapes.broadcast(name, a.shape, b.shape);
-        return Tensor.leaf(DType.of(a, b), Kernels.binary(kernel, a.data(), a.shape, b.data(), b.shape, so), so);
+        DType dtype = DType.of(a, b);
+        return Tensor.leaf(dtype, Kernels.binary(kernel, in(dtype, a), a.shape, in(dtype, b), b.shape, so), so);
     }
 }

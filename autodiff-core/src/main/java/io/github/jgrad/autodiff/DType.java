@@ -13,7 +13,8 @@ package io.github.jgrad.autodiff;
  *
  * <p><b>Promotion</b> follows PyTorch's: an op on float32 and float64 tensors gives float64, with two
  * exceptions that keep float32 models in float32. A 0-dimensional tensor does not promote a tensor
- * with dimensions ({@code x32.mul(Tensor.scalar(2))} is float32), and a Java {@code double} argument
+ * with dimensions ({@code x32.mul(Tensor.scalar(0.1))} is float32, and multiplies by {@code 0.1f}: the
+ * op computes in its result's type, as PyTorch's), and a Java {@code double} argument
  * ({@code x.mul(0.5)}) promotes nothing, not even a 0-dimensional float32 tensor: it is rounded to the
  * tensor's type first ({@code x32.mul(0.1)} multiplies by {@code 0.1f}, as PyTorch does). Comparisons
  * give 0/1 in the promoted type; {@code where}'s mask and {@code gather}'s indices take no part in

@@ -131,8 +131,8 @@ class DTypeTest {
             }
             assertArrayEquals(op.apply(a32.to(FLOAT64), b32.to(FLOAT64)).toFloatArray(), op.apply(a32, b32).toFloatArray(),
                     "op " + k + " on two arrays");
-            assertArrayEquals(op.apply(a32.to(FLOAT64), c).toFloatArray(), op.apply(a32, c).toFloatArray(),
-                    "op " + k + " with a 0-d float64 operand");
+            assertArrayEquals(op.apply(a32.to(FLOAT64), c.to(FLOAT32).to(FLOAT64)).toFloatArray(),
+                    op.apply(a32, c).toFloatArray(), "op " + k + " with a 0-d float64 operand (rounded to float first)");
             assertEquals(FLOAT32, op.apply(a32, c).dtype());
         }
         float[] tanh64 = a32.to(FLOAT64).tanh().toFloatArray();
@@ -179,6 +179,42 @@ class DTypeTest {
         Tensor nine = Tensor.of(new float[] {9});
         assertEquals(9 * 0.1f, (float) nine.mul(0.1).item());
         assertTrue(9 * 0.1f != (float) (9 * 0.1), "the example tells the two apart");
+    }
+
+    @Test
+    void aFloat64ScalarTensorInAFloat32OpIsRoundedToFloatFirst() { // a probe's cases
+        // the result is float32 (a 0-d tensor does not promote), so the op computes in float32, as
+        // PyTorch: the float64 operand is rounded first, as a Java double argument is
+        Tensor x = Tensor.of(new float[] {0.1f, 1f});
+        Tensor tenth = Tensor.scalar(0.1);
+        assertArrayEquals(new double[] {1, 0}, x.eq(tenth).toArray());   // was [0, 0]
+        assertArrayEquals(new double[] {1, 0}, x.le(tenth).toArray());
+        assertArrayEquals(new double[] {0, 1}, x.gt(tenth).toArray());
+        assertArrayEquals(new double[] {0, 1 - 0.1f}, x.sub(tenth).toArray());   // was 1.49e-9 at 0
+        assertArrayEquals(new double[] {0, 0.1f - 1}, tenth.sub(x).toArray());  // the 0-d operand first
+        double half = Math.scalb(1.0, -24) + Math.scalb(1.0, -50); // rounds to 2^-24: 1 + 2^-24 ties to 1
+        assertEquals(1.0f, (float) Tensor.of(new float[] {1f}).add(Tensor.scalar(half)).item());
+        // every op of a float32 tensor with a float64 scalar tensor gives the bits of the same op with the
+        // scalar as a Java double, gradients included (the chain rule's products are such ops too)
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        float[] values = new float[64];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) r.nextDouble(-3, 3);
+        }
+        for (int trial = 0; trial < 20; trial++) {
+            double c = r.nextDouble(0.1, 3);
+            Tensor a = Tensor.of(values.clone()).requiresGrad(true);
+            Tensor s = Tensor.scalar(c).requiresGrad(true);
+            a.mul(s).div(s).sub(s).pow(s).mul(Tensor.of(values)).sum().backward();
+            Tensor w = Tensor.of(values.clone()).requiresGrad(true);
+            w.mul(c).div(c).sub(c).pow(c).mul(Tensor.of(values)).sum().backward();
+            assertArrayEquals(w.grad().toFloatArray(), a.grad().toFloatArray(), "c = " + c);
+        }
+        // pow's gradient towards a float64 exponent reads the log of a float32 base in float64
+        Tensor base = Tensor.of(new float[] {1.5f}).requiresGrad(true);
+        Tensor exponent = Tensor.of(new double[] {0.3}).requiresGrad(true);
+        base.pow(exponent).sum().backward();
+        assertEquals(Math.pow(1.5, 0.3) * Math.log(1.5), exponent.grad().item(), 1e-16); // was 3e-8 off
     }
 
     @Test
