@@ -27,7 +27,10 @@ import java.util.function.Consumer;
  *   <li>{@code model.NAME}: each parameter under its dotted name, and each piece of module state
  *       (a dropout layer's {@code model.2.draws});
  *   <li>{@code optimizer.parameters}: for each parameter the optimizer updates, its place in the
- *       model's parameter list, so that its state returns to the same parameter;
+ *       model's parameter list, so that its state returns to the same parameter (-1 for a tensor the
+ *       model does not hold, such as a learnt scale of the loss);
+ *   <li>{@code optimizer.value.I}: the value of the optimizer's parameter I where the model does not
+ *       hold it, so that it resumes as trained;
  *   <li>{@code optimizer.steps}, {@code optimizer.learning_rate};
  *   <li>{@code optimizer.KIND.SETTING}: the settings, which must match to resume
  *       ({@code optimizer.adam.beta1}, {@code optimizer.sgd.momentum}, ...);
@@ -41,6 +44,8 @@ public final class Checkpoint {
     static final String EPOCHS = "trainer.epochs";
     /** The prefix of the entries a {@link Trainer} keeps of its listeners: {@code trainer.listener.I.KIND.KEY}. */
     static final String TRAINER_STATE = "trainer.listener.";
+    /** The prefix of the values of the optimizer's parameters the model does not hold: {@code optimizer.value.I}. */
+    private static final String VALUE = "optimizer.value.";
 
     private Checkpoint() {
     }
@@ -62,7 +67,13 @@ public final class Checkpoint {
         trainerState.forEach((name, v) -> out.put(name, Tensor.scalar(v)));
         model.namedParameters().forEach((name, p) -> out.put("model." + name, p));
         model.namedState().forEach((name, v) -> out.put("model." + name, Tensor.scalar(v)));
-        out.put("optimizer.parameters", Tensor.of(positions(model, optimizer)));
+        double[] positions = positions(model, optimizer);
+        out.put("optimizer.parameters", Tensor.of(positions));
+        for (int i = 0; i < positions.length; i++) {
+            if (positions[i] < 0) {
+                out.put(VALUE + i, optimizer.parameters().get(i));
+            }
+        }
         out.put("optimizer.steps", Tensor.scalar(optimizer.steps()));
         out.put("optimizer.learning_rate", Tensor.scalar(optimizer.learningRate()));
         String kind = "optimizer." + optimizer.kind() + ".";
@@ -81,6 +92,7 @@ public final class Checkpoint {
      * Checks every entry of {@code file} against {@code model} and {@code optimizer}, then restores
      * them; returns the epochs (or steps) saved. A checkpoint of another model or optimizer, with
      * other settings, or truncated, is an {@link IOException} naming the entry, and changes nothing.
+     * Values are converted to each parameter's dtype (a float64 run resumed in float32 is rounded).
      */
     public static int load(Path file, Module model, Optimizer optimizer) throws IOException {
         return load(file, model, optimizer, trainerState -> { });
@@ -111,6 +123,7 @@ public final class Checkpoint {
         Map<String, Double> settings = optimizer.settings();
         Map<String, Tensor[]> buffers = optimizer.buffers();
         List<Tensor> optimized = optimizer.parameters();
+        double[] positions = positions(model, optimizer);
         Map<String, Double> newState = new LinkedHashMap<>();
         Map<String, Double> trainerState = new LinkedHashMap<>();
         // every entry must be one this model and optimizer have, of the right shape ...
@@ -123,6 +136,14 @@ public final class Checkpoint {
             }
             if (name.startsWith(TRAINER_STATE)) {
                 trainerState.put(name, scalar(file, in, name));
+            } else if (name.startsWith(VALUE)) {
+                int i = index(name.substring(VALUE.length()));
+                if (i < 0 || i >= positions.length || positions[i] >= 0) {
+                    throw new IOException(file + ": holds entry '" + name + "', the value of a parameter the model does not"
+                            + " hold, but this optimizer's parameter " + i + (i < 0 || i >= positions.length
+                            ? " does not exist (it has " + positions.length + ")" : " is the model's"));
+                }
+                shape(file, name, t, optimized.get(i).shape(), "the optimizer's parameter " + i);
             } else if (name.startsWith("model.") && params.containsKey(name.substring(6))) {
                 shape(file, name, t, params.get(name.substring(6)).shape(), "the model's parameter");
             } else if (name.startsWith("model.") && state.containsKey(name.substring(6))) {
@@ -150,6 +171,11 @@ public final class Checkpoint {
         for (String name : settings.keySet()) {
             require(file, in, kind + name);
         }
+        for (int i = 0; i < positions.length; i++) {
+            if (positions[i] < 0) {
+                require(file, in, VALUE + i);
+            }
+        }
         // a parameter's state is whole or absent: Adam's moments without their step count would resume with
         // the bias correction of a first step, ten times too large a move, and no error
         List<String> bufferNames = new ArrayList<>(buffers.keySet());
@@ -169,7 +195,6 @@ public final class Checkpoint {
                         + " the run wrongly");
             }
         }
-        double[] positions = positions(model, optimizer);
         Tensor saved = in.get("optimizer.parameters");
         if (saved == null || !Arrays.equals(saved.toArray(), positions)) {
             throw new IOException(file + ": entry 'optimizer.parameters' is " + (saved == null ? "missing"
@@ -184,6 +209,11 @@ public final class Checkpoint {
         }
         // all checked: restore
         params.forEach((name, p) -> p.copyFrom(in.get("model." + name)));
+        for (int i = 0; i < positions.length; i++) {
+            if (positions[i] < 0) {
+                optimized.get(i).copyFrom(in.get(VALUE + i));
+            }
+        }
         model.loadNamedState(newState);
         optimizer.restoreSteps(steps);
         optimizer.setLearningRate(rate);
@@ -224,10 +254,8 @@ public final class Checkpoint {
             return false;
         }
         String buffer = name.substring(kind.length(), dot);
-        int index;
-        try {
-            index = Integer.parseInt(name.substring(dot + 1));
-        } catch (NumberFormatException e) {
+        int index = index(name.substring(dot + 1));
+        if (index == -1) {
             return false;
         }
         if (index < 0 || index >= optimized.size()) {
@@ -240,6 +268,15 @@ public final class Checkpoint {
             count(file, Map.of(name, t), name);
         }
         return true;
+    }
+
+    /** The number {@code digits} spells, or -1 if it is not one (an int of decimal digits). */
+    private static int index(String digits) {
+        try {
+            return digits.isEmpty() || digits.charAt(0) == '-' || digits.charAt(0) == '+' ? -1 : Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static void shape(Path file, String name, Tensor t, int[] want, String what) throws IOException {

@@ -280,6 +280,60 @@ class CheckpointTest {
         refusedAndNothingChanged(target, patched, "entry 'trainer.listener.1.earlyStopping.worse' should be one number");
     }
 
+    /** A model and a learnt scale of its output that only the optimizer holds, trained {@code steps} steps. */
+    private static List<Tensor> scaled(Linear m, Tensor scale, Optimizer opt, int steps) {
+        for (int k = 0; k < steps; k++) {
+            opt.zeroGrad();
+            Loss.mse(m.forward(X).mul(scale), X.slice(1, 0, 2)).backward();
+            opt.step();
+        }
+        return List.of(m.weight(), m.bias(), scale);
+    }
+
+    @Test
+    void aParameterOnlyTheOptimizerHoldsIsSavedAndResumesAsTrained() throws IOException {
+        // it was left out of the checkpoint: a resumed run went on from its initial value with its trained
+        // moments, silently
+        Linear m = Linear.of(4, 2, 7);
+        Tensor scale = Tensor.of(new double[] {1}).requiresGrad(true);
+        List<Tensor> params = new ArrayList<>(m.parameters());
+        params.add(scale);
+        Adam opt = Adam.of(params, 0.1);
+        scaled(m, scale, opt, 3);
+        Path file = dir.resolve("scaled.npz");
+        Checkpoint.save(file, m, opt, 3);
+        assertArrayEquals(new double[] {0, 1, -1}, Npz.load(file).get("optimizer.parameters").toArray(), 0);
+        assertArrayEquals(scale.toArray(), Npz.load(file).get("optimizer.value.2").toArray(), 0);
+        List<Tensor> straight = scaled(m, scale, opt, 2);
+
+        Linear m2 = Linear.of(4, 2, 7);
+        Tensor scale2 = Tensor.of(new double[] {1}).requiresGrad(true);
+        List<Tensor> params2 = new ArrayList<>(m2.parameters());
+        params2.add(scale2);
+        Adam opt2 = Adam.of(params2, 0.1);
+        assertEquals(3, Checkpoint.load(file, m2, opt2));
+        List<Tensor> resumed = scaled(m2, scale2, opt2, 2);
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(straight.get(i).toArray(), resumed.get(i).toArray(), 0, "parameter " + i);
+        }
+
+        // a checkpoint without the value, or with one for a parameter the model holds, changes nothing
+        Map<String, Tensor> entries = new java.util.LinkedHashMap<>(Npz.load(file));
+        entries.remove("optimizer.value.2");
+        Path lacking = dir.resolve("lacking.npz");
+        Npz.save(lacking, entries);
+        double before = scale2.item();
+        IOException e = assertThrows(IOException.class, () -> Checkpoint.load(lacking, m2, opt2));
+        assertTrue(e.getMessage().contains("lacks entry 'optimizer.value.2'"), e.getMessage());
+        entries.put("optimizer.value.1", Tensor.zeros(2));
+        entries.put("optimizer.value.2", Tensor.zeros(1));
+        Npz.save(lacking, entries);
+        e = assertThrows(IOException.class, () -> Checkpoint.load(lacking, m2, opt2));
+        assertTrue(e.getMessage().contains("'optimizer.value.1'") && e.getMessage().contains("is the model's"),
+                e.getMessage());
+        assertEquals(before, scale2.item(), 0);
+    }
+
     @Test
     void dropoutResumesItsMasks() throws IOException {
         Dropout a = new Dropout(0.5, 7);
