@@ -42,7 +42,8 @@ public interface Listener {
      * Saves a checkpoint ({@link Trainer#save}) to {@code file} after every epoch whose {@code metric}
      * is the best so far: the file holds the best run seen, for {@link Trainer#resume}. The best value
      * goes into the trainer's checkpoints and back at {@link Trainer#resume}, so a resumed run does not
-     * overwrite the file with a worse epoch.
+     * overwrite the file with a worse epoch. The file is written once every listener has seen the
+     * epoch, so it holds their state after it wherever this listener stands in the list.
      */
     static Listener bestCheckpoint(Path file, String metric, Goal goal) {
         return new Listeners.BestCheckpoint(file, metric, goal);

@@ -34,6 +34,14 @@ final class Listeners {
          * @throws IllegalArgumentException naming the key, if a number cannot be this listener's
          */
         void restore(Map<String, Double> state);
+
+        /**
+         * Called once every listener has seen the epoch: for what must see all their states (a
+         * checkpoint that keeps them), where {@link #onEpoch} would save the later listeners' states
+         * of the epoch before.
+         */
+        default void afterEpoch(Trainer trainer) {
+        }
     }
 
     /** Whether {@code value} beats {@code best} (NaN: there is no best yet) for {@code goal}. */
@@ -94,6 +102,8 @@ final class Listeners {
         private final String metric;
         private final Listener.Goal goal;
         private double best = Double.NaN;
+        /** Whether this epoch improved on the best: saved in {@link #afterEpoch}. */
+        private boolean improved;
 
         BestCheckpoint(Path file, String metric, Listener.Goal goal) {
             this.file = Objects.requireNonNull(file, "bestCheckpoint: file is null");
@@ -106,6 +116,14 @@ final class Listeners {
             double value = e.metric(metric);
             if (improves(value, best, goal)) {
                 best = value;
+                improved = true;
+            }
+        }
+
+        @Override
+        public void afterEpoch(Trainer trainer) { // the listeners after this one have seen the epoch too
+            if (improved) {
+                improved = false;
                 try {
                     trainer.save(file);
                 } catch (IOException x) {

@@ -217,6 +217,11 @@ public final class Trainer {
             for (Listener l : listeners) {
                 l.onEpoch(this, done);
             }
+            for (Listener l : listeners) {
+                if (l instanceof Listeners.Stateful s) {
+                    s.afterEpoch(this);
+                }
+            }
         }
         if (progress instanceof ProgressBar bar) {
             bar.finish();
@@ -265,10 +270,12 @@ public final class Trainer {
     /**
      * The loss ({@code val_loss}) and each validation metric ({@code val_NAME}) on {@code data}, in
      * evaluation mode with nothing recorded, each a mean over the examples; the model is left in
-     * evaluation mode.
+     * evaluation mode. The data comes in its epoch 0 order every time ({@link DataLoader#setEpoch}),
+     * so the numbers do not depend on how often it ran before: a resumed run's are an uninterrupted one's.
      */
     public Map<String, Double> evaluate(DataLoader data) {
         model.eval();
+        data.setEpoch(0);
         double lossSum = 0;
         double[] sums = new double[metrics.size()];
         int n = 0;
@@ -301,7 +308,8 @@ public final class Trainer {
      * optimizer's state, the number of epochs trained and the state of the built-in listeners that
      * keep some ({@link Listener#bestCheckpoint}'s best value, {@link Listener#earlyStopping}'s best
      * value and count), in one {@code .npz} that NumPy reads (the entries are listed in
-     * docs/guide.md, "Checkpoints").
+     * docs/guide.md, "Checkpoints"). Called from a listener of your own, it saves the listeners after
+     * that one as they were before the epoch: add such a listener last.
      */
     public void save(Path file) throws IOException {
         Map<String, Double> state = new LinkedHashMap<>();

@@ -146,6 +146,31 @@ class ListenersTest {
     }
 
     @Test
+    void theBestCheckpointHoldsTheStateOfTheListenersAfterIt() throws IOException { // found by a hostile probe
+        // bestCheckpoint saved as it saw the epoch, before earlyStopping (after it in the list) had: the
+        // file paired epoch 2's weights with epoch 1's count, and a run resumed from it stopped elsewhere
+        Path in = Files.createDirectory(dir.resolve("best"));
+        run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), in, 0).fit(train(), 10);
+        Map<String, Tensor> best = Npz.load(in.resolve("best.npz"));
+        assertEquals(2, best.get(Checkpoint.EPOCHS).item());
+        assertEquals(1, best.get("trainer.listener.1.earlyStopping.best").item(), "epoch 2's score, not epoch 1's");
+        Trainer resumed = run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), Files.createDirectory(dir.resolve("again")), 2);
+        resumed.resume(in.resolve("best.npz")).fit(train(), 10);
+        assertEquals(5, resumed.epochs(), "three epochs without improving on epoch 2's score, as the run it saved");
+    }
+
+    @Test
+    void validationComesInTheSameOrderEveryTime() { // a resumed run's numbers are an uninterrupted one's
+        Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
+        DataLoader shuffled = DataLoader.of(X.slice(0, 90, 120), Y.slice(0, 90, 120), 7, true, 0);
+        Trainer t = trainer(m, 0.5).validation(shuffled, Map.of("first", (x, y) -> x.get(0, 0))); // order-dependent
+        Map<String, Double> first = t.evaluate(shuffled);
+        for (int k = 0; k < 5; k++) {
+            assertEquals(first, t.evaluate(shuffled));
+        }
+    }
+
+    @Test
     void metricNamesThatAreNotPlainWordsStayReadable() throws IOException {
         Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
         Path csv = dir.resolve("odd.csv");
