@@ -207,14 +207,17 @@ final class Autograd {
      * On an exception the graph is as it was and no pass gradient is left behind.
      */
     private static Node[] pass(Tensor[] roots, Tensor[] seeds, List<Tensor> inputs, boolean createGraph) {
+        String who = inputs == null ? "backward" : "grad"; // the public call, for the messages
         for (int i = 0; i < roots.length; i++) {
             if (!roots[i].requiresGrad) {
-                throw new IllegalStateException("backward: the output (" + roots[i].op + ", shape "
-                        + Shapes.str(roots[i].shape) + ") does not require grad: no input requires grad,"
-                        + " or it was computed with GradMode disabled");
+                throw new IllegalStateException(who + ": the output (" + roots[i].op + ", shape "
+                        + Shapes.str(roots[i].shape) + ") does not require grad: no input requires grad, it was"
+                        + " computed with GradMode disabled, or it is a gradient that was not recorded (taken"
+                        + " without createGraph) or that no input moves (a linear function's is constant; PyTorch"
+                        + " refuses it too)");
             }
             if (!Arrays.equals(seeds[i].shape, roots[i].shape)) {
-                throw new IllegalArgumentException("backward: gradient of shape " + Shapes.str(seeds[i].shape)
+                throw new IllegalArgumentException(who + ": gradient of shape " + Shapes.str(seeds[i].shape)
                         + " for an output of shape " + Shapes.str(roots[i].shape));
             }
         }

@@ -152,6 +152,7 @@ public final class GradCheck {
             }
             for (Value input : inputs) {
                 kept.remove(input);
+                input.zeroGrad(); // f may have differentiated into it: only y's backward may count
             }
             try {
                 y.backward();
@@ -168,7 +169,9 @@ public final class GradCheck {
         } catch (NonFiniteException e) {
             java.util.Arrays.fill(analytic, Double.NaN);
         }
-        return compare(analytic, null, point -> perturbed(() -> f.apply(Value.of(point)).data()), x);
+        try (GradMode.Scope on = GradMode.enabled()) { // f at every point as at x, recording
+            return compare(analytic, null, point -> perturbed(() -> f.apply(Value.of(point)).data()), x);
+        }
     }
 
     /**

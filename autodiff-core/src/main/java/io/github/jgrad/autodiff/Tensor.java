@@ -962,10 +962,13 @@ public final class Tensor extends Node {
      * earlier pass is refused even where that result does not lead to an input: jgrad frees a result's
      * links to its inputs, so it cannot tell.) With {@code createGraph} the results are on the tape, so they
      * can be differentiated again (Hessian-vector products, gradient penalties), and the graph is
-     * kept. An input the outputs do not depend on gets zeros.
+     * kept. An input the outputs do not depend on gets zeros; an output that requires no gradient at
+     * all is refused, as PyTorch refuses it (a gradient taken without {@code createGraph}, or a constant
+     * one: the second derivative of a linear function needs no tape).
      *
      * @throws IllegalArgumentException if a list is empty, an output has more than one element, or an
      *     input requires no gradient
+     * @throws IllegalStateException if an output requires no gradient
      */
     public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, boolean createGraph) {
         return Autograd.grad(outputs, inputs, createGraph);

@@ -52,6 +52,31 @@ class GradCheckTest {
     }
 
     @Test
+    void aScalarCheckCountsOnlyTheGradientOfTheValueFReturns() { // a probe's cases
+        // f differentiating into its inputs itself left their gradients in place: a check of a plain leaf
+        // (no graph, derivative 0 by backward) "passed" against the finite difference 12
+        GradCheck.Report own = GradCheck.defaults().check(xs -> {
+            Value y = xs.get(0).pow(3);
+            y.backward();
+            return Value.of(xs.get(0).grad());
+        }, 2.0);
+        assertFalse(own.passed(), own.toString());
+        assertEquals(0, own.analytic()[0], 0);
+        assertEquals(12, own.numeric()[0], 1e-6);
+        // the perturbed points are evaluated with grad mode on, as x is, whatever the caller's mode
+        java.util.function.Function<List<Value>, Value> derivative = xs -> {
+            Value y = xs.get(0).pow(3);
+            y.backward();
+            return Value.of(xs.get(0).grad());
+        };
+        double numeric = GradCheck.defaults().check(derivative, 1.0).numeric()[0];
+        try (GradMode.Scope off = GradMode.disabled()) {
+            assertEquals(numeric, GradCheck.defaults().check(derivative, 1.0).numeric()[0], 0); // was 0 with it off
+        }
+        assertEquals(6, numeric, 1e-6);
+    }
+
+    @Test
     void passesOnACorrectGraphAndReportsBothNumbers() {
         GradCheck.Report r = GradCheck.defaults()
                 .check(x -> x.get(0).mul(x.get(1)).tanh().add(x.get(1).exp()), 0.3, -1.2);

@@ -174,6 +174,12 @@ class TensorGradTest {
         assertEquals(1 - th * th, d1.item(), 1e-15);
         assertEquals(-2 * th * (1 - th * th), d2t.item(), 1e-15);
         assertEquals(-2 * (1 - th * th) * (1 - 3 * th * th), d3t.item(), 1e-14);
+
+        // a constant gradient (a linear function's) requires no grad: refused, naming grad and the causes
+        Tensor constant = Tensor.grad(x.mul(3).sum(), x, true);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Tensor.grad(constant.sum(), x, false));
+        assertTrue(e.getMessage().startsWith("grad: the output (sum, shape ()) does not require grad")
+                && e.getMessage().contains("without createGraph") && e.getMessage().contains("linear"), e.getMessage());
     }
 
     /** Hessian-vector products H v (double backward) against finite differences of gradients. */
