@@ -14,7 +14,7 @@ final class TensorText {
      */
     static String of(Tensor t) {
         StringBuilder sb = new StringBuilder("tensor(");
-        appendData(sb, t.data(), t.shape, 0, 0, t.size() > SUMMARY_THRESHOLD);
+        appendData(sb, t.data(), t.shape, t.size() > SUMMARY_THRESHOLD);
         sb.append(", shape=").append(Shapes.str(t.shape));
         if (t.dtype() != DType.FLOAT64) { // as PyTorch, the default dtype goes unsaid
             sb.append(", dtype=").append(t.dtype());
@@ -45,29 +45,44 @@ final class TensorText {
     /** Above this many elements, {@link Tensor#toString} shows the first and last 3 along each axis (as NumPy). */
     private static final int SUMMARY_THRESHOLD = 1000;
 
-    /** The elements from flat offset {@code at} along axes {@code axis...} as nested brackets. */
-    private static void appendData(StringBuilder sb, double[] data, int[] shape, int axis, int at, boolean summarise) {
+    /**
+     * The elements as nested brackets, one bracket per axis, by an odometer over the indices (no
+     * recursion: any rank prints); summarised, each axis longer than 6 shows its first and last 3.
+     */
+    private static void appendData(StringBuilder sb, double[] data, int[] shape, boolean summarise) {
         if (data.length == 0) { // as NumPy prints any empty array (not one [] per outer index)
             sb.append("[]");
             return;
         }
-        if (axis == shape.length) {
+        int rank = shape.length;
+        int[] pos = new int[rank]; // per axis, the place among the indices it shows
+        sb.append("[".repeat(rank));
+        while (true) {
+            int at = 0;
+            for (int axis = 0; axis < rank; axis++) {
+                at += shown(shape[axis], pos[axis], summarise) * Shapes.sizeAfter(shape, axis);
+            }
             sb.append(String.format(Locale.ROOT, "%.6g", data[at]));
-            return;
-        }
-        int n = shape[axis];
-        int stride = Shapes.sizeAfter(shape, axis);
-        sb.append('[');
-        for (int i = 0; i < n; i++) {
-            if (summarise && n > 6 && i == 3) {
-                sb.append(", ...");
-                i = n - 3;
+            int axis = rank - 1;
+            while (axis >= 0 && pos[axis] == shownCount(shape[axis], summarise) - 1) {
+                sb.append(']');
+                pos[axis--] = 0;
             }
-            if (i > 0) {
-                sb.append(", ");
+            if (axis < 0) {
+                return;
             }
-            appendData(sb, data, shape, axis + 1, at + i * stride, summarise);
+            pos[axis]++;
+            sb.append(", ").append(summarise && shape[axis] > 6 && pos[axis] == 3 ? "..., " : "");
+            sb.append("[".repeat(rank - 1 - axis));
         }
-        sb.append(']');
+    }
+
+    private static int shownCount(int n, boolean summarise) {
+        return summarise && n > 6 ? 6 : n;
+    }
+
+    /** The index shown at place {@code p} of an axis of length {@code n}. */
+    private static int shown(int n, int p, boolean summarise) {
+        return summarise && n > 6 && p >= 3 ? n - 6 + p : p;
     }
 }

@@ -21,6 +21,16 @@ class ConveniencesTest {
         assertEquals("tensor([], shape=(0))", Tensor.zeros(0).toString());
         // one [] for an empty tensor, not one per outer index (that ran out of memory here)
         assertEquals("tensor([], shape=(100000, 100000, 0))", Tensor.zeros(100000, 100000, 0).toString());
+        String cube = Tensor.arange(7 * 8 * 30).reshape(7, 8, 30).toString();   // every axis summarised
+        assertTrue(cube.startsWith("tensor([[[0.00000, 1.00000, 2.00000, ..., 27.0000, 28.0000, 29.0000], [30.0000,"), cube);
+        assertTrue(cube.contains("88.0000, 89.0000], ..., [150.000, "), cube);   // rows 3 to 4 left out
+        assertTrue(cube.contains("239.000]], [[240.000, "), cube);
+        assertTrue(cube.contains("719.000]], ..., [[960.000, "), cube);          // plane 3 left out
+        assertTrue(cube.endsWith("1679.00]]], shape=(7, 8, 30))"), cube);
+        int[] deep = new int[5000];                                             // a bracket per axis, without recursion
+        java.util.Arrays.fill(deep, 1);
+        String one = Tensor.ones(deep).toString();                              // StackOverflowError at rank 3500 once
+        assertTrue(one.startsWith("tensor(" + "[".repeat(5000) + "1.00000" + "]".repeat(5000) + ", shape=(1, 1, "), "rank 5000");
     }
 
     @Test
