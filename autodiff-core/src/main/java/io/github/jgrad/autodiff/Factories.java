@@ -42,6 +42,13 @@ final class Factories {
         return leaf(d, s);
     }
 
+    static <E extends Exception> Tensor createFloats(int[] shape, Tensor.FloatFiller<E> filler) throws E {
+        int[] s = Shapes.checked("createFloats", shape);
+        float[] f = Arena.zerosFloats(Shapes.size("createFloats", s));
+        filler.fill(f);
+        return Tensor.leaf(f, s);
+    }
+
     static Tensor of(double[][] rows) {
         int n = rows.length;
         int m = n == 0 ? 0 : rows[0].length;

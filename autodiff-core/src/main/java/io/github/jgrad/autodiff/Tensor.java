@@ -356,6 +356,24 @@ public final class Tensor extends Node {
         void fill(double[] data) throws E;
     }
 
+    /**
+     * {@link #create} for a {@link DType#FLOAT32} tensor: {@code filler} writes the floats into the
+     * fresh zeroed array the tensor then holds, with no copy and no array of doubles.
+     *
+     * @param <E> what the filler may throw; rethrown as is
+     * @throws IllegalArgumentException for a negative dimension or more elements than an array holds
+     */
+    public static <E extends Exception> Tensor createFloats(int[] shape, FloatFiller<E> filler) throws E {
+        return Factories.createFloats(shape, filler);
+    }
+
+    /** Writes a new float32 tensor's values: see {@link #createFloats}. */
+    @FunctionalInterface
+    public interface FloatFiller<E extends Exception> {
+        /** Writes the values into {@code data}, whose length is the tensor's number of elements. */
+        void fill(float[] data) throws E;
+    }
+
     /** A matrix from rows of equal length. */
     public static Tensor of(double[][] rows) {
         return Factories.of(rows);

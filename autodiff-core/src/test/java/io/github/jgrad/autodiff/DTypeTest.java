@@ -267,6 +267,19 @@ class DTypeTest {
         assertEquals("tensor([[1.00000, 2.00000, 3.00000], [4.00000, 5.00000, 6.00000]], shape=(2, 3), dtype=float32)",
                 t.toString());
         assertThrows(IllegalArgumentException.class, () -> Tensor.of(new float[] {1, 2, 3}, 2, 2));
+        float sNaN = Float.intBitsToFloat(0x7f800123);
+        Tensor filled = Tensor.createFloats(new int[] {2, 2}, values -> { // the array itself, every bit kept
+            assertEquals(4, values.length);
+            values[1] = 0.1f;
+            values[3] = sNaN;
+        });
+        assertEquals(FLOAT32, filled.dtype());
+        assertArrayEquals(new int[] {2, 2}, filled.shape());
+        assertEquals(0x7f800123, Float.floatToRawIntBits(filled.toFloatArray()[3]));
+        assertArrayEquals(new float[] {0, 0.1f}, java.util.Arrays.copyOf(filled.toFloatArray(), 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Tensor.createFloats(new int[] {2, -1}, values -> { }));
+        assertTrue(e.getMessage().contains("createFloats"), e.getMessage());
     }
 
     @Test

@@ -11,7 +11,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.nio.ShortBuffer;
@@ -167,19 +166,36 @@ final class NpyFormat {
             throw have < need ? new EOFException(what + "but only " + Math.max(have, 0) + " follow the header (truncated)")
                     : new IOException(what + "but " + have + " follow the header: the shape does not match the data");
         }
-        long bytes = 8L * h.count;
+        boolean single = h.dtype.kind == 'f' && h.dtype.size == 4; // float32 comes back as float32, bit for bit
+        long bytes = (single ? 4L : 8L) * h.count;
         if (!(length >= 0 && lengthIsReal) && bytes > limit) {
             throw new IOException(source + ": " + h + " would take " + bytes + " bytes as a tensor, over the "
                     + limit + " bytes left of the limit on data whose size is only claimed (compressed or"
                     + " streamed); pass a larger maxBytes to load it if the file is trusted");
         }
-        Tensor t = allocate(source, h.toString(), h.shape, data -> readData(in, h, data, source));
-        if (h.dtype.kind != 'f' || h.dtype.size != 4) {
-            return t;
+        if (single) {
+            return allocate(source, h.toString(), h.shape, 4, () -> Tensor.createFloats(h.shape, data -> {
+                readData(in, h, source, (buf, n, at) -> buf.asFloatBuffer().get(data, at, n));
+                if (h.fortranOrder) {
+                    fortranToC(h.shape, data.length, (i, j) -> {
+                        float v = data[i];
+                        data[i] = data[j];
+                        data[j] = v;
+                    });
+                }
+            }));
         }
-        Tensor single = Tensor.zeros(DType.FLOAT32, h.shape); // float32 comes back as float32, exactly
-        single.copyFrom(t);
-        return single;
+        return allocate(source, h.toString(), h.shape, data -> {
+            readData(in, h, source, (buf, n, at) -> decode(h.dtype, buf, n, data, at, source));
+            if (h.fortranOrder) {
+                fortranToC(data, h.shape);
+            }
+        });
+    }
+
+    /** What reads a tensor's values and may throw. */
+    interface Reading {
+        Tensor read() throws IOException;
     }
 
     /**
@@ -189,10 +205,16 @@ final class NpyFormat {
      */
     static Tensor allocate(String source, String what, int[] shape, Tensor.Filler<IOException> filler)
             throws IOException {
+        return allocate(source, what, shape, 8, () -> Tensor.create(shape, filler));
+    }
+
+    /** {@link #allocate}, for a tensor of {@code bytesPerElement} that {@code reading} creates and fills. */
+    private static Tensor allocate(String source, String what, int[] shape, int bytesPerElement, Reading reading)
+            throws IOException {
         try {
-            return Tensor.create(shape, filler);
+            return reading.read();
         } catch (OutOfMemoryError e) {
-            long bytes = 8;
+            long bytes = bytesPerElement;
             for (int d : shape) {
                 bytes *= d;
             }
@@ -201,8 +223,13 @@ final class NpyFormat {
         }
     }
 
-    /** Reads the data into {@code out}, a chunk at a time, reordering Fortran order to row-major. */
-    private static void readData(InputStream in, Header h, double[] out, String source) throws IOException {
+    /** Takes {@code n} items at the start of a chunk into the tensor's array, from element {@code at}. */
+    private interface Decoder {
+        void decode(ByteBuffer chunk, int n, int at) throws IOException;
+    }
+
+    /** Reads the data, a chunk at a time, handing each to {@code decoder}. */
+    private static void readData(InputStream in, Header h, String source, Decoder decoder) throws IOException {
         int size = h.dtype.size;
         byte[] chunk = new byte[(int) Math.min(CHUNK, (long) h.count * size)];
         ByteBuffer buf = ByteBuffer.wrap(chunk).order(h.dtype.order);
@@ -213,11 +240,8 @@ final class NpyFormat {
                 throw new EOFException(source + ": truncated: the data ends after " + ((long) done * size + got)
                         + " of the " + (long) h.count * size + " bytes that " + h + " needs");
             }
-            decode(h.dtype, buf, n, out, done, source);
+            decoder.decode(buf, n, done);
             done += n;
-        }
-        if (h.fortranOrder) {
-            fortranToC(out, h.shape);
         }
     }
 
@@ -226,12 +250,6 @@ final class NpyFormat {
         boolean unsigned = t.kind == 'u';
         switch (t.kind + Integer.toString(t.size)) {
             case "f8" -> buf.asDoubleBuffer().get(out, at, n);
-            case "f4" -> {
-                FloatBuffer f = buf.asFloatBuffer();
-                for (int i = 0; i < n; i++) {
-                    out[at + i] = f.get(i);
-                }
-            }
             case "b1" -> {
                 for (int i = 0; i < n; i++) {
                     out[at + i] = buf.get(i) != 0 ? 1 : 0;
@@ -282,28 +300,41 @@ final class NpyFormat {
      * cycles: the only extra memory is one bit per element.
      */
     static void fortranToC(double[] a, int[] shape) {
-        if (shape.length < 2 || a.length == 0) {
+        fortranToC(shape, a.length, (i, j) -> {
+            double v = a[i];
+            a[i] = a[j];
+            a[j] = v;
+        });
+    }
+
+    /** Swaps two elements of an array. */
+    interface Swap {
+        void swap(int i, int j);
+    }
+
+    /**
+     * {@link #fortranToC(double[], int[])} for an array of any type, by {@code swap}: each cycle's
+     * first place holds the value in transit, which swaps into each place of the cycle in turn.
+     */
+    static void fortranToC(int[] shape, int length, Swap swap) {
+        if (shape.length < 2 || length == 0) {
             return;
         }
         int[] cStride = new int[shape.length];
         for (int k = shape.length - 1, s = 1; k >= 0; s *= shape[k], k--) {
             cStride[k] = s;
         }
-        long[] placed = new long[(a.length + 63) >>> 6];
-        for (int start = 0; start < a.length; start++) {
+        long[] placed = new long[(length + 63) >>> 6];
+        for (int start = 0; start < length; start++) {
             if ((placed[start >>> 6] & 1L << start) != 0) {
                 continue;
             }
-            double carried = a[start]; // the value from position p goes to cIndex(p), whose value moves on
-            int p = start;
-            do {
-                int q = cIndex(p, shape, cStride);
-                double next = a[q];
-                a[q] = carried;
-                carried = next;
+            // the value from position p goes to cIndex(p): start holds it while its own goes on
+            for (int q = cIndex(start, shape, cStride); q != start; q = cIndex(q, shape, cStride)) {
+                swap.swap(start, q);
                 placed[q >>> 6] |= 1L << q;
-                p = q;
-            } while (p != start);
+            }
+            placed[start >>> 6] |= 1L << start;
         }
     }
 

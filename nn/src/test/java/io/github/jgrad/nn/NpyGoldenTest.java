@@ -156,6 +156,13 @@ class NpyGoldenTest {
         Tensor back = Npz.load(archive).get("t");
         assertEquals(DType.FLOAT32, back.dtype());
         assertArrayEquals(t.toFloatArray(), back.toFloatArray());
+        // every bit comes back: a signalling NaN kept its payload but came back quiet (read through double)
+        float[] nans = {Float.intBitsToFloat(0x7f800123), Float.intBitsToFloat(0xffc00001), Float.intBitsToFloat(0x7fbfffff)};
+        Npy.save(mine, Tensor.of(nans));
+        float[] read = Npy.load(mine).toFloatArray();
+        for (int i = 0; i < nans.length; i++) {
+            assertEquals(Float.floatToRawIntBits(nans[i]), Float.floatToRawIntBits(read[i]), "NaN " + i);
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.Tensor;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -144,7 +145,8 @@ class NpyLimitsTest {
     @Test
     void loadingNeedsTheTensorsMemoryOnlyAndTooLargeIsAnIOException() throws Exception {
         // a 128 MiB array loads in a 200 MiB heap, in C and in Fortran order, from .npy and .npz; a
-        // 256 MiB one does not fit and fails with an IOException naming the heap
+        // 256 MiB one does not fit and fails with an IOException naming the heap. So in float32: 64 MiB
+        // loads (read through doubles, it needed 192 MiB and threw OutOfMemoryError), 256 MiB is refused
         int side = 4096;
         Path c = dir.resolve("c.npy");
         Npy.save(c, Tensor.arange(side * side).reshape(side, side));
@@ -163,15 +165,34 @@ class NpyLimitsTest {
         }
         Path npz = dir.resolve("c.npz");
         Npz.save(npz, Map.of("x", Npy.load(c)));
+        Path c32 = dir.resolve("c32.npy");
+        Npy.save(c32, Tensor.arange(side * side).reshape(side, side).to(DType.FLOAT32));
+        Path fortran32 = dir.resolve("f32.npy");
+        try (FileChannel ch = FileChannel.open(fortran32, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+             OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
+            out.write(npy("{'descr': '<f4', 'fortran_order': True, 'shape': (" + side + ", " + side + "), }", new byte[0]));
+            ByteBuffer column = ByteBuffer.allocate(4 * side).order(ByteOrder.LITTLE_ENDIAN);
+            for (int j = 0; j < side; j++) {
+                column.clear();
+                for (int i = 0; i < side; i++) {
+                    column.putFloat((float) i * side + j);              // exact: below 2^24
+                }
+                out.write(column.array());
+            }
+        }
         Path big = dir.resolve("big.npy");
         Npy.save(big, Tensor.zeros(2 * side * side));
+        Path big32 = dir.resolve("big32.npy");
+        Npy.save(big32, Tensor.zeros(DType.FLOAT32, 4 * side * side));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Process p = new ProcessBuilder(java, "-Xmx200m", "-cp", classPath, SmallHeap.class.getName(),
-                c.toString(), fortran.toString(), npz.toString(), big.toString()).redirectErrorStream(true).start();
+                c.toString(), fortran.toString(), npz.toString(), c32.toString(), fortran32.toString(), big.toString(),
+                big32.toString()).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child JVM finished");
-        assertEquals(List.of("c.npy ok", "f.npy ok", "c.npz ok", "big.npy: IOException, heap named"),
+        assertEquals(List.of("c.npy ok", "f.npy ok", "c.npz ok", "c32.npy ok", "f32.npy ok", "big.npy: IOException, heap named",
+                "big32.npy: IOException, heap named"),
                 output.lines().filter(l -> l.endsWith(" ok") || l.contains("IOException")).toList(), output);
         assertEquals(0, p.exitValue(), output);
     }
@@ -187,14 +208,17 @@ class NpyLimitsTest {
         }
 
         public static void main(String[] args) throws IOException {
-            for (int k = 0; k < 3; k++) {
+            for (int k = 0; k < 5; k++) {
                 System.out.println(Path.of(args[k]).getFileName() + (loadsRight(Path.of(args[k]), k == 2) ? " ok" : " wrong"));
             }
-            try {
-                Npy.load(Path.of(args[3]));
-                System.out.println("big.npy loaded?");
-            } catch (IOException e) {
-                System.out.println("big.npy: IOException" + (e.getMessage().contains("-Xmx") ? ", heap named" : ""));
+            for (int k = 5; k < 7; k++) {
+                String name = Path.of(args[k]).getFileName().toString();
+                try {
+                    Npy.load(Path.of(args[k]));
+                    System.out.println(name + " loaded?");
+                } catch (IOException e) {
+                    System.out.println(name + ": IOException" + (e.getMessage().contains("-Xmx") ? ", heap named" : ""));
+                }
             }
         }
     }
