@@ -7,7 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
@@ -50,8 +51,9 @@ public final class Idx {
         if (maxBytes < 0) {
             throw new IllegalArgumentException("Idx.load: maxBytes must be >= 0, got " + maxBytes);
         }
-        long size = Files.size(file);
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), CHUNK)) {
+        try (FileChannel channel = FileChannel.open(file);  // the size of the file read, even if it is replaced
+             InputStream raw = new BufferedInputStream(Channels.newInputStream(channel), CHUNK)) {
+            long size = channel.size();
             raw.mark(2);
             boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
             raw.reset();

@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -203,14 +204,9 @@ public final class Npz {
      * false, stored entries count against {@code maxBytes} too (a stream's copy: its sizes were claims).
      */
     private static Map<String, Tensor> load(Path file, String archive, long maxBytes, boolean inFile) throws IOException {
-        ZipFile zip;
-        try {
-            zip = new ZipFile(file.toFile());
-        } catch (ZipException | EOFException e) { // EOFException, without a message: an end record cut short
-            throw unreadable(file, archive, e);
-        }
-        try (zip) {
-            long fileSize = Files.size(file);
+        Opened opened = open(file, archive);
+        try (ZipFile zip = opened.zip()) {
+            long fileSize = opened.size();
             long left = maxBytes;
             long stored = 0; // stored entries' bytes: real only if they do not overlap, so they must fit the file
             Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -245,7 +241,7 @@ public final class Npz {
                     throw new IOException(source + ": corrupt: CRC-32 of the entry is " + Long.toHexString(crc.getValue())
                             + ", the archive says " + Long.toHexString(entry.getCrc()));
                 }
-                left -= real ? 0 : 8L * t.numel();
+                left -= real ? 0 : (long) t.dtype().bytes() * t.numel();
                 tensors.put(name, t);
             }
             return tensors;
@@ -271,6 +267,41 @@ public final class Npz {
      * The error for a file {@link ZipFile} refuses: an entry compressed by a method it cannot read
      * (named, as numpy reads bzip2 and LZMA entries), or not a zip archive at all.
      */
+    /** An archive opened, with the size of the file it reads. */
+    private record Opened(ZipFile zip, long size) {
+    }
+
+    /**
+     * Opens {@code file} as a zip archive with its size. The size must be that of the file the ZipFile
+     * reads: one replaced meanwhile (an atomic save, as AtomicFiles makes) is opened again, rather than
+     * read with the other's size as "corrupt".
+     */
+    private static Opened open(Path file, String archive) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            BasicFileAttributes before = Files.readAttributes(file, BasicFileAttributes.class);
+            ZipFile zip;
+            try {
+                zip = new ZipFile(file.toFile());
+            } catch (ZipException | EOFException e) { // EOFException, without a message: an end record cut short
+                throw unreadable(file, archive, e);
+            }
+            BasicFileAttributes after = Files.readAttributes(file, BasicFileAttributes.class);
+            if (sameFile(before, after)) {
+                return new Opened(zip, after.size());
+            }
+            zip.close();
+            if (attempt == 9) {
+                throw new IOException(archive + ": the file was replaced while being opened, ten times in a row");
+            }
+        }
+    }
+
+    /** Whether two looks at a path saw one file: the same file key (where the system has them), size and time. */
+    private static boolean sameFile(BasicFileAttributes a, BasicFileAttributes b) {
+        return Objects.equals(a.fileKey(), b.fileKey()) && a.size() == b.size()
+                && a.lastModifiedTime().equals(b.lastModifiedTime());
+    }
+
     private static IOException unreadable(Path file, String archive, IOException e) {
         try (ZipInputStream in = new ZipInputStream(Files.newInputStream(file))) {
             for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
