@@ -141,6 +141,11 @@ public final class Npz {
             throw new IllegalArgumentException(file + ": cannot save " + (t == null ? "a null tensor" : "a tensor")
                     + " under the name " + shown + (name == null || name.isEmpty() ? ": names must be non-empty strings" : ""));
         }
+        if (!StandardCharsets.UTF_8.newEncoder().canEncode(name) || name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException(file + ": cannot save the tensor named " + shown + ": "
+                    + (name.indexOf('\0') >= 0 ? "it holds a NUL character, where np.load cuts names short"
+                    : "it holds a lone surrogate (half a UTF-16 pair), which UTF-8, a zip entry's encoding, cannot write"));
+        }
         if (name.getBytes(StandardCharsets.UTF_8).length > 0xFFFF - ".npy".length()) {
             throw new IllegalArgumentException(file + ": cannot save the tensor named " + shown + ": a zip entry's"
                     + " name holds at most 65535 bytes of UTF-8, \".npy\" included");
@@ -186,7 +191,7 @@ public final class Npz {
      *
      * <p>Each tensor is allocated once and filled as its entry is read. A compressed entry's size is
      * only a claim until it has been inflated, so the tensors read from compressed entries may take
-     * at most {@code maxBytes} in total (8 bytes per element): a small archive claiming a huge array
+     * at most {@code maxBytes} in total (8 bytes per float64 element, 4 per float32): a small archive claiming a huge array
      * (a decompression bomb) is refused before anything is allocated. Stored entries ({@code
      * np.savez}, {@link #save}) lie in the file and are not limited.
      *
