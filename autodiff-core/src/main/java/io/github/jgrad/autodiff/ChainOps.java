@@ -38,14 +38,30 @@ final class ChainOps {
                     d.requiresGrad ? bothChain(g, gg).sumTo(d.shape) : null});
     }
 
+    // ------------------------------------------------------------------ bothChain: a * b, 0 where either is 0
+    static final Op BOTH_CHAIN = Op.builtin("bothChain").rule("g * b (0 where g or b is 0)",
+                    "g * a (0 where g or a is 0)").broadcasts()
+            .edges("two gradients' product: 0 where either is 0, even where the other is infinite or NaN")
+            .chainRule().build();
+
     /**
-     * a * b, but 0 where either is 0, whatever the other (two gradients, one possibly infinite). Only a
-     * non-finite a is zeroed where b is 0 first: a finite a keeps its derivative with respect to b
-     * there (the Jacobian of a Hessian-vector product at v = 0 is the Hessian, not 0).
+     * a * b, but 0 where either is 0, whatever the other (two gradients, one possibly infinite): the
+     * value of {@code chain(a', b)}, with a' = a except that a non-finite a is 0 where b is 0. Its
+     * derivative towards a is b, exactly 0 where b is 0 even for an infinite or NaN incoming gradient
+     * (the product is 0 there whatever a is; through chain's own backward a NaN gradient of a third
+     * derivative came back as NaN * 0). Towards b it is a', differentiable in a: a finite a keeps its
+     * derivative with respect to b where b is 0 (the Jacobian of a Hessian-vector product at v = 0 is
+     * the Hessian, not 0).
      */
     static Tensor bothChain(Tensor a, Tensor b) {
-        Tensor nonFinite = a.abs().lt(Double.POSITIVE_INFINITY).neg().add(1);
-        return where(b.eq(0).mul(nonFinite), scalar(0), a).chain(b);
+        Tensor masked = where(b.eq(0).mul(a.abs().lt(Double.POSITIVE_INFINITY).neg().add(1)), scalar(0), a);
+        Tensor value;
+        try (GradMode.Scope off = GradMode.disabled()) {
+            value = chain(masked, b);
+        }
+        return Autograd.record(value.dtype(), BOTH_CHAIN, value.data(), value.shape, (gg, out) -> new Tensor[] {
+                    a.requiresGrad ? bothChain(gg, b).sumTo(a.shape) : null,
+                    b.requiresGrad ? bothChain(masked, gg).sumTo(b.shape) : null}, a, b);
     }
 
     // ------------------------------------------------------------------ chainDiv: g / d, 0 where g is 0

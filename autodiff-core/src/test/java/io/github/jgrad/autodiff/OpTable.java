@@ -183,6 +183,7 @@ final class OpTable {
         // the chain rule's own ops
         tensor(ChainOps.CHAIN, l -> ChainOps.chain(l.get(0), l.get(1)), S23, S3);
         tensor(ChainOps.CHAIN_DIV, l -> ChainOps.chainDiv(l.get(0), l.get(1)), S23, S3);
+        tensor(ChainOps.BOTH_CHAIN, l -> ChainOps.bothChain(l.get(0), l.get(1)), S23, S3);
         tensor(ChainOps.GATE, l -> ChainOps.gate(l.get(0), l.get(1)), S23, S23);
         tensor(ChainOps.CHAIN_SIGN, l -> ChainOps.chainSign(l.get(0), l.get(1)), S23, S23);
     }
