@@ -86,8 +86,9 @@ final class ReduceOps {
 
     // ------------------------------------------------------------------ max (tensors)
     static final Op AMAX = Op.builtin("max").rule("g shared among the maxima of a")
-            .edges("the gradient is shared evenly among the elements equal to the maximum, as torch.amax; an"
-                    + " empty reduced axis is an error")
+            .edges("the gradient is shared evenly among the elements equal to the maximum, as torch.amax; a"
+                    + " slice holding NaN has maximum NaN and sends NaN to each of its elements (none equals NaN), as"
+                    + " torch.amax; an empty reduced axis is an error")
             .readsOutput().build();
 
     static Tensor max(Tensor a, int[] axes, boolean keepDims) {

@@ -78,6 +78,13 @@ class TensorGradTest {
         Tensor x = Tensor.of(new double[] {1, 3, 3, 0}).requiresGrad(true);
         x.max().backward();
         assertArrayEquals(new double[] {0, 0.5, 0.5, 0}, x.grad().toArray());
+        // a row holding NaN: its maximum is NaN and every element of it gets NaN (no element equals the
+        // maximum: 0 / 0), as torch.amax; the other row is untouched
+        Tensor m = Tensor.of(new double[] {1, Double.NaN, 2, 3}, 2, 2).requiresGrad(true);
+        Tensor rows = m.max(1);
+        assertTrue(Double.isNaN(rows.get(0)));
+        rows.sum().backward();
+        assertArrayEquals(new double[] {Double.NaN, Double.NaN, 0, 1}, m.grad().toArray());
     }
 
     @Test
