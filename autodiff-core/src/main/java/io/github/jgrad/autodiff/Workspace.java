@@ -28,7 +28,9 @@ import java.util.Map;
  * }</pre>
  *
  * <p><b>The rules.</b> Every tensor created on a thread while a scope is open on it belongs to that
- * scope: results, factory tensors, views, gradients of intermediates. When the scope closes, their
+ * scope: results, factory tensors, views of these, gradients of intermediates (a view of a tensor from
+ * outside the scope, such as {@code p.detach()} of a parameter, shares that tensor's memory and stays
+ * valid with it, showing its current values). When the scope closes, their
  * memory returns to the workspace and they are <em>reclaimed</em>: reading or using one throws an
  * {@link IllegalStateException} that says so. A reclaimed tensor never shows the numbers of whatever
  * reuses its memory. Tensors created outside scopes (parameters, data) are never touched, except:

@@ -120,6 +120,24 @@ class WorkspaceTest {
     }
 
     @Test
+    void aViewOfATensorFromOutsideTheScopeStaysValidWithIt() { // as the class Javadoc says
+        Workspace ws = Workspace.create();
+        Tensor p = Tensor.of(new double[] {1, 2, 3, 4}).requiresGrad(true);
+        Tensor detached;
+        Tensor reshaped;
+        try (Workspace.Scope s = ws.open()) {
+            detached = p.detach();
+            reshaped = detached.reshape(2, 2);
+        }
+        try (Workspace.Scope s = ws.open()) {
+            Tensor.randn(3, 4).mul(2); // memory reused
+        }
+        p.addInPlace(1, Tensor.ones(4));
+        assertArrayEquals(new double[] {2, 3, 4, 5}, detached.toArray());
+        assertArrayEquals(new double[] {2, 3, 4, 5}, reshaped.toArray());
+    }
+
+    @Test
     void theReclaimedErrorNamesTheTensorAndTheWayOut() {
         Workspace ws = Workspace.create();
         Tensor h;
