@@ -80,12 +80,6 @@ public final class GradCheck {
     private static final GradCheck DEFAULTS = new GradCheck(1e-6, 1e-5, 1e-3, false);
     /** Seed of the fast mode's direction u. */
     private static final long DIRECTION_SEED = 0x2545f4914f6cdd1dL;
-    /** A kink keeps |J(h/2)| near |J(h)|, a jump doubles it; a smooth f halves it. */
-    private static final double KINK_RATIO = 0.75;
-    /** A larger growth of |J| with halving h is not a kink or jump but noise (J(h) near 0 by chance). */
-    private static final double MAX_KINK_RATIO = 3;
-    /** Kinks and non-convergence count only if the values of f behind them differ by more ulps of f. */
-    private static final double EVIDENCE_ULPS = 64;
     /** At most this many further untrusted inputs are named in {@link Report#toString()}. */
     private static final int NAMED_UNTRUSTED = 5;
 
@@ -269,13 +263,18 @@ public final class GradCheck {
      * the largest |r_j out_j|: the rounding of any element may hide its change. An output with a
      * non-finite element at x gives that element at every point (f(x) is reported as it).
      */
-    private static final class Centered implements ToDoubleFunction<double[]> {
+    private static final class Centered implements ToDoubleFunction<double[]>, FiniteDifference.RoundingScale {
         private final Function<List<Tensor>, Tensor> f;
         private final Tensor[] inputs;
         private final double[] base;
         private final double[] weights;
         private final double nonFinite;
         private double lastScale;
+
+        @Override
+        public double lastScale() {
+            return lastScale;
+        }
 
         Centered(Function<List<Tensor>, Tensor> f, Tensor[] inputs, double[] base, double[] weights) {
             this.f = f;
@@ -385,9 +384,7 @@ public final class GradCheck {
                 reason = "f(x) is " + f0 + ", so there is nothing to take differences of";
             } else {
                 double h = eps * Math.max(1, Math.abs(x[i]));
-                Line line = new Line(f0, h);
-                line.wide = central(f, point, i, h, line, true);
-                line.narrow = central(f, point, i, h / 2, line, false);
+                FiniteDifference line = FiniteDifference.central(f, point, i, f0, h);
                 numeric[i] = line.numeric();
                 reason = line.distrust(allowed(numeric[i]), analytic[i], "e_" + i);
             }
@@ -425,9 +422,7 @@ public final class GradCheck {
                     reason = "f(x) is " + f0 + ", so there is nothing to take differences of";
                 } else {
                     double h = eps * scale;
-                    Line line = new Line(f0, h);
-                    line.wide = along(f, x, u, h, point, line, true);
-                    line.narrow = along(f, x, u, h / 2, point, line, false);
+                    FiniteDifference line = FiniteDifference.along(f, x, u, f0, h, point);
                     numeric = line.numeric();
                     reason = line.distrust(allowed(numeric), dot, "u");
                 }
@@ -461,145 +456,6 @@ public final class GradCheck {
             u[i] /= norm;
         }
         return u;
-    }
-
-    /** (f(x + h e_i) - f(x - h e_i)) / 2h, recording both values in line; leaves point[i] as it was. */
-    private static double central(ToDoubleFunction<double[]> f, double[] point, int i, double h, Line line,
-                                  boolean wide) {
-        double x = point[i];
-        point[i] = x + h;
-        double up = f.applyAsDouble(point);
-        line.scaleOf(f);
-        point[i] = x - h;
-        double down = f.applyAsDouble(point);
-        line.scaleOf(f);
-        point[i] = x;
-        line.record(up, down, wide);
-        return (up - down) / (2 * h);
-    }
-
-    /** (f(x + h u) - f(x - h u)) / 2h, recording both values in line; point is scratch space. */
-    private static double along(ToDoubleFunction<double[]> f, double[] x, double[] u, double h, double[] point,
-                                Line line, boolean wide) {
-        for (int i = 0; i < x.length; i++) {
-            point[i] = x[i] + h * u[i];
-        }
-        double up = f.applyAsDouble(point);
-        line.scaleOf(f);
-        for (int i = 0; i < x.length; i++) {
-            point[i] = x[i] - h * u[i];
-        }
-        double down = f.applyAsDouble(point);
-        line.scaleOf(f);
-        line.record(up, down, wide);
-        return (up - down) / (2 * h);
-    }
-
-    /** f along one line through x: at 0, +-h and +-h/2; the finite differences and whether to trust them. */
-    private static final class Line {
-        private final double f0;
-        private final double h;
-        private double upWide;
-        private double downWide;
-        private double upNarrow;
-        private double downNarrow;
-        /** D(h) and D(h/2). */
-        private double wide;
-        private double narrow;
-
-        Line(double f0, double h) {
-            this.f0 = f0;
-            this.h = h;
-        }
-
-        /** Largest magnitude whose rounding entered a value of f on this line (beyond the values themselves). */
-        private double scale;
-
-        /** Notes the rounding scale of f's last evaluation, where f reports one (tensor checks). */
-        void scaleOf(ToDoubleFunction<double[]> f) {
-            if (f instanceof Centered) {
-                scale = Math.max(scale, ((Centered) f).lastScale);
-            }
-        }
-
-        void record(double up, double down, boolean isWide) {
-            if (isWide) {
-                upWide = up;
-                downWide = down;
-            } else {
-                upNarrow = up;
-                downNarrow = down;
-            }
-        }
-
-        private String step() {
-            return String.format(Locale.ROOT, "%.3g", h);
-        }
-
-        /** Richardson: cancels the h^2 error term of the central difference. */
-        double numeric() {
-            return (4 * narrow - wide) / 3;
-        }
-
-        /** Why finite differences along this line cannot be trusted to {@code allowed}, or null. */
-        String distrust(double allowed, double analytic, String along) {
-            if (!Double.isFinite(upWide) || !Double.isFinite(downWide)
-                    || !Double.isFinite(upNarrow) || !Double.isFinite(downNarrow)) {
-                String where = !Double.isFinite(upWide) ? "x + h " + along + " is " + upWide
-                        : !Double.isFinite(downWide) ? "x - h " + along + " is " + downWide
-                        : !Double.isFinite(upNarrow) ? "x + h/2 " + along + " is " + upNarrow
-                        : "x - h/2 " + along + " is " + downNarrow;
-                return "f(x) is finite but f at " + where + " (h = " + step()
-                        + "): the step leaves f's domain or overflows; a smaller eps may help";
-            }
-            double largest = Math.max(Math.max(Math.abs(f0), Math.max(Math.abs(upWide), Math.abs(downWide))),
-                    Math.max(Math.max(Math.abs(upNarrow), Math.abs(downNarrow)), scale));
-            double noise = largest == 0 ? 0 : Math.ulp(largest) / (2 * h); // f == 0 exactly: nothing was rounded
-            // a zero tolerance (atol 0 where the derivative is 0) asks for exact agreement: no rounding
-            // noise is small enough for it, so this rule would refuse every such point. And where f
-            // does not move at all (an input it ignores), a gradient within the tolerance of 0 agrees
-            boolean still = upWide == f0 && downWide == f0 && upNarrow == f0 && downNarrow == f0;
-            if (noise > allowed && allowed > 0 && !(still && Math.abs(analytic) <= allowed)) {
-                return String.format(Locale.ROOT, "finite differences are unreliable there: rounding noise"
-                        + " ulp(|f| = %.3g) / 2h = %.3g exceeds the tolerance %.3g (f is too large for its"
-                        + " change over the step h = %s to be resolved; a larger eps, or subtracting a"
-                        + " constant from f, may help)", largest, noise, allowed, step());
-            }
-            double jumpWide = (upWide - 2 * f0 + downWide) / h;
-            double jumpNarrow = (upNarrow - 2 * f0 + downNarrow) / (h / 2);
-            double kink = Math.abs(jumpNarrow);
-            double evidence = EVIDENCE_ULPS * Math.ulp(largest);
-            if (jumpNarrow * jumpWide > 0 && kink > KINK_RATIO * Math.abs(jumpWide)
-                    && kink <= MAX_KINK_RATIO * Math.abs(jumpWide) && kink > 2 * allowed && kink * (h / 2) > evidence) {
-                return String.format(Locale.ROOT, "finite differences are unreliable there: slopes left %s"
-                        + " and right %s (a kink or jump: the one-sided slopes differ by %s at step"
-                        + " h/2 and by %s at h instead of halving, so f is not differentiable at or"
-                        + " within h = %s of x)", number((f0 - downNarrow) / (h / 2)), number((upNarrow - f0) / (h / 2)),
-                        number(kink), number(Math.abs(jumpWide)), step());
-            }
-            double change = Math.abs(wide - narrow);
-            if (change * h > evidence && change * change / (Math.abs(narrow) + change) > allowed) {
-                return String.format(Locale.ROOT, "finite differences are unreliable there: they do not"
-                        + " converge: D(h) = %s and D(h/2) = %s (h = %s) differ by %.3g, too much for"
-                        + " extrapolation to the tolerance %.3g (a kink or jump within the step, or"
-                        + " rounding noise)", number(wide), number(narrow), step(), change, allowed);
-            }
-            return null;
-        }
-    }
-
-    /** v with up to 6 significant digits and no trailing zeros: 0, 1, 0.25, 2.00000e+06 as 2e+06. */
-    private static String number(double v) {
-        if (v == Math.rint(v) && Math.abs(v) < 1e6) {
-            return Long.toString((long) v);
-        }
-        String s = String.format(Locale.ROOT, "%.6g", v);
-        int e = s.indexOf('e');
-        String mantissa = e < 0 ? s : s.substring(0, e);
-        if (mantissa.indexOf('.') >= 0) {
-            mantissa = mantissa.replaceAll("0+$", "").replaceAll("\\.$", "");
-        }
-        return e < 0 ? mantissa : mantissa + s.substring(e);
     }
 
     /** Tracks the worst input overall (refused ones count as worst) and the worst trusted one. */
