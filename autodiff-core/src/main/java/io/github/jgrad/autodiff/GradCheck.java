@@ -183,13 +183,14 @@ public final class GradCheck {
     }
 
     /**
-     * Checks a tensor function at {@code inputs}: runs {@code backward()} on copies of the inputs that
-     * require grad and compares every element's gradient (full mode), or their dot product with the
-     * random direction (fast mode), with finite differences. A non-scalar output is first reduced to
-     * {@code sum(output * r)} with fixed pseudo-random weights r in [0.5, 1.5), which checks the whole
-     * vector-Jacobian product; a scalar output (dim 0) is checked as it is. The finite differences
-     * are taken element by element before the weighted sum (sum_j r_j (out_j(x + h) - out_j(x - h))),
-     * so many large outputs do not add up to rounding noise that hides the change of one. Inputs are
+     * Checks a tensor function at {@code inputs}: differentiates it with {@link Tensor#grad(List, List,
+     * boolean)} at copies of the inputs that require grad (no tensor's {@link Tensor#grad()} changes, as
+     * with {@code torch.autograd.gradcheck}) and compares every element's gradient (full mode), or their
+     * dot product with the random direction (fast mode), with finite differences. A non-scalar output is
+     * first reduced to {@code sum(output * r)} with fixed pseudo-random weights r in [0.5, 1.5), which
+     * checks the whole vector-Jacobian product; a scalar output (dim 0) is checked as it is. The finite
+     * differences are taken element by element before the weighted sum (sum_j r_j (out_j(x + h) - out_j(x -
+     * h))), so many large outputs do not add up to rounding noise that hides the change of one. Inputs are
      * reported as {@code input0[1, 2]}.
      *
      * <p>The check runs in float64, as PyTorch's {@code gradcheck} asks: float32 inputs are passed to f
@@ -492,7 +493,7 @@ public final class GradCheck {
      * An input, or in fast mode the random direction, where finite differences cannot be trusted.
      *
      * @param index  the input's index, or -1 for the fast mode's direction
-     * @param name   the input's name ({@code x3}, its label, {@code input0[1, 2]}), or null for the direction
+     * @param name   the input's name ({@code x3}, {@code input0[1, 2]}), or null for the direction
      * @param reason why, with the numbers that show it
      */
     public record Untrusted(int index, String name, String reason) {
@@ -574,7 +575,7 @@ public final class GradCheck {
             return worstIndex;
         }
 
-        /** Name of that input ({@code x3}, or its label); null where {@link #worstIndex()} is -1. */
+        /** Name of that input ({@code x3}, {@code input0[1, 2]}); null where {@link #worstIndex()} is -1. */
         public String worstName() {
             return worstIndex < 0 ? null : names[worstIndex];
         }

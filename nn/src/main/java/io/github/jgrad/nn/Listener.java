@@ -22,7 +22,11 @@ public interface Listener {
         MAXIMIZE
     }
 
-    /** The progress bar that {@link Trainer#progress} sets, writing to {@code out}. */
+    /**
+     * A progress bar writing a line per update to {@code out}, as {@link Trainer#progress} sets for an
+     * output that is not a terminal. Added with {@link Trainer#listen} it shows beside the trainer's own
+     * bar: to replace that one, use {@link Trainer#progress}.
+     */
     static Listener progressBar(PrintStream out) {
         return new ProgressBar(out, false);
     }

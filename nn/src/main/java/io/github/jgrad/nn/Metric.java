@@ -1,5 +1,6 @@
 package io.github.jgrad.nn;
 
+import io.github.jgrad.autodiff.GradMode;
 import io.github.jgrad.autodiff.Tensor;
 
 /** A number to watch on validation data, computed from a batch (see {@link Trainer#validation}). */
@@ -8,8 +9,17 @@ public interface Metric {
     /** The metric's mean over one batch of {@code inputs} and their {@code targets}. */
     double of(Tensor inputs, Tensor targets);
 
-    /** The fraction of rows {@code model} classifies right ({@link Metrics#accuracy}). */
+    /**
+     * The fraction of rows {@code model} classifies right ({@link Metrics#accuracy}), computed with
+     * nothing recorded ({@link GradMode#disabled()}) in the model's current mode: {@link
+     * Trainer#evaluate} puts it in evaluation mode first; called on its own, call {@link Module#eval()}
+     * first, or dropout draws masks.
+     */
     static Metric accuracy(Module model) {
-        return (x, y) -> Metrics.accuracy(model.forward(x), y);
+        return (x, y) -> {
+            try (GradMode.Scope off = GradMode.disabled()) {
+                return Metrics.accuracy(model.forward(x), y);
+            }
+        };
     }
 }

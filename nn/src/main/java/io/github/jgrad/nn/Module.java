@@ -216,7 +216,8 @@ public abstract class Module {
      * included, as PyTorch's {@code module.to(dtype)}; returns this module. Layers keep their
      * parameter objects, so a model converted to {@link DType#FLOAT32} computes in float32 on float32
      * inputs (a float64 input promotes its results to float64: convert the data too). Convert before
-     * creating the optimizer: its state takes the parameters' dtype when it is created.
+     * the optimizer's first step: its state (momentum, Adam's moments) takes the parameters' dtype when
+     * that step creates it, and stays in it if the model is converted later.
      */
     public final Module to(DType dtype) {
         Objects.requireNonNull(dtype, "Module.to: dtype is null");

@@ -42,8 +42,9 @@ public final class Npy {
     }
 
     /**
-     * The default of {@code maxBytes}: the most memory, 8 bytes per element, that the tensors read
-     * from data of unverified size (a stream, or an archive's compressed entries) may take: 1 GiB.
+     * The default of {@code maxBytes}: the most memory, 8 bytes per float64 element and 4 per float32, that
+     * the tensors read from data of unverified size (a stream, or an archive's compressed entries) may
+     * take: 1 GiB.
      */
     public static final long DEFAULT_MAX_BYTES = 1L << 30;
 
@@ -59,7 +60,8 @@ public final class Npy {
     /**
      * Reads one array from {@code in}, as {@link #read(InputStream)}. A stream's length is not known
      * in advance, so the header's shape is only a claim: an array that would take more than
-     * {@code maxBytes} as a tensor (8 bytes per element) is refused before anything is allocated,
+     * {@code maxBytes} as a tensor (8 bytes per float64 element, 4 per float32) is refused before anything is
+     * allocated,
      * and a truncated stream is found when it ends.
      *
      * @throws IOException for a malformed or truncated array, or one over the limit

@@ -99,7 +99,8 @@ public final class Npz {
      * CRC-32, and the archive's directory at its end, so that an empty, cut-off or foreign stream is an
      * error, never fewer arrays. {@code in} is read to its end (into a temporary file, deleted before
      * this returns) and not closed. A stream's sizes are only claims, so every entry counts against
-     * {@code maxBytes} (8 bytes per element), and the stream may hold at most {@code maxBytes} plus
+     * {@code maxBytes} (8 bytes per float64 element, 4 per float32), and the stream may hold at most {@code
+     * maxBytes} plus
      * {@value #STREAM_HEADROOM} bytes (for the archive's headers).
      *
      * @throws IOException for anything {@link #load(Path, long)} refuses, for a longer stream, and if
@@ -191,7 +192,8 @@ public final class Npz {
      *
      * <p>Each tensor is allocated once and filled as its entry is read. A compressed entry's size is
      * only a claim until it has been inflated, so the tensors read from compressed entries may take
-     * at most {@code maxBytes} in total (8 bytes per float64 element, 4 per float32): a small archive claiming a huge array
+     * at most {@code maxBytes} in total (8 bytes per float64 element, 4 per float32): a small archive
+     * claiming a huge array
      * (a decompression bomb) is refused before anything is allocated. Stored entries ({@code
      * np.savez}, {@link #save}) lie in the file and are not limited.
      *

@@ -226,6 +226,11 @@ public final class Trainer {
         if (progress instanceof ProgressBar bar) {
             bar.finish();
         }
+        for (Listener l : listeners) {
+            if (l instanceof ProgressBar bar) { // Listener.progressBar: ended as the trainer's own
+                bar.finish();
+            }
+        }
         return history;
     }
 

@@ -80,6 +80,20 @@ class ListenersTest {
     }
 
     @Test
+    void accuracyOfAModelRecordsNothing() { // its Javadoc says so; it ran forward with grad mode on
+        boolean[] recording = {true};
+        Module watched = new Module() {
+            @Override
+            public Tensor forward(Tensor x) {
+                recording[0] = GradMode.isEnabled();
+                return x;
+            }
+        };
+        assertEquals(0.5, Metric.accuracy(watched).of(Tensor.of(new double[] {1, 0, 0, 1}, 2, 2), Tensor.of(new double[] {0, 0})));
+        assertEquals(false, recording[0]);
+    }
+
+    @Test
     void validationRefusesEmptyDataAndAMetricCalledLoss() {
         Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
         DataLoader empty = DataLoader.of(Tensor.zeros(0, 2), Tensor.zeros(0), 4, false, 0);

@@ -61,7 +61,7 @@ class NnReadmeTest {
             Tensor x = Tensor.uniform(1, -1, 1, 256, 2).to(DType.FLOAT32); // data in float32
             Tensor y = x.pow(2).sum(1, true).lt(0.5);                    // float32 too: ops keep the dtype
             Sequential model = Sequential.mlp(7, Activation.tanh(), 2, 16, 1);
-            model.to(DType.FLOAT32);                                     // before making the optimizer
+            model.to(DType.FLOAT32);                                     // before the first step
             Adam adam = Adam.of(model.parameters(), 0.05);               // its state: float32
             Trainer trainer = Trainer.of(model, adam,
                     (in, target) -> Loss.binaryCrossEntropyWithLogits(model.forward(in), target));

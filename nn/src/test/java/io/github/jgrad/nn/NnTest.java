@@ -331,6 +331,19 @@ class NnTest {
         }).fit(DataLoader.of(x, y, 16, true, 1), 20);                    // stops at an epoch not printed yet
         assertTrue(bytes.toString(StandardCharsets.UTF_8).endsWith("examples/s\n")
                 && bytes.toString(StandardCharsets.UTF_8).contains("epoch 92/105 ["), "the epoch it stopped at is shown");
+        // so does a bar added as a listener (it was never told the fit ended)
+        ByteArrayOutputStream listened = new ByteArrayOutputStream();
+        long[] later = {0};
+        Trainer other = Trainer.of(model, opt, (in, target) -> Loss.mse(model.forward(in), target)).progress(null)
+                .clock(() -> later[0] += 500_000_000L, false)
+                .listen(Listener.progressBar(new PrintStream(listened, true, StandardCharsets.UTF_8)))
+                .listen((t, e) -> {
+                    if (e.number() == 7) {
+                        t.stop();
+                    }
+                });
+        other.fit(DataLoader.of(x, y, 16, true, 1), 20);
+        assertTrue(listened.toString(StandardCharsets.UTF_8).contains("epoch 7/20 ["), listened.toString(StandardCharsets.UTF_8));
         assertThrows(IllegalArgumentException.class,
                 () -> trainer.epoch(DataLoader.of(Tensor.zeros(0, 1), Tensor.zeros(0, 1), 4, false, 0), 0));
     }

@@ -53,8 +53,8 @@ import scala.runtime.BoxedUnit;
  * model and measurements. Parameter averaging (local steps, then averaging every k steps) would
  * cut the communication further at the price of exactness; it is not implemented.
  *
- * <p>The model factory, optimizer factory and loss must be serializable lambdas: Spark sends the
- * factory and the loss to the executors. The model the driver holds ({@link #model()}) is the trained
+ * <p>The model factory and the loss must be serializable lambdas: Spark sends them to the executors (the
+ * optimizer factory runs on the driver only). The model the driver holds ({@link #model()}) is the trained
  * one. Not thread-safe.
  *
  * <p><b>Randomness.</b> Executors build the model afresh at every step and give it a random stream

@@ -9,14 +9,12 @@ import java.util.SplittableRandom;
  * generator's shrinker found.
  *
  * <pre>{@code
- * @Test
- * void backwardAgreesWithFiniteDifferences() {
- *     Property.forAll(ValueGraphs.builtin().cases(4, 12)).tries(3000).check(c -> {
- *         Property.assume(c.isSmooth());
- *         GradCheck.defaults().check(c.expression()::apply, c.point()).orThrow();
- *     });
- * }
+ * Property.forAll(ValueGraphs.builtin().cases(3, 8)).tries(500).check(c -> {
+ *     Property.assume(c.isSmooth());
+ *     GradCheck.defaults().check(c.graph()::apply, c.point()).orThrow();
+ * });
  * }</pre>
+ * (inside a JUnit {@code @Test} method: TestingReadmeTest runs this very code).
  *
  * <p><b>Seeds.</b> Unless {@link #seed(long)} sets one, the seed comes from the system property
  * {@value #SEED_PROPERTY}: a number runs every property with that seed (for example to reproduce a

@@ -49,6 +49,42 @@ class TestingReadmeTest {
     }
 
     @Test
+    void propertysJavadocExample() throws IOException {
+        // begin Javadoc
+        Property.forAll(ValueGraphs.builtin().cases(3, 8)).tries(500).check(c -> {
+            Property.assume(c.isSmooth());
+            GradCheck.defaults().check(c.graph()::apply, c.point()).orThrow();
+        });
+        // end Javadoc
+        // the class Javadoc's example is this code (it once called a method Case does not have)
+        List<String> source = Files.readAllLines(Path.of("src", "main", "java", "io", "github", "jgrad", "testing",
+                "Property.java"));
+        List<String> shown = new ArrayList<>();
+        for (int j = source.indexOf(" * <pre>{@code") + 1; !source.get(j).equals(" * }</pre>"); j++) {
+            shown.add(source.get(j).substring(2).strip());
+        }
+        assertEquals(region(Files.readAllLines(Path.of("src", "test", "java", "io", "github", "jgrad", "testing",
+                "TestingReadmeTest.java")), "Javadoc"), shown);
+    }
+
+    /** The lines between {@code // begin NAME} and {@code // end NAME}, stripped. */
+    private static List<String> region(List<String> lines, String name) {
+        List<String> out = new ArrayList<>();
+        boolean in = false;
+        for (String line : lines) {
+            String t = line.strip();
+            if (t.equals("// end " + name)) {
+                break;
+            }
+            if (in) {
+                out.add(t);
+            }
+            in |= t.equals("// begin " + name);
+        }
+        return out;
+    }
+
+    @Test
     void readmeShowsExactlyThisExample() throws IOException {
         List<String> readme = docLines();
         List<String> self = Files.readAllLines(Path.of("src", "test", "java", "io", "github", "jgrad", "testing",
@@ -58,18 +94,6 @@ class TestingReadmeTest {
         for (int j = mark + 2; !readme.get(j).equals("```"); j++) { // skip the ```java fence
             shown.add(readme.get(j).strip());
         }
-        List<String> tested = new ArrayList<>();
-        boolean in = false;
-        for (String line : self) {
-            String t = line.strip();
-            if (t.equals("// end README")) {
-                break;
-            }
-            if (in) {
-                tested.add(t);
-            }
-            in |= t.equals("// begin README");
-        }
-        assertEquals(tested, shown);
+        assertEquals(region(self, "README"), shown);
     }
 }
