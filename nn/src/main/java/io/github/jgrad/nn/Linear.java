@@ -2,6 +2,7 @@ package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.Tensor;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * y = x W + b for x of shape (..., in): weight W of shape (in, out), bias b of shape (out).
@@ -32,7 +33,14 @@ public final class Linear extends Module {
             throw new IllegalArgumentException("Linear(in=" + in + ", out=" + out + "): a weight of " + (long) in * out
                     + " elements is more than one tensor holds (" + (Integer.MAX_VALUE - 8) + ")");
         }
-        return new Linear(init.create(seed, in, out, in, out), Tensor.zeros(out));
+        Tensor weight = Objects.requireNonNull(init, "Linear: init is null").create(seed, in, out, in, out);
+        if (weight == null || !Arrays.equals(weight.shape(), new int[] {in, out})) {
+            throw new IllegalArgumentException("Linear(in=" + in + ", out=" + out + "): init returned "
+                    + (weight == null ? "null" : "a weight of shape " + Text.shape(weight.shape()))
+                    + " for the shape (" + in + ", " + out + ") it was asked for (jgrad's weights are (in, out),"
+                    + " PyTorch's (out, in))");
+        }
+        return new Linear(weight, Tensor.zeros(out));
     }
 
     /** A layer with the given weight (in, out) and bias (out) (copied, in their dtype), or no bias if {@code bias} is null. */

@@ -35,11 +35,17 @@ public abstract class Module {
      * ({@code 0.weight}) as the module is registered in others, so explain reports and graph drawings
      * name it as {@link #namedParameters()} does.
      *
-     * @throws IllegalArgumentException if the name is taken or malformed
+     * @throws IllegalArgumentException if the name is taken or malformed, or the tensor is not a leaf
+     *     (a result of ops on the tape cannot be a parameter: {@code detach()} it, or make it a leaf)
      */
     protected final Tensor register(String name, Tensor parameter) {
         checkName(name);
-        parameters.put(name, Objects.requireNonNull(parameter, name).requiresGrad(true));
+        Objects.requireNonNull(parameter, () -> "register: parameter '" + name + "' is null");
+        if (!parameter.isLeaf()) {
+            throw new IllegalArgumentException("register: parameter '" + name + "' is a " + parameter.op()
+                    + " result, not a leaf: a parameter must be a tensor of its own (detach() it first)");
+        }
+        parameters.put(name, parameter.requiresGrad(true));
         if (parameter.label() == null) {
             parameter.label(name);
         }
@@ -54,7 +60,7 @@ public abstract class Module {
      */
     protected final <M extends Module> M register(String name, M child) {
         checkName(name);
-        Module asModule = Objects.requireNonNull(child, name); // a private method is not reachable through M
+        Module asModule = Objects.requireNonNull(child, () -> "register: sub-module '" + name + "' is null"); // M hides private methods
         if (asModule.reaches(this)) {
             throw new IllegalArgumentException("register: sub-module '" + name + "' (" + child.getClass().getSimpleName()
                     + ") is or contains this " + getClass().getSimpleName() + "; modules must form a tree");
@@ -85,6 +91,7 @@ public abstract class Module {
     }
 
     private void checkName(String name) {
+        Objects.requireNonNull(name, "register: name is null");
         if (name.isEmpty() || name.contains(".") || parameters.containsKey(name) || children.containsKey(name)) {
             throw new IllegalArgumentException("register: name '" + name + "' is empty, contains '.', or is taken in "
                     + getClass().getSimpleName());

@@ -3,6 +3,7 @@ package io.github.jgrad.nn;
 import io.github.jgrad.autodiff.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /** Modules applied one after another; their parameters are named {@code "0.weight"}, {@code "1.bias"}, ... */
@@ -36,6 +37,7 @@ public final class Sequential extends Module {
         if (sizes.length < 2) {
             throw new IllegalArgumentException("mlp: need at least an input and an output size, got " + sizes.length);
         }
+        Objects.requireNonNull(activation, "mlp: activation is null");
         List<Module> layers = new ArrayList<>();
         Init init = activation.reluLike() ? Init.heUniform() : Init.xavierUniform();
         SplittableRandom seeds = new SplittableRandom(seed);

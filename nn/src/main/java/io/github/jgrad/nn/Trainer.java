@@ -258,7 +258,7 @@ public final class Trainer {
             try (Workspace.Scope step = workspace.open()) { // the batch and every tensor of the step
                 DataLoader.Batch b = it.next();
                 optimizer.zeroGrad();
-                Tensor l = loss.apply(b.inputs(), b.targets());
+                Tensor l = lossOf(b);
                 l.backward();
                 if (clipNorm > 0) {
                     optimizer.clipGradNorm(clipNorm);
@@ -270,6 +270,16 @@ public final class Trainer {
         }
         epochs = epochIndex + 1;
         return sum / batches;
+    }
+
+    /** The loss function's value on a batch, checked to be one number. */
+    private Tensor lossOf(DataLoader.Batch b) {
+        Tensor l = Objects.requireNonNull(loss.apply(b.inputs(), b.targets()), "Trainer: the loss function returned null");
+        if (l.size() != 1) {
+            throw new IllegalStateException("Trainer: the loss function returned a tensor of shape "
+                    + Text.shape(l.shape()) + "; it must return one number (a loss with Reduction.MEAN, or sum() it)");
+        }
+        return l;
     }
 
     /**
@@ -290,7 +300,7 @@ public final class Trainer {
                 try (Workspace.Scope batch = workspace.open()) {
                     DataLoader.Batch b = it.next();
                     int rows = b.inputs().shape(0);
-                    lossSum += loss.apply(b.inputs(), b.targets()).item() * rows;
+                    lossSum += lossOf(b).item() * rows;
                     int k = 0;
                     for (Metric m : metrics.values()) {
                         sums[k++] += m.of(b.inputs(), b.targets()) * rows;

@@ -65,6 +65,41 @@ class BadArgumentsTest {
     }
 
     @Test
+    void layersAndModulesNameWhatIsWrong() { // an API review's cases: each was another message or an NPE
+        // an Init giving PyTorch's (out, in) layout built a layer of the wrong shape, silently
+        Init transposed = (seed, fanIn, fanOut, shape) -> Tensor.zeros(fanOut, fanIn);
+        rejects(() -> Linear.of(2, 3, transposed, 1), "Linear(in=2, out=3): init returned a weight of shape (3, 2)");
+        rejects(() -> Linear.of(2, 3, (seed, fanIn, fanOut, shape) -> Tensor.zeros(6), 1), "shape (6)");
+        Tensor computed = Tensor.ones(2).requiresGrad(true).mul(2);
+        Module m = new Module() {
+            {
+                rejects(() -> register("w", computed), "register: parameter 'w' is a mul result, not a leaf");
+                NullPointerException noName = assertThrows(NullPointerException.class,
+                        () -> register((String) null, Tensor.ones(1)));
+                assertEquals("register: name is null", noName.getMessage());
+                NullPointerException noTensor = assertThrows(NullPointerException.class,
+                        () -> register("b", (Tensor) null));
+                assertEquals("register: parameter 'b' is null", noTensor.getMessage());
+            }
+
+            @Override
+            public Tensor forward(Tensor x) {
+                return x;
+            }
+        };
+        assertEquals(0, m.parameters().size());
+        NullPointerException e = assertThrows(NullPointerException.class, () -> Sequential.mlp(1, null, 2, 3));
+        assertEquals("mlp: activation is null", e.getMessage());
+        // a loss function returning a non-scalar: named as the trainer's, not as backward's
+        Linear layer = Linear.of(1, 2, 1);
+        Trainer t = Trainer.of(layer, SGD.of(layer.parameters(), 0.1), (x, y) -> layer.forward(x)).progress(null);
+        IllegalStateException notOne = assertThrows(IllegalStateException.class,
+                () -> t.fit(DataLoader.of(Tensor.zeros(4, 1), Tensor.zeros(4), 2, false, 0), 1));
+        assertTrue(notOne.getMessage().startsWith("Trainer: the loss function returned a tensor of shape (2, 2)"),
+                notOne.getMessage());
+    }
+
+    @Test
     void trainerChecksItsArgumentsBeforeChangingAnything() {
         Linear m = Linear.of(1, 1, 1);
         SGD sgd = SGD.of(m.parameters(), 0.1);
