@@ -212,7 +212,7 @@ public final class SparkTrainer {
      * jgrad's on the same rows; the sum of the partitions' count-weighted gradients then equals the
      * full batch's to rounding.
      */
-    public Map<String, Tensor> gradient(JavaRDD<Example> examples) {
+    public Gradient gradient(JavaRDD<Example> examples) {
         Sum sum = gradient(JavaSparkContext.fromSparkContext(examples.context()), batches(examples));
         if (sum.count == 0) {
             throw new IllegalArgumentException("SparkTrainer.gradient: the RDD has no examples");
@@ -223,8 +223,15 @@ public final class SparkTrainer {
         for (int i = 0; i < names.size(); i++) {
             out.put(names.get(i), means.get(i));
         }
-        out.put("loss", Tensor.scalar(sum.loss / sum.count));
-        return out;
+        return new Gradient(sum.loss / sum.count, java.util.Collections.unmodifiableMap(out));
+    }
+
+    /**
+     * What {@link #gradient} computes: the mean loss, and the gradient of each parameter by its dotted
+     * name, in the model's order (zeros for a parameter no loss reached, as {@code Tensor.grad} gives).
+     * The loss is kept apart from the gradients, so no parameter's name can clash with it.
+     */
+    public record Gradient(double loss, Map<String, Tensor> parameters) {
     }
 
     /** Each partition's rows as one batch (none for an empty partition). */

@@ -70,9 +70,9 @@ class SparkTrainerTest {
         Tensor l = loss(local, X, Y);
         l.backward();
         for (int partitions : new int[] {1, 2, 3, 7}) {
-            Map<String, Tensor> g = trainer.gradient(sc.parallelize(examples(), partitions));
-            assertEquals(l.item(), g.get("loss").item(), 1e-12, partitions + " partitions: loss");
-            local.namedParameters().forEach((name, p) -> assertArrayEquals(p.grad().toArray(), g.get(name).toArray(),
+            SparkTrainer.Gradient g = trainer.gradient(sc.parallelize(examples(), partitions));
+            assertEquals(l.item(), g.loss(), 1e-12, partitions + " partitions: loss");
+            local.namedParameters().forEach((name, p) -> assertArrayEquals(p.grad().toArray(), g.parameters().get(name).toArray(),
                     1e-12, partitions + " partitions: " + name));
         }
     }
@@ -144,14 +144,14 @@ class SparkTrainerTest {
         assertTrue(!losses.get(0).equals(losses.get(1)) && !losses.get(1).equals(losses.get(2)),
                 "a new mask at every step: " + losses);
         // the same step's gradient is reproducible: the stream is a function of step and partition
-        Map<String, Tensor> g1 = trainer.gradient(one);
-        Map<String, Tensor> g2 = trainer.gradient(one);
-        assertArrayEquals(g1.get("loss").toArray(), g2.get("loss").toArray(), 0);
+        SparkTrainer.Gradient g1 = trainer.gradient(one);
+        SparkTrainer.Gradient g2 = trainer.gradient(one);
+        assertEquals(g1.loss(), g2.loss(), 0);
         // two partitions holding the same rows draw different masks
         List<Example> twice = new ArrayList<>(examples());
         twice.addAll(examples());
-        Map<String, Tensor> halves = trainer.gradient(sc.parallelize(twice, 2));
-        assertTrue(halves.get("loss").item() != g1.get("loss").item(),
+        SparkTrainer.Gradient halves = trainer.gradient(sc.parallelize(twice, 2));
+        assertTrue(halves.loss() != g1.loss(),
                 "the mean over two partitions of the same rows is not one partition's loss");
         assertTrue(SparkTrainer.stream(0, 0) != 0 && SparkTrainer.stream(0, 1) != SparkTrainer.stream(1, 0)
                 && SparkTrainer.stream(5, 3) != SparkTrainer.stream(3, 5));
@@ -185,9 +185,9 @@ class SparkTrainerTest {
             List<double[]> runs = new ArrayList<>();
             for (int mode = 0; mode < 3; mode++) {
                 delays = mode;
-                Map<String, Tensor> g = trainer.gradient(rdd);
-                List<Double> flat = new ArrayList<>();
-                g.values().forEach(t -> {
+                SparkTrainer.Gradient g = trainer.gradient(rdd);
+                List<Double> flat = new ArrayList<>(List.of(g.loss()));
+                g.parameters().values().forEach(t -> {
                     for (double v : t.toArray()) {
                         flat.add(v);
                     }
@@ -195,9 +195,9 @@ class SparkTrainerTest {
                 runs.add(flat.stream().mapToDouble(Double::doubleValue).toArray());
             }
             delays = 0;
-            Map<String, Tensor> g = trainer.gradient(rdd);
+            SparkTrainer.Gradient g = trainer.gradient(rdd);
             int d = depth;
-            local.namedParameters().forEach((name, p) -> assertArrayEquals(p.grad().toArray(), g.get(name).toArray(),
+            local.namedParameters().forEach((name, p) -> assertArrayEquals(p.grad().toArray(), g.parameters().get(name).toArray(),
                     1e-12, "depth " + d + ": " + name));
             assertArrayEquals(runs.get(0), runs.get(1), 0, "depth " + depth + ", one order of finishing");
             assertArrayEquals(runs.get(0), runs.get(2), 0, "depth " + depth + ", the opposite order");
