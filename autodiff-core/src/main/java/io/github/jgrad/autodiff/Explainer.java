@@ -77,6 +77,9 @@ final class Explainer {
                 int j = index.get(ps[k]);
                 double local = v.localDerivative(k);
                 double contribution = Value.chain(grad[i], local);
+                if (uses[j] == 1) { // the whole gradient, as backward accumulates it from 0: -0.0 becomes 0.0
+                    contribution = 0.0 + contribution;
+                }
                 int part = ++received[j];
                 if (uses[j] > 1) {
                     if (parts[j] == null) {

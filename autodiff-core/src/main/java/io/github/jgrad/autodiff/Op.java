@@ -283,7 +283,8 @@ public final class Op {
      * Applies a user-defined scalar op: computes its value and local derivatives and records them.
      *
      * @throws IllegalStateException if the op defines no scalar forward
-     * @throws IllegalArgumentException if the derivatives are not one per operand
+     * @throws IllegalArgumentException if the operands are not one per derivative formula, or the
+     *     derivatives function returns other than one per operand
      */
     public Value apply(Value... operands) {
         if (scalarForward == null) {
@@ -291,6 +292,10 @@ public final class Op {
                     + (builtin ? " (a built-in op: call it through Value's methods)" : " (Op.Builder.scalar)"));
         }
         Value[] in = operands.clone();
+        if (in.length != derivatives.length) { // before the forward runs on an array of another length
+            throw new IllegalArgumentException(name + ": " + in.length + " operands given, but the op has "
+                    + derivatives.length + " derivative formulas (one per operand)");
+        }
         double[] x = new double[in.length];
         for (int i = 0; i < in.length; i++) {
             x[i] = Objects.requireNonNull(in[i], name + ": operand " + i + " is null").data();

@@ -7,6 +7,7 @@ import io.github.jgrad.autodiff.internal.FloatKernels;
 import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Shapes;
 import io.github.jgrad.autodiff.internal.Softmax;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -31,8 +32,18 @@ final class ReduceOps {
                 (g, out) -> new Tensor[] {g.reshape(kept).broadcastTo(a.shape)}, a);
     }
 
+    /**
+     * {@code list}, or a copy where it has no fast random access (a LinkedList): its elements are read
+     * by index, which would make a product over it quadratic. A copy is a new list, so its product
+     * shares no operand run with another.
+     */
+    private static List<Value> indexable(List<Value> list) {
+        return list instanceof java.util.RandomAccess ? list : new ArrayList<>(list);
+    }
+
     /** The sum of {@code values} as one node; 0 (a constant) for an empty list. */
     static Value sum(List<Value> values) {
+        values = indexable(values);
         int n = values.size();
         Value[] parents = new Value[n];
         double out = 0;
@@ -49,6 +60,10 @@ final class ReduceOps {
             .edges("a_0*b_0 + ... + a_(n-1)*b_(n-1) as one node, as a neuron's weighted sum needs").build();
 
     static Value dot(List<Value> a, List<Value> b) {
+        return dotOf(indexable(a), indexable(b));
+    }
+
+    private static Value dotOf(List<Value> a, List<Value> b) {
         int n = a.size();
         if (b.size() != n) {
             throw new IllegalArgumentException("dot: operands differ in length: " + n + " and " + b.size());
@@ -60,7 +75,14 @@ final class ReduceOps {
                 out += Objects.requireNonNull(a.get(i), "dot: element of a is null").data()
                         * Objects.requireNonNull(b.get(i), "dot: element of b is null").data();
             }
-            return n == 0 ? Value.constant(0) : Value.of(out); // grad mode is off: a leaf
+            if (n == 0) {
+                return Value.constant(0);
+            }
+            return Value.unrecorded(Op.LEAF, DOT, out, () -> { // grad mode is off: a leaf
+                List<Value> both = new ArrayList<>(a);
+                both.addAll(b);
+                return both.toArray(new Value[0]);
+            });
         }
         ValueTape.Run ra = tape.run(a, "dot: element of a is null");
         ValueTape.Run rb = tape.run(b, "dot: element of b is null");

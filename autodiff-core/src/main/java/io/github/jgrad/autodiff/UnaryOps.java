@@ -103,7 +103,8 @@ final class UnaryOps {
 
     // ------------------------------------------------------------------ log
     static final Op LOG = Op.builtin("log").derivative("1/a").rule("g / a")
-            .edges("NaN below 0, -inf at 0; the derivative 1/a is +inf at 0 and applied as is below 0 (as PyTorch)")
+            .edges("NaN below 0, -inf at 0; the derivative 1/a is +inf at +0 (-inf at -0) and applied as is below 0"
+                    + " (as PyTorch)")
             .domain(0.5, 3).build();
 
     static Tensor log(Tensor a) {
@@ -137,7 +138,7 @@ final class UnaryOps {
 
     // ------------------------------------------------------------------ sqrt
     static final Op SQRT = Op.builtin("sqrt").derivative("1/(2*out)").rule("g / (2 * out)")
-            .edges("NaN below 0; the derivative 1/(2 sqrt(a)) is +inf at 0").domain(0.5, 3).readsOutput().build();
+            .edges("NaN below 0; sqrt(-0) is -0; the derivative 1/(2 sqrt(a)) is +inf at +0, -inf at -0 (as PyTorch)").domain(0.5, 3).readsOutput().build();
 
     static Tensor sqrt(Tensor a) {
         return unary(SQRT, Unary.SQRT, a, (g, out) -> new Tensor[] {sqrtBackward(g, out)});

@@ -36,8 +36,9 @@ import org.apache.commons.numbers.gamma.Erf;
  * earlier step or on another thread, longer than the tape) is ordered by an iterative depth-first
  * search instead. Nothing is freed while reachable, so no value ever becomes unusable; a graph
  * dropped without a backward pass is released by the thread's next backward pass, or once the tape
- * is full (2^20 values and operands of sums and dots, about 64 MB: what a thread that never
- * differentiates keeps alive at most; evaluate inside {@link GradMode#disabled()} to keep nothing).
+ * is full (2^20 values and operands of sums and dots, about 64 MB, and their labels if they have
+ * some, about as much again: what a thread that never differentiates keeps alive at most; evaluate
+ * inside {@link GradMode#disabled()} to keep nothing).
  *
  * <p><b>Gradients.</b> A backward pass recomputes the gradients of interior nodes and adds to the
  * gradients of leaves, so calling {@code backward()} on several outputs sums their gradients into the
@@ -89,6 +90,7 @@ public final class Value {
     /** The last pass of {@link ValueTape} that reached this value. */
     int stamp;
 
+    /** A leaf or constant: an input, not an op's result, so anomaly mode does not check it (as tensors). */
     private Value(double data, Op op, int kind) {
         this.data = data;
         this.op = op;
@@ -97,9 +99,6 @@ public final class Value {
         this.da = 0;
         this.db = 0;
         this.index = kind;
-        if (!Double.isFinite(data) && Anomaly.isEnabled()) {
-            throw new NonFiniteException(describeNonFinite(data, op, NO_OPERANDS));
-        }
     }
 
     private Value(Op op, double data, Value a, Object b, double da, double db, ValueTape tape) {
@@ -145,11 +144,10 @@ public final class Value {
      */
     static Value record(Op op, double out, Value[] parents, double[] partials) {
         ValueTape tape = ValueTape.current();
-        if (!tape.recording()) {
-            return new Value(out, Op.LEAF, LEAF);
+        if (!tape.recording() || parents.length == 0) { // an op of no operands: a number, as a leaf
+            return unrecorded(parents.length == 0 ? op : Op.LEAF, op, out, () -> parents);
         }
         switch (parents.length) {
-            case 0: return new Value(out, op, LEAF); // an op of no operands: a number, as a leaf
             case 1: return new Value(op, out, parents[0], null, partials == null ? 1 : partials[0], 0, tape);
             case 2: return new Value(op, out, parents[0], parents[1], partials == null ? 1 : partials[0],
                     partials == null ? 1 : partials[1], tape);
@@ -165,13 +163,27 @@ public final class Value {
     /** op(a), recorded unless grad mode is off on this thread (then a leaf holding {@code out}). */
     static Value unary(Op op, Value a, double out, double da) {
         ValueTape tape = ValueTape.current();
-        return tape.recording() ? new Value(op, out, a, null, da, 0, tape) : new Value(out, Op.LEAF, LEAF);
+        return tape.recording() ? new Value(op, out, a, null, da, 0, tape)
+                : unrecorded(Op.LEAF, op, out, () -> new Value[] {a});
     }
 
     /** op(a, b), recorded unless grad mode is off on this thread (then a leaf holding {@code out}). */
     static Value binary(Op op, Value a, Value b, double out, double da, double db) {
         ValueTape tape = ValueTape.current();
-        return tape.recording() ? new Value(op, out, a, b, da, db, tape) : new Value(out, Op.LEAF, LEAF);
+        return tape.recording() ? new Value(op, out, a, b, da, db, tape)
+                : unrecorded(Op.LEAF, op, out, () -> new Value[] {a, b});
+    }
+
+    /**
+     * The result {@code out} of {@code computedBy} as a leaf of op {@code kind}, not recorded (grad mode
+     * off, or an op of no operands); in anomaly mode checked as a recorded result is, naming the op
+     * and its operands.
+     */
+    static Value unrecorded(Op kind, Op computedBy, double out, java.util.function.Supplier<Value[]> operands) {
+        if (!Double.isFinite(out) && Anomaly.isEnabled()) {
+            throw new NonFiniteException(describeNonFinite(out, computedBy, operands.get()));
+        }
+        return new Value(out, kind, LEAF);
     }
 
     /**
@@ -512,8 +524,9 @@ public final class Value {
             }
             if (!constant && !Double.isFinite(p.grad)) { // finite contributions that overflowed together
                 throw new NonFiniteException("backward of " + op + " made the gradient of operand " + i + " ("
-                        + p.describe() + ") " + p.grad + ": its contribution " + contribution
-                        + " added to the gradient from its other uses overflowed");
+                        + p.describe() + ") " + p.grad + ": its contribution " + contribution + " added to the gradient"
+                        + " from its other uses overflowed, or the gradient was not finite before this pass (a leaf's"
+                        + " grad() accumulates across passes)");
             }
         }
     }
@@ -631,7 +644,7 @@ public final class Value {
         StringBuilder sb = new StringBuilder();
         sb.append(op).append(" produced ").append(data);
         if (parents.length == 0) {
-            sb.append(" as a leaf");
+            sb.append(" from no operands");
         } else {
             sb.append(" from operand").append(parents.length > 1 ? "s " : " ");
             for (int i = 0; i < parents.length && i < 8; i++) {

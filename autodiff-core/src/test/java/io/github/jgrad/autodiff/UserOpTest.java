@@ -212,5 +212,19 @@ class UserOpTest {
         assertEquals("broken: the derivatives function returned 2 derivatives for 1 operands",
                 assertThrows(IllegalArgumentException.class, () -> broken.apply(Value.of(1))).getMessage());
         assertEquals(0, hypot.rules(), "a scalar-only op has no tensor rules");
+        // one operand for two formulas ran the user's forward on a short array (AIOOBE from inside it)
+        assertEquals("hypot: 1 operands given, but the op has 2 derivative formulas (one per operand)",
+                assertThrows(IllegalArgumentException.class, () -> hypot.apply(Value.of(3))).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> hypot.apply(a, b, Value.of(1)));
+    }
+
+    @Test
+    void explainReportsTheWholeGradientAsBackwardComputesIt() { // -0.0 was shown where backward gave 0.0
+        Value x = Value.of(2, "x");
+        Value y = x.mul(-0.0).label("y");
+        Explanation e = Explain.backward(y);
+        Explanation.Step step = e.steps().get(e.steps().size() - 1);
+        assertEquals(0, Double.compare(0.0, step.value()), step.toString());
+        assertEquals(0, Double.compare(0.0, x.grad()));
     }
 }

@@ -346,6 +346,32 @@ class ValueTest {
     }
 
     @Test
+    void anomalyModeChecksOpsNotInputsAndNamesTheOpWithGradModeOff() { // a probe's cases
+        try (Anomaly.Scope on = Anomaly.detect()) {
+            // with grad mode off a result was built as a leaf and blamed on "leaf ... as a leaf"
+            try (GradMode.Scope off = GradMode.disabled()) {
+                ArithmeticException e = assertThrows(ArithmeticException.class, () -> Value.of(-1.0, "x").sqrt());
+                assertEquals("sqrt produced NaN from operand x=-1.0", e.getMessage());
+                e = assertThrows(ArithmeticException.class,
+                        () -> Value.dot(List.of(Value.of(1e200), Value.of(1)), List.of(Value.of(1e200), Value.of(2))));
+                assertTrue(e.getMessage().startsWith("dot produced Infinity from operands "), e.getMessage());
+            }
+            // an input that is infinite or NaN is no op's result: a clamp against an infinite bound is fine
+            assertEquals(1.5, Value.of(1.5, "x").min(Double.POSITIVE_INFINITY).data(), 0);
+            assertTrue(Double.isNaN(Value.of(Double.NaN).data()));
+            GradCheck.Report r = GradCheck.defaults().check(x -> x.get(0).max(Double.NEGATIVE_INFINITY).mul(x.get(0)), 1.5);
+            assertTrue(r.passed(), r.toString());
+        }
+        // an infinite gradient left by an earlier pass is not blamed on this pass's finite contribution alone
+        Value x = Value.of(1, "x");
+        x.mul(Double.MAX_VALUE).mul(10).backward();                  // x.grad() is infinite now
+        try (Anomaly.Scope on = Anomaly.detect()) {
+            ArithmeticException e = assertThrows(ArithmeticException.class, () -> x.mul(2).backward());
+            assertTrue(e.getMessage().contains("or the gradient was not finite before this pass"), e.getMessage());
+        }
+    }
+
+    @Test
     void anomalyModeChecksBackward() {
         Value x = Value.of(0.0, "x");
         Value y = x.sqrt().mul(3); // forward finite; sqrt'(0) = inf, times 3 = inf in backward
