@@ -688,7 +688,11 @@ public final class Tensor extends Node {
         return max(new int[0], false);
     }
 
-    /** The maximum along {@code axis}, which is removed (values only; see {@link #argmax} for indices). */
+    /**
+     * The maximum along {@code axis}, which is removed (values only; see {@link #argmax} for indices), as
+     * {@code torch.max(x, dim)}. Not {@link Value#max(double)}'s element-wise max with a number: for
+     * that, {@link #maximum(double)} ({@code t.max(0)} reduces axis 0; {@code t.maximum(0)} is a ReLU).
+     */
     public Tensor max(int axis) {
         return max(axis, false);
     }

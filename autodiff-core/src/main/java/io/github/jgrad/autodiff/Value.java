@@ -292,7 +292,7 @@ public final class Value {
         return pow(constant(c));
     }
 
-    /** max(this, c); see {@link #max(Value)}. */
+    /** max(this, c); see {@link #max(Value)}. (On a tensor, {@code max(int)} reduces an axis: use {@code maximum}.) */
     public Value max(double c) {
         return max(constant(c));
     }

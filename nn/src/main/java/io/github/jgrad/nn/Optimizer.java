@@ -8,9 +8,11 @@ import java.util.Map;
 
 /**
  * Updates parameters from their gradients: {@link #step()} after {@code loss.backward()}. Parameters
- * without a gradient (unused in the loss) are skipped. Updates are not recorded on the tape.
+ * without a gradient (unused in the loss) are skipped. Updates are not recorded on the tape. The
+ * optimizers are {@link SGD} and {@link Adam} (AdamW too): checkpoints save and restore exactly their
+ * state, so the type is sealed.
  */
-public abstract class Optimizer {
+public abstract sealed class Optimizer permits SGD, Adam {
     private final List<Tensor> parameters;
     private double learningRate;
     private int steps;

@@ -19,5 +19,9 @@
  * may leave the temporary file behind (it is never mistaken for the target). Where the file system
  * cannot rename atomically, an ordinary replacing move is used instead, and a crash at that moment
  * may leave no file at all. The saved file gets the default permissions of a new file.
+ *
+ * <p><b>Imports.</b> {@code Module} shares its simple name with {@code java.lang.Module}: after
+ * {@code import io.github.jgrad.nn.*;} a use of {@code Module} is ambiguous, so import it by name
+ * ({@code import io.github.jgrad.nn.Module;}), as the examples do.
  */
 package io.github.jgrad.nn;
