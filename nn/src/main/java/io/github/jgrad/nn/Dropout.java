@@ -24,8 +24,14 @@ public final class Dropout extends Module {
     /**
      * Dropout with probability {@code p} in [0, 1); each mask is drawn with a seed from a generator
      * seeded with {@code seed}, so layers built with seeds 10 and 11 draw unrelated masks.
+     *
+     * @throws IllegalArgumentException if {@code p} is not in [0, 1)
      */
-    public Dropout(double p, long seed) {
+    public static Dropout of(double p, long seed) {
+        return new Dropout(p, seed);
+    }
+
+    private Dropout(double p, long seed) {
         if (!(p >= 0 && p < 1)) {
             throw new IllegalArgumentException("Dropout: p must be in [0, 1), got " + p);
         }

@@ -94,14 +94,21 @@ public final class Npz {
     }
 
     /**
-     * Reads an {@code .npz} archive from {@code in}, as {@link #load(Path, long)} reads a file, with
-     * the same checks and errors (named "stream"): every entry, in order, each checked against its
-     * CRC-32, and the archive's directory at its end, so that an empty, cut-off or foreign stream is an
-     * error, never fewer arrays. {@code in} is read to its end (into a temporary file, deleted before
-     * this returns) and not closed. A stream's sizes are only claims, so every entry counts against
-     * {@code maxBytes} (8 bytes per float64 element, 4 per float32), and the stream may hold at most {@code
-     * maxBytes} plus
-     * {@value #STREAM_HEADROOM} bytes (for the archive's headers).
+     * Reads an {@code .npz} archive from {@code in}: {@link #read(InputStream, long)} with
+     * {@link Npy#DEFAULT_MAX_BYTES}.
+     */
+    public static Map<String, Tensor> read(InputStream in) throws IOException {
+        return read(in, Npy.DEFAULT_MAX_BYTES);
+    }
+
+    /**
+     * Reads an {@code .npz} archive from {@code in}, as {@link #load(Path, long)} reads a file, with the
+     * same checks and errors (named "stream"): every entry, in order, each checked against its CRC-32, and
+     * the archive's directory at its end, so that an empty, cut-off or foreign stream is an error, never
+     * fewer arrays. {@code in} is read to its end (into a temporary file, deleted before this returns) and
+     * not closed. A stream's sizes are only claims, so every entry counts against {@code maxBytes} (8 bytes
+     * per float64 element, 4 per float32), and the stream may hold at most {@code maxBytes} plus {@value
+     * #STREAM_HEADROOM} bytes (for the archive's headers).
      *
      * @throws IOException for anything {@link #load(Path, long)} refuses, for a longer stream, and if
      *     the temporary file cannot be written

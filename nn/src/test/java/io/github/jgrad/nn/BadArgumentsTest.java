@@ -181,40 +181,40 @@ class BadArgumentsTest {
         assertFalse(java.util.Arrays.equals(((Linear) m0.get(2)).weight().toArray(),
                 ((Linear) m1.get(0)).weight().toArray()));
         // and dropout(10)'s second mask was dropout(11)'s first
-        Dropout d10 = new Dropout(0.5, 10);
-        Dropout d11 = new Dropout(0.5, 11);
+        Dropout d10 = Dropout.of(0.5, 10);
+        Dropout d11 = Dropout.of(0.5, 11);
         Tensor x = Tensor.ones(64);
         d10.forward(x);
         assertFalse(java.util.Arrays.equals(d10.forward(x).toArray(), d11.forward(x).toArray()));
         // the same seed still gives the same model and masks
         assertTrue(java.util.Arrays.equals(((Linear) m0.get(0)).weight().toArray(),
                 ((Linear) Sequential.mlp(0, Activation.relu(), 8, 8, 8, 1).get(0)).weight().toArray()));
-        assertTrue(java.util.Arrays.equals(new Dropout(0.5, 10).forward(x).toArray(),
-                new Dropout(0.5, 10).forward(x).toArray()));
+        assertTrue(java.util.Arrays.equals(Dropout.of(0.5, 10).forward(x).toArray(),
+                Dropout.of(0.5, 10).forward(x).toArray()));
     }
 
     @Test
     void aRandomStreamGivesCopiesOfAModelTheirOwnMasks() {
         Tensor x = Tensor.ones(256);
         // stream 0 is what a single machine draws (and what checkpoints resumed before streams drew)
-        double[] plain = new Dropout(0.5, 10).forward(x).toArray();
-        Sequential zero = Sequential.of(new Dropout(0.5, 10));
+        double[] plain = Dropout.of(0.5, 10).forward(x).toArray();
+        Sequential zero = Sequential.of(Dropout.of(0.5, 10));
         zero.randomStream(0);
         assertTrue(java.util.Arrays.equals(plain, zero.forward(x).toArray()));
         // a stream reaches a nested layer, and the same stream draws the same masks
-        Sequential s1 = Sequential.of(Sequential.of(new Dropout(0.5, 10)));
-        Sequential s1again = Sequential.of(Sequential.of(new Dropout(0.5, 10)));
+        Sequential s1 = Sequential.of(Sequential.of(Dropout.of(0.5, 10)));
+        Sequential s1again = Sequential.of(Sequential.of(Dropout.of(0.5, 10)));
         s1.randomStream(1);
         s1again.randomStream(1);
         double[] m1 = s1.forward(x).toArray();
         assertTrue(java.util.Arrays.equals(m1, s1again.forward(x).toArray()));
-        Sequential s2 = Sequential.of(Sequential.of(new Dropout(0.5, 10)));
+        Sequential s2 = Sequential.of(Sequential.of(Dropout.of(0.5, 10)));
         s2.randomStream(2);
         double[] m2 = s2.forward(x).toArray();
         assertFalse(java.util.Arrays.equals(m1, plain), "stream 1 differs from a single machine's");
         assertFalse(java.util.Arrays.equals(m1, m2), "streams 1 and 2 differ");
         // and a stream's later masks are not another stream's first ones
-        Dropout d1 = new Dropout(0.5, 10);
+        Dropout d1 = Dropout.of(0.5, 10);
         Sequential.of(d1).randomStream(1);
         d1.forward(x);
         assertFalse(java.util.Arrays.equals(d1.forward(x).toArray(), m2));

@@ -39,7 +39,7 @@ class CheckpointTest {
 
     /** Weights from {@code seed}; the dropout layer's seed is part of the model's construction, as its size is. */
     private static Sequential model(long seed) {
-        return Sequential.of(Linear.of(4, 16, seed), Activation.relu(), new Dropout(0.2, 5), Linear.of(16, 3, seed + 2));
+        return Sequential.of(Linear.of(4, 16, seed), Activation.relu(), Dropout.of(0.2, 5), Linear.of(16, 3, seed + 2));
     }
 
     private record Run(Sequential model, Optimizer optimizer, Trainer trainer, DataLoader loader) {
@@ -190,7 +190,7 @@ class CheckpointTest {
         Path file = dir.resolve("adam.npz");
         saved.trainer().save(file);
 
-        Sequential wider = Sequential.of(Linear.of(4, 32, 1), Activation.relu(), new Dropout(0.2, 2), Linear.of(32, 3, 3));
+        Sequential wider = Sequential.of(Linear.of(4, 32, 1), Activation.relu(), Dropout.of(0.2, 2), Linear.of(32, 3, 3));
         Adam adam = Adam.of(wider.parameters(), 0.05);
         Run other = new Run(wider, adam, Trainer.of(wider, adam, (x, y) -> Loss.crossEntropy(wider.forward(x), y)), null);
         refusedAndNothingChanged(other, file, file + ": entry 'model.0.weight' has shape (4, 16), but the model's"
@@ -215,7 +215,7 @@ class CheckpointTest {
                 (x, y) -> Loss.mse(again.forward(x), y)), null), twinsFile, "entry 'optimizer.parameters' is"
                 + " [0.0, 1.0, 2.0, 3.0], but this optimizer's parameters are the model's [2.0, 3.0, 0.0, 1.0]");
 
-        Sequential deeper = Sequential.of(Linear.of(4, 16, 1), Activation.relu(), new Dropout(0.2, 2), Linear.of(16, 3, 3),
+        Sequential deeper = Sequential.of(Linear.of(4, 16, 1), Activation.relu(), Dropout.of(0.2, 2), Linear.of(16, 3, 3),
                 Activation.relu(), Linear.of(3, 3, 4));
         Adam deeperAdam = Adam.of(deeper.parameters(), 0.05);
         refusedAndNothingChanged(new Run(deeper, deeperAdam, Trainer.of(deeper, deeperAdam,
@@ -336,15 +336,15 @@ class CheckpointTest {
 
     @Test
     void dropoutResumesItsMasks() throws IOException {
-        Dropout a = new Dropout(0.5, 7);
+        Dropout a = Dropout.of(0.5, 7);
         Tensor x = Tensor.ones(64);
         a.forward(x);
         a.forward(x);
         Sequential saved = Sequential.of(a);
         assertEquals(Map.of("0.draws", 2.0), saved.namedState());
-        Dropout b = new Dropout(0.5, 7);
+        Dropout b = Dropout.of(0.5, 7);
         Sequential.of(b).loadNamedState(Map.of("0.draws", 2.0));
         assertArrayEquals(a.forward(x).toArray(), b.forward(x).toArray(), 0);
-        assertNotEquals(Arrays.toString(a.forward(x).toArray()), Arrays.toString(new Dropout(0.5, 7).forward(x).toArray()));
+        assertNotEquals(Arrays.toString(a.forward(x).toArray()), Arrays.toString(Dropout.of(0.5, 7).forward(x).toArray()));
     }
 }

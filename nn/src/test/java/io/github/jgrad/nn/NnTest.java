@@ -100,7 +100,7 @@ class NnTest {
 
     @Test
     void dropoutTrainsAndEvaluates() {
-        Dropout d = new Dropout(0.25, 11);
+        Dropout d = Dropout.of(0.25, 11);
         Tensor x = Tensor.ones(10_000);
         Tensor y = d.forward(x);
         double kept = y.gt(0).mean().item();
@@ -109,7 +109,7 @@ class NnTest {
         assertEquals(1.0, y.mean().item(), 0.03, "inverted dropout keeps the expectation");
         d.eval();
         assertTrue(d.forward(x) == x);
-        assertThrows(IllegalArgumentException.class, () -> new Dropout(1, 0));
+        assertThrows(IllegalArgumentException.class, () -> Dropout.of(1, 0));
     }
 
     // ------------------------------------------------------------------ losses
@@ -418,7 +418,7 @@ class NnTest {
 
     @Test
     void modulesPrintAsPyTorchPrintsThem() {
-        Sequential m = Sequential.of(Linear.of(2, 16, 1), Activation.relu(), new Dropout(0.5, 1),
+        Sequential m = Sequential.of(Linear.of(2, 16, 1), Activation.relu(), Dropout.of(0.5, 1),
                 Sequential.mlp(3, Activation.tanh(), 16, 1));
         assertEquals(String.join("\n",
                 "Sequential(",

@@ -41,6 +41,8 @@ class NpzStreamTest {
         assertEquals(List.of("w", "b"), List.copyOf(back.keySet()));
         assertArrayEquals(tensors().get("w").toArray(), back.get("w").toArray(), 0);
         assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(back.get("b").item()));
+        Map<String, Tensor> byDefault = Npz.read(new ByteArrayInputStream(archive)); // Npy.DEFAULT_MAX_BYTES
+        assertArrayEquals(tensors().get("w").toArray(), byDefault.get("w").toArray(), 0);
     }
 
     @Test

@@ -131,7 +131,7 @@ class SparkTrainerTest {
     }
 
     private static Module dropoutModel() {
-        return Sequential.of(io.github.jgrad.nn.Linear.of(3, 16, 4), Activation.relu(), new Dropout(0.5, 9),
+        return Sequential.of(io.github.jgrad.nn.Linear.of(3, 16, 4), Activation.relu(), Dropout.of(0.5, 9),
                 io.github.jgrad.nn.Linear.of(16, 2, 5));
     }
 
