@@ -910,7 +910,20 @@ public final class Tensor extends Node {
         return this;
     }
 
-    /** The same data, cut from the graph: requires no gradient. Shares data with this tensor. */
+    /**
+     * A copy in memory of its own, on the tape: its gradient flows back unchanged, as PyTorch's
+     * {@code clone()}. Changing this tensor in place later does not change the copy;
+     * {@code detach().clone()} is a copy off the tape (a snapshot of weights).
+     */
+    @Override
+    public Tensor clone() {
+        return LayoutOps.copy(this);
+    }
+
+    /**
+     * The same data, cut from the graph: requires no gradient. Shares data with this tensor (as
+     * PyTorch's {@code detach()}): {@link #clone()} it for a copy.
+     */
     public Tensor detach() {
         Tensor d = floats != null ? leaf(floats(), shape) : leaf(data(), shape);
         d.storage = storage();

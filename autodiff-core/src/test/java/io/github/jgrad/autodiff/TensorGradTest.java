@@ -329,6 +329,23 @@ class TensorGradTest {
     }
 
     @Test
+    void cloneCopiesOnTheTapeAndDetachShares() {
+        for (DType dtype : DType.values()) {
+            Tensor w = Tensor.of(new double[] {1, 2}).to(dtype).requiresGrad(true);
+            Tensor copy = w.clone();
+            Tensor snapshot = w.detach().clone();
+            Tensor view = w.detach();
+            assertEquals(dtype, copy.dtype());
+            assertTrue(copy.requiresGrad() && !snapshot.requiresGrad());
+            copy.mul(Tensor.of(new double[] {3, 4}).to(dtype)).sum().backward();
+            assertArrayEquals(new double[] {3, 4}, w.grad().toArray(), "the gradient flows back unchanged");
+            w.addInPlace(1, Tensor.ones(2));
+            assertArrayEquals(new double[] {1, 2}, snapshot.toArray(), "a copy keeps its values");
+            assertArrayEquals(new double[] {2, 3}, view.toArray(), "detach shares memory");
+        }
+    }
+
+    @Test
     void absGradientIsSignumBitForBitAtEveryKindOfPoint() {
         java.util.SplittableRandom r = new java.util.SplittableRandom(21);
         double[] x = new double[70_000]; // above the size that splits over two threads

@@ -41,6 +41,7 @@ public final class TensorGraphs {
             binary("mul", Tensor::mul),
             binary("div", (a, b) -> a.div(b.mul(b).add(0.5))),
             unary("neg", Tensor::neg),
+            unary("clone", Tensor::clone),
             unary("exp", Tensor::exp),
             unary("log", a -> a.mul(a).add(0.25).log()),
             unary("log1p", a -> a.mul(a).log1p()),
