@@ -150,36 +150,12 @@ class NpyLimitsTest {
         int side = 4096;
         Path c = dir.resolve("c.npy");
         Npy.save(c, Tensor.arange(side * side).reshape(side, side));
-        Path fortran = dir.resolve("f.npy");
-        try (FileChannel ch = FileChannel.open(fortran, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-             OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
-            out.write(npy("{'descr': '<f8', 'fortran_order': True, 'shape': (" + side + ", " + side + "), }", new byte[0]));
-            ByteBuffer column = ByteBuffer.allocate(8 * side).order(ByteOrder.LITTLE_ENDIAN);
-            for (int j = 0; j < side; j++) {
-                column.clear();
-                for (int i = 0; i < side; i++) {
-                    column.putDouble((double) i * side + j);             // element (i, j) = i * side + j
-                }
-                out.write(column.array());
-            }
-        }
+        Path fortran = writeFortran(dir.resolve("f.npy"), side, false);
         Path npz = dir.resolve("c.npz");
         Npz.save(npz, Map.of("x", Npy.load(c)));
         Path c32 = dir.resolve("c32.npy");
         Npy.save(c32, Tensor.arange(side * side).reshape(side, side).to(DType.FLOAT32));
-        Path fortran32 = dir.resolve("f32.npy");
-        try (FileChannel ch = FileChannel.open(fortran32, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-             OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
-            out.write(npy("{'descr': '<f4', 'fortran_order': True, 'shape': (" + side + ", " + side + "), }", new byte[0]));
-            ByteBuffer column = ByteBuffer.allocate(4 * side).order(ByteOrder.LITTLE_ENDIAN);
-            for (int j = 0; j < side; j++) {
-                column.clear();
-                for (int i = 0; i < side; i++) {
-                    column.putFloat((float) i * side + j);              // exact: below 2^24
-                }
-                out.write(column.array());
-            }
-        }
+        Path fortran32 = writeFortran(dir.resolve("f32.npy"), side, true);
         Path big = dir.resolve("big.npy");
         Npy.save(big, Tensor.zeros(2 * side * side));
         Path big32 = dir.resolve("big32.npy");
@@ -195,6 +171,28 @@ class NpyLimitsTest {
                 "big32.npy: IOException, heap named"),
                 output.lines().filter(l -> l.endsWith(" ok") || l.contains("IOException")).toList(), output);
         assertEquals(0, p.exitValue(), output);
+    }
+
+    /** A side x side Fortran-order .npy of float64 or float32 whose element (i, j) is i * side + j (exact below 2^24). */
+    private static Path writeFortran(Path file, int side, boolean float32) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+             OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
+            out.write(npy("{'descr': '<f" + (float32 ? 4 : 8) + "', 'fortran_order': True, 'shape': (" + side + ", "
+                    + side + "), }", new byte[0]));
+            ByteBuffer column = ByteBuffer.allocate((float32 ? 4 : 8) * side).order(ByteOrder.LITTLE_ENDIAN);
+            for (int j = 0; j < side; j++) {
+                column.clear();
+                for (int i = 0; i < side; i++) {
+                    if (float32) {
+                        column.putFloat((float) i * side + j);
+                    } else {
+                        column.putDouble((double) i * side + j);
+                    }
+                }
+                out.write(column.array());
+            }
+        }
+        return file;
     }
 
     /** Run in a JVM with a 200 MiB heap by the test above. */
