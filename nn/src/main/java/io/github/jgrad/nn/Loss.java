@@ -70,10 +70,11 @@ public final class Loss {
      * PyTorch each log is clamped below at -100, so p = 0 or 1 gives a large finite loss, not infinity.
      * log(1 - p) is computed as log1p(-p), as PyTorch does, so a small p keeps its digits (the loss of
      * p = 1e-20 with target 0 is 1e-20). The clamp of log p is applied to its argument (at e^-100), so
-     * the gradient is finite everywhere; but below e^-100 it is 0, where PyTorch's is about
-     * (p - y) / 1e-12 (likewise for 1 - p). A model that is that confidently
-     * wrong learns nothing from this loss: prefer {@link #binaryCrossEntropyWithLogits}, exact for any
-     * logit.
+     * the gradient is finite everywhere; but where p is below e^-100 the y log p term sends no gradient
+     * (only the other term's (1 - y) / (1 - p) remains, pushing p the wrong way if y is above it),
+     * where PyTorch's gradient is about (p - y) / 1e-12 (likewise for 1 - p). A model that is that
+     * confidently wrong is not pulled back by this loss: prefer {@link #binaryCrossEntropyWithLogits},
+     * exact for any logit.
      *
      * @throws IllegalArgumentException if a probability (as PyTorch) or a target is outside [0, 1] or
      *     NaN, or the shapes differ

@@ -8,7 +8,9 @@ import java.util.Map;
 
 /**
  * Updates parameters from their gradients: {@link #step()} after {@code loss.backward()}. Parameters
- * without a gradient (unused in the loss) are skipped. Updates are not recorded on the tape. The
+ * without a gradient (unused in the loss) are skipped. Every parameter given must require a gradient
+ * (PyTorch takes frozen ones and never moves them; here pass only those that train, for example a
+ * model's parameters filtered by {@code requiresGrad()}). Updates are not recorded on the tape. The
  * optimizers are {@link SGD} and {@link Adam} (AdamW too): checkpoints save and restore exactly their
  * state, so the type is sealed.
  */

@@ -1,6 +1,9 @@
 package io.github.jgrad.nn;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -17,6 +20,8 @@ final class ProgressBar implements Listener {
     private boolean open;
     /** The latest epoch not printed (off a terminal, between prints), for a fit that stops early. */
     private Trainer.Epoch unprinted;
+    /** The length of the line drawn last on a terminal: a shorter one is padded to cover it. */
+    private int drawn;
 
     ProgressBar(PrintStream out, boolean terminal) {
         this.out = out;
@@ -25,6 +30,24 @@ final class ProgressBar implements Listener {
 
     PrintStream out() {
         return out;
+    }
+
+    /**
+     * Whether {@code out} is standard output or error and a terminal. {@link System#console()} looks at
+     * standard input and output only, so standard error redirected to a file still has one: where the
+     * system shows what a descriptor is ({@code /proc/self/fd}), a file is not a terminal.
+     */
+    static boolean isTerminal(PrintStream out) {
+        int fd = out == System.out ? 1 : out == System.err ? 2 : -1;
+        if (fd < 0 || System.console() == null) {
+            return false;
+        }
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return true; // no such view (macOS, Windows): the console is all there is to go by
+        }
     }
 
     @Override
@@ -41,8 +64,9 @@ final class ProgressBar implements Listener {
         unprinted = null;
         String line = line(e);
         if (terminal) {
-            out.print("\r" + line + (last ? "\n" : ""));
+            out.print("\r" + line + " ".repeat(Math.max(0, drawn - line.length())) + (last ? "\n" : ""));
             open = !last;
+            drawn = last ? 0 : line.length();
         } else {
             out.println(line);
         }
@@ -57,6 +81,7 @@ final class ProgressBar implements Listener {
         if (open) {
             out.println();
             open = false;
+            drawn = 0;
         } else if (unprinted != null) {
             out.println(line(unprinted));
         }

@@ -54,7 +54,7 @@ public final class Trainer {
     private final Workspace workspace = Workspace.create();
     private Schedule schedule;
     private double clipNorm;
-    private Listener progress = new ProgressBar(System.err, System.console() != null);
+    private Listener progress = new ProgressBar(System.err, ProgressBar.isTerminal(System.err));
     private final List<Listener> listeners = new ArrayList<>();
     private DataLoader validation;
     private Map<String, Metric> metrics = Map.of();
@@ -68,7 +68,10 @@ public final class Trainer {
         this.loss = Objects.requireNonNull(loss, "Trainer.of: loss is null");
     }
 
-    /** A trainer minimising {@code loss(inputs, targets)}, a scalar computed from a batch through the model. */
+    /**
+     * A trainer minimising {@code loss(inputs, targets)}: the batch's mean loss per example, one number
+     * computed through the model (a loss with Reduction.MEAN), which {@code val_loss} then averages.
+     */
     public static Trainer of(Module model, Optimizer optimizer, BiFunction<Tensor, Tensor, Tensor> loss) {
         return new Trainer(model, optimizer, loss);
     }
@@ -95,12 +98,11 @@ public final class Trainer {
 
     /**
      * Where the progress bar goes (null: nowhere); returns this. It is redrawn in place only on
-     * standard error or output with a console attached; any other stream (a file) gets a line at a
-     * time.
+     * standard error or output where that is a terminal; any other stream (a file, a redirected
+     * standard error) gets a line at a time.
      */
     public Trainer progress(PrintStream out) {
-        boolean console = System.console() != null && (out == System.err || out == System.out);
-        this.progress = out == null ? null : new ProgressBar(out, console);
+        this.progress = out == null ? null : new ProgressBar(out, ProgressBar.isTerminal(out));
         return this;
     }
 
@@ -277,18 +279,24 @@ public final class Trainer {
         Tensor l = Objects.requireNonNull(loss.apply(b.inputs(), b.targets()), "Trainer: the loss function returned null");
         if (l.size() != 1) {
             throw new IllegalStateException("Trainer: the loss function returned a tensor of shape "
-                    + Text.shape(l.shape()) + "; it must return one number (a loss with Reduction.MEAN, or sum() it)");
+                    + Text.shape(l.shape()) + "; it must return the batch's mean loss per example, one number (a loss with Reduction.MEAN)");
         }
         return l;
     }
 
     /**
      * The loss ({@code val_loss}) and each validation metric ({@code val_NAME}) on {@code data}, in
-     * evaluation mode with nothing recorded, each a mean over the examples; the model is left in
+     * evaluation mode with nothing recorded, each a mean over the examples (each batch's number, a mean
+     * over its examples as Reduction.MEAN gives, weighted by its size); the model is left in
      * evaluation mode. The data comes in its epoch 0 order every time ({@link DataLoader#setEpoch}),
      * so the numbers do not depend on how often it ran before: a resumed run's are an uninterrupted one's.
+     *
+     * @throws IllegalArgumentException if the loader has no examples
      */
     public Map<String, Double> evaluate(DataLoader data) {
+        if (data.size() == 0) {
+            throw new IllegalArgumentException("Trainer.evaluate: the loader has no examples to evaluate on");
+        }
         model.eval();
         data.setEpoch(0);
         double lossSum = 0;

@@ -100,6 +100,16 @@ class BadArgumentsTest {
     }
 
     @Test
+    void schedulesCheckTheirRatesWhenMade() { // they failed epochs later, in SGD, naming no schedule
+        rejects(() -> Schedule.step(0.1, 2, Double.NaN), "step schedule: gamma must be finite and >= 0, got NaN");
+        rejects(() -> Schedule.step(-0.1, 2, 0.5), "step schedule: base");
+        rejects(() -> Schedule.constant(Double.NaN), "constant schedule: rate");
+        rejects(() -> Schedule.cosine(0.1, Double.POSITIVE_INFINITY, 5), "cosine schedule: min");
+        rejects(() -> Schedule.linear(0.1, -1, 5), "linear schedule: end");
+        assertEquals(0.025, Schedule.step(0.1, 2, 0.5).rate(5), 0);
+    }
+
+    @Test
     void trainerChecksItsArgumentsBeforeChangingAnything() {
         Linear m = Linear.of(1, 1, 1);
         SGD sgd = SGD.of(m.parameters(), 0.1);

@@ -80,6 +80,32 @@ class ListenersTest {
     }
 
     @Test
+    void aShorterRedrawCoversTheLineBeforeIt() { // a probe's case: "... 0 examples/ses/s" on a terminal
+        Linear m = Linear.of(1, 1, 1);
+        double[] losses = {12345.678, 0.5, 0.25};
+        int[] epoch = {0};
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        long[] now = {0};
+        Trainer t = Trainer.of(m, SGD.of(m.parameters(), 0), (x, y) -> m.weight().sum().mul(0).add(losses[epoch[0]]))
+                .progress(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8))
+                .clock(() -> now[0] += 3_000_000_000L, true)
+                .listen((tr, e) -> epoch[0]++);
+        t.fit(DataLoader.of(Tensor.zeros(2, 1), Tensor.zeros(2, 1), 2, false, 0), 3);
+        String[] draws = bytes.toString(java.nio.charset.StandardCharsets.UTF_8).split("\r");
+        assertEquals(4, draws.length, java.util.Arrays.toString(draws));         // "" and three drawings
+        assertTrue(draws[2].length() >= draws[1].length(), java.util.Arrays.toString(draws)); // covers it
+        assertTrue(draws[2].contains("loss 0.5000") && draws[2].endsWith(" "), "padded: '" + draws[2] + "'");
+    }
+
+    @Test
+    void evaluatingNothingIsAnError() { // it returned {val_loss=NaN}
+        Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> trainer(m, 0.1).evaluate(DataLoader.of(Tensor.zeros(0, 2), Tensor.zeros(0), 4, false, 0)));
+        assertTrue(e.getMessage().startsWith("Trainer.evaluate: the loader has no examples"), e.getMessage());
+    }
+
+    @Test
     void accuracyOfAModelRecordsNothing() { // its Javadoc says so; it ran forward with grad mode on
         boolean[] recording = {true};
         Module watched = new Module() {
