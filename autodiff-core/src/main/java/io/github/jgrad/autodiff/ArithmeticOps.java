@@ -174,27 +174,32 @@ final class ArithmeticOps {
             Tensor ga = null;
             Tensor gb = null;
             // masked entries get harmless operands first (exponent 1, log argument 1), so no infinity
-            // or NaN is computed where the derivative is defined (anomaly mode checks intermediates)
-            Tensor one = scalar(1);
+            // or NaN is computed where the derivative is defined (anomaly mode checks intermediates).
+            // Everything is computed in the result's type, as the forward was: the exponent and base
+            // converted (a float64 exponent of a float32 result rounded, as PyTorch's), the constants
+            // promoting nothing (a 0-d float32 pair stays float32)
+            DType type = out.dtype();
+            Tensor one = Tensor.constant(1, type);
+            Tensor zero = Tensor.constant(0, type);
+            Tensor e = b.to(type);
             if (a.requiresGrad) {
                 if (b.requiresGrad && GradMode.isEnabled()) {
                     // a gradient of this gradient may flow to b: b a^(b-1) is made 0 at b = 0 by chain's
                     // zero rule, not by a mask, so its derivative in b there, a^-1, survives; at a = 0
                     // as well it is 0, as in PyTorch (and 0^-1 is not computed)
-                    Tensor zeroBoth = b.eq(0).mul(a.eq(0));
-                    Tensor power = where(zeroBoth, scalar(0), a.pow(where(zeroBoth, one, b).sub(1)));
-                    ga = g.chain(b.chain(power)).sumTo(a.shape);
+                    Tensor zeroBoth = e.eq(0).mul(a.eq(0));
+                    Tensor power = where(zeroBoth, zero, a.pow(where(zeroBoth, one, e).sub(1)));
+                    ga = g.chain(e.chain(power)).sumTo(a.shape);
                 } else {
                     ga = pow(a, b, g);
                 }
             }
             if (b.requiresGrad) {
-                Tensor zeroBase = a.eq(0).mul(b.ge(0));
+                Tensor zeroBase = a.eq(0).mul(e.ge(0));
                 // log of the base in the result's type, as PyTorch's pow_backward_exponent (a float32
                 // base's log rounded to float would cost a float64 exponent its gradient's digits)
-                Tensor base = a.dtype() == out.dtype() ? a : a.to(out.dtype());
-                Tensor d = a.pow(b).mul(where(zeroBase, one, base).log());
-                gb = g.chain(where(zeroBase, scalar(0), d)).sumTo(b.shape);
+                Tensor d = a.pow(e).mul(where(zeroBase, one, a.to(type)).log());
+                gb = g.chain(where(zeroBase, zero, d)).sumTo(b.shape);
             }
             return new Tensor[] {ga, gb};
         });
@@ -206,8 +211,8 @@ final class ArithmeticOps {
      */
     private static Tensor baseDerivative(Tensor a, Tensor b) {
         Tensor zeroExp = b.eq(0);
-        Tensor safeB = where(zeroExp, scalar(1), b);
-        return where(zeroExp, scalar(0), safeB.mul(a.pow(safeB.sub(1))));
+        Tensor safeB = where(zeroExp, Tensor.constant(1, b.dtype()), b);
+        return where(zeroExp, Tensor.constant(0, b.dtype()), safeB.mul(a.pow(safeB.sub(1))));
     }
 
     /**
@@ -227,11 +232,11 @@ final class ArithmeticOps {
         Tensor.Backward backward = (g2, o) -> { // the composition's backward, step by step
             Tensor e = b.dtype() == g.dtype() ? b : b.to(g.dtype());
             Tensor zeroExp = e.eq(0);
-            Tensor safeB = where(zeroExp, scalar(1), e);
+            Tensor safeB = where(zeroExp, Tensor.constant(1, e.dtype()), e);
             Tensor power = a.pow(safeB.sub(1));
-            Tensor d = where(zeroExp, scalar(0), safeB.mul(power));
+            Tensor d = where(zeroExp, Tensor.constant(0, e.dtype()), safeB.mul(power));
             Tensor towardsD = ChainOps.bothChain(g, g2);
-            Tensor towardsPower = where(zeroExp, scalar(0), towardsD).chain(safeB);
+            Tensor towardsPower = where(zeroExp, Tensor.constant(0, e.dtype()), towardsD).chain(safeB);
             return new Tensor[] {g2.chain(d), pow(a, safeB.sub(1), towardsPower), null};
         };
         double[] bd = in(DType.of(g, a), b); // a float64 exponent of a float32 pow rounded, as the forward's
@@ -284,8 +289,10 @@ final class ArithmeticOps {
 
     static Tensor maximum(Tensor a, Tensor b) {
         return binary(MAXIMUM, Binary.MAX, a, b, (g, out) -> {
-            Tensor ab = a.broadcastTo(out.shape); // a copy only where an operand is broadcast
-            Tensor bb = b.broadcastTo(out.shape);
+            // compared in the result's type, as the forward compared them (a float64 0-d operand of a
+            // float32 result is rounded first: a tie in float is a tie); a copy only where broadcast
+            Tensor ab = a.to(out.dtype()).broadcastTo(out.shape);
+            Tensor bb = b.to(out.dtype()).broadcastTo(out.shape);
             return new Tensor[] {a.requiresGrad ? maximumBackward(g, ab, bb).sumTo(a.shape) : null,
                 b.requiresGrad ? maximumBackward(g, bb, ab).sumTo(b.shape) : null};
         });

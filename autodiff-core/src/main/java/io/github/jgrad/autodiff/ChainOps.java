@@ -1,6 +1,5 @@
 package io.github.jgrad.autodiff;
 
-import static io.github.jgrad.autodiff.Tensor.scalar;
 import static io.github.jgrad.autodiff.Tensor.where;
 
 import io.github.jgrad.autodiff.internal.Kernels.Binary;
@@ -54,7 +53,8 @@ final class ChainOps {
      * the Hessian, not 0).
      */
     static Tensor bothChain(Tensor a, Tensor b) {
-        Tensor masked = where(b.eq(0).mul(a.abs().lt(Double.POSITIVE_INFINITY).neg().add(1)), scalar(0), a);
+        Tensor nonFinite = a.abs().lt(Double.POSITIVE_INFINITY).neg().add(1);
+        Tensor masked = where(b.eq(0).mul(nonFinite), Tensor.constant(0, a.dtype()), a);
         Tensor value;
         try (GradMode.Scope off = GradMode.disabled()) {
             value = chain(masked, b);

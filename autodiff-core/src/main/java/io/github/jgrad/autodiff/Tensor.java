@@ -782,7 +782,8 @@ public final class Tensor extends Node {
     /**
      * this.matmul(w).add(bias) for a matrix this (n, k), w (k, m) and a bias that broadcasts to (n, m),
      * in one pass: the bias is written into the result and the product added to it (BLAS's beta = 1),
-     * as {@code torch.addmm}. Same values and gradients as the two ops; one (n, m) array fewer.
+     * as {@code torch.addmm}. The values and gradients of the two ops, to rounding (the sums start
+     * from the bias instead of adding it at the end: an ulp apart at times); one (n, m) array fewer.
      *
      * @throws IllegalArgumentException if the shapes do not fit
      */

@@ -368,7 +368,11 @@ final class UnaryOps {
         if (!(low <= high)) {
             throw new IllegalArgumentException("clamp: need low <= high, got " + low + ", " + high);
         }
-        Tensor.Backward backward = (g, o) -> new Tensor[] {clampBackward(g, a, low, high)};
+        // a float tensor's bounds are the doubles rounded to float (DType), in the backward's mask too:
+        // a float equal to a rounded bound is on it, as PyTorch compares in float32
+        double lowIn = a.dtype() == DType.FLOAT32 ? (float) low : low;
+        double highIn = a.dtype() == DType.FLOAT32 ? (float) high : high;
+        Tensor.Backward backward = (g, o) -> new Tensor[] {clampBackward(g, a, lowIn, highIn)};
         // x < low ? low : x > high ? high : x. Math.max(low, Math.min(high, x)) gives the same bits (NaN
         // stays NaN, an input on a bound stays itself) and vectorises, except for an input zero on a
         // bound zero of the other sign; the masks handle those bounds without a branch to mispredict

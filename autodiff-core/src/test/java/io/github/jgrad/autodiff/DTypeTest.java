@@ -218,6 +218,54 @@ class DTypeTest {
     }
 
     @Test
+    void float32BackwardsCompareAndComputeInFloat32() { // a probe's cases
+        // clamp's mask compared a float with the unrounded double bound: 0.7f is below 0.7, so a value on
+        // the (rounded) bound had gradient 0
+        for (int n : new int[] {1, 100}) {
+            float[] seven = new float[n];
+            java.util.Arrays.fill(seven, 0.7f);
+            Tensor x = Tensor.of(seven).requiresGrad(true);
+            x.clamp(0.7, 1.0).sum().backward();
+            assertEquals(1, x.grad().get(n - 1), 0, "n = " + n);
+            Tensor z = Tensor.of(new float[] {0.1f}).requiresGrad(true);
+            z.clamp(-1, 0.1).sum().backward();
+            assertEquals(1, z.grad().item(), 0);
+        }
+        // maximum's tie with a float64 scalar tensor is a tie in float: half each
+        Tensor x = Tensor.of(new float[] {0.1f, 0.7f}).requiresGrad(true);
+        Tensor s = Tensor.scalar(0.1).requiresGrad(true);
+        x.maximum(s).sum().backward();
+        assertArrayEquals(new double[] {0.5, 1}, x.grad().toArray());
+        assertEquals(0.5, s.grad().item(), 0);
+        // pow's base gradient with a float64 scalar exponent is the float32 exponent's, with createGraph
+        // too (that path used the unrounded exponent)
+        Tensor base = Tensor.of(new float[] {0.7f, 2.9f}).requiresGrad(true);
+        for (double exponent : new double[] {0.1, 1.0 / 3, 2.7}) {
+            for (boolean createGraph : new boolean[] {false, true}) {
+                Tensor e64 = Tensor.scalar(exponent).requiresGrad(true);
+                Tensor e32 = Tensor.scalar(exponent).to(FLOAT32).requiresGrad(true);
+                float[] wide = Tensor.grad(List.of(base.pow(e64).sum()), List.of(base, e64), createGraph).get(0)
+                        .toFloatArray();
+                float[] single = Tensor.grad(List.of(base.pow(e32).sum()), List.of(base, e32), createGraph).get(0)
+                        .toFloatArray();
+                assertArrayEquals(single, wide, "exponent " + exponent + ", createGraph " + createGraph);
+            }
+        }
+        // 0-d float32 operands stay in float32 through pow's exponent gradient, as shape (1) ones do
+        java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+        for (int k = 0; k < 100; k++) {
+            float a = (float) r.nextDouble(0.1, 3);
+            float b = (float) r.nextDouble(-2, 2);
+            Tensor b0 = Tensor.of(new float[] {b}).reshape().requiresGrad(true);
+            Tensor b1 = Tensor.of(new float[] {b}).requiresGrad(true);
+            Tensor.of(new float[] {a}).reshape().pow(b0).backward();
+            Tensor.of(new float[] {a}).pow(b1).sum().backward();
+            assertEquals(FLOAT32, b0.grad().dtype());
+            assertEquals(b1.grad().item(), b0.grad().item(), 0, a + "^" + b);
+        }
+    }
+
+    @Test
     void toIsDifferentiableAndEachGradientHasItsTensorsDtype() {
         Tensor p32 = Tensor.of(new float[] {1.5f, -2f}).requiresGrad(true);
         Tensor p64 = Tensor.of(new double[] {0.25, 4}).requiresGrad(true);
