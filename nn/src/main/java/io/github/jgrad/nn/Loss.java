@@ -110,7 +110,7 @@ public final class Loss {
         sameShape("binaryCrossEntropyWithLogits", logit, target);
         inUnitInterval("binaryCrossEntropyWithLogits", "targets", target, "");
         Tensor positive = logit.gt(0);
-        Tensor zero = Tensor.scalar(0);
+        Tensor zero = Tensor.zeros(logit.dtype()); // in the logits' type: a 0-d float32 pair stays float32
         Tensor a = Tensor.where(positive, logit, zero);   // z where z > 0, else 0: each branch stays finite
         Tensor b = Tensor.where(positive, zero, logit);   // z where z <= 0, else 0
         Tensor whenPositive = times(a, target.neg().add(1)).add(a.neg().exp().log1p());
@@ -126,7 +126,7 @@ public final class Loss {
      */
     private static Tensor times(Tensor z, Tensor w) {
         Tensor notFinite = z.abs().lt(Double.POSITIVE_INFINITY).neg().add(1);
-        return Tensor.where(w.eq(0).mul(notFinite), Tensor.scalar(0), z).mul(w);
+        return Tensor.where(w.eq(0).mul(notFinite), Tensor.zeros(z.dtype()), z).mul(w);
     }
 
     /** Cross-entropy of logits against class indices; see {@link #crossEntropy(Tensor, int[], Reduction)}. */

@@ -335,6 +335,36 @@ class CheckpointTest {
     }
 
     @Test
+    void aScalarParametersStateTakesItsDtypeOnLoad() throws IOException { // 0-d moments stayed float64
+        java.util.function.Supplier<Module> make = () -> new Module() {
+            private final Tensor scale = register("scale", Tensor.scalar(1));
+            private final Linear layer = register("layer", Linear.of(4, 2, 3));
+
+            @Override
+            public Tensor forward(Tensor x) {
+                return layer.forward(x).mul(scale);
+            }
+        };
+        Module m = make.get();
+        Adam adam = Adam.of(m.parameters(), 0.1);
+        adam.zeroGrad();
+        Loss.mse(m.forward(X), X.slice(1, 0, 2)).backward();
+        adam.step();
+        Path file = dir.resolve("scale64.npz");
+        Checkpoint.save(file, m, adam, 1);
+        Module single = make.get().to(DType.FLOAT32);
+        Adam again = Adam.of(single.parameters(), 0.1);
+        Checkpoint.load(file, single, again);
+        Path resaved = dir.resolve("scale32.npz");
+        Checkpoint.save(resaved, single, again, 1);
+        Map<String, Tensor> entries = Npz.load(resaved);
+        for (String name : List.of("optimizer.adam.exp_avg.0", "optimizer.adam.exp_avg_sq.0", "optimizer.adam.exp_avg.1")) {
+            assertEquals(DType.FLOAT32, entries.get(name).dtype(), name);
+        }
+        assertEquals(0, entries.get("optimizer.adam.exp_avg.0").dim());
+    }
+
+    @Test
     void dropoutResumesItsMasks() throws IOException {
         Dropout a = Dropout.of(0.5, 7);
         Tensor x = Tensor.ones(64);

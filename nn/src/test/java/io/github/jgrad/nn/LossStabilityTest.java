@@ -55,6 +55,15 @@ class LossStabilityTest {
     }
 
     @Test
+    void lossesOfScalarFloat32TensorsStayFloat32() { // BCE with logits gave float64 (its zero constant promoted)
+        Tensor z = Tensor.scalar(0.3).to(io.github.jgrad.autodiff.DType.FLOAT32);
+        Tensor y = Tensor.scalar(1).to(io.github.jgrad.autodiff.DType.FLOAT32);
+        assertEquals(io.github.jgrad.autodiff.DType.FLOAT32, Loss.binaryCrossEntropyWithLogits(z, y).dtype());
+        assertEquals((float) Math.log1p(Math.exp(-(double) 0.3f)), (float) Loss.binaryCrossEntropyWithLogits(z, y).item());
+        assertEquals(io.github.jgrad.autodiff.DType.FLOAT32, Loss.mse(z, y).dtype());
+    }
+
+    @Test
     void rightlyCertainInfiniteLogitsCostNothingAndTeachNothing() {
         Tensor z = Tensor.of(new double[] {INF, -INF}).requiresGrad(true);
         Tensor loss = Loss.binaryCrossEntropyWithLogits(z, Tensor.of(new double[] {1, 0}));
