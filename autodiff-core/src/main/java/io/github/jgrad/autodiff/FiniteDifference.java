@@ -32,6 +32,8 @@ final class FiniteDifference {
     /** D(h) and D(h/2). */
     private double wide;
     private double narrow;
+    /** Largest magnitude whose rounding entered a value of f on this line (beyond the values themselves). */
+    private double scale;
 
     private FiniteDifference(double f0, double h) {
         this.f0 = f0;
@@ -76,9 +78,6 @@ final class FiniteDifference {
         record(up, down, isWide);
         return (up - down) / (2 * step);
     }
-
-    /** Largest magnitude whose rounding entered a value of f on this line (beyond the values themselves). */
-    private double scale;
 
     /** Notes the rounding scale of f's last evaluation, where f reports one (tensor checks). */
     private void scaleOf(ToDoubleFunction<double[]> f) {

@@ -58,11 +58,10 @@ public final class Npy {
     }
 
     /**
-     * Reads one array from {@code in}, as {@link #read(InputStream)}. A stream's length is not known
-     * in advance, so the header's shape is only a claim: an array that would take more than
-     * {@code maxBytes} as a tensor (8 bytes per float64 element, 4 per float32) is refused before anything is
-     * allocated,
-     * and a truncated stream is found when it ends.
+     * Reads one array from {@code in}, as {@link #read(InputStream)}. A stream's length is not known in
+     * advance, so the header's shape is only a claim: an array that would take more than {@code maxBytes}
+     * as a tensor (8 bytes per float64 element, 4 per float32) is refused before anything is allocated, and
+     * a truncated stream is found when it ends.
      *
      * @throws IOException for a malformed or truncated array, or one over the limit
      * @throws IllegalArgumentException if {@code maxBytes} is negative
