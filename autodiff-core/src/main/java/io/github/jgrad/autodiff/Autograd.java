@@ -334,10 +334,7 @@ final class Autograd {
             if (gi == null || !p.requiresGrad) {
                 continue;
             }
-            if (!Arrays.equals(gi.shape, p.shape)) {
-                throw new IllegalStateException("backward of " + t.op + ": gradient of shape " + Shapes.str(gi.shape)
-                        + " for input " + i + " of shape " + Shapes.str(p.shape));
-            }
+            checkShape(t, i, gi, p);
             if (gi.dtype() != p.dtype()) { // the graph changed type here: a gradient has its tensor's dtype
                 gi = gi.to(p.dtype());
             }
@@ -349,6 +346,14 @@ final class Autograd {
                 }
             }
             p.passGrad = p.passGrad == null ? gi : p.passGrad.add(gi);
+        }
+    }
+
+    /** Refuses a gradient {@code gi} that t's backward gave input i, p, unless it has p's shape. */
+    static void checkShape(Tensor t, int i, Tensor gi, Tensor p) {
+        if (!Arrays.equals(gi.shape, p.shape)) {
+            throw new IllegalStateException("backward of " + t.op + ": gradient of shape " + Shapes.str(gi.shape)
+                    + " for input " + i + " of shape " + Shapes.str(p.shape));
         }
     }
 

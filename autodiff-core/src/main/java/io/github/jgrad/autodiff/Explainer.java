@@ -92,7 +92,7 @@ final class Explainer {
                         + names.fixed(grad[i]) + " * " + Names.group(names.fixed(local)) + " = "
                         + names.fixed(contribution);
                 steps.add(new Explanation.Step(steps.size() + 1, Explanation.Step.Kind.CHAIN, name[j], name[i], part,
-                        uses[j], local(v, i, k, index, uses[j]), chain, local, contribution));
+                        uses[j], local(v, ps, i, k, index, uses[j]), chain, local, contribution));
             }
         }
         List<Explanation.Row> rows = new ArrayList<>();
@@ -112,9 +112,8 @@ final class Explainer {
         return "d" + root + "/d" + of;
     }
 
-    /** The local derivative d order[i] / d (operand k): formula in names, numbers plugged in, result. */
-    private String local(Value v, int i, int k, Map<Value, Integer> index, int operandUses) {
-        Value[] ps = v.operands();
+    /** The local derivative d order[i] / d (operand k of ps, v's operands): formula in names, numbers plugged in, result. */
+    private String local(Value v, Value[] ps, int i, int k, Map<Value, Integer> index, int operandUses) {
         int a = 0;
         int b = ps.length > 1 ? 1 : -1;
         if (v.op() == ReduceOps.DOT) {

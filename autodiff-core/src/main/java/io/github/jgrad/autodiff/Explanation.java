@@ -55,8 +55,7 @@ public final class Explanation {
             return sb.toString();
         }
         sb.append("Backward pass of ").append(output).append(" = ").append(outputData).append(" (")
-                .append(rows.size()).append(rows.size() == 1 ? " value, " : " values, ")
-                .append(steps.size()).append(steps.size() == 1 ? " step)\n" : " steps)\n");
+                .append(count(rows.size(), "value")).append(", ").append(count(steps.size(), "step")).append(")\n");
         sb.append("\nValues, in the order they were computed\n");
         int width = 0;
         for (Row r : rows) {
@@ -104,7 +103,7 @@ public final class Explanation {
             }
             return sb.toString();
         }
-        sb.append(" (").append(rows.size()).append(" values, ").append(steps.size()).append(" steps)\n\n");
+        sb.append(" (").append(count(rows.size(), "value")).append(", ").append(count(steps.size(), "step")).append(")\n\n");
         sb.append("| value | computed as | data | gradient |\n|---|---|---:|---:|\n");
         for (Row r : rows) {
             sb.append("| ").append(code(r.name())).append(" | ")
@@ -268,6 +267,11 @@ public final class Explanation {
     }
 
     /** {@code s} as Markdown text that reads literally: emphasis, table, code and HTML characters escaped. */
+    /** "1 step", "2 steps": a count and its noun, for the reports' headings. */
+    static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
     static String escape(String s) {
         return oneLine(s).replace("&", "&amp;").replace("<", "&lt;").replace("\\", "\\\\").replace("|", "\\|")
                 .replace("*", "\\*").replace("_", "\\_").replace("`", "\\`");

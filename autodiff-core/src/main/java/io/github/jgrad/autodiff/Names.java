@@ -171,7 +171,8 @@ final class Names {
 
     /**
      * Labels as given (a label used again gets #2, #3, as in scalar explain reports), other tensors
-     * their op and a counter in computation order (leaf1, matmul1, add2), skipping names already used.
+     * their op and a counter in the order given, a topological one (each tensor after those it is
+     * computed from: leaf1, matmul1, add2), skipping names already used.
      */
     static Map<Tensor, String> ofTensors(Node[] order) {
         Map<Tensor, String> names = new IdentityHashMap<>();

@@ -21,6 +21,7 @@ final class TensorExplainer {
     }
 
     static TensorExplanation explain(Tensor output, int decimals, int maxNodes) {
+        java.util.Objects.requireNonNull(output, "output");
         if (output.size() != 1 || !output.requiresGrad()) {
             throw new IllegalArgumentException("explain: the output must be a one-element tensor that requires grad;"
                     + " it has shape " + Shapes.str(output.shape()) + (output.requiresGrad() ? "" : " and requires none"));
@@ -62,6 +63,7 @@ final class TensorExplainer {
                         if (gs[k] == null || !p.requiresGrad()) {
                             continue;
                         }
+                        Autograd.checkShape(t, k, gs[k], p); // as the backward pass refuses it
                         if (gs[k].dtype() != p.dtype()) { // as the backward pass converts it
                             gs[k] = gs[k].to(p.dtype());
                         }
@@ -77,7 +79,9 @@ final class TensorExplainer {
                 }
             }
         }
-        String dot = order.length <= maxNodes ? GraphViz.dot(order, names) : "";
+        String dot = order.length <= maxNodes ? GraphViz.dot(order, names)
+                : "digraph jgrad {\n  note [shape=note, label=\"" + order.length + " tensors: more than the explain limit of "
+                + maxNodes + ", not drawn\"];\n}\n"; // as a summarised Value report draws
         output.backward();
         String head = "Backward pass of " + names.get(output) + " = " + String.format(Locale.ROOT, number, output.item());
         return new TensorExplanation(head, order.length, maxNodes, values, steps, summary(order), dot);

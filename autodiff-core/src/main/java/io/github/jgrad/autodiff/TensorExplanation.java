@@ -45,8 +45,9 @@ public final class TensorExplanation {
             }
             return sb.toString();
         }
-        sb.append(" (").append(tensors).append(" tensors, ").append(steps.size()).append(" steps)\n");
-        sb.append("\nTensors, in the order they were computed\n");
+        sb.append(" (").append(Explanation.count(tensors, "tensor")).append(", ").append(Explanation.count(steps.size(), "step"))
+                .append(")\n");
+        sb.append("\nTensors, each after those it is computed from\n");
         for (String v : values) {
             sb.append("  ").append(v).append('\n');
         }
@@ -67,7 +68,8 @@ public final class TensorExplanation {
             }
             return sb.toString();
         }
-        sb.append(" (").append(tensors).append(" tensors, ").append(steps.size()).append(" steps)\n\n");
+        sb.append(" (").append(Explanation.count(tensors, "tensor")).append(", ").append(Explanation.count(steps.size(), "step"))
+                .append(")\n\n");
         for (String v : values) {
             sb.append("- ").append(Explanation.code(v)).append('\n');
         }

@@ -107,5 +107,28 @@ class TensorExplainTest {
         assertTrue(r.steps().isEmpty());
         assertThrows(IllegalArgumentException.class, () -> Explain.backward(p.mul(2)));
         assertThrows(IllegalArgumentException.class, () -> Explain.backward(Tensor.ones(1).sum()));
+        // a summary still draws a graph dot reads (it was an empty string); a null output is named
+        assertTrue(r.toDot().startsWith("digraph jgrad {") && r.toDot().contains("not drawn"), r.toDot());
+        assertEquals("output", assertThrows(NullPointerException.class, () -> Explain.backward((Tensor) null))
+                .getMessage());
+    }
+
+    @Test
+    void aUserGradientOfTheWrongShapeIsNamedAsBackwardNamesIt() { // the replay threw an AIOOBE further on
+        Op wrong = Op.define("wrongShape").tensor(in -> in[0].mul(2), (g, out, in) -> new Tensor[] {g.sum(0, true)})
+                .rule("g * 2").build();
+        Tensor x = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3).requiresGrad(true);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Explain.backward(wrong.apply(x.tanh()).sum()));
+        assertEquals("backward of wrongShape: gradient of shape (1, 3) for input 0 of shape (2, 3)", e.getMessage());
+    }
+
+    @Test
+    void headingsCountInTheSingular() { // "(1 tensors, 1 steps)"
+        Tensor p = Tensor.scalar(2).requiresGrad(true).label("p");
+        assertTrue(Explain.backward(p.mul(3)).toText().startsWith("Backward pass of mul1 = 6.0000 (3 tensors, 1 step)"),
+                Explain.backward(p.mul(3)).toText());
+        String leaf = Explain.backward(Value.of(2, "v")).toMarkdown(); // its markdown said "(1 values, 1 steps)"
+        assertTrue(leaf.contains("(1 value, 1 step)"), leaf);
     }
 }
