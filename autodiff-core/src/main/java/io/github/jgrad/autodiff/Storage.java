@@ -69,7 +69,8 @@ final class Storage {
                     + Shapes.str(t.shape));
         }
         if (t.dtype() == DType.FLOAT32) { // converted to this tensor's dtype
-            System.arraycopy(source.toFloatArray(), 0, t.floats(), 0, t.size());
+            float[] same = source.dtype() == DType.FLOAT32 ? source.floats() : null; // no copy of a float32 source
+            System.arraycopy(same != null ? same : source.toFloatArray(), 0, t.floats(), 0, t.size());
         } else {
             System.arraycopy(source.data(), 0, t.doubles(), 0, t.size());
         }

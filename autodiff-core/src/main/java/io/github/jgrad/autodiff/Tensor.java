@@ -946,8 +946,12 @@ public final class Tensor extends Node {
      * null forgets it.
      *
      * @throws IllegalArgumentException if the shapes differ
+     * @throws IllegalStateException if {@code gradient}'s memory was reclaimed by its {@link Workspace} scope
      */
     public void setGrad(Tensor gradient) {
+        if (gradient != null) {
+            gradient.checkLive(); // a gradient whose Workspace scope reclaimed it is refused now, not when read
+        }
         if (gradient != null && !Arrays.equals(gradient.shape, shape)) {
             throw new IllegalArgumentException("setGrad: gradient of shape " + Shapes.str(gradient.shape)
                     + " for a tensor of shape " + Shapes.str(shape));

@@ -3,9 +3,9 @@ package io.github.jgrad.autodiff;
 import io.github.jgrad.autodiff.internal.Arena;
 import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * Memory reused from one training step to the next, so that a steady loop allocates (almost) nothing:
@@ -38,9 +38,11 @@ import java.util.Map;
  *   <li>a gradient that a scope gives to a tensor created outside it ({@link Tensor#grad()} of a
  *       parameter, by {@code backward} or {@link Tensor#setGrad}) outlives the scope. It stays valid
  *       until a later scope of the same workspace gives that tensor a new gradient; then the old one
- *       is reclaimed when that scope closes (unless another tensor holds it too: {@code
- *       q.setGrad(p.grad())}) and its memory reused. So {@code p.grad()} is readable between steps
- *       and, until its scope ends, after {@code clipGradNorm} replaced it;</li>
+ *       is reclaimed when that scope closes (unless another tensor from outside scopes holds it too:
+ *       {@code q.setGrad(p.grad())}, in a step or between steps) and its memory reused. So
+ *       {@code p.grad()} is readable between steps and, until its scope ends, after
+ *       {@code clipGradNorm} replaced it. A gradient replaced between steps is left to the garbage
+ *       collector, and so is the gradient of a tensor that is itself garbage;</li>
  *   <li>{@link #keep(Tensor)} takes a tensor (and the views sharing its data) out of its scope or
  *       workspace for good, like any tensor made outside scopes.</li>
  * </ul>
@@ -48,15 +50,16 @@ import java.util.Map;
  *
  * <p><b>Threads and nesting.</b> A workspace serves one thread at a time. Scopes nest, also of
  * different workspaces; they close in the reverse order of opening, on the thread that opened them.
- * Other threads are unaffected by a scope. The workspace holds on to the memory of its largest step
- * ({@link #retainedBytes()}) until it is garbage.
+ * Other threads are unaffected by a scope. The workspace holds on to the arrays its steps used, by
+ * length ({@link #retainedBytes()}), until it is garbage: as much as its largest step where every step
+ * has the same shapes; steps of many shapes (batches of every size) keep arrays of each length.
  */
 public final class Workspace {
     private final Arena.Pool pool = new Arena.Pool(this);
     /** The gradients this workspace's scopes gave to tensors from outside them, by tensor. */
-    private final Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+    private final Map<Tensor, Tensor> grads = new WeakHashMap<>(); // weak: a tensor that dies takes its entry along
     /** How many tensors of {@link #grads} hold each gradient's memory ({@code q.setGrad(p.grad())}: two). */
-    private final Map<Storage, Integer> holders = new IdentityHashMap<>();
+    private final Map<Storage, Integer> holders = new WeakHashMap<>(); // (tensors and storages have identity equality)
     /** The storages created in open scopes, innermost last; a scope is a mark on this stack. */
     private Storage[] storages = new Storage[64];
     private int storageCount;
@@ -143,6 +146,8 @@ public final class Workspace {
         Arena.Pool p = Arena.active();
         if (p != null) {
             ((Workspace) p.owner()).assigned(t, g);
+        } else if (g.storage != null && g.storage.owner instanceof Workspace w) {
+            w.assigned(t, g); // between steps: a gradient a workspace holds, given to one more tensor, is held twice
         }
     }
 
@@ -168,9 +173,12 @@ public final class Workspace {
             int held = holders.getOrDefault(previous.storage, 1) - 1;
             if (held > 0) {
                 holders.put(previous.storage, held);
-            } else {
+            } else if (innermost != null) {
                 holders.remove(previous.storage);
                 innermost.replaced.add(previous);
+            } else { // replaced between steps: no scope to reclaim it, so its memory is left to the collector
+                holders.remove(previous.storage);
+                previous.storage.owner = null;
             }
         }
     }

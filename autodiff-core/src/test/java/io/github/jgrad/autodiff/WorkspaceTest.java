@@ -287,6 +287,68 @@ class WorkspaceTest {
     }
 
     @Test
+    void aGradientSharedBetweenStepsLastsItsHoldersToo() { // a probe's case: q.setGrad(p.grad()) with no scope open
+        Workspace ws = Workspace.create();
+        Tensor p = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        Tensor q = Tensor.of(new double[] {0, 0}).requiresGrad(true);
+        try (Workspace.Scope s = ws.open()) {
+            p.mul(p).sum().backward();
+        }
+        q.setGrad(p.grad());                                      // between steps
+        try (Workspace.Scope s = ws.open()) {
+            p.zeroGrad();
+            p.mul(3).sum().backward();                            // was reclaimed here, though q held it
+        }
+        assertArrayEquals(new double[] {2, 4}, q.grad().toArray());
+        Tensor old = q.grad();
+        q.setGrad(Tensor.ones(2));                                // replaced between steps: left to the collector
+        try (Workspace.Scope s = ws.open()) {
+            Tensor.zeros(2).add(1);                               // memory reused: old must not show it
+        }
+        assertArrayEquals(new double[] {2, 4}, old.toArray());
+        // a gradient whose scope reclaimed it is refused when given, not only when read
+        Tensor reclaimed;
+        try (Workspace.Scope s = ws.open()) {
+            reclaimed = Tensor.ones(2).mul(2);
+        }
+        assertReclaimed(() -> q.setGrad(reclaimed));
+    }
+
+    @Test
+    void aTensorThatDiesTakesItsGradientAlong() throws InterruptedException { // the workspace held every one
+        Workspace ws = Workspace.create();
+        java.lang.ref.WeakReference<Tensor> watched = null;
+        for (int i = 0; i < 3; i++) {
+            Tensor x = Tensor.randn(i, 1000).requiresGrad(true);  // a fresh leaf each step (an input's gradient)
+            try (Workspace.Scope s = ws.open()) {
+                x.mul(x).sum().backward();
+            }
+            assertEquals(2 * x.get(0), x.grad().get(0), 0);
+            watched = new java.lang.ref.WeakReference<>(x);
+        }
+        for (int k = 0; k < 50 && watched.get() != null; k++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertEquals(null, watched.get(), "the workspace keeps no tensor of an earlier step alive");
+    }
+
+    @Test
+    void copyingAFloat32TensorMakesNoCopyOfIt() { // float32 optimizer state allocated a model-sized array per step
+        Tensor source = Tensor.ones(DType.FLOAT32, 50_000);     // 200 KB: counted (a humongous array is not, in G1)
+        Tensor target = Tensor.zeros(DType.FLOAT32, 50_000);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory
+                .getThreadMXBean();
+        long id = Thread.currentThread().getId();
+        target.copyFrom(source);                                 // warm
+        long before = threads.getThreadAllocatedBytes(id);
+        target.copyFrom(source);
+        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        assertTrue(allocated < 20_000, allocated + " bytes for a copy of 200 KB");
+        assertEquals(1, target.get(49_999), 0);
+    }
+
+    @Test
     void aKeptGradientIsNeverReclaimed() {
         Workspace ws = Workspace.create();
         Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);
