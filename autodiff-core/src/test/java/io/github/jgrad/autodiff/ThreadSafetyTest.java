@@ -96,7 +96,10 @@ final class ThreadSafetyTest {
         Tensor confidence = z.softmax(1).pow(2).sum().mul(0.01);
         // element-wise ops and row sums over 256 x 256: the kernels split these between two threads
         Tensor wide = p[4].mul(WIDE_INPUT).tanh().sum(1, false).pow(2).mean().mul(0.01);
-        Tensor loss = nll.add(confidence).add(wide);
+        // a product below 32^3 multiply-adds runs jgrad's Java kernel, forward and backward
+        Tensor small = p[4].slice(0, 0, 16).slice(1, 0, 16).matmul(WIDE_INPUT.slice(0, 0, 16).slice(1, 0, 16))
+                .tanh().mean().mul(0.01);
+        Tensor loss = nll.add(confidence).add(wide).add(small);
         loss.backward();
         return new double[][] {{loss.item()}, p[0].grad().toArray(), p[1].grad().toArray(), p[2].grad().toArray(),
             p[3].grad().toArray(), p[4].grad().toArray()};
