@@ -42,7 +42,9 @@ import java.util.WeakHashMap;
  *       {@code q.setGrad(p.grad())}, in a step or between steps) and its memory reused. So
  *       {@code p.grad()} is readable between steps and, until its scope ends, after
  *       {@code clipGradNorm} replaced it. A gradient replaced between steps is left to the garbage
- *       collector, and so is the gradient of a tensor that is itself garbage;</li>
+ *       collector, and so is the gradient of a tensor that is itself garbage, and one a tensor of an
+ *       open scope holds too. A gradient made in one workspace's scope and given inside another's
+ *       belongs to the first;</li>
  *   <li>{@link #keep(Tensor)} takes a tensor (and the views sharing its data) out of its scope or
  *       workspace for good, like any tensor made outside scopes.</li>
  * </ul>
@@ -152,11 +154,19 @@ public final class Workspace {
     }
 
     private void assigned(Tensor t, Tensor g) {
+        if (g.storage != null && g.storage.owner instanceof Scope other && other.workspace() != this) {
+            other.workspace().assigned(t, g); // made in another workspace's open scope: that workspace decides
+            return;
+        }
         if (ownedByScope(t.storage)) {
             if (g.storage != null && ownedByScope(g.storage) && inside((Scope) g.storage.owner, (Scope) t.storage.owner)) {
                 // t is from an outer scope, still open: its gradient lives as long as t, not the inner scope
                 untake(g);
                 g.storage.owner = null;
+            } else if (g.storage != null && g.storage.owner == this) {
+                // a gradient this workspace keeps for a tensor from outside scopes, now held by t too: counted
+                // for good (t's scope closing does not count down), so it is never reclaimed, only collected
+                holders.merge(g.storage, 1, Integer::sum);
             }
             return; // t itself goes when its scope closes, and its gradient with it
         }

@@ -315,6 +315,38 @@ class WorkspaceTest {
     }
 
     @Test
+    void aHolderInAnOuterScopeAndAGradientOfAnotherWorkspaceLastAsLongAsTheirTensors() { // a probe's cases
+        Workspace ws = Workspace.create();
+        Tensor p = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        try (Workspace.Scope s = ws.open()) {
+            p.mul(p).sum().backward();
+        }
+        try (Workspace.Scope outer = ws.open()) {
+            Tensor holder = Tensor.zeros(2).requiresGrad(true);  // made in the outer scope
+            holder.setGrad(p.grad());
+            try (Workspace.Scope inner = ws.open()) {
+                p.zeroGrad();
+                p.mul(3).sum().backward();                        // p's old gradient was reclaimed here
+            }
+            assertArrayEquals(new double[] {2, 4}, holder.grad().toArray());
+        }
+        // a gradient made in one workspace's scope, given inside another's nested in it, outlives both
+        Workspace a = Workspace.create();
+        Workspace b = Workspace.create();
+        Tensor q = Tensor.of(new double[] {0, 0, 0, 0}).requiresGrad(true);
+        try (Workspace.Scope outer = a.open()) {
+            Tensor g = Tensor.ones(4).mul(3);
+            try (Workspace.Scope inner = b.open()) {
+                q.setGrad(g);
+            }
+        }
+        try (Workspace.Scope s = a.open()) {
+            Tensor.ones(4).mul(7);                                // a's memory reused
+        }
+        assertArrayEquals(new double[] {3, 3, 3, 3}, q.grad().toArray());
+    }
+
+    @Test
     void aTensorThatDiesTakesItsGradientAlong() throws InterruptedException { // the workspace held every one
         Workspace ws = Workspace.create();
         java.lang.ref.WeakReference<Tensor> watched = null;
