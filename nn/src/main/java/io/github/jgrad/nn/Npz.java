@@ -6,6 +6,7 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -219,8 +220,9 @@ public final class Npz {
      */
     private static Map<String, Tensor> load(Path file, String archive, long maxBytes, boolean inFile) throws IOException {
         Opened opened = open(file, archive);
-        try (ZipFile zip = opened.zip()) {
+        try (ZipFile zip = opened.zip(); FileChannel channel = opened.channel()) {
             long fileSize = opened.size();
+            ZipHeaders.checkNames(channel, fileSize, archive); // names are in no CRC: a flipped bit renames
             long left = maxBytes;
             long stored = 0; // stored entries' bytes: real only if they do not overlap, so they must fit the file
             Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -282,28 +284,34 @@ public final class Npz {
      * (named, as numpy reads bzip2 and LZMA entries), or not a zip archive at all.
      */
     /** An archive opened, with the size of the file it reads. */
-    private record Opened(ZipFile zip, long size) {
+    private record Opened(ZipFile zip, FileChannel channel, long size) {
     }
 
     /**
-     * Opens {@code file} as a zip archive with its size. The size must be that of the file the ZipFile
-     * reads: one replaced meanwhile (an atomic save, as AtomicFiles makes) is opened again, rather than
-     * read with the other's size as "corrupt".
+     * Opens {@code file} as a zip archive, with a channel to its bytes and its size. Both must be the file
+     * the ZipFile reads: one replaced meanwhile (an atomic save, as AtomicFiles makes) is opened again, rather
+     * than read with the other's size as "corrupt".
      */
     private static Opened open(Path file, String archive) throws IOException {
         for (int attempt = 0; ; attempt++) {
             BasicFileAttributes before = Files.readAttributes(file, BasicFileAttributes.class);
+            FileChannel channel = FileChannel.open(file);
             ZipFile zip;
             try {
                 zip = new ZipFile(file.toFile());
             } catch (ZipException | EOFException e) { // EOFException, without a message: an end record cut short
+                channel.close();
                 throw unreadable(file, archive, e);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
             }
             BasicFileAttributes after = Files.readAttributes(file, BasicFileAttributes.class);
-            if (sameFile(before, after)) {
-                return new Opened(zip, after.size());
+            if (sameFile(before, after)) { // the channel and the ZipFile read one file, of this size
+                return new Opened(zip, channel, after.size());
             }
             zip.close();
+            channel.close();
             if (attempt == 9) {
                 throw new IOException(archive + ": the file was replaced while being opened, ten times in a row");
             }

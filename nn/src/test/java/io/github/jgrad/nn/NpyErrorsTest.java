@@ -205,6 +205,41 @@ class NpyErrorsTest {
     }
 
     @Test
+    void aNameFlippedInTheDirectoryIsRefusedNotRenamed() throws IOException { // numpy refuses it; jgrad renamed
+        Path saved = dir.resolve("names.npz");
+        Npz.save(saved, java.util.Map.of("w", Tensor.ones(2)));
+        byte[] bytes = Files.readAllBytes(saved);
+        int central = indexOf(bytes, new byte[] {0x50, 0x4b, 0x01, 0x02});
+        assertEquals('w', bytes[central + 46]);
+        bytes[central + 46] = 'v';                                      // the directory's copy of the name only
+        Path f = file("renamed.npz", bytes);
+        fails(IOException.class, () -> Npz.load(f), "renamed.npz: corrupt: the directory lists an entry 'v.npy'"
+                + " whose own header names 'w.npy'");
+        assertEquals(java.util.List.of("w"), java.util.List.copyOf(Npz.load(saved).keySet()));
+        // a directory that keeps the local header's offset in a zip64 field is followed there
+        byte[] npy = NpyGoldenTest.npyBytes(Tensor.ones(2));
+        byte[] name = "w.npy".getBytes(ISO_8859_1);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(npy);
+        ByteBuffer zip = ByteBuffer.allocate(30 + name.length + npy.length + 46 + name.length + 12 + 22)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        zip.putInt(0x04034b50).putShort((short) 20).putShort((short) 0).putShort((short) 0).putInt(0)
+                .putInt((int) crc.getValue()).putInt(npy.length).putInt(npy.length).putShort((short) name.length)
+                .putShort((short) 0).put(name).put(npy);
+        int directory = zip.position();
+        zip.putInt(0x02014b50).putShort((short) 45).putShort((short) 45).putShort((short) 0).putShort((short) 0)
+                .putInt(0).putInt((int) crc.getValue()).putInt(npy.length).putInt(npy.length)
+                .putShort((short) name.length).putShort((short) 12).putShort((short) 0).putShort((short) 0)
+                .putShort((short) 0).putInt(0).putInt(0xFFFFFFFF).put(name)
+                .putShort((short) 1).putShort((short) 8).putLong(0);          // zip64: the offset, 0
+        int size = zip.position() - directory;
+        zip.putInt(0x06054b50).putShort((short) 0).putShort((short) 0).putShort((short) 1).putShort((short) 1)
+                .putInt(size).putInt(directory).putShort((short) 0);
+        Path zip64 = file("zip64.npz", zip.array());
+        assertEquals(2, Npz.load(zip64).get("w").sum().item(), 0);
+    }
+
+    @Test
     void entryErrorsNameTheFileTheEntryAndTheSizes() throws IOException {
         Path f = dir.resolve("short.npz");
         try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(f))) {
