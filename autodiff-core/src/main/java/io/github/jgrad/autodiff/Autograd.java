@@ -336,7 +336,12 @@ final class Autograd {
             }
             checkShape(t, i, gi, p);
             if (gi.dtype() != p.dtype()) { // the graph changed type here: a gradient has its tensor's dtype
-                gi = gi.to(p.dtype());
+                try {
+                    gi = gi.to(p.dtype());
+                } catch (NonFiniteException e) { // anomaly mode: it overflowed on the way (float64 to float32)
+                    throw anomalyInBackward(t, "the gradient for input " + i + " overflowed converted to " + p.dtype()
+                            + " (" + e.getMessage() + ")");
+                }
             }
             if (check) {
                 try {

@@ -384,6 +384,12 @@ class DTypeTest {
             ArithmeticException e = assertThrows(ArithmeticException.class,
                     () -> Tensor.of(new float[] {100}).requiresGrad(true).exp());
             assertTrue(e.getMessage().contains("Infinity"), e.getMessage());
+            // a float64 gradient that overflows converted to its float32 parameter names the op it came from
+            Tensor p = Tensor.of(new float[] {1}).requiresGrad(true);
+            Tensor big = p.mul(Tensor.of(new double[] {1e300})).sum();
+            e = assertThrows(ArithmeticException.class, big::backward);
+            assertTrue(e.getMessage().startsWith("backward of mul: the gradient for input 0 overflowed converted to"
+                    + " float32"), e.getMessage());                      // was "to produced Infinity ..."
         }
     }
 
