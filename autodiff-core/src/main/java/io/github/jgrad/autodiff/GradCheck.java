@@ -131,8 +131,18 @@ public final class GradCheck {
      */
     public Report check(Function<List<Value>, Value> f, double... x) {
         Objects.requireNonNull(f, "f");
+        try (GradMode.Scope on = GradMode.enabled()) { // even if the caller turned it off: f must record, at x
+            return compare(backwardAt(f, x), null, point -> perturbed(() -> f.apply(Value.of(point)).data()), x);
+        }
+    }
+
+    /**
+     * The gradient {@code backward()} gives f at x, on fresh leaves labelled {@code x0, x1, ...}; NaN
+     * everywhere where anomaly mode finds a number not finite.
+     */
+    private static double[] backwardAt(Function<List<Value>, Value> f, double[] x) {
         double[] analytic = new double[x.length];
-        try (GradMode.Scope on = GradMode.enabled()) { // even if the caller turned it off: f must record
+        try {
             List<Value> inputs = new ArrayList<>(x.length);
             for (int i = 0; i < x.length; i++) {
                 inputs.add(Value.of(x[i], "x" + i));
@@ -163,9 +173,7 @@ public final class GradCheck {
         } catch (NonFiniteException e) {
             java.util.Arrays.fill(analytic, Double.NaN);
         }
-        try (GradMode.Scope on = GradMode.enabled()) { // f at every point as at x, recording
-            return compare(analytic, null, point -> perturbed(() -> f.apply(Value.of(point)).data()), x);
-        }
+        return analytic;
     }
 
     /**

@@ -183,12 +183,13 @@ public final class Workspace {
             int held = holders.getOrDefault(previous.storage, 1) - 1;
             if (held > 0) {
                 holders.put(previous.storage, held);
-            } else if (innermost != null) {
+            } else {
                 holders.remove(previous.storage);
-                innermost.replaced.add(previous);
-            } else { // replaced between steps: no scope to reclaim it, so its memory is left to the collector
-                holders.remove(previous.storage);
-                previous.storage.owner = null;
+                if (innermost != null) {
+                    innermost.replaced.add(previous);
+                } else { // replaced between steps: no scope to reclaim it, so its memory is left to the collector
+                    previous.storage.owner = null;
+                }
             }
         }
     }

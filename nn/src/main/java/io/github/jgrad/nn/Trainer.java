@@ -276,10 +276,12 @@ public final class Trainer {
 
     /** The loss function's value on a batch, checked to be one number. */
     private Tensor lossOf(DataLoader.Batch b) {
-        Tensor l = Objects.requireNonNull(loss.apply(b.inputs(), b.targets()), "Trainer: the loss function returned null");
+        Tensor l = Objects.requireNonNull(loss.apply(b.inputs(), b.targets()),
+                "Trainer: the loss function returned null");
         if (l.size() != 1) {
             throw new IllegalStateException("Trainer: the loss function returned a tensor of shape "
-                    + Text.shape(l.shape()) + "; it must return the batch's mean loss per example, one number (a loss with Reduction.MEAN)");
+                    + Text.shape(l.shape()) + "; it must return the batch's mean loss per example, one number"
+                    + " (a loss with Reduction.MEAN)");
         }
         return l;
     }
