@@ -266,12 +266,12 @@ public final class Explanation {
         return s.isEmpty() ? "" : "`" + oneLine(s).replace('`', '\'').replace("|", "\\|") + "`";
     }
 
-    /** {@code s} as Markdown text that reads literally: emphasis, table, code and HTML characters escaped. */
     /** "1 step", "2 steps": a count and its noun, for the reports' headings. */
     static String count(int n, String noun) {
         return n + " " + noun + (n == 1 ? "" : "s");
     }
 
+    /** {@code s} as Markdown text that reads literally: emphasis, table, code and HTML characters escaped. */
     static String escape(String s) {
         return oneLine(s).replace("&", "&amp;").replace("<", "&lt;").replace("\\", "\\\\").replace("|", "\\|")
                 .replace("*", "\\*").replace("_", "\\_").replace("`", "\\`");

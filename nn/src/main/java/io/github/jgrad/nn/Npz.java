@@ -279,10 +279,6 @@ public final class Npz {
     /** Deflate's largest expansion: about 1032 bytes out per byte in. */
     private static final long MAX_DEFLATE_RATIO = 1032;
 
-    /**
-     * The error for a file {@link ZipFile} refuses: an entry compressed by a method it cannot read
-     * (named, as numpy reads bzip2 and LZMA entries), or not a zip archive at all.
-     */
     /** An archive opened, with the size of the file it reads. */
     private record Opened(ZipFile zip, FileChannel channel, long size) {
     }
@@ -324,6 +320,10 @@ public final class Npz {
                 && a.lastModifiedTime().equals(b.lastModifiedTime());
     }
 
+    /**
+     * The error for a file {@link ZipFile} refuses: an entry compressed by a method it cannot read
+     * (named, as numpy reads bzip2 and LZMA entries), or not a zip archive at all.
+     */
     private static IOException unreadable(Path file, String archive, IOException e) {
         try (ZipInputStream in = new ZipInputStream(Files.newInputStream(file))) {
             for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
