@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -104,7 +105,8 @@ final class Autograd {
                 + Shapes.str(root.shape) + " (backward() seeds a one-element output with 1)");
         Tensor[] roots = {root};
         Tensor[] seeds = {gradient};
-        Node[] order = pass(roots, seeds, null, createGraph);   // on an exception: graph kept, nothing changed
+        Pass pass = pass(roots, seeds, null, createGraph);   // on an exception: graph kept, nothing changed
+        Node[] order = pass.order;
         // every leaf's new gradient first, then all of them at once: all leaves change or none
         Tensor[] updated = new Tensor[order.length];
         Set<Object> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -116,7 +118,7 @@ final class Autograd {
                 }
             }
         } catch (NonFiniteException e) { // anomaly mode: an accumulated gradient is not finite
-            clear(order, roots);
+            pass.end(roots);
             throw new NonFiniteException("backward: adding this pass's gradient into grad() of a leaf went"
                     + " non-finite (nothing was changed): " + e.getMessage());
         }
@@ -127,7 +129,7 @@ final class Autograd {
                 Workspace.gradAssigned(leaf, updated[k]);
             }
         }
-        finish(order, roots, retainGraph || createGraph);
+        finish(pass, roots, retainGraph || createGraph);
     }
 
     /**
@@ -187,7 +189,7 @@ final class Autograd {
                         + " does not require grad");
             }
         }
-        Node[] order = pass(roots, seeds, inputs, createGraph);
+        Pass pass = pass(roots, seeds, inputs, createGraph);
         List<Tensor> result = new ArrayList<>(inputs.size());
         Set<Object> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
         try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
@@ -196,7 +198,7 @@ final class Autograd {
                         : Tensor.zeros(in.dtype(), in.shape));
             }
         } finally {
-            finish(order, roots, createGraph);
+            finish(pass, roots, createGraph);
         }
         return result;
     }
@@ -206,7 +208,7 @@ final class Autograd {
      * the roots, or with {@code inputs} only those whose backward carries a gradient towards an input.
      * On an exception the graph is as it was and no pass gradient is left behind.
      */
-    private static Node[] pass(Tensor[] roots, Tensor[] seeds, List<Tensor> inputs, boolean createGraph) {
+    private static Pass pass(Tensor[] roots, Tensor[] seeds, List<Tensor> inputs, boolean createGraph) {
         String who = inputs == null ? "backward" : "grad"; // the public call, for the messages
         for (int i = 0; i < roots.length; i++) {
             if (!roots[i].requiresGrad) {
@@ -238,7 +240,7 @@ final class Autograd {
         if (inputs != null) {
             order = leadingTo(order, inputs);
         }
-        clear(order, roots);
+        Pass pass = new Pass(order, stash(order, roots));
         try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
             for (int i = 0; i < roots.length; i++) {
                 Tensor seed = seeds[i].dtype() == roots[i].dtype() ? seeds[i] : seeds[i].to(roots[i].dtype());
@@ -246,10 +248,53 @@ final class Autograd {
             }
             Tape.propagate(order);
         } catch (RuntimeException | Error e) { // leave no half-computed gradient behind for a later pass
-            clear(order, roots);
+            pass.end(roots);
             throw e;
         }
-        return order;
+        return pass;
+    }
+
+    /**
+     * A pass: the nodes it runs, and the pass gradients it found on them when it started (null if
+     * none), which belong to a pass running this one from inside an op's backward (re-entrant, as a
+     * checkpoint that recomputes a block and differentiates it with {@link Tensor#grad}).
+     */
+    private record Pass(Node[] order, Map<Tensor, Tensor> outer) {
+        /** Drops this pass's gradients and gives the outer pass its own back. */
+        void end(Tensor[] roots) {
+            clear(order, roots);
+            if (outer != null) {
+                outer.forEach((t, g) -> t.passGrad = g);
+            }
+        }
+    }
+
+    /**
+     * Clears the pass gradients of the nodes to run, of their inputs and of the roots, as {@link #clear},
+     * and returns the ones it found (null if none): only a pass that is running leaves any.
+     */
+    private static Map<Tensor, Tensor> stash(Node[] order, Tensor[] roots) {
+        Map<Tensor, Tensor> found = null;
+        for (Tensor r : roots) {
+            found = take(r, found);
+        }
+        for (Node node : order) {
+            found = take((Tensor) node, found);
+            for (Node p : node.parents) {
+                found = take((Tensor) p, found);
+            }
+        }
+        return found;
+    }
+
+    private static Map<Tensor, Tensor> take(Tensor t, Map<Tensor, Tensor> found) {
+        if (t.passGrad == null) {
+            return found;
+        }
+        Map<Tensor, Tensor> into = found == null ? new IdentityHashMap<>() : found;
+        into.put(t, t.passGrad);
+        t.passGrad = null;
+        return into;
     }
 
     /**
@@ -287,10 +332,10 @@ final class Autograd {
     }
 
     /** Ends a pass: clears its gradients and, unless {@code retainGraph}, frees the nodes it ran. */
-    private static void finish(Node[] order, Tensor[] roots, boolean retainGraph) {
-        clear(order, roots);
+    private static void finish(Pass pass, Tensor[] roots, boolean retainGraph) {
+        pass.end(roots);
         if (!retainGraph) {
-            for (Node node : order) {
+            for (Node node : pass.order) {
                 Tensor t = (Tensor) node;
                 if (!t.hasNoParents()) {
                     t.parents = Node.NO_PARENTS;
@@ -308,8 +353,13 @@ final class Autograd {
      */
 
     static void propagate(Tensor t, boolean check) {
-        if (t.passGrad == null || t.backward == null) {
+        if (t.passGrad == null || t.backward == null && !t.freed) {
             return;
+        }
+        if (t.backward == null) { // a pass started inside an op's backward freed the graph this one still runs
+            throw new IllegalStateException("backward of " + t.op + ": its graph was freed while this pass ran, by a"
+                    + " backward or Tensor.grad called from an op's backward without retainGraph (createGraph in"
+                    + " Tensor.grad); differentiate a recomputation of the graph there, as a checkpoint does");
         }
         if (t.readsOwnData && t.version() != t.versionAtCreation) {
             throw new IllegalStateException("backward of " + t.op + ": its result (shape " + Shapes.str(t.shape)

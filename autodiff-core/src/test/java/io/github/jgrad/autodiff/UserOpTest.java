@@ -227,4 +227,44 @@ class UserOpTest {
         assertEquals(0, Double.compare(0.0, step.value()), step.toString());
         assertEquals(0, Double.compare(0.0, x.grad()));
     }
+
+    /** sin, whose backward recomputes the forward and differentiates it (a checkpoint, re-entrant as PyTorch's). */
+    static final Op CHECKPOINTED_SIN = Op.define("checkpointedSin").tensor(in -> in[0].sin(), (g, out, in) -> {
+        try (GradMode.Scope on = GradMode.enabled()) {
+            return new Tensor[] {Tensor.grad(in[0].sin().mul(g).sum(), in[0], false)};
+        }
+    }).rule("g * cos(a)").build();
+
+    @Test
+    void aBackwardMayRunAPassOfItsOwn() { // the inner pass erased the 3 the outer one had given x, in one order
+        for (boolean opFirst : new boolean[] {true, false}) {
+            Tensor x = Tensor.of(new double[] {0.5, 1.0}).requiresGrad(true);
+            Tensor viaOp = CHECKPOINTED_SIN.apply(x).sum();
+            Tensor direct = x.mul(3).sum();
+            (opFirst ? viaOp.add(direct) : direct.add(viaOp)).backward();
+            assertArrayEquals(new double[] {3 + Math.cos(0.5), 3 + Math.cos(1.0)}, x.grad().toArray(), 1e-15,
+                    "op first: " + opFirst);
+        }
+        Tensor x = Tensor.of(new double[] {0.5, 1.0}).requiresGrad(true); // an input the outer graph computed
+        Tensor y = x.mul(x);
+        CHECKPOINTED_SIN.apply(y).sum().add(y.sum()).backward();
+        for (int i = 0; i < 2; i++) {
+            double v = x.toArray()[i];
+            assertEquals(2 * v * Math.cos(v * v) + 2 * v, x.grad().toArray()[i], 1e-15);
+        }
+    }
+
+    @Test
+    void anInnerPassThatFreesTheOuterGraphIsRefused() { // the outer pass skipped the freed node: gradient 0, silently
+        Op peeking = Op.define("peeking").tensor(in -> in[0].mul(1), (g, out, in) -> {
+            try (GradMode.Scope on = GradMode.enabled()) {
+                Tensor.grad(in[0].sum(), (Tensor) in[0].parents[0], false); // in[0] is x.sin(): the outer graph
+            }
+            return new Tensor[] {g};
+        }).rule("g").build();
+        Tensor x = Tensor.scalar(0.5).requiresGrad(true);
+        Tensor loss = peeking.apply(x.sin()).sum();
+        IllegalStateException e = assertThrows(IllegalStateException.class, loss::backward);
+        assertTrue(e.getMessage().contains("backward of sin: its graph was freed while this pass ran"), e.getMessage());
+    }
 }
