@@ -1,5 +1,6 @@
 package io.github.jgrad.testing;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
@@ -85,7 +86,11 @@ public final class Property<T> {
     /** The body of a property: returns normally when the case passes, throws when it fails. */
     @FunctionalInterface
     public interface Check<T> {
-        /** Checks one case; any exception or error but a discard ({@link #assume}) is a failure. */
+        /**
+         * Checks one case; any exception or error but a discard ({@link #assume}) is a failure, except the
+         * JVM's own failures other than a stack overflow ({@link OutOfMemoryError}, {@link InternalError}),
+         * which end the check as thrown.
+         */
         void accept(T value) throws Exception;
     }
 
@@ -104,7 +109,13 @@ public final class Property<T> {
         int passed = 0;
         int discarded = 0;
         for (int drawn = 1; passed < tries; drawn++) {
-            T value = generator.generate(random.split());
+            T value;
+            try {
+                value = generator.generate(random.split());
+            } catch (RuntimeException e) {
+                throw new AssertionError(name + ": the generator threw drawing case " + drawn + " (seed " + s
+                        + "; rerun with -D" + SEED_PROPERTY + "=" + s + "): " + e, e);
+            }
             Throwable failure = run(property, value);
             if (failure == null) {
                 passed++;
@@ -126,9 +137,17 @@ public final class Property<T> {
         int evaluations = 0;
         long deadline = System.nanoTime() + SHRINK_SECONDS * 1_000_000_000L;
         boolean improved = true;
+        String stopped = "";
         while (improved && evaluations < SHRINK_EVALUATIONS && System.nanoTime() < deadline) {
             improved = false;
-            for (T candidate : generator.shrink(smallest)) {
+            List<T> candidates;
+            try {
+                candidates = generator.shrink(smallest);
+            } catch (RuntimeException e) {
+                stopped = "\n(shrinking stopped: the generator's shrink threw " + e + ")";
+                break;
+            }
+            for (T candidate : candidates) {
                 if (evaluations++ >= SHRINK_EVALUATIONS || System.nanoTime() >= deadline) {
                     break;
                 }
@@ -145,7 +164,7 @@ public final class Property<T> {
         String message = name + " failed on case " + drawn + " (seed " + s + "; rerun with -D" + SEED_PROPERTY + "=" + s
                 + ")\nsmallest failing case (" + steps + " shrinking steps, " + evaluations + " cases tried):\n  "
                 + smallest + "\n  " + smallestFailure
-                + (steps == 0 ? "" : "\noriginal case:\n  " + original + "\n  " + failure);
+                + (steps == 0 ? "" : "\noriginal case:\n  " + original + "\n  " + failure) + stopped;
         return new AssertionError(message, smallestFailure);
     }
 
@@ -153,7 +172,10 @@ public final class Property<T> {
         try {
             property.accept(value);
             return null;
-        } catch (Exception | AssertionError | StackOverflowError e) {
+        } catch (Exception | Error e) {
+            if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+                throw (VirtualMachineError) e;
+            }
             return e;
         }
     }

@@ -335,9 +335,17 @@ public final class TensorGraphs {
             return graph;
         }
 
-        /** The inputs, as an array for {@code GradCheck.check}. */
+        /**
+         * The inputs, as an array for {@code GradCheck.check}: copies of their own at each call, so that a
+         * property may mark them {@code requiresGrad} and differentiate without leaving gradients behind
+         * for the next call (the shrinker's candidates share the inputs they do not change).
+         */
         public Tensor[] inputs() {
-            return inputs.toArray(new Tensor[0]);
+            Tensor[] copies = new Tensor[inputs.size()];
+            for (int i = 0; i < copies.length; i++) {
+                copies[i] = inputs.get(i).detach().clone();
+            }
+            return copies;
         }
 
         /** Whether finite differences mean something here (no kink within the margin, no large value). */

@@ -98,6 +98,62 @@ class PropertyTest {
     }
 
     @Test
+    void aPropertyThatDifferentiatesItsInputsShrinksToACaseThatFails() {
+        // the shrinker's candidates shared their inputs with the case: gradients accumulated from one
+        // candidate into the next, and seed 2 reported "t1 = abs(x0)", a case that passes on its own
+        Op badSq = Op.define("badsq").tensor(in -> in[0].mul(in[0]), (g, out, in) -> new Tensor[] {g.mul(in[0]).mul(2.2)})
+                .rule("2.2 a g (wrong)").build();
+        for (long seed : new long[] {2, 3}) {
+            AssertionError e = assertThrows(AssertionError.class, () ->
+                    Property.forAll(TensorGraphs.builtin().with(badSq).cases(1, 4)).tries(300).seed(seed).check(c -> {
+                        Property.assume(c.isSmooth());
+                        Tensor[] in = c.inputs();
+                        assertEquals(null, in[0].grad(), "a fresh input");
+                        in[0].requiresGrad(true);
+                        Tensor y = c.graph().apply(List.of(in)).sum();
+                        Property.assume(y.requiresGrad());
+                        y.backward();
+                        int[] shape = in[0].shape();
+                        GradCheck.defaults().compare(in[0].grad().toArray(), p -> c.graph().apply(List.of(
+                                shape.length == 0 ? Tensor.scalar(p[0]) : Tensor.of(p.clone(), shape))).sum().item(),
+                                in[0].toArray()).orThrow();
+                    }));
+            assertTrue(e.getMessage().split("\n")[2].contains("badsq"), e.getMessage());
+        }
+    }
+
+    @Test
+    void anyErrorIsAFailureWithItsSeed() { // a bare Error escaped without seed or case
+        AssertionError e = assertThrows(AssertionError.class, () ->
+                Property.forAll(r -> r.nextInt(10)).seed(5).check(i -> {
+                    throw new LinkageError("boom " + i);
+                }));
+        assertTrue(e.getMessage().contains("(seed 5; rerun with -Djgrad.seed=5)"), e.getMessage());
+        assertTrue(e.getCause() instanceof LinkageError, String.valueOf(e.getCause()));
+        assertThrows(OutOfMemoryError.class, () -> Property.forAll(r -> 1).check(i -> {
+            throw new OutOfMemoryError("the JVM's own: ends the check as thrown");
+        }));
+    }
+
+    @Test
+    void aThrowingGeneratorNamesTheSeed() {
+        AssertionError e = assertThrows(AssertionError.class, () -> Property.forAll(r -> {
+            if (r.nextInt(4) == 0) {
+                throw new IllegalStateException("cannot draw");
+            }
+            return 1;
+        }).seed(9).check(i -> { }));
+        assertTrue(e.getMessage().contains("the generator threw drawing case ") && e.getMessage().contains("(seed 9;")
+                && e.getMessage().endsWith("java.lang.IllegalStateException: cannot draw"), e.getMessage());
+        AssertionError s = assertThrows(AssertionError.class, () -> Property.forAll(Generator.of(r -> 1, i -> {
+            throw new IllegalStateException("cannot shrink");
+        })).seed(9).check(i -> assertTrue(false, "fails")));
+        assertTrue(s.getMessage().contains("(seed 9;") && s.getMessage().endsWith(
+                "(shrinking stopped: the generator's shrink threw java.lang.IllegalStateException: cannot shrink)"),
+                s.getMessage());
+    }
+
+    @Test
     void aCorrectUserOpPassesAmongTheBuiltins() {
         Op cube = Op.define("cube").unary(x -> x * x * x, (x, out) -> 3 * x * x).derivative("3 a^2").build();
         Property.forAll(ValueGraphs.builtin().with(cube).cases(3, 8)).tries(500).check(c -> {
