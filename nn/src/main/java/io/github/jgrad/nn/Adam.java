@@ -28,8 +28,10 @@ public final class Adam extends Optimizer {
     private Adam(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay,
                  boolean decoupled) {
         super(parameters, lr);
-        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0) || !(weightDecay >= 0)) {
-            throw new IllegalArgumentException("Adam: need betas in [0, 1), eps > 0, weightDecay >= 0; got " + beta1
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0 && eps < Double.POSITIVE_INFINITY)
+                || !(weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("Adam: need betas in [0, 1), eps finite and > 0, weightDecay finite and"
+                    + " >= 0; got " + beta1
                     + ", " + beta2 + ", " + eps + ", " + weightDecay);
         }
         this.beta1 = beta1;

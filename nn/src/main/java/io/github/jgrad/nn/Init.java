@@ -43,12 +43,12 @@ public interface Init {
      * {@code fan}, the divisor of an initialiser's variance, once the fans are checked: neither may be
      * negative and the divisor must be at least 1 (a zero fan would give infinite or NaN weights).
      */
-    private static int fans(String init, int fanIn, int fanOut, long fan) {
+    private static double fans(String init, int fanIn, int fanOut, long fan) {
         if (fanIn < 0 || fanOut < 0 || fan < 1) {
             throw new IllegalArgumentException(init + ": fans must be >= 0 and give a positive divisor; got fanIn="
                     + fanIn + ", fanOut=" + fanOut);
         }
-        return (int) Math.min(fan, Integer.MAX_VALUE);
+        return fan; // a long: fanIn + fanOut may pass Integer.MAX_VALUE (capping it there widened the bound by sqrt 2)
     }
 
     /** All zeros (for biases, or to test). */

@@ -69,10 +69,12 @@ public final class Loss {
      * -(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1] and targets y in [0, 1]. As in
      * PyTorch each log is clamped below at -100, so p = 0 or 1 gives a large finite loss, not infinity.
      * log(1 - p) is computed as log1p(-p), as PyTorch does, so a small p keeps its digits (the loss of
-     * p = 1e-20 with target 0 is 1e-20). The clamp of log p is applied to its argument (at e^-100), so
-     * the gradient is finite everywhere; but where p is below e^-100 the y log p term sends no gradient
+     * p = 1e-20 with target 0 is 1e-20). log p is taken of p clamped below at e^-101 (so p = 0 gives a
+     * finite log, which the clamp at -100 then meets exactly, in float32 too, where e^-100 rounds to a
+     * number whose log is -99.98); where p is below e^-100 the y log p term therefore sends no gradient
      * (only the other term's (1 - y) / (1 - p) remains, pushing p the wrong way if y is above it),
-     * where PyTorch's gradient is about (p - y) / 1e-12 (likewise for 1 - p). A model that is that
+     * where PyTorch's gradient is about (p - y) / 1e-12 (likewise for 1 - p). Above e^-100 the
+     * gradient is y / p, which overflows in float32 where p is below about 3e-39. A model that is that
      * confidently wrong is not pulled back by this loss: prefer {@link #binaryCrossEntropyWithLogits},
      * exact for any logit.
      *
@@ -84,8 +86,7 @@ public final class Loss {
         inUnitInterval("binaryCrossEntropy", "probabilities", probability,
                 " (for scores that are not probabilities use binaryCrossEntropyWithLogits)");
         inUnitInterval("binaryCrossEntropy", "targets", target, "");
-        double floor = Math.exp(-100);
-        Tensor logP = probability.clamp(floor, Double.MAX_VALUE).log();
+        Tensor logP = probability.clamp(Math.exp(-101), Double.MAX_VALUE).log().clamp(-100, 0);
         // log1p(-p), not log(1 - p): 1 - p rounds away every digit of a small p (p = 1e-20 gave 0)
         Tensor log1mP = probability.neg().log1p().clamp(-100, 0);
         return reduction.apply(target.mul(logP).add(target.neg().add(1).mul(log1mP)).neg());

@@ -5,6 +5,7 @@ import io.github.jgrad.autodiff.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Updates parameters from their gradients: {@link #step()} after {@code loss.backward()}. Parameters
@@ -20,10 +21,15 @@ public abstract sealed class Optimizer permits SGD, Adam {
     private int steps;
 
     Optimizer(List<Tensor> parameters, double learningRate) {
+        Objects.requireNonNull(parameters, () -> getClass().getSimpleName() + ": parameters is null");
         if (parameters.isEmpty()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameters to optimize");
         }
-        for (Tensor p : parameters) {
+        for (int i = 0; i < parameters.size(); i++) {
+            Tensor p = parameters.get(i);
+            if (p == null) {
+                throw new IllegalArgumentException(getClass().getSimpleName() + ": parameter " + i + " is null");
+            }
             if (!p.requiresGrad()) {
                 throw new IllegalArgumentException(getClass().getSimpleName() + ": a parameter of shape "
                         + Text.shape(p.shape()) + " does not require grad");
@@ -116,20 +122,38 @@ public abstract sealed class Optimizer permits SGD, Adam {
      * Scales all gradients together so that their global L2 norm is at most {@code maxNorm}, as
      * {@code torch.nn.utils.clip_grad_norm_}: by maxNorm / (norm + 1e-6) where that is below 1; returns
      * the norm before clipping. A NaN norm (a NaN gradient) scales nothing, where PyTorch multiplies
-     * every gradient by NaN: the NaN stays where it was, and the returned norm tells.
+     * every gradient by NaN: the NaN stays where it was, and the returned norm tells. The norm is
+     * computed in double, and rescaled where the squares of finite gradients overflow (float64
+     * gradients above about 1e154), so clipping still scales them to maxNorm rather than to zero.
      */
     public final double clipGradNorm(double maxNorm) {
         if (!(maxNorm > 0)) {
             throw new IllegalArgumentException("clipGradNorm: maxNorm must be > 0, got " + maxNorm);
         }
+        List<double[]> gradients = new ArrayList<>();
         double sq = 0;
+        double largest = 0;
         for (Tensor p : parameters) {
             Tensor g = p.grad();
             if (g != null) {
-                sq += g.mul(g).sum().item();
+                double[] d = g.toArray();
+                gradients.add(d);
+                for (double v : d) {
+                    sq += v * v;
+                    largest = Math.max(largest, Math.abs(v));
+                }
             }
         }
         double norm = Math.sqrt(sq);
+        if (norm == Double.POSITIVE_INFINITY && largest < Double.POSITIVE_INFINITY) { // finite, but squares overflow
+            double scaled = 0;
+            for (double[] d : gradients) {
+                for (double v : d) {
+                    scaled += (v / largest) * (v / largest);
+                }
+            }
+            norm = largest * Math.sqrt(scaled);
+        }
         double scale = maxNorm / (norm + 1e-6);
         if (scale < 1) {
             try (GradMode.Scope ignored = GradMode.disabled()) {

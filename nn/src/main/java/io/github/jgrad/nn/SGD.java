@@ -18,9 +18,10 @@ public final class SGD extends Optimizer {
 
     private SGD(List<Tensor> parameters, double lr, double momentum, double weightDecay, boolean nesterov) {
         super(parameters, lr);
-        if (!(momentum >= 0) || !(weightDecay >= 0) || (nesterov && momentum == 0)) {
-            throw new IllegalArgumentException("SGD: need momentum >= 0, weightDecay >= 0, and momentum > 0 for"
-                    + " Nesterov; got momentum " + momentum + ", weightDecay " + weightDecay + ", nesterov " + nesterov);
+        if (!(momentum >= 0 && momentum < Double.POSITIVE_INFINITY) || !(weightDecay >= 0
+                && weightDecay < Double.POSITIVE_INFINITY) || (nesterov && momentum == 0)) {
+            throw new IllegalArgumentException("SGD: need momentum and weightDecay finite and >= 0, and momentum > 0"
+                    + " for Nesterov; got momentum " + momentum + ", weightDecay " + weightDecay + ", nesterov " + nesterov);
         }
         this.momentum = momentum;
         this.weightDecay = weightDecay;

@@ -134,6 +134,14 @@ class BadArgumentsTest {
         rejects(() -> Init.heUniform().create(1, -1, 3, 2), "heUniform", "fanIn=-1");
         rejects(() -> Init.xavierUniform().create(1, 0, 0, 2), "xavierUniform", "fanOut=0");
         rejects(() -> Init.xavierNormal().create(1, 2, -3, 2), "xavierNormal", "fanOut=-3");
+        int big = Integer.MAX_VALUE; // fanIn + fanOut overflows an int: the bound was capped at 2^31 - 1, sqrt 2 too wide
+        double bound = Math.sqrt(6.0 / (2.0 * big));
+        double[] wide = Init.xavierUniform().create(0, big, big, 10_000).toArray();
+        double largest = 0;
+        for (double v : wide) {
+            largest = Math.max(largest, Math.abs(v));
+        }
+        assertTrue(largest <= bound && largest > 0.99 * bound, largest + " against the bound " + bound);
         // one fan of 0 is fine for Xavier: the divisor is fanIn + fanOut
         double a = Math.sqrt(6.0 / 4);
         for (double w : Init.xavierUniform().create(1, 0, 4, 100).toArray()) {
@@ -276,6 +284,17 @@ class BadArgumentsTest {
         rejects(() -> Loss.binaryCrossEntropyWithLogits(Tensor.of(new double[] {3}, 1), Tensor.of(new double[] {2}, 1)),
                 "binaryCrossEntropyWithLogits: targets must be in [0, 1], got 2.0");
         rejects(() -> Adam.of(Linear.of(1, 1, 0).parameters(), -0.1), "Adam: learning rate", "-0.1");
+        // infinite settings gave NaN parameters or none moving, silently; a null parameter an unnamed NPE (a probe)
+        List<Tensor> ps = Linear.of(1, 1, 0).parameters();
+        double inf = Double.POSITIVE_INFINITY;
+        rejects(() -> SGD.of(ps, 0.1, inf, 0, false), "SGD: need momentum and weightDecay finite", "Infinity");
+        rejects(() -> SGD.of(ps, 0.1, 0.9, inf, false), "SGD", "Infinity");
+        rejects(() -> Adam.of(ps, 0.1, 0.9, 0.999, inf, 0), "Adam: need", "eps finite", "Infinity");
+        rejects(() -> Adam.of(ps, 0.1, 0.9, 0.999, 1e-8, inf), "Adam", "weightDecay finite");
+        rejects(() -> Adam.adamW(ps, 0.1, inf), "Adam", "weightDecay finite");
+        List<Tensor> withNull = new java.util.ArrayList<>(ps);
+        withNull.add(1, null);
+        rejects(() -> SGD.of(withNull, 0.1), "SGD: parameter 1 is null");
     }
 
     @Test

@@ -64,6 +64,20 @@ class LossStabilityTest {
     }
 
     @Test
+    void bceOfCertainWrongProbabilitiesIsExactly100InBothDTypes() { // float32 gave 99.983: e^-100 rounded, then log
+        for (io.github.jgrad.autodiff.DType dtype : io.github.jgrad.autodiff.DType.values()) {
+            Tensor p = Tensor.of(new double[] {0, 1, 1, 0.5}).to(dtype).requiresGrad(true);
+            Tensor y = Tensor.of(new double[] {1, 0, 1, 1}).to(dtype);
+            Tensor loss = Loss.binaryCrossEntropy(p, y, Reduction.NONE);
+            assertArrayEquals(new double[] {100, 100, 0, Math.log(2)}, loss.toArray(), 1e-7, dtype.toString());
+            assertEquals(100, loss.toArray()[0], 0, dtype.toString());
+            loss.sum().backward();
+            // no gradient where log p is clamped (p = 0, and 1 - p = 0); -y/p at p = 1 (bounds included) and 0.5
+            assertArrayEquals(new double[] {0, 0, -1, -2}, p.grad().toArray(), 0, dtype.toString());
+        }
+    }
+
+    @Test
     void rightlyCertainInfiniteLogitsCostNothingAndTeachNothing() {
         Tensor z = Tensor.of(new double[] {INF, -INF}).requiresGrad(true);
         Tensor loss = Loss.binaryCrossEntropyWithLogits(z, Tensor.of(new double[] {1, 0}));

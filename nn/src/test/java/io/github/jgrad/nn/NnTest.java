@@ -240,6 +240,17 @@ class NnTest {
         a.setGrad(t(Double.NaN, 0));
         assertTrue(Double.isNaN(opt.clipGradNorm(1)));
         assertEquals(4 * (5 / (5 + 1e-6)), b.grad().item(), 0, "unchanged");
+
+        // finite gradients whose squares overflow: the norm was infinite and clipping zeroed them (a probe)
+        a.setGrad(t(3e154, 0));
+        b.setGrad(t(4e154));
+        assertEquals(5e154, opt.clipGradNorm(1), 1e140);
+        assertArrayEquals(new double[] {0.6, 0}, a.grad().toArray(), 1e-15);
+        assertEquals(0.8, b.grad().item(), 1e-15);
+        Tensor c = Tensor.zeros(io.github.jgrad.autodiff.DType.FLOAT32, 2).requiresGrad(true);
+        c.setGrad(Tensor.of(new float[] {2e19f, 1f}, 2));
+        assertEquals(2e19f, SGD.of(List.of(c), 1).clipGradNorm(1), 1e5, "float32 squares overflowed float32");
+        assertArrayEquals(new double[] {1, 5e-20}, c.grad().toArray(), 1e-7);
     }
 
     @Test
