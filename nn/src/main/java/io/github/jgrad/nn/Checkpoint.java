@@ -24,8 +24,8 @@ import java.util.function.Consumer;
  *       I-th listener where it is one of the built-in ones that keep some (the best value so far of
  *       {@link Listener#bestCheckpoint} and {@link Listener#earlyStopping}, and the latter's count of
  *       epochs without improvement); {@link #load} ignores them;
- *   <li>{@code model.NAME}: each parameter under its dotted name, and each piece of module state
- *       (a dropout layer's {@code model.2.draws});
+ *   <li>{@code model.NAME}: each parameter and each buffer ({@link Module#registerBuffer}) under its
+ *       dotted name, and each piece of module state (a dropout layer's {@code model.2.draws});
  *   <li>{@code optimizer.parameters}: for each parameter the optimizer updates, its place in the
  *       model's parameter list, so that its state returns to the same parameter (-1 for a tensor the
  *       model does not hold, such as a learnt scale of the loss);
@@ -65,7 +65,7 @@ public final class Checkpoint {
         out.put(VERSION, Tensor.scalar(1));
         out.put(EPOCHS, Tensor.scalar(epochs));
         trainerState.forEach((name, v) -> out.put(name, Tensor.scalar(v)));
-        model.namedParameters().forEach((name, p) -> out.put("model." + name, p));
+        model.namedTensors().forEach((name, p) -> out.put("model." + name, p));
         model.namedState().forEach((name, v) -> out.put("model." + name, Tensor.scalar(v)));
         double[] positions = positions(model, optimizer);
         out.put("optimizer.parameters", Tensor.of(positions));
@@ -117,7 +117,7 @@ public final class Checkpoint {
         if (!(rate >= 0) || Double.isInfinite(rate)) {
             throw new IOException(file + ": entry 'optimizer.learning_rate' should be finite and >= 0, is " + rate);
         }
-        Map<String, Tensor> params = model.namedParameters();
+        Map<String, Tensor> params = model.namedTensors(); // parameters and buffers
         Map<String, Double> state = model.namedState();
         String kind = "optimizer." + optimizer.kind() + ".";
         Map<String, Double> settings = optimizer.settings();
@@ -145,7 +145,8 @@ public final class Checkpoint {
                 }
                 shape(file, name, t, optimized.get(i).shape(), "the optimizer's parameter " + i);
             } else if (name.startsWith("model.") && params.containsKey(name.substring(6))) {
-                shape(file, name, t, params.get(name.substring(6)).shape(), "the model's parameter");
+                shape(file, name, t, params.get(name.substring(6)).shape(), "the model's "
+                        + (model.namedBuffers().containsKey(name.substring(6)) ? "buffer" : "parameter"));
             } else if (name.startsWith("model.") && state.containsKey(name.substring(6))) {
                 newState.put(name.substring(6), (double) count(file, in, name));
             } else if (name.startsWith(kind) && settings.containsKey(name.substring(kind.length()))) {

@@ -17,12 +17,14 @@ import java.util.Set;
 /**
  * A piece of a network: a function of a tensor with parameters, possibly made of other modules.
  *
- * <p>Subclasses register their parameters and sub-modules in their constructor; parameter names are
- * dotted paths ({@code "0.weight"}, {@code "encoder.1.bias"}), in registration order, as in PyTorch.
- * A module is in training mode until {@link #eval()}; only some modules (dropout) behave differently.
+ * <p>Subclasses register their parameters, buffers and sub-modules in their constructor; their names
+ * are dotted paths ({@code "0.weight"}, {@code "encoder.1.bias"}), in registration order, as in
+ * PyTorch. A module is in training mode until {@link #eval()}; only some modules (dropout) behave
+ * differently.
  */
 public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
@@ -50,6 +52,28 @@ public abstract class Module {
             parameter.label(name);
         }
         return parameter;
+    }
+
+    /**
+     * Registers a buffer under {@code name} and returns it: a tensor of the module's state that is not
+     * a parameter, as PyTorch's {@code register_buffer} (a batch norm's running mean). Buffers are
+     * saved and loaded with the parameters ({@link #save}, {@link #load}, checkpoints), converted by
+     * {@link #to}, and listed by {@link #namedBuffers()}; they get no gradient and no optimizer step:
+     * the module changes them itself, in place ({@code copyFrom} with grad mode off), as a running
+     * statistic is updated in {@code forward} while training.
+     *
+     * @throws IllegalArgumentException if the name is taken or malformed, or the tensor requires grad
+     *     (a tensor the optimizer should update is a parameter: {@code register} it)
+     */
+    protected final Tensor registerBuffer(String name, Tensor buffer) {
+        checkName(name);
+        Objects.requireNonNull(buffer, () -> "registerBuffer: buffer '" + name + "' is null");
+        if (buffer.requiresGrad()) {
+            throw new IllegalArgumentException("registerBuffer: buffer '" + name + "' requires grad; a tensor the"
+                    + " optimizer updates is a parameter (register it), a buffer holds state such as running statistics");
+        }
+        buffers.put(name, buffer);
+        return buffer;
     }
 
     /**
@@ -92,7 +116,8 @@ public abstract class Module {
 
     private void checkName(String name) {
         Objects.requireNonNull(name, "register: name is null");
-        if (name.isEmpty() || name.contains(".") || parameters.containsKey(name) || children.containsKey(name)) {
+        if (name.isEmpty() || name.contains(".") || parameters.containsKey(name) || buffers.containsKey(name)
+                || children.containsKey(name)) {
             throw new IllegalArgumentException("register: name '" + name + "' is empty, contains '.', or is taken in "
                     + getClass().getSimpleName());
         }
@@ -104,26 +129,44 @@ public abstract class Module {
      */
     public final Map<String, Tensor> namedParameters() {
         Map<String, Tensor> all = new LinkedHashMap<>();
-        collect("", all, Collections.newSetFromMap(new IdentityHashMap<>()));
+        collect("", all, Collections.newSetFromMap(new IdentityHashMap<>()), false);
         return Collections.unmodifiableMap(all);
     }
 
-    /** Every name of every parameter, a shared tensor under each of its names. */
-    private Map<String, Tensor> everyName() {
+    /**
+     * Every buffer ({@link #registerBuffer}) with its dotted name, in the order of
+     * {@link #namedParameters()} (a new, unmodifiable map; a shared buffer once, under its first name).
+     */
+    public final Map<String, Tensor> namedBuffers() {
         Map<String, Tensor> all = new LinkedHashMap<>();
-        collect("", all, null);
+        collect("", all, Collections.newSetFromMap(new IdentityHashMap<>()), true);
+        return Collections.unmodifiableMap(all);
+    }
+
+    /** What {@link #save} writes: the parameters, then the buffers, by dotted name. */
+    final Map<String, Tensor> namedTensors() {
+        Map<String, Tensor> all = new LinkedHashMap<>(namedParameters());
+        all.putAll(namedBuffers());
         return all;
     }
 
-    /** Collects parameters under their dotted names; with {@code seen}, each tensor only once. */
-    private void collect(String prefix, Map<String, Tensor> into, Set<Tensor> seen) {
-        for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
+    /** Every name of every parameter and buffer, a shared tensor under each of its names. */
+    private Map<String, Tensor> everyName() {
+        Map<String, Tensor> all = new LinkedHashMap<>();
+        collect("", all, null, false);
+        collect("", all, null, true);
+        return all;
+    }
+
+    /** Collects parameters (or buffers) under their dotted names; with {@code seen}, each tensor only once. */
+    private void collect(String prefix, Map<String, Tensor> into, Set<Tensor> seen, boolean ofBuffers) {
+        for (Map.Entry<String, Tensor> e : (ofBuffers ? buffers : parameters).entrySet()) {
             if (seen == null || seen.add(e.getValue())) {
                 into.put(prefix + e.getKey(), e.getValue());
             }
         }
         for (Map.Entry<String, Module> e : children.entrySet()) {
-            e.getValue().collect(prefix + e.getKey() + ".", into, seen);
+            e.getValue().collect(prefix + e.getKey() + ".", into, seen, ofBuffers);
         }
     }
 
@@ -219,8 +262,8 @@ public abstract class Module {
     }
 
     /**
-     * Converts every parameter to {@code dtype} in place ({@link Tensor#convertInPlace}), gradients
-     * included, as PyTorch's {@code module.to(dtype)}; returns this module. Layers keep their
+     * Converts every parameter and buffer to {@code dtype} in place ({@link Tensor#convertInPlace}),
+     * gradients included, as PyTorch's {@code module.to(dtype)}; returns this module. Layers keep their
      * parameter objects, so a model converted to {@link DType#FLOAT32} computes in float32 on float32
      * inputs (a float64 input promotes its results to float64: convert the data too). Convert before
      * the optimizer's first step: its state (momentum, Adam's moments) takes the parameters' dtype when
@@ -228,43 +271,45 @@ public abstract class Module {
      */
     public final Module to(DType dtype) {
         Objects.requireNonNull(dtype, "Module.to: dtype is null");
-        for (Tensor p : namedParameters().values()) {
+        for (Tensor p : namedTensors().values()) {
             p.convertInPlace(dtype);
         }
         return this;
     }
 
     /**
-     * Saves every parameter under its dotted name to a NumPy {@code .npz} file ({@code np.load} reads
-     * it). The write is atomic: a crash or an error mid-save leaves the previous file as it was (see
-     * the package docs).
+     * Saves every parameter, then every buffer, under its dotted name to a NumPy {@code .npz} file
+     * ({@code np.load} reads it), as PyTorch's {@code state_dict}. The write is atomic: a crash or an
+     * error mid-save leaves the previous file as it was (see the package docs).
      */
     public final void save(Path file) throws IOException {
-        Npz.save(file, namedParameters());
+        Npz.save(file, namedTensors());
     }
 
     /**
-     * Loads parameters saved by {@link #save} (or by numpy, as float64 or float32 arrays under the same
-     * names). The values are converted to each parameter's dtype: a float64 file loads into a float32
+     * Loads parameters and buffers saved by {@link #save} (or by numpy, as float64 or float32 arrays
+     * under the same names). The values are converted to each parameter's dtype: a float64 file loads into a float32
      * model rounded to nearest, a float32 file into a float64 model exactly (as PyTorch's
      * {@code load_state_dict}). Everything is checked before anything is changed: on any error the
      * model keeps its values.
      *
-     * @throws IOException if the file cannot be read, is not a valid .npz, lacks a parameter, holds a
-     *     name the model does not have, or has a shape that differs (each message names the parameter,
-     *     the file and both shapes)
+     * @throws IOException if the file cannot be read, is not a valid .npz, lacks a parameter or buffer,
+     *     holds a name the model does not have, or has a shape that differs (each message names the
+     *     parameter or buffer, the file and both shapes)
      */
     public final void load(Path file) throws IOException {
         Map<String, Tensor> saved = Npz.load(file);
-        Map<String, Tensor> own = namedParameters();
+        Map<String, Tensor> own = namedTensors();
+        Map<String, Tensor> ownBuffers = namedBuffers();
         for (Map.Entry<String, Tensor> e : own.entrySet()) {
             Tensor s = saved.get(e.getKey());
+            String kind = ownBuffers.containsKey(e.getKey()) ? "buffer" : "parameter";
             if (s == null) {
-                throw new IOException(file + ": has no parameter '" + e.getKey() + "' (it holds " + saved.keySet()
+                throw new IOException(file + ": has no " + kind + " '" + e.getKey() + "' (it holds " + saved.keySet()
                         + "; the model has " + own.keySet() + ")");
             }
             if (!Arrays.equals(s.shape(), e.getValue().shape())) {
-                throw new IOException(file + ": parameter '" + e.getKey() + "' has shape " + Text.shape(s.shape())
+                throw new IOException(file + ": " + kind + " '" + e.getKey() + "' has shape " + Text.shape(s.shape())
                         + " in the file but " + Text.shape(e.getValue().shape()) + " in the model");
             }
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.github.jgrad.autodiff.DType;
+import io.github.jgrad.autodiff.GradMode;
 import io.github.jgrad.autodiff.Tensor;
 import io.github.jgrad.autodiff.Workspace;
 import java.io.ByteArrayOutputStream;
@@ -72,6 +73,42 @@ class NnReadmeTest {
             // end README
         });
         assertEquals(List.of("float32", "true"), out.lines().toList());
+    }
+
+    @Test
+    void layerExample(@TempDir Path dir) throws IOException {
+        String out = capture(() -> {
+            // begin README
+            final class Center extends Module {
+                private final Tensor runningMean;
+                private final double momentum;
+
+                Center(int features, double momentum) {
+                    this.runningMean = registerBuffer("running_mean", Tensor.zeros(features));
+                    this.momentum = momentum;
+                }
+
+                @Override
+                public Tensor forward(Tensor x) {
+                    if (!isTraining()) {
+                        return x.sub(runningMean);
+                    }
+                    Tensor mean = x.mean(0);
+                    try (GradMode.Scope off = GradMode.disabled()) {  // state, not part of the graph
+                        runningMean.copyFrom(runningMean.mul(1 - momentum).add(mean.mul(momentum)));
+                    }
+                    return x.sub(mean);
+                }
+            }
+            Sequential model = Sequential.of(Linear.of(2, 8, 1), new Center(8, 0.1), Activation.tanh(), Linear.of(8, 1, 2));
+            System.out.println(model.namedBuffers().keySet());   // [1.running_mean]
+            System.out.println(model.parameters().size());       // 4: the two layers' weights and biases
+            model.save(dir.resolve("centred.npz"));              // parameters, then buffers, as PyTorch's state_dict
+            // end README
+        });
+        assertEquals(List.of("[1.running_mean]", "4"), out.lines().toList());
+        assertEquals(List.of("0.weight", "0.bias", "3.weight", "3.bias", "1.running_mean"),
+                List.copyOf(Npz.load(dir.resolve("centred.npz")).keySet()));
     }
 
     @Test

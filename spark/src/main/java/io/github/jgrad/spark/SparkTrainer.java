@@ -13,6 +13,7 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +65,10 @@ import scala.runtime.BoxedUnit;
  *
  * <p><b>Limits.</b> A target of one number per example reaches the loss with shape (n), as a
  * class index; a loss that wants (n, 1) (a single-output regression) reshapes it:
- * {@code Loss.mse(model.forward(x), y.reshape(-1, 1))}.
+ * {@code Loss.mse(model.forward(x), y.reshape(-1, 1))}. Buffers ({@code Module.registerBuffer}) go
+ * to the executors with the parameters, but nothing the executors change in them comes back: a
+ * layer that updates a buffer in training (a batch norm's running statistics) is refused with an
+ * {@link IllegalStateException} naming the buffer, rather than trained with statistics that never move.
  */
 public final class SparkTrainer {
     /** Builds the model, on the driver and on every executor; the same architecture each time. */
@@ -391,10 +395,17 @@ public final class SparkTrainer {
         return sizes;
     }
 
+    /** The parameters, then the buffers, by dotted name: what executors load. */
+    private static Map<String, Tensor> state(Module model) {
+        Map<String, Tensor> all = new java.util.LinkedHashMap<>(model.namedParameters());
+        all.putAll(model.namedBuffers());
+        return all;
+    }
+
     private byte[] parameterBytes() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            Npz.write(out, model.namedParameters());
+            Npz.write(out, state(model));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -417,8 +428,9 @@ public final class SparkTrainer {
         Module model = factory.create().randomStream(stream);
         Map<String, Tensor> saved = Npz.read(new ByteArrayInputStream(weights), Long.MAX_VALUE);
         try (GradMode.Scope ignored = GradMode.disabled()) {
-            model.namedParameters().forEach((name, p) -> p.copyFrom(Objects.requireNonNull(saved.get(name),
-                    () -> "the model factory built a parameter '" + name + "' the driver's model does not have")));
+            state(model).forEach((name, p) -> p.copyFrom(Objects.requireNonNull(saved.get(name),
+                    () -> "the model factory built a parameter or buffer '" + name + "' the driver's model does not"
+                            + " have")));
         }
         int n = batch.n();
         double[] x = batch.inputs();
@@ -429,6 +441,13 @@ public final class SparkTrainer {
         model.train();
         Tensor l = loss.apply(model, Tensor.of(x, n, in), targets);
         l.backward();
+        for (Map.Entry<String, Tensor> b : model.namedBuffers().entrySet()) {
+            if (!Arrays.equals(b.getValue().toArray(), saved.get(b.getKey()).toArray())) {
+                throw new IllegalStateException("SparkTrainer: the model changed its buffer '" + b.getKey() + "' in"
+                        + " training; executors' changes to buffers are not gathered (a batch norm's running"
+                        + " statistics would never move on the driver), so such a layer cannot be trained here");
+            }
+        }
         List<Tensor> params = model.parameters();
         for (int i = 0; i < params.size(); i++) {
             Tensor g = params.get(i).grad();

@@ -130,6 +130,53 @@ class SparkTrainerTest {
                 trainer.model().namedParameters().get("1.weight").toArray(), 0, "the unused layer is as it was");
     }
 
+    /** Scales its input by a buffer; with {@code update}, also adds 1 to the buffer in every training forward. */
+    static final class Scale extends Module {
+        final Tensor factor = registerBuffer("factor", Tensor.scalar(1));
+        private final boolean update;
+
+        Scale(boolean update) {
+            this.update = update;
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            if (update && isTraining()) {
+                factor.copyFrom(factor.add(1));
+            }
+            return x.mul(factor);
+        }
+    }
+
+    private static Module scaled() {
+        return Sequential.of(new Scale(false), io.github.jgrad.nn.Linear.of(3, 2, 4));
+    }
+
+    private static Module scaledUpdating() {
+        return Sequential.of(new Scale(true), io.github.jgrad.nn.Linear.of(3, 2, 4));
+    }
+
+    @Test
+    void buffersReachTheExecutorsAndChangingThemIsRefused() {
+        SparkTrainer trainer = SparkTrainer.of(SparkTrainerTest::scaled, p -> SGD.of(p, 0.1), SparkTrainerTest::loss);
+        trainer.model().namedBuffers().get("0.factor").copyFrom(Tensor.scalar(3)); // the executors build it as 1
+        Module local = scaled();
+        local.namedBuffers().get("0.factor").copyFrom(Tensor.scalar(3));
+        Tensor l = loss(local, X, Y);
+        l.backward();
+        SparkTrainer.Gradient g = trainer.gradient(sc.parallelize(examples(), 2));
+        assertEquals(l.item(), g.loss(), 1e-12);
+        local.namedParameters().forEach((name, p) -> assertArrayEquals(p.grad().toArray(),
+                g.parameters().get(name).toArray(), 1e-12, name));
+
+        SparkTrainer updating = SparkTrainer.of(SparkTrainerTest::scaledUpdating, p -> SGD.of(p, 0.1),
+                SparkTrainerTest::loss);
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> updating.fit(sc.parallelize(examples(), 2), 1));
+        assertTrue(e.getMessage().contains("SparkTrainer: the model changed its buffer '0.factor' in training"),
+                e.getMessage());
+    }
+
     private static Module dropoutModel() {
         return Sequential.of(io.github.jgrad.nn.Linear.of(3, 16, 4), Activation.relu(), Dropout.of(0.5, 9),
                 io.github.jgrad.nn.Linear.of(16, 2, 5));
