@@ -165,8 +165,7 @@ public final class Graph<V> {
                     g = g.remove(i, 0);
                 }
             }
-            out.add(g);
-            return out; // everything else is tried on the live graph
+            out.add(g); // and the cuts below too: a failure may lie in a step the output does not read
         }
         for (int i = 0; i < n - 1; i++) {
             out.add(new Graph<>(inputs, steps.subList(0, i + 1), magnitude));

@@ -21,8 +21,8 @@ import java.util.SplittableRandom;
  * {@value #SEED_PROPERTY}: a number runs every property with that seed (for example to reproduce a
  * failure: {@code mvn verify -Djgrad.seed=42}), {@code random} draws a fresh seed per property (to
  * explore; the failure message prints it). Without it, each property has a fixed seed derived from
- * the name of the method that calls {@link #check}, so a build checks the same cases every time and
- * stays reproducible.
+ * the name of the method that calls {@link #check} (for a call inside a lambda, the method the
+ * lambda is written in), so a build checks the same cases every time and stays reproducible.
  *
  * <p><b>Shrinking.</b> When a case fails, the runner asks the generator for smaller cases
  * ({@link Generator#shrink}), keeps the first one that still fails (a case the property discards
@@ -201,8 +201,17 @@ public final class Property<T> {
         return StackWalker.getInstance().walk(frames -> frames
                 .filter(f -> !f.getClassName().equals(Property.class.getName()))
                 .findFirst()
-                .map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "." + f.getMethodName())
+                .map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "." + sourceName(f.getMethodName()))
                 .orElse("property"));
+    }
+
+    /**
+     * The method a call is written in: javac compiles a lambda to {@code lambda$METHOD$N}, where N
+     * counts the class's lambdas and changes as code is edited; the seed must not.
+     */
+    static String sourceName(String method) {
+        int last = method.lastIndexOf('$');
+        return method.startsWith("lambda$") && last > "lambda$".length() ? method.substring("lambda$".length(), last) : method;
     }
 
     /** Thrown by {@link #assume}; never a failure. */
