@@ -9,6 +9,9 @@ import io.github.jgrad.nn.Optimizer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.NotSerializableException;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -55,7 +58,8 @@ import scala.runtime.BoxedUnit;
  * cut the communication further at the price of exactness; it is not implemented.
  *
  * <p>The model factory and the loss must be serializable lambdas: Spark sends them to the executors (the
- * optimizer factory runs on the driver only). The model the driver holds ({@link #model()}) is the trained
+ * optimizer factory runs on the driver only). The factory must build a new model at each call, the same
+ * model (names, order and shapes of parameters and buffers) wherever it runs. The model the driver holds ({@link #model()}) is the trained
  * one. Not thread-safe.
  *
  * <p><b>Randomness.</b> Executors build the model afresh at every step and give it a random stream
@@ -106,9 +110,45 @@ public final class SparkTrainer {
     private SparkTrainer(ModelFactory factory, Function<List<Tensor>, Optimizer> optimizer, LossFunction loss) {
         this.factory = Objects.requireNonNull(factory, "SparkTrainer.of: model factory is null");
         this.loss = Objects.requireNonNull(loss, "SparkTrainer.of: loss is null");
+        serializable(factory, "model factory");
+        serializable(loss, "loss");
         this.model = Objects.requireNonNull(factory.create(), "SparkTrainer.of: the model factory returned null");
-        this.optimizer = Objects.requireNonNull(optimizer, "SparkTrainer.of: optimizer factory is null")
-                .apply(model.parameters());
+        if (factory.create() == model) { // executors would train one shared model, their gradients mixed
+            throw new IllegalArgumentException("SparkTrainer.of: the model factory returned the same model twice; it"
+                    + " must build a new one at each call (executors build one per step and partition)");
+        }
+        this.optimizer = Objects.requireNonNull(Objects.requireNonNull(optimizer,
+                "SparkTrainer.of: optimizer factory is null").apply(model.parameters()),
+                "SparkTrainer.of: the optimizer factory returned null");
+        List<Tensor> own = model.parameters();
+        for (Tensor p : this.optimizer.parameters()) {
+            boolean found = false;
+            for (Tensor q : own) {
+                found |= p == q;
+            }
+            if (!found) { // executors compute gradients of the model's parameters only: p would never move
+                throw new IllegalArgumentException("SparkTrainer.of: the optimizer updates a tensor of shape "
+                        + Arrays.toString(p.shape()) + " that is not one of the model's parameters; build it over the"
+                        + " list it is given");
+            }
+        }
+    }
+
+    /**
+     * Refuses {@code f} unless Java serialization, which Spark uses to send it to the executors, takes it:
+     * Spark's own error names no culprit (on JDK 17 without {@code --add-opens java.base/java.io}, it is an
+     * {@code ExceptionInInitializerError} from its serialization debugger).
+     */
+    private static void serializable(Object f, String what) {
+        try (ObjectOutputStream out = new ObjectOutputStream(OutputStream.nullOutputStream())) {
+            out.writeObject(f);
+        } catch (NotSerializableException e) {
+            throw new IllegalArgumentException("SparkTrainer.of: the " + what + " is not serializable: it holds a "
+                    + e.getMessage() + " (a lambda holds what it captures; a Module is not serializable: build the"
+                    + " model inside the factory)", e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("SparkTrainer.of: the " + what + " cannot be serialized: " + e, e);
+        }
     }
 
     /** A trainer of the model {@code factory} builds, stepped on the driver by the optimizer {@code optimizer} makes. */
@@ -118,8 +158,9 @@ public final class SparkTrainer {
 
     /**
      * Computes each step's gradient on a sample of this fraction of the examples (1: all of them,
-     * full-batch gradient descent), drawn afresh per step from {@code seed} and the step number, as
-     * MLlib's {@code miniBatchFraction}; returns this.
+     * full-batch gradient descent), drawn afresh per step from {@code seed} and the step number mixed
+     * (runs of neighbouring seeds draw unrelated samples), as MLlib's {@code miniBatchFraction};
+     * returns this.
      *
      * @throws IllegalArgumentException unless 0 &lt; fraction &lt;= 1
      */
@@ -175,13 +216,13 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("SparkTrainer.fit: steps must be >= 0, got " + steps);
         }
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(examples.context());
-        List<Double> losses = new ArrayList<>(steps);
+        List<Double> losses = new ArrayList<>(Math.min(steps, 1024));
         // full batch: each partition's rows become one batch once, kept in memory across the steps
         JavaRDD<Batch> batches = miniBatchFraction < 1 ? null : batches(examples).cache();
         try {
             for (int s = 0; s < steps; s++) {
                 losses.add(step(sc, batches != null ? batches
-                        : batches(examples.sample(false, miniBatchFraction, seed + this.steps))));
+                        : batches(examples.sample(false, miniBatchFraction, sampleSeed(seed, this.steps)))));
             }
         } finally {
             if (batches != null) {
@@ -413,6 +454,18 @@ public final class SparkTrainer {
     }
 
     /**
+     * The seed of step {@code step}'s sample: seed and step mixed (murmur3's finaliser over seed times the
+     * golden ratio plus step), so that runs of neighbouring seeds do not draw the same samples shifted by a
+     * step, as seed + step did.
+     */
+    static long sampleSeed(long seed, int step) {
+        long z = seed * 0x9E3779B97F4A7C15L + step;
+        z = (z ^ (z >>> 33)) * 0xFF51AFD7ED558CCDL;
+        z = (z ^ (z >>> 33)) * 0xC4CEB9FE1A85EC53L;
+        return z ^ (z >>> 33);
+    }
+
+    /**
      * The random stream of a partition's model at a step ({@link Module#randomStream}): never 0, and
      * different for every step and partition, so dropout layers draw new masks at every step and
      * different masks on every partition.
@@ -427,10 +480,24 @@ public final class SparkTrainer {
         Sum sum = Sum.zero(sizes);
         Module model = factory.create().randomStream(stream);
         Map<String, Tensor> saved = Npz.read(new ByteArrayInputStream(weights), Long.MAX_VALUE);
+        Map<String, Tensor> own = state(model);
+        // gradients go back by position: the executor's model must be the driver's, name for name, in order
+        if (!List.copyOf(own.keySet()).equals(List.copyOf(saved.keySet()))) {
+            throw new IllegalStateException("SparkTrainer: the model factory built on an executor a model with the"
+                    + " parameters and buffers " + own.keySet() + ", but the driver's has " + saved.keySet()
+                    + "; it must build the same model everywhere");
+        }
         try (GradMode.Scope ignored = GradMode.disabled()) {
-            state(model).forEach((name, p) -> p.copyFrom(Objects.requireNonNull(saved.get(name),
-                    () -> "the model factory built a parameter or buffer '" + name + "' the driver's model does not"
-                            + " have")));
+            for (Map.Entry<String, Tensor> e : own.entrySet()) {
+                Tensor want = saved.get(e.getKey());
+                if (!Arrays.equals(e.getValue().shape(), want.shape())) {
+                    throw new IllegalStateException("SparkTrainer: the model factory built on an executor '" + e.getKey()
+                            + "' of shape " + Arrays.toString(e.getValue().shape()) + ", but the driver's has shape "
+                            + Arrays.toString(want.shape()) + "; it must build the same model everywhere");
+                }
+                e.getValue().copyFrom(want);
+                e.getValue().setGrad(null); // a factory handing out a used model must not add to its old gradients
+            }
         }
         int n = batch.n();
         double[] x = batch.inputs();
@@ -503,7 +570,11 @@ public final class SparkTrainer {
         }
     }
 
-    /** Saves a checkpoint ({@link Checkpoint}): the driver's model, optimizer state and steps taken. */
+    /**
+     * Saves a checkpoint ({@link Checkpoint}): the driver's model, optimizer state and steps taken. The
+     * trainer's own settings are not in it: give the resumed trainer the same {@link #miniBatch} and
+     * {@link #treeDepth}, or it goes on with others (full batch, by default).
+     */
     public void save(Path file) throws IOException {
         Checkpoint.save(file, model, optimizer, steps);
     }

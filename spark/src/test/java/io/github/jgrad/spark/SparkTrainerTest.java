@@ -177,6 +177,70 @@ class SparkTrainerTest {
                 e.getMessage());
     }
 
+    static final Module SHARED = model();
+
+    private static Module differentOnExecutors() {
+        return org.apache.spark.TaskContext.get() == null ? model() : Sequential.mlp(4, Activation.tanh(), 3, 8, 8, 2);
+    }
+
+    private static Module reorderedOnExecutors() { // the same names and shapes, registered in another order
+        return org.apache.spark.TaskContext.get() == null ? new Pair(false) : new Pair(true);
+    }
+
+    static final class Pair extends Module {
+        Pair(boolean swapped) {
+            register(swapped ? "b" : "a", Tensor.zeros(3, 2));
+            register(swapped ? "a" : "b", Tensor.zeros(3, 2));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return x.matmul(namedParameters().get("a")).add(x.matmul(namedParameters().get("b")).mul(3));
+        }
+    }
+
+    @Test
+    void aModelOrOptimizerTheExecutorsCannotMatchIsRefused() { // each trained silently wrong (a probe)
+        Object notSerializable = new Object();
+        IllegalArgumentException captured = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SparkTrainer.of(() -> notSerializable.hashCode() == 0 ? model() : model(), p -> SGD.of(p, 0.1),
+                        SparkTrainerTest::loss));
+        assertTrue(captured.getMessage().startsWith("SparkTrainer.of: the model factory is not serializable: it holds a"
+                + " java.lang.Object"), captured.getMessage());
+        IllegalArgumentException shared = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SparkTrainer.of(() -> SHARED, p -> SGD.of(p, 0.1), SparkTrainerTest::loss));
+        assertTrue(shared.getMessage().contains("returned the same model twice"), shared.getMessage());
+        IllegalArgumentException foreign = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(List.of(Tensor.zeros(3).requiresGrad(true)), 0.1),
+                        SparkTrainerTest::loss));
+        assertTrue(foreign.getMessage().contains("updates a tensor of shape [3] that is not one of the model's"),
+                foreign.getMessage());
+        NullPointerException none = org.junit.jupiter.api.Assertions.assertThrows(NullPointerException.class,
+                () -> SparkTrainer.of(SparkTrainerTest::model, p -> null, SparkTrainerTest::loss));
+        assertEquals("SparkTrainer.of: the optimizer factory returned null", none.getMessage());
+
+        for (SparkTrainer.ModelFactory f : List.<SparkTrainer.ModelFactory>of(SparkTrainerTest::differentOnExecutors,
+                SparkTrainerTest::reorderedOnExecutors)) {
+            SparkTrainer t = SparkTrainer.of(f, p -> SGD.of(p, 0.1), SparkTrainerTest::loss);
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                    () -> t.fit(sc.parallelize(examples(), 2), 1));
+            assertTrue(e.getMessage().contains("SparkTrainer: the model factory built on an executor a model with the"
+                    + " parameters and buffers ["), e.getMessage());
+        }
+    }
+
+    @Test
+    void miniBatchSamplesRepeatAndNeighbouringSeedsDrawOthers() { // seed + step: seed 8 drew seed 7's, a step on
+        List<List<Double>> runs = new ArrayList<>();
+        for (long seed : new long[] {7, 7, 8}) {
+            runs.add(SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0), SparkTrainerTest::loss)
+                    .miniBatch(0.3, seed).fit(sc.parallelize(examples(), 2), 4));
+        }
+        assertEquals(runs.get(0), runs.get(1), "a seed repeats its samples");
+        assertTrue(!runs.get(0).subList(1, 4).equals(runs.get(2).subList(0, 3)), runs.toString());
+        assertTrue(new java.util.HashSet<>(runs.get(0)).size() == 4, "each step a new sample: " + runs.get(0));
+    }
+
     private static Module dropoutModel() {
         return Sequential.of(io.github.jgrad.nn.Linear.of(3, 16, 4), Activation.relu(), Dropout.of(0.5, 9),
                 io.github.jgrad.nn.Linear.of(16, 2, 5));
