@@ -99,13 +99,28 @@ final class Autograd {
         }
     }
 
+    /** Sees each gradient the chain rule sends along an edge of a pass, as explain reports record them. */
+    @FunctionalInterface
+    interface Watcher {
+        /**
+         * {@code from}'s backward sent {@code gradient} (in the input's dtype) to its input {@code input},
+         * which {@code adds} to a gradient that input already received in this pass.
+         */
+        void sent(Tensor from, int input, Tensor gradient, boolean adds);
+    }
+
     /** {@link Tensor#backward(Tensor, boolean, boolean)}: every leaf's gradient changes, or none. */
     static void backward(Tensor root, Tensor gradient, boolean retainGraph, boolean createGraph) {
+        backward(root, gradient, retainGraph, createGraph, null);
+    }
+
+    /** {@link #backward(Tensor, Tensor, boolean, boolean)}, shown to {@code watcher} (if not null) edge by edge. */
+    static void backward(Tensor root, Tensor gradient, boolean retainGraph, boolean createGraph, Watcher watcher) {
         Objects.requireNonNull(gradient, "backward: gradient is null; pass d loss / d this, of shape "
                 + Shapes.str(root.shape) + " (backward() seeds a one-element output with 1)");
         Tensor[] roots = {root};
         Tensor[] seeds = {gradient};
-        Pass pass = pass(roots, seeds, null, createGraph);   // on an exception: graph kept, nothing changed
+        Pass pass = pass(roots, seeds, null, createGraph, watcher); // on an exception: graph kept, nothing changed
         Node[] order = pass.order;
         // every leaf's new gradient first, then all of them at once: all leaves change or none
         Tensor[] updated = new Tensor[order.length];
@@ -189,7 +204,7 @@ final class Autograd {
                         + " does not require grad");
             }
         }
-        Pass pass = pass(roots, seeds, inputs, createGraph);
+        Pass pass = pass(roots, seeds, inputs, createGraph, null);
         List<Tensor> result = new ArrayList<>(inputs.size());
         Set<Object> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
         try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
@@ -208,7 +223,8 @@ final class Autograd {
      * the roots, or with {@code inputs} only those whose backward carries a gradient towards an input.
      * On an exception the graph is as it was and no pass gradient is left behind.
      */
-    private static Pass pass(Tensor[] roots, Tensor[] seeds, List<Tensor> inputs, boolean createGraph) {
+    private static Pass pass(Tensor[] roots, Tensor[] seeds, List<Tensor> inputs, boolean createGraph,
+                             Watcher watcher) {
         String who = inputs == null ? "backward" : "grad"; // the public call, for the messages
         for (int i = 0; i < roots.length; i++) {
             if (!roots[i].requiresGrad) {
@@ -246,7 +262,7 @@ final class Autograd {
                 Tensor seed = seeds[i].dtype() == roots[i].dtype() ? seeds[i] : seeds[i].to(roots[i].dtype());
                 roots[i].passGrad = roots[i].passGrad == null ? seed : roots[i].passGrad.add(seed);
             }
-            Tape.propagate(order);
+            Tape.propagate(order, watcher);
         } catch (RuntimeException | Error e) { // leave no half-computed gradient behind for a later pass
             pass.end(roots);
             throw e;
@@ -352,7 +368,7 @@ final class Autograd {
      * (and, in anomaly mode, its values), and adds it into its input's pass gradient.
      */
 
-    static void propagate(Tensor t, boolean check) {
+    static void propagate(Tensor t, boolean check, Watcher watcher) {
         if (t.passGrad == null || t.backward == null && !t.freed) {
             return;
         }
@@ -399,6 +415,9 @@ final class Autograd {
                 } catch (NonFiniteException e) {
                     throw anomalyInBackward(t, e.getMessage() + " for input " + i);
                 }
+            }
+            if (watcher != null) {
+                watcher.sent(t, i, gi, p.passGrad != null);
             }
             p.passGrad = p.passGrad == null ? gi : p.passGrad.add(gi);
         }

@@ -115,9 +115,9 @@ public final class Explain {
      * Runs the backward pass from a one-element tensor (as {@code output.backward()} does, freeing the
      * graph) and explains it op by op: each step is the gradient one tensor sends back to an input,
      * with the rule that computes it and its numbers for tensors of up to 12 elements. Graphs of more
-     * than 500 tensors are summarised. Label tensors with {@link Tensor#label(String)}. The steps
-     * replay each op's backward before the real pass, so a user-defined op's backward runs twice: the
-     * report shows the numbers {@code backward()} gives only if that backward is deterministic.
+     * than 500 tensors are summarised. Label tensors with {@link Tensor#label(String)}. The steps are
+     * recorded from the real pass as it runs: each op's backward runs once, and the report shows the
+     * numbers {@code backward()} gave, a stochastic user-defined backward's included.
      *
      * @throws IllegalArgumentException if the output is not a one-element tensor that requires grad
      */

@@ -26,7 +26,8 @@ abstract class Node {
 
     /**
      * Chain rule for one node: adds this node's gradient times each local derivative to its parents'
-     * gradients. With {@code check} set (anomaly detection), throws if a contribution is not finite.
+     * gradients. With {@code check} set (anomaly detection), throws if a contribution is not finite;
+     * {@code watcher}, if not null, sees each contribution (explain reports).
      */
-    abstract void propagate(boolean check);
+    abstract void propagate(boolean check, Autograd.Watcher watcher);
 }

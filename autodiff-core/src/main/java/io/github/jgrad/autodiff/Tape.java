@@ -65,10 +65,10 @@ final class Tape {
      * The chain rule over an order from {@link #order}: each node, outputs before inputs, pushes its
      * gradient to its parents exactly once. The caller has seeded the outputs' gradients.
      */
-    static void propagate(Node[] order) {
+    static void propagate(Node[] order, Autograd.Watcher watcher) {
         boolean check = Anomaly.isEnabled();
         for (int i = order.length - 1; i >= 0; i--) {
-            order[i].propagate(check);
+            order[i].propagate(check, watcher);
         }
     }
 }

@@ -265,8 +265,8 @@ public final class Tensor extends Node {
     }
 
     @Override
-    void propagate(boolean check) {
-        Autograd.propagate(this, check);
+    void propagate(boolean check, Autograd.Watcher watcher) {
+        Autograd.propagate(this, check, watcher);
     }
 
     // =================================================================== factories

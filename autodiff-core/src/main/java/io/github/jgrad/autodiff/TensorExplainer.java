@@ -4,7 +4,6 @@ import io.github.jgrad.autodiff.internal.Shapes;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -13,8 +12,8 @@ import java.util.TreeMap;
 /**
  * Explains a tensor graph's backward pass one op at a time: for each edge, the gradient one tensor
  * sends back to another, the rule that computes it (in the tensors' names, from the table below),
- * and its numbers when the tensor is small. It replays the pass with the ops' own backward functions,
- * without recording anything, then runs the real {@code backward()}.
+ * and its numbers when the tensor is small, as the real {@code backward()} computes them: the pass
+ * is watched edge by edge, not replayed, so each op's backward runs once.
  */
 final class TensorExplainer {
     private TensorExplainer() {
@@ -47,42 +46,21 @@ final class TensorExplainer {
                 values.add(def.append("  ").append(TensorText.shapeAndType(t)).append(' ')
                         .append(show(t, number)).toString());
             }
-            Map<Tensor, Tensor> grads = new IdentityHashMap<>();
-            grads.put(output, Tensor.ones(output.dtype(), output.shape()));
-            String of = names.get(output);
-            try (GradMode.Scope ignored = GradMode.disabled()) {
-                for (int i = order.length - 1; i >= 0; i--) {
-                    Tensor t = (Tensor) order[i];
-                    Tensor g = grads.get(t);
-                    Tensor[] gs = g == null ? null : t.backwardOf(g);
-                    if (gs == null) {
-                        continue;
-                    }
-                    for (int k = 0; k < gs.length; k++) {
-                        Tensor p = (Tensor) t.parents[k];
-                        if (gs[k] == null || !p.requiresGrad()) {
-                            continue;
-                        }
-                        Autograd.checkShape(t, k, gs[k], p); // as the backward pass refuses it
-                        if (gs[k].dtype() != p.dtype()) { // as the backward pass converts it
-                            gs[k] = gs[k].to(p.dtype());
-                        }
-                        boolean adds = grads.containsKey(p);
-                        grads.put(p, adds ? grads.get(p).add(gs[k]) : gs[k]);
-                        String rule = substitute(t.op().rule(k), t, names);
-                        if (!Arrays.equals(p.shape(), t.shape()) && t.op().broadcasts()) {
-                            rule += ", summed over the axes " + names.get(p) + " was broadcast along";
-                        }
-                        steps.add(new TensorExplanation.Step(steps.size() + 1, "d" + of + "/d" + names.get(p),
-                                names.get(t), rule, adds, gs[k].shape(), gs[k].toArray(), show(gs[k], number)));
-                    }
-                }
-            }
         }
         String dot = order.length <= maxNodes ? GraphViz.dot(order, names)
                 : "digraph jgrad {\n  note [shape=note, label=\"" + order.length + " tensors: more than the explain limit of "
                 + maxNodes + ", not drawn\"];\n}\n"; // as a summarised Value report draws
-        output.backward();
+        String of = names.get(output);
+        Autograd.Watcher record = order.length > maxNodes ? null : (t, k, g, adds) -> {
+            Tensor p = (Tensor) t.parents[k];
+            String rule = substitute(t.op().rule(k), t, names);
+            if (!Arrays.equals(p.shape(), t.shape()) && t.op().broadcasts()) {
+                rule += ", summed over the axes " + names.get(p) + " was broadcast along";
+            }
+            steps.add(new TensorExplanation.Step(steps.size() + 1, "d" + of + "/d" + names.get(p), names.get(t), rule,
+                    adds, g.shape(), g.toArray(), show(g, number)));
+        };
+        Autograd.backward(output, Tensor.ones(output.dtype(), output.shape()), false, false, record);
         String head = "Backward pass of " + names.get(output) + " = " + String.format(Locale.ROOT, number, output.item());
         return new TensorExplanation(head, order.length, maxNodes, values, steps, summary(order), dot);
     }

@@ -131,4 +131,20 @@ class TensorExplainTest {
         String leaf = Explain.backward(Value.of(2, "v")).toMarkdown(); // its markdown said "(1 values, 1 steps)"
         assertTrue(leaf.contains("(1 value, 1 step)"), leaf);
     }
+
+    @Test
+    void theReportShowsTheRealPassAndRunsEachBackwardOnce() { // each user backward ran twice: a replay, then the pass
+        int[] runs = {0};
+        java.util.Random noise = new java.util.Random(5);
+        Op noisy = Op.define("noisy").tensor(in -> in[0].mul(1), (g, out, in) -> {
+            runs[0]++;
+            return new Tensor[] {g.mul(Tensor.of(new double[] {noise.nextDouble(), noise.nextDouble()}))};
+        }).rule("g * noise").build();
+        Tensor x = Tensor.of(new double[] {1, 2}).requiresGrad(true).label("x");
+        TensorExplanation report = Explain.backward(noisy.apply(x).sum());
+        assertEquals(1, runs[0]);
+        TensorExplanation.Step last = report.steps().get(report.steps().size() - 1);
+        assertEquals("dsum1/dx", last.gradient());
+        assertArrayEquals(x.grad().toArray(), last.values(), 0, "the numbers the pass gave x");
+    }
 }
