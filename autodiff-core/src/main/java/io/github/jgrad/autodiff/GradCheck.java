@@ -89,9 +89,9 @@ public final class GradCheck {
     private final boolean fast;
 
     private GradCheck(double eps, double atol, double rtol, boolean fast) {
-        if (!(eps > 0) || !(atol >= 0) || !(rtol >= 0) || Double.isInfinite(eps)) {
-            throw new IllegalArgumentException("GradCheck: need eps > 0, atol >= 0, rtol >= 0; got eps="
-                    + eps + ", atol=" + atol + ", rtol=" + rtol);
+        if (!(eps >= Double.MIN_NORMAL) || !(atol >= 0) || !(rtol >= 0) || Double.isInfinite(eps)) {
+            throw new IllegalArgumentException("GradCheck: need a finite eps >= 2^-1022 (the half steps of smaller"
+                    + " ones underflow to 0), atol >= 0, rtol >= 0; got eps=" + eps + ", atol=" + atol + ", rtol=" + rtol);
         }
         this.eps = eps;
         this.atol = atol;
