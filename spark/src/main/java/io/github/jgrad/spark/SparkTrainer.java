@@ -281,10 +281,10 @@ public final class SparkTrainer {
 
     /** Each partition's rows as one batch (none for an empty partition). */
     private static JavaRDD<Batch> batches(JavaRDD<Example> examples) {
-        return examples.mapPartitions((Iterator<Example> rows) -> {
-            Batch b = Batch.of(rows);
+        return examples.mapPartitionsWithIndex((Integer partition, Iterator<Example> rows) -> {
+            Batch b = Batch.of(partition, rows);
             return (b == null ? List.<Batch>of() : List.of(b)).iterator();
-        });
+        }, false);
     }
 
     private Sum gradient(JavaSparkContext sc, JavaRDD<Batch> batches) {
@@ -388,11 +388,17 @@ public final class SparkTrainer {
 
     /** A partition's examples as one batch: inputs (n, in) and targets (n) or (n, out), row-major. */
     record Batch(double[] inputs, double[] targets, int n, int in, int out) implements Serializable {
-        static Batch of(Iterator<Example> rows) {
+        static Batch of(int partition, Iterator<Example> rows) {
             List<Example> list = new ArrayList<>();
             rows.forEachRemaining(list::add);
             if (list.isEmpty()) {
                 return null;
+            }
+            for (int i = 0; i < list.size(); i++) {
+                if (list.get(i) == null) {
+                    throw new IllegalArgumentException("SparkTrainer: example " + i + " of partition " + partition
+                            + " is null");
+                }
             }
             int n = list.size();
             int in = list.get(0).input().length;
@@ -402,7 +408,7 @@ public final class SparkTrainer {
             for (int i = 0; i < n; i++) {
                 Example e = list.get(i);
                 if (e.input().length != in || e.target().length != out) {
-                    throw new IllegalArgumentException("SparkTrainer: example " + i + " of a partition has "
+                    throw new IllegalArgumentException("SparkTrainer: example " + i + " of partition " + partition + " has "
                             + e.input().length + " inputs and " + e.target().length + " targets, the first had " + in
                             + " and " + out);
                 }

@@ -230,6 +230,19 @@ class SparkTrainerTest {
     }
 
     @Test
+    void aBadExampleIsNamedWithItsPartition() { // a null row was the JVM's NPE naming internals
+        List<Example> rows = new ArrayList<>(examples().subList(0, 4));
+        rows.set(3, null);
+        SparkTrainer t = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), SparkTrainerTest::loss);
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> t.fit(sc.parallelize(rows, 2), 1));
+        assertTrue(e.getMessage().contains("SparkTrainer: example 1 of partition 1 is null"), e.getMessage());
+        rows.set(3, new Example(new double[] {1, 2}, new double[] {0}));
+        Exception w = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> t.fit(sc.parallelize(rows, 2), 1));
+        assertTrue(w.getMessage().contains("SparkTrainer: example 1 of partition 1 has 2 inputs and 1 targets, the first"
+                + " had 3 and 1"), w.getMessage());
+    }
+
+    @Test
     void miniBatchSamplesRepeatAndNeighbouringSeedsDrawOthers() { // seed + step: seed 8 drew seed 7's, a step on
         List<List<Double>> runs = new ArrayList<>();
         for (long seed : new long[] {7, 7, 8}) {
