@@ -54,7 +54,9 @@ import java.util.WeakHashMap;
  * different workspaces; they close in the reverse order of opening, on the thread that opened them.
  * Other threads are unaffected by a scope. The workspace holds on to the arrays its steps used, by
  * length ({@link #retainedBytes()}), until it is garbage: as much as its largest step where every step
- * has the same shapes; steps of many shapes (batches of every size) keep arrays of each length.
+ * has the same shapes. A step is an outermost scope; arrays of a length no step asked for in the last
+ * four steps are dropped, so steps of changing shapes (batches of many sizes) keep the arrays of the
+ * recent ones, not of every length they ever used.
  */
 public final class Workspace {
     private final Arena.Pool pool = new Arena.Pool(this);
@@ -284,6 +286,7 @@ public final class Workspace {
             pool.release(takenMark);
             innermost = outer;
             if (outer == null) {
+                pool.endStep();
                 synchronized (Workspace.this) {
                     thread = null;
                 }

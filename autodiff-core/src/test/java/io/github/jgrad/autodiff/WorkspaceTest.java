@@ -427,6 +427,35 @@ class WorkspaceTest {
     }
 
     @Test
+    void stepsOfChangingShapesKeepOnlyTheRecentLengths() { // the pool kept an array of every length it ever saw
+        Workspace ws = Workspace.create();
+        int idle = io.github.jgrad.autodiff.internal.Arena.Pool.IDLE_STEPS;
+        long most = 0;
+        for (int step = 0; step < 40; step++) {
+            try (Workspace.Scope s = ws.open()) {
+                Tensor x = Tensor.ones(1000 + step).mul(2).exp(); // arrays of a new length at every step
+                assertEquals(Math.exp(2), x.toArray()[0], 0);
+            }
+            most = Math.max(most, ws.retainedBytes());
+        }
+        long perStep = 3 * 8 * 1040; // at most three arrays of at most 1040 doubles
+        assertTrue(most > 0 && most <= (idle + 1) * perStep, most + " bytes retained; at most " + (idle + 1)
+                + " steps' worth");
+        long steady = 0;
+        for (int step = 0; step < 20; step++) { // a steady loop reuses its arrays at every step
+            try (Workspace.Scope s = ws.open()) {
+                Tensor.ones(500).mul(2).exp();
+            }
+            if (step == 0) {
+                steady = ws.retainedBytes();
+            }
+        }
+        assertTrue(ws.retainedBytes() > 0 && ws.retainedBytes() <= 3 * 8 * 500, "only this length's arrays are left: "
+                + ws.retainedBytes());
+        assertTrue(steady >= ws.retainedBytes(), "the old lengths were dropped, none added");
+    }
+
+    @Test
     void nestedScopesReclaimInnerTensorsFirst() {
         Workspace ws = Workspace.create();
         Workspace other = Workspace.create();

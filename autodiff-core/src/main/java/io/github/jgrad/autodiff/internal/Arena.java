@@ -74,6 +74,8 @@ public final class Arena {
      * pool's frames opened (the "taken" stack: a frame is a mark on it). Used by one thread at a time.
      */
     public static final class Pool {
+        /** How many steps a kind of array may go unasked before its free arrays are dropped. */
+        public static final int IDLE_STEPS = 4;
         private final Object owner;
         /**
          * Open addressing on kinds: keys[i] is a length times 2, plus 1 for floats (-1 for an empty
@@ -82,6 +84,9 @@ public final class Arena {
         private long[] keys = emptyKeys(16);
         private Object[][] free = new Object[16][];
         private int[] freeCount = new int[16];
+        /** The step ({@link #endStep}) in which each kind was last taken or given back. */
+        private long[] lastUsed = new long[16];
+        private long step;
         private int lengths;
         private Object[] taken = new Object[64];
         private int takenCount;
@@ -130,9 +135,28 @@ public final class Arena {
             return (key >> 1) * ((key & 1) == 1 ? 4 : 8);
         }
 
+        /**
+         * Ends a step (the close of a workspace's outermost scope): drops the free arrays of every kind
+         * no step asked for in the last {@value #IDLE_STEPS} steps, so that steps of changing shapes (batches
+         * of many sizes) do not keep an array of every length they ever used.
+         */
+        public void endStep() {
+            step++;
+            for (int i = 0; i < keys.length; i++) {
+                if (keys[i] != -1 && freeCount[i] > 0 && step - lastUsed[i] > IDLE_STEPS) {
+                    retainedBytes -= freeCount[i] * bytes(keys[i]);
+                    Arrays.fill(free[i], 0, freeCount[i], null);
+                    freeCount[i] = 0;
+                }
+            }
+        }
+
         /** A free array of kind {@code key}, or null. */
         private Object reuse(long key) {
             int slot = slot(key, false);
+            if (slot >= 0) {
+                lastUsed[slot] = step;
+            }
             if (slot < 0 || freeCount[slot] == 0) {
                 return null;
             }
@@ -180,6 +204,7 @@ public final class Arena {
             assert poison(a);
             long key = key(a);
             int slot = slot(key, true);
+            lastUsed[slot] = step;
             if (freeCount[slot] == free[slot].length) {
                 free[slot] = Arrays.copyOf(free[slot], Math.max(4, freeCount[slot] * 2));
             }
@@ -227,15 +252,18 @@ public final class Arena {
             long[] oldKeys = keys;
             Object[][] oldFree = free;
             int[] oldCount = freeCount;
+            long[] oldUsed = lastUsed;
             keys = emptyKeys(oldKeys.length * 2);
             free = new Object[keys.length][];
             freeCount = new int[keys.length];
+            lastUsed = new long[keys.length];
             lengths = 0;
             for (int i = 0; i < oldKeys.length; i++) {
                 if (oldKeys[i] != -1) {
                     int s = slot(oldKeys[i], true);
                     free[s] = oldFree[i];
                     freeCount[s] = oldCount[i];
+                    lastUsed[s] = oldUsed[i];
                 }
             }
         }
