@@ -200,11 +200,29 @@ public final class Tensor extends Node {
         return LayoutOps.to(this, dtype);
     }
 
+    /**
+     * This tensor's storage, made on first use. Atomically: threads taking views of one shared input at
+     * once (its own version counter each, the losing view's never moving) would let an in-place change
+     * of the input go unseen by a backward pass through that view.
+     */
     Storage storage() {
-        if (storage == null) {
-            storage = new Storage();
+        Storage s = storage;
+        if (s != null) {
+            return s;
         }
-        return storage;
+        Storage made = new Storage();
+        Storage won = (Storage) STORAGE.compareAndExchange(this, null, made);
+        return won == null ? made : won;
+    }
+
+    private static final java.lang.invoke.VarHandle STORAGE;
+
+    static {
+        try {
+            STORAGE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Tensor.class, "storage", Storage.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
     int version() {

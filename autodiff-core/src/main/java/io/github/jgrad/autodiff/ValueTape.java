@@ -34,10 +34,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ValueTape {
     /**
      * Slots a tape fills before it empties itself without a backward pass: one per value, plus one
-     * per operand of a sum or dot. It bounds what a thread that builds graphs and never
-     * differentiates them (inference, or workers whose graphs another thread differentiates) keeps
-     * alive: about 2^20 values (64 MB) or 2^20 operands of sums and dots (with their arrays and
-     * whatever leaves they read), and it lets a chain of a million values be swept from the tape.
+     * per operand of a sum or dot. It bounds what the tape itself lists for a thread that builds graphs
+     * and never differentiates them (inference, or workers whose graphs another thread differentiates):
+     * about 2^20 values (64 MB) or 2^20 operands of sums and dots, though the listed values keep alive
+     * whatever they were computed from (all of a longer chain); and it lets a chain of a million values
+     * be swept from the tape.
      */
     static final int CAPACITY = 1 << 20;
     private static final int RUNS = 256;

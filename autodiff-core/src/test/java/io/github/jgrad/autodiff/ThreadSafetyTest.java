@@ -251,6 +251,41 @@ final class ThreadSafetyTest {
     }
 
     @Test
+    void viewsTakenOnTwoThreadsAtOnceShareTheirSourcesVersion() throws Exception {
+        // each thread could make the source's version counter: the losing view kept one nobody moved, and a
+        // backward through it ran on data changed in place since (a probe: 8,171 of 20,000 trials)
+        int trials = 20_000;
+        Tensor[] shared = new Tensor[trials];
+        for (int i = 0; i < trials; i++) {
+            shared[i] = Tensor.zeros(4);
+        }
+        Tensor[][] views = new Tensor[2][trials];
+        java.util.concurrent.atomic.AtomicIntegerArray reached = new java.util.concurrent.atomic.AtomicIntegerArray(2);
+        List<Future<?>> workers = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            int me = t;
+            workers.add(pool.submit(() -> {
+                for (int i = 0; i < trials; i++) {
+                    reached.set(me, i);
+                    while (reached.get(1 - me) < i) {
+                        Thread.onSpinWait(); // both threads take view i together
+                    }
+                    views[me][i] = me == 0 ? shared[i].reshape(2, 2) : shared[i].detach();
+                }
+                reached.set(me, trials);
+            }));
+        }
+        for (Future<?> w : workers) {
+            w.get(60, TimeUnit.SECONDS);
+        }
+        int split = 0;
+        for (int i = 0; i < trials; i++) {
+            split += views[0][i].storage == shared[i].storage && views[1][i].storage == shared[i].storage ? 0 : 1;
+        }
+        assertEquals(0, split, "views with a version counter of their own");
+    }
+
+    @Test
     void aDisabledScopeOnOneThreadDoesNotStopAnotherFromRecording() throws Exception {
         CountDownLatch otherIsInsideScope = new CountDownLatch(1);
         CountDownLatch mainHasRecorded = new CountDownLatch(1);
