@@ -124,7 +124,8 @@ public abstract sealed class Optimizer permits SGD, Adam {
      * the norm before clipping. A NaN norm (a NaN gradient) scales nothing, where PyTorch multiplies
      * every gradient by NaN: the NaN stays where it was, and the returned norm tells. The norm is
      * computed in double, and rescaled where the squares of finite gradients overflow (float64
-     * gradients above about 1e154), so clipping still scales them to maxNorm rather than to zero.
+     * gradients above about 1e154), so clipping still scales them to maxNorm rather than to zero, or
+     * underflow (all below about 1e-154), so the norm returned is not 0.
      */
     public final double clipGradNorm(double maxNorm) {
         if (!(maxNorm > 0)) {
@@ -145,7 +146,8 @@ public abstract sealed class Optimizer permits SGD, Adam {
             }
         }
         double norm = Math.sqrt(sq);
-        if (norm == Double.POSITIVE_INFINITY && largest < Double.POSITIVE_INFINITY) { // finite, but squares overflow
+        // finite gradients whose squares overflow, or underflow (below about 1e-154): rescaled by the largest
+        if (largest > 0 && largest < Double.POSITIVE_INFINITY && (norm == Double.POSITIVE_INFINITY || norm < 1e-140)) {
             double scaled = 0;
             for (double[] d : gradients) {
                 for (double v : d) {

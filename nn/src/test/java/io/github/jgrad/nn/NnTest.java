@@ -251,6 +251,10 @@ class NnTest {
         c.setGrad(Tensor.of(new float[] {2e19f, 1f}, 2));
         assertEquals(2e19f, SGD.of(List.of(c), 1).clipGradNorm(1), 1e5, "float32 squares overflowed float32");
         assertArrayEquals(new double[] {1, 5e-20}, c.grad().toArray(), 1e-7);
+        a.setGrad(t(3e-170, 0)); // squares below the smallest double: the norm came out 0
+        b.setGrad(t(4e-170));
+        assertEquals(5e-170, opt.clipGradNorm(1), 1e-184);
+        assertArrayEquals(new double[] {3e-170, 0}, a.grad().toArray(), 0, "below the limit: unchanged");
     }
 
     @Test
