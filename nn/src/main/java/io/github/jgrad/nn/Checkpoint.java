@@ -20,10 +20,12 @@ import java.util.function.Consumer;
  *   <li>{@code jgrad.checkpoint}: the format's version, 1;
  *   <li>{@code trainer.epochs}: the epochs trained (the schedule's position and, with the loader's
  *       seed, the data order's);
- *   <li>{@code trainer.listener.I.KIND.KEY}: in a {@link Trainer}'s checkpoints, the state of its
- *       I-th listener where it is one of the built-in ones that keep some (the best value so far of
- *       {@link Listener#bestCheckpoint} and {@link Listener#earlyStopping}, and the latter's count of
- *       epochs without improvement); {@link #load} ignores them;
+ *   <li>{@code trainer.NAME}: numbers of the training loop's own, which the loop that saved them
+ *       reads back ({@link #save(Path, Module, Optimizer, int, Map)}, {@link #load(Path, Module,
+ *       Optimizer, Consumer)}) and others ignore: a {@link Trainer}'s {@code trainer.listener.I.KIND.KEY},
+ *       the state of its I-th listener where it is one of the built-in ones that keep some (the best
+ *       value so far of {@link Listener#bestCheckpoint} and {@link Listener#earlyStopping}, and the
+ *       latter's count of epochs without improvement); the Spark trainer's mini-batch and tree settings;
  *   <li>{@code model.NAME}: each parameter and each buffer ({@link Module#registerBuffer}) under its
  *       dotted name, and each piece of module state (a dropout layer's {@code model.2.draws});
  *   <li>{@code optimizer.parameters}: for each parameter the optimizer updates, its place in the
@@ -44,6 +46,8 @@ public final class Checkpoint {
     static final String EPOCHS = "trainer.epochs";
     /** The prefix of the entries a {@link Trainer} keeps of its listeners: {@code trainer.listener.I.KIND.KEY}. */
     static final String TRAINER_STATE = "trainer.listener.";
+    /** The prefix of every entry of the training loop's own ({@link #save(Path, Module, Optimizer, int, Map)}). */
+    private static final String TRAINER = "trainer.";
     /** The prefix of the values of the optimizer's parameters the model does not hold: {@code optimizer.value.I}. */
     private static final String VALUE = "optimizer.value.";
 
@@ -58,9 +62,21 @@ public final class Checkpoint {
         save(file, model, optimizer, epochs, Map.of());
     }
 
-    /** {@link #save}, with the trainer's own numbers ({@link #TRAINER_STATE} entries: its listeners' state). */
-    static void save(Path file, Module model, Optimizer optimizer, int epochs, Map<String, Double> trainerState)
+    /**
+     * {@link #save(Path, Module, Optimizer, int)}, with numbers of the training loop's own: each entry of
+     * {@code trainerState} is named {@code trainer.NAME} ({@code trainer.epochs} excepted) and saved as a
+     * float64 scalar, for {@link #load(Path, Module, Optimizer, Consumer)} to hand back.
+     *
+     * @throws IllegalArgumentException if a name does not start with {@code trainer.} or is {@code trainer.epochs}
+     */
+    public static void save(Path file, Module model, Optimizer optimizer, int epochs, Map<String, Double> trainerState)
             throws IOException {
+        for (String name : trainerState.keySet()) {
+            if (!name.startsWith(TRAINER) || name.equals(EPOCHS)) {
+                throw new IllegalArgumentException("Checkpoint.save: a trainer's entry must be named 'trainer.NAME'"
+                        + " (not trainer.epochs), got '" + name + "'");
+            }
+        }
         Map<String, Tensor> out = new LinkedHashMap<>();
         out.put(VERSION, Tensor.scalar(1));
         out.put(EPOCHS, Tensor.scalar(epochs));
@@ -99,11 +115,12 @@ public final class Checkpoint {
     }
 
     /**
-     * {@link #load}, handing the {@link #TRAINER_STATE} entries (single numbers) to {@code trainer}
-     * after every check and before anything is restored: an {@link IllegalArgumentException} it throws
-     * becomes the {@link IOException}, and nothing changes.
+     * {@link #load(Path, Module, Optimizer)}, handing the training loop's own entries ({@code trainer.NAME}
+     * but {@code trainer.epochs}, single numbers, those of other loops included) to {@code trainer} after
+     * every check and before anything is restored: an {@link IllegalArgumentException} it throws becomes
+     * the {@link IOException}, and nothing changes.
      */
-    static int load(Path file, Module model, Optimizer optimizer, Consumer<Map<String, Double>> trainer)
+    public static int load(Path file, Module model, Optimizer optimizer, Consumer<Map<String, Double>> trainer)
             throws IOException {
         Map<String, Tensor> in = Npz.load(file);
         Tensor version = in.get(VERSION);
@@ -134,7 +151,7 @@ public final class Checkpoint {
                     || name.equals("optimizer.learning_rate") || name.equals("optimizer.parameters")) {
                 continue;
             }
-            if (name.startsWith(TRAINER_STATE)) {
+            if (name.startsWith(TRAINER)) {
                 trainerState.put(name, scalar(file, in, name));
             } else if (name.startsWith(VALUE)) {
                 int i = index(name.substring(VALUE.length()));

@@ -577,17 +577,40 @@ public final class SparkTrainer {
     }
 
     /**
-     * Saves a checkpoint ({@link Checkpoint}): the driver's model, optimizer state and steps taken. The
-     * trainer's own settings are not in it: give the resumed trainer the same {@link #miniBatch} and
-     * {@link #treeDepth}, or it goes on with others (full batch, by default).
+     * Saves a checkpoint ({@link Checkpoint}): the driver's model, optimizer state and steps taken, and
+     * this trainer's {@link #miniBatch} and {@link #treeDepth} settings ({@code trainer.spark.*}), which
+     * {@link #resume} checks: they decide the samples and the bits of the sums.
      */
     public void save(Path file) throws IOException {
-        Checkpoint.save(file, model, optimizer, steps);
+        Checkpoint.save(file, model, optimizer, steps, settings());
     }
 
-    /** Resumes from a checkpoint {@link #save} (or {@code Trainer.save}, for the same model) wrote; returns this. */
+    /**
+     * Resumes from a checkpoint {@link #save} (or {@code Trainer.save}, for the same model) wrote; returns
+     * this. Its mini-batch and tree settings, where saved, must be this trainer's: set them first.
+     *
+     * @throws IOException as {@link Checkpoint#load(Path, Module, Optimizer)}, and if the checkpoint's
+     *     settings differ from this trainer's (nothing is changed then)
+     */
     public SparkTrainer resume(Path file) throws IOException {
-        steps = Checkpoint.load(file, model, optimizer);
+        Map<String, Double> own = settings();
+        steps = Checkpoint.load(file, model, optimizer, saved -> own.forEach((name, v) -> {
+            Double was = saved.get(name);
+            if (was != null && was.doubleValue() != v) {
+                throw new IllegalArgumentException("entry '" + name + "' is " + was + ", but this trainer's is " + v
+                        + ": the run used other settings (set miniBatch and treeDepth as it did before resume)");
+            }
+        }));
         return this;
+    }
+
+    /** The settings a checkpoint records: the seed as its two 32-bit halves, each a double exactly. */
+    private Map<String, Double> settings() {
+        Map<String, Double> s = new java.util.LinkedHashMap<>();
+        s.put("trainer.spark.mini_batch_fraction", miniBatchFraction);
+        s.put("trainer.spark.mini_batch_seed_high", (double) (seed >> 32));
+        s.put("trainer.spark.mini_batch_seed_low", (double) (seed & 0xFFFFFFFFL));
+        s.put("trainer.spark.tree_depth", (double) depth);
+        return s;
     }
 }

@@ -372,4 +372,32 @@ class SparkTrainerTest {
         straight.model().namedParameters().forEach((name, p) -> assertArrayEquals(p.toArray(),
                 resumed.model().namedParameters().get(name).toArray(), 0, name));
     }
+
+    @Test
+    void aResumedRunMustSampleAsTheSavedOne(@TempDir Path dir) throws IOException { // it went on full batch, silently
+        JavaRDD<Example> data = sc.parallelize(examples(), 2);
+        SparkTrainer straight = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), SparkTrainerTest::loss)
+                .miniBatch(0.5, -0x1234_5678_9ABCL);
+        List<Double> six = straight.fit(data, 6);
+        SparkTrainer first = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), SparkTrainerTest::loss)
+                .miniBatch(0.5, -0x1234_5678_9ABCL);
+        first.fit(data, 3);
+        first.save(dir.resolve("run.npz"));
+        SparkTrainer plain = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), SparkTrainerTest::loss);
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> plain.resume(dir.resolve("run.npz")));
+        assertTrue(e.getMessage().contains("entry 'trainer.spark.mini_batch_fraction' is 0.5, but this trainer's is 1.0"),
+                e.getMessage());
+        assertEquals(0, plain.steps(), "nothing changed");
+        SparkTrainer otherSeed = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), SparkTrainerTest::loss)
+                .miniBatch(0.5, -0x1234_5678_9ABBL);
+        org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> otherSeed.resume(dir.resolve("run.npz")));
+        SparkTrainer resumed = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), SparkTrainerTest::loss)
+                .miniBatch(0.5, -0x1234_5678_9ABCL).resume(dir.resolve("run.npz"));
+        assertEquals(six.subList(3, 6), resumed.fit(data, 3));
+        Module m = model(); // a local loop resumes the same file, and has no use for Spark's settings
+        io.github.jgrad.nn.Trainer local = io.github.jgrad.nn.Trainer.of(m, SGD.of(m.parameters(), 0.1),
+                (x, y) -> Loss.crossEntropy(m.forward(x), y)).resume(dir.resolve("run.npz"));
+        assertEquals(3, local.epochs());
+    }
 }
