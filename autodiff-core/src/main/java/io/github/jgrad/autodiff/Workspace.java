@@ -95,6 +95,11 @@ public final class Workspace {
         return s;
     }
 
+    /** The pool's table of array kinds, for tests. */
+    int poolSlots() {
+        return pool.slots();
+    }
+
     /** Bytes of memory held for reuse by later scopes (none while in use by open scopes). */
     public long retainedBytes() {
         return pool.retainedBytes();

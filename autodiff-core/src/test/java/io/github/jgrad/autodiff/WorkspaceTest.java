@@ -453,6 +453,17 @@ class WorkspaceTest {
         assertTrue(ws.retainedBytes() > 0 && ws.retainedBytes() <= 3 * 8 * 500, "only this length's arrays are left: "
                 + ws.retainedBytes());
         assertTrue(steady >= ws.retainedBytes(), "the old lengths were dropped, none added");
+        for (int step = 0; step < 3000; step++) { // the table kept a slot for every length, scanned at every step
+            try (Workspace.Scope s = ws.open()) {
+                Tensor.ones(1 + step).mul(2);
+            }
+        }
+        for (int step = 0; step < 10; step++) {
+            try (Workspace.Scope s = ws.open()) {
+                Tensor.ones(500).mul(2).exp();
+            }
+        }
+        assertEquals(16, ws.poolSlots(), "the table shrinks to the kinds in use");
     }
 
     @Test

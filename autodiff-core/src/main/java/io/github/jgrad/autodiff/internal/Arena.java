@@ -106,6 +106,11 @@ public final class Arena {
             return takenCount;
         }
 
+        /** Slots of the table of kinds: twice to four times the kinds in use, whatever kinds came before. */
+        public int slots() {
+            return keys.length;
+        }
+
         /** Bytes held in free arrays, ready for reuse. */
         public long retainedBytes() {
             return retainedBytes;
@@ -142,12 +147,18 @@ public final class Arena {
          */
         public void endStep() {
             step++;
+            int idle = 0;
             for (int i = 0; i < keys.length; i++) {
-                if (keys[i] != -1 && freeCount[i] > 0 && step - lastUsed[i] > IDLE_STEPS) {
+                if (keys[i] != -1 && step - lastUsed[i] > IDLE_STEPS) {
                     retainedBytes -= freeCount[i] * bytes(keys[i]);
                     Arrays.fill(free[i], 0, freeCount[i], null);
                     freeCount[i] = 0;
+                    keys[i] = -2; // idle: dropped from the table below, which stays the size of the kinds in use
+                    idle++;
                 }
+            }
+            if (idle > 0) {
+                rehash(Math.max(16, Integer.highestOneBit(Math.max(1, lengths - idle) * 4 - 1)));
             }
         }
 
@@ -249,17 +260,22 @@ public final class Arena {
         }
 
         private void grow() {
+            rehash(keys.length * 2);
+        }
+
+        /** The table at {@code size} slots (a power of two), without the kinds marked -2 (idle). */
+        private void rehash(int size) {
             long[] oldKeys = keys;
             Object[][] oldFree = free;
             int[] oldCount = freeCount;
             long[] oldUsed = lastUsed;
-            keys = emptyKeys(oldKeys.length * 2);
+            keys = emptyKeys(size);
             free = new Object[keys.length][];
             freeCount = new int[keys.length];
             lastUsed = new long[keys.length];
             lengths = 0;
             for (int i = 0; i < oldKeys.length; i++) {
-                if (oldKeys[i] != -1) {
+                if (oldKeys[i] >= 0) {
                     int s = slot(oldKeys[i], true);
                     free[s] = oldFree[i];
                     freeCount[s] = oldCount[i];
