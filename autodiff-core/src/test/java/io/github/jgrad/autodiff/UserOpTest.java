@@ -267,4 +267,26 @@ class UserOpTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, loss::backward);
         assertTrue(e.getMessage().contains("backward of sin: its graph was freed while this pass ran"), e.getMessage());
     }
+
+    @Test
+    void anInnerPassThatFreesNodesTheOuterRanLeavesNoGradientBehind() {
+        // the outer pass cleared its gradients through its nodes' inputs, which the inner pass had freed: W
+        // kept 5.0 for good, and every later pass set it aside and put it back
+        Tensor w = Tensor.scalar(2).requiresGrad(true);
+        Tensor hold = w.mul(5).sum(); // after the op in the graph: its backward runs first
+        Op peek = Op.define("peek").tensor(in -> in[0].mul(1), (g, out, in) -> {
+            try (GradMode.Scope on = GradMode.enabled()) {
+                assertEquals(5, Tensor.grad(hold, w, false).item(), 0);
+            }
+            return new Tensor[] {g};
+        }).rule("g").build();
+        Tensor x = Tensor.scalar(1).requiresGrad(true);
+        Tensor loss = peek.apply(x.mul(3)).add(hold);
+        java.util.List<Tensor> grads = Tensor.grad(java.util.List.of(loss), java.util.List.of(x, w), false);
+        assertEquals(3, grads.get(0).item(), 0);
+        assertEquals(5, grads.get(1).item(), 0);
+        assertEquals(null, w.passGrad, "no pass gradient left behind");
+        w.mul(7).sum().backward();
+        assertEquals(7, w.grad().item(), 0);
+    }
 }
