@@ -47,6 +47,10 @@ public abstract class Module {
             throw new IllegalArgumentException("register: parameter '" + name + "' is a " + parameter.op()
                     + " result, not a leaf: a parameter must be a tensor of its own (detach() it first)");
         }
+        if (namedBuffers().containsValue(parameter)) { // containsValue: equals is identity for tensors
+            throw new IllegalArgumentException("register: parameter '" + name + "' is a buffer of this module; a"
+                    + " tensor is trained (a parameter) or not (a buffer), not both");
+        }
         parameters.put(name, parameter.requiresGrad(true));
         if (parameter.label() == null) {
             parameter.label(name);
@@ -89,6 +93,15 @@ public abstract class Module {
             throw new IllegalArgumentException("register: sub-module '" + name + "' (" + child.getClass().getSimpleName()
                     + ") is or contains this " + getClass().getSimpleName() + "; modules must form a tree");
         }
+        Set<Tensor> trained = Collections.newSetFromMap(new IdentityHashMap<>());
+        trained.addAll(namedParameters().values());
+        trained.addAll(child.namedParameters().values());
+        for (Map.Entry<String, Tensor> b : joined(namedBuffers(), child.namedBuffers(), name).entrySet()) {
+            if (trained.contains(b.getValue())) {
+                throw new IllegalArgumentException("register: sub-module '" + name + "' would make the buffer '"
+                        + b.getKey() + "' a parameter too; a tensor is trained (a parameter) or not (a buffer), not both");
+            }
+        }
         children.put(name, child);
         for (Map.Entry<String, Tensor> e : child.namedParameters().entrySet()) {
             if (e.getKey().equals(e.getValue().label())) { // labelled by registration, not by the user
@@ -96,6 +109,13 @@ public abstract class Module {
             }
         }
         return child;
+    }
+
+    /** This module's buffers and those of a child about to be registered under {@code name}, by dotted name. */
+    private static Map<String, Tensor> joined(Map<String, Tensor> own, Map<String, Tensor> child, String name) {
+        Map<String, Tensor> all = new LinkedHashMap<>(own);
+        child.forEach((k, v) -> all.put(name + "." + k, v));
+        return all;
     }
 
     /** Whether {@code target} is this module or one of its sub-modules, at any depth (no recursion). */
@@ -328,7 +348,8 @@ public abstract class Module {
             String canonical = nameOf(own, shared);
             if (!Arrays.equals(e.getValue().toArray(), saved.get(canonical).toArray())
                     || !Arrays.equals(e.getValue().shape(), saved.get(canonical).shape())) {
-                throw new IOException(file + ": '" + name + "' and '" + canonical + "' are one shared parameter in the"
+                throw new IOException(file + ": '" + name + "' and '" + canonical + "' are one shared "
+                        + (namedBuffers().containsKey(canonical) ? "buffer" : "parameter") + " in the"
                         + " model but hold different values in the file");
             }
         }

@@ -96,6 +96,47 @@ class ModuleBufferTest {
         assertTrue(trained.getMessage().startsWith("registerBuffer: buffer 't' requires grad"), trained.getMessage());
         NullPointerException none = assertThrows(NullPointerException.class, () -> b.registerBuffer("u", null));
         assertEquals("registerBuffer: buffer 'u' is null", none.getMessage());
+
+        // a buffer registered as a parameter too was switched to requiring grad and trained (a review)
+        Tensor state = Tensor.zeros(2);
+        b.registerBuffer("state", state);
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> b.register("p", state));
+        assertTrue(both.getMessage().contains("is a buffer of this module"), both.getMessage());
+        Bad holder = new Bad(); // one module holds a buffer, another trains the same tensor ...
+        Tensor kept = Tensor.ones(2);
+        holder.registerBuffer("kept", kept);
+        Bad trainsIt = new Bad();
+        trainsIt.register("w", kept);
+        Bad parent = new Bad();
+        parent.register("holder", holder);
+        IllegalArgumentException joined = assertThrows(IllegalArgumentException.class,
+                () -> parent.register("trains", trainsIt)); // ... and the two meet in one model
+        assertTrue(joined.getMessage().contains("would make the buffer 'holder.kept' a parameter too"),
+                joined.getMessage());
+    }
+
+    @Test
+    void aSharedBufferIsNamedAsABuffer() throws IOException {
+        class Twice extends Module {
+            Twice(Center c) {
+                register("a", c);
+                register("b", c);
+            }
+
+            @Override
+            public Tensor forward(Tensor x) {
+                return x;
+            }
+        }
+        Center shared = new Center(2);
+        Map<String, Tensor> file = new LinkedHashMap<>();
+        file.put("a.running_mean", Tensor.zeros(2));
+        file.put("a.count", Tensor.scalar(0));
+        file.put("b.running_mean", Tensor.ones(2));
+        file.put("b.count", Tensor.scalar(0));
+        Npz.save(dir.resolve("twice.npz"), file);
+        IOException e = assertThrows(IOException.class, () -> new Twice(shared).load(dir.resolve("twice.npz")));
+        assertTrue(e.getMessage().contains("'b.running_mean' and 'a.running_mean' are one shared buffer"), e.getMessage());
     }
 
     @Test
