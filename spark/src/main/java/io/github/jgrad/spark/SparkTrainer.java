@@ -113,9 +113,19 @@ public final class SparkTrainer {
         serializable(factory, "model factory");
         serializable(loss, "loss");
         this.model = Objects.requireNonNull(factory.create(), "SparkTrainer.of: the model factory returned null");
-        if (factory.create() == model) { // executors would train one shared model, their gradients mixed
+        Module second = factory.create();
+        if (second == model) { // executors would train one shared model, their gradients mixed
             throw new IllegalArgumentException("SparkTrainer.of: the model factory returned the same model twice; it"
                     + " must build a new one at each call (executors build one per step and partition)");
+        }
+        Map<String, Tensor> first = state(model);
+        for (Map.Entry<String, Tensor> e : state(second).entrySet()) {
+            for (Tensor t : first.values()) {
+                if (t == e.getValue()) { // a new model around shared tensors: as shared as the same model
+                    throw new IllegalArgumentException("SparkTrainer.of: the model factory's models share the tensor '"
+                            + e.getKey() + "'; each must have tensors of its own (build the layers inside the factory)");
+                }
+            }
         }
         this.optimizer = Objects.requireNonNull(Objects.requireNonNull(optimizer,
                 "SparkTrainer.of: optimizer factory is null").apply(model.parameters()),
@@ -493,6 +503,7 @@ public final class SparkTrainer {
                     + " parameters and buffers " + own.keySet() + ", but the driver's has " + saved.keySet()
                     + "; it must build the same model everywhere");
         }
+        Map<String, double[]> loaded = new java.util.HashMap<>();
         try (GradMode.Scope ignored = GradMode.disabled()) {
             for (Map.Entry<String, Tensor> e : own.entrySet()) {
                 Tensor want = saved.get(e.getKey());
@@ -503,6 +514,7 @@ public final class SparkTrainer {
                 }
                 e.getValue().copyFrom(want);
                 e.getValue().setGrad(null); // a factory handing out a used model must not add to its old gradients
+                loaded.put(e.getKey(), e.getValue().toArray()); // as loaded, in the executor model's dtype
             }
         }
         int n = batch.n();
@@ -515,7 +527,7 @@ public final class SparkTrainer {
         Tensor l = loss.apply(model, Tensor.of(x, n, in), targets);
         l.backward();
         for (Map.Entry<String, Tensor> b : model.namedBuffers().entrySet()) {
-            if (!Arrays.equals(b.getValue().toArray(), saved.get(b.getKey()).toArray())) {
+            if (!Arrays.equals(b.getValue().toArray(), loaded.get(b.getKey()))) {
                 throw new IllegalStateException("SparkTrainer: the model changed its buffer '" + b.getKey() + "' in"
                         + " training; executors' changes to buffers are not gathered (a batch norm's running"
                         + " statistics would never move on the driver), so such a layer cannot be trained here");

@@ -210,6 +210,10 @@ class SparkTrainerTest {
         IllegalArgumentException shared = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> SparkTrainer.of(() -> SHARED, p -> SGD.of(p, 0.1), SparkTrainerTest::loss));
         assertTrue(shared.getMessage().contains("returned the same model twice"), shared.getMessage());
+        IllegalArgumentException around = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SparkTrainer.of(() -> Sequential.of(SHARED), p -> SGD.of(p, 0.1), SparkTrainerTest::loss));
+        assertTrue(around.getMessage().contains("the model factory's models share the tensor '0.0.weight'"),
+                around.getMessage());
         IllegalArgumentException foreign = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(List.of(Tensor.zeros(3).requiresGrad(true)), 0.1),
                         SparkTrainerTest::loss));
