@@ -112,7 +112,7 @@ public final class Property<T> {
             T value;
             try {
                 value = generator.generate(random.split());
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | AssertionError | StackOverflowError e) {
                 throw new AssertionError(name + ": the generator threw drawing case " + drawn + " (seed " + s
                         + "; rerun with -D" + SEED_PROPERTY + "=" + s + "): " + e, e);
             }
@@ -143,7 +143,7 @@ public final class Property<T> {
             List<T> candidates;
             try {
                 candidates = generator.shrink(smallest);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | AssertionError | StackOverflowError e) {
                 stopped = "\n(shrinking stopped: the generator's shrink threw " + e + ")";
                 break;
             }
