@@ -70,9 +70,9 @@ import scala.runtime.BoxedUnit;
  * <p><b>Limits.</b> A target of one number per example reaches the loss with shape (n), as a
  * class index; a loss that wants (n, 1) (a single-output regression) reshapes it:
  * {@code Loss.mse(model.forward(x), y.reshape(-1, 1))}. Buffers ({@code Module.registerBuffer}) go
- * to the executors with the parameters, but nothing the executors change in them comes back: a
- * layer that updates a buffer in training (a batch norm's running statistics) is refused with an
- * {@link IllegalStateException} naming the buffer, rather than trained with statistics that never move.
+ * to the executors with the parameters, and after each step of {@link #fit} the driver's take the
+ * values the first partition's model left them with (a batch norm's running statistics updated from
+ * that partition's rows), as PyTorch's {@code DistributedDataParallel} broadcasts rank 0's.
  */
 public final class SparkTrainer {
     /** Builds the model, on the driver and on every executor; the same architecture each time. */
@@ -256,6 +256,15 @@ public final class SparkTrainer {
             params.get(i).setGrad(sum.reached[i] ? means.get(i) : null);
         }
         optimizer.step();
+        if (sum.buffers != null) { // as DistributedDataParallel broadcasts rank 0's: the first partition's
+            int b = 0;
+            try (GradMode.Scope ignored = GradMode.disabled()) {
+                for (Tensor t : model.namedBuffers().values()) {
+                    double[] v = sum.buffers[b++];
+                    t.copyFrom(t.dim() == 0 ? Tensor.scalar(v[0]) : Tensor.of(v, t.shape()));
+                }
+            }
+        }
         this.steps++;
         return sum.loss / sum.count;
     }
@@ -503,7 +512,6 @@ public final class SparkTrainer {
                     + " parameters and buffers " + own.keySet() + ", but the driver's has " + saved.keySet()
                     + "; it must build the same model everywhere");
         }
-        Map<String, double[]> loaded = new java.util.HashMap<>();
         try (GradMode.Scope ignored = GradMode.disabled()) {
             for (Map.Entry<String, Tensor> e : own.entrySet()) {
                 Tensor want = saved.get(e.getKey());
@@ -514,7 +522,6 @@ public final class SparkTrainer {
                 }
                 e.getValue().copyFrom(want);
                 e.getValue().setGrad(null); // a factory handing out a used model must not add to its old gradients
-                loaded.put(e.getKey(), e.getValue().toArray()); // as loaded, in the executor model's dtype
             }
         }
         int n = batch.n();
@@ -526,12 +533,11 @@ public final class SparkTrainer {
         model.train();
         Tensor l = loss.apply(model, Tensor.of(x, n, in), targets);
         l.backward();
-        for (Map.Entry<String, Tensor> b : model.namedBuffers().entrySet()) {
-            if (!Arrays.equals(b.getValue().toArray(), loaded.get(b.getKey()))) {
-                throw new IllegalStateException("SparkTrainer: the model changed its buffer '" + b.getKey() + "' in"
-                        + " training; executors' changes to buffers are not gathered (a batch norm's running"
-                        + " statistics would never move on the driver), so such a layer cannot be trained here");
-            }
+        Map<String, Tensor> buffers = model.namedBuffers();
+        sum.buffers = new double[buffers.size()][];
+        int b = 0;
+        for (Tensor t : buffers.values()) {
+            sum.buffers[b++] = t.toArray();
         }
         List<Tensor> params = model.parameters();
         for (int i = 0; i < params.size(); i++) {
@@ -554,11 +560,13 @@ public final class SparkTrainer {
      * parameters any backward pass reached (the others get no gradient, so the optimizer skips them).
      */
     static final class Sum implements Serializable {
-        private static final long serialVersionUID = 2;
+        private static final long serialVersionUID = 3;
         final double[][] gradients;
         final boolean[] reached;
         double loss;
         long count;
+        /** The buffers as the first partition's model left them, in the model's order; null before any. */
+        double[][] buffers;
 
         private Sum(double[][] gradients) {
             this.gradients = gradients;
@@ -584,6 +592,9 @@ public final class SparkTrainer {
             }
             a.loss += b.loss;
             a.count += b.count;
+            if (a.buffers == null) { // a holds earlier partitions than b: the first one's buffers win
+                a.buffers = b.buffers;
+            }
             return a;
         }
     }
