@@ -90,8 +90,9 @@ public final class GradCheck {
 
     private GradCheck(double eps, double atol, double rtol, boolean fast) {
         if (!(eps >= Double.MIN_NORMAL) || !(atol >= 0) || !(rtol >= 0) || Double.isInfinite(eps)) {
-            throw new IllegalArgumentException("GradCheck: need a finite eps >= 2^-1022 (the half steps of smaller"
-                    + " ones underflow to 0), atol >= 0, rtol >= 0; got eps=" + eps + ", atol=" + atol + ", rtol=" + rtol);
+            throw new IllegalArgumentException("GradCheck: need a finite eps >= 2^-1022 (a subnormal step has lost"
+                    + " its digits, the smallest's half step is 0), atol >= 0, rtol >= 0; got eps=" + eps + ", atol="
+                    + atol + ", rtol=" + rtol);
         }
         this.eps = eps;
         this.atol = atol;
@@ -104,7 +105,12 @@ public final class GradCheck {
         return DEFAULTS;
     }
 
-    /** A full-mode checker with the given step and tolerances. */
+    /**
+     * A full-mode checker with the given step and tolerances.
+     *
+     * @throws IllegalArgumentException unless eps is finite and at least 2^-1022 (the smallest normal
+     *     double) and atol and rtol are at least 0
+     */
     public static GradCheck of(double eps, double atol, double rtol) {
         return new GradCheck(eps, atol, rtol, false);
     }

@@ -150,7 +150,7 @@ class GradCheckTest {
     void rejectsBadSettingsAndLengths() {
         assertThrows(IllegalArgumentException.class, () -> GradCheck.of(0, 1e-5, 1e-3));
         assertThrows(IllegalArgumentException.class, () -> GradCheck.of(1e-6, -1, 1e-3));
-        // a subnormal step's half underflowed to 0: the report said "finite difference NaN" and no why (a probe)
+        // the smallest step's half underflowed to 0: the report said "finite difference NaN" and no why (a probe)
         IllegalArgumentException tiny = assertThrows(IllegalArgumentException.class,
                 () -> GradCheck.of(Double.MIN_VALUE, 1e-5, 1e-3));
         assertTrue(tiny.getMessage().contains("eps >= 2^-1022"), tiny.getMessage());
