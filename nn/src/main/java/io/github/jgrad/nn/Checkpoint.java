@@ -67,14 +67,17 @@ public final class Checkpoint {
      * {@code trainerState} is named {@code trainer.NAME} ({@code trainer.epochs} excepted) and saved as a
      * float64 scalar, for {@link #load(Path, Module, Optimizer, Consumer)} to hand back.
      *
-     * @throws IllegalArgumentException if a name does not start with {@code trainer.} or is {@code trainer.epochs}
+     * @throws IllegalArgumentException if a name is not {@code trainer.} and a name, is {@code trainer.epochs},
+     *     or has no value
      */
     public static void save(Path file, Module model, Optimizer optimizer, int epochs, Map<String, Double> trainerState)
             throws IOException {
-        for (String name : trainerState.keySet()) {
-            if (!name.startsWith(TRAINER) || name.equals(EPOCHS)) {
+        for (Map.Entry<String, Double> e : trainerState.entrySet()) {
+            String name = e.getKey();
+            if (name == null || !name.startsWith(TRAINER) || name.length() == TRAINER.length() || name.equals(EPOCHS)
+                    || e.getValue() == null) {
                 throw new IllegalArgumentException("Checkpoint.save: a trainer's entry must be named 'trainer.NAME'"
-                        + " (not trainer.epochs), got '" + name + "'");
+                        + " (not trainer.epochs) and hold a number, got '" + name + "' = " + e.getValue());
             }
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -118,7 +121,8 @@ public final class Checkpoint {
      * {@link #load(Path, Module, Optimizer)}, handing the training loop's own entries ({@code trainer.NAME}
      * but {@code trainer.epochs}, single numbers, those of other loops included) to {@code trainer} after
      * every check and before anything is restored: an {@link IllegalArgumentException} it throws becomes
-     * the {@link IOException}, and nothing changes.
+     * the {@link IOException}, and nothing changes (any other exception it throws propagates as it is,
+     * and nothing changes either).
      */
     public static int load(Path file, Module model, Optimizer optimizer, Consumer<Map<String, Double>> trainer)
             throws IOException {

@@ -280,6 +280,25 @@ class CheckpointTest {
         refusedAndNothingChanged(target, patched, "entry 'trainer.listener.1.earlyStopping.worse' should be one number");
     }
 
+    @Test
+    void aLoopsOwnNumbersComeBackAndBadNamesAreRefused() throws IOException {
+        Run saved = run(1, p -> Adam.of(p, 0.05));
+        Path file = dir.resolve("own.npz");
+        Checkpoint.save(file, saved.model(), saved.optimizer(), 3, Map.of("trainer.mine.lr_warmup", 0.25));
+        Run back = run(1, p -> Adam.of(p, 0.05));
+        Map<String, Double> got = new java.util.HashMap<>();
+        assertEquals(3, Checkpoint.load(file, back.model(), back.optimizer(), got::putAll));
+        assertEquals(Map.of("trainer.mine.lr_warmup", 0.25), got);
+        for (String bad : new String[] {"mine", "trainer.", "trainer.epochs"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Checkpoint.save(file, saved.model(), saved.optimizer(), 3, Map.of(bad, 1.0)));
+            assertTrue(e.getMessage().contains("must be named 'trainer.NAME'"), e.getMessage());
+        }
+        Map<String, Double> none = new java.util.HashMap<>();
+        none.put("trainer.x", null);
+        assertThrows(IllegalArgumentException.class, () -> Checkpoint.save(file, saved.model(), saved.optimizer(), 3, none));
+    }
+
     /** A model and a learnt scale of its output that only the optimizer holds, trained {@code steps} steps. */
     private static List<Tensor> scaled(Linear m, Tensor scale, Optimizer opt, int steps) {
         for (int k = 0; k < steps; k++) {
