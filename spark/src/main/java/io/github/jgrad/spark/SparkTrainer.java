@@ -627,12 +627,17 @@ public final class SparkTrainer {
         return this;
     }
 
-    /** The settings a checkpoint records: the seed as its two 32-bit halves, each a double exactly. */
+    /**
+     * The settings a checkpoint records: the seed, where a sample is drawn (a fraction below 1), as its
+     * two 32-bit halves, each a double exactly.
+     */
     private Map<String, Double> settings() {
         Map<String, Double> s = new java.util.LinkedHashMap<>();
         s.put("trainer.spark.mini_batch_fraction", miniBatchFraction);
-        s.put("trainer.spark.mini_batch_seed_high", (double) (seed >> 32));
-        s.put("trainer.spark.mini_batch_seed_low", (double) (seed & 0xFFFFFFFFL));
+        if (miniBatchFraction < 1) {
+            s.put("trainer.spark.mini_batch_seed_high", (double) (seed >> 32));
+            s.put("trainer.spark.mini_batch_seed_low", (double) (seed & 0xFFFFFFFFL));
+        }
         s.put("trainer.spark.tree_depth", (double) depth);
         return s;
     }

@@ -411,5 +411,11 @@ class SparkTrainerTest {
         io.github.jgrad.nn.Trainer local = io.github.jgrad.nn.Trainer.of(m, SGD.of(m.parameters(), 0.1),
                 (x, y) -> Loss.crossEntropy(m.forward(x), y)).resume(dir.resolve("run.npz"));
         assertEquals(3, local.epochs());
+        SparkTrainer full = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), SparkTrainerTest::loss)
+                .miniBatch(1, 7); // a seed full batch never uses: it was refused by a trainer of another one
+        full.fit(data, 1);
+        full.save(dir.resolve("full.npz"));
+        assertEquals(1, SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), SparkTrainerTest::loss)
+                .resume(dir.resolve("full.npz")).steps());
     }
 }
