@@ -99,7 +99,9 @@ public final class Property<T> {
      *
      * @throws AssertionError on the first failing case: its message names the property, the seed,
      *     the smallest failing case found by shrinking and the original one; its cause is the
-     *     smallest case's failure. Also when too many cases are discarded.
+     *     smallest case's failure. Also when too many cases are discarded, and when the generator
+     *     throws (naming the seed and the case it was drawing); the JVM's own failures but a stack
+     *     overflow ({@link OutOfMemoryError}, {@link InternalError}) propagate as thrown
      */
     public void check(Check<T> property) {
         Objects.requireNonNull(property, "Property.check: property is null");
@@ -112,7 +114,10 @@ public final class Property<T> {
             T value;
             try {
                 value = generator.generate(random.split());
-            } catch (RuntimeException | AssertionError | StackOverflowError e) {
+            } catch (RuntimeException | Error e) {
+                if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+                    throw e;
+                }
                 throw new AssertionError(name + ": the generator threw drawing case " + drawn + " (seed " + s
                         + "; rerun with -D" + SEED_PROPERTY + "=" + s + "): " + e, e);
             }
@@ -143,7 +148,10 @@ public final class Property<T> {
             List<T> candidates;
             try {
                 candidates = generator.shrink(smallest);
-            } catch (RuntimeException | AssertionError | StackOverflowError e) {
+            } catch (RuntimeException | Error e) {
+                if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+                    throw e;
+                }
                 stopped = "\n(shrinking stopped: the generator's shrink threw " + e + ")";
                 break;
             }
