@@ -299,8 +299,9 @@ public abstract class Module {
 
     /**
      * Saves every parameter, then every buffer, under its dotted name to a NumPy {@code .npz} file
-     * ({@code np.load} reads it), as PyTorch's {@code state_dict}. The write is atomic: a crash or an
-     * error mid-save leaves the previous file as it was (see the package docs).
+     * ({@code np.load} reads it), under the names PyTorch's {@code state_dict} gives them (its order
+     * differs: PyTorch lists a module's buffers before its sub-modules' parameters). The write is
+     * atomic: a crash or an error mid-save leaves the previous file as it was (see the package docs).
      */
     public final void save(Path file) throws IOException {
         Npz.save(file, namedTensors());

@@ -103,7 +103,7 @@ class NnReadmeTest {
             Sequential model = Sequential.of(Linear.of(2, 8, 1), new Center(8, 0.1), Activation.tanh(), Linear.of(8, 1, 2));
             System.out.println(model.namedBuffers().keySet());   // [1.running_mean]
             System.out.println(model.parameters().size());       // 4: the two layers' weights and biases
-            model.save(dir.resolve("centred.npz"));              // parameters, then buffers, as PyTorch's state_dict
+            model.save(dir.resolve("centred.npz"));              // parameters, then buffers, named as in PyTorch
             // end README
         });
         assertEquals(List.of("[1.running_mean]", "4"), out.lines().toList());
