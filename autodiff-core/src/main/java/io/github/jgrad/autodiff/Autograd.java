@@ -1,11 +1,9 @@
 package io.github.jgrad.autodiff;
 
 import io.github.jgrad.autodiff.internal.Shapes;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -261,9 +259,7 @@ final class Autograd {
         if (inputs != null) {
             order = leadingTo(order, inputs);
         }
-        Pass pass = new Pass(order, stash(order, roots), new ArrayList<>(0));
-        Deque<Pass> running = RUNNING.get();
-        running.push(pass);
+        Pass pass = new Pass(order, stash(order, roots));
         try (GradMode.Scope ignored = createGraph ? GradMode.enabled() : GradMode.disabled()) {
             for (int i = 0; i < roots.length; i++) {
                 Tensor seed = seeds[i].dtype() == roots[i].dtype() ? seeds[i] : seeds[i].to(roots[i].dtype());
@@ -273,27 +269,22 @@ final class Autograd {
         } catch (RuntimeException | Error e) { // leave no half-computed gradient behind for a later pass
             pass.end(roots);
             throw e;
-        } finally {
-            running.pop();
         }
         return pass;
     }
 
-    /** On each thread, the passes whose chain rule is running, innermost first: an op's backward may start one. */
-    private static final ThreadLocal<Deque<Pass>> RUNNING = ThreadLocal.withInitial(ArrayDeque::new);
-
     /**
-     * A pass: the nodes it runs, the pass gradients it found on them when it started (null if none),
-     * which belong to a pass running this one from inside an op's backward (re-entrant, as a checkpoint
-     * that recomputes a block and differentiates it with {@link Tensor#grad}), and the former inputs
-     * of its nodes that such an inner pass freed (no longer reachable to clear from the nodes).
+     * A pass: the nodes it runs, each counted as in a running pass until it ends ({@link Tensor#inPasses}),
+     * and the pass gradients it found on them when it started (null if none), which belong to a pass
+     * running this one from inside an op's backward (re-entrant, as a checkpoint that recomputes a
+     * block and differentiates it with {@link Tensor#grad}).
      */
-    private record Pass(Node[] order, Map<Tensor, Tensor> outer, List<Node> orphans) {
+    private record Pass(Node[] order, Map<Tensor, Tensor> outer) {
         /** Drops this pass's gradients and gives the outer pass its own back. */
         void end(Tensor[] roots) {
             clear(order, roots);
-            for (Node n : orphans) {
-                ((Tensor) n).passGrad = null;
+            for (Node n : order) {
+                ((Tensor) n).inPasses--;
             }
             if (outer != null) {
                 outer.forEach((t, g) -> t.passGrad = g);
@@ -311,6 +302,7 @@ final class Autograd {
             found = take(r, found);
         }
         for (Node node : order) {
+            ((Tensor) node).inPasses++;
             found = take((Tensor) node, found);
             for (Node p : node.parents) {
                 found = take((Tensor) p, found);
@@ -367,13 +359,10 @@ final class Autograd {
     private static void finish(Pass pass, Tensor[] roots, boolean retainGraph) {
         pass.end(roots);
         if (!retainGraph) {
-            Pass outer = RUNNING.get().peek(); // the pass running this one from inside an op's backward, if any
             for (Node node : pass.order) {
                 Tensor t = (Tensor) node;
-                if (!t.hasNoParents()) {
-                    if (outer != null) {
-                        outer.orphans.addAll(Arrays.asList(t.parents));
-                    }
+                // a node a running pass still holds (this pass runs inside its op's backward) is left to it
+                if (!t.hasNoParents() && t.inPasses == 0) {
                     t.parents = Node.NO_PARENTS;
                     t.backward = null;
                     t.freed = true;

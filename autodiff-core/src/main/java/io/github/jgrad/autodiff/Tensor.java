@@ -72,6 +72,11 @@ public final class Tensor extends Node {
     /** Gradient accumulated during the current backward pass. */
     Tensor passGrad;
     /**
+     * How many running passes will run this tensor's backward: an inner pass, started from an op's
+     * backward, does not free what an outer one has still to run or to clear its gradients through.
+     */
+    int inPasses;
+    /**
      * How often {@link #data} was changed in place, shared by every tensor viewing the same array
      * (reshape, detach): null until the array is shared or changed, which is version 0. A separate
      * object, so that a view (a detached copy kept for later) holds no reference to its source's graph.
