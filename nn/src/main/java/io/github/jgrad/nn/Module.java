@@ -72,9 +72,10 @@ public abstract class Module {
     protected final Tensor registerBuffer(String name, Tensor buffer) {
         checkName(name);
         Objects.requireNonNull(buffer, () -> "registerBuffer: buffer '" + name + "' is null");
-        if (buffer.requiresGrad()) {
-            throw new IllegalArgumentException("registerBuffer: buffer '" + name + "' requires grad; a tensor the"
-                    + " optimizer updates is a parameter (register it), a buffer holds state such as running statistics");
+        if (buffer.requiresGrad() || namedParameters().containsValue(buffer)) { // a frozen parameter requires none
+            throw new IllegalArgumentException("registerBuffer: buffer '" + name + "' requires grad or is a parameter;"
+                    + " a tensor the optimizer updates is a parameter (register it), a buffer holds state such as"
+                    + " running statistics");
         }
         buffers.put(name, buffer);
         return buffer;
@@ -93,15 +94,6 @@ public abstract class Module {
             throw new IllegalArgumentException("register: sub-module '" + name + "' (" + child.getClass().getSimpleName()
                     + ") is or contains this " + getClass().getSimpleName() + "; modules must form a tree");
         }
-        Set<Tensor> trained = Collections.newSetFromMap(new IdentityHashMap<>());
-        trained.addAll(namedParameters().values());
-        trained.addAll(child.namedParameters().values());
-        for (Map.Entry<String, Tensor> b : joined(namedBuffers(), child.namedBuffers(), name).entrySet()) {
-            if (trained.contains(b.getValue())) {
-                throw new IllegalArgumentException("register: sub-module '" + name + "' would make the buffer '"
-                        + b.getKey() + "' a parameter too; a tensor is trained (a parameter) or not (a buffer), not both");
-            }
-        }
         children.put(name, child);
         for (Map.Entry<String, Tensor> e : child.namedParameters().entrySet()) {
             if (e.getKey().equals(e.getValue().label())) { // labelled by registration, not by the user
@@ -109,13 +101,6 @@ public abstract class Module {
             }
         }
         return child;
-    }
-
-    /** This module's buffers and those of a child about to be registered under {@code name}, by dotted name. */
-    private static Map<String, Tensor> joined(Map<String, Tensor> own, Map<String, Tensor> child, String name) {
-        Map<String, Tensor> all = new LinkedHashMap<>(own);
-        child.forEach((k, v) -> all.put(name + "." + k, v));
-        return all;
     }
 
     /** Whether {@code target} is this module or one of its sub-modules, at any depth (no recursion). */
@@ -156,10 +141,24 @@ public abstract class Module {
     /**
      * Every buffer ({@link #registerBuffer}) with its dotted name, in the order of
      * {@link #namedParameters()} (a new, unmodifiable map; a shared buffer once, under its first name).
+     *
+     * @throws IllegalStateException if a buffer is also a parameter of the model (registered as one by
+     *     another module of the tree): saving, loading or converting it would treat it twice
      */
     public final Map<String, Tensor> namedBuffers() {
         Map<String, Tensor> all = new LinkedHashMap<>();
         collect("", all, Collections.newSetFromMap(new IdentityHashMap<>()), true);
+        if (!all.isEmpty()) {
+            Map<Tensor, String> params = new IdentityHashMap<>();
+            namedParameters().forEach((name, p) -> params.put(p, name));
+            for (Map.Entry<String, Tensor> b : all.entrySet()) {
+                String p = params.get(b.getValue());
+                if (p != null) {
+                    throw new IllegalStateException("the buffer '" + b.getKey() + "' is also the parameter '" + p
+                            + "'; a tensor is trained (a parameter) or not (a buffer), not both");
+                }
+            }
+        }
         return Collections.unmodifiableMap(all);
     }
 

@@ -109,10 +109,16 @@ class ModuleBufferTest {
         trainsIt.register("w", kept);
         Bad parent = new Bad();
         parent.register("holder", holder);
-        IllegalArgumentException joined = assertThrows(IllegalArgumentException.class,
-                () -> parent.register("trains", trainsIt)); // ... and the two meet in one model
-        assertTrue(joined.getMessage().contains("would make the buffer 'holder.kept' a parameter too"),
+        parent.register("trains", trainsIt); // ... and the two meet in one model: refused where it is saved
+        IllegalStateException joined = assertThrows(IllegalStateException.class, () -> parent.save(dir.resolve("x.npz")));
+        assertTrue(joined.getMessage().contains("the buffer 'holder.kept' is also the parameter 'trains.w'"),
                 joined.getMessage());
+        Bad frozen = new Bad(); // a frozen parameter requires no grad, and was taken as a buffer too
+        Tensor w = Tensor.zeros(2);
+        frozen.register("w", w);
+        w.requiresGrad(false);
+        IllegalArgumentException again = assertThrows(IllegalArgumentException.class, () -> frozen.registerBuffer("b", w));
+        assertTrue(again.getMessage().contains("requires grad or is a parameter"), again.getMessage());
     }
 
     @Test
