@@ -71,8 +71,9 @@ import scala.runtime.BoxedUnit;
  * class index; a loss that wants (n, 1) (a single-output regression) reshapes it:
  * {@code Loss.mse(model.forward(x), y.reshape(-1, 1))}. Buffers ({@code Module.registerBuffer}) go
  * to the executors with the parameters, and after each step of {@link #fit} the driver's take the
- * values the first partition's model left them with (a batch norm's running statistics updated from
- * that partition's rows), as PyTorch's {@code DistributedDataParallel} broadcasts rank 0's.
+ * values the model of the first partition with rows left them with (a batch norm's running
+ * statistics updated from that partition's rows), as PyTorch's {@code DistributedDataParallel}
+ * broadcasts rank 0's.
  */
 public final class SparkTrainer {
     /** Builds the model, on the driver and on every executor; the same architecture each time. */

@@ -106,7 +106,7 @@ public final class Arena {
             return takenCount;
         }
 
-        /** Slots of the table of kinds: twice to four times the kinds in use, whatever kinds came before. */
+        /** Slots of the table of kinds: twice to four times the kinds in use (at least 16), whatever came before. */
         public int slots() {
             return keys.length;
         }
@@ -151,7 +151,9 @@ public final class Arena {
             for (int i = 0; i < keys.length; i++) {
                 if (keys[i] != -1 && step - lastUsed[i] > IDLE_STEPS) {
                     retainedBytes -= freeCount[i] * bytes(keys[i]);
-                    Arrays.fill(free[i], 0, freeCount[i], null);
+                    if (freeCount[i] > 0) {
+                        Arrays.fill(free[i], 0, freeCount[i], null);
+                    }
                     freeCount[i] = 0;
                     keys[i] = -2; // idle: dropped from the table below, which stays the size of the kinds in use
                     idle++;
@@ -216,7 +218,9 @@ public final class Arena {
             long key = key(a);
             int slot = slot(key, true);
             lastUsed[slot] = step;
-            if (freeCount[slot] == free[slot].length) {
+            if (free[slot] == null) {
+                free[slot] = new Object[4];
+            } else if (freeCount[slot] == free[slot].length) {
                 free[slot] = Arrays.copyOf(free[slot], Math.max(4, freeCount[slot] * 2));
             }
             free[slot][freeCount[slot]++] = a;
@@ -253,8 +257,7 @@ public final class Arena {
                     }
                     keys[i] = n;
                     lengths++;
-                    free[i] = new Object[4];
-                    return i;
+                    return i; // its free list is made by the first give (a rehash moves the old one in)
                 }
             }
         }
