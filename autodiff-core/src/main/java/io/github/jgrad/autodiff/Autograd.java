@@ -284,7 +284,9 @@ final class Autograd {
         void end(Tensor[] roots) {
             clear(order, roots);
             for (Node n : order) {
-                ((Tensor) n).inPasses--;
+                if (!n.hasNoParents()) { // as counted: a pass frees no node another running pass counts
+                    ((Tensor) n).inPasses--;
+                }
             }
             if (outer != null) {
                 outer.forEach((t, g) -> t.passGrad = g);
@@ -302,7 +304,9 @@ final class Autograd {
             found = take(r, found);
         }
         for (Node node : order) {
-            ((Tensor) node).inPasses++;
+            if (!node.hasNoParents()) { // leaves are never freed: shared inputs are not written to
+                ((Tensor) node).inPasses++;
+            }
             found = take((Tensor) node, found);
             for (Node p : node.parents) {
                 found = take((Tensor) p, found);
