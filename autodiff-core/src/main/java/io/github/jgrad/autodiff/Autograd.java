@@ -385,10 +385,10 @@ final class Autograd {
         if (t.passGrad == null || t.backward == null && !t.freed) {
             return;
         }
-        if (t.backward == null) { // a pass started inside an op's backward freed the graph this one still runs
+        if (t.backward == null) { // freed by a pass this one did not start: another thread's, on the same graph
             throw new IllegalStateException("backward of " + t.op + ": its graph was freed while this pass ran, by a"
-                    + " backward or Tensor.grad called from an op's backward without retainGraph (createGraph in"
-                    + " Tensor.grad); differentiate a recomputation of the graph there, as a checkpoint does");
+                    + " pass over the same graph on another thread (a graph is differentiated on one thread at a"
+                    + " time; see Tensor's thread rules)");
         }
         if (t.readsOwnData && t.version() != t.versionAtCreation) {
             throw new IllegalStateException("backward of " + t.op + ": its result (shape " + Shapes.str(t.shape)
