@@ -136,7 +136,7 @@ final class Autograd {
             pass.end(roots);
             throw new NonFiniteException("backward: adding this pass's gradient into grad() of a leaf went"
                     + " non-finite (nothing was changed): " + e.getMessage());
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) { // a checked exception too, thrown through a user op's backward (Kotlin, sneaky throws)
             pass.end(roots);
             throw e;
         }
@@ -266,7 +266,7 @@ final class Autograd {
                 roots[i].passGrad = roots[i].passGrad == null ? seed : roots[i].passGrad.add(seed);
             }
             Tape.propagate(order, watcher);
-        } catch (RuntimeException | Error e) { // leave no half-computed gradient behind for a later pass
+        } catch (Throwable e) { // leave no half-computed gradient or count behind; checked ones too (sneaky throws)
             pass.end(roots);
             throw e;
         }

@@ -312,4 +312,31 @@ class UserOpTest {
         w.mul(7).sum().backward();
         assertEquals(7, w.grad().item(), 0);
     }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> void sneaky(Throwable e) throws E {
+        throw (E) e;
+    }
+
+    @Test
+    void aCheckedExceptionFromABackwardLeavesNothingBehind() { // Kotlin throws them freely: the pass kept its counts
+        boolean[] fail = {true};
+        Op flaky = Op.define("flaky").tensor(in -> in[0].mul(1), (g, out, in) -> {
+            if (fail[0]) {
+                fail[0] = false;
+                sneaky(new java.io.IOException("disk gone"));
+            }
+            return new Tensor[] {g};
+        }).rule("g").build();
+        Tensor x = Tensor.scalar(1).requiresGrad(true);
+        Tensor doubled = x.mul(2);
+        Tensor loss = flaky.apply(doubled).sum();
+        Exception e = assertThrows(Exception.class, loss::backward);
+        assertTrue(e instanceof java.io.IOException, e.toString());
+        assertEquals(0, doubled.inPasses, "no running pass holds it");
+        assertEquals(null, doubled.passGrad);
+        loss.backward();
+        assertEquals(2, x.grad().item(), 0);
+        assertThrows(IllegalStateException.class, loss::backward, "the graph was freed");
+    }
 }
