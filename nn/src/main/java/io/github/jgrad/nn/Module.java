@@ -25,6 +25,9 @@ import java.util.Set;
 public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    /** This module's own parameters and buffers, by identity: a tensor is one or the other. */
+    private final Set<Tensor> ownParameters = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<Tensor> ownBuffers = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
@@ -47,10 +50,11 @@ public abstract class Module {
             throw new IllegalArgumentException("register: parameter '" + name + "' is a " + parameter.op()
                     + " result, not a leaf: a parameter must be a tensor of its own (detach() it first)");
         }
-        if (namedBuffers().containsValue(parameter)) { // containsValue: equals is identity for tensors
+        if (ownBuffers.contains(parameter)) {
             throw new IllegalArgumentException("register: parameter '" + name + "' is a buffer of this module; a"
                     + " tensor is trained (a parameter) or not (a buffer), not both");
         }
+        ownParameters.add(parameter);
         parameters.put(name, parameter.requiresGrad(true));
         if (parameter.label() == null) {
             parameter.label(name);
@@ -66,17 +70,20 @@ public abstract class Module {
      * the module changes them itself, in place ({@code copyFrom} with grad mode off), as a running
      * statistic is updated in {@code forward} while training.
      *
-     * @throws IllegalArgumentException if the name is taken or malformed, or the tensor requires grad
-     *     (a tensor the optimizer should update is a parameter: {@code register} it)
+     * @throws IllegalArgumentException if the name is taken or malformed, or the tensor requires grad or
+     *     is a parameter of this module (a tensor the optimizer should update is a parameter: {@code
+     *     register} it); a tree where a buffer is a parameter of another module is refused by
+     *     {@link #namedBuffers()}, so by saving, loading and converting
      */
     protected final Tensor registerBuffer(String name, Tensor buffer) {
         checkName(name);
         Objects.requireNonNull(buffer, () -> "registerBuffer: buffer '" + name + "' is null");
-        if (buffer.requiresGrad() || namedParameters().containsValue(buffer)) { // a frozen parameter requires none
+        if (buffer.requiresGrad() || ownParameters.contains(buffer)) { // a frozen parameter requires none
             throw new IllegalArgumentException("registerBuffer: buffer '" + name + "' requires grad or is a parameter;"
                     + " a tensor the optimizer updates is a parameter (register it), a buffer holds state such as"
                     + " running statistics");
         }
+        ownBuffers.add(buffer);
         buffers.put(name, buffer);
         return buffer;
     }
