@@ -17,10 +17,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -59,8 +62,8 @@ import scala.runtime.BoxedUnit;
  *
  * <p>The model factory and the loss must be serializable lambdas: Spark sends them to the executors (the
  * optimizer factory runs on the driver only). The factory must build a new model at each call, the same
- * model (names, order and shapes of parameters and buffers) wherever it runs. The model the driver holds ({@link #model()}) is the trained
- * one. Not thread-safe.
+ * model (names, order and shapes of parameters and buffers) wherever it runs. The model the driver
+ * holds ({@link #model()}) is the trained one. Not thread-safe.
  *
  * <p><b>Randomness.</b> Executors build the model afresh at every step and give it a random stream
  * of its own per step and partition ({@link Module#randomStream}), so a {@code Dropout} layer draws
@@ -119,25 +122,21 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("SparkTrainer.of: the model factory returned the same model twice; it"
                     + " must build a new one at each call (executors build one per step and partition)");
         }
-        Map<String, Tensor> first = state(model);
+        Set<Tensor> first = Collections.newSetFromMap(new IdentityHashMap<>());
+        first.addAll(state(model).values());
         for (Map.Entry<String, Tensor> e : state(second).entrySet()) {
-            for (Tensor t : first.values()) {
-                if (t == e.getValue()) { // a new model around shared tensors: as shared as the same model
-                    throw new IllegalArgumentException("SparkTrainer.of: the model factory's models share the tensor '"
-                            + e.getKey() + "'; each must have tensors of its own (build the layers inside the factory)");
-                }
+            if (first.contains(e.getValue())) { // a new model around shared tensors: as shared as the same model
+                throw new IllegalArgumentException("SparkTrainer.of: the model factory's models share the tensor '"
+                        + e.getKey() + "'; each must have tensors of its own (build the layers inside the factory)");
             }
         }
         this.optimizer = Objects.requireNonNull(Objects.requireNonNull(optimizer,
                 "SparkTrainer.of: optimizer factory is null").apply(model.parameters()),
                 "SparkTrainer.of: the optimizer factory returned null");
-        List<Tensor> own = model.parameters();
+        Set<Tensor> own = Collections.newSetFromMap(new IdentityHashMap<>());
+        own.addAll(model.parameters());
         for (Tensor p : this.optimizer.parameters()) {
-            boolean found = false;
-            for (Tensor q : own) {
-                found |= p == q;
-            }
-            if (!found) { // executors compute gradients of the model's parameters only: p would never move
+            if (!own.contains(p)) { // executors compute gradients of the model's parameters only: p would never move
                 throw new IllegalArgumentException("SparkTrainer.of: the optimizer updates a tensor of shape "
                         + Arrays.toString(p.shape()) + " that is not one of the model's parameters; build it over the"
                         + " list it is given");
