@@ -139,6 +139,7 @@ public final class Checkpoint {
             throw new IOException(file + ": entry 'optimizer.learning_rate' should be finite and >= 0, is " + rate);
         }
         Map<String, Tensor> params = model.namedTensors(); // parameters and buffers
+        Map<String, Tensor> modelBuffers = model.namedBuffers();
         Map<String, Double> state = model.namedState();
         String kind = "optimizer." + optimizer.kind() + ".";
         Map<String, Double> settings = optimizer.settings();
@@ -167,7 +168,7 @@ public final class Checkpoint {
                 shape(file, name, t, optimized.get(i).shape(), "the optimizer's parameter " + i);
             } else if (name.startsWith("model.") && params.containsKey(name.substring(6))) {
                 shape(file, name, t, params.get(name.substring(6)).shape(), "the model's "
-                        + (model.namedBuffers().containsKey(name.substring(6)) ? "buffer" : "parameter"));
+                        + (modelBuffers.containsKey(name.substring(6)) ? "buffer" : "parameter"));
             } else if (name.startsWith("model.") && state.containsKey(name.substring(6))) {
                 newState.put(name.substring(6), (double) count(file, in, name));
             } else if (name.startsWith(kind) && settings.containsKey(name.substring(kind.length()))) {
