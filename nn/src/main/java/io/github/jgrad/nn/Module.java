@@ -169,8 +169,13 @@ public abstract class Module {
         return Collections.unmodifiableMap(all);
     }
 
-    /** What {@link #save} writes: the parameters, then the buffers, by dotted name. */
-    final Map<String, Tensor> namedTensors() {
+    /**
+     * Every parameter, then every buffer, by dotted name (a new map): what {@link #save} writes and
+     * {@link #load} reads, under the names of PyTorch's {@code state_dict}.
+     *
+     * @throws IllegalStateException as {@link #namedBuffers()}
+     */
+    public final Map<String, Tensor> namedTensors() {
         Map<String, Tensor> all = new LinkedHashMap<>(namedParameters());
         all.putAll(namedBuffers());
         return all;

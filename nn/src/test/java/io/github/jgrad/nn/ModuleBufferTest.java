@@ -66,6 +66,8 @@ class ModuleBufferTest {
         Sequential m = model();
         assertEquals(List.of("1.running_mean", "1.count"), List.copyOf(m.namedBuffers().keySet()));
         assertEquals(List.of("0.weight", "0.bias", "3.weight", "3.bias"), List.copyOf(m.namedParameters().keySet()));
+        assertEquals(List.of("0.weight", "0.bias", "3.weight", "3.bias", "1.running_mean", "1.count"),
+                List.copyOf(m.namedTensors().keySet()));
         assertEquals(4 * 3 + 4 + 4 * 2 + 2, m.parameterCount());
         trainer(m).fit(loader(), 1);
         Center c = (Center) m.children().get("1");

@@ -123,8 +123,8 @@ public final class SparkTrainer {
                     + " must build a new one at each call (executors build one per step and partition)");
         }
         Set<Tensor> first = Collections.newSetFromMap(new IdentityHashMap<>());
-        first.addAll(state(model).values());
-        for (Map.Entry<String, Tensor> e : state(second).entrySet()) {
+        first.addAll(model.namedTensors().values());
+        for (Map.Entry<String, Tensor> e : second.namedTensors().entrySet()) {
             if (first.contains(e.getValue())) { // a new model around shared tensors: as shared as the same model
                 throw new IllegalArgumentException("SparkTrainer.of: the model factory's models share the tensor '"
                         + e.getKey() + "'; each must have tensors of its own (build the layers inside the factory)");
@@ -461,17 +461,10 @@ public final class SparkTrainer {
         return sizes;
     }
 
-    /** The parameters, then the buffers, by dotted name: what executors load. */
-    private static Map<String, Tensor> state(Module model) {
-        Map<String, Tensor> all = new java.util.LinkedHashMap<>(model.namedParameters());
-        all.putAll(model.namedBuffers());
-        return all;
-    }
-
     private byte[] parameterBytes() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            Npz.write(out, state(model));
+            Npz.write(out, model.namedTensors());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -505,7 +498,7 @@ public final class SparkTrainer {
         Sum sum = Sum.zero(sizes);
         Module model = factory.create().randomStream(stream);
         Map<String, Tensor> saved = Npz.read(new ByteArrayInputStream(weights), Long.MAX_VALUE);
-        Map<String, Tensor> own = state(model);
+        Map<String, Tensor> own = model.namedTensors();
         // gradients go back by position: the executor's model must be the driver's, name for name, in order
         if (!List.copyOf(own.keySet()).equals(List.copyOf(saved.keySet()))) {
             throw new IllegalStateException("SparkTrainer: the model factory built on an executor a model with the"
