@@ -5,7 +5,8 @@ import static io.github.jgrad.autodiff.Tensor.leaf;
 import io.github.jgrad.autodiff.internal.Arena;
 import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.Arrays;
-import java.util.SplittableRandom;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
 
 /** The bodies of {@link Tensor}'s factories: new leaves, checked for shapes and arguments. */
 final class Factories {
@@ -92,9 +93,9 @@ final class Factories {
         return t;
     }
 
-    static Tensor randn(long seed, int... shape) {
+    static Tensor randn(RandomGenerator r, int... shape) {
+        Objects.requireNonNull(r, "randn: the random generator is null");
         int[] s = Shapes.checked("randn", shape);
-        SplittableRandom r = new SplittableRandom(seed);
         double[] d = Arena.allocate(Shapes.size("randn", s));
         for (int i = 0; i < d.length; i++) {
             d[i] = r.nextGaussian();
@@ -102,14 +103,14 @@ final class Factories {
         return leaf(d, s);
     }
 
-    static Tensor uniform(String op, long seed, double low, double high, int... shape) {
+    static Tensor uniform(String op, RandomGenerator r, double low, double high, int... shape) {
+        Objects.requireNonNull(r, op + ": the random generator is null");
         if (!(low < high) || !Double.isFinite(high - low)) {
             throw new IllegalArgumentException(op + ": need low < high with a finite high - low, got " + low
                     + ", " + high);
         }
         double below = Math.nextDown(high);
         int[] s = Shapes.checked(op, shape);
-        SplittableRandom r = new SplittableRandom(seed);
         double[] d = Arena.allocate(Shapes.size(op, s));
         for (int i = 0; i < d.length; i++) {
             d[i] = Math.min(low + (high - low) * r.nextDouble(), below);

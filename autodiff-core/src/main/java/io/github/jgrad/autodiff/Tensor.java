@@ -7,6 +7,7 @@ import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.random.RandomGenerator;
 
 /**
  * An n-dimensional array on the tape: row-major, contiguous, with an immutable shape, of doubles or,
@@ -421,25 +422,34 @@ public final class Tensor extends Node {
         return Factories.eye(n);
     }
 
-    /** Standard normal samples from a generator seeded with {@code seed} (same seed, same tensor). */
-    public static Tensor randn(long seed, int... shape) {
-        return Factories.randn(seed, shape);
+    /**
+     * Standard normal samples drawn from {@code random}, one {@code nextGaussian()} per element in
+     * row-major order. Pass {@code new SplittableRandom(seed)} for a tensor that the same seed always
+     * gives, or one generator to several calls for successive draws (PyTorch's {@code generator=}).
+     * The generator comes first and is not a number, so that {@code randn(3, 4)}, which would take 3
+     * for a seed, does not compile.
+     *
+     * @throws NullPointerException if {@code random} is null
+     */
+    public static Tensor randn(RandomGenerator random, int... shape) {
+        return Factories.randn(random, shape);
     }
 
     /**
-     * Uniform samples in [low, high) from a generator seeded with {@code seed}: low + (high - low) u,
-     * u uniform in [0, 1), and never {@code high} (a sample that rounds up to it becomes the double
-     * just below).
+     * Uniform samples in [low, high) drawn from {@code random} (as {@link #randn}): low + (high - low)
+     * u for each u = {@code nextDouble()}, and never {@code high} (a sample that rounds up to it
+     * becomes the double just below).
      *
      * @throws IllegalArgumentException unless low &lt; high and high - low is finite
+     * @throws NullPointerException if {@code random} is null
      */
-    public static Tensor uniform(long seed, double low, double high, int... shape) {
-        return Factories.uniform("uniform", seed, low, high, shape);
+    public static Tensor uniform(RandomGenerator random, double low, double high, int... shape) {
+        return Factories.uniform("uniform", random, low, high, shape);
     }
 
-    /** Uniform samples in [0, 1). */
-    public static Tensor rand(long seed, int... shape) {
-        return Factories.uniform("rand", seed, 0, 1, shape);
+    /** Uniform samples in [0, 1) drawn from {@code random}, as {@link #uniform}. */
+    public static Tensor rand(RandomGenerator random, int... shape) {
+        return Factories.uniform("rand", random, 0, 1, shape);
     }
 
     /** this + b, broadcasting. */

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -62,7 +63,7 @@ class DTypeTest {
             } else { // computed in double and rounded once: exactly float64's result rounded
                 assertArrayEquals(expected, actual, row + ": float32 result is not float64's rounded");
             }
-            Tensor w = Tensor.randn(seed + 100, y64.shape());
+            Tensor w = Tensor.randn(new SplittableRandom(seed + 100), y64.shape());
             List<Tensor> g32 = Tensor.grad(List.of(y32.mul(w.to(FLOAT32)).sum()), twins.get(0), false);
             List<Tensor> g64 = Tensor.grad(List.of(y64.mul(w).sum()), twins.get(1), false);
             for (int k = 0; k < g32.size(); k++) {
@@ -83,7 +84,7 @@ class DTypeTest {
     @Test
     void float32SoftmaxRowsAreFloat64sRoundedOnce() { // a row at a time in a buffer of doubles (Softmax.softmaxRows)
         for (int[] shape : new int[][] {{300, 10}, {3, 700}, {2, 3, 64}, {70_000, 2}, {5, 1}, {4, 0}}) {
-            Tensor x = Tensor.randn(11, shape).mul(8).to(FLOAT32);
+            Tensor x = Tensor.randn(new SplittableRandom(11), shape).mul(8).to(FLOAT32);
             float[] v = x.toFloatArray();
             int n = shape[shape.length - 1];
             if (n > 1 && v.length >= 4 * n) { // rows with infinities and NaN, and a row of -inf
@@ -98,7 +99,7 @@ class DTypeTest {
             assertArrayEquals(wide.softmax(-1).toFloatArray(), x.softmax(-1).toFloatArray(), "softmax " + what);
             assertArrayEquals(wide.logSoftmax(-1).toFloatArray(), x.logSoftmax(-1).toFloatArray(), "logSoftmax " + what);
             assertEquals(FLOAT32, x.softmax(-1).dtype());
-            Tensor g = Tensor.randn(12, shape).to(FLOAT32); // the backwards: a row at a time too, the same bits
+            Tensor g = Tensor.randn(new SplittableRandom(12), shape).to(FLOAT32); // the backwards: a row at a time too, the same bits
             for (boolean log : new boolean[] {false, true}) {
                 Tensor y = log ? x.logSoftmax(-1) : x.softmax(-1);
                 int ax = shape.length - 1;
@@ -113,16 +114,16 @@ class DTypeTest {
 
     @Test
     void sameShapeAndScalarOperandsRunTheFloatKernelsWithTheSameBits() {
-        Tensor a = Tensor.uniform(5, 0.5, 2, 700, 3); // more than one block of FloatKernels
-        Tensor b = Tensor.uniform(6, 0.5, 2, 700, 3);
+        Tensor a = Tensor.uniform(new SplittableRandom(5), 0.5, 2, 700, 3); // more than one block of FloatKernels
+        Tensor b = Tensor.uniform(new SplittableRandom(6), 0.5, 2, 700, 3);
         List<java.util.function.BinaryOperator<Tensor>> ops = List.of(Tensor::add, Tensor::sub, Tensor::mul,
                 Tensor::div, Tensor::pow, Tensor::maximum, Tensor::gt, ChainOps::chain, ChainOps::chainDiv,
                 ChainOps::gate, ChainOps::chainSign);
         Tensor a32 = a.to(FLOAT32);
         Tensor b32 = b.to(FLOAT32).sub(1); // negative entries too, for gate and maximum
         Tensor c = Tensor.scalar(0.3);
-        Tensor wide = Tensor.uniform(7, 0.5, 2, 4, 700).to(FLOAT32); // rows longer than a block
-        Tensor row = Tensor.uniform(8, -1, 1, 700).to(FLOAT32);
+        Tensor wide = Tensor.uniform(new SplittableRandom(7), 0.5, 2, 4, 700).to(FLOAT32); // rows longer than a block
+        Tensor row = Tensor.uniform(new SplittableRandom(8), -1, 1, 700).to(FLOAT32);
         for (int k = 0; k < ops.size(); k++) {
             var op = ops.get(k);
             for (Tensor r : List.of(row, row.reshape(1, 700))) {
@@ -344,8 +345,8 @@ class DTypeTest {
     @Test
     void largeProductsUseSgemmWithinFloat32sPrecision() {
         int n = 64;
-        Tensor a = Tensor.randn(1, n, n);
-        Tensor b = Tensor.randn(2, n, n);
+        Tensor a = Tensor.randn(new SplittableRandom(1), n, n);
+        Tensor b = Tensor.randn(new SplittableRandom(2), n, n);
         Tensor a32 = a.to(FLOAT32);
         Tensor b32 = b.to(FLOAT32);
         double[] exact = a32.to(FLOAT64).matmul(b32.to(FLOAT64)).toArray();
@@ -355,7 +356,7 @@ class DTypeTest {
         for (int i = 0; i < got.length; i++) { // |error| <= k eps sum |a||b|, about k eps sqrt(k) here
             assertEquals(exact[i], got[i], n * F32_EPS * 8, "element " + i);
         }
-        Tensor bias = Tensor.randn(3, n).to(FLOAT32);
+        Tensor bias = Tensor.randn(new SplittableRandom(3), n).to(FLOAT32);
         double[] withBias = a32.matmulAdd(b32, bias).toArray();
         double[] expected = a32.to(FLOAT64).matmul(b32.to(FLOAT64)).add(bias.to(FLOAT64)).toArray();
         for (int i = 0; i < got.length; i++) {
@@ -395,7 +396,7 @@ class DTypeTest {
 
     @Test
     void permutationsAndReductionsOverSeparateAxesAreFloat64sRounded() {
-        Tensor t = Tensor.uniform(9, -1, 1, 3, 4, 5).to(FLOAT32);
+        Tensor t = Tensor.uniform(new SplittableRandom(9), -1, 1, 3, 4, 5).to(FLOAT32);
         Tensor t64 = t.to(FLOAT64);
         assertArrayEquals(t64.permute(2, 0, 1).toFloatArray(), t.permute(2, 0, 1).toFloatArray());
         assertEquals(FLOAT32, t.permute(2, 0, 1).dtype());

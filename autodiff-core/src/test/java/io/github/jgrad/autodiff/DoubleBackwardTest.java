@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -187,9 +188,9 @@ class DoubleBackwardTest {
     @Test
     void matmulAndSoftmaxHessianVectorProducts() {
         // L = sum(tanh(x W)); the Hessian-vector product in x against central differences of the gradient
-        Tensor w = Tensor.randn(3, 4, 3);
-        Tensor x0 = Tensor.randn(4, 2, 4);
-        Tensor v = Tensor.randn(5, 2, 4);
+        Tensor w = Tensor.randn(new SplittableRandom(3), 4, 3);
+        Tensor x0 = Tensor.randn(new SplittableRandom(4), 2, 4);
+        Tensor v = Tensor.randn(new SplittableRandom(5), 2, 4);
         UnaryOperator<Tensor> loss = x -> x.matmul(w).softmax(1).mul(x.matmul(w).tanh()).sum();
         Tensor x = x0.detach().requiresGrad(true);
         Tensor g = Tensor.grad(loss.apply(x), x, true);
@@ -206,9 +207,9 @@ class DoubleBackwardTest {
 
     @Test
     void repeatedHessianVectorProductsKeepNoMemory() {
-        Tensor x = Tensor.randn(6, 16, 16).requiresGrad(true);
-        Tensor w = Tensor.randn(7, 16, 16).mul(0.25);
-        Tensor v = Tensor.randn(8, 16, 16);
+        Tensor x = Tensor.randn(new SplittableRandom(6), 16, 16).requiresGrad(true);
+        Tensor w = Tensor.randn(new SplittableRandom(7), 16, 16).mul(0.25);
+        Tensor v = Tensor.randn(new SplittableRandom(8), 16, 16);
         List<WeakReference<Tensor>> graphs = new ArrayList<>();
         long before = 0;
         double first = 0;
@@ -239,7 +240,7 @@ class DoubleBackwardTest {
 
     @Test
     void backwardWithCreateGraphReleasesTheOldGraphOnZeroGrad() {
-        Tensor x = Tensor.randn(9, 16, 16).requiresGrad(true);
+        Tensor x = Tensor.randn(new SplittableRandom(9), 16, 16).requiresGrad(true);
         List<WeakReference<Tensor>> grads = new ArrayList<>();
         for (int i = 0; i < 2_000; i++) {
             Tensor y = x.tanh().pow(2).sum();
@@ -279,7 +280,7 @@ class DoubleBackwardTest {
         assertArrayEquals(new double[] {78, 178, 278, 177, 403, 629}, ga.toArray(), 0);
         assertArrayEquals(new double[] {116, 152, 134, 176, 152, 200}, Tensor.grad(ga.sum(), b, false).toArray(), 0);
         GradCheck.defaults().check(in -> Tensor.grad(in.get(0).matmul(in.get(1)).softmax(1).pow(2).sum(), in.get(0),
-                true), Tensor.uniform(1, -1, 1, 2, 3), Tensor.uniform(2, -1, 1, 3, 2)).orThrow();
+                true), Tensor.uniform(new SplittableRandom(1), -1, 1, 2, 3), Tensor.uniform(new SplittableRandom(2), -1, 1, 3, 2)).orThrow();
     }
 
     @Test

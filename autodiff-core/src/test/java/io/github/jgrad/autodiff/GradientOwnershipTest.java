@@ -11,6 +11,7 @@ import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,11 +61,11 @@ class GradientOwnershipTest {
 
     @Test
     void aDetachedResultKeepsNoGraphAlive() {
-        Tensor w = Tensor.randn(1, 64, 64).requiresGrad(true);
+        Tensor w = Tensor.randn(new SplittableRandom(1), 64, 64).requiresGrad(true);
         List<Tensor> kept = new ArrayList<>();
         List<WeakReference<Tensor>> graph = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            Tensor hidden = Tensor.randn(2 + i, 32, 64).matmul(w).tanh();
+            Tensor hidden = Tensor.randn(new SplittableRandom(2 + i), 32, 64).matmul(w).tanh();
             graph.add(new WeakReference<>(hidden));
             kept.add(hidden.matmul(w).detach());            // was: the detached copy held its source's graph
         }

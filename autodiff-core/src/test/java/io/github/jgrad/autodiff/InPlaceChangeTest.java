@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -76,7 +77,7 @@ class InPlaceChangeTest {
         assertFalse(y.isLeaf());
         y.sum().backward();
         assertFalse(y.isLeaf(), "a freed result is still not a leaf");
-        assertTrue(Tensor.randn(1, 2).mul(0.5).isLeaf(), "computed from no-grad inputs: records nothing");
+        assertTrue(Tensor.randn(new SplittableRandom(1), 2).mul(0.5).isLeaf(), "computed from no-grad inputs: records nothing");
 
         Tensor frozen = Tensor.of(new double[] {1, 2});                 // requires no gradient
         frozen.copyFrom(Tensor.of(new double[] {3, 4}));
@@ -110,8 +111,8 @@ class InPlaceChangeTest {
     @Test
     void gradientsAreCopiedOnlyWhereTheyWouldBeShared() {
         // a broadcast bias's gradient goes through sumTo's reshape (a view of a temporary): no copy needed
-        Tensor x = Tensor.randn(1, 4, 3);
-        Tensor w = Tensor.randn(2, 3, 2).requiresGrad(true);
+        Tensor x = Tensor.randn(new SplittableRandom(1), 4, 3);
+        Tensor w = Tensor.randn(new SplittableRandom(2), 3, 2).requiresGrad(true);
         Tensor b = Tensor.zeros(2).requiresGrad(true);
         x.matmulAdd(w, b).tanh().sum().backward();
         assertNotSame(LayoutOps.COPY, b.grad().op(), "the bias gradient was copied needlessly");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.PointerScope;
 import org.junit.jupiter.api.Test;
@@ -31,14 +32,14 @@ class MatMulEdgeTest {
     void aJavaCppPointerScopeOnTheCallersThreadDoesNotFreeTheKernelsBuffers() {
         // was: the scope freed the thread's cached native buffers; the next product crashed the JVM
         // (SIGSEGV in dgemm) or threw "This pointer address is NULL" on every later call
-        Tensor a = Tensor.randn(1, 100, 100);
-        Tensor b = Tensor.randn(2, 100, 100);
+        Tensor a = Tensor.randn(new SplittableRandom(1), 100, 100);
+        Tensor b = Tensor.randn(new SplittableRandom(2), 100, 100);
         try (PointerScope s = new PointerScope()) {
             a.matmul(b);
         }
         for (int round = 0; round < 2; round++) {                 // a grown buffer, then the same shapes
-            Tensor x = Tensor.randn(3 + round, 100, 200);
-            Tensor y = Tensor.randn(4 + round, 200, 100);
+            Tensor x = Tensor.randn(new SplittableRandom(3 + round), 100, 200);
+            Tensor y = Tensor.randn(new SplittableRandom(4 + round), 200, 100);
             Tensor p = x.matmul(y);
             assertEquals(entry(x, y, 7, 9), p.toArray()[7 * 100 + 9], 1e-12);
         }
@@ -50,8 +51,8 @@ class MatMulEdgeTest {
     void operandsLargerThanTheCachedBuffersWorkToo() {
         int n = 2049;                                              // 2049^2 doubles > MatMul.CACHE_LIMIT
         assertTrue((long) n * n > MatMul.CACHE_LIMIT);
-        Tensor a = Tensor.rand(5, n, n);
-        Tensor v = Tensor.rand(6, n, 1);
+        Tensor a = Tensor.rand(new SplittableRandom(5), n, n);
+        Tensor v = Tensor.rand(new SplittableRandom(6), n, 1);
         Tensor p = a.matmul(v);
         assertEquals(entry(a, v, 0, 0), p.toArray()[0], 1e-9);
         assertEquals(entry(a, v, n - 1, 0), p.toArray()[n - 1], 1e-9);

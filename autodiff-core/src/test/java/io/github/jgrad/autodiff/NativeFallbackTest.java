@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +23,7 @@ class NativeFallbackTest {
     static final class Product {
         public static void main(String[] args) {
             for (int i = 0; i < 2; i++) {
-                Tensor.randn(1, 64, 64).matmul(Tensor.randn(2, 64, 64)).sum().item();
+                Tensor.randn(new SplittableRandom(1), 64, 64).matmul(Tensor.randn(new SplittableRandom(2), 64, 64)).sum().item();
             }
             System.out.println(MatMul.kernel());
         }

@@ -26,7 +26,7 @@ final class OpTable {
             SplittableRandom r = new SplittableRandom(seed);
             Tensor[] in = new Tensor[shapes.length];
             for (int k = 0; k < in.length; k++) {
-                in[k] = Tensor.uniform(r.nextLong(), op.low(), op.high(), shapes[k]);
+                in[k] = Tensor.uniform(new SplittableRandom(r.nextLong()), op.low(), op.high(), shapes[k]);
             }
             return in;
         }

@@ -72,7 +72,7 @@ class OpTableTest {
     void gradientsMatchFiniteDifferences(OpTable.Row row) {
         for (long seed = 1; seed <= 3; seed++) {
             Tensor[] in = row.inputs(seed);
-            Tensor w = Tensor.randn(seed + 100, row.tensor().apply(List.of(in)).shape());
+            Tensor w = Tensor.randn(new SplittableRandom(seed + 100), row.tensor().apply(List.of(in)).shape());
             // sum(f(x) * w): every output element gets its own weight, so no gradient can hide in a sum
             GradCheck.defaults().check(x -> row.tensor().apply(x).mul(w).sum(), in).orThrow();
         }
@@ -82,10 +82,10 @@ class OpTableTest {
     @MethodSource("tensorRows")
     void secondDerivativesMatchFiniteDifferencesOfTheGradient(OpTable.Row row) {
         Tensor[] in = row.inputs(7);
-        Tensor w = Tensor.randn(8, row.tensor().apply(List.of(in)).shape());
+        Tensor w = Tensor.randn(new SplittableRandom(8), row.tensor().apply(List.of(in)).shape());
         List<Tensor> v = new ArrayList<>();
         for (int k = 0; k < in.length; k++) {
-            v.add(Tensor.randn(20 + k, in[k].shape()));
+            v.add(Tensor.randn(new SplittableRandom(20 + k), in[k].shape()));
         }
         // h(x) = sum_k <d/dx_k sum(f(x) * w), v_k>: its gradient is a Hessian-vector product, through backward's ops
         GradCheck.defaults().check(x -> {

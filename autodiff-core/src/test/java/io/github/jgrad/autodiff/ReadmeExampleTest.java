@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,7 +50,8 @@ class ReadmeExampleTest {
         String out = capture(() -> {
             // begin README
             Tensor x = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);      // a batch of 2 rows
-            Tensor w = Tensor.randn(42, 3, 4).mul(0.5).requiresGrad(true);   // seeded, reproducible
+            var random = new SplittableRandom(42);                            // seeded: the same numbers every run
+            Tensor w = Tensor.randn(random, 3, 4).mul(0.5).requiresGrad(true);
             Tensor b = Tensor.zeros(4).requiresGrad(true);
             Tensor logits = x.matmul(w).add(b);                               // (2,3)@(3,4) + (4) broadcasts
             Tensor loss = logits.logSoftmax(1).gather(1, Tensor.of(new double[] {2, 0}, 2, 1)).mean().neg();

@@ -2,6 +2,7 @@ package io.github.jgrad.autodiff;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import java.util.SplittableRandom;
 import java.util.function.BiFunction;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -19,13 +20,13 @@ class Seed003VectorizedBackpropTest {
     @ParameterizedTest
     @ValueSource(strings = {"mse", "mae", "cross-entropy"})
     void tapeGradientsEqualTheHandEquations(String cost) {
-        Tensor x = Tensor.randn(10, SIZES[0], M);
-        Tensor y = cost.equals("cross-entropy") ? Tensor.rand(11, SIZES[3], M).gt(0.5) : Tensor.randn(11, SIZES[3], M);
+        Tensor x = Tensor.randn(new SplittableRandom(10), SIZES[0], M);
+        Tensor y = cost.equals("cross-entropy") ? Tensor.rand(new SplittableRandom(11), SIZES[3], M).gt(0.5) : Tensor.randn(new SplittableRandom(11), SIZES[3], M);
         Tensor[] w = new Tensor[4];
         Tensor[] b = new Tensor[4];
         for (int l = 1; l <= 3; l++) {
-            w[l] = Tensor.randn(20 + l, SIZES[l], SIZES[l - 1]).mul(0.7).requiresGrad(true);
-            b[l] = Tensor.randn(30 + l, SIZES[l], 1).mul(0.1).requiresGrad(true);
+            w[l] = Tensor.randn(new SplittableRandom(20 + l), SIZES[l], SIZES[l - 1]).mul(0.7).requiresGrad(true);
+            b[l] = Tensor.randn(new SplittableRandom(30 + l), SIZES[l], 1).mul(0.1).requiresGrad(true);
         }
 
         // forward on the tape: tanh, relu, then sigmoid (cross-entropy) or identity (mse, mae)

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -64,7 +65,7 @@ class TensorErrorsTest {
                 "where: shapes (100000, 1) and (1, 100000) broadcast to (100000, 100000)");
         assertArrayEquals(new int[] {0, 100000}, Tensor.zeros(0, 1).add(Tensor.zeros(1, 100000)).shape()); // empty is fine
         rejects(() -> Tensor.ones(-1), "ones: negative dimension in shape (-1)");
-        rejects(() -> Tensor.rand(1, -1), "rand: negative dimension in shape (-1)");
+        rejects(() -> Tensor.rand(new SplittableRandom(1), -1), "rand: negative dimension in shape (-1)");
         rejects(() -> Tensor.zeros(2, 3).matmulAdd(Tensor.zeros(3, 4), Tensor.zeros(5)),
                 "matmulAdd: bias of shape (5) does not broadcast to the product's shape (2, 4) of (2, 3) and (3, 4)");
         rejects(() -> Tensor.zeros(2, 3).matmulAdd(Tensor.zeros(3, 4), Tensor.zeros(3, 1, 4)),
@@ -110,13 +111,13 @@ class TensorErrorsTest {
     @Test
     void uniformStaysInsideHalfOpenIntervalsAndRejectsInfiniteWidths() {
         // was [Infinity, ...] and [NaN, ...]; NumPy raises OverflowError
-        rejects(() -> Tensor.uniform(1, -Double.MAX_VALUE, Double.MAX_VALUE, 3), "uniform", "finite");
-        rejects(() -> Tensor.uniform(1, Double.NEGATIVE_INFINITY, 0, 4), "uniform", "finite");
+        rejects(() -> Tensor.uniform(new SplittableRandom(1), -Double.MAX_VALUE, Double.MAX_VALUE, 3), "uniform", "finite");
+        rejects(() -> Tensor.uniform(new SplittableRandom(1), Double.NEGATIVE_INFINITY, 0, 4), "uniform", "finite");
         // an interval one ulp wide holds a single double, low: 463 of 1000 samples were high
-        for (double v : Tensor.uniform(1, 1.0, Math.nextUp(1.0), 1000).toArray()) {
+        for (double v : Tensor.uniform(new SplittableRandom(1), 1.0, Math.nextUp(1.0), 1000).toArray()) {
             assertEquals(1.0, v, 0);
         }
-        for (double v : Tensor.uniform(7, -3, 5, 10_000).toArray()) {
+        for (double v : Tensor.uniform(new SplittableRandom(7), -3, 5, 10_000).toArray()) {
             assertTrue(-3 <= v && v < 5, "sample " + v);
         }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -41,6 +42,32 @@ class TensorTest {
     }
 
     @Test
+    void randomTensorsDrawFromTheGeneratorGiven() {
+        SplittableRandom expected = new SplittableRandom(7);
+        double[] draws = new double[12];
+        for (int i = 0; i < draws.length; i++) {
+            draws[i] = expected.nextGaussian();
+        }
+        SplittableRandom random = new SplittableRandom(7);
+        Tensor first = Tensor.randn(random, 3, 2);
+        Tensor next = Tensor.randn(random, 6);
+        assertArrayEquals(new int[] {3, 2}, first.shape());
+        assertArrayEquals(java.util.Arrays.copyOf(draws, 6), first.toArray(), 0, "row-major, one draw each");
+        assertArrayEquals(java.util.Arrays.copyOfRange(draws, 6, 12), next.toArray(), 0,
+                "one generator, successive draws");
+        SplittableRandom uniforms = new SplittableRandom(3);
+        double u = uniforms.nextDouble();
+        assertEquals(-2 + 5 * u, Tensor.uniform(new SplittableRandom(3), -2, 3, 1).item());
+        assertEquals(u, Tensor.rand(new SplittableRandom(3)).item(), "no dims: a 0-d tensor");
+        assertEquals("randn: the random generator is null",
+                assertThrows(NullPointerException.class, () -> Tensor.randn(null, 2)).getMessage());
+        assertEquals("uniform: the random generator is null",
+                assertThrows(NullPointerException.class, () -> Tensor.uniform(null, 0, 1, 2)).getMessage());
+        assertEquals("rand: the random generator is null",
+                assertThrows(NullPointerException.class, () -> Tensor.rand(null, 2)).getMessage());
+    }
+
+    @Test
     void factories() {
         assertArrayEquals(new int[] {2, 3}, Tensor.zeros(2, 3).shape());
         assertArrayEquals(new double[] {1, 1}, Tensor.ones(2).toArray());
@@ -50,12 +77,12 @@ class TensorTest {
         assertArrayEquals(new double[] {1, 0, 0, 1}, Tensor.eye(2).toArray());
         assertEquals(0, Tensor.scalar(3).dim());
         assertEquals(3.0, Tensor.scalar(3).item());
-        assertArrayEquals(Tensor.randn(7, 5).toArray(), Tensor.randn(7, 5).toArray(), "same seed, same numbers");
-        Tensor u = Tensor.uniform(1, -2, 3, 1000);
+        assertArrayEquals(Tensor.randn(new SplittableRandom(7), 5).toArray(), Tensor.randn(new SplittableRandom(7), 5).toArray(), "same seed, same numbers");
+        Tensor u = Tensor.uniform(new SplittableRandom(1), -2, 3, 1000);
         for (double v : u.toArray()) {
             assertTrue(v >= -2 && v < 3);
         }
-        double mean = Tensor.randn(3, 100_000).mean().item();
+        double mean = Tensor.randn(new SplittableRandom(3), 100_000).mean().item();
         assertEquals(0, mean, 0.02);
         assertEquals(6.0, Tensor.of(new double[][] {{1, 2, 3}, {4, 5, 6}}).get(1, 2));
         assertMessage(() -> Tensor.of(new double[5], 2, 3), "5 values", "(2, 3)");
@@ -197,8 +224,8 @@ class TensorTest {
         int n = 130;
         int k = 257;
         int m = 129; // odd sizes cross block boundaries and the two-thread split
-        Tensor a = Tensor.randn(1, n, k);
-        Tensor b = Tensor.randn(2, k, m);
+        Tensor a = Tensor.randn(new SplittableRandom(1), n, k);
+        Tensor b = Tensor.randn(new SplittableRandom(2), k, m);
         Tensor c = a.matmul(b);
         double[] ad = a.toArray();
         double[] bd = b.toArray();

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -56,11 +57,11 @@ final class ThreadSafetyTest {
     // ------------------------------------------------------------------ the computations
 
     /** Read-only input shared by every thread: requires no gradient. */
-    private static final Tensor INPUT = Tensor.uniform(1000, -1, 1, N, N);
+    private static final Tensor INPUT = Tensor.uniform(new SplittableRandom(1000), -1, 1, N, N);
     /** Side of a second, element-wise branch: 256^2 elements, enough for the kernels to split work over the common pool. */
     private static final int WIDE = 256;
     /** Read-only input of the element-wise branch, shared too. */
-    private static final Tensor WIDE_INPUT = Tensor.uniform(1001, -1, 1, WIDE, WIDE);
+    private static final Tensor WIDE_INPUT = Tensor.uniform(new SplittableRandom(1001), -1, 1, WIDE, WIDE);
     /** Class labels, one per row, shared too. */
     private static final Tensor LABELS = labels();
 
@@ -75,11 +76,11 @@ final class ThreadSafetyTest {
     /** A two-layer network's parameters made from {@code seed}: each call gives fresh leaves. */
     private static Tensor[] parameters(long seed) {
         return new Tensor[] {
-            Tensor.uniform(seed * 8, -0.25, 0.25, N, N).requiresGrad(true),
-            Tensor.uniform(seed * 8 + 1, -0.1, 0.1, N).requiresGrad(true),
-            Tensor.uniform(seed * 8 + 2, -0.25, 0.25, N, CLASSES).requiresGrad(true),
-            Tensor.uniform(seed * 8 + 3, -0.1, 0.1, CLASSES).requiresGrad(true),
-            Tensor.uniform(seed * 8 + 4, -1, 1, WIDE, WIDE).requiresGrad(true)};
+            Tensor.uniform(new SplittableRandom(seed * 8), -0.25, 0.25, N, N).requiresGrad(true),
+            Tensor.uniform(new SplittableRandom(seed * 8 + 1), -0.1, 0.1, N).requiresGrad(true),
+            Tensor.uniform(new SplittableRandom(seed * 8 + 2), -0.25, 0.25, N, CLASSES).requiresGrad(true),
+            Tensor.uniform(new SplittableRandom(seed * 8 + 3), -0.1, 0.1, CLASSES).requiresGrad(true),
+            Tensor.uniform(new SplittableRandom(seed * 8 + 4), -1, 1, WIDE, WIDE).requiresGrad(true)};
     }
 
     /** logits = tanh(x W1 + b1) W2 + b2: the products of the forward and backward take the native path. */
@@ -218,7 +219,7 @@ final class ThreadSafetyTest {
         Tensor[] batches = new Tensor[SEEDS];
         double[][] reference = new double[SEEDS][];
         for (int s = 0; s < SEEDS; s++) {
-            batches[s] = Tensor.uniform(2000 + s, -1, 1, N, N);
+            batches[s] = Tensor.uniform(new SplittableRandom(2000 + s), -1, 1, N, N);
             try (GradMode.Scope ignored = GradMode.disabled()) {
                 reference[s] = logits(model, batches[s]).softmax(1).toArray();
             }

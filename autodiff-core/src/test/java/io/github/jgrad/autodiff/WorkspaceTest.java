@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +28,7 @@ class WorkspaceTest {
     /** Forward and backward of one op row: the result, then each input's gradient. */
     private static List<double[]> run(OpTable.Row row, Tensor[] in) {
         Tensor out = row.tensor().apply(List.of(in));
-        Tensor w = Tensor.randn(7, out.shape()).to(out.dtype());
+        Tensor w = Tensor.randn(new SplittableRandom(7), out.shape()).to(out.dtype());
         out.mul(w).sum().backward();
         List<double[]> all = new ArrayList<>();
         all.add(out.toArray());
@@ -96,7 +97,7 @@ class WorkspaceTest {
     @Test
     void aTensorKeptPastItsScopeCannotBeReadOrUsed() {
         Workspace ws = Workspace.create();
-        Tensor x = Tensor.randn(1, 4, 3);
+        Tensor x = Tensor.randn(new SplittableRandom(1), 4, 3);
         double[] xs = x.toArray();
         Tensor h;
         Tensor view;
@@ -130,7 +131,7 @@ class WorkspaceTest {
             reshaped = detached.reshape(2, 2);
         }
         try (Workspace.Scope s = ws.open()) {
-            Tensor.randn(3, 4).mul(2); // memory reused
+            Tensor.randn(new SplittableRandom(3), 4).mul(2); // memory reused
         }
         p.addInPlace(1, Tensor.ones(4));
         assertArrayEquals(new double[] {2, 3, 4, 5}, detached.toArray());
@@ -173,7 +174,7 @@ class WorkspaceTest {
     @Test
     void aGraphWhoseMemoryWasReclaimedCannotBeDifferentiated() {
         Workspace ws = Workspace.create();
-        Tensor w = Tensor.randn(2, 3, 3).requiresGrad(true);
+        Tensor w = Tensor.randn(new SplittableRandom(2), 3, 3).requiresGrad(true);
         Tensor loss;
         try (Workspace.Scope s = ws.open()) {
             loss = w.tanh().sum();
@@ -351,7 +352,7 @@ class WorkspaceTest {
         Workspace ws = Workspace.create();
         java.lang.ref.WeakReference<Tensor> watched = null;
         for (int i = 0; i < 3; i++) {
-            Tensor x = Tensor.randn(i, 1000).requiresGrad(true);  // a fresh leaf each step (an input's gradient)
+            Tensor x = Tensor.randn(new SplittableRandom(i), 1000).requiresGrad(true);  // a fresh leaf each step (an input's gradient)
             try (Workspace.Scope s = ws.open()) {
                 x.mul(x).sum().backward();
             }
@@ -399,8 +400,8 @@ class WorkspaceTest {
     @ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(DType.class)
     void aSteadyLoopStopsGrowingItsMemoryAndGivesTheSameNumbers(DType dtype) {
-        Tensor x = Tensor.randn(5, 16, 8).to(dtype);
-        Tensor w = Tensor.randn(6, 8, 4).to(dtype).requiresGrad(true);
+        Tensor x = Tensor.randn(new SplittableRandom(5), 16, 8).to(dtype);
+        Tensor w = Tensor.randn(new SplittableRandom(6), 8, 4).to(dtype).requiresGrad(true);
         double[] plain = new double[5];
         for (int step = 0; step < 5; step++) {
             w.zeroGrad();
@@ -409,7 +410,7 @@ class WorkspaceTest {
             plain[step] = loss.item();
             w.addInPlace(-0.1, w.grad());
         }
-        Tensor w2 = Tensor.randn(6, 8, 4).to(dtype).requiresGrad(true);
+        Tensor w2 = Tensor.randn(new SplittableRandom(6), 8, 4).to(dtype).requiresGrad(true);
         Workspace ws = Workspace.create();
         long[] retained = new long[5];
         for (int step = 0; step < 5; step++) {

@@ -3,6 +3,7 @@ package io.github.jgrad.benchmarks;
 import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.Tensor;
 import io.github.jgrad.autodiff.Workspace;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -57,14 +58,14 @@ public class KernelsBenchmark {
     @Setup
     public void setUp() {
         DType t = dtype.equals("float32") ? DType.FLOAT32 : DType.FLOAT64;
-        a = Tensor.randn(1, n, n).to(t);
-        b = Tensor.randn(2, n, n).to(t);
-        row = Tensor.randn(3, n).to(t);
-        param = Tensor.rand(4, n, n).add(0.5).to(t).requiresGrad(true);
-        rowParam = Tensor.rand(7, n).add(0.5).to(t).requiresGrad(true);
-        signedParam = Tensor.randn(8, n, n).to(t).requiresGrad(true); // both signs: abs's backward
-        seed = Tensor.randn(5, n, n).to(t);
-        unit = Tensor.rand(6, n, n).to(t); // [0, 1): where the logistic losses call log1p (on e^-|z|)
+        a = Tensor.randn(new SplittableRandom(1), n, n).to(t);
+        b = Tensor.randn(new SplittableRandom(2), n, n).to(t);
+        row = Tensor.randn(new SplittableRandom(3), n).to(t);
+        param = Tensor.rand(new SplittableRandom(4), n, n).add(0.5).to(t).requiresGrad(true);
+        rowParam = Tensor.rand(new SplittableRandom(7), n).add(0.5).to(t).requiresGrad(true);
+        signedParam = Tensor.randn(new SplittableRandom(8), n, n).to(t).requiresGrad(true); // both signs: abs's backward
+        seed = Tensor.randn(new SplittableRandom(5), n, n).to(t);
+        unit = Tensor.rand(new SplittableRandom(6), n, n).to(t); // [0, 1): where the logistic losses call log1p (on e^-|z|)
     }
 
     @Benchmark

@@ -2,6 +2,7 @@ package io.github.jgrad.benchmarks;
 
 import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.Tensor;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -39,12 +40,12 @@ public class MatMulBenchmark {
 
     @Setup
     public void setUp() {
-        a = Tensor.randn(1, n, n);
-        b = Tensor.randn(2, n, n);
+        a = Tensor.randn(new SplittableRandom(1), n, n);
+        b = Tensor.randn(new SplittableRandom(2), n, n);
         a32 = a.to(DType.FLOAT32);
         b32 = b.to(DType.FLOAT32);
-        wa = Tensor.randn(1, n, n).requiresGrad(true);
-        wb = Tensor.randn(2, n, n).requiresGrad(true);
+        wa = Tensor.randn(new SplittableRandom(1), n, n).requiresGrad(true);
+        wb = Tensor.randn(new SplittableRandom(2), n, n).requiresGrad(true);
     }
 
     /** C = A B. */

@@ -44,7 +44,7 @@ final class MlpScaling {
         }
         model = Sequential.of(layers.toArray(new Module[0]));
         sgd = SGD.of(model.parameters(), MlpStep.LR);
-        x = Tensor.randn(1, batch, width[0]);
+        x = Tensor.randn(new SplittableRandom(1), batch, width[0]);
         SplittableRandom r = new SplittableRandom(2);
         y = new int[batch];
         for (int i = 0; i < batch; i++) {

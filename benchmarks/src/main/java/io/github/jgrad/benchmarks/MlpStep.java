@@ -29,7 +29,7 @@ final class MlpStep {
     }
 
     static Tensor inputs() {
-        return Tensor.randn(1, BATCH, IN);
+        return Tensor.randn(new SplittableRandom(1), BATCH, IN);
     }
 
     static int[] labels() {

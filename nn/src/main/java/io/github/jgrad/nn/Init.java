@@ -1,6 +1,7 @@
 package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.Tensor;
+import java.util.SplittableRandom;
 
 /**
  * How a layer's weights start: a seeded distribution scaled by the layer's fan-in and fan-out.
@@ -15,28 +16,28 @@ public interface Init {
     static Init xavierUniform() {
         return (seed, fanIn, fanOut, shape) -> {
             double a = Math.sqrt(6.0 / fans("xavierUniform", fanIn, fanOut, (long) fanIn + fanOut));
-            return Tensor.uniform(seed, -a, a, shape);
+            return Tensor.uniform(new SplittableRandom(seed), -a, a, shape);
         };
     }
 
     /** Glorot/Xavier normal: N(0, 2 / (fanIn + fanOut)). */
     static Init xavierNormal() {
         return (seed, fanIn, fanOut, shape) ->
-                Tensor.randn(seed, shape).mul(Math.sqrt(2.0 / fans("xavierNormal", fanIn, fanOut, (long) fanIn + fanOut)));
+                Tensor.randn(new SplittableRandom(seed), shape).mul(Math.sqrt(2.0 / fans("xavierNormal", fanIn, fanOut, (long) fanIn + fanOut)));
     }
 
     /** He/Kaiming uniform: U(-a, a), a = sqrt(6 / fanIn); for ReLU layers. */
     static Init heUniform() {
         return (seed, fanIn, fanOut, shape) -> {
             double a = Math.sqrt(6.0 / fans("heUniform", fanIn, fanOut, fanIn));
-            return Tensor.uniform(seed, -a, a, shape);
+            return Tensor.uniform(new SplittableRandom(seed), -a, a, shape);
         };
     }
 
     /** He/Kaiming normal: N(0, 2 / fanIn). */
     static Init heNormal() {
         return (seed, fanIn, fanOut, shape) ->
-                Tensor.randn(seed, shape).mul(Math.sqrt(2.0 / fans("heNormal", fanIn, fanOut, fanIn)));
+                Tensor.randn(new SplittableRandom(seed), shape).mul(Math.sqrt(2.0 / fans("heNormal", fanIn, fanOut, fanIn)));
     }
 
     /**

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.jgrad.autodiff.Tensor;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -171,7 +172,7 @@ class BadArgumentsTest {
     @Test
     void optimizersRefuseTensorsThatAreNotLeaves() {
         // a view of a parameter requires grad but never receives one: it was silently never updated
-        Tensor w = Tensor.randn(1, 3).requiresGrad(true);
+        Tensor w = Tensor.randn(new SplittableRandom(1), 3).requiresGrad(true);
         rejects(() -> SGD.of(List.of(w.reshape(3)), 0.1), "SGD", "reshape", "(3)", "leaf");
         rejects(() -> Adam.of(List.of(w.mul(2)), 0.1), "Adam", "mul");
     }

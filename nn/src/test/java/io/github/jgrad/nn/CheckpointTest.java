@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +26,7 @@ class CheckpointTest {
     @TempDir
     Path dir;
 
-    private static final Tensor X = Tensor.randn(3, 96, 4);
+    private static final Tensor X = Tensor.randn(new SplittableRandom(3), 96, 4);
     private static final Tensor Y = Tensor.of(classes(X), 96);
 
     /** Class 0, 1 or 2 by the sign pattern of two inputs: learnable, not trivial. */
@@ -205,7 +206,7 @@ class CheckpointTest {
         Sequential twins = Sequential.of(Linear.of(4, 4, 1), Linear.of(4, 4, 2));
         Adam inOrder = Adam.of(twins.parameters(), 0.05);
         Trainer.of(twins, inOrder, (x, y) -> Loss.mse(twins.forward(x), y)).progress(null)
-                .fit(DataLoader.of(Tensor.randn(1, 8, 4), Tensor.randn(2, 8, 4), 4, false, 0), 1);
+                .fit(DataLoader.of(Tensor.randn(new SplittableRandom(1), 8, 4), Tensor.randn(new SplittableRandom(2), 8, 4), 4, false, 0), 1);
         Path twinsFile = dir.resolve("twins.npz");
         Checkpoint.save(twinsFile, twins, inOrder, 1);
         Sequential again = Sequential.of(Linear.of(4, 4, 1), Linear.of(4, 4, 2));

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +22,7 @@ class ListenersTest {
     @TempDir
     Path dir;
 
-    private static final Tensor X = Tensor.randn(4, 120, 2);
+    private static final Tensor X = Tensor.randn(new SplittableRandom(4), 120, 2);
     private static final Tensor Y = Tensor.of(labels(X), 120);
 
     private static double[] labels(Tensor x) {

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,7 +50,7 @@ class ModuleBufferTest {
         return Sequential.of(Linear.of(3, 4, 1), new Center(4), Activation.tanh(), Linear.of(4, 2, 2));
     }
 
-    private static final Tensor X = Tensor.randn(5, 40, 3);
+    private static final Tensor X = Tensor.randn(new SplittableRandom(5), 40, 3);
     private static final Tensor Y = X.sum(1, false).gt(0);
 
     private static Trainer trainer(Sequential m) {

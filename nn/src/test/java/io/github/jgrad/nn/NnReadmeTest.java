@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +40,7 @@ class NnReadmeTest {
     void trainingExample(@TempDir Path dir) throws IOException {
         String out = capture(() -> {
             // begin README
-            Tensor x = Tensor.uniform(1, -1, 1, 256, 2);                 // 256 points in a square
+            Tensor x = Tensor.uniform(new SplittableRandom(1), -1, 1, 256, 2); // 256 points in a square
             Tensor y = x.pow(2).sum(1, true).lt(0.5);                    // 1 inside the circle r^2 < 0.5
             Sequential model = Sequential.mlp(7, Activation.tanh(), 2, 16, 1);
             Adam adam = Adam.of(model.parameters(), 0.05);
@@ -59,7 +60,7 @@ class NnReadmeTest {
     void float32Example(@TempDir Path dir) throws IOException {
         String out = capture(() -> {
             // begin README
-            Tensor x = Tensor.uniform(1, -1, 1, 256, 2).to(DType.FLOAT32); // data in float32
+            Tensor x = Tensor.uniform(new SplittableRandom(1), -1, 1, 256, 2).to(DType.FLOAT32); // float32 data
             Tensor y = x.pow(2).sum(1, true).lt(0.5);                    // float32 too: ops keep the dtype
             Sequential model = Sequential.mlp(7, Activation.tanh(), 2, 16, 1);
             model.to(DType.FLOAT32);                                     // before the first step
@@ -113,7 +114,7 @@ class NnReadmeTest {
 
     @Test
     void workspaceExample() throws IOException {
-        Tensor x = Tensor.uniform(1, -1, 1, 256, 2);
+        Tensor x = Tensor.uniform(new SplittableRandom(1), -1, 1, 256, 2);
         int[] y = new int[256];
         for (int i = 0; i < y.length; i++) {
             y[i] = x.get(i, 0) * x.get(i, 1) > 0 ? 1 : 0;                // which diagonal quadrants
@@ -144,7 +145,7 @@ class NnReadmeTest {
 
     @Test
     void checkpointExample(@TempDir Path dir) throws IOException {
-        Tensor x = Tensor.uniform(1, -1, 1, 200, 2);
+        Tensor x = Tensor.uniform(new SplittableRandom(1), -1, 1, 200, 2);
         Tensor labels = x.pow(2).sum(1, false).lt(0.5);
         DataLoader train = DataLoader.of(x.slice(0, 0, 150), labels.slice(0, 0, 150), 25, true, 3);
         DataLoader heldOut = DataLoader.of(x.slice(0, 150, 200), labels.slice(0, 150, 200), 50, false, 0);
@@ -174,7 +175,7 @@ class NnReadmeTest {
         String out = capture(() -> {
             // begin README
             Map<String, Tensor> params = new LinkedHashMap<>();
-            params.put("w", Tensor.randn(42, 3, 4));
+            params.put("w", Tensor.randn(new SplittableRandom(42), 3, 4));
             params.put("b", Tensor.zeros(4));
             Path file = dir.resolve("model.npz");            // dir: any directory
             Npz.save(file, params);                          // atomic: the old file or the new one, never half

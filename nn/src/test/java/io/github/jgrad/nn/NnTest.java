@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class NnTest {
@@ -261,8 +262,8 @@ class NnTest {
     void adamWDecaysAsPyTorchMultiplies() { // p * (1 - lr wd) in p's dtype (a probe: p - lr wd p differs in the last bit)
         double lr = 1e-3;
         double wd = 1e-2;
-        Tensor p64 = Tensor.randn(3, 1000).requiresGrad(true);
-        Tensor p32 = Tensor.randn(3, 1000).to(io.github.jgrad.autodiff.DType.FLOAT32).requiresGrad(true);
+        Tensor p64 = Tensor.randn(new SplittableRandom(3), 1000).requiresGrad(true);
+        Tensor p32 = Tensor.randn(new SplittableRandom(3), 1000).to(io.github.jgrad.autodiff.DType.FLOAT32).requiresGrad(true);
         double[] w64 = p64.toArray();
         float[] w32 = p32.toFloatArray();
         for (Tensor p : List.of(p64, p32)) {
@@ -314,7 +315,7 @@ class NnTest {
 
     @Test
     void trainerFitsALineAndReportsProgress() {
-        Tensor x = Tensor.uniform(1, -1, 1, 64, 1);
+        Tensor x = Tensor.uniform(new SplittableRandom(1), -1, 1, 64, 1);
         Tensor y = x.mul(3).add(0.5);
         Linear model = Linear.of(1, 1, Init.zeros(), 0);
         SGD opt = SGD.of(model.parameters(), 0.3);

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class NpzStreamTest {
     private static Map<String, Tensor> tensors() {
         Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("w", Tensor.randn(1, 3, 4));
+        m.put("w", Tensor.randn(new SplittableRandom(1), 3, 4));
         m.put("b", Tensor.scalar(-0.0));
         return m;
     }

@@ -8,6 +8,7 @@ import io.github.jgrad.spark.SparkTrainer.Example;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.SplittableRandom;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -24,7 +25,7 @@ public final class SparkScaling {
     public static void main(String[] args) {
         String master = args.length > 0 ? args[0] : "local[2]";
         int rows = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
-        Tensor x = Tensor.randn(1, rows, 64);
+        Tensor x = Tensor.randn(new SplittableRandom(1), rows, 64);
         Tensor y = x.slice(1, 0, 1).reshape(rows).gt(0).mul(3);       // classes 0 and 3: learnable
         List<Example> examples = new ArrayList<>();
         double[] xd = x.toArray();

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
@@ -44,7 +45,7 @@ class SparkTrainerTest {
     }
 
     static final int N = 60;
-    static final Tensor X = Tensor.randn(8, N, 3);
+    static final Tensor X = Tensor.randn(new SplittableRandom(8), N, 3);
     static final Tensor Y = X.matmul(Tensor.of(new double[] {1, -2, 0.5})).gt(0);
 
     private static List<Example> examples() {

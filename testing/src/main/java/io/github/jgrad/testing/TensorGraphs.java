@@ -148,8 +148,8 @@ public final class TensorGraphs {
             alongAxis("matmul", (a, axis, k, c, kinks) -> {
                 boolean left = k % 3 == 1 && a.dim() >= 2;
                 int n = left ? a.shape(a.dim() - 2) : a.shape(a.dim() - 1);
-                Tensor w = Tensor.uniform(k, -1, 1, n, n);
-                return left ? w.matmul(a) : k % 3 == 2 ? a.matmulAdd(w, Tensor.uniform(k + 1, -1, 1, n)) : a.matmul(w);
+                Tensor w = Tensor.uniform(new SplittableRandom(k), -1, 1, n, n);
+                return left ? w.matmul(a) : k % 3 == 2 ? a.matmulAdd(w, Tensor.uniform(new SplittableRandom(k + 1), -1, 1, n)) : a.matmul(w);
             }));
 
     private final List<GraphOp<Tensor>> ops;

@@ -84,10 +84,10 @@ class TensorProperties {
             Property.assume(c.isSmooth());
             CHECK.check(x -> {
                 Tensor out = c.graph().apply(x);
-                List<Tensor> g = Tensor.grad(List.of(out.mul(Tensor.uniform(9, 0.5, 1.5, out.shape())).sum()), x, true);
+                List<Tensor> g = Tensor.grad(List.of(out.mul(Tensor.uniform(new SplittableRandom(9), 0.5, 1.5, out.shape())).sum()), x, true);
                 Tensor total = Tensor.scalar(0);
                 for (int i = 0; i < g.size(); i++) {
-                    total = total.add(g.get(i).mul(Tensor.uniform(10 + i, -1, 1, g.get(i).shape())).sum());
+                    total = total.add(g.get(i).mul(Tensor.uniform(new SplittableRandom(10 + i), -1, 1, g.get(i).shape())).sum());
                 }
                 return total;
             }, c.inputs()).orThrow();
