@@ -61,12 +61,12 @@ final class AtomicFiles {
      */
     static void write(Path file, Content content) throws IOException {
         Path target = file.toAbsolutePath();
+        if (Files.isDirectory(target)) { // the root too, which has no parent
+            throw new IOException(file + ": cannot save: is a directory");
+        }
         Path dir = target.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
             throw new NoSuchFileException(file.toString(), null, "cannot save: no such directory " + dir);
-        }
-        if (Files.isDirectory(target)) {
-            throw new IOException(file + ": cannot save: is a directory");
         }
         String name = target.getFileName().toString();
         Path tmp = dir.resolve("." + prefix(name, 100) + "."

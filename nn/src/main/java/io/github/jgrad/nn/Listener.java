@@ -47,7 +47,9 @@ public interface Listener {
      * is the best so far: the file holds the best run seen, for {@link Trainer#resume}. The best value
      * goes into the trainer's checkpoints and back at {@link Trainer#resume}, so a resumed run does not
      * overwrite the file with a worse epoch. The file is written once every listener has seen the
-     * epoch, so it holds their state after it wherever this listener stands in the list.
+     * epoch, so it holds their state after it wherever this listener stands in the list; if one of
+     * them throws first (or the save fails), that epoch was never saved and later epochs are compared
+     * with the one the file holds.
      */
     static Listener bestCheckpoint(Path file, String metric, Goal goal) {
         return new Listeners.BestCheckpoint(file, metric, goal);

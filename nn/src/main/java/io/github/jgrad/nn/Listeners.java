@@ -102,6 +102,8 @@ final class Listeners {
         private final String metric;
         private final Listener.Goal goal;
         private double best = Double.NaN;
+        /** The metric of the epoch the file holds (NaN: none written by this run or its checkpoint). */
+        private double saved = Double.NaN;
         /** Whether this epoch improved on the best: saved in {@link #afterEpoch}. */
         private boolean improved;
 
@@ -113,10 +115,13 @@ final class Listeners {
 
         @Override
         public void onEpoch(Trainer trainer, Trainer.Epoch e) {
+            if (improved) { // a listener threw before the last improvement was written: the file holds saved
+                best = saved;
+            }
             double value = e.metric(metric);
-            if (improves(value, best, goal)) {
+            improved = improves(value, best, goal);
+            if (improved) {
                 best = value;
-                improved = true;
             }
         }
 
@@ -127,8 +132,10 @@ final class Listeners {
                 try {
                     trainer.save(file);
                 } catch (IOException x) {
+                    best = saved;
                     throw new UncheckedIOException("bestCheckpoint: " + x.getMessage(), x);
                 }
+                saved = best;
             }
         }
 
@@ -145,6 +152,8 @@ final class Listeners {
         @Override
         public void restore(Map<String, Double> state) {
             best = state.getOrDefault("best", Double.NaN);
+            saved = best;
+            improved = false;
         }
     }
 

@@ -217,6 +217,8 @@ class AtomicSaveTest {
         Files.createDirectory(dir.resolve("sub"));
         IOException isDir = assertThrows(IOException.class, () -> Npy.save(dir.resolve("sub"), Tensor.ones(1)));
         assertTrue(isDir.getMessage().contains("is a directory"), isDir.getMessage());
+        IOException root = assertThrows(IOException.class, () -> Npy.save(dir.getRoot(), Tensor.ones(1)));
+        assertEquals("/: cannot save: is a directory", root.getMessage(), "not 'no such directory null'");
         assertEquals(List.of("model.npz", "sub"), listing());
         assertFalse(Files.exists(dir.resolve("x.npy")));
     }

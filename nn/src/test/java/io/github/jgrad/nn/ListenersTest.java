@@ -201,6 +201,35 @@ class ListenersTest {
     }
 
     @Test
+    void aListenerThatThrowsCannotMakeTheBestCheckpointHoldAWorseEpoch() throws IOException { // a hostile probe
+        // the improvement of epoch 2 was never written, and its flag stayed set: epoch 3, worse than the
+        // file's epoch 1, was written as the best; epoch 4, better than the file's, compared with epoch 2's
+        double[] scores = {3, 1, 4, 2, 2.5};
+        int[] calls = {0};
+        Path best = dir.resolve("best.npz");
+        DataLoader held = DataLoader.of(X.slice(0, 90, 120), Y.slice(0, 90, 120), 30, false, 0);
+        Trainer t = trainer(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), 0.5)
+                .validation(held, Map.of("score", (x, y) -> scores[calls[0]++]))
+                .listen(Listener.bestCheckpoint(best, "val_score", Listener.Goal.MINIMIZE))
+                .listen((trainer, e) -> {
+                    if (e.number() == 2) {
+                        throw new IllegalStateException("a full disk");
+                    }
+                });
+        int[] expected = {1, 1, 1, 4, 4}; // the epoch the file holds after each
+        for (int epoch = 1; epoch <= 5; epoch++) {
+            if (epoch == 2) {
+                assertThrows(IllegalStateException.class, () -> t.fit(train(), 1));
+            } else {
+                t.fit(train(), 1);
+            }
+            Map<String, Tensor> file = Npz.load(best);
+            assertEquals(expected[epoch - 1], file.get(Checkpoint.EPOCHS).item(), "after epoch " + epoch);
+            assertEquals(scores[expected[epoch - 1] - 1], file.get("trainer.listener.0.bestCheckpoint.best").item());
+        }
+    }
+
+    @Test
     void validationComesInTheSameOrderEveryTime() { // a resumed run's numbers are an uninterrupted one's
         Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
         DataLoader shuffled = DataLoader.of(X.slice(0, 90, 120), Y.slice(0, 90, 120), 7, true, 0);
