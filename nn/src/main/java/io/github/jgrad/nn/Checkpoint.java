@@ -293,10 +293,14 @@ public final class Checkpoint {
         return true;
     }
 
-    /** The number {@code digits} spells, or -1 if it is not one (an int of decimal digits). */
+    /**
+     * The number {@code digits} spells, or -1 if it is not one as this class writes them (an int of
+     * decimal digits, no sign, no leading zero: "00" would name a 0 whose entry is read as "0").
+     */
     private static int index(String digits) {
         try {
-            return digits.isEmpty() || digits.charAt(0) == '-' || digits.charAt(0) == '+' ? -1 : Integer.parseInt(digits);
+            return digits.isEmpty() || digits.charAt(0) == '-' || digits.charAt(0) == '+'
+                    || digits.length() > 1 && digits.charAt(0) == '0' ? -1 : Integer.parseInt(digits);
         } catch (NumberFormatException e) {
             return -1;
         }

@@ -185,6 +185,20 @@ class CheckpointTest {
     }
 
     @Test
+    void anIndexWithALeadingZeroIsNotTheIndex() throws IOException { // a hostile probe: 'step.00' loaded, unread
+        Run saved = run(1, p -> Adam.of(p, 0.05));
+        saved.trainer().fit(saved.loader(), 1);
+        Path file = dir.resolve("adam.npz");
+        saved.trainer().save(file);
+        Map<String, Tensor> entries = new java.util.LinkedHashMap<>(Npz.load(file));
+        entries.put("optimizer.adam.step.00", Tensor.scalar(7));
+        Path edited = dir.resolve("edited.npz");
+        Npz.save(edited, entries);
+        refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05)), edited, "holds entry 'optimizer.adam.step.00', which"
+                + " this Adam (its entries start 'optimizer.adam.') does not have");
+    }
+
+    @Test
     void aCheckpointOfAnotherModelOrOptimizerIsRefusedAndChangesNothing() throws IOException {
         Run saved = run(1, p -> Adam.of(p, 0.05));
         saved.trainer().fit(saved.loader(), 1);
