@@ -34,6 +34,35 @@ class MaskedGradientTest {
     }
 
     @Test
+    void aFullyMaskedSoftmaxRowGetsAZeroGradient() { // a hostile probe: NaN in the whole row, as PyTorch
+        // attention over a padded row: all -inf, softmax NaN, removed by where after the softmax
+        double ni = Double.NEGATIVE_INFINITY;
+        double[] weights = {1, 2, 3};
+        for (DType dtype : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
+            for (boolean log : new boolean[] {false, true}) {
+                for (int axis : new int[] {1, 0}) { // a row, or a column (the strided kernel)
+                    boolean rows = axis == 1;
+                    double[] values = rows ? new double[] {1, 2, 3, ni, ni, ni} : new double[] {1, ni, 2, ni, 3, ni};
+                    Tensor x = Tensor.of(values, rows ? 2 : 3, rows ? 3 : 2).to(dtype).requiresGrad(true);
+                    Tensor keep = rows ? Tensor.of(new double[] {1, 0}, 2, 1) : Tensor.of(new double[] {1, 0}, 1, 2);
+                    Tensor w = rows ? Tensor.of(weights) : Tensor.of(weights, 3, 1);
+                    Tensor y = log ? x.logSoftmax(axis) : x.softmax(axis);
+                    Tensor.where(keep, y, Tensor.scalar(0)).mul(w).sum().backward();
+                    Tensor alone = Tensor.of(new double[] {1, 2, 3}).to(dtype).requiresGrad(true); // the kept row
+                    (log ? alone.logSoftmax(0) : alone.softmax(0)).mul(Tensor.of(weights)).sum().backward();
+                    String what = dtype + (log ? " logSoftmax" : " softmax") + " along " + axis;
+                    double[] g = x.grad().toArray();
+                    double[] kept = alone.grad().toArray();
+                    for (int k = 0; k < 3; k++) {
+                        assertEquals(kept[k], g[rows ? k : 2 * k], what);
+                        assertEquals(0.0, g[rows ? 3 + k : 2 * k + 1], what + ": not NaN");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void everyElementwiseOpRespectsTheMask() {
         Tensor zero = Tensor.scalar(0);
         // log at 0 and below

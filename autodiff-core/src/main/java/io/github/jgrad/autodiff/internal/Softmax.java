@@ -135,7 +135,9 @@ public final class Softmax {
 
     /**
      * The backward of softmax (or log-softmax) y over the middle dimension of an [outer, r, inner]
-     * layout, in memory order: y (g - sum(g y)) for softmax, g - exp(y) sum(g) for log-softmax.
+     * layout, in memory order: y (g - sum(g y)) for softmax, g - exp(y) sum(g) for log-softmax. The
+     * chain rule's zero holds ({@link ChainRule#chain}): where g is 0 along the axis, the gradient is
+     * 0 even if y is NaN (a row of -inf, masked by {@code where} after the softmax).
      */
     public static double[] softmaxBackward(boolean log, double[] g, double[] y, int outer, int r, int inner) {
         double[] out = Arena.allocate(y.length);
@@ -156,7 +158,7 @@ public final class Softmax {
                         }
                     } else {
                         for (int i = 0; i < inner; i++) {
-                            s[i] += g[row + i] * y[row + i];
+                            s[i] += ChainRule.chain(g[row + i], y[row + i]);
                         }
                     }
                 }
@@ -164,11 +166,11 @@ public final class Softmax {
                     if (log) {
                         Kernels.unary(Unary.EXP, y, out, row, row + inner); // Tensor.exp's bits
                         for (int i = 0; i < inner; i++) {
-                            out[row + i] = g[row + i] - out[row + i] * s[i];
+                            out[row + i] = g[row + i] - ChainRule.chain(s[i], out[row + i]);
                         }
                     } else {
                         for (int i = 0; i < inner; i++) {
-                            out[row + i] = y[row + i] * (g[row + i] - s[i]);
+                            out[row + i] = ChainRule.chain(g[row + i] - s[i], y[row + i]);
                         }
                     }
                 }
@@ -189,6 +191,10 @@ public final class Softmax {
         double s;
         if (log) {
             s = Kernels.pairwiseSum(g, base, r);
+            if (s == 0) { // exp(y) s is the chain rule's zero even where y is NaN: the plain loop's bits otherwise
+                System.arraycopy(g, base, out, base, r);
+                return;
+            }
             Kernels.unary(Unary.EXP, y, out, base, end);
             for (int k = base; k < end; k++) {
                 out[k] = g[k] - out[k] * s;
@@ -198,6 +204,16 @@ public final class Softmax {
                 out[k] = g[k] * y[k];
             }
             s = Kernels.pairwiseSum(out, base, r); // as the forward's sum: error O(log r) ulps, not O(r)
+            if (Double.isNaN(s)) { // some y is NaN (a finite sum means none is): again, keeping zeros zero
+                for (int k = base; k < end; k++) {
+                    out[k] = ChainRule.chain(g[k], y[k]);
+                }
+                s = Kernels.pairwiseSum(out, base, r);
+                for (int k = base; k < end; k++) {
+                    out[k] = ChainRule.chain(g[k] - s, y[k]);
+                }
+                return;
+            }
             for (int k = base; k < end; k++) {
                 out[k] = y[k] * (g[k] - s);
             }
