@@ -271,10 +271,23 @@ public final class Explanation {
         return n + " " + noun + (n == 1 ? "" : "s");
     }
 
-    /** {@code s} as Markdown text that reads literally: emphasis, table, code and HTML characters escaped. */
+    /**
+     * {@code s} as Markdown text that reads literally, on one line: the characters of emphasis,
+     * strikethrough, tables, code, links and HTML escaped.
+     */
     static String escape(String s) {
-        return oneLine(s).replace("&", "&amp;").replace("<", "&lt;").replace("\\", "\\\\").replace("|", "\\|")
-                .replace("*", "\\*").replace("_", "\\_").replace("`", "\\`");
+        String line = oneLine(s);
+        StringBuilder sb = new StringBuilder(line.length() + 8);
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            switch (c) {
+                case '&' -> sb.append("&amp;");
+                case '<' -> sb.append("&lt;");
+                case '\\', '|', '*', '_', '`', '~', '[', ']' -> sb.append('\\').append(c);
+                default -> sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     private static String oneLine(String s) {

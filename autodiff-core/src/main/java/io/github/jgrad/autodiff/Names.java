@@ -16,7 +16,9 @@ import java.util.Set;
  *       the order they were computed) keeps it and the later ones get {@code #2}, {@code #3}, ...
  *   <li>An unlabelled value is called by its op and a counter per op, in computation order:
  *       {@code mul1}, {@code add2}, {@code leaf1}.
- *   <li>A generated name that is also somebody's label gets {@code '} appended until it is not.
+ *   <li>A generated name that is also somebody's label, or the name of a value computed before it
+ *       (op {@code exp2}'s first value and the 21st {@code exp}), gets {@code '} appended until it
+ *       is not.
  *   <li>A constant (a plain double operand) is called by its number: {@code 2}, {@code 0.5}
  *       (see {@link #compact}). A label that reads as one of the constants gets {@code '} too.
  * </ul>
@@ -26,8 +28,8 @@ import java.util.Set;
  */
 final class Names {
     private final Value[] order;
-    /** Per value: which use of its label it is (1, 2, ...), or its op counter if unlabelled. */
-    private final int[] counter;
+    /** Per value: its name, given in computation order. */
+    private final String[] names;
     private final Set<String> labels = new HashSet<>();
     private final Set<String> constants = new HashSet<>();
     private final String format;
@@ -35,7 +37,7 @@ final class Names {
 
     Names(Value[] order, int decimals) {
         this.order = order;
-        this.counter = new int[order.length];
+        int[] counter = new int[order.length]; // which use of its label a value is (1, 2, ...), or its op counter
         this.format = "%." + decimals + "f";
         this.decimals = decimals;
         Map<String, Integer> uses = new HashMap<>();
@@ -56,28 +58,30 @@ final class Names {
                 counter[i] = perOp.merge(v.op().name(), 1, Integer::sum);
             }
         }
+        names = new String[order.length];
+        Set<String> used = new HashSet<>(labels); // a label's first use keeps it
+        for (int i = 0; i < order.length; i++) {
+            Value v = order[i];
+            String label = label(v);
+            if (v.isConstant()) {
+                names[i] = compact(v.data());
+            } else if (label != null && counter[i] == 1 && !constants.contains(label)) {
+                names[i] = label;
+            } else {
+                String name = label == null ? v.op().name() + counter[i]
+                        : counter[i] == 1 ? label + "'" : label + "#" + counter[i];
+                while (used.contains(name) || constants.contains(name)) { // exp21 of op exp2 and the 21st exp
+                    name += "'";
+                }
+                used.add(name);
+                names[i] = name;
+            }
+        }
     }
 
     /** The name of {@code order[i]}. */
     String name(int i) {
-        Value v = order[i];
-        if (v.isConstant()) {
-            return compact(v.data());
-        }
-        String label = label(v);
-        String name;
-        if (label != null) {
-            if (counter[i] == 1 && !constants.contains(label)) {
-                return label;
-            }
-            name = counter[i] == 1 ? label + "'" : label + "#" + counter[i];
-        } else {
-            name = v.op().name() + counter[i];
-        }
-        while (labels.contains(name) || constants.contains(name)) {
-            name += "'";
-        }
-        return name;
+        return names[i];
     }
 
     /** {@code x} with the configured number of decimals, such as {@code -0.2755}. */

@@ -78,7 +78,7 @@ public final class TensorExplanation {
             sb.append("| ").append(s.number()).append(" | ").append(Explanation.code(s.gradient()))
                     .append(s.accumulates() ? " (+=)" : "").append(" | ").append(Explanation.code(s.rule())).append(" | ")
                     .append(Explanation.code(s.via())).append(" | ").append(Shapes.str(s.shape())).append(" | ")
-                    .append(Explanation.escape(s.shown())).append(" |\n");
+                    .append(s.shown()).append(" |\n"); // numbers, in brackets that no parenthesis follows: no link
         }
         return sb.toString();
     }

@@ -33,6 +33,28 @@ class ExplainEdgeCasesTest {
     }
 
     @Test
+    void linkAndStrikethroughSyntaxInALabelReadsLiterally() { // a hostile probe: rendered as a link
+        Value x = Value.of(2.0, "x");
+        String md = Explain.backward(x.mul(x).label("[loss](https://example.com) ~~old~~")).toMarkdown();
+        assertTrue(md.startsWith("**Backward pass of \\[loss\\](https://example.com) \\~\\~old\\~\\~ = 4.0000**"), md);
+    }
+
+    @Test
+    void twoGeneratedNamesNeverCoincide() { // a hostile probe: op exp2's first value and the 21st exp, both exp21
+        Op exp2 = Op.define("exp2").unary(t -> Math.pow(2, t), (t, o) -> o * Math.log(2)).derivative("out*ln(2)").build();
+        Value x = Value.of(0.5, "x");
+        List<Value> terms = new ArrayList<>();
+        for (int i = 0; i < 21; i++) {
+            terms.add(x.mul(i).exp());
+        }
+        terms.add(exp2.apply(x));
+        String text = Explain.backward(Value.sum(terms).label("f")).toText();
+        assertTrue(text.contains("  exp21  = exp(mul21) = "), text);
+        assertTrue(text.contains("  exp21' = exp2(x) = 1.4142"), text);
+        assertTrue(text.contains("exp20 + exp21 + exp21' = "), text);
+    }
+
+    @Test
     void aConstantTooSmallForTheDecimalsIsShownInScientificNotation() {
         // was: mul1 = x*0 and dmul1/dx = 0, while the gradient came out 1
         Value x = Value.of(3, "x");
