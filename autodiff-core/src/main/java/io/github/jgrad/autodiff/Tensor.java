@@ -15,7 +15,7 @@ import java.util.random.RandomGenerator;
  * float32 arithmetic and type promotion are {@link DType}'s).
  *
  * <pre>{@code
- * Tensor w = Tensor.randn(42, 3, 2).requiresGrad(true);
+ * Tensor w = Tensor.randn(new SplittableRandom(42), 3, 2).requiresGrad(true);
  * Tensor x = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
  * Tensor loss = x.matmul(w).tanh().pow(2).mean();
  * loss.backward();
@@ -305,9 +305,13 @@ public final class Tensor extends Node {
         return Factories.full("ones", 1, shape);
     }
 
-    /** A tensor filled with {@code value}. */
-    public static Tensor full(double value, int... shape) {
-        return Factories.full("full", value, shape);
+    /**
+     * A tensor of {@code shape} filled with {@code value}, in NumPy's and PyTorch's order
+     * ({@code full(new int[] {2, 3}, 7)}): the shape is an array, so that a value can never be read as
+     * a dimension or a dimension as the value.
+     */
+    public static Tensor full(int[] shape, double value) {
+        return Factories.full("full", value, Objects.requireNonNull(shape, "full: shape is null"));
     }
 
     /** A tensor of zeros of {@code dtype}. */
@@ -321,12 +325,13 @@ public final class Tensor extends Node {
 
     /** A tensor of ones of {@code dtype}. */
     public static Tensor ones(DType dtype, int... shape) {
-        return full(dtype, 1, shape);
+        return full(dtype, shape, 1);
     }
 
-    /** A tensor of {@code dtype} filled with {@code value} (rounded to float32 for float32). */
-    public static Tensor full(DType dtype, double value, int... shape) {
+    /** A tensor of {@code dtype} and {@code shape} filled with {@code value} (rounded to float32 for float32). */
+    public static Tensor full(DType dtype, int[] shape, double value) {
         Objects.requireNonNull(dtype, "full: dtype is null");
+        Objects.requireNonNull(shape, "full: shape is null");
         Tensor t = Factories.full("full", value, shape);
         return dtype == DType.FLOAT64 ? t : leaf(narrowResult(t.data()), t.shape);
     }
@@ -933,7 +938,7 @@ public final class Tensor extends Node {
     /**
      * Marks a leaf as a parameter whose gradient {@link #backward()} accumulates; returns this. A leaf
      * is any tensor that records no graph: made by a factory, or computed from inputs that require no
-     * gradient (or with grad mode off), as {@code Tensor.randn(42, 3, 4).mul(0.5)}.
+     * gradient (or with grad mode off), as {@code Tensor.randn(new SplittableRandom(42), 3, 4).mul(0.5)}.
      *
      * @throws IllegalStateException on a tensor that records a graph (computed from an input that
      *     requires grad) or whose graph was freed

@@ -209,7 +209,7 @@ final class BroadcastGradTest {
         b.mul(s).sum().backward();
         assertEquals(0, s.grad().dim());
         assertEquals(119 * 120 / 2.0, s.grad().item(), 0, "sum of 0..119");
-        assertArrayEquals(Tensor.full(2, 2, 3, 4, 5).toArray(), b.grad().toArray(), 0);
+        assertArrayEquals(Tensor.full(new int[] {2, 3, 4, 5}, 2).toArray(), b.grad().toArray(), 0);
         checkAddSubMul(new int[0], new int[] {2, 3, 4, 5}, new int[] {2, 3, 4, 5});
         checkAddSubMul(new int[0], new int[] {1, 1, 1, 1}, new int[] {1, 1, 1, 1});
     }

@@ -303,7 +303,7 @@ class DTypeTest {
     void factoriesAndAccessors() {
         assertArrayEquals(new float[] {0, 0}, Tensor.zeros(FLOAT32, 2).toFloatArray());
         assertArrayEquals(new float[] {1, 1, 1}, Tensor.ones(FLOAT32, 3).toFloatArray());
-        assertArrayEquals(new float[] {0.1f}, Tensor.full(FLOAT32, 0.1, 1).toFloatArray());
+        assertArrayEquals(new float[] {0.1f}, Tensor.full(FLOAT32, new int[] {1}, 0.1).toFloatArray());
         float[] data = {1, 2, 3, 4, 5, 6};
         Tensor t = Tensor.of(data, 2, 3);
         data[0] = 99; // a copy
@@ -405,7 +405,7 @@ class DTypeTest {
         assertArrayEquals(t64.max(ends, true).toFloatArray(), t.max(ends, true).toFloatArray());
         assertArrayEquals(t64.max(2).toFloatArray(), t.max(2).toFloatArray());
         assertArrayEquals(new int[] {4}, t.sum(ends, false).shape());
-        Tensor negativeZeros = Tensor.full(FLOAT32, -0.0, 2, 3, 2); // the sign of a sum of -0.0 as float64's
+        Tensor negativeZeros = Tensor.full(FLOAT32, new int[] {2, 3, 2}, -0.0); // the sign of a sum of -0.0 as float64's
         for (int axis = 0; axis < 3; axis++) {
             assertArrayEquals(negativeZeros.to(FLOAT64).sum(axis).toFloatArray(), negativeZeros.sum(axis).toFloatArray(),
                     "sums of -0.0 along axis " + axis);

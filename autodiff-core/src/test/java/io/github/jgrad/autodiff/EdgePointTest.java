@@ -150,7 +150,7 @@ class EdgePointTest {
         }
         for (double e : new double[] {2, 1}) {
             double[] scalarExponent = Tensor.of(x).pow(e).toArray();
-            double[] tensorExponent = Tensor.of(x).pow(Tensor.full(e, x.length)).toArray();
+            double[] tensorExponent = Tensor.of(x).pow(Tensor.full(new int[] {x.length}, e)).toArray();
             float[] floats = Tensor.of(x).to(DType.FLOAT32).pow(e).toFloatArray();
             for (int i = 0; i < x.length; i++) {
                 long expected = Double.doubleToLongBits(Math.pow(x[i], e));
@@ -182,7 +182,7 @@ class EdgePointTest {
             x[i] = i < specials.length ? specials[i] : i % 2 == 0 ? 10 * r.nextGaussian() : Double.longBitsToDouble(r.nextLong());
         }
         double[] scalarExponent = Tensor.of(x).pow(3).toArray();
-        double[] tensorExponent = Tensor.of(x).pow(Tensor.full(3, x.length)).toArray();
+        double[] tensorExponent = Tensor.of(x).pow(Tensor.full(new int[] {x.length}, 3)).toArray();
         float[] floats = Tensor.of(x).to(DType.FLOAT32).pow(3).toFloatArray();
         int powMissed = 0;
         for (int i = 0; i < x.length; i++) {

@@ -297,7 +297,7 @@ class TensorGradTest {
         }
 
         // log-sum-exp of -infinities is -infinity (PyTorch), and softmax of finite logits is unchanged
-        Tensor minusInf = Tensor.full(Double.NEGATIVE_INFINITY, 3);
+        Tensor minusInf = Tensor.full(new int[] {3}, Double.NEGATIVE_INFINITY);
         assertEquals(Double.NEGATIVE_INFINITY, minusInf.logSumExp(0, false).item());
         assertEquals(Double.POSITIVE_INFINITY, Tensor.of(new double[] {1, Double.POSITIVE_INFINITY})
                 .logSumExp(0, false).item());

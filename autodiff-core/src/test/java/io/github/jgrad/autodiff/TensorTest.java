@@ -71,7 +71,7 @@ class TensorTest {
     void factories() {
         assertArrayEquals(new int[] {2, 3}, Tensor.zeros(2, 3).shape());
         assertArrayEquals(new double[] {1, 1}, Tensor.ones(2).toArray());
-        assertArrayEquals(new double[] {7, 7, 7, 7}, Tensor.full(7, 2, 2).toArray());
+        assertArrayEquals(new double[] {7, 7, 7, 7}, Tensor.full(new int[] {2, 2}, 7).toArray());
         assertArrayEquals(new double[] {0, 1, 2, 3}, Tensor.arange(4).toArray());
         assertArrayEquals(new double[] {1, 0.5, 0}, Tensor.arange(1, -0.1, -0.5).toArray(), 1e-15);
         assertArrayEquals(new double[] {1, 0, 0, 1}, Tensor.eye(2).toArray());
@@ -256,7 +256,7 @@ class TensorTest {
         assertArrayEquals(new double[] {3, 4, 5, 0, 1, 2, 3, 4, 5}, a.indexSelect(0, 1, 0, 1).toArray());
         Tensor idx = t(new double[] {2, 0, 1, 1}, 2, 2);
         assertArrayEquals(new double[] {2, 0, 4, 4}, a.gather(1, idx).toArray());
-        Tensor cat = Tensor.concat(1, a, Tensor.full(9, 2, 1));
+        Tensor cat = Tensor.concat(1, a, Tensor.full(new int[] {2, 1}, 9));
         assertArrayEquals(new double[] {0, 1, 2, 9, 3, 4, 5, 9}, cat.toArray());
         Tensor st = Tensor.stack(0, a, a);
         assertArrayEquals(new int[] {2, 2, 3}, st.shape());

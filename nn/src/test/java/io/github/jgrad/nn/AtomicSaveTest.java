@@ -35,7 +35,7 @@ class AtomicSaveTest {
 
     private Path oldModel() throws IOException {
         Path file = dir.resolve("model.npz");
-        Npz.save(file, Map.of("w", Tensor.full(7, 2, 2)));
+        Npz.save(file, Map.of("w", Tensor.full(new int[] {2, 2}, 7)));
         return file;
     }
 
@@ -82,7 +82,7 @@ class AtomicSaveTest {
         assertEquals("second tensor unavailable", e.getMessage());
         assertArrayEquals(before, Files.readAllBytes(file));
         assertEquals(List.of("model.npz"), listing());
-        NpyGoldenTest.assertSame(Tensor.full(7, 2, 2), Npz.load(file).get("w"), "old content");
+        NpyGoldenTest.assertSame(Tensor.full(new int[] {2, 2}, 7), Npz.load(file).get("w"), "old content");
     }
 
     @Test
@@ -129,9 +129,9 @@ class AtomicSaveTest {
         // Npz.load took the size of the path after opening the file: a save replacing it in between
         // made a whole archive look "corrupt: the stored entries claim ... more than the archive's"
         Path file = dir.resolve("shared.npz");
-        Map<String, Tensor> small = Map.of("a", Tensor.full(1, 8));
+        Map<String, Tensor> small = Map.of("a", Tensor.full(new int[] {8}, 1));
         Map<String, Tensor> large = new LinkedHashMap<>(small);
-        large.put("extra", Tensor.full(2, 40));
+        large.put("extra", Tensor.full(new int[] {40}, 2));
         Npz.save(file, small);
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
         Thread writer = new Thread(() -> {

@@ -317,7 +317,7 @@ class BadArgumentsTest {
         assertEquals(0.6, Metrics.accuracy(logits, labels.reshape(5)), 0);
         assertArrayEquals(new int[] {1, 1}, Metrics.confusionMatrix(logits, labels)[0]);   // label 0: predicted 0 and 1
         assertArrayEquals(new int[] {1, 2}, Metrics.confusionMatrix(logits, labels)[1]);
-        rejects(() -> Metrics.accuracy(logits, Tensor.full(0.5, 5, 1)), "accuracy: a single logit per row", "row 0 has 0.5");
+        rejects(() -> Metrics.accuracy(logits, Tensor.full(new int[] {5, 1}, 0.5)), "accuracy: a single logit per row", "row 0 has 0.5");
         rejects(() -> Metrics.accuracy(logits, Tensor.zeros(5, 2)), "accuracy: a single logit per row (5, 1)", "not (5, 2)");
     }
 }

@@ -34,7 +34,7 @@ class LossStabilityTest {
         double[] ys = {0, 1, 0.25};
         for (double y : ys) {
             Tensor z = Tensor.of(zs).requiresGrad(true);
-            Tensor target = Tensor.full(y, zs.length);
+            Tensor target = Tensor.full(new int[] {zs.length}, y);
             Tensor loss = Loss.binaryCrossEntropyWithLogits(z, target, Reduction.NONE);
             loss.sum().backward();
             for (int i = 0; i < zs.length; i++) {
