@@ -143,8 +143,9 @@ final class Autograd {
         for (int k = 0; k < order.length; k++) {
             if (updated[k] != null) {
                 Tensor leaf = (Tensor) order[k];
+                Tensor previous = leaf.grad;
                 leaf.grad = updated[k];
-                Workspace.gradAssigned(leaf, updated[k]);
+                Workspace.gradAssigned(leaf, previous, updated[k]);
             }
         }
         finish(pass, roots, retainGraph || createGraph);

@@ -999,9 +999,10 @@ public final class Tensor extends Node {
         if (gradient != null && gradient.dtype() != dtype()) { // a gradient has its tensor's dtype
             gradient = gradient.to(dtype());
         }
+        Tensor previous = grad;
         grad = gradient;
         if (gradient != null) {
-            Workspace.gradAssigned(this, gradient);
+            Workspace.gradAssigned(this, previous, gradient);
         }
     }
 

@@ -43,8 +43,8 @@ import java.util.WeakHashMap;
  *       {@code p.grad()} is readable between steps and, until its scope ends, after
  *       {@code clipGradNorm} replaced it. A gradient replaced between steps is left to the garbage
  *       collector, and so is the gradient of a tensor that is itself garbage, and one a tensor of an
- *       open scope holds too. A gradient made in one workspace's scope and given inside another's
- *       belongs to the first;</li>
+ *       open scope holds too. A gradient made in one workspace's scope, or held by it, and given
+ *       inside another's belongs to the first, which counts the new holder;</li>
  *   <li>{@link #keep(Tensor)} takes a tensor (and the views sharing its data) out of its scope or
  *       workspace for good, like any tensor made outside scopes.</li>
  * </ul>
@@ -149,20 +149,35 @@ public final class Workspace {
      * the scope for a tensor from outside it moves to the workspace, and the gradient this workspace
      * gave {@code t} before, unless another tensor holds it too, is reclaimed when the current scope
      * closes (read in this scope, as {@code clipGradNorm} replaces it, it stays valid), its memory
-     * then reused.
+     * then reused. Between steps the gradient {@code previous} it replaces is let go, and {@code g}, if
+     * a workspace holds it, counted as held once more.
      */
-    static void gradAssigned(Tensor t, Tensor g) {
+    static void gradAssigned(Tensor t, Tensor previous, Tensor g) {
         Arena.Pool p = Arena.active();
         if (p != null) {
             ((Workspace) p.owner()).assigned(t, g);
-        } else if (g.storage != null && g.storage.owner instanceof Workspace w) {
-            w.assigned(t, g); // between steps: a gradient a workspace holds, given to one more tensor, is held twice
+            return;
+        }
+        Workspace held = heldBy(g);
+        Workspace before = heldBy(previous);
+        if (before != null && before != held) {
+            before.assigned(t, g); // between steps: t's gradient replaced, so no longer t's, left to the collector
+        }
+        if (held != null) {
+            held.assigned(t, g); // between steps: a gradient a workspace holds, given to one more tensor, is held twice
         }
     }
 
+    /** The workspace whose open scope made {@code g} or that holds it as a gradient, or null. */
+    private static Workspace heldBy(Tensor g) {
+        Object owner = g == null || g.storage == null ? null : g.storage.owner;
+        return owner instanceof Scope scope ? scope.workspace() : owner instanceof Workspace w ? w : null;
+    }
+
     private void assigned(Tensor t, Tensor g) {
-        if (g.storage != null && g.storage.owner instanceof Scope other && other.workspace() != this) {
-            other.workspace().assigned(t, g); // made in another workspace's open scope: that workspace decides
+        Workspace elsewhere = heldBy(g);
+        if (elsewhere != null && elsewhere != this) {
+            elsewhere.assigned(t, g); // made in, or held by, another workspace: that workspace decides
             return;
         }
         if (ownedByScope(t.storage)) {

@@ -316,6 +316,34 @@ class WorkspaceTest {
     }
 
     @Test
+    void aGradientLetGoBetweenStepsOrHeldFromAnotherWorkspaceIsNotReclaimed() { // a hostile probe's two cases
+        Workspace ws = Workspace.create();
+        Tensor p = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
+        try (Workspace.Scope s = ws.open()) {
+            p.mul(p).sum().backward();
+        }
+        Tensor old = p.grad();
+        p.setGrad(old.mul(0.5));                                  // replaced between steps by a plain tensor
+        try (Workspace.Scope s = ws.open()) {
+            p.zeroGrad();
+            p.mul(p).sum().backward();                            // reclaimed old here, which p no longer held
+        }
+        assertArrayEquals(new double[] {2, 4, 6}, old.toArray());
+
+        Workspace other = Workspace.create();
+        Tensor q = Tensor.zeros(3).requiresGrad(true);
+        try (Workspace.Scope s = other.open()) {
+            q.setGrad(p.grad());                                  // held by ws, given inside other's scope
+        }
+        try (Workspace.Scope s = ws.open()) {
+            p.zeroGrad();
+            p.mul(10).sum().backward();                           // reclaimed it here, though q held it
+        }
+        assertArrayEquals(new double[] {2, 4, 6}, q.grad().toArray());
+        assertArrayEquals(new double[] {10, 10, 10}, p.grad().toArray());
+    }
+
+    @Test
     void aHolderInAnOuterScopeAndAGradientOfAnotherWorkspaceLastAsLongAsTheirTensors() { // a probe's cases
         Workspace ws = Workspace.create();
         Tensor p = Tensor.of(new double[] {1, 2}).requiresGrad(true);
