@@ -139,7 +139,8 @@ public final class Loss {
      * -log softmax(logits)[i, classes[i]] for logits of shape (n, classes) and n class indices: the
      * loss of a softmax classifier, computed through log-softmax (finite for any logits).
      *
-     * @throws IllegalArgumentException if the shapes do not fit or an index is out of range
+     * @throws IllegalArgumentException if the shapes do not fit, the logits hold one class, or an
+     *     index is out of range
      */
     public static Tensor crossEntropy(Tensor logits, int[] classes, Reduction reduction) {
         requireLogits("crossEntropy", logits);
@@ -169,6 +170,11 @@ public final class Loss {
         if (logits.dim() != 2) {
             throw new IllegalArgumentException(op + ": logits of shape " + Text.shape(logits.shape())
                     + " need to be (n, classes)");
+        }
+        if (logits.shape(1) == 1) { // softmax over one class is 1: loss 0, gradient 0, a model that never learns
+            throw new IllegalArgumentException(op + ": logits of shape " + Text.shape(logits.shape()) + " hold one"
+                    + " class, whose softmax is always 1 (loss 0, gradient 0); for a binary classifier's single"
+                    + " logit use binaryCrossEntropyWithLogits");
         }
     }
 
@@ -226,7 +232,8 @@ public final class Loss {
      * is -sum_j y_ij log softmax(logits)_ij (a zero target contributes 0, even against a logit of
      * -infinity). Where each row of y sums to 1 the gradient of a row's loss is softmax(logits) - y.
      *
-     * @throws IllegalArgumentException if the targets fit neither form
+     * @throws IllegalArgumentException if the targets fit neither form, or the logits hold one class
+     *     (shape (n, 1), where PyTorch returns 0: use {@link #binaryCrossEntropyWithLogits})
      */
     public static Tensor crossEntropy(Tensor logits, Tensor targets, Reduction reduction) {
         int[] classes = classIndices("crossEntropy", logits, targets);

@@ -10,7 +10,8 @@ public interface Metric {
     double of(Tensor inputs, Tensor targets);
 
     /**
-     * The fraction of rows {@code model} classifies right ({@link Metrics#accuracy}), computed with
+     * The fraction of rows {@code model} classifies right ({@link Metrics#accuracy}: its outputs are
+     * read as logits, so a model ending in a sigmoid needs a metric of its own), computed with
      * nothing recorded ({@link GradMode#disabled()}) in the model's current mode: {@link
      * Trainer#evaluate} puts it in evaluation mode first; called on its own, call {@link Module#eval()}
      * first, or dropout draws masks.

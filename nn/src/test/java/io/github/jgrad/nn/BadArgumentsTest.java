@@ -279,6 +279,11 @@ class BadArgumentsTest {
         rejects(() -> Loss.crossEntropy(logits, Tensor.zeros(1, 4)),
                 "targets of shape (1, 4)", "class indices of shape (4) or (4, 1)", "probabilities of shape (4, 3)",
                 "targets.reshape(-1)");
+        // one logit per row: softmax over one class is 1, so the loss was 0 and nothing trained (an API review)
+        Tensor single = Tensor.of(new double[] {-3, 2, 5, -1}, 4, 1);
+        rejects(() -> Loss.crossEntropy(single, Tensor.of(new double[] {1, 0, 0, 1}, 4, 1)),
+                "crossEntropy: logits of shape (4, 1) hold one class", "use binaryCrossEntropyWithLogits");
+        rejects(() -> Loss.crossEntropy(single, new int[] {0, 0, 0, 0}), "logits of shape (4, 1) hold one class");
         // targets outside [0, 1] gave a wrong (even negative) loss silently
         rejects(() -> Loss.binaryCrossEntropy(Tensor.of(new double[] {0.5}, 1), Tensor.of(new double[] {2}, 1)),
                 "binaryCrossEntropy: targets must be in [0, 1], got 2.0");
