@@ -311,7 +311,10 @@ public abstract class Module {
     /**
      * Saves every parameter, then every buffer, under its dotted name to a NumPy {@code .npz} file
      * ({@code np.load} reads it), under the names PyTorch's {@code state_dict} gives them (its order
-     * differs: PyTorch lists a module's buffers before its sub-modules' parameters). The write is
+     * differs: PyTorch lists a module's buffers before its sub-modules' parameters), in jgrad's
+     * layouts: a {@link Linear}'s weight is (in, out), the transpose of PyTorch's, so transpose it when
+     * moving weights either way (a square weight has the same shape both ways, so only the
+     * transposition keeps it right). The write is
      * atomic: a crash or an error mid-save leaves the previous file as it was (see the package docs).
      */
     public final void save(Path file) throws IOException {
@@ -341,8 +344,11 @@ public abstract class Module {
                         + "; the model has " + own.keySet() + ")");
             }
             if (!Arrays.equals(s.shape(), e.getValue().shape())) {
+                int[] want = e.getValue().shape();
+                boolean transposed = want.length == 2 && s.dim() == 2 && s.shape(0) == want[1] && s.shape(1) == want[0];
                 throw new IOException(file + ": " + kind + " '" + e.getKey() + "' has shape " + Text.shape(s.shape())
-                        + " in the file but " + Text.shape(e.getValue().shape()) + " in the model");
+                        + " in the file but " + Text.shape(want) + " in the model" + (transposed ? " (its transpose:"
+                        + " PyTorch stores a linear layer's weight as (out, in), jgrad as (in, out))" : ""));
             }
         }
         Map<String, Tensor> aliases = everyName();

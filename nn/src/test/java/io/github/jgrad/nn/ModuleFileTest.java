@@ -117,6 +117,14 @@ class ModuleFileTest {
         assertTrue(e.getMessage().contains("'0.bias'") && e.getMessage().contains("(5)") && e.getMessage().contains("(4)"),
                 e.getMessage());
 
+        Path pytorch = dir.resolve("pytorch.npz");                  // a weight in PyTorch's (out, in) layout
+        m = new LinkedHashMap<>(model.namedParameters());
+        m.put("0.weight", Tensor.zeros(4, 2));
+        Npz.save(pytorch, m);
+        e = assertThrows(IOException.class, () -> model.load(pytorch));
+        assertTrue(e.getMessage().endsWith("parameter '0.weight' has shape (4, 2) in the file but (2, 4) in the model"
+                + " (its transpose: PyTorch stores a linear layer's weight as (out, in), jgrad as (in, out))"), e.getMessage());
+
         Path missing = dir.resolve("missing.npz");
         m = new LinkedHashMap<>(model.namedParameters());
         m.remove("2.weight");
