@@ -190,7 +190,9 @@ public final class Trainer {
 
     /**
      * Trains {@code epochs} more epochs over {@code loader} (fewer if a listener calls {@link #stop});
-     * returns the mean batch loss of each.
+     * returns the mean batch loss of each (every batch counting once, however many rows it has, where
+     * {@code val_loss} weights batches by their rows). The model is left in training mode, validation
+     * or not: call {@link Module#eval()} before inference.
      *
      * @throws IllegalArgumentException if {@code epochs} is negative or the loader has no examples
      */
@@ -289,8 +291,10 @@ public final class Trainer {
     /**
      * The loss ({@code val_loss}) and each validation metric ({@code val_NAME}) on {@code data}, in
      * evaluation mode with nothing recorded, each a mean over the examples (each batch's number, a mean
-     * over its examples as Reduction.MEAN gives, weighted by its size); the model is left in
-     * evaluation mode. The data comes in its epoch 0 order every time ({@link DataLoader#setEpoch}),
+     * over its examples as Reduction.MEAN gives, weighted by its size); a model in training mode is
+     * put back in it afterwards, so that after {@link #fit} the model is in training mode with or
+     * without validation (call {@link Module#eval()} before inference, as in PyTorch). The data
+     * comes in its epoch 0 order every time ({@link DataLoader#setEpoch}),
      * so the numbers do not depend on how often it ran before: a resumed run's are an uninterrupted one's.
      *
      * @throws IllegalArgumentException if the loader has no examples
@@ -299,6 +303,7 @@ public final class Trainer {
         if (data.size() == 0) {
             throw new IllegalArgumentException("Trainer.evaluate: the loader has no examples to evaluate on");
         }
+        boolean training = model.isTraining();
         model.eval();
         data.setEpoch(0);
         double lossSum = 0;
@@ -317,6 +322,10 @@ public final class Trainer {
                     }
                     n += rows;
                 }
+            }
+        } finally {
+            if (training) {
+                model.train();
             }
         }
         Map<String, Double> out = new LinkedHashMap<>();

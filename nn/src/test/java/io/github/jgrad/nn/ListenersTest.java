@@ -1,6 +1,7 @@
 package io.github.jgrad.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,8 +50,14 @@ class ListenersTest {
     void validationNumbersAreMeansOverTheExamples() {
         Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
         List<Trainer.Epoch> seen = new ArrayList<>();
-        trainer(m, 0.5).validation(held(), Map.of("accuracy", Metric.accuracy(m))).listen((t, e) -> seen.add(e))
-                .fit(train(), 3);
+        Trainer validated = trainer(m, 0.5).validation(held(), Map.of("accuracy", Metric.accuracy(m)))
+                .listen((t, e) -> seen.add(e));
+        validated.fit(train(), 3);
+        assertTrue(m.isTraining(), "validation put the model back in training mode (an API review: it was left in"
+                + " evaluation mode with validation and in training mode without)");
+        m.eval();
+        validated.evaluate(held());
+        assertFalse(m.isTraining(), "a model in evaluation mode stays in it");
         assertEquals(3, seen.size());
         Trainer.Epoch last = seen.get(2);
         assertEquals(List.of("loss", "val_loss", "val_accuracy"), new ArrayList<>(last.metrics().keySet()));
