@@ -730,7 +730,8 @@ public final class Tensor extends Node {
 
     /**
      * The maximum along {@code axis}, which is removed (values only; see {@link #argmax} for indices), as
-     * {@code torch.max(x, dim)}. Not {@link Value#max(double)}'s element-wise max with a number: for
+     * {@code torch.amax(x, dim)}: tied maxima share the gradient equally, where {@code torch.max(x, dim)}
+     * gives it to one index. Not {@link Value#max(double)}'s element-wise max with a number: for
      * that, {@link #maximum(double)} ({@code t.max(0)} reduces axis 0; {@code t.maximum(0)} is a ReLU).
      */
     public Tensor max(int axis) {

@@ -19,7 +19,11 @@ public final class Linear extends Module {
         this.bias = bias == null ? null : register("bias", bias);
     }
 
-    /** A layer with He-uniform weights (for ReLU networks) and zero bias. */
+    /**
+     * A layer with He-uniform weights (for ReLU networks: bound sqrt(6 / in)) and zero bias. PyTorch's
+     * {@code nn.Linear} starts narrower (bound 1 / sqrt(in), and a random bias); for tanh or sigmoid
+     * layers pass {@link Init#xavierUniform()}, as {@link Sequential#mlp} does.
+     */
     public static Linear of(int in, int out, long seed) {
         return of(in, out, Init.heUniform(), seed);
     }
