@@ -49,7 +49,9 @@ public interface Listener {
      * overwrite the file with a worse epoch. The file is written once every listener has seen the
      * epoch, so it holds their state after it wherever this listener stands in the list; if one of
      * them throws first (or the save fails), that epoch was never saved and later epochs are compared
-     * with the one the file holds.
+     * with the one the file holds. A checkpoint saved by a listener of your own after such an epoch,
+     * before the file was written, records that: the run resumed from it looks at the file to see
+     * whether that epoch's was written.
      */
     static Listener bestCheckpoint(Path file, String metric, Goal goal) {
         return new Listeners.BestCheckpoint(file, metric, goal);

@@ -1,5 +1,6 @@
 package io.github.jgrad.nn;
 
+import io.github.jgrad.autodiff.Tensor;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -83,7 +84,10 @@ final class Listeners {
 
         @Override
         public Map<String, Double> state() {
-            return Map.of("best", best, "worse", (double) worse);
+            Map<String, Double> state = new java.util.LinkedHashMap<>(); // in this order in every run's file
+            state.put("best", best);
+            state.put("worse", (double) worse);
+            return state;
         }
 
         @Override
@@ -106,6 +110,8 @@ final class Listeners {
         private double saved = Double.NaN;
         /** Whether this epoch improved on the best: saved in {@link #afterEpoch}. */
         private boolean improved;
+        /** The number of the epoch that improved, while {@link #improved}. */
+        private int improvedEpoch;
 
         BestCheckpoint(Path file, String metric, Listener.Goal goal) {
             this.file = Objects.requireNonNull(file, "bestCheckpoint: file is null");
@@ -122,6 +128,7 @@ final class Listeners {
             improved = improves(value, best, goal);
             if (improved) {
                 best = value;
+                improvedEpoch = e.number();
             }
         }
 
@@ -129,13 +136,19 @@ final class Listeners {
         public void afterEpoch(Trainer trainer) { // the listeners after this one have seen the epoch too
             if (improved) {
                 improved = false;
+                double before = saved;
+                saved = best; // as the file about to hold this epoch records it
                 try {
                     trainer.save(file);
                 } catch (IOException x) {
-                    best = saved;
+                    saved = before;
+                    best = before;
                     throw new UncheckedIOException("bestCheckpoint: " + x.getMessage(), x);
+                } catch (RuntimeException | Error x) {
+                    saved = before;
+                    best = before;
+                    throw x;
                 }
-                saved = best;
             }
         }
 
@@ -144,16 +157,50 @@ final class Listeners {
             return "bestCheckpoint";
         }
 
+        /**
+         * The best metric, the metric of the epoch the file holds, and the number of an epoch that
+         * improved but whose file was not written yet (0 if none): a checkpoint a listener saves
+         * after this one has seen an improving epoch is written before the best file is.
+         */
         @Override
         public Map<String, Double> state() {
-            return Map.of("best", best);
+            Map<String, Double> state = new java.util.LinkedHashMap<>();
+            state.put("best", best);
+            state.put("saved", saved);
+            state.put("pending", improved ? (double) improvedEpoch : 0);
+            return state;
         }
 
+        /**
+         * Takes back {@link #state}. If it has an improving epoch whose file was not written when it
+         * was saved, the file tells whether it was written since: if the file holds that epoch, it is
+         * the best; if not, the file holds the epoch before, as if the improvement never happened.
+         */
         @Override
         public void restore(Map<String, Double> state) {
+            double pending = state.getOrDefault("pending", 0.0);
+            if (!(pending >= 0 && pending <= Integer.MAX_VALUE && pending == Math.rint(pending))) {
+                throw new IllegalArgumentException("bestCheckpoint's 'pending' should be an epoch number or 0, is "
+                        + pending);
+            }
             best = state.getOrDefault("best", Double.NaN);
-            saved = best;
+            saved = state.getOrDefault("saved", best);
             improved = false;
+            if (pending > 0 && !holdsEpoch((int) pending)) {
+                best = saved;
+            } else {
+                saved = best;
+            }
+        }
+
+        /** Whether the file is a checkpoint of epoch {@code epoch}; false if it cannot be read. */
+        private boolean holdsEpoch(int epoch) {
+            try {
+                Tensor epochs = Npz.load(file).get(Checkpoint.EPOCHS);
+                return epochs != null && epochs.numel() == 1 && epochs.item() == epoch;
+            } catch (IOException | RuntimeException unreadable) {
+                return false;
+            }
         }
     }
 

@@ -236,6 +236,53 @@ class ListenersTest {
         }
     }
 
+    /** Scores 3, 1, 2 by epoch; after bestCheckpoint, a listener saving {@code ck} each epoch, then dying in epoch 2. */
+    private Trainer savingEveryEpoch(Path best, Path ck, int startEpoch, boolean dieInEpoch2) {
+        double[] scores = {3, 1, 2};
+        int[] calls = {startEpoch};
+        DataLoader held = DataLoader.of(X.slice(0, 90, 120), Y.slice(0, 90, 120), 30, false, 0);
+        return trainer(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), 0.5)
+                .validation(held, Map.of("score", (x, y) -> scores[calls[0]++]))
+                .listen(Listener.bestCheckpoint(best, "val_score", Listener.Goal.MINIMIZE))
+                .listen((trainer, e) -> {
+                    try {
+                        trainer.save(ck);                                  // before the best file is written
+                    } catch (IOException x) {
+                        throw new java.io.UncheckedIOException(x);
+                    }
+                    if (dieInEpoch2 && e.number() == 2) {
+                        throw new IllegalStateException("killed");
+                    }
+                });
+    }
+
+    @Test
+    void aRunResumedBetweenTheTwoSavesLooksAtTheBestFile() throws IOException { // a review of the fix above
+        // killed after the checkpoint of improving epoch 2, before its best file: the resumed run took
+        // epoch 2's score for the file's and did not save epoch 3, better than the file's epoch 1
+        Path best = dir.resolve("best.npz");
+        Path ck = dir.resolve("ck.npz");
+        Trainer killed = savingEveryEpoch(best, ck, 0, true);
+        killed.fit(train(), 1);
+        assertThrows(IllegalStateException.class, () -> killed.fit(train(), 1));
+        assertEquals(1, Npz.load(best).get(Checkpoint.EPOCHS).item());
+        Tensor pending = Npz.load(ck).get("trainer.listener.0.bestCheckpoint.pending");
+        savingEveryEpoch(best, ck, 2, false).resume(ck).fit(train(), 1);
+        assertEquals(3, Npz.load(best).get(Checkpoint.EPOCHS).item(), "epoch 3 beats the file's epoch 1");
+        assertEquals(2, pending.item(), "the checkpoint knew epoch 2's file was not written yet");
+
+        // not killed: the best file was written after the checkpoint, and epoch 3 does not beat it
+        Path best2 = dir.resolve("best2.npz");
+        Path ck2 = dir.resolve("ck2.npz");
+        savingEveryEpoch(best2, ck2, 0, false).fit(train(), 2);
+        assertEquals(2, Npz.load(best2).get(Checkpoint.EPOCHS).item());
+        savingEveryEpoch(best2, ck2, 2, false).resume(ck2).fit(train(), 1);
+        assertEquals(2, Npz.load(best2).get(Checkpoint.EPOCHS).item(), "epoch 2 stays the best");
+        Map<String, Tensor> own = Npz.load(best2);
+        assertEquals(0, own.get("trainer.listener.0.bestCheckpoint.pending").item(), "its own file: nothing pending");
+        assertEquals(1, own.get("trainer.listener.0.bestCheckpoint.saved").item());
+    }
+
     @Test
     void validationComesInTheSameOrderEveryTime() { // a resumed run's numbers are an uninterrupted one's
         Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
