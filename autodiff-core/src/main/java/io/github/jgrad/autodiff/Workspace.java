@@ -42,8 +42,11 @@ import java.util.WeakHashMap;
  *       {@code q.setGrad(p.grad())}, in a step or between steps) and its memory reused. So
  *       {@code p.grad()} is readable between steps and, until its scope ends, after
  *       {@code clipGradNorm} replaced it. A gradient replaced between steps is left to the garbage
- *       collector, and so is the gradient of a tensor that is itself garbage, and one a tensor of an
- *       open scope holds too. A gradient made in one workspace's scope, or held by it, and given
+ *       collector (one dropped by {@code zeroGrad()} or {@code setGrad(null)} between steps stays the
+ *       workspace's until a later scope gives the tensor a gradient, so that a loop calling
+ *       {@code zeroGrad()} before its scope reuses the memory), and so is the gradient of a tensor
+ *       that is itself garbage, one a tensor of an open scope holds too, and one replaced in another
+ *       workspace's scope while none of its own is open. A gradient made in one workspace's scope, or held by it, and given
  *       inside another's belongs to the first, which counts the new holder;</li>
  *   <li>{@link #keep(Tensor)} takes a tensor (and the views sharing its data) out of its scope or
  *       workspace for good, like any tensor made outside scopes.</li>
@@ -154,17 +157,14 @@ public final class Workspace {
      */
     static void gradAssigned(Tensor t, Tensor previous, Tensor g) {
         Arena.Pool p = Arena.active();
-        if (p != null) {
-            ((Workspace) p.owner()).assigned(t, g);
-            return;
-        }
         Workspace held = heldBy(g);
+        Workspace deciding = held != null ? held : p == null ? null : (Workspace) p.owner();
         Workspace before = heldBy(previous);
-        if (before != null && before != held) {
-            before.assigned(t, g); // between steps: t's gradient replaced, so no longer t's, left to the collector
+        if (before != null && before != deciding) {
+            before.letGo(t); // replaced between steps, or in another workspace's step: no longer t's
         }
-        if (held != null) {
-            held.assigned(t, g); // between steps: a gradient a workspace holds, given to one more tensor, is held twice
+        if (deciding != null) {
+            deciding.assigned(t, g); // made in, or held by, that workspace (a gradient held twice is counted twice)
         }
     }
 
@@ -175,11 +175,6 @@ public final class Workspace {
     }
 
     private void assigned(Tensor t, Tensor g) {
-        Workspace elsewhere = heldBy(g);
-        if (elsewhere != null && elsewhere != this) {
-            elsewhere.assigned(t, g); // made in, or held by, another workspace: that workspace decides
-            return;
-        }
         if (ownedByScope(t.storage)) {
             if (g.storage != null && ownedByScope(g.storage) && inside((Scope) g.storage.owner, (Scope) t.storage.owner)) {
                 // t is from an outer scope, still open: its gradient lives as long as t, not the inner scope
@@ -201,6 +196,20 @@ public final class Workspace {
             grads.put(t, g);
             holders.merge(g.storage, 1, Integer::sum);
         }
+        release(previous);
+    }
+
+    /** Forgets the gradient this workspace gave {@code t}, which t no longer holds. */
+    private void letGo(Tensor t) {
+        release(grads.remove(t));
+    }
+
+    /**
+     * Counts down the holders of {@code previous} (a gradient this workspace gave, now replaced); the
+     * last one gone, it is reclaimed when the current scope closes, or left to the collector between
+     * steps. Nothing for null or a gradient this workspace no longer holds.
+     */
+    private void release(Tensor previous) {
         if (previous != null && previous.storage.owner == this) {
             int held = holders.getOrDefault(previous.storage, 1) - 1;
             if (held > 0) {

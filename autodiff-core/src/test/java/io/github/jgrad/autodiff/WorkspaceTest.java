@@ -341,6 +341,44 @@ class WorkspaceTest {
         }
         assertArrayEquals(new double[] {2, 4, 6}, q.grad().toArray());
         assertArrayEquals(new double[] {10, 10, 10}, p.grad().toArray());
+
+        // a review of the fix: replaced between steps by a gradient another workspace holds, and replaced
+        // inside another workspace's scope, each was still reclaimed by ws's next step
+        Tensor r = Tensor.zeros(3).requiresGrad(true);
+        try (Workspace.Scope s = other.open()) {
+            r.mul(r).add(r.mul(5)).sum().backward();              // r's gradient, held by other: 5, 5, 5
+        }
+        for (int variant = 0; variant < 2; variant++) {
+            try (Workspace.Scope s = ws.open()) {
+                p.zeroGrad();
+                p.mul(p).sum().backward();
+            }
+            Tensor replaced = p.grad();
+            if (variant == 0) {
+                p.setGrad(r.grad());                              // between steps, held by other
+            } else {
+                try (Workspace.Scope s = other.open()) {
+                    p.setGrad(Tensor.ones(3));                    // in other's step
+                }
+            }
+            try (Workspace.Scope s = ws.open()) {
+                p.zeroGrad();
+                p.mul(3).sum().backward();
+            }
+            assertArrayEquals(new double[] {2, 4, 6}, replaced.toArray(), "variant " + variant);
+        }
+        assertArrayEquals(new double[] {5, 5, 5}, r.grad().toArray());
+
+        // dropped by zeroGrad between steps: still ws's, reclaimed when its next step gives p a gradient,
+        // so that a loop calling zeroGrad before its scope reuses the memory (the Javadoc's rule)
+        Tensor dropped = p.grad();
+        p.zeroGrad();
+        p.setGrad(Tensor.ones(3));
+        try (Workspace.Scope s = ws.open()) {
+            p.zeroGrad();
+            p.mul(p).sum().backward();
+        }
+        assertReclaimed(dropped::toArray);
     }
 
     @Test
