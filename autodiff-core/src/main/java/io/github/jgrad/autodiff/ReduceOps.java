@@ -276,9 +276,10 @@ final class ReduceOps {
             .rule("y * (g' - sum(g' * y))", "g' * (g - sum(g * y)) - g * sum(g' * y)").build();
 
     static Tensor softmaxBackward(Tensor g, Tensor y, int ax) {
-        return backward(SOFTMAX_BACKWARD, false, g, y, ax, (g2, o) -> {
-            Tensor t = g2.mul(y).sum(new int[] {ax}, true);
-            return new Tensor[] {y.mul(g2.sub(t)), g2.mul(g.sub(g.mul(y).sum(new int[] {ax}, true))).sub(g.mul(t))};
+        return backward(SOFTMAX_BACKWARD, false, g, y, ax, (g2, o) -> { // products keeping the chain rule's zero
+            Tensor t = g2.chain(y).sum(new int[] {ax}, true);               // (a masked row's y is NaN)
+            return new Tensor[] {g2.sub(t).chain(y), ChainOps.bothChain(g2, g.sub(g.chain(y).sum(new int[] {ax}, true)))
+                    .sub(ChainOps.bothChain(g, t))};
         });
     }
 
@@ -287,9 +288,9 @@ final class ReduceOps {
             .rule("g' - sum(g' * exp(y))", "-g' * exp(y) * sum(g)").build();
 
     static Tensor logSoftmaxBackward(Tensor g, Tensor y, int ax) {
-        return backward(LOG_SOFTMAX_BACKWARD, true, g, y, ax, (g2, o) -> {
-            Tensor ge = g2.mul(y.exp());
-            return new Tensor[] {g2.sub(ge.sum(new int[] {ax}, true)), ge.mul(g.sum(new int[] {ax}, true)).neg()};
+        return backward(LOG_SOFTMAX_BACKWARD, true, g, y, ax, (g2, o) -> { // keeping the chain rule's zero
+            Tensor ge = g2.chain(y.exp());
+            return new Tensor[] {g2.sub(ge.sum(new int[] {ax}, true)), ChainOps.bothChain(ge, g.sum(new int[] {ax}, true)).neg()};
         });
     }
 

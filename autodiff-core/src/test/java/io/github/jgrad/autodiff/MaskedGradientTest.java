@@ -57,6 +57,18 @@ class MaskedGradientTest {
                         assertEquals(kept[k], g[rows ? k : 2 * k], what);
                         assertEquals(0.0, g[rows ? 3 + k : 2 * k + 1], what + ": not NaN");
                     }
+                    // and at second order, as a gradient penalty takes it (a review: NaN in the masked row)
+                    Tensor y2 = log ? x.logSoftmax(axis) : x.softmax(axis);
+                    Tensor first = Tensor.grad(Tensor.where(keep, y2, Tensor.scalar(0)).mul(w).sum(), x, true);
+                    double[] h = Tensor.grad(first.pow(2).sum(), x, false).toArray();
+                    Tensor again = Tensor.of(new double[] {1, 2, 3}).to(dtype).requiresGrad(true);
+                    Tensor firstAlone = Tensor.grad((log ? again.logSoftmax(0) : again.softmax(0)).mul(Tensor.of(weights)).sum(),
+                            again, true);
+                    double[] hAlone = Tensor.grad(firstAlone.pow(2).sum(), again, false).toArray();
+                    for (int k = 0; k < 3; k++) {
+                        assertEquals(hAlone[k], h[rows ? k : 2 * k], what + ", second order");
+                        assertEquals(0.0, h[rows ? 3 + k : 2 * k + 1], 0.0, what + ", second order: not NaN (either zero)");
+                    }
                 }
             }
         }
