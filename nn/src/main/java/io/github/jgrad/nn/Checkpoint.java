@@ -294,16 +294,24 @@ public final class Checkpoint {
     }
 
     /**
-     * The number {@code digits} spells, or -1 if it is not one as this class writes them (an int of
-     * decimal digits, no sign, no leading zero: "00" would name a 0 whose entry is read as "0").
+     * The number {@code digits} spells, or -1 if it is not one as this class writes them: ASCII
+     * digits, no sign, no leading zero ("00" or an Arabic-Indic one would name a parameter whose entry
+     * is read under another name, as Integer.parseInt accepts both).
      */
     private static int index(String digits) {
-        try {
-            return digits.isEmpty() || digits.charAt(0) == '-' || digits.charAt(0) == '+'
-                    || digits.length() > 1 && digits.charAt(0) == '0' ? -1 : Integer.parseInt(digits);
-        } catch (NumberFormatException e) {
+        int n = digits.length();
+        if (n == 0 || n > 9 || n > 1 && digits.charAt(0) == '0') {
             return -1;
         }
+        int value = 0;
+        for (int i = 0; i < n; i++) {
+            char c = digits.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
     }
 
     private static void shape(Path file, String name, Tensor t, int[] want, String what) throws IOException {

@@ -260,6 +260,24 @@ public abstract class Module {
         }
     }
 
+    /** The mode of this module and of each sub-module, in {@link #modules()}'s order, for {@link #restoreModes}. */
+    final boolean[] modes() {
+        List<Module> all = modules();
+        boolean[] modes = new boolean[all.size()];
+        for (int i = 0; i < modes.length; i++) {
+            modes[i] = all.get(i).training;
+        }
+        return modes;
+    }
+
+    /** Puts back the modes {@link #modes()} gave (the tree unchanged since), each module's own. */
+    final void restoreModes(boolean[] modes) {
+        List<Module> all = modules();
+        for (int i = 0; i < modes.length; i++) {
+            all.get(i).training = modes[i];
+        }
+    }
+
     /** This module and its sub-modules at any depth, breadth first (a shared one once per path), without recursion. */
     private List<Module> modules() {
         List<Module> all = new ArrayList<>(List.of(this));

@@ -291,9 +291,9 @@ public final class Trainer {
     /**
      * The loss ({@code val_loss}) and each validation metric ({@code val_NAME}) on {@code data}, in
      * evaluation mode with nothing recorded, each a mean over the examples (each batch's number, a mean
-     * over its examples as Reduction.MEAN gives, weighted by its size); a model in training mode is
-     * put back in it afterwards, so that after {@link #fit} the model is in training mode with or
-     * without validation (call {@link Module#eval()} before inference, as in PyTorch). The data
+     * over its examples as Reduction.MEAN gives, weighted by its size); afterwards each module is
+     * put back in the mode it was in, so that after {@link #fit} the model is in training mode with
+     * or without validation (call {@link Module#eval()} before inference, as in PyTorch). The data
      * comes in its epoch 0 order every time ({@link DataLoader#setEpoch}),
      * so the numbers do not depend on how often it ran before: a resumed run's are an uninterrupted one's.
      *
@@ -303,7 +303,7 @@ public final class Trainer {
         if (data.size() == 0) {
             throw new IllegalArgumentException("Trainer.evaluate: the loader has no examples to evaluate on");
         }
-        boolean training = model.isTraining();
+        boolean[] modes = model.modes();
         model.eval();
         data.setEpoch(0);
         double lossSum = 0;
@@ -324,9 +324,7 @@ public final class Trainer {
                 }
             }
         } finally {
-            if (training) {
-                model.train();
-            }
+            model.restoreModes(modes);
         }
         Map<String, Double> out = new LinkedHashMap<>();
         out.put("val_loss", lossSum / n);

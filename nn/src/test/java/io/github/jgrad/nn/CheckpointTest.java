@@ -191,11 +191,14 @@ class CheckpointTest {
         Path file = dir.resolve("adam.npz");
         saved.trainer().save(file);
         Map<String, Tensor> entries = new java.util.LinkedHashMap<>(Npz.load(file));
-        entries.put("optimizer.adam.step.00", Tensor.scalar(7));
-        Path edited = dir.resolve("edited.npz");
-        Npz.save(edited, entries);
-        refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05)), edited, "holds entry 'optimizer.adam.step.00', which"
-                + " this Adam (its entries start 'optimizer.adam.') does not have");
+        for (String index : List.of("00", "\u0661", "\uff11")) { // a review: Arabic-Indic and fullwidth digits too
+            Map<String, Tensor> edited = new java.util.LinkedHashMap<>(entries);
+            edited.put("optimizer.adam.step." + index, Tensor.scalar(7));
+            Path file2 = dir.resolve("edited.npz");
+            Npz.save(file2, edited);
+            refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05)), file2, "holds entry 'optimizer.adam.step." + index
+                    + "', which this Adam (its entries start 'optimizer.adam.') does not have");
+        }
     }
 
     @Test

@@ -58,6 +58,14 @@ class ListenersTest {
         m.eval();
         validated.evaluate(held());
         assertFalse(m.isTraining(), "a model in evaluation mode stays in it");
+        Dropout off = Dropout.of(0.5, 1);
+        Sequential mixed = Sequential.of(Linear.of(2, 2, 1), off);
+        mixed.train();
+        off.eval();                                                     // a review: evaluate turned it back on
+        Trainer.of(mixed, SGD.of(mixed.parameters(), 0.1), (x, y) -> Loss.crossEntropy(mixed.forward(x), y))
+                .progress(null).evaluate(held());
+        assertTrue(mixed.isTraining());
+        assertFalse(off.isTraining(), "each module's own mode comes back");
         assertEquals(3, seen.size());
         Trainer.Epoch last = seen.get(2);
         assertEquals(List.of("loss", "val_loss", "val_accuracy"), new ArrayList<>(last.metrics().keySet()));
