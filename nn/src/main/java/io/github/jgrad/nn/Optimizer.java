@@ -54,8 +54,22 @@ public abstract sealed class Optimizer permits SGD, Adam {
         setLearningRate(learningRate);
     }
 
-    /** One update of every parameter that has a gradient. */
+    /**
+     * One update of every parameter that has a gradient.
+     *
+     * @throws IllegalStateException if a parameter frozen since this optimizer was made
+     *     ({@code requiresGrad(false)}) still has a gradient; then nothing is updated
+     */
     public final void step() {
+        for (int i = 0; i < parameters.size(); i++) { // all checked first: a step is taken whole or not at all
+            Tensor p = parameters.get(i);
+            if (p.grad() != null && !p.requiresGrad()) {
+                throw new IllegalStateException(getClass().getSimpleName() + ".step: parameter " + i + " of shape "
+                        + Text.shape(p.shape()) + " was frozen (requiresGrad(false)) after this optimizer was made"
+                        + " but still has a gradient; call zeroGrad() to leave it as it is, or unfreeze it (nothing"
+                        + " was updated)");
+            }
+        }
         steps++;
         try (GradMode.Scope ignored = GradMode.disabled()) {
             for (int i = 0; i < parameters.size(); i++) {

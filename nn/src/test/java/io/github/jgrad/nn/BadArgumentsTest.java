@@ -304,6 +304,30 @@ class BadArgumentsTest {
     }
 
     @Test
+    void aParameterFrozenBetweenBackwardAndStepStopsTheStepBeforeAnyUpdate() { // a hostile probe
+        // was: p1 updated, p2 decayed with its moments advanced, then a core error naming no optimizer, p3 not
+        Tensor p1 = Tensor.of(new double[] {1}, 1).requiresGrad(true);
+        Tensor p2 = Tensor.of(new double[] {1}, 1).requiresGrad(true);
+        Tensor p3 = Tensor.of(new double[] {1}, 1).requiresGrad(true);
+        Adam adam = Adam.adamW(List.of(p1, p2, p3), 0.1, 0.5);
+        p1.add(p2).add(p3).sum().backward();
+        p2.requiresGrad(false);
+        IllegalStateException e = assertThrows(IllegalStateException.class, adam::step);
+        assertEquals("Adam.step: parameter 1 of shape (1) was frozen (requiresGrad(false)) after this optimizer was"
+                + " made but still has a gradient; call zeroGrad() to leave it as it is, or unfreeze it (nothing was"
+                + " updated)", e.getMessage());
+        assertEquals(0, adam.steps());
+        for (Tensor p : List.of(p1, p2, p3)) {
+            assertEquals(1.0, p.item(), "nothing was updated");
+        }
+        adam.zeroGrad();                                            // the frozen one then stays as it is
+        p1.add(p2).add(p3).sum().backward();
+        adam.step();
+        assertEquals(1.0, p2.item());
+        assertTrue(p1.item() < 1 && p3.item() < 1);
+    }
+
+    @Test
     void accuracyMatchesRowsWhateverTheLabelsShape() {
         Tensor logits = Tensor.of(new double[] {0.1, 0.9, 0.8, 0.2, 0.3, 0.7, 0.6, 0.4}, 4, 2);   // predicts 1, 0, 1, 0
         Tensor column = Tensor.of(new double[] {1, 0, 0, 0}, 4, 1);
