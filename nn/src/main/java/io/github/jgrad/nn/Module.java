@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.WeakHashMap;
 
 /**
  * A piece of a network: a function of a tensor with parameters, possibly made of other modules.
@@ -29,6 +30,8 @@ public abstract class Module {
     private final Set<Tensor> ownParameters = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<Tensor> ownBuffers = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<String, Module> children = new LinkedHashMap<>();
+    /** The labels registration gave parameters, by tensor (identity; weak: a dead tensor's entry goes too). */
+    private static final Map<Tensor, String> GIVEN_LABELS = Collections.synchronizedMap(new WeakHashMap<>());
     private boolean training = true;
 
     /** This module applied to {@code x}. */
@@ -38,7 +41,8 @@ public abstract class Module {
      * Registers a parameter under {@code name}, marks it as requiring a gradient and returns it. A
      * parameter without a label is labelled with its name, which grows into its dotted path
      * ({@code 0.weight}) as the module is registered in others, so explain reports and graph drawings
-     * name it as {@link #namedParameters()} does.
+     * name it as {@link #namedParameters()} does (a parameter registered under several names, by the
+     * first it is listed under there); a label you give it is kept.
      *
      * @throws IllegalArgumentException if the name is taken or malformed, or the tensor is not a leaf
      *     (a result of ops on the tape cannot be a parameter: {@code detach()} it, or make it a leaf)
@@ -56,9 +60,7 @@ public abstract class Module {
         }
         ownParameters.add(parameter);
         parameters.put(name, parameter.requiresGrad(true));
-        if (parameter.label() == null) {
-            parameter.label(name);
-        }
+        relabel();
         return parameter;
     }
 
@@ -102,12 +104,23 @@ public abstract class Module {
                     + ") is or contains this " + getClass().getSimpleName() + "; modules must form a tree");
         }
         children.put(name, child);
-        for (Map.Entry<String, Tensor> e : child.namedParameters().entrySet()) {
-            if (e.getKey().equals(e.getValue().label())) { // labelled by registration, not by the user
-                e.getValue().label(name + "." + e.getKey());
+        relabel();
+        return child;
+    }
+
+    /**
+     * Gives every parameter of this tree that has no label, or still the one registration gave it, its
+     * name in {@link #namedParameters()}: a tied parameter the first name it is listed under.
+     */
+    private void relabel() {
+        for (Map.Entry<String, Tensor> e : namedParameters().entrySet()) {
+            Tensor p = e.getValue();
+            String label = p.label();
+            if (label == null || label.equals(GIVEN_LABELS.get(p))) { // a label the user gave is kept
+                p.label(e.getKey());
+                GIVEN_LABELS.put(p, e.getKey());
             }
         }
-        return child;
     }
 
     /** Whether {@code target} is this module or one of its sub-modules, at any depth (no recursion). */

@@ -461,4 +461,31 @@ class NnTest {
         assertTrue(text.contains("1.0.weight = parameter"), text);
         assertTrue(text.contains("/d0.bias"), text);
     }
+
+    /** A module with a tied weight, registered after the layer that holds it (a hostile probe's case). */
+    static final class Tied extends Module {
+        final Linear encoder = register("enc", Linear.of(2, 2, 1));
+        final Tensor scale = register("scale", Tensor.ones(2));
+        final Linear decoder = register("dec", Linear.of(2, 2, 2));
+        final Tensor tied = register("tied", encoder.weight());
+        final Tensor named = register("named", Tensor.ones(1).label("user's"));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return decoder.forward(encoder.forward(x).mul(scale));
+        }
+    }
+
+    @Test
+    void aTiedParameterIsLabelledAsNamedParametersListsIt() {
+        // was: enc.weight, a name namedParameters never gives, kept when nested where its siblings grew
+        Tied tied = new Tied();
+        assertEquals(List.of("scale", "tied", "named", "enc.bias", "dec.weight", "dec.bias"),
+                List.copyOf(tied.namedParameters().keySet()));
+        assertEquals("tied", tied.encoder.weight().label());
+        Sequential outer = Sequential.of(tied, Dropout.of(0.2, 1));
+        for (java.util.Map.Entry<String, Tensor> e : outer.namedParameters().entrySet()) {
+            assertEquals(e.getKey().equals("0.named") ? "user's" : e.getKey(), e.getValue().label());
+        }
+    }
 }
