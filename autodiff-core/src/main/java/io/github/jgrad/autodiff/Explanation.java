@@ -273,7 +273,8 @@ public final class Explanation {
 
     /**
      * {@code s} as Markdown text that reads literally, on one line: the characters of emphasis,
-     * strikethrough, tables, code, links and HTML escaped.
+     * strikethrough, tables, code, link brackets and HTML escaped (a bare address such as
+     * {@code www.example.com} may still be shown as a link by renderers that autolink one).
      */
     static String escape(String s) {
         String line = oneLine(s);
