@@ -49,9 +49,9 @@ public interface Listener {
      * overwrite the file with a worse epoch. The file is written once every listener has seen the
      * epoch, so it holds their state after it wherever this listener stands in the list; if one of
      * them throws first (or the save fails), that epoch was never saved and later epochs are compared
-     * with the one the file holds. A checkpoint saved by a listener of your own after such an epoch,
-     * before the file was written, records that: the run resumed from it looks at the file to see
-     * whether that epoch's was written.
+     * with the one the file holds. A resumed run compares with the metric the file records for the
+     * epoch it holds (the file may have been written after the checkpoint the run resumes from, for
+     * that epoch or later ones); without a readable file, with the checkpoint's.
      */
     static Listener bestCheckpoint(Path file, String metric, Goal goal) {
         return new Listeners.BestCheckpoint(file, metric, goal);

@@ -30,11 +30,12 @@ final class Listeners {
         Map<String, Double> state();
 
         /**
-         * Takes back what {@link #state} gave (a checkpoint's entries, checked to be single numbers).
+         * Takes back what {@link #state} gave (a checkpoint's entries, checked to be single numbers),
+         * which a trainer's checkpoints hold under {@code prefix}.
          *
          * @throws IllegalArgumentException naming the key, if a number cannot be this listener's
          */
-        void restore(Map<String, Double> state);
+        void restore(Map<String, Double> state, String prefix);
 
         /**
          * Called once every listener has seen the epoch: for what must see all their states (a
@@ -91,7 +92,7 @@ final class Listeners {
         }
 
         @Override
-        public void restore(Map<String, Double> state) {
+        public void restore(Map<String, Double> state, String prefix) {
             double w = state.getOrDefault("worse", 0.0);
             if (!(w >= 0 && w <= Integer.MAX_VALUE && w == Math.rint(w))) {
                 throw new IllegalArgumentException("earlyStopping's 'worse' should be a count of epochs, is " + w);
@@ -172,12 +173,14 @@ final class Listeners {
         }
 
         /**
-         * Takes back {@link #state}. If it has an improving epoch whose file was not written when it
-         * was saved, the file tells whether it was written since: if the file holds that epoch, it is
-         * the best; if not, the file holds the epoch before, as if the improvement never happened.
+         * Takes back {@link #state}, then compares with what the file holds, as the file itself records
+         * it (it is a checkpoint of the trainer, this listener's entries under {@code prefix}): the file
+         * may have been written after the checkpoint, for the epoch it was taken at or for later ones.
+         * Without a readable file, an improving epoch the checkpoint saw but whose file was not yet
+         * written counts as never written.
          */
         @Override
-        public void restore(Map<String, Double> state) {
+        public void restore(Map<String, Double> state, String prefix) {
             double pending = state.getOrDefault("pending", 0.0);
             if (!(pending >= 0 && pending <= Integer.MAX_VALUE && pending == Math.rint(pending))) {
                 throw new IllegalArgumentException("bestCheckpoint's 'pending' should be an epoch number or 0, is "
@@ -186,21 +189,35 @@ final class Listeners {
             best = state.getOrDefault("best", Double.NaN);
             saved = state.getOrDefault("saved", best);
             improved = false;
-            if (pending > 0 && !holdsEpoch((int) pending)) {
+            double held = heldByFile(prefix);
+            if (!Double.isNaN(held)) {
+                best = held;
+            } else if (pending > 0) {
                 best = saved;
-            } else {
-                saved = best;
             }
+            saved = best;
         }
 
-        /** Whether the file is a checkpoint of epoch {@code epoch}; false if it cannot be read. */
-        private boolean holdsEpoch(int epoch) {
-            try {
-                Tensor epochs = Npz.load(file).get(Checkpoint.EPOCHS);
-                return epochs != null && epochs.numel() == 1 && epochs.item() == epoch;
+        /**
+         * The metric of the epoch the file holds, as the file records it (its entry {@code saved}, or
+         * {@code best} in files written before there was one), read from that entry alone; NaN if
+         * there is no file, it cannot be read, or it has no such entry.
+         */
+        private double heldByFile(String prefix) {
+            try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+                for (String key : new String[] {prefix + "saved", prefix + "best"}) {
+                    java.util.zip.ZipEntry entry = zip.getEntry(key + ".npy");
+                    if (entry != null) {
+                        try (java.io.InputStream in = zip.getInputStream(entry)) {
+                            Tensor t = Npy.read(in);
+                            return t.numel() == 1 ? t.item() : Double.NaN;
+                        }
+                    }
+                }
             } catch (IOException | RuntimeException unreadable) {
-                return false;
+                return Double.NaN;
             }
+            return Double.NaN;
         }
     }
 

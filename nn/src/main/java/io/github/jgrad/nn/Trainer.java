@@ -338,8 +338,8 @@ public final class Trainer {
     /**
      * Saves a checkpoint to {@code file}, atomically: the model's parameters and state, the
      * optimizer's state, the number of epochs trained and the state of the built-in listeners that
-     * keep some ({@link Listener#bestCheckpoint}'s best value, {@link Listener#earlyStopping}'s best
-     * value and count), in one {@code .npz} that NumPy reads (the entries are listed in
+     * keep some ({@link Listener#bestCheckpoint}'s best value and what its file holds,
+     * {@link Listener#earlyStopping}'s best value and count), in one {@code .npz} that NumPy reads (the entries are listed in
      * docs/guide.md, "Checkpoints"). Called from a listener of your own, it saves the listeners after
      * that one as they were before the epoch: add such a listener last.
      */
@@ -379,6 +379,7 @@ public final class Trainer {
      */
     private void restoreListeners(Map<String, Double> saved) {
         Map<Listeners.Stateful, Map<String, Double>> before = new LinkedHashMap<>();
+        Map<Listeners.Stateful, String> prefixes = new LinkedHashMap<>();
         try {
             for (int i = 0; i < listeners.size(); i++) {
                 if (listeners.get(i) instanceof Listeners.Stateful s) {
@@ -391,12 +392,13 @@ public final class Trainer {
                     });
                     if (!own.isEmpty()) {
                         before.put(s, s.state());
-                        s.restore(own);
+                        prefixes.put(s, prefix);
+                        s.restore(own, prefix);
                     }
                 }
             }
         } catch (IllegalArgumentException e) {
-            before.forEach(Listeners.Stateful::restore);
+            before.forEach((s, state) -> s.restore(state, prefixes.get(s)));
             throw e;
         }
     }

@@ -292,6 +292,38 @@ class ListenersTest {
     }
 
     @Test
+    void aRunResumedFromAnOlderCheckpointComparesWithWhatTheFileHolds() throws IOException { // a review
+        // the checkpoint of epoch 2 (best 2) is older than the best file (epoch 4, score 1): the resumed run
+        // compared with 2 and wrote epochs scoring 1.5 over the file's better epoch 4
+        double[] scores = {3, 2, 2.5, 1, 5, 1.5};
+        Path best = dir.resolve("best.npz");
+        Path ck = dir.resolve("ck.npz");
+        java.util.function.IntFunction<Trainer> run = start -> {
+            int[] calls = {start};
+            DataLoader held = DataLoader.of(X.slice(0, 90, 120), Y.slice(0, 90, 120), 30, false, 0);
+            return trainer(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), 0.5)
+                    .validation(held, Map.of("score", (x, y) -> scores[calls[0]++]))
+                    .listen(Listener.bestCheckpoint(best, "val_score", Listener.Goal.MINIMIZE))
+                    .listen((trainer, e) -> {
+                        if (e.number() == 2) {
+                            try {
+                                trainer.save(ck);
+                            } catch (IOException x) {
+                                throw new java.io.UncheckedIOException(x);
+                            }
+                        }
+                    });
+        };
+        run.apply(0).fit(train(), 5);
+        assertEquals(4, Npz.load(best).get(Checkpoint.EPOCHS).item());
+        Trainer resumed = run.apply(2).resume(ck);
+        resumed.fit(train(), 1);                                   // epoch 3 again: 2.5
+        assertEquals(4, Npz.load(best).get(Checkpoint.EPOCHS).item());
+        run.apply(5).resume(ck).fit(train(), 1);                   // "epoch 3" scoring 1.5: better than 2, not 1
+        assertEquals(4, Npz.load(best).get(Checkpoint.EPOCHS).item(), "epoch 4 stays the best");
+    }
+
+    @Test
     void validationComesInTheSameOrderEveryTime() { // a resumed run's numbers are an uninterrupted one's
         Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
         DataLoader shuffled = DataLoader.of(X.slice(0, 90, 120), Y.slice(0, 90, 120), 7, true, 0);
