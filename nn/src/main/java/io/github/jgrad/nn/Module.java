@@ -58,9 +58,12 @@ public abstract class Module {
             throw new IllegalArgumentException("register: parameter '" + name + "' is a buffer of this module; a"
                     + " tensor is trained (a parameter) or not (a buffer), not both");
         }
+        String label = parameter.label();
+        if (label == null || !ownParameters.contains(parameter) && label.equals(GIVEN_LABELS.get(parameter))) {
+            label(parameter, name); // this module's own parameters come first in namedParameters: a tied one too
+        }
         ownParameters.add(parameter);
         parameters.put(name, parameter.requiresGrad(true));
-        relabel();
         return parameter;
     }
 
@@ -104,23 +107,18 @@ public abstract class Module {
                     + ") is or contains this " + getClass().getSimpleName() + "; modules must form a tree");
         }
         children.put(name, child);
-        relabel();
+        for (Map.Entry<String, Tensor> e : child.namedParameters().entrySet()) {
+            if (e.getKey().equals(e.getValue().label())) { // labelled by registration, not by the user
+                label(e.getValue(), name + "." + e.getKey());
+            }
+        }
         return child;
     }
 
-    /**
-     * Gives every parameter of this tree that has no label, or still the one registration gave it, its
-     * name in {@link #namedParameters()}: a tied parameter the first name it is listed under.
-     */
-    private void relabel() {
-        for (Map.Entry<String, Tensor> e : namedParameters().entrySet()) {
-            Tensor p = e.getValue();
-            String label = p.label();
-            if (label == null || label.equals(GIVEN_LABELS.get(p))) { // a label the user gave is kept
-                p.label(e.getKey());
-                GIVEN_LABELS.put(p, e.getKey());
-            }
-        }
+    /** Labels {@code parameter} with its name, remembering that registration gave it. */
+    private static void label(Tensor parameter, String name) {
+        parameter.label(name);
+        GIVEN_LABELS.put(parameter, name);
     }
 
     /** Whether {@code target} is this module or one of its sub-modules, at any depth (no recursion). */
