@@ -271,21 +271,22 @@ public abstract class Module {
         }
     }
 
-    /** The mode of this module and of each sub-module, in {@link #modules()}'s order, for {@link #restoreModes}. */
-    final boolean[] modes() {
-        List<Module> all = modules();
-        boolean[] modes = new boolean[all.size()];
-        for (int i = 0; i < modes.length; i++) {
-            modes[i] = all.get(i).training;
+    /** The mode of this module and of each sub-module, by module, for {@link #restoreModes}. */
+    final Map<Module, Boolean> modes() {
+        Map<Module, Boolean> modes = new IdentityHashMap<>();
+        for (Module m : modules()) {
+            modes.put(m, m.training);
         }
         return modes;
     }
 
-    /** Puts back the modes {@link #modes()} gave (the tree unchanged since), each module's own. */
-    final void restoreModes(boolean[] modes) {
-        List<Module> all = modules();
-        for (int i = 0; i < modes.length; i++) {
-            all.get(i).training = modes[i];
+    /** Puts back the modes {@link #modes()} gave, each module's own; a module added since keeps its mode. */
+    final void restoreModes(Map<Module, Boolean> modes) {
+        for (Module m : modules()) {
+            Boolean mode = modes.get(m);
+            if (mode != null) {
+                m.training = mode;
+            }
         }
     }
 

@@ -303,7 +303,7 @@ public final class Trainer {
         if (data.size() == 0) {
             throw new IllegalArgumentException("Trainer.evaluate: the loader has no examples to evaluate on");
         }
-        boolean[] modes = model.modes();
+        Map<Module, Boolean> modes = model.modes();
         model.eval();
         data.setEpoch(0);
         double lossSum = 0;

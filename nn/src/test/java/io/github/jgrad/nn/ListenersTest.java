@@ -323,6 +323,42 @@ class ListenersTest {
         assertEquals(4, Npz.load(best).get(Checkpoint.EPOCHS).item(), "epoch 4 stays the best");
     }
 
+    /** A model that registers one more layer when asked, as a lazily built one does. */
+    static final class Grows extends Module {
+        final Linear head = register("head", Linear.of(2, 2, 1));
+        final Dropout inner = Dropout.of(0.5, 1);
+        final Sequential block = register("block", Sequential.of(inner));
+
+        void grow() {
+            register("extra", Dropout.of(0.1, 2));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return block.forward(head.forward(x));
+        }
+    }
+
+    @Test
+    void evaluateRestoresModesByModuleWhenTheTreeGrows() { // a review: modes were put back by position
+        Grows model = new Grows();
+        model.block.eval();
+        model.inner.train();                                               // mixed, on purpose
+        boolean[] grown = {false};
+        Trainer t = Trainer.of(model, SGD.of(model.parameters(), 0.1), (x, y) -> Loss.crossEntropy(model.forward(x), y))
+                .progress(null).validation(held(), Map.of("grow", (x, y) -> {
+                    if (!grown[0]) {
+                        grown[0] = true;
+                        model.grow();
+                    }
+                    return 0;
+                }));
+        t.evaluate(held());
+        assertFalse(model.block.isTraining());
+        assertTrue(model.inner.isTraining(), "its own mode, not the one at its old position");
+        assertTrue(model.head.isTraining());
+    }
+
     @Test
     void validationComesInTheSameOrderEveryTime() { // a resumed run's numbers are an uninterrupted one's
         Sequential m = Sequential.mlp(1, Activation.tanh(), 2, 8, 2);
