@@ -2,6 +2,7 @@ package io.github.jgrad.autodiff;
 
 import io.github.jgrad.autodiff.internal.Arena;
 import io.github.jgrad.autodiff.internal.Shapes;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +65,9 @@ import java.util.WeakHashMap;
 public final class Workspace {
     private final Arena.Pool pool = new Arena.Pool(this);
     /** The gradients this workspace's scopes gave to tensors from outside them, by tensor. */
-    private final Map<Tensor, Tensor> grads = new WeakHashMap<>(); // weak: a tensor that dies takes its entry along
+    // weak both ways: a tensor that dies takes its entry along, and a gradient on the tape (createGraph), which
+    // reaches its tensor through the graph, does not keep it alive; t.grad() holds the gradient while it is t's
+    private final Map<Tensor, WeakReference<Tensor>> grads = new WeakHashMap<>();
     /** How many tensors of {@link #grads} hold each gradient's memory ({@code q.setGrad(p.grad())}: two). */
     private final Map<Storage, Integer> holders = new WeakHashMap<>(); // (tensors and storages have identity equality)
     /** The storages created in open scopes, innermost last; a scope is a mark on this stack. */
@@ -124,7 +127,7 @@ public final class Workspace {
         if (s.owner instanceof Scope scope) {
             scope.workspace().pool.untake(data);
         } else if (s.owner instanceof Workspace w) {
-            w.grads.values().removeIf(g -> g.storage == s);
+            w.grads.values().removeIf(g -> g.get() == null || g.get().storage == s);
             w.holders.remove(s);
         }
         s.owner = null;
@@ -187,21 +190,26 @@ public final class Workspace {
             }
             return; // t itself goes when its scope closes, and its gradient with it
         }
-        Tensor previous = grads.remove(t);
+        Tensor previous = gradOf(grads.remove(t));
         if (ownedByScope(g.storage)) {
             untake(g);
             g.storage.owner = this;
         }
         if (g.storage != null && g.storage.owner == this) {
-            grads.put(t, g);
+            grads.put(t, new WeakReference<>(g));
             holders.merge(g.storage, 1, Integer::sum);
         }
         release(previous);
     }
 
+    /** The gradient an entry of {@link #grads} refers to, or null (none, or collected: nothing to reclaim). */
+    private static Tensor gradOf(WeakReference<Tensor> entry) {
+        return entry == null ? null : entry.get();
+    }
+
     /** Forgets the gradient this workspace gave {@code t}, which t no longer holds. */
     private void letGo(Tensor t) {
-        release(grads.remove(t));
+        release(gradOf(grads.remove(t)));
     }
 
     /**

@@ -381,6 +381,24 @@ class WorkspaceTest {
         assertReclaimed(dropped::toArray);
     }
 
+    /** A parameter given a gradient on the tape (createGraph) in a step of {@code ws}, then dropped. */
+    private static java.lang.ref.WeakReference<Tensor> parameterWithAGradientOnTheTape(Workspace ws) {
+        Tensor x = Tensor.ones(1000).requiresGrad(true);
+        try (Workspace.Scope s = ws.open()) {
+            x.mul(x).sum().backward(Tensor.scalar(1), false, true);
+        }
+        return new java.lang.ref.WeakReference<>(x);
+    }
+
+    @Test
+    void aTensorWhoseGradientIsOnTheTapeIsStillCollected() { // a review: the workspace's map kept it forever
+        // the weak map's value, a gradient recorded with createGraph, reached its own key through the graph
+        Workspace ws = Workspace.create();
+        List<java.lang.ref.WeakReference<Tensor>> dropped = List.of(parameterWithAGradientOnTheTape(ws));
+        assertEquals(1, WeakRefs.collect(dropped, 50), "collected while the workspace lives");
+        assertTrue(ws.retainedBytes() >= 0);                     // the workspace itself is still alive
+    }
+
     @Test
     void aHolderInAnOuterScopeAndAGradientOfAnotherWorkspaceLastAsLongAsTheirTensors() { // a probe's cases
         Workspace ws = Workspace.create();
