@@ -2,7 +2,6 @@ package io.github.jgrad.autodiff;
 
 import io.github.jgrad.autodiff.internal.Arena;
 import io.github.jgrad.autodiff.internal.Shapes;
-import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,9 +64,9 @@ import java.util.WeakHashMap;
 public final class Workspace {
     private final Arena.Pool pool = new Arena.Pool(this);
     /** The gradients this workspace's scopes gave to tensors from outside them, by tensor. */
-    // weak both ways: a tensor that dies takes its entry along, and a gradient on the tape (createGraph), which
-    // reaches its tensor through the graph, does not keep it alive; t.grad() holds the gradient while it is t's
-    private final Map<Tensor, WeakReference<Tensor>> grads = new WeakHashMap<>();
+    // weak: a tensor that dies takes its entry along. The value holds the gradient's memory, not the gradient:
+    // one recorded with createGraph reaches its tensor through the graph and would keep the entry forever
+    private final Map<Tensor, Gradient> grads = new WeakHashMap<>();
     /** How many tensors of {@link #grads} hold each gradient's memory ({@code q.setGrad(p.grad())}: two). */
     private final Map<Storage, Integer> holders = new WeakHashMap<>(); // (tensors and storages have identity equality)
     /** The storages created in open scopes, innermost last; a scope is a mark on this stack. */
@@ -127,7 +126,7 @@ public final class Workspace {
         if (s.owner instanceof Scope scope) {
             scope.workspace().pool.untake(data);
         } else if (s.owner instanceof Workspace w) {
-            w.grads.values().removeIf(g -> g.get() == null || g.get().storage == s);
+            w.grads.values().removeIf(g -> g.storage == s);
             w.holders.remove(s);
         }
         s.owner = null;
@@ -190,26 +189,28 @@ public final class Workspace {
             }
             return; // t itself goes when its scope closes, and its gradient with it
         }
-        Tensor previous = gradOf(grads.remove(t));
+        Gradient previous = grads.remove(t);
         if (ownedByScope(g.storage)) {
             untake(g);
             g.storage.owner = this;
         }
         if (g.storage != null && g.storage.owner == this) {
-            grads.put(t, new WeakReference<>(g));
+            grads.put(t, new Gradient(g.storage, memory(g), g.shape));
             holders.merge(g.storage, 1, Integer::sum);
         }
         release(previous);
     }
 
-    /** The gradient an entry of {@link #grads} refers to, or null (none, or collected: nothing to reclaim). */
-    private static Tensor gradOf(WeakReference<Tensor> entry) {
-        return entry == null ? null : entry.get();
+    /**
+     * What reclaiming a gradient this workspace gave needs, without the gradient itself: its storage
+     * (every view of it), its array and its shape (to name it).
+     */
+    private record Gradient(Storage storage, Object memory, int[] shape) {
     }
 
     /** Forgets the gradient this workspace gave {@code t}, which t no longer holds. */
     private void letGo(Tensor t) {
-        release(gradOf(grads.remove(t)));
+        release(grads.remove(t));
     }
 
     /**
@@ -217,7 +218,7 @@ public final class Workspace {
      * last one gone, it is reclaimed when the current scope closes, or left to the collector between
      * steps. Nothing for null or a gradient this workspace no longer holds.
      */
-    private void release(Tensor previous) {
+    private void release(Gradient previous) {
         if (previous != null && previous.storage.owner == this) {
             int held = holders.getOrDefault(previous.storage, 1) - 1;
             if (held > 0) {
@@ -263,10 +264,6 @@ public final class Workspace {
         s.reclaimed = why;
     }
 
-    private static String describe(Tensor t) {
-        return "the tensor of shape " + Shapes.str(t.shape);
-    }
-
     /** A scope of a {@link Workspace}: see the class comment. Closing it twice is harmless. */
     public final class Scope implements AutoCloseable {
         private final Scope outer;
@@ -274,7 +271,7 @@ public final class Workspace {
         private final int takenMark;
         private final int storageMark;
         /** Gradients replaced in this scope and no longer held: reclaimed when it closes. */
-        private final List<Tensor> replaced = new ArrayList<>();
+        private final List<Gradient> replaced = new ArrayList<>();
         private boolean closed;
 
         private Scope(Scope outer, Arena.Pool previousPool, int takenMark, int storageMark) {
@@ -312,11 +309,11 @@ public final class Workspace {
                 storages[i] = null;
             }
             storageCount = storageMark;
-            for (Tensor gradient : replaced) { // a gradient has its tensor's shape, which names both
+            for (Gradient gradient : replaced) { // a gradient has its tensor's shape, which names both
                 if (gradient.storage.owner == Workspace.this && !holders.containsKey(gradient.storage)) { // not kept or held again
-                    Object memory = memory(gradient);
-                    reclaim(gradient.storage, "a later step gave " + describe(gradient) + " a new gradient");
-                    pool.give(memory);
+                    reclaim(gradient.storage, "a later step gave the tensor of shape " + Shapes.str(gradient.shape)
+                            + " a new gradient");
+                    pool.give(gradient.memory);
                 }
             }
             replaced.clear();

@@ -396,7 +396,25 @@ class WorkspaceTest {
         Workspace ws = Workspace.create();
         List<java.lang.ref.WeakReference<Tensor>> dropped = List.of(parameterWithAGradientOnTheTape(ws));
         assertEquals(1, WeakRefs.collect(dropped, 50), "collected while the workspace lives");
-        assertTrue(ws.retainedBytes() >= 0);                     // the workspace itself is still alive
+        java.lang.ref.Reference.reachabilityFence(ws);
+    }
+
+    @Test
+    void aGradientDroppedByZeroGradIsReusedEvenIfCollectedMeanwhile() { // a review of the leak's first fix
+        // holding gradients weakly lost their memory to any collection between zeroGrad and backward: a
+        // Trainer step allocated every parameter's gradient afresh whenever a young GC ran in its forward pass
+        Workspace ws = Workspace.create();
+        Tensor p = Tensor.ones(100_000).requiresGrad(true);
+        java.util.Set<double[]> arrays = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int step = 0; step < 6; step++) {
+            try (Workspace.Scope s = ws.open()) {
+                p.zeroGrad();
+                System.gc();                                      // the dropped gradient has no holder but ws
+                p.mul(p).sum().backward();
+            }
+            arrays.add(p.grad().doubles());
+        }
+        assertTrue(arrays.size() <= 2, arrays.size() + " arrays for 6 steps' gradients");
     }
 
     @Test
