@@ -59,7 +59,8 @@ public abstract class Module {
                     + " tensor is trained (a parameter) or not (a buffer), not both");
         }
         String label = parameter.label();
-        if (label == null || !ownParameters.contains(parameter) && label.equals(GIVEN_LABELS.get(parameter))) {
+        if (label == null || !ownParameters.contains(parameter) && label.equals(GIVEN_LABELS.get(parameter))
+                && inChildren(parameter)) {
             label(parameter, name); // this module's own parameters come first in namedParameters: a tied one too
         }
         ownParameters.add(parameter);
@@ -113,6 +114,23 @@ public abstract class Module {
             }
         }
         return child;
+    }
+
+    /**
+     * Whether a sub-module holds {@code parameter}: then this module lists it first under the name it
+     * is registered with here. (A parameter of a module outside this one, a tied weight of a sibling,
+     * keeps the label its owner gave it: the module holding both lists the owner's name first if the
+     * owner was registered first.)
+     */
+    private boolean inChildren(Tensor parameter) {
+        for (Module child : children.values()) {
+            for (Tensor p : child.namedParameters().values()) {
+                if (p == parameter) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Labels {@code parameter} with its name, remembering that registration gave it. */

@@ -487,5 +487,36 @@ class NnTest {
         for (java.util.Map.Entry<String, Tensor> e : outer.namedParameters().entrySet()) {
             assertEquals(e.getKey().equals("0.named") ? "user's" : e.getKey(), e.getValue().label());
         }
+        // a sibling built with the weight (a tied head): a review found it labelled head.weight, listed as enc.weight
+        TiedModel model = new TiedModel();
+        assertEquals(List.of("enc.weight", "enc.bias"), List.copyOf(model.namedParameters().keySet()));
+        assertEquals("enc.weight", model.encoder.weight().label());
+        Sequential.of(model);
+        assertEquals("0.enc.weight", model.encoder.weight().label());
+    }
+
+    /** A head that holds a weight given to it. */
+    static final class TiedHead extends Module {
+        final Tensor weight;
+
+        TiedHead(Tensor weight) {
+            this.weight = register("weight", weight);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return x.matmul(weight.mT());
+        }
+    }
+
+    /** An encoder and a head tied to its weight, registered after it. */
+    static final class TiedModel extends Module {
+        final Linear encoder = register("enc", Linear.of(2, 2, 1));
+        final TiedHead head = register("head", new TiedHead(encoder.weight()));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return head.forward(encoder.forward(x));
+        }
     }
 }
