@@ -31,7 +31,8 @@ final class Listeners {
 
         /**
          * Takes back what {@link #state} gave (a checkpoint's entries, checked to be single numbers),
-         * which a trainer's checkpoints hold under {@code prefix}.
+         * which a trainer's checkpoints hold under {@code prefix}; with a null prefix, exactly as it was
+         * (a refused resume putting back what it changed).
          *
          * @throws IllegalArgumentException naming the key, if a number cannot be this listener's
          */
@@ -189,6 +190,11 @@ final class Listeners {
             best = state.getOrDefault("best", Double.NaN);
             saved = state.getOrDefault("saved", best);
             improved = false;
+            if (prefix == null) { // put back as it was: nothing read from the file
+                improved = pending > 0;
+                improvedEpoch = (int) pending;
+                return;
+            }
             double held = heldByFile(prefix);
             if (!Double.isNaN(held)) {
                 best = held;

@@ -379,7 +379,6 @@ public final class Trainer {
      */
     private void restoreListeners(Map<String, Double> saved) {
         Map<Listeners.Stateful, Map<String, Double>> before = new LinkedHashMap<>();
-        Map<Listeners.Stateful, String> prefixes = new LinkedHashMap<>();
         try {
             for (int i = 0; i < listeners.size(); i++) {
                 if (listeners.get(i) instanceof Listeners.Stateful s) {
@@ -392,13 +391,12 @@ public final class Trainer {
                     });
                     if (!own.isEmpty()) {
                         before.put(s, s.state());
-                        prefixes.put(s, prefix);
                         s.restore(own, prefix);
                     }
                 }
             }
         } catch (IllegalArgumentException e) {
-            before.forEach((s, state) -> s.restore(state, prefixes.get(s)));
+            before.forEach((s, state) -> s.restore(state, null)); // as they were, nothing read
             throw e;
         }
     }

@@ -299,6 +299,29 @@ class CheckpointTest {
     }
 
     @Test
+    void aRefusedResumeLeavesABestCheckpointAsItWas() throws IOException { // a review: the rollback read the file
+        Path best = dir.resolve("best.npz");
+        Run saved = run(1, p -> Adam.of(p, 0.05));
+        saved.trainer().listen(Listener.bestCheckpoint(best, "loss", Listener.Goal.MINIMIZE))
+                .listen(Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4));
+        saved.trainer().fit(saved.loader(), 2);
+        Path file = dir.resolve("run.npz");
+        saved.trainer().save(file);
+        Map<String, Tensor> entries = new java.util.LinkedHashMap<>(Npz.load(file));
+        entries.put("trainer.listener.1.earlyStopping.worse", Tensor.scalar(2.5));
+        Path patched = dir.resolve("patched.npz");
+        Npz.save(patched, entries);
+        Run target = run(2, p -> Adam.of(p, 0.05));
+        target.trainer().listen(Listener.bestCheckpoint(best, "loss", Listener.Goal.MINIMIZE))
+                .listen(Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4));
+        refusedAndNothingChanged(target, patched, "patched.npz: earlyStopping's 'worse' should be a count of epochs, is 2.5");
+        Path after = dir.resolve("after.npz");
+        target.trainer().save(after);
+        assertTrue(Double.isNaN(Npz.load(after).get("trainer.listener.0.bestCheckpoint.best").item()),
+                "the fresh listener has no best yet, as before the refused resume");
+    }
+
+    @Test
     void aLoopsOwnNumbersComeBackAndBadNamesAreRefused() throws IOException {
         Run saved = run(1, p -> Adam.of(p, 0.05));
         Path file = dir.resolve("own.npz");
