@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.WeakHashMap;
 
 /**
  * A piece of a network: a function of a tensor with parameters, possibly made of other modules.
@@ -30,8 +29,6 @@ public abstract class Module {
     private final Set<Tensor> ownParameters = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<Tensor> ownBuffers = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<String, Module> children = new LinkedHashMap<>();
-    /** The labels registration gave parameters, by tensor (identity; weak: a dead tensor's entry goes too). */
-    private static final Map<Tensor, String> GIVEN_LABELS = Collections.synchronizedMap(new WeakHashMap<>());
     private boolean training = true;
 
     /** This module applied to {@code x}. */
@@ -41,8 +38,9 @@ public abstract class Module {
      * Registers a parameter under {@code name}, marks it as requiring a gradient and returns it. A
      * parameter without a label is labelled with its name, which grows into its dotted path
      * ({@code 0.weight}) as the module is registered in others, so explain reports and graph drawings
-     * name it as {@link #namedParameters()} does (a parameter registered under several names, by the
-     * first it is listed under there); a label you give it is kept.
+     * name it as {@link #namedParameters()} does; a label you give it is kept. A parameter registered
+     * more than once (a tied weight) keeps the label of its first registration, which can differ from
+     * the name {@code namedParameters()} lists it under: label it yourself to name it otherwise.
      *
      * @throws IllegalArgumentException if the name is taken or malformed, or the tensor is not a leaf
      *     (a result of ops on the tape cannot be a parameter: {@code detach()} it, or make it a leaf)
@@ -58,13 +56,11 @@ public abstract class Module {
             throw new IllegalArgumentException("register: parameter '" + name + "' is a buffer of this module; a"
                     + " tensor is trained (a parameter) or not (a buffer), not both");
         }
-        String label = parameter.label();
-        if (label == null || !ownParameters.contains(parameter) && label.equals(GIVEN_LABELS.get(parameter))
-                && inChildren(parameter)) {
-            label(parameter, name); // this module's own parameters come first in namedParameters: a tied one too
-        }
         ownParameters.add(parameter);
         parameters.put(name, parameter.requiresGrad(true));
+        if (parameter.label() == null) {
+            parameter.label(name);
+        }
         return parameter;
     }
 
@@ -110,33 +106,10 @@ public abstract class Module {
         children.put(name, child);
         for (Map.Entry<String, Tensor> e : child.namedParameters().entrySet()) {
             if (e.getKey().equals(e.getValue().label())) { // labelled by registration, not by the user
-                label(e.getValue(), name + "." + e.getKey());
+                e.getValue().label(name + "." + e.getKey());
             }
         }
         return child;
-    }
-
-    /**
-     * Whether a sub-module holds {@code parameter}: then this module lists it first under the name it
-     * is registered with here. (A parameter of a module outside this one, a tied weight of a sibling,
-     * keeps the label its owner gave it: the module holding both lists the owner's name first if the
-     * owner was registered first.)
-     */
-    private boolean inChildren(Tensor parameter) {
-        for (Module child : children.values()) {
-            for (Tensor p : child.namedParameters().values()) {
-                if (p == parameter) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    /** Labels {@code parameter} with its name, remembering that registration gave it. */
-    private static void label(Tensor parameter, String name) {
-        parameter.label(name);
-        GIVEN_LABELS.put(parameter, name);
     }
 
     /** Whether {@code target} is this module or one of its sub-modules, at any depth (no recursion). */
