@@ -390,7 +390,7 @@ public final class Trainer {
                         }
                     });
                     if (!own.isEmpty()) {
-                        before.put(s, s.state());
+                        before.putIfAbsent(s, s.state()); // a listener at two places: its state before either
                         s.restore(own, prefix);
                     }
                 }

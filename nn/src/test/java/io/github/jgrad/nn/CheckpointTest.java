@@ -299,6 +299,29 @@ class CheckpointTest {
     }
 
     @Test
+    void aRefusedResumeLeavesAListenerAtTwoPlacesAsItWas() throws IOException { // a review
+        // the rollback kept the state after the listener's first restore, not the one before it
+        Run saved = run(1, p -> Adam.of(p, 0.05));
+        Listener twice = Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4);
+        saved.trainer().listen(twice).listen(twice);
+        saved.trainer().fit(saved.loader(), 2);
+        Path file = dir.resolve("run.npz");
+        saved.trainer().save(file);
+        Map<String, Tensor> entries = new java.util.LinkedHashMap<>(Npz.load(file));
+        entries.put("trainer.listener.1.earlyStopping.worse", Tensor.scalar(2.5));
+        Path patched = dir.resolve("patched.npz");
+        Npz.save(patched, entries);
+        Run target = run(2, p -> Adam.of(p, 0.05));
+        Listener fresh = Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4);
+        target.trainer().listen(fresh).listen(fresh);
+        refusedAndNothingChanged(target, patched, "patched.npz: earlyStopping's 'worse' should be a count of epochs, is 2.5");
+        Path after = dir.resolve("after.npz");
+        target.trainer().save(after);
+        assertTrue(Double.isNaN(Npz.load(after).get("trainer.listener.0.earlyStopping.best").item()),
+                "no best yet, as before the refused resume");
+    }
+
+    @Test
     void aRefusedResumeLeavesABestCheckpointAsItWas() throws IOException { // a review: the rollback read the file
         Path best = dir.resolve("best.npz");
         Run saved = run(1, p -> Adam.of(p, 0.05));
