@@ -298,12 +298,14 @@ class CheckpointTest {
         refusedAndNothingChanged(target, patched, "entry 'trainer.listener.1.earlyStopping.worse' should be one number");
     }
 
-    @Test
-    void aRefusedResumeLeavesAListenerAtTwoPlacesAsItWas() throws IOException { // a review
-        // the rollback kept the state after the listener's first restore, not the one before it
+    /**
+     * Trains a run with {@code listeners} for 2 epochs, saves it with listener 1's earlyStopping.worse
+     * patched to 2.5, resumes a fresh run with {@code fresh} listeners from it (refused, nothing
+     * changed), and returns the fresh trainer's entry {@code entry} afterwards.
+     */
+    private double afterARefusedResume(List<Listener> listeners, List<Listener> fresh, String entry) throws IOException {
         Run saved = run(1, p -> Adam.of(p, 0.05));
-        Listener twice = Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4);
-        saved.trainer().listen(twice).listen(twice);
+        listeners.forEach(saved.trainer()::listen);
         saved.trainer().fit(saved.loader(), 2);
         Path file = dir.resolve("run.npz");
         saved.trainer().save(file);
@@ -312,36 +314,31 @@ class CheckpointTest {
         Path patched = dir.resolve("patched.npz");
         Npz.save(patched, entries);
         Run target = run(2, p -> Adam.of(p, 0.05));
-        Listener fresh = Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4);
-        target.trainer().listen(fresh).listen(fresh);
+        fresh.forEach(target.trainer()::listen);
         refusedAndNothingChanged(target, patched, "patched.npz: earlyStopping's 'worse' should be a count of epochs, is 2.5");
         Path after = dir.resolve("after.npz");
         target.trainer().save(after);
-        assertTrue(Double.isNaN(Npz.load(after).get("trainer.listener.0.earlyStopping.best").item()),
-                "no best yet, as before the refused resume");
+        return Npz.load(after).get(entry).item();
+    }
+
+    @Test
+    void aRefusedResumeLeavesAListenerAtTwoPlacesAsItWas() throws IOException { // a review
+        // the rollback kept the state after the listener's first restore, not the one before it
+        Listener twice = Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4);
+        Listener fresh = Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4);
+        assertTrue(Double.isNaN(afterARefusedResume(List.of(twice, twice), List.of(fresh, fresh),
+                "trainer.listener.0.earlyStopping.best")), "no best yet, as before the refused resume");
     }
 
     @Test
     void aRefusedResumeLeavesABestCheckpointAsItWas() throws IOException { // a review: the rollback read the file
         Path best = dir.resolve("best.npz");
-        Run saved = run(1, p -> Adam.of(p, 0.05));
-        saved.trainer().listen(Listener.bestCheckpoint(best, "loss", Listener.Goal.MINIMIZE))
-                .listen(Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4));
-        saved.trainer().fit(saved.loader(), 2);
-        Path file = dir.resolve("run.npz");
-        saved.trainer().save(file);
-        Map<String, Tensor> entries = new java.util.LinkedHashMap<>(Npz.load(file));
-        entries.put("trainer.listener.1.earlyStopping.worse", Tensor.scalar(2.5));
-        Path patched = dir.resolve("patched.npz");
-        Npz.save(patched, entries);
-        Run target = run(2, p -> Adam.of(p, 0.05));
-        target.trainer().listen(Listener.bestCheckpoint(best, "loss", Listener.Goal.MINIMIZE))
-                .listen(Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4));
-        refusedAndNothingChanged(target, patched, "patched.npz: earlyStopping's 'worse' should be a count of epochs, is 2.5");
-        Path after = dir.resolve("after.npz");
-        target.trainer().save(after);
-        assertTrue(Double.isNaN(Npz.load(after).get("trainer.listener.0.bestCheckpoint.best").item()),
-                "the fresh listener has no best yet, as before the refused resume");
+        assertTrue(Double.isNaN(afterARefusedResume(
+                List.of(Listener.bestCheckpoint(best, "loss", Listener.Goal.MINIMIZE),
+                        Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4)),
+                List.of(Listener.bestCheckpoint(best, "loss", Listener.Goal.MINIMIZE),
+                        Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4)),
+                "trainer.listener.0.bestCheckpoint.best")), "the fresh listener has no best yet, as before");
     }
 
     @Test

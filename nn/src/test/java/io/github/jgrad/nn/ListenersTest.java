@@ -220,17 +220,12 @@ class ListenersTest {
         // the improvement of epoch 2 was never written, and its flag stayed set: epoch 3, worse than the
         // file's epoch 1, was written as the best; epoch 4, better than the file's, compared with epoch 2's
         double[] scores = {3, 1, 4, 2, 2.5};
-        int[] calls = {0};
         Path best = dir.resolve("best.npz");
-        DataLoader held = DataLoader.of(X.slice(0, 90, 120), Y.slice(0, 90, 120), 30, false, 0);
-        Trainer t = trainer(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), 0.5)
-                .validation(held, Map.of("score", (x, y) -> scores[calls[0]++]))
-                .listen(Listener.bestCheckpoint(best, "val_score", Listener.Goal.MINIMIZE))
-                .listen((trainer, e) -> {
-                    if (e.number() == 2) {
-                        throw new IllegalStateException("a full disk");
-                    }
-                });
+        Trainer t = scored(scores, 0, best, (trainer, e) -> {
+            if (e.number() == 2) {
+                throw new IllegalStateException("a full disk");
+            }
+        });
         int[] expected = {1, 1, 1, 4, 4}; // the epoch the file holds after each
         for (int epoch = 1; epoch <= 5; epoch++) {
             if (epoch == 2) {
@@ -244,24 +239,41 @@ class ListenersTest {
         }
     }
 
-    /** Scores 3, 1, 2 by epoch; after bestCheckpoint, a listener saving {@code ck} each epoch, then dying in epoch 2. */
-    private Trainer savingEveryEpoch(Path best, Path ck, int startEpoch, boolean dieInEpoch2) {
-        double[] scores = {3, 1, 2};
-        int[] calls = {startEpoch};
+    /**
+     * A trainer whose validation score in epoch k (from 1) is scores[k - 1], resuming at epoch
+     * {@code start}, with bestCheckpoint({@code best}) and then {@code after} as listeners.
+     */
+    private Trainer scored(double[] scores, int start, Path best, Listener after) {
+        int[] calls = {start};
         DataLoader held = DataLoader.of(X.slice(0, 90, 120), Y.slice(0, 90, 120), 30, false, 0);
         return trainer(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), 0.5)
                 .validation(held, Map.of("score", (x, y) -> scores[calls[0]++]))
                 .listen(Listener.bestCheckpoint(best, "val_score", Listener.Goal.MINIMIZE))
-                .listen((trainer, e) -> {
-                    try {
-                        trainer.save(ck);                                  // before the best file is written
-                    } catch (IOException x) {
-                        throw new java.io.UncheckedIOException(x);
-                    }
-                    if (dieInEpoch2 && e.number() == 2) {
-                        throw new IllegalStateException("killed");
-                    }
-                });
+                .listen(after);
+    }
+
+    /** A listener saving the trainer to {@code ck} (before the best file is written) in the epochs {@code when} takes. */
+    private static Listener saving(Path ck, java.util.function.IntPredicate when) {
+        return (trainer, e) -> {
+            if (when.test(e.number())) {
+                try {
+                    trainer.save(ck);
+                } catch (IOException x) {
+                    throw new java.io.UncheckedIOException(x);
+                }
+            }
+        };
+    }
+
+    /** Scores 3, 1, 2 by epoch; after bestCheckpoint, a listener saving {@code ck} each epoch, then dying in epoch 2. */
+    private Trainer savingEveryEpoch(Path best, Path ck, int startEpoch, boolean dieInEpoch2) {
+        Listener save = saving(ck, n -> true);
+        return scored(new double[] {3, 1, 2}, startEpoch, best, (trainer, e) -> {
+            save.onEpoch(trainer, e);
+            if (dieInEpoch2 && e.number() == 2) {
+                throw new IllegalStateException("killed");
+            }
+        });
     }
 
     @Test
@@ -298,22 +310,7 @@ class ListenersTest {
         double[] scores = {3, 2, 2.5, 1, 5, 1.5};
         Path best = dir.resolve("best.npz");
         Path ck = dir.resolve("ck.npz");
-        java.util.function.IntFunction<Trainer> run = start -> {
-            int[] calls = {start};
-            DataLoader held = DataLoader.of(X.slice(0, 90, 120), Y.slice(0, 90, 120), 30, false, 0);
-            return trainer(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), 0.5)
-                    .validation(held, Map.of("score", (x, y) -> scores[calls[0]++]))
-                    .listen(Listener.bestCheckpoint(best, "val_score", Listener.Goal.MINIMIZE))
-                    .listen((trainer, e) -> {
-                        if (e.number() == 2) {
-                            try {
-                                trainer.save(ck);
-                            } catch (IOException x) {
-                                throw new java.io.UncheckedIOException(x);
-                            }
-                        }
-                    });
-        };
+        java.util.function.IntFunction<Trainer> run = start -> scored(scores, start, best, saving(ck, n -> n == 2));
         run.apply(0).fit(train(), 5);
         assertEquals(4, Npz.load(best).get(Checkpoint.EPOCHS).item());
         Trainer resumed = run.apply(2).resume(ck);
