@@ -251,7 +251,8 @@ public final class GradCheck {
                     + " compute f in float64 too (Module.to(DType.FLOAT64) for a model)");
         }
         // a scalar output is checked as it is, so the report's numbers are its own gradients
-        Tensor weights = y.dim() == 0 ? Tensor.scalar(1) : Tensor.uniform(new SplittableRandom(0x9e3779b97f4a7c15L), 0.5, 1.5, y.shape());
+        Tensor weights = y.dim() == 0 ? Tensor.scalar(1)
+                : Tensor.uniform(new SplittableRandom(0x9e3779b97f4a7c15L), 0.5, 1.5, y.shape());
         double[] analytic = new double[total];
         if (y.requiresGrad()) {
             try {

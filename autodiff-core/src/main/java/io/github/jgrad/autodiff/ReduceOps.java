@@ -290,7 +290,8 @@ final class ReduceOps {
     static Tensor logSoftmaxBackward(Tensor g, Tensor y, int ax) {
         return backward(LOG_SOFTMAX_BACKWARD, true, g, y, ax, (g2, o) -> { // keeping the chain rule's zero
             Tensor ge = g2.chain(y.exp());
-            return new Tensor[] {g2.sub(ge.sum(new int[] {ax}, true)), ChainOps.bothChain(ge, g.sum(new int[] {ax}, true)).neg()};
+            return new Tensor[] {g2.sub(ge.sum(new int[] {ax}, true)),
+                    ChainOps.bothChain(ge, g.sum(new int[] {ax}, true)).neg()};
         });
     }
 

@@ -601,8 +601,8 @@ public final class Tensor extends Node {
      * and JAX give NaN without the "double where" trick. The rule covers element-wise ops,
      * reductions (softmax and log-softmax too: a row of -inf, NaN after the softmax, masked here
      * gets gradient 0, as in padded attention), broadcasting and layout ops, and gradients of
-     * gradients; a matmul whose other
-     * operand holds infinities or NaN still gives NaN (0 * inf inside the product), as BLAS does. The
+     * gradients; a matmul whose other operand holds infinities or NaN still gives NaN (0 * inf
+     * inside the product), as BLAS does. The
      * convention's price (a 0 * inf limit is read as 0: sqrt(x)^2 at 0 gets derivative 0, not 1) is
      * explained in {@link Op}.
      */

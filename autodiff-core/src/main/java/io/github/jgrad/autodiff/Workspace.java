@@ -46,8 +46,9 @@ import java.util.WeakHashMap;
  *       workspace's until a later scope gives the tensor a gradient, so that a loop calling
  *       {@code zeroGrad()} before its scope reuses the memory), and so is the gradient of a tensor
  *       that is itself garbage, one a tensor of an open scope holds too, and one replaced in another
- *       workspace's scope while none of its own is open. A gradient made in one workspace's scope, or held by it, and given
- *       inside another's belongs to the first, which counts the new holder;</li>
+ *       workspace's scope while none of its own is open. A gradient made in one workspace's scope,
+ *       or held by it, and given inside another's belongs to the first, which counts the new
+ *       holder;</li>
  *   <li>{@link #keep(Tensor)} takes a tensor (and the views sharing its data) out of its scope or
  *       workspace for good, like any tensor made outside scopes.</li>
  * </ul>
@@ -154,8 +155,9 @@ public final class Workspace {
      * the scope for a tensor from outside it moves to the workspace, and the gradient this workspace
      * gave {@code t} before, unless another tensor holds it too, is reclaimed when the current scope
      * closes (read in this scope, as {@code clipGradNorm} replaces it, it stays valid), its memory
-     * then reused. Between steps the gradient {@code previous} it replaces is let go, and {@code g}, if
-     * a workspace holds it, counted as held once more.
+     * then reused. The gradient {@code previous} it replaces is let go by the workspace holding it
+     * when another records the new one (between steps, or in another workspace's scope), and
+     * {@code g}, if a workspace holds it, is counted as held once more.
      */
     static void gradAssigned(Tensor t, Tensor previous, Tensor g) {
         Arena.Pool p = Arena.active();

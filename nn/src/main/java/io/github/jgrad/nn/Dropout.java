@@ -45,7 +45,8 @@ public final class Dropout extends Module {
             return x;
         }
         long base = stream == 0 ? seed : new SplittableRandom(seed ^ stream * STREAM).nextLong();
-        Tensor keep = Tensor.rand(new SplittableRandom(new SplittableRandom(base + draws * GOLDEN).nextLong()), x.shape()).ge(p);
+        long maskSeed = new SplittableRandom(base + draws * GOLDEN).nextLong();
+        Tensor keep = Tensor.rand(new SplittableRandom(maskSeed), x.shape()).ge(p);
         draws++;
         return x.mul(keep.to(x.dtype())).mul(1 / (1 - p)); // the mask in x's dtype, so float32 stays float32
     }

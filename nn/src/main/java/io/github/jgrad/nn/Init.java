@@ -23,7 +23,8 @@ public interface Init {
     /** Glorot/Xavier normal: N(0, 2 / (fanIn + fanOut)). */
     static Init xavierNormal() {
         return (seed, fanIn, fanOut, shape) ->
-                Tensor.randn(new SplittableRandom(seed), shape).mul(Math.sqrt(2.0 / fans("xavierNormal", fanIn, fanOut, (long) fanIn + fanOut)));
+                Tensor.randn(new SplittableRandom(seed), shape)
+                        .mul(Math.sqrt(2.0 / fans("xavierNormal", fanIn, fanOut, (long) fanIn + fanOut)));
     }
 
     /** He/Kaiming uniform: U(-a, a), a = sqrt(6 / fanIn); for ReLU layers. */
@@ -37,7 +38,8 @@ public interface Init {
     /** He/Kaiming normal: N(0, 2 / fanIn). */
     static Init heNormal() {
         return (seed, fanIn, fanOut, shape) ->
-                Tensor.randn(new SplittableRandom(seed), shape).mul(Math.sqrt(2.0 / fans("heNormal", fanIn, fanOut, fanIn)));
+                Tensor.randn(new SplittableRandom(seed), shape)
+                        .mul(Math.sqrt(2.0 / fans("heNormal", fanIn, fanOut, fanIn)));
     }
 
     /**

@@ -149,7 +149,8 @@ public final class TensorGraphs {
                 boolean left = k % 3 == 1 && a.dim() >= 2;
                 int n = left ? a.shape(a.dim() - 2) : a.shape(a.dim() - 1);
                 Tensor w = Tensor.uniform(new SplittableRandom(k), -1, 1, n, n);
-                return left ? w.matmul(a) : k % 3 == 2 ? a.matmulAdd(w, Tensor.uniform(new SplittableRandom(k + 1), -1, 1, n)) : a.matmul(w);
+                return left ? w.matmul(a)
+                        : k % 3 == 2 ? a.matmulAdd(w, Tensor.uniform(new SplittableRandom(k + 1), -1, 1, n)) : a.matmul(w);
             }));
 
     private final List<GraphOp<Tensor>> ops;
