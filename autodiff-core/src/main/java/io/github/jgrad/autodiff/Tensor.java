@@ -602,9 +602,8 @@ public final class Tensor extends Node {
      * reductions (softmax and log-softmax too: a row of -inf, NaN after the softmax, masked here
      * gets gradient 0, as in padded attention), broadcasting and layout ops, and gradients of
      * gradients; a matmul whose other operand holds infinities or NaN still gives NaN (0 * inf
-     * inside the product), as BLAS does. The
-     * convention's price (a 0 * inf limit is read as 0: sqrt(x)^2 at 0 gets derivative 0, not 1) is
-     * explained in {@link Op}.
+     * inside the product), as BLAS does. The convention's price (a 0 * inf limit is read as 0:
+     * sqrt(x)^2 at 0 gets derivative 0, not 1) is explained in {@link Op}.
      */
     public static Tensor where(Tensor condition, Tensor a, Tensor b) {
         return ArithmeticOps.select(condition, a, b);

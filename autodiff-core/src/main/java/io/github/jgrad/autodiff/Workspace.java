@@ -46,7 +46,8 @@ import java.util.WeakHashMap;
  *       workspace's until a later scope gives the tensor a gradient, so that a loop calling
  *       {@code zeroGrad()} before its scope reuses the memory), and so is the gradient of a tensor
  *       that is itself garbage, one a tensor of an open scope holds too, and one replaced in another
- *       workspace's scope while none of its own is open. A gradient made in one workspace's scope,
+ *       workspace's scope while none of its own is open (with one of its own open, it is reclaimed
+ *       when that scope closes). A gradient made in one workspace's scope,
  *       or held by it, and given inside another's belongs to the first, which counts the new
  *       holder;</li>
  *   <li>{@link #keep(Tensor)} takes a tensor (and the views sharing its data) out of its scope or

@@ -316,7 +316,7 @@ class WorkspaceTest {
     }
 
     @Test
-    void aGradientLetGoBetweenStepsOrHeldFromAnotherWorkspaceIsNotReclaimed() { // a hostile probe's two cases
+    void gradientsLetGoOrHeldElsewhereAreNotReclaimedButOneDroppedByZeroGradIs() { // a hostile probe's two cases
         Workspace ws = Workspace.create();
         Tensor p = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
         try (Workspace.Scope s = ws.open()) {

@@ -11,7 +11,8 @@ public interface Metric {
 
     /**
      * The fraction of rows {@code model} classifies right ({@link Metrics#accuracy}: its outputs are
-     * read as logits, so a model ending in a sigmoid needs a metric of its own), computed with
+     * read as logits; for a model ending in a sigmoid, {@code (x, y) -> Metrics.accuracy(model.forward(x)
+     * .sub(0.5), y)} with grad mode off), computed with
      * nothing recorded ({@link GradMode#disabled()}) in the model's current mode: {@link
      * Trainer#evaluate} puts it in evaluation mode first; called on its own, call {@link Module#eval()}
      * first, or dropout draws masks.

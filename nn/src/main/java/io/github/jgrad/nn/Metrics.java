@@ -15,7 +15,7 @@ public final class Metrics {
      * of shape (n, 1) are a binary classifier's ({@link Loss#binaryCrossEntropyWithLogits}): it
      * predicts class 1 where the logit is above 0 (so a NaN logit predicts class 0), against labels 0
      * or 1 of shape (n) or (n, 1). Probabilities (a model ending in a sigmoid) are not logits: every
-     * one is above 0; compare them with 0.5 instead, {@code p.gt(0.5).eq(y).mean().item()}.
+     * one is above 0; pass {@code p.sub(0.5)} to compare them with 0.5, with the same shape rules.
      *
      * @throws IllegalArgumentException if the shapes fit neither form, or an index is not a class
      */

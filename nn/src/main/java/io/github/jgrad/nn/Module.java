@@ -39,8 +39,9 @@ public abstract class Module {
      * parameter without a label is labelled with its name, which grows into its dotted path
      * ({@code 0.weight}) as the module is registered in others, so explain reports and graph drawings
      * name it as {@link #namedParameters()} does; a label you give it is kept. A parameter registered
-     * more than once (a tied weight) keeps the label of its first registration, which can differ from
-     * the name {@code namedParameters()} lists it under: label it yourself to name it otherwise.
+     * more than once (a tied weight) keeps the label it got first, as that path grows, which can differ
+     * from the name {@code namedParameters()} lists it under and even read as another parameter's
+     * name there: label tied weights yourself.
      *
      * @throws IllegalArgumentException if the name is taken or malformed, or the tensor is not a leaf
      *     (a result of ops on the tape cannot be a parameter: {@code detach()} it, or make it a leaf)

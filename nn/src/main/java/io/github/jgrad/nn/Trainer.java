@@ -340,8 +340,8 @@ public final class Trainer {
      * optimizer's state, the number of epochs trained and the state of the built-in listeners that
      * keep some ({@link Listener#bestCheckpoint}'s best value and what its file holds,
      * {@link Listener#earlyStopping}'s best value and count), in one {@code .npz} that NumPy reads
-     * (the entries are listed in docs/guide.md, "Checkpoints"). Called from a listener of your own, it saves the listeners after
-     * that one as they were before the epoch: add such a listener last.
+     * (the entries are listed in docs/guide.md, "Checkpoints"). Called from a listener of your own,
+     * it saves the listeners after that one as they were before the epoch: add such a listener last.
      */
     public void save(Path file) throws IOException {
         Map<String, Double> state = new LinkedHashMap<>();
