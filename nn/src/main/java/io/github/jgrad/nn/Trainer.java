@@ -240,8 +240,10 @@ public final class Trainer {
 
     /**
      * Epoch number {@code epochIndex} (0-based): the data in that epoch's order, the schedule's rate
-     * for it; returns the mean batch loss. The model is put in training mode; afterwards
-     * {@link #epochs()} is {@code epochIndex + 1}.
+     * for it; returns the mean batch loss. A model in evaluation mode is put in training mode, every
+     * module of it; in a model already in training mode a sub-module you set to {@code eval()} (a
+     * layer frozen with its running statistics) stays so. Afterwards {@link #epochs()} is
+     * {@code epochIndex + 1}.
      */
     public double epoch(DataLoader loader, int epochIndex) {
         if (loader.size() == 0) {
@@ -250,7 +252,9 @@ public final class Trainer {
         if (epochIndex < 0) {
             throw new IllegalArgumentException("Trainer.epoch: epochIndex must be >= 0, got " + epochIndex);
         }
-        model.train();
+        if (!model.isTraining()) { // a sub-module set to eval() in a training model keeps its mode
+            model.train();
+        }
         if (schedule != null) {
             optimizer.setLearningRate(schedule.rate(epochIndex));
         }

@@ -66,6 +66,17 @@ class ListenersTest {
                 .progress(null).evaluate(held());
         assertTrue(mixed.isTraining());
         assertFalse(off.isTraining(), "each module's own mode comes back");
+        boolean[] dropoutOnInAStep = {false};                          // a final review: fit's epochs turned it on
+        Trainer.of(mixed, SGD.of(mixed.parameters(), 0.1), (x, y) -> {
+                    dropoutOnInAStep[0] |= off.isTraining();
+                    return Loss.crossEntropy(mixed.forward(x), y);
+                }).progress(null).validation(held(), Map.of()).fit(train(), 2);
+        assertFalse(dropoutOnInAStep[0], "a sub-module set to eval() in a training model stays so");
+        assertFalse(off.isTraining());
+        mixed.eval();
+        Trainer.of(mixed, SGD.of(mixed.parameters(), 0.1), (x, y) -> Loss.crossEntropy(mixed.forward(x), y))
+                .progress(null).fit(train(), 1);
+        assertTrue(mixed.isTraining() && off.isTraining(), "a model in evaluation mode is trained in training mode");
         assertEquals(3, seen.size());
         Trainer.Epoch last = seen.get(2);
         assertEquals(List.of("loss", "val_loss", "val_accuracy"), new ArrayList<>(last.metrics().keySet()));
