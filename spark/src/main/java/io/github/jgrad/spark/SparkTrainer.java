@@ -65,7 +65,8 @@ import scala.runtime.BoxedUnit;
  * model (names, order and shapes of parameters and buffers) wherever it runs. The model the driver
  * holds ({@link #model()}) is the trained one. Not thread-safe.
  *
- * <p><b>Randomness.</b> Executors build the model afresh at every step and give it a random stream
+ * <p><b>Randomness.</b> Executors build the model afresh at every step, in training mode (a
+ * sub-module the factory set to {@code eval()} stays so, as in {@code Trainer}), and give it a random stream
  * of its own per step and partition ({@link Module#randomStream}), so a {@code Dropout} layer draws
  * new masks at every step and different masks on every partition. They are not the masks one
  * machine would draw for the same batch, and they depend on how the data is partitioned.
@@ -523,7 +524,9 @@ public final class SparkTrainer {
         int in = batch.in();
         int out = batch.out();
         Tensor targets = out == 1 ? Tensor.of(y) : Tensor.of(y, n, out);
-        model.train();
+        if (!model.isTraining()) { // as Trainer's epochs: a sub-module the factory set to eval() keeps its mode
+            model.train();
+        }
         Tensor l = loss.apply(model, Tensor.of(x, n, in), targets);
         l.backward();
         Map<String, Tensor> buffers = model.namedBuffers();

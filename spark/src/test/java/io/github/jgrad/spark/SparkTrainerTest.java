@@ -272,6 +272,26 @@ class SparkTrainerTest {
                 io.github.jgrad.nn.Linear.of(16, 2, 5));
     }
 
+    private static Module frozenDropoutModel() {
+        Dropout off = Dropout.of(0.5, 9);
+        Module m = Sequential.of(io.github.jgrad.nn.Linear.of(3, 16, 4), Activation.relu(), off,
+                io.github.jgrad.nn.Linear.of(16, 2, 5));
+        off.eval();                                                  // frozen: the factory says so
+        return m;
+    }
+
+    @Test
+    void aSubModuleTheFactorySetsToEvalStaysSo() { // as Trainer's epochs since b3947d8: train() turned it on
+        SparkTrainer trainer = SparkTrainer.of(SparkTrainerTest::frozenDropoutModel, p -> SGD.of(p, 0.1),
+                SparkTrainerTest::loss);
+        List<Double> spark = trainer.fit(sc.parallelize(examples(), 1), 3);
+        Module local = frozenDropoutModel();
+        List<Double> losses = localSteps(local, SGD.of(local.parameters(), 0.1), 3);
+        for (int s = 0; s < 3; s++) {
+            assertEquals(losses.get(s), spark.get(s), 1e-12, "loss before step " + s + ": no dropout drawn");
+        }
+    }
+
     @Test
     void dropoutDrawsNewMasksEveryStepAndOnEveryPartition() {
         SparkTrainer trainer = SparkTrainer.of(SparkTrainerTest::dropoutModel, p -> SGD.of(p, 0), SparkTrainerTest::loss);
