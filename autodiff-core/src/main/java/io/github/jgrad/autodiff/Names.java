@@ -27,17 +27,15 @@ import java.util.Set;
  * later uses, then op name and counter), except that a generated name already taken is skipped.
  */
 final class Names {
-    private final Value[] order;
     /** Per value: its name, given in computation order. */
     private final String[] names;
-    private final Set<String> labels = new HashSet<>();
-    private final Set<String> constants = new HashSet<>();
     private final String format;
     private final int decimals;
 
     Names(Value[] order, int decimals) {
-        this.order = order;
         int[] counter = new int[order.length]; // which use of its label a value is (1, 2, ...), or its op counter
+        Set<String> labels = new HashSet<>();
+        Set<String> constants = new HashSet<>();
         this.format = "%." + decimals + "f";
         this.decimals = decimals;
         Map<String, Integer> uses = new HashMap<>();

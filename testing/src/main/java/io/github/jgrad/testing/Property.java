@@ -115,9 +115,7 @@ public final class Property<T> {
             try {
                 value = generator.generate(random.split());
             } catch (RuntimeException | Error e) {
-                if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
-                    throw e;
-                }
+                rethrowJvmFailure(e);
                 throw new AssertionError(name + ": the generator threw drawing case " + drawn + " (seed " + s
                         + "; rerun with -D" + SEED_PROPERTY + "=" + s + "): " + e, e);
             }
@@ -149,9 +147,7 @@ public final class Property<T> {
             try {
                 candidates = generator.shrink(smallest);
             } catch (RuntimeException | Error e) {
-                if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
-                    throw e;
-                }
+                rethrowJvmFailure(e);
                 stopped = "\n(shrinking stopped: the generator's shrink threw " + e + ")";
                 break;
             }
@@ -181,10 +177,18 @@ public final class Property<T> {
             property.accept(value);
             return null;
         } catch (Exception | Error e) {
-            if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
-                throw (VirtualMachineError) e;
-            }
+            rethrowJvmFailure(e);
             return e;
+        }
+    }
+
+    /**
+     * Throws {@code e} if it is one of the JVM's own failures but a stack overflow (out of memory, an
+     * internal error): no case of a property fails so.
+     */
+    private static void rethrowJvmFailure(Throwable e) {
+        if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+            throw (VirtualMachineError) e;
         }
     }
 
