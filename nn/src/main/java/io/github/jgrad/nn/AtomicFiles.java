@@ -33,6 +33,18 @@ final class AtomicFiles {
     private AtomicFiles() {}
 
     /**
+     * Whether a loader must read {@code file} as a stream: a pipe or a device has no size to check
+     * the data against (a pipe's is 0, which would read as a truncated file). A directory is an error;
+     * a missing file is left to the loader's own {@link NoSuchFileException}.
+     */
+    static boolean isStream(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + ": is a directory, not a file");
+        }
+        return Files.exists(file) && !Files.isRegularFile(file);
+    }
+
+    /**
      * The longest start of {@code name} that is at most {@code maxBytes} bytes in UTF-8, cut between
      * code points: the temporary file's name must fit the file system's limit (255 bytes) wherever
      * the target's does, whatever the script.

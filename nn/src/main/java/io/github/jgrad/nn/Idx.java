@@ -26,8 +26,9 @@ import java.util.zip.GZIPInputStream;
  * int32 (0x0C), float32 (0x0D) and float64 (0x0E). A gzip file (found by its first bytes, whatever
  * its name) is read as a stream. As with {@link Npy}, the tensor is allocated once and filled a
  * chunk at a time; an uncompressed file must be exactly as long as its dimensions say, and a
- * compressed one may expand to at most {@code maxBytes} of tensor (8 bytes per element; default
- * {@link Npy#DEFAULT_MAX_BYTES}). Every error is an {@link IOException} naming the file.
+ * compressed one, or a pipe (whose length is not known in advance), may expand to at most {@code
+ * maxBytes} of tensor (8 bytes per element; default {@link Npy#DEFAULT_MAX_BYTES}). Every error is an
+ * {@link IOException} naming the file.
  */
 public final class Idx {
     private static final int CHUNK = 1 << 16;
@@ -43,22 +44,23 @@ public final class Idx {
     /**
      * Loads the array in {@code file}, plain or gzip-compressed.
      *
-     * @throws IOException if the file is not IDX, is truncated or too long, has an unknown type, or
-     *     is compressed and would take more than {@code maxBytes} as a tensor
+     * @throws IOException if the file is not IDX, is a directory, is truncated or too long, has an
+     *     unknown type, or is compressed or a pipe and would take more than {@code maxBytes} as a tensor
      * @throws IllegalArgumentException if {@code maxBytes} is negative
      */
     public static Tensor load(Path file, long maxBytes) throws IOException {
         if (maxBytes < 0) {
             throw new IllegalArgumentException("Idx.load: maxBytes must be >= 0, got " + maxBytes);
         }
+        boolean stream = AtomicFiles.isStream(file); // a pipe: no size to check the data against
         try (FileChannel channel = FileChannel.open(file);  // the size of the file read, even if it is replaced
              InputStream raw = new BufferedInputStream(Channels.newInputStream(channel), CHUNK)) {
-            long size = channel.size();
+            long size = stream ? -1 : channel.size();
             raw.mark(2);
             boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
             raw.reset();
             InputStream in = gzip ? new GZIPInputStream(raw, CHUNK) : raw;
-            return read(in, file.toString(), gzip ? -1 : size, gzip ? maxBytes : Long.MAX_VALUE);
+            return read(in, file.toString(), gzip ? -1 : size, gzip || stream ? maxBytes : Long.MAX_VALUE);
         } catch (IOException e) {
             if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) {
                 throw e;
@@ -113,7 +115,7 @@ public final class Idx {
         }
         if (8 * count > limit) {
             throw new IOException(source + ": " + what + " would take " + 8 * count + " bytes as a tensor, over the"
-                    + " limit of " + limit + " for compressed data; pass a larger maxBytes to load it if the file is"
+                    + " limit of " + limit + " for compressed or streamed data; pass a larger maxBytes to load it if the file is"
                     + " trusted");
         }
         return NpyFormat.allocate(source, what, shape, data -> fill(in, type, itemSize, data, source));

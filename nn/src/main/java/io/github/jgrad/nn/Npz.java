@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,8 +120,19 @@ public final class Npz {
         if (maxBytes < 0) {
             throw new IllegalArgumentException("Npz.read: maxBytes must be >= 0, got " + maxBytes);
         }
+        return read(in, maxBytes, "stream");
+    }
+
+    /** {@link #read(InputStream, long)}, naming the archive {@code archive} in errors. */
+    private static Map<String, Tensor> read(InputStream in, long maxBytes, String archive) throws IOException {
         long limit = maxBytes > Long.MAX_VALUE - STREAM_HEADROOM ? Long.MAX_VALUE : maxBytes + STREAM_HEADROOM;
-        Path copy = Files.createTempFile("jgrad-", ".npz");
+        Path copy;
+        try {
+            copy = Files.createTempFile("jgrad-", ".npz");
+        } catch (IOException e) {
+            throw new IOException(archive + ": cannot create a temporary file to read the archive from, in "
+                    + System.getProperty("java.io.tmpdir") + " (java.io.tmpdir): " + e, e);
+        }
         try {
             try (OutputStream out = Files.newOutputStream(copy)) {
                 byte[] buffer = new byte[1 << 16];
@@ -128,13 +140,18 @@ public final class Npz {
                 for (int n; (n = in.read(buffer)) >= 0; ) {
                     total += n;
                     if (total > limit) {
-                        throw new IOException("stream: longer than maxBytes (" + maxBytes + ") plus " + STREAM_HEADROOM
+                        throw new IOException(archive + ": longer than maxBytes (" + maxBytes + ") plus " + STREAM_HEADROOM
                                 + " bytes for the archive's headers; raise maxBytes to read it");
                     }
-                    out.write(buffer, 0, n);
+                    try {
+                        out.write(buffer, 0, n);
+                    } catch (IOException e) {
+                        throw new IOException(archive + ": cannot copy the archive to the temporary file " + copy
+                                + " (java.io.tmpdir): " + e, e);
+                    }
                 }
             }
-            return load(copy, "stream", maxBytes, false);
+            return load(copy, archive, maxBytes, false);
         } finally {
             Files.deleteIfExists(copy);
         }
@@ -196,7 +213,10 @@ public final class Npz {
      * {@code .npy}), into a {@link LinkedHashMap} in the archive's order. An entry that is not a
      * {@code .npy} file, a name occurring twice, a file that is not a zip archive, an entry
      * compressed by a method other than deflate (bzip2, LZMA, ...: the error names it), and every
-     * error {@link Npy#load} reports are {@link IOException}s naming the file and the entry.
+     * error {@link Npy#load} reports are {@link IOException}s naming the file and the entry. Entry
+     * names are UTF-8 where the entry's flag says so (as {@code np.savez} writes them), otherwise
+     * IBM code page 437, as Python's {@code zipfile} reads them. A pipe or a device, whose size is
+     * not known in advance, is read as {@link #read(InputStream, long)} reads a stream.
      *
      * <p>Each tensor is allocated once and filled as its entry is read. A compressed entry's size is
      * only a claim until it has been inflated, so the tensors read from compressed entries may take
@@ -210,6 +230,11 @@ public final class Npz {
     public static Map<String, Tensor> load(Path file, long maxBytes) throws IOException {
         if (maxBytes < 0) {
             throw new IllegalArgumentException("Npz.load: maxBytes must be >= 0, got " + maxBytes);
+        }
+        if (AtomicFiles.isStream(file)) {
+            try (InputStream in = Files.newInputStream(file)) {
+                return read(in, maxBytes, file.toString());
+            }
         }
         return load(file, file.toString(), maxBytes, true);
     }
@@ -276,6 +301,9 @@ public final class Npz {
         return name;
     }
 
+    /** Zip's own encoding of names that do not have the UTF-8 flag set, in java.base. */
+    private static final Charset CP437 = Charset.forName("IBM437");
+
     /** Deflate's largest expansion: about 1032 bytes out per byte in. */
     private static final long MAX_DEFLATE_RATIO = 1032;
 
@@ -294,7 +322,7 @@ public final class Npz {
             FileChannel channel = FileChannel.open(file);
             ZipFile zip;
             try {
-                zip = new ZipFile(file.toFile());
+                zip = new ZipFile(file.toFile(), CP437); // names without the UTF-8 flag, as Python reads them
             } catch (ZipException | EOFException e) { // EOFException, without a message: an end record cut short
                 channel.close();
                 throw unreadable(file, archive, e);
