@@ -96,12 +96,14 @@ final class ProgressBar implements Listener {
 
     static String bar(int done, int total, double loss, double perSecond) {
         int width = 30;
-        int filled = (int) ((long) width * done / total);
+        int filled = total > 0 ? (int) ((long) width * done / total) : width;
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < width; i++) {
             sb.append(i < filled ? '=' : i == filled ? '>' : ' ');
         }
-        return String.format(Locale.ROOT, "epoch %d/%d [%s] loss %.4f  %,.0f examples/s", done, total, sb, loss,
+        // as Keras prints a loss, and a diverging one (1e300) in a few characters rather than 300 digits
+        String format = Math.abs(loss) >= 1e-3 && Math.abs(loss) < 1e5 ? "%.4f" : "%.4e";
+        return String.format(Locale.ROOT, "epoch %d/%d [%s] loss " + format + "  %,.0f examples/s", done, total, sb, loss,
                 perSecond);
     }
 }

@@ -335,6 +335,13 @@ class NnTest {
         assertTrue(out.contains("examples/s"), out);
         assertEquals("epoch 3/10 [=========>                    ] loss 0.1235  1,234 examples/s",
                 ProgressBar.bar(3, 10, 0.12345, 1234.4));
+        // a diverging loss in a few characters (it printed 300 digits), a tiny one not as 0.0000
+        assertEquals("epoch 3/10 [=========>                    ] loss -1.0000e+300  1,234 examples/s",
+                ProgressBar.bar(3, 10, -1e300, 1234.4));
+        assertEquals("epoch 3/10 [=========>                    ] loss 1.2345e-05  1,234 examples/s",
+                ProgressBar.bar(3, 10, 1.2345e-5, 1234.4));
+        assertEquals("epoch 1/0 [==============================] loss NaN  1 examples/s",
+                ProgressBar.bar(1, 0, Double.NaN, 1)); // was "/ by zero"
         trainer.schedule(Schedule.step(0.3, 10, 0.5)).fit(DataLoader.of(x, y, 16, true, 1), 25);
         assertEquals(85, trainer.epochs(), "fit counts on");
         assertEquals(0.3 * Math.pow(0.5, 8), opt.learningRate(), 1e-15, "the schedule's rate for the last epoch (84)");
