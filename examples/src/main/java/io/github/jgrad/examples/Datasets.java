@@ -41,8 +41,11 @@ public final class Datasets {
     /**
      * Two interleaving half circles, as scikit-learn's {@code make_moons}: n/2 points on the upper
      * moon (label 0), the rest on the lower one (label 1), plus Gaussian noise of the given deviation.
+     *
+     * @throws IllegalArgumentException if {@code n} is negative
      */
     public static Labelled moons(int n, double noise, long seed) {
+        requireCount("moons", "n", n);
         SplittableRandom r = new SplittableRandom(seed);
         int outer = n / 2;
         int inner = n - outer;
@@ -50,7 +53,8 @@ public final class Datasets {
         int[] y = new int[n];
         for (int i = 0; i < n; i++) {
             boolean upper = i < outer;
-            double t = Math.PI * (upper ? i : i - outer) / ((upper ? outer : inner) - 1.0);
+            int count = upper ? outer : inner; // t as numpy's linspace(0, pi, count): 0 alone if count is 1
+            double t = count == 1 ? 0 : Math.PI * (upper ? i : i - outer) / (count - 1.0);
             x[2 * i] = (upper ? Math.cos(t) : 1 - Math.cos(t)) + noise * r.nextGaussian();
             x[2 * i + 1] = (upper ? Math.sin(t) : 0.5 - Math.sin(t)) + noise * r.nextGaussian();
             y[i] = upper ? 0 : 1;
@@ -61,8 +65,12 @@ public final class Datasets {
     /**
      * {@code classes} interleaved spirals of {@code perClass} points each, as in Stanford's CS231n
      * notes: radius 0 to 1, angle 4 radians per class plus Gaussian noise of deviation 0.2.
+     *
+     * @throws IllegalArgumentException if {@code perClass} or {@code classes} is negative
      */
     public static Labelled spirals(int perClass, int classes, long seed) {
+        requireCount("spirals", "perClass", perClass);
+        requireCount("spirals", "classes", classes);
         SplittableRandom r = new SplittableRandom(seed);
         int n = perClass * classes;
         double[] x = new double[2 * n];
@@ -70,8 +78,8 @@ public final class Datasets {
         for (int c = 0; c < classes; c++) {
             for (int i = 0; i < perClass; i++) {
                 int k = c * perClass + i;
-                double radius = (double) i / (perClass - 1);
-                double angle = c * 4 + 4.0 * i / (perClass - 1) + 0.2 * r.nextGaussian();
+                double radius = spaced(i, perClass);
+                double angle = c * 4 + 4 * radius + 0.2 * r.nextGaussian();
                 x[2 * k] = radius * Math.sin(angle);
                 x[2 * k + 1] = radius * Math.cos(angle);
                 y[k] = c;
@@ -80,8 +88,13 @@ public final class Datasets {
         return new Labelled(Tensor.of(x, n, 2), y);
     }
 
-    /** Two Gaussian blobs of unit deviation around (-2, -2) (label 0) and (2, 2) (label 1), alternating. */
+    /**
+     * Two Gaussian blobs of unit deviation around (-2, -2) (label 0) and (2, 2) (label 1), alternating.
+     *
+     * @throws IllegalArgumentException if {@code n} is negative
+     */
     public static Labelled blobs(int n, long seed) {
+        requireCount("blobs", "n", n);
         SplittableRandom r = new SplittableRandom(seed);
         double[] x = new double[2 * n];
         int[] y = new int[n];
@@ -92,5 +105,16 @@ public final class Datasets {
             x[2 * i + 1] = 2 * sign + r.nextGaussian();
         }
         return new Labelled(Tensor.of(x, n, 2), y);
+    }
+
+    /** The i-th of {@code count} points evenly spaced from 0 to 1, as numpy's {@code linspace(0, 1, count)}. */
+    private static double spaced(int i, int count) {
+        return count == 1 ? 0 : (double) i / (count - 1);
+    }
+
+    private static void requireCount(String method, String name, int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("Datasets." + method + ": " + name + " must be >= 0, got " + count);
+        }
     }
 }
