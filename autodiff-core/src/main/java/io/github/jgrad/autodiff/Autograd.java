@@ -187,6 +187,8 @@ final class Autograd {
 
     /** {@link Tensor#grad(List, List, boolean)}. */
     static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, boolean createGraph) {
+        Objects.requireNonNull(outputs, "grad: outputs is null");
+        Objects.requireNonNull(inputs, "grad: inputs is null");
         if (outputs.isEmpty() || inputs.isEmpty()) {
             throw new IllegalArgumentException("grad: needs at least one output and one input, got " + outputs.size()
                     + " and " + inputs.size());

@@ -22,6 +22,7 @@ final class LayoutOps {
             .edges("shares data with its input, as a view; one dimension may be -1, inferred").build();
 
     static Tensor reshape(Tensor a, int[] newShape) {
+        Objects.requireNonNull(newShape, "reshape: shape is null");
         int[] s = newShape.clone();
         int infer = -1;
         long known = 1;
@@ -69,6 +70,7 @@ final class LayoutOps {
     static final Op PERMUTE = Op.builtin("permute").rule("g permuted back").build();
 
     static Tensor permute(Tensor a, int[] axes) {
+        Objects.requireNonNull(axes, "permute: axes is null");
         int[] shape = a.shape;
         if (axes.length != shape.length) {
             throw new IllegalArgumentException("permute: " + axes.length + " axes given for shape " + Shapes.str(shape));
@@ -275,6 +277,7 @@ final class LayoutOps {
     }
 
     static Tensor concat(int axis, Tensor[] tensors) {
+        Objects.requireNonNull(tensors, "concat: tensors is null");
         if (tensors.length == 0) {
             throw new IllegalArgumentException("concat: no tensors given");
         }
@@ -362,6 +365,7 @@ final class LayoutOps {
     }
 
     static Tensor stack(int axis, Tensor[] tensors) {
+        Objects.requireNonNull(tensors, "stack: tensors is null");
         if (tensors.length == 0) {
             throw new IllegalArgumentException("stack: no tensors given");
         }

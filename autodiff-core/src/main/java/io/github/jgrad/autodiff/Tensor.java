@@ -5,6 +5,7 @@ import io.github.jgrad.autodiff.internal.Kernels;
 import io.github.jgrad.autodiff.internal.Kernels.Binary;
 import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
@@ -337,7 +338,8 @@ public final class Tensor extends Node {
     }
 
     /**
-     * A float32 tensor holding a copy of {@code data} in row-major order; with no shape given, a vector.
+     * A float32 tensor holding a copy of {@code data} in row-major order; with no shape given (or an
+     * empty one), a vector, as {@link #of(double[], int...)}.
      *
      * @throws IllegalArgumentException if the shape does not hold exactly {@code data.length} elements
      */
@@ -356,8 +358,10 @@ public final class Tensor extends Node {
     }
 
     /**
-     * A tensor holding a copy of {@code data} in row-major order; with no shape given, a vector
-     * (use {@link #scalar} for a 0-dimensional tensor).
+     * A tensor holding a copy of {@code data} in row-major order; with no shape given, a vector. An
+     * empty shape array counts as none (so a helper that passes its own varargs on keeps working):
+     * a 0-dimensional tensor is {@link #scalar}, and {@code Tensor.of(t.toArray()).reshape(t.shape())}
+     * rebuilds any tensor {@code t}, 0-dimensional ones too.
      *
      * @throws IllegalArgumentException if the shape does not hold exactly {@code data.length} elements
      */
@@ -1057,7 +1061,7 @@ public final class Tensor extends Node {
 
     /** Single-output, single-input form of {@link #grad(List, List, boolean)}. */
     public static Tensor grad(Tensor output, Tensor input, boolean createGraph) {
-        return grad(List.of(output), List.of(input), createGraph).get(0);
+        return grad(Collections.singletonList(output), Collections.singletonList(input), createGraph).get(0);
     }
 
     /**

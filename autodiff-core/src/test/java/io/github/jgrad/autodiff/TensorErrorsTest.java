@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -82,12 +83,22 @@ class TensorErrorsTest {
             "where: a is null", "indexSelect: indices is null", "gather: index is null",
             "concat: tensor 1 of 2 is null", "stack: tensor 0 of 1 is null", "copyFrom: source is null",
             "mul: b is null", "max: b is null", "minimum: b is null",
+            "broadcastTo: shape is null", "sum: axes is null", "mean: axes is null", "max: axes is null",
+            "min: axes is null", "reshape: shape is null", "permute: axes is null", "concat: tensors is null",
+            "stack: tensors is null", "grad: outputs is null", "grad: inputs is null", "grad: output 0 is null",
+            "zeros: shape is null",
         };
         Executable[] calls = {
             () -> x.add((Tensor) null), () -> x.pow((Tensor) null), () -> x.gt((Tensor) null), () -> x.matmul(null),
             () -> x.matmulAdd(Tensor.zeros(3, 2), null), () -> Tensor.where(x, null, x), () -> x.indexSelect(0, (int[]) null),
             () -> x.gather(0, null), () -> Tensor.concat(0, x, null), () -> Tensor.stack(0, (Tensor) null),
             () -> x.copyFrom(null), () -> Value.of(1).mul(null), () -> Value.of(1).max(null), () -> x.minimum((Tensor) null),
+            // a probe's: these gave the JVM's own messages ("Cannot read the array length because ...")
+            () -> x.broadcastTo((int[]) null), () -> x.sum(null, false), () -> x.mean(null, true), () -> x.max(null, false),
+            () -> x.min(null, false), () -> x.reshape((int[]) null), () -> x.permute((int[]) null),
+            () -> Tensor.concat(0, (Tensor[]) null), () -> Tensor.stack(0, (Tensor[]) null),
+            () -> Tensor.grad(null, List.of(x), false), () -> Tensor.grad(List.of(x), null, false),
+            () -> Tensor.grad(null, x, false), () -> Tensor.zeros((int[]) null),
         };
         for (int i = 0; i < calls.length; i++) {
             NullPointerException e = assertThrows(NullPointerException.class, calls[i]);

@@ -1,6 +1,7 @@
 package io.github.jgrad.autodiff.internal;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /** Shape arithmetic: sizes, strides, NumPy broadcasting, axis normalisation. Shapes are never mutated. */
 public final class Shapes {
@@ -16,6 +17,7 @@ public final class Shapes {
      *     elements than one array holds
      */
     public static int size(String op, int[] shape) {
+        Objects.requireNonNull(shape, () -> op + ": shape is null");
         boolean empty = false;
         for (int d : shape) {
             if (d < 0) {
@@ -120,6 +122,7 @@ public final class Shapes {
 
     /** Normalised, sorted, distinct axes; all axes if none are given. */
     public static int[] axes(String op, int[] axes, int rank) {
+        Objects.requireNonNull(axes, () -> op + ": axes is null");
         if (axes.length == 0) {
             int[] all = new int[rank];
             for (int i = 0; i < rank; i++) {
