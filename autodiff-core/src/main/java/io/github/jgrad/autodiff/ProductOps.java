@@ -156,6 +156,9 @@ final class ProductOps {
                     + " does not broadcast to the product's shape " + Shapes.str(os) + " of " + Shapes.str(x.shape)
                     + " and " + Shapes.str(w.shape));
         }
+        if (x.dtype() == DType.FLOAT32 && w.dtype() == DType.FLOAT32 && bias.dtype() == DType.FLOAT64) {
+            return x.matmul(w).add(bias); // the two ops round the float32 product before adding a float64 bias
+        }
         Tensor.Backward backward = (g, o) -> new Tensor[] {
             x.requiresGrad ? mm(g, false, w, true) : null,
             w.requiresGrad ? mm(x, true, g, false) : null,

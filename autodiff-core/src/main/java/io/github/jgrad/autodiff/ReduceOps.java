@@ -25,10 +25,15 @@ final class ReduceOps {
     static final Op SUM = Op.builtin("sum").derivative("1").rule("g broadcast back to a's shape").build();
 
     static Tensor sum(Tensor a, int[] axes, boolean keepDims) {
-        int[] ax = Shapes.axes("sum", axes, a.shape.length);
+        return sum("sum", a, axes, keepDims, a.dtype());
+    }
+
+    /** The sum, its result in {@code dtype}: float32's sums are computed in double either way. */
+    private static Tensor sum(String name, Tensor a, int[] axes, boolean keepDims, DType dtype) {
+        int[] ax = Shapes.axes(name, axes, a.shape.length);
         int[] kept = Shapes.reduced(a.shape, ax, true);
-        Shapes.size("sum", kept); // an empty input can have a result too large for one array
-        return record(SUM, reduce(a, false, ax), Shapes.reduced(a.shape, ax, keepDims),
+        Shapes.size(name, kept); // an empty input can have a result too large for one array
+        return record(dtype, SUM, reduce(a, false, ax), Shapes.reduced(a.shape, ax, keepDims),
                 (g, out) -> new Tensor[] {g.reshape(kept).broadcastTo(a.shape)}, a);
     }
 
@@ -95,15 +100,19 @@ final class ReduceOps {
         return Value.recordDot(DOT, out, ra, rb, tape);
     }
 
-    /** The mean along {@code axes} (all if empty): a composition, sum / count. */
+    /**
+     * The mean along {@code axes} (all if empty): a composition, sum / count. float32's sums stay in
+     * double for the division, so the mean is rounded once, as DType promises (a float32 sum would
+     * round twice, and overflow for 3e38f and 3e38f).
+     */
     static Tensor mean(Tensor t, int[] axes, boolean keepDims) {
         int[] ax = Shapes.axes("mean", axes, t.shape.length);
-        Shapes.size("mean", Shapes.reduced(t.shape, ax, true));
         int n = 1;
         for (int a : ax) {
             n *= t.shape[a];
         }
-        return t.sum(ax, keepDims).div(n);
+        Tensor mean = sum("mean", t, ax, keepDims, DType.FLOAT64).div(n);
+        return mean.to(t.dtype());
     }
 
     // ------------------------------------------------------------------ max (tensors)

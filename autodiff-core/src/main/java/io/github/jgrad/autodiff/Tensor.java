@@ -828,6 +828,7 @@ public final class Tensor extends Node {
      * in one pass: the bias is written into the result and the product added to it (BLAS's beta = 1),
      * as {@code torch.addmm}. The values and gradients of the two ops, to rounding (the sums start
      * from the bias instead of adding it at the end: an ulp apart at times); one (n, m) array fewer.
+     * A float32 product with a float64 bias is the two ops (the product rounded to float32 first).
      *
      * @throws IllegalArgumentException if the shapes do not fit
      */

@@ -431,4 +431,60 @@ class DTypeTest {
         assertEquals(FLOAT32, t.sum(0).dtype());
         assertArrayEquals(new float[] {1 << 24, 1 << 24, 1 << 24}, t.max(0).toFloatArray(), "max");
     }
+
+    @Test
+    void aFloat32MeanIsRoundedOnce() { // a probe's: the float32 sum was rounded, then divided
+        assertEquals(3e38f, Tensor.of(new float[] {3e38f, 3e38f}).mean().toFloatArray()[0], "was Infinity");
+        SplittableRandom r = new SplittableRandom(7);
+        int wrong = 0;
+        for (int c = 0; c < 2000; c++) { // against the exact mean rounded to float32 (21% were an ulp off)
+            float[] v = new float[1 + r.nextInt(40)];
+            java.math.BigDecimal sum = java.math.BigDecimal.ZERO;
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(-3, 4)));
+                sum = sum.add(new java.math.BigDecimal(v[i]));
+            }
+            float exact = sum.divide(java.math.BigDecimal.valueOf(v.length), java.math.MathContext.DECIMAL128).floatValue();
+            wrong += Tensor.of(v).mean().toFloatArray()[0] == exact ? 0 : 1;
+        }
+        assertEquals(0, wrong, "means not correctly rounded, of 2000");
+        // along an axis, keeping dims, with its gradient 1/n in float32
+        Tensor t = Tensor.of(new float[] {1, 2, 4, 3e38f, 3e38f, 3e38f}, 2, 3).requiresGrad(true);
+        Tensor m = t.mean(new int[] {1}, true);
+        assertEquals(FLOAT32, m.dtype());
+        assertArrayEquals(new int[] {2, 1}, m.shape());
+        assertArrayEquals(new float[] {7f / 3, 3e38f}, m.toFloatArray());
+        m.sum().backward();
+        assertEquals(FLOAT32, t.grad().dtype());
+        assertArrayEquals(new float[] {1f / 3, 1f / 3, 1f / 3, 1f / 3, 1f / 3, 1f / 3}, t.grad().toFloatArray());
+    }
+
+    @Test
+    void matmulAddOfFloat32FactorsAndAFloat64BiasIsTheTwoOps() { // a probe's: it multiplied in float64
+        Tensor x = Tensor.of(new float[] {0.1f, 0.2f}, 1, 2).requiresGrad(true);
+        Tensor w = Tensor.of(new float[] {0.3f, 0.7f}, 2, 1).requiresGrad(true);
+        Tensor b = Tensor.of(new double[] {0}, 1).requiresGrad(true);
+        Tensor fused = x.matmulAdd(w, b);
+        Tensor twoOps = x.matmul(w).add(b);
+        assertEquals(FLOAT64, fused.dtype());
+        assertEquals(0.17000000178813934, twoOps.item()); // the float32 product, then the float64 sum
+        assertEquals(twoOps.item(), fused.item(), "was 0.1700000013411045");
+        List<Tensor> g = Tensor.grad(List.of(fused), List.of(x, w, b), false);
+        List<Tensor> h = Tensor.grad(List.of(twoOps), List.of(x, w, b), false);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(h.get(i).dtype(), g.get(i).dtype());
+            assertArrayEquals(h.get(i).toArray(), g.get(i).toArray(), 0);
+        }
+    }
+
+    @Test
+    void ofWithAnEmptyShapeIsAVectorAndReshapeRebuildsZeroDimensions() { // the documented way, for a probe's case
+        Tensor s = Tensor.scalar(3);
+        assertArrayEquals(new int[] {1}, Tensor.of(s.toArray(), s.shape()).shape(), "an empty shape is none");
+        Tensor back = Tensor.of(s.toArray()).reshape(s.shape());
+        assertArrayEquals(new int[0], back.shape());
+        assertEquals(3, back.item());
+        Tensor f = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        assertArrayEquals(new int[] {2, 3}, Tensor.of(f.toFloatArray()).reshape(f.shape()).shape());
+    }
 }
