@@ -1,5 +1,6 @@
 package io.github.jgrad.autodiff;
 
+import io.github.jgrad.autodiff.internal.Shapes;
 import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -248,7 +249,8 @@ public final class Op {
      * with its backward if grad mode is on and an input requires a gradient.
      *
      * @throws IllegalStateException if the op defines no tensor forward (built-in ops are applied
-     *     through their {@link Tensor} methods)
+     *     through their {@link Tensor} methods), or if the forward changed an input in place while
+     *     the result is recorded (its backward would read the changed values)
      * @throws IllegalArgumentException if the number of inputs is not the number of rules, or the
      *     forward returns null
      */
@@ -262,15 +264,26 @@ public final class Op {
             throw new IllegalArgumentException(name + ": " + in.length + " inputs given, but the op has "
                     + rules.length + " backward rules (one per input)");
         }
+        int[] versions = new int[in.length];
+        boolean tracked = false;
         for (int i = 0; i < in.length; i++) {
-            Objects.requireNonNull(in[i], name + ": input " + i + " is null");
+            versions[i] = Objects.requireNonNull(in[i], name + ": input " + i + " is null").version();
+            tracked |= in[i].requiresGrad;
         }
+        tracked &= GradMode.isEnabled();
         Tensor out;
         try (GradMode.Scope ignored = GradMode.disabled()) {
             out = tensorForward.apply(in.clone());
         }
         if (out == null) {
             throw new IllegalArgumentException(name + ": the forward returned null");
+        }
+        for (int i = 0; tracked && i < in.length; i++) { // versions are recorded after the forward: check it here
+            if (in[i].version() != versions[i]) {
+                throw new IllegalStateException(name + ": the forward changed input " + i + " (shape "
+                        + Shapes.str(in[i].shape) + ") in place, so the backward would read the changed values;"
+                        + " compute into a new tensor instead");
+            }
         }
         Tensor.Backward backward = (g, r) -> tensorBackward.apply(g, r, in.clone());
         Tensor result = out.dtype() == DType.FLOAT32 ? Autograd.record(this, out.floats(), out.shape, backward, in)
@@ -377,13 +390,22 @@ public final class Op {
 
         /** The formulas of the scalar local derivatives, one per operand, in {@code a}, {@code b} and {@code out}. */
         public Builder derivative(String... formulas) {
-            this.derivatives = formulas.clone();
+            this.derivatives = formulas("derivative", formulas);
             return this;
+        }
+
+        /** A copy of {@code formulas}, none of them null. */
+        private String[] formulas(String method, String[] formulas) {
+            String[] copy = Objects.requireNonNull(formulas, () -> name + ": " + method + " formulas are null").clone();
+            for (int i = 0; i < copy.length; i++) {
+                Objects.requireNonNull(copy[i], name + ": " + method + " formula " + i + " is null");
+            }
+            return copy;
         }
 
         /** The tensor backward rules, one per input, in {@code g}, {@code a}, {@code b} and {@code out}. */
         public Builder rule(String... perInput) {
-            this.rules = perInput.clone();
+            this.rules = formulas("rule", perInput);
             return this;
         }
 
@@ -393,10 +415,14 @@ public final class Op {
             return this;
         }
 
-        /** The interval tests draw the op's inputs from (default [-2, 2]). */
+        /**
+         * The interval tests draw the op's inputs from (default [-2, 2]): finite, and narrower than the
+         * largest double, as tests map numbers into it by {@code low + (high - low) * s}.
+         */
         public Builder domain(double low, double high) {
-            if (!(low < high)) {
-                throw new IllegalArgumentException(name + ": domain needs low < high, got " + low + ", " + high);
+            if (!(low < high) || !Double.isFinite(high - low)) {
+                throw new IllegalArgumentException(name + ": domain needs finite low < high, high - low finite too, got "
+                        + low + ", " + high);
             }
             this.low = low;
             this.high = high;

@@ -339,4 +339,37 @@ class UserOpTest {
         assertEquals(2, x.grad().item(), 0);
         assertThrows(IllegalStateException.class, loss::backward, "the graph was freed");
     }
+
+    @Test
+    void aForwardThatChangesItsInputInPlaceIsRefused() { // a probe's: the gradient was e, where 1 is right
+        Op bumping = Op.define("bumping").tensor(in -> {
+            Tensor y = in[0].exp();
+            in[0].addInPlace(1.0, Tensor.of(new double[] {1}));
+            return y;
+        }, (g, out, in) -> new Tensor[] {g.mul(in[0].exp())}).rule("g * exp(a)").build();
+        Tensor x = Tensor.of(new double[] {0}).requiresGrad(true);
+        assertEquals("bumping: the forward changed input 0 (shape (1)) in place, so the backward would read the changed"
+                + " values; compute into a new tensor instead",
+                assertThrows(IllegalStateException.class, () -> bumping.apply(x)).getMessage());
+        try (GradMode.Scope s = GradMode.disabled()) { // nothing recorded, no gradient to get wrong: the user's business
+            assertEquals(Math.E, bumping.apply(x).item(), 1e-15);
+        }
+    }
+
+    @Test
+    void formulasAndDomainsAreCheckedWhenTheOpIsDefined() { // a probe's: a null formula failed in explain, later
+        Op.Builder b = Op.define("d");
+        assertEquals("d: rule formula 0 is null",
+                assertThrows(NullPointerException.class, () -> b.rule(new String[] {null})).getMessage());
+        assertEquals("d: derivative formula 1 is null",
+                assertThrows(NullPointerException.class, () -> b.derivative("1", null)).getMessage());
+        assertEquals("d: rule formulas are null",
+                assertThrows(NullPointerException.class, () -> b.rule((String[]) null)).getMessage());
+        // tests map into [low, high] by low + (high - low) s: an infinite width gave every operand Infinity
+        for (double[] bad : new double[][] {{-1e308, 1e308}, {Double.NEGATIVE_INFINITY, 0}, {0, Double.NaN}, {1, 1}}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.domain(bad[0], bad[1]));
+            assertTrue(e.getMessage().startsWith("d: domain needs finite low < high"), e.getMessage());
+        }
+        assertEquals(-1e307, Op.define("wide").domain(-1e307, 1e307).unary(x -> x, (x, o) -> 1).derivative("1").build().low());
+    }
 }
