@@ -77,7 +77,11 @@ public final class GraphViz {
         return sb.append("}\n").toString();
     }
 
-    /** {@code s} as a Graphviz record label: quotes, braces, bars, angle brackets escaped, newlines as spaces. */
+    /**
+     * {@code s} as a Graphviz record label: quotes, braces, bars, angle brackets escaped, {@code &} as
+     * {@code &amp;} (Graphviz reads HTML entities in every label: {@code a&lt;b} would show {@code a<b}), and
+     * newlines, tabs and other control characters as spaces.
+     */
     static String escape(String s) {
         StringBuilder sb = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
@@ -85,7 +89,11 @@ public final class GraphViz {
             if ("\"\\{}|<>".indexOf(c) >= 0) {
                 sb.append('\\');
             }
-            sb.append(c == '\n' || c == 0 ? ' ' : c); // a NUL would end the file for dot
+            if (c == '&') {
+                sb.append("&amp;");
+            } else {
+                sb.append(c < ' ' || c == 0x7f ? ' ' : c); // a NUL would end the file for dot
+            }
         }
         return sb.toString();
     }

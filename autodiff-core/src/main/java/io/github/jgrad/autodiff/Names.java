@@ -123,8 +123,28 @@ final class Names {
     }
 
     private static String label(Value v) {
-        String label = v.label();
-        return label == null || label.isBlank() ? null : label;
+        return label(v.label());
+    }
+
+    /**
+     * A label as names use it: null if blank, with newlines, tabs and other control characters as
+     * spaces, so that every report keeps a value's name on one line.
+     */
+    static String label(String label) {
+        if (label == null || label.isBlank()) {
+            return null;
+        }
+        StringBuilder sb = null;
+        for (int i = 0; i < label.length(); i++) {
+            char c = label.charAt(i);
+            if (c < ' ' || c == 0x7f) {
+                if (sb == null) {
+                    sb = new StringBuilder(label);
+                }
+                sb.setCharAt(i, ' ');
+            }
+        }
+        return sb == null ? label : sb.toString();
     }
 
     /**
@@ -179,12 +199,17 @@ final class Names {
     static Map<Tensor, String> ofTensors(Node[] order) {
         Map<Tensor, String> names = new IdentityHashMap<>();
         Set<String> used = new HashSet<>();
+        Map<String, Integer> next = new HashMap<>(); // per label, the #k to try next: every lower one is taken
         for (Node node : order) {
-            String label = ((Tensor) node).label();
-            if (label != null && !label.isBlank()) {
+            String label = label(((Tensor) node).label());
+            if (label != null) {
                 String name = label;
-                for (int k = 2; !used.add(name); k++) {
-                    name = label + "#" + k;
+                if (!used.add(name)) {
+                    int k = next.getOrDefault(label, 2);
+                    do {
+                        name = label + "#" + k++;
+                    } while (!used.add(name));
+                    next.put(label, k);
                 }
                 names.put((Tensor) node, name);
             }

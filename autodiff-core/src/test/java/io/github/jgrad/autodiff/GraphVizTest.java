@@ -64,4 +64,12 @@ class GraphVizTest {
         Tensor y = h.mul(3).sum();
         assertTrue(GraphViz.dot(y).contains("{ h | mul (graph freed) | (2) }"), GraphViz.dot(y));
     }
+
+    @Test
+    void ampersandsAndControlCharactersInLabels() { // a probe's: Graphviz reads HTML entities in every label
+        String dot = GraphViz.dot(Value.of(1, "a&lt;b\tc\rd"));
+        assertTrue(dot.contains("a&amp;lt;b c d"), dot);
+        Tensor t = Tensor.of(new double[] {1}).requiresGrad(true).label("x&y\nz");
+        assertTrue(GraphViz.dot(t.sum()).contains("{ x&amp;y z | parameter"), GraphViz.dot(t.sum()));
+    }
 }

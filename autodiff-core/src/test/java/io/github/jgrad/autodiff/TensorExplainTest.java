@@ -147,4 +147,21 @@ class TensorExplainTest {
         assertEquals("dsum1/dx", last.gradient());
         assertArrayEquals(x.grad().toArray(), last.values(), 0, "the numbers the pass gave x");
     }
+
+    @Test
+    void namesStayOnOneLineAndRepeatedLabelsAreNumberedInTurn() { // a probe's: text reports split at a newline
+        Tensor x = Tensor.of(new double[] {1, 2}).requiresGrad(true).label("nl\nline");
+        Tensor y = x.tanh().label("h#3").tanh().label("h").tanh().label("h").tanh().label("h").tanh().label("h");
+        String text = Explain.backward(y.sum()).toText();
+        assertTrue(text.contains("  nl line = parameter"), text);
+        assertFalse(text.contains("nl\nline"), text);
+        // the later uses of h take #2, then skip #3 (a label already), then #4 and #5: each tried once
+        assertTrue(text.contains("  h#3 = tanh(nl line)") && text.contains("  h = tanh(h#3)")
+                && text.contains("  h#2 = tanh(h)") && text.contains("  h#4 = tanh(h#2)") && text.contains("  h#5 = tanh(h#4)"),
+                text);
+        Value v = Value.of(0.5, "two\nlines");
+        String scalar = Explain.backward(v.mul(v)).toText();
+        assertTrue(scalar.contains("  two lines = 0.5"), scalar);
+        assertFalse(scalar.contains("two\n"), scalar);
+    }
 }
