@@ -435,7 +435,17 @@ final class Autograd {
             if (watcher != null) {
                 watcher.sent(t, i, gi, p.passGrad != null);
             }
-            p.passGrad = p.passGrad == null ? gi : p.passGrad.add(gi);
+            if (p.passGrad == null) {
+                p.passGrad = gi;
+            } else {
+                try {
+                    p.passGrad = p.passGrad.add(gi);
+                } catch (NonFiniteException e) { // anomaly mode: finite contributions that overflowed together
+                    throw anomalyInBackward(t, "the gradient for input " + i + " (shape " + Shapes.str(p.shape)
+                            + ", a " + p.op + ") went non-finite added to the gradient from its other uses ("
+                            + e.getMessage() + ")");
+                }
+            }
         }
     }
 

@@ -366,4 +366,16 @@ class TensorGradTest {
             }
         }
     }
+
+    @Test
+    void anomalyModeNamesABackwardWhoseGradientsOverflowWhenSummed() { // a probe's: it blamed a forward add
+        try (Anomaly.Scope s = Anomaly.detect()) {
+            Tensor x = Tensor.of(new double[] {1e-300}).requiresGrad(true);
+            Tensor y = x.mul(1);
+            Tensor z = y.mul(1e308).add(y.mul(1e308)).sum(); // 2e8; 1e308 to y from each product: Infinity summed
+            NonFiniteException e = assertThrows(NonFiniteException.class, z::backward);
+            assertTrue(e.getMessage().startsWith("backward of mul: the gradient for input 0 (shape (1), a mul) went"
+                    + " non-finite added to the gradient from its other uses"), e.getMessage());
+        }
+    }
 }
