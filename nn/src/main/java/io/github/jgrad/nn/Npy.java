@@ -51,7 +51,9 @@ public final class Npy {
 
     /**
      * Reads one array from {@code in}, leaving the stream just after it (so several arrays written one
-     * after another read back one by one); {@code in} is not closed. As {@link #read(InputStream,
+     * after another read back one by one, and a stream read to its end then throws an
+     * {@link java.io.EOFException} saying "no data left", as {@code np.load} does, where one cut short
+     * says "truncated"); {@code in} is not closed. As {@link #read(InputStream,
      * long)} with {@link #DEFAULT_MAX_BYTES}.
      */
     public static Tensor read(InputStream in) throws IOException {

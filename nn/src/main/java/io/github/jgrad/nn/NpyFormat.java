@@ -134,7 +134,14 @@ final class NpyFormat {
      */
     static Tensor read(InputStream in, String source, long length, boolean lengthIsReal, long limit)
             throws IOException {
-        byte[] preamble = readFully(in, MAGIC.length + 2, source, "the .npy magic string and version");
+        byte[] preamble = new byte[MAGIC.length + 2];
+        int got = readN(in, preamble, preamble.length, source);
+        if (got == 0 && length < 0) { // as np.load's "No data left in file": a stream read to its end, not cut short
+            throw new EOFException(source + ": no data left: it ended where an array would begin");
+        } else if (got < preamble.length) {
+            throw new EOFException(source + ": truncated: only " + got + " of the " + preamble.length
+                    + " bytes of the .npy magic string and version");
+        }
         if (!Arrays.equals(preamble, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
             boolean zip = preamble[0] == 'P' && preamble[1] == 'K';
             throw new IOException(source + ": not a .npy file: it starts with bytes " + hex(preamble)

@@ -81,7 +81,8 @@ class NpyErrorsTest {
         byte[] bytes = Arrays.copyOf(Files.readAllBytes(golden("f8_2x3x4.npy")), length);
         Path f = file("cut.npy", bytes);
         fails(EOFException.class, () -> Npy.load(f), "cut.npy", "truncated: only " + (length < 8 ? length : ""));
-        fails(EOFException.class, () -> Npy.read(new ByteArrayInputStream(bytes)), "stream: truncated");
+        fails(EOFException.class, () -> Npy.read(new ByteArrayInputStream(bytes)),
+                length == 0 ? "stream: no data left" : "stream: truncated"); // an empty stream was read to its end
     }
 
     @ParameterizedTest
@@ -274,5 +275,21 @@ class NpyErrorsTest {
             }
         }
         throw new AssertionError("pattern not found");
+    }
+
+    @Test
+    void aStreamOfArraysEndsWithNoDataLeftNotATruncation() throws IOException { // a probe's: both said "truncated"
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Npy.write(out, Tensor.of(new double[] {1, 2}));
+        Npy.write(out, Tensor.of(new double[] {3}));
+        byte[] two = out.toByteArray();
+        ByteArrayInputStream in = new ByteArrayInputStream(two);
+        assertEquals(2, Npy.read(in).numel());
+        assertEquals(3, Npy.read(in).item());
+        assertEquals("stream: no data left: it ended where an array would begin",
+                assertThrows(EOFException.class, () -> Npy.read(in)).getMessage());
+        ByteArrayInputStream cut = new ByteArrayInputStream(Arrays.copyOf(two, 3)); // cut inside the magic string
+        assertEquals("stream: truncated: only 3 of the 8 bytes of the .npy magic string and version",
+                assertThrows(EOFException.class, () -> Npy.read(cut)).getMessage());
     }
 }
