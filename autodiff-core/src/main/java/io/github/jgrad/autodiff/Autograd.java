@@ -442,7 +442,8 @@ final class Autograd {
                     p.passGrad = p.passGrad.add(gi);
                 } catch (NonFiniteException e) { // anomaly mode: finite contributions that overflowed together
                     throw anomalyInBackward(t, "the gradient for input " + i + " (shape " + Shapes.str(p.shape)
-                            + ", a " + p.op + ") went non-finite added to the gradient from its other uses ("
+                            + (p.hasNoParents() ? ", a leaf" : ", computed by " + p.op) + ") went non-finite added to"
+                            + " the gradient from its other uses ("
                             + e.getMessage() + ")");
                 }
             }

@@ -26,6 +26,8 @@ final class Factories {
     }
 
     static Tensor of(double[] data, int... shape) {
+        Objects.requireNonNull(data, "of: data is null");
+        Objects.requireNonNull(shape, "of: shape is null");
         int[] s = shape.length == 0 ? new int[] {data.length} : Shapes.checked("of", shape);
         if (Shapes.size("of", s) != data.length) {
             throw new IllegalArgumentException("of: " + data.length + " values do not fill shape " + Shapes.str(s)

@@ -289,6 +289,7 @@ public final class Op {
         Tensor result = out.dtype() == DType.FLOAT32 ? Autograd.record(this, out.floats(), out.shape, backward, in)
                 : Autograd.record(DType.FLOAT64, this, out.data(), out.shape, backward, in);
         result.storage = out.storage(); // one storage per array: versions and Workspace reclaiming reach both
+        result.versionAtCreation = result.version(); // a fresh result filled by copyFrom has version 1
         return result;
     }
 

@@ -344,6 +344,8 @@ public final class Tensor extends Node {
      * @throws IllegalArgumentException if the shape does not hold exactly {@code data.length} elements
      */
     public static Tensor of(float[] data, int... shape) {
+        Objects.requireNonNull(data, "of: data is null");
+        Objects.requireNonNull(shape, "of: shape is null");
         int[] s = shape.length == 0 ? new int[] {data.length} : Shapes.checked("of", shape);
         if (Shapes.size("of", s) != data.length) {
             throw new IllegalArgumentException("of: " + data.length + " values do not fill shape " + Shapes.str(s)
@@ -361,7 +363,7 @@ public final class Tensor extends Node {
      * A tensor holding a copy of {@code data} in row-major order; with no shape given, a vector. An
      * empty shape array counts as none (so a helper that passes its own varargs on keeps working):
      * a 0-dimensional tensor is {@link #scalar}, and {@code Tensor.of(t.toArray()).reshape(t.shape())}
-     * rebuilds any tensor {@code t}, 0-dimensional ones too.
+     * rebuilds any float64 tensor {@code t}, 0-dimensional ones too ({@link #toFloatArray} for float32).
      *
      * @throws IllegalArgumentException if the shape does not hold exactly {@code data.length} elements
      */

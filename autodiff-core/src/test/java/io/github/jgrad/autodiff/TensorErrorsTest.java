@@ -86,7 +86,7 @@ class TensorErrorsTest {
             "broadcastTo: shape is null", "sum: axes is null", "mean: axes is null", "max: axes is null",
             "min: axes is null", "reshape: shape is null", "permute: axes is null", "concat: tensors is null",
             "stack: tensors is null", "grad: outputs is null", "grad: inputs is null", "grad: output 0 is null",
-            "zeros: shape is null",
+            "zeros: shape is null", "of: data is null", "of: shape is null", "of: shape is null", "get: index is null",
         };
         Executable[] calls = {
             () -> x.add((Tensor) null), () -> x.pow((Tensor) null), () -> x.gt((Tensor) null), () -> x.matmul(null),
@@ -98,7 +98,9 @@ class TensorErrorsTest {
             () -> x.min(null, false), () -> x.reshape((int[]) null), () -> x.permute((int[]) null),
             () -> Tensor.concat(0, (Tensor[]) null), () -> Tensor.stack(0, (Tensor[]) null),
             () -> Tensor.grad(null, List.of(x), false), () -> Tensor.grad(List.of(x), null, false),
-            () -> Tensor.grad(null, x, false), () -> Tensor.zeros((int[]) null),
+            () -> Tensor.grad(null, x, false), () -> Tensor.zeros((int[]) null), () -> Tensor.of((double[]) null),
+            () -> Tensor.of(new double[] {1}, (int[]) null), () -> Tensor.of(new float[] {1}, (int[]) null),
+            () -> x.get((int[]) null),
         };
         for (int i = 0; i < calls.length; i++) {
             NullPointerException e = assertThrows(NullPointerException.class, calls[i]);

@@ -374,7 +374,7 @@ class TensorGradTest {
             Tensor y = x.mul(1);
             Tensor z = y.mul(1e308).add(y.mul(1e308)).sum(); // 2e8; 1e308 to y from each product: Infinity summed
             NonFiniteException e = assertThrows(NonFiniteException.class, z::backward);
-            assertTrue(e.getMessage().startsWith("backward of mul: the gradient for input 0 (shape (1), a mul) went"
+            assertTrue(e.getMessage().startsWith("backward of mul: the gradient for input 0 (shape (1), computed by mul) went"
                     + " non-finite added to the gradient from its other uses"), e.getMessage());
         }
     }

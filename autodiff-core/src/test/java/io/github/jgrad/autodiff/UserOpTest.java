@@ -372,4 +372,17 @@ class UserOpTest {
         }
         assertEquals(-1e307, Op.define("wide").domain(-1e307, 1e307).unary(x -> x, (x, o) -> 1).derivative("1").build().low());
     }
+
+    @Test
+    void aForwardMayFillAFreshResultInPlace() { // a review's: its result's version 1 read as "changed in place"
+        Op doubled = Op.define("doubled").tensor(in -> {
+            Tensor y = Tensor.zeros(in[0].shape());
+            y.copyFrom(in[0].mul(2));
+            return y;
+        }, (g, out, in) -> new Tensor[] {g.mul(out).div(in[0])}).rule("g * out / a").build();
+        assertTrue(doubled.readsOutput());
+        Tensor x = Tensor.of(new double[] {1, 3}).requiresGrad(true);
+        doubled.apply(x).sum().backward();
+        assertArrayEquals(new double[] {2, 2}, x.grad().toArray(), 0);
+    }
 }

@@ -171,6 +171,7 @@ public final class Shapes {
      * @throws IndexOutOfBoundsException naming {@code op} if an index is out of range
      */
     public static int flatIndex(String op, int[] shape, int[] index) {
+        Objects.requireNonNull(index, () -> op + ": index is null");
         if (index.length != shape.length) {
             throw new IllegalArgumentException(op + ": " + index.length + " indices for shape " + str(shape));
         }
