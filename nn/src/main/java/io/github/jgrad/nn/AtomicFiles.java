@@ -6,9 +6,12 @@ import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.FileInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -42,6 +45,16 @@ final class AtomicFiles {
             throw new IOException(file + ": is a directory, not a file");
         }
         return Files.exists(file) && !Files.isRegularFile(file);
+    }
+
+    /**
+     * A stream of a pipe or device that never asks for a position, which a pipe does not have
+     * ("Illegal seek"): a channel's stream asks in {@code available()}, which buffered and gzip
+     * readers call, and JDK 17's {@link FileInputStream#readNBytes(int)} asks too; a buffered
+     * stream over a {@link FileInputStream} reads plainly and asks the system what is available.
+     */
+    static InputStream stream(Path file) throws IOException {
+        return new BufferedInputStream(new FileInputStream(file.toFile()), 1 << 16);
     }
 
     /**

@@ -53,8 +53,9 @@ public final class Idx {
             throw new IllegalArgumentException("Idx.load: maxBytes must be >= 0, got " + maxBytes);
         }
         boolean stream = AtomicFiles.isStream(file); // a pipe: no size to check the data against
-        try (FileChannel channel = FileChannel.open(file);  // the size of the file read, even if it is replaced
-             InputStream raw = new BufferedInputStream(Channels.newInputStream(channel), CHUNK)) {
+        try (FileChannel channel = stream ? null : FileChannel.open(file); // the size of the file read, even if replaced
+             InputStream raw = new BufferedInputStream(stream ? AtomicFiles.stream(file) : Channels.newInputStream(channel),
+                     CHUNK)) {
             long size = stream ? -1 : channel.size();
             raw.mark(2);
             boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -103,13 +102,13 @@ public final class Npy {
      * the file a chunk at a time (Fortran-order data is reordered in place), so loading needs the
      * tensor's memory and a small buffer; a tensor larger than the heap can hold is an
      * {@link IOException} saying so. A pipe or a device, whose size is not known in advance, is read
-     * as {@link #read(InputStream)} reads a stream (so at most {@link #DEFAULT_MAX_BYTES} of tensor),
-     * and must end with the array.
+     * as a stream and must end with the array; its header's shape is allocated as claimed (read it with
+     * {@link #read(InputStream, long)} to bound what an untrusted header may claim).
      */
     public static Tensor load(Path file) throws IOException {
         if (AtomicFiles.isStream(file)) {
-            try (InputStream in = Files.newInputStream(file)) {
-                Tensor t = NpyFormat.read(in, file.toString(), -1, false, DEFAULT_MAX_BYTES);
+            try (InputStream in = AtomicFiles.stream(file)) {
+                Tensor t = NpyFormat.read(in, file.toString(), -1, false, Long.MAX_VALUE);
                 if (in.read() >= 0) {
                     throw new IOException(file + ": more data follows the array its header describes");
                 }

@@ -373,7 +373,7 @@ final class NpyFormat {
         }
     }
 
-    private static String hex(byte[] bytes) {
+    static String hex(byte[] bytes) {
         StringBuilder sb = new StringBuilder();
         for (byte b : bytes) {
             sb.append(sb.length() == 0 ? "" : " ").append(String.format("%02x", b & 0xFF));

@@ -125,6 +125,15 @@ public final class Npz {
 
     /** {@link #read(InputStream, long)}, naming the archive {@code archive} in errors. */
     private static Map<String, Tensor> read(InputStream in, long maxBytes, String archive) throws IOException {
+        // a zip archive starts with a local header (or, empty, with its end record): anything else is refused
+        // before it is copied, rather than after maxBytes of /dev/zero or of a stray .npy
+        byte[] start = in.readNBytes(4);
+        if (start.length < 4 || start[0] != 'P' || start[1] != 'K' || !(start[2] == 3 && start[3] == 4
+                || start[2] == 5 && start[3] == 6)) {
+            throw new IOException(archive + ": not an .npz file (a zip archive of .npy arrays): it "
+                    + (start.length == 0 ? "is empty" : "starts with bytes " + NpyFormat.hex(start) + ", not PK\\3\\4")
+                    + (start.length > 0 && start[0] == (byte) 0x93 ? " (it looks like an .npy array: use Npy)" : ""));
+        }
         long limit = maxBytes > Long.MAX_VALUE - STREAM_HEADROOM ? Long.MAX_VALUE : maxBytes + STREAM_HEADROOM;
         Path copy;
         try {
@@ -136,8 +145,9 @@ public final class Npz {
         try {
             try (OutputStream out = Files.newOutputStream(copy)) {
                 byte[] buffer = new byte[1 << 16];
+                System.arraycopy(start, 0, buffer, 0, start.length);
                 long total = 0;
-                for (int n; (n = in.read(buffer)) >= 0; ) {
+                for (int n = start.length; n >= 0; n = in.read(buffer)) {
                     total += n;
                     if (total > limit) {
                         throw new IOException(archive + ": longer than maxBytes (" + maxBytes + ") plus " + STREAM_HEADROOM
@@ -232,7 +242,7 @@ public final class Npz {
             throw new IllegalArgumentException("Npz.load: maxBytes must be >= 0, got " + maxBytes);
         }
         if (AtomicFiles.isStream(file)) {
-            try (InputStream in = Files.newInputStream(file)) {
+            try (InputStream in = AtomicFiles.stream(file)) {
                 return read(in, maxBytes, file.toString());
             }
         }

@@ -93,6 +93,10 @@ class NpzStreamTest {
             assertTrue(e.getMessage().startsWith("stream: not an .npz file"), e.getMessage());
         }
         byte[] tooLong = new byte[(int) Npz.STREAM_HEADROOM + 1];
+        tooLong[0] = 'P'; // a zip archive's start, then more than it may hold
+        tooLong[1] = 'K';
+        tooLong[2] = 3;
+        tooLong[3] = 4;
         IOException e = assertThrows(IOException.class, () -> Npz.read(new ByteArrayInputStream(tooLong), 0));
         assertTrue(e.getMessage().startsWith("stream: longer than maxBytes (0)"), e.getMessage());
     }

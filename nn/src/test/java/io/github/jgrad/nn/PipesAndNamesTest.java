@@ -70,6 +70,33 @@ class PipesAndNamesTest {
         assertArrayEquals(new double[] {7, 200, 9}, Idx.load(dir.resolve("idx")).toArray(), 0); // before: "the file has -16"
         writer.get(10, TimeUnit.SECONDS);
 
+        // a large IDX file through a pipe, plain and gzip: a channel's stream asked the pipe for its
+        // position once buffered or gzip readers asked what was left ("Illegal seek", a review found)
+        int n = 300_000;
+        byte[] big = new byte[8 + n];
+        big[2] = 0x08;
+        big[3] = 1;
+        java.nio.ByteBuffer.wrap(big, 4, 4).putInt(n);
+        for (int i = 0; i < n; i++) {
+            big[8 + i] = (byte) (i * 7);
+        }
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(zipped)) {
+            gz.write(big);
+        }
+        for (byte[] bytes : new byte[][] {big, zipped.toByteArray()}) {
+            writer = pipe("idx" + bytes.length, bytes);
+            double[] read = Idx.load(dir.resolve("idx" + bytes.length)).toArray();
+            writer.get(10, TimeUnit.SECONDS);
+            assertEquals(n, read.length);
+            assertEquals((byte) (123_456 * 7) & 0xFF, read[123_456]);
+        }
+        Tensor large = Tensor.zeros(100_000).add(0.25); // 800 KB through a pipe
+        Npy.save(file, large);
+        writer = pipe("large", Files.readAllBytes(file));
+        assertArrayEquals(large.toArray(), Npy.load(dir.resolve("large")).toArray(), 0);
+        writer.get(10, TimeUnit.SECONDS);
+
         // a pipe that holds more than its array is as wrong as such a file
         byte[] longer = Files.readAllBytes(file);
         longer = java.util.Arrays.copyOf(longer, longer.length + 1);
@@ -111,5 +138,28 @@ class PipesAndNamesTest {
         // np.savez's names (the UTF-8 flag set) read as before
         Npz.save(file, Map.of("\u00fc\u00e9", Tensor.of(new double[] {4}, 1)));
         assertEquals(java.util.Set.of("\u00fc\u00e9"), Npz.load(file).keySet());
+    }
+
+    @Test
+    void aStreamThatIsNoZipArchiveIsRefusedBeforeItIsCopied() throws IOException { // a review's: /dev/zero copied 1 GiB
+        IOException e = assertThrows(IOException.class, () -> Npz.read(new java.io.InputStream() {
+            @Override
+            public int read() {
+                return 0; // endless zeros, as /dev/zero: refused after its first four bytes
+            }
+        }));
+        assertEquals("stream: not an .npz file (a zip archive of .npy arrays): it starts with bytes 00 00 00 00, not PK\\3\\4",
+                e.getMessage());
+        ByteArrayOutputStream npy = new ByteArrayOutputStream();
+        Npy.write(npy, Tensor.of(new double[] {1}));
+        e = assertThrows(IOException.class, () -> Npz.read(new java.io.ByteArrayInputStream(npy.toByteArray())));
+        assertTrue(e.getMessage().endsWith("(it looks like an .npy array: use Npy)"), e.getMessage());
+        e = assertThrows(IOException.class, () -> Npz.read(new java.io.ByteArrayInputStream(new byte[0])));
+        assertEquals("stream: not an .npz file (a zip archive of .npy arrays): it is empty", e.getMessage());
+        Path zero = Path.of("/dev/zero");
+        if (Files.exists(zero)) {
+            e = assertThrows(IOException.class, () -> Npz.load(zero));
+            assertTrue(e.getMessage().startsWith("/dev/zero: not an .npz file"), e.getMessage());
+        }
     }
 }
