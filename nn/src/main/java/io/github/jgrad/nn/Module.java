@@ -282,11 +282,20 @@ public abstract class Module {
         }
     }
 
-    /** This module and its sub-modules at any depth, breadth first (a shared one once per path), without recursion. */
-    private List<Module> modules() {
+    /**
+     * This module and its sub-modules at any depth, breadth first, each once (a module registered
+     * under two names, or in two places, too), as PyTorch's {@code modules()}.
+     */
+    public final List<Module> modules() {
+        Set<Module> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         List<Module> all = new ArrayList<>(List.of(this));
+        seen.add(this);
         for (int i = 0; i < all.size(); i++) {
-            all.addAll(all.get(i).children.values());
+            for (Module child : all.get(i).children.values()) {
+                if (seen.add(child)) {
+                    all.add(child);
+                }
+            }
         }
         return all;
     }

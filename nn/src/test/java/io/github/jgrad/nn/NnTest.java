@@ -76,6 +76,13 @@ class NnTest {
         for (Tensor p : mlp.parameters()) {
             assertEquals(null, p.grad());
         }
+        // modules(): breadth first, each once, as PyTorch's (a layer used twice is one module)
+        Linear shared = Linear.of(2, 2, 1);
+        Sequential twice = Sequential.of(shared, Sequential.of(shared, Activation.tanh()));
+        List<Module> all = twice.modules();
+        assertEquals(4, all.size());
+        assertTrue(all.get(0) == twice && all.get(1) == shared && all.get(2) instanceof Sequential, all.toString());
+        assertEquals(5, mlp.modules().size(), "the mlp, its three Linears and its one ReLU, placed twice");
     }
 
     @Test
