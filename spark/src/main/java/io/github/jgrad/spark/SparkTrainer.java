@@ -53,7 +53,7 @@ import scala.runtime.BoxedUnit;
  * trainer.save(Path.of("run.npz"));                        // a checkpoint, as Trainer's
  * }</pre>
  *
- * <p><b>When it pays.</b> Each step is one Spark job (about 60 ms of latency on one machine) plus
+ * <p><b>When it pays.</b> Each step is one Spark job (about 35 ms of latency on one machine) plus
  * the parameters sent out and the gradients summed back (8 bytes per parameter each way, times the
  * tree's depth). More workers pay when a step's computation on the data divided among them
  * outweighs that: large datasets and large batches, small to medium models. docs/spark.md has the
@@ -62,7 +62,7 @@ import scala.runtime.BoxedUnit;
  *
  * <p>The model factory and the loss must be serializable lambdas: Spark sends them to the executors (the
  * optimizer factory runs on the driver only). The factory must build a new model at each call, the same
- * model (names, order and shapes of parameters and buffers) wherever it runs. The model the driver
+ * model (names, order, shapes and dtypes of parameters and buffers) wherever it runs. The model the driver
  * holds ({@link #model()}) is the trained one. Not thread-safe.
  *
  * <p><b>Randomness.</b> Executors build the model afresh at every step, in training mode (a
@@ -129,6 +129,14 @@ public final class SparkTrainer {
             if (first.contains(e.getValue())) { // a new model around shared tensors: as shared as the same model
                 throw new IllegalArgumentException("SparkTrainer.of: the model factory's models share the tensor '"
                         + e.getKey() + "'; each must have tensors of its own (build the layers inside the factory)");
+            }
+        }
+        Set<Module> firstModules = Collections.newSetFromMap(new IdentityHashMap<>());
+        firstModules.addAll(model.modules());
+        for (Module m : second.modules()) {
+            if (firstModules.contains(m)) { // a layer without tensors (a static Dropout): tasks would share its stream
+                throw new IllegalArgumentException("SparkTrainer.of: the model factory's models share the sub-module "
+                        + m + "; each must have modules of its own (build the layers inside the factory)");
             }
         }
         this.optimizer = Objects.requireNonNull(Objects.requireNonNull(optimizer,
@@ -218,9 +226,11 @@ public final class SparkTrainer {
 
     /**
      * Takes {@code steps} more steps on {@code examples}; returns the mean loss before each step (over
-     * the examples, or the step's sample), computed in the same pass as its gradient.
+     * the examples, or the step's sample), computed in the same pass as its gradient. A step whose
+     * sample ({@link #miniBatch}) is empty changes nothing but the count of steps, as MLlib skips such
+     * an iteration, and its loss is NaN.
      *
-     * @throws IllegalArgumentException if {@code steps} is negative or a step finds no examples
+     * @throws IllegalArgumentException if {@code steps} is negative or the examples are none at all
      */
     public List<Double> fit(JavaRDD<Example> examples, int steps) {
         if (steps < 0) {
@@ -229,11 +239,11 @@ public final class SparkTrainer {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(examples.context());
         List<Double> losses = new ArrayList<>(Math.min(steps, 1024));
         // full batch: each partition's rows become one batch once, kept in memory across the steps
-        JavaRDD<Batch> batches = miniBatchFraction < 1 ? null : batches(examples).cache();
+        JavaRDD<Batch> batches = miniBatchFraction < 1 ? null : batches(examples, false).cache();
         try {
             for (int s = 0; s < steps; s++) {
                 losses.add(step(sc, batches != null ? batches
-                        : batches(examples.sample(false, miniBatchFraction, sampleSeed(seed, this.steps)))));
+                        : batches(examples.sample(false, miniBatchFraction, sampleSeed(seed, this.steps)), true)));
             }
         } finally {
             if (batches != null) {
@@ -246,9 +256,12 @@ public final class SparkTrainer {
     /** One step: the gradient summed over {@code batches}, then the optimizer; returns the mean loss. */
     private double step(JavaSparkContext sc, JavaRDD<Batch> batches) {
         Sum sum = gradient(sc, batches);
+        if (sum.count == 0 && miniBatchFraction < 1) { // the sample is a step's, drawn again at the next step
+            this.steps++;
+            return Double.NaN;
+        }
         if (sum.count == 0) {
-            throw new IllegalArgumentException("SparkTrainer.fit: step " + this.steps + " has no examples"
-                    + (miniBatchFraction < 1 ? " (the sample of fraction " + miniBatchFraction + " is empty)" : ""));
+            throw new IllegalArgumentException("SparkTrainer.fit: step " + this.steps + " has no examples");
         }
         List<Tensor> params = model.parameters();
         List<Tensor> means = means(sum);
@@ -278,7 +291,7 @@ public final class SparkTrainer {
      * full batch's to rounding.
      */
     public Gradient gradient(JavaRDD<Example> examples) {
-        Sum sum = gradient(JavaSparkContext.fromSparkContext(examples.context()), batches(examples));
+        Sum sum = gradient(JavaSparkContext.fromSparkContext(examples.context()), batches(examples, false));
         if (sum.count == 0) {
             throw new IllegalArgumentException("SparkTrainer.gradient: the RDD has no examples");
         }
@@ -299,10 +312,10 @@ public final class SparkTrainer {
     public record Gradient(double loss, Map<String, Tensor> parameters) {
     }
 
-    /** Each partition's rows as one batch (none for an empty partition). */
-    private static JavaRDD<Batch> batches(JavaRDD<Example> examples) {
+    /** Each partition's rows as one batch (none for an empty partition); {@code sampled}: a step's sample. */
+    private static JavaRDD<Batch> batches(JavaRDD<Example> examples, boolean sampled) {
         return examples.mapPartitionsWithIndex((Integer partition, Iterator<Example> rows) -> {
-            Batch b = Batch.of(partition, rows);
+            Batch b = Batch.of(partition, rows, sampled);
             return (b == null ? List.<Batch>of() : List.of(b)).iterator();
         }, false);
     }
@@ -408,16 +421,16 @@ public final class SparkTrainer {
 
     /** A partition's examples as one batch: inputs (n, in) and targets (n) or (n, out), row-major. */
     record Batch(double[] inputs, double[] targets, int n, int in, int out) implements Serializable {
-        static Batch of(int partition, Iterator<Example> rows) {
+        static Batch of(int partition, Iterator<Example> rows, boolean sampled) {
             List<Example> list = new ArrayList<>();
             rows.forEachRemaining(list::add);
             if (list.isEmpty()) {
                 return null;
             }
+            String of = sampled ? " of the sample of partition " : " of partition "; // a sample's index is not the row's
             for (int i = 0; i < list.size(); i++) {
                 if (list.get(i) == null) {
-                    throw new IllegalArgumentException("SparkTrainer: example " + i + " of partition " + partition
-                            + " is null");
+                    throw new IllegalArgumentException("SparkTrainer: example " + i + of + partition + " is null");
                 }
             }
             int n = list.size();
@@ -428,7 +441,7 @@ public final class SparkTrainer {
             for (int i = 0; i < n; i++) {
                 Example e = list.get(i);
                 if (e.input().length != in || e.target().length != out) {
-                    throw new IllegalArgumentException("SparkTrainer: example " + i + " of partition " + partition + " has "
+                    throw new IllegalArgumentException("SparkTrainer: example " + i + of + partition + " has "
                             + e.input().length + " inputs and " + e.target().length + " targets, the first had " + in
                             + " and " + out);
                 }
@@ -497,7 +510,8 @@ public final class SparkTrainer {
     static Sum partial(ModelFactory factory, LossFunction loss, byte[] weights, Batch batch, int[] sizes, long stream)
             throws IOException {
         Sum sum = Sum.zero(sizes);
-        Module model = factory.create().randomStream(stream);
+        Module model = Objects.requireNonNull(factory.create(), "SparkTrainer: the model factory returned null on an"
+                + " executor").randomStream(stream);
         Map<String, Tensor> saved = Npz.read(new ByteArrayInputStream(weights), Long.MAX_VALUE);
         Map<String, Tensor> own = model.namedTensors();
         // gradients go back by position: the executor's model must be the driver's, name for name, in order
@@ -509,6 +523,11 @@ public final class SparkTrainer {
         try (GradMode.Scope ignored = GradMode.disabled()) {
             for (Map.Entry<String, Tensor> e : own.entrySet()) {
                 Tensor want = saved.get(e.getKey());
+                if (e.getValue().dtype() != want.dtype()) { // copyFrom would convert: a run in another precision
+                    throw new IllegalStateException("SparkTrainer: the model factory built on an executor '" + e.getKey()
+                            + "' of dtype " + e.getValue().dtype() + ", but the driver's is " + want.dtype()
+                            + "; it must build the same model everywhere (convert in the factory, not the driver's model)");
+                }
                 if (!Arrays.equals(e.getValue().shape(), want.shape())) {
                     throw new IllegalStateException("SparkTrainer: the model factory built on an executor '" + e.getKey()
                             + "' of shape " + Arrays.toString(e.getValue().shape()) + ", but the driver's has shape "
@@ -527,7 +546,13 @@ public final class SparkTrainer {
         if (!model.isTraining()) { // as Trainer's epochs: a sub-module the factory set to eval() keeps its mode
             model.train();
         }
-        Tensor l = loss.apply(model, Tensor.of(x, n, in), targets);
+        Tensor l = Objects.requireNonNull(loss.apply(model, Tensor.of(x, n, in), targets),
+                "SparkTrainer: the loss function returned null");
+        if (l.size() != 1) {
+            throw new IllegalStateException("SparkTrainer: the loss function returned a tensor of shape "
+                    + Arrays.toString(l.shape()) + "; it must return the batch's mean loss per example, one number"
+                    + " (a loss with Reduction.MEAN)");
+        }
         l.backward();
         Map<String, Tensor> buffers = model.namedBuffers();
         sum.buffers = new double[buffers.size()][];
@@ -606,7 +631,8 @@ public final class SparkTrainer {
 
     /**
      * Resumes from a checkpoint {@link #save} (or {@code Trainer.save}, for the same model) wrote; returns
-     * this. Its mini-batch and tree settings, where saved, must be this trainer's: set them first.
+     * this. Its mini-batch and tree settings, where saved, must be this trainer's: set them first. A
+     * {@code Trainer}'s checkpoint counts epochs, so {@link #steps()} continues from its epochs.
      *
      * @throws IOException as {@link Checkpoint#load(Path, Module, Optimizer)}, and if the checkpoint's
      *     settings differ from this trainer's (nothing is changed then)

@@ -228,6 +228,12 @@ class SparkTrainerTest {
                         SparkTrainerTest::loss));
         assertTrue(foreign.getMessage().contains("updates a tensor of shape [3] that is not one of the model's"),
                 foreign.getMessage());
+        // a probe's: a sub-module without tensors, shared (a static Dropout), made two identical fits differ
+        IllegalArgumentException sharedModule = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SparkTrainer.of(() -> Sequential.of(io.github.jgrad.nn.Linear.of(3, 2, 4), SHARED_DROPOUT),
+                        p -> SGD.of(p, 0.1), SparkTrainerTest::loss));
+        assertTrue(sharedModule.getMessage().startsWith("SparkTrainer.of: the model factory's models share the sub-module"
+                + " Dropout"), sharedModule.getMessage());
         NullPointerException none = org.junit.jupiter.api.Assertions.assertThrows(NullPointerException.class,
                 () -> SparkTrainer.of(SparkTrainerTest::model, p -> null, SparkTrainerTest::loss));
         assertEquals("SparkTrainer.of: the optimizer factory returned null", none.getMessage());
@@ -240,6 +246,34 @@ class SparkTrainerTest {
             assertTrue(e.getMessage().contains("SparkTrainer: the model factory built on an executor a model with the"
                     + " parameters and buffers ["), e.getMessage());
         }
+        // a probe's: the driver's model converted after of() trained in float64 on the executors, silently
+        SparkTrainer converted = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), SparkTrainerTest::loss);
+        converted.model().to(io.github.jgrad.autodiff.DType.FLOAT32);
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> converted.fit(sc.parallelize(examples(), 2), 1));
+        assertTrue(e.getMessage().contains("SparkTrainer: the model factory built on an executor '0.weight' of dtype"
+                + " float64, but the driver's is float32"), e.getMessage());
+        // and a loss that is not one number, or none, is named as Trainer names it
+        for (LossCase c : List.of(new LossCase(SparkTrainerTest::noLoss, "SparkTrainer: the loss function returned null"),
+                new LossCase(SparkTrainerTest::perExample, "SparkTrainer: the loss function returned a tensor of shape [30]"))) {
+            SparkTrainer t = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), c.loss());
+            Exception l = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                    () -> t.fit(sc.parallelize(examples(), 2), 1));
+            assertTrue(l.getMessage().contains(c.message()), l.getMessage());
+        }
+    }
+
+    static final Dropout SHARED_DROPOUT = Dropout.of(0.5, 9);
+
+    private record LossCase(SparkTrainer.LossFunction loss, String message) {
+    }
+
+    private static Tensor noLoss(Module m, Tensor x, Tensor y) {
+        return null;
+    }
+
+    private static Tensor perExample(Module m, Tensor x, Tensor y) {
+        return Loss.crossEntropy(m.forward(x), y, io.github.jgrad.nn.Reduction.NONE);
     }
 
     @Test
@@ -265,6 +299,30 @@ class SparkTrainerTest {
         assertEquals(runs.get(0), runs.get(1), "a seed repeats its samples");
         assertTrue(!runs.get(0).subList(1, 4).equals(runs.get(2).subList(0, 3)), runs.toString());
         assertTrue(new java.util.HashSet<>(runs.get(0)).size() == 4, "each step a new sample: " + runs.get(0));
+    }
+
+    @Test
+    void anEmptySampleSkipsItsStepAsMllibDoes() { // a probe's: it threw, and a resumed run threw at that step forever
+        List<Example> few = examples().subList(0, 6);
+        SparkTrainer sampled = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), SparkTrainerTest::loss)
+                .miniBatch(0.1, 5);
+        List<Double> losses = sampled.fit(sc.parallelize(few, 3), 12);
+        assertEquals(12, losses.size());
+        assertEquals(12, sampled.steps(), "every step counted, skipped ones too");
+        int skipped = 0;
+        for (double l : losses) {
+            skipped += Double.isNaN(l) ? 1 : 0;
+        }
+        assertTrue(skipped > 0 && skipped < 12, "some samples of 10% of 6 rows are empty, some not: " + losses);
+        assertEquals(12 - skipped, sampled.optimizer().steps(), "an empty sample updates nothing");
+        // a null row in a sample is named as the sample's, whose index is not the row's
+        List<Example> rows = new ArrayList<>(examples());
+        rows.set(29, null);
+        SparkTrainer t = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), SparkTrainerTest::loss)
+                .miniBatch(0.5, 3);
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> t.fit(sc.parallelize(rows, 1), 3));
+        assertTrue(e.getMessage().matches("(?s).*SparkTrainer: example \\d+ of the sample of partition 0 is null.*"),
+                e.getMessage());
     }
 
     private static Module dropoutModel() {
