@@ -9,9 +9,10 @@ package io.github.jgrad.autodiff;
  * second rounding never differs); exp, tanh and the other functions come out correctly rounded or
  * within one float32 ulp of it, and reductions (sum, mean, softmax's sums) accumulate in double, so
  * a sum of 10^6 float32 numbers is as accurate as one rounding. Matrix products are the exception:
- * float32 products of at least 32^3 multiply-adds run OpenBLAS's {@code sgemm}, which accumulates in
- * float32 as numpy and PyTorch do; smaller ones are computed in double and rounded once, so a row's
- * result can differ in its last bit between a small batch and a large one.
+ * float32 products of at least 32^3 multiply-adds run OpenBLAS's {@code sgemm} where OpenBLAS is
+ * loaded ({@link Blas#kernel()}), which accumulates in float32 as numpy and PyTorch do; smaller ones,
+ * and all on jgrad's Java kernel, are computed in double and rounded once, so a row's result can
+ * differ in its last bit between a small batch and a large one.
  *
  * <p><b>Promotion</b> follows PyTorch's: an op on float32 and float64 tensors gives float64, with two
  * exceptions that keep float32 models in float32. A 0-dimensional tensor does not promote a tensor

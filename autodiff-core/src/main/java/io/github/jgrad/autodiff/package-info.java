@@ -1,6 +1,7 @@
 /**
  * jgrad's automatic differentiation core: scalar {@link io.github.jgrad.autodiff.Value} and n-d
- * {@link io.github.jgrad.autodiff.Tensor} nodes on one tape, reverse-mode {@code backward()} (and
+ * {@link io.github.jgrad.autodiff.Tensor} nodes (values on a tape per thread, tensors in a graph
+ * ordered at {@code backward()}), reverse-mode {@code backward()} (and
  * gradients of gradients for tensors), grad mode ({@link io.github.jgrad.autodiff.GradMode}), matrix
  * products on plain arrays ({@link io.github.jgrad.autodiff.Blas}), gradient checking
  * ({@link io.github.jgrad.autodiff.GradCheck}),
