@@ -365,7 +365,7 @@ final class NpyFormat {
     }
 
     /** Reads up to {@code n} bytes; fewer only at the end of the stream. */
-    private static int readN(InputStream in, byte[] b, int n, String source) throws IOException {
+    static int readN(InputStream in, byte[] b, int n, String source) throws IOException {
         try {
             return in.readNBytes(b, 0, n);
         } catch (IOException e) {

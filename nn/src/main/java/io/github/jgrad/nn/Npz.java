@@ -105,7 +105,8 @@ public final class Npz {
 
     /**
      * Reads an {@code .npz} archive from {@code in}, as {@link #load(Path, long)} reads a file, with the
-     * same checks and errors (named "stream"): every entry, in order, each checked against its CRC-32, and
+     * same checks and errors (named "stream"), except that the stream must start as a zip archive does
+     * (np.load requires it of files too; {@code load} also reads an archive after a preamble): every entry, in order, each checked against its CRC-32, and
      * the archive's directory at its end, so that an empty, cut-off or foreign stream is an error, never
      * fewer arrays. {@code in} is read to its end (into a temporary file, deleted before this returns) and
      * not closed. A stream's sizes are only claims, so every entry counts against {@code maxBytes} (8 bytes
@@ -127,7 +128,8 @@ public final class Npz {
     private static Map<String, Tensor> read(InputStream in, long maxBytes, String archive) throws IOException {
         // a zip archive starts with a local header (or, empty, with its end record): anything else is refused
         // before it is copied, rather than after maxBytes of /dev/zero or of a stray .npy
-        byte[] start = in.readNBytes(4);
+        byte[] start = new byte[4]; // read, not readNBytes(4): JDK 17's FileInputStream asks a pipe for its position there
+        start = java.util.Arrays.copyOf(start, NpyFormat.readN(in, start, 4, archive));
         if (start.length < 4 || start[0] != 'P' || start[1] != 'K' || !(start[2] == 3 && start[3] == 4
                 || start[2] == 5 && start[3] == 6)) {
             throw new IOException(archive + ": not an .npz file (a zip archive of .npy arrays): it "

@@ -64,6 +64,11 @@ class PipesAndNamesTest {
         writer = pipe("npz", Files.readAllBytes(dir.resolve("t.npz")));
         assertArrayEquals(t.toArray(), Npz.load(dir.resolve("npz")).get("w").toArray(), 0); // before: "zip file is empty"
         writer.get(10, TimeUnit.SECONDS);
+        writer = pipe("npz2", Files.readAllBytes(dir.resolve("t.npz"))); // the user's own FileInputStream of a pipe
+        try (java.io.FileInputStream in = new java.io.FileInputStream(dir.resolve("npz2").toFile())) {
+            assertArrayEquals(t.toArray(), Npz.read(in).get("w").toArray(), 0); // a review's: "Illegal seek"
+        }
+        writer.get(10, TimeUnit.SECONDS);
 
         byte[] idx = {0, 0, 0x08, 1, 0, 0, 0, 3, 7, (byte) 200, 9};
         writer = pipe("idx", idx);
