@@ -283,17 +283,21 @@ public abstract class Module {
     }
 
     /**
-     * This module and its sub-modules at any depth, breadth first, each once (a module registered
-     * under two names, or in two places, too), as PyTorch's {@code modules()}.
+     * This module and its sub-modules at any depth, each once (a module registered under two names,
+     * or in two places, too), in PyTorch's {@code modules()} order: each module before its children,
+     * in the order they were registered (depth first, without recursion).
      */
     public final List<Module> modules() {
         Set<Module> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        List<Module> all = new ArrayList<>(List.of(this));
-        seen.add(this);
-        for (int i = 0; i < all.size(); i++) {
-            for (Module child : all.get(i).children.values()) {
-                if (seen.add(child)) {
-                    all.add(child);
+        List<Module> all = new ArrayList<>();
+        java.util.ArrayDeque<Module> todo = new java.util.ArrayDeque<>(List.of(this));
+        while (!todo.isEmpty()) {
+            Module m = todo.pop();
+            if (seen.add(m)) {
+                all.add(m);
+                List<Module> children = new ArrayList<>(m.children.values());
+                for (int i = children.size() - 1; i >= 0; i--) { // pushed last first: popped in order
+                    todo.push(children.get(i));
                 }
             }
         }

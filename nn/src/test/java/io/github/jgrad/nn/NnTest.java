@@ -76,12 +76,15 @@ class NnTest {
         for (Tensor p : mlp.parameters()) {
             assertEquals(null, p.grad());
         }
-        // modules(): breadth first, each once, as PyTorch's (a layer used twice is one module)
+        // modules(): each once, each before its children in registration order, as PyTorch's
         Linear shared = Linear.of(2, 2, 1);
-        Sequential twice = Sequential.of(shared, Sequential.of(shared, Activation.tanh()));
+        Activation tanh = Activation.tanh();
+        Sequential inner = Sequential.of(shared, tanh);
+        Sequential twice = Sequential.of(inner, shared, Linear.of(2, 1, 2));
         List<Module> all = twice.modules();
-        assertEquals(4, all.size());
-        assertTrue(all.get(0) == twice && all.get(1) == shared && all.get(2) instanceof Sequential, all.toString());
+        assertEquals(5, all.size());
+        assertTrue(all.get(0) == twice && all.get(1) == inner && all.get(2) == shared && all.get(3) == tanh
+                && all.get(4) == twice.get(2), all.toString());
         assertEquals(5, mlp.modules().size(), "the mlp, its three Linears and its one ReLU, placed twice");
     }
 

@@ -3,6 +3,7 @@ package io.github.jgrad.spark;
 import io.github.jgrad.autodiff.GradMode;
 import io.github.jgrad.autodiff.Tensor;
 import io.github.jgrad.nn.Checkpoint;
+import io.github.jgrad.nn.Dropout;
 import io.github.jgrad.nn.Module;
 import io.github.jgrad.nn.Npz;
 import io.github.jgrad.nn.Optimizer;
@@ -134,9 +135,12 @@ public final class SparkTrainer {
         Set<Module> firstModules = Collections.newSetFromMap(new IdentityHashMap<>());
         firstModules.addAll(model.modules());
         for (Module m : second.modules()) {
-            if (firstModules.contains(m)) { // a layer without tensors (a static Dropout): tasks would share its stream
+            // nn's one module that draws random numbers: tasks sharing it (a static Dropout) would share its
+            // stream and count of draws; a shared activation, which holds nothing, is harmless
+            if (m instanceof Dropout && firstModules.contains(m)) {
                 throw new IllegalArgumentException("SparkTrainer.of: the model factory's models share the sub-module "
-                        + m + "; each must have modules of its own (build the layers inside the factory)");
+                        + m + ", whose random stream the tasks would share; each model must have its own (build"
+                        + " the layers inside the factory)");
             }
         }
         this.optimizer = Objects.requireNonNull(Objects.requireNonNull(optimizer,
@@ -242,7 +246,7 @@ public final class SparkTrainer {
         JavaRDD<Batch> batches = miniBatchFraction < 1 ? null : batches(examples, false).cache();
         try {
             for (int s = 0; s < steps; s++) {
-                losses.add(step(sc, batches != null ? batches
+                losses.add(step(sc, examples, batches != null ? batches
                         : batches(examples.sample(false, miniBatchFraction, sampleSeed(seed, this.steps)), true)));
             }
         } finally {
@@ -254,9 +258,9 @@ public final class SparkTrainer {
     }
 
     /** One step: the gradient summed over {@code batches}, then the optimizer; returns the mean loss. */
-    private double step(JavaSparkContext sc, JavaRDD<Batch> batches) {
+    private double step(JavaSparkContext sc, JavaRDD<Example> examples, JavaRDD<Batch> batches) {
         Sum sum = gradient(sc, batches);
-        if (sum.count == 0 && miniBatchFraction < 1) { // the sample is a step's, drawn again at the next step
+        if (sum.count == 0 && miniBatchFraction < 1 && !examples.isEmpty()) { // the next step draws another sample
             this.steps++;
             return Double.NaN;
         }
@@ -550,7 +554,7 @@ public final class SparkTrainer {
                 "SparkTrainer: the loss function returned null");
         if (l.size() != 1) {
             throw new IllegalStateException("SparkTrainer: the loss function returned a tensor of shape "
-                    + Arrays.toString(l.shape()) + "; it must return the batch's mean loss per example, one number"
+                    + Arrays.toString(l.shape()).replace('[', '(').replace(']', ')') + "; it must return the batch's mean loss per example, one number"
                     + " (a loss with Reduction.MEAN)");
         }
         l.backward();

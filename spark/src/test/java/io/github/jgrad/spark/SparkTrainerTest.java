@@ -234,6 +234,9 @@ class SparkTrainerTest {
                         p -> SGD.of(p, 0.1), SparkTrainerTest::loss));
         assertTrue(sharedModule.getMessage().startsWith("SparkTrainer.of: the model factory's models share the sub-module"
                 + " Dropout"), sharedModule.getMessage());
+        // a shared activation holds nothing: harmless, and accepted (a review found it refused)
+        SparkTrainer.of(() -> Sequential.of(io.github.jgrad.nn.Linear.of(3, 2, 4), SHARED_TANH), p -> SGD.of(p, 0.1),
+                SparkTrainerTest::loss);
         NullPointerException none = org.junit.jupiter.api.Assertions.assertThrows(NullPointerException.class,
                 () -> SparkTrainer.of(SparkTrainerTest::model, p -> null, SparkTrainerTest::loss));
         assertEquals("SparkTrainer.of: the optimizer factory returned null", none.getMessage());
@@ -255,7 +258,7 @@ class SparkTrainerTest {
                 + " float64, but the driver's is float32"), e.getMessage());
         // and a loss that is not one number, or none, is named as Trainer names it
         for (LossCase c : List.of(new LossCase(SparkTrainerTest::noLoss, "SparkTrainer: the loss function returned null"),
-                new LossCase(SparkTrainerTest::perExample, "SparkTrainer: the loss function returned a tensor of shape [30]"))) {
+                new LossCase(SparkTrainerTest::perExample, "SparkTrainer: the loss function returned a tensor of shape (30)"))) {
             SparkTrainer t = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), c.loss());
             Exception l = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
                     () -> t.fit(sc.parallelize(examples(), 2), 1));
@@ -264,6 +267,7 @@ class SparkTrainerTest {
     }
 
     static final Dropout SHARED_DROPOUT = Dropout.of(0.5, 9);
+    static final Activation SHARED_TANH = Activation.tanh();
 
     private record LossCase(SparkTrainer.LossFunction loss, String message) {
     }
@@ -315,6 +319,12 @@ class SparkTrainerTest {
         }
         assertTrue(skipped > 0 && skipped < 12, "some samples of 10% of 6 rows are empty, some not: " + losses);
         assertEquals(12 - skipped, sampled.optimizer().steps(), "an empty sample updates nothing");
+        // but no examples at all is an error, sampled or not (a review: it gave NaN losses, silently)
+        SparkTrainer none = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), SparkTrainerTest::loss)
+                .miniBatch(0.5, 1);
+        IllegalArgumentException e0 = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> none.fit(sc.parallelize(new ArrayList<Example>(), 2), 3));
+        assertEquals("SparkTrainer.fit: step 0 has no examples", e0.getMessage());
         // a null row in a sample is named as the sample's, whose index is not the row's
         List<Example> rows = new ArrayList<>(examples());
         rows.set(29, null);
