@@ -71,8 +71,18 @@ public final class GradMode {
             this.on = on;
         }
 
+        /**
+         * Ends the scope.
+         *
+         * @throws IllegalStateException on another thread than the one that opened it, whose mode it
+         *     would change behind its back
+         */
         @Override
         public void close() {
+            if (STATE.get() != state) {
+                throw new IllegalStateException("GradMode.Scope.close: a scope closes on the thread that opened it;"
+                        + " this is another thread");
+            }
             java.util.ArrayList<Scope> open = state.open;
             for (int i = open.size() - 1; i >= 0; i--) {
                 if (open.get(i) == this) {

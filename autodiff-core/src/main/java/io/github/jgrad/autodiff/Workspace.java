@@ -45,9 +45,9 @@ import java.util.WeakHashMap;
  *       collector (one dropped by {@code zeroGrad()} or {@code setGrad(null)} between steps stays the
  *       workspace's until a later scope gives the tensor a gradient, so that a loop calling
  *       {@code zeroGrad()} before its scope reuses the memory), and so is the gradient of a tensor
- *       that is itself garbage, one a tensor of an open scope holds too, and one replaced in another
- *       workspace's scope while none of its own is open (with one of its own open, it is reclaimed
- *       when that scope closes). A gradient made in one workspace's scope,
+ *       that is itself garbage, one a tensor of an open scope holds too, one replaced on another
+ *       thread (a model handed on), and one replaced in another workspace's scope while none of its
+ *       own is open (with one of its own open on this thread, it is reclaimed when that scope closes). A gradient made in one workspace's scope,
  *       or held by it, and given inside another's belongs to the first, which counts the new
  *       holder;</li>
  *   <li>{@link #keep(Tensor)} takes a tensor (and the views sharing its data) out of its scope or
@@ -94,7 +94,8 @@ public final class Workspace {
         Thread current = Thread.currentThread();
         if (thread != null && thread != current) {
             throw new IllegalStateException("Workspace.open: " + thread + " has a scope of this workspace open; a"
-                    + " workspace serves one thread at a time (create one per thread)");
+                    + " workspace serves one thread at a time (create one per thread)" + (thread.isAlive() ? ""
+                    : ". That thread has ended without closing it, so this workspace cannot be used again"));
         }
         thread = current;
         Scope s = new Scope(innermost, Arena.activate(pool), pool.mark(), storageCount);
@@ -128,8 +129,10 @@ public final class Workspace {
         if (s.owner instanceof Scope scope) {
             scope.workspace().pool.untake(data);
         } else if (s.owner instanceof Workspace w) {
-            w.grads.values().removeIf(g -> g.storage == s);
-            w.holders.remove(s);
+            synchronized (w) { // its gradients' bookkeeping may be reached from another thread (gradAssigned)
+                w.grads.values().removeIf(g -> g.storage == s);
+                w.holders.remove(s);
+            }
         }
         s.owner = null;
         return t;
@@ -179,7 +182,9 @@ public final class Workspace {
         return owner instanceof Scope scope ? scope.workspace() : owner instanceof Workspace w ? w : null;
     }
 
-    private void assigned(Tensor t, Tensor g) {
+    // synchronized, as letGo: a thread given a model another thread trained in this workspace reaches
+    // this bookkeeping too (gradients are handed on with their tensors)
+    private synchronized void assigned(Tensor t, Tensor g) {
         if (ownedByScope(t.storage)) {
             if (g.storage != null && ownedByScope(g.storage) && inside((Scope) g.storage.owner, (Scope) t.storage.owner)) {
                 // t is from an outer scope, still open: its gradient lives as long as t, not the inner scope
@@ -212,14 +217,15 @@ public final class Workspace {
     }
 
     /** Forgets the gradient this workspace gave {@code t}, which t no longer holds. */
-    private void letGo(Tensor t) {
+    private synchronized void letGo(Tensor t) {
         release(grads.remove(t));
     }
 
     /**
      * Counts down the holders of {@code previous} (a gradient this workspace gave, now replaced); the
      * last one gone, it is reclaimed when the current scope closes, or left to the collector between
-     * steps. Nothing for null or a gradient this workspace no longer holds.
+     * steps and when replaced on another thread than the one with a scope open (it may still read it).
+     * Nothing for null or a gradient this workspace no longer holds. Called holding this workspace's lock.
      */
     private void release(Gradient previous) {
         if (previous != null && previous.storage.owner == this) {
@@ -228,7 +234,7 @@ public final class Workspace {
                 holders.put(previous.storage, held);
             } else {
                 holders.remove(previous.storage);
-                if (innermost != null) {
+                if (innermost != null && Thread.currentThread() == thread) {
                     innermost.replaced.add(previous);
                 } else { // replaced between steps: no scope to reclaim it, so its memory is left to the collector
                     previous.storage.owner = null;
@@ -312,11 +318,13 @@ public final class Workspace {
                 storages[i] = null;
             }
             storageCount = storageMark;
-            for (Gradient gradient : replaced) { // a gradient has its tensor's shape, which names both
-                if (gradient.storage.owner == Workspace.this && !holders.containsKey(gradient.storage)) { // not kept or held again
-                    reclaim(gradient.storage, "a later step gave the tensor of shape " + Shapes.str(gradient.shape)
-                            + " a new gradient");
-                    pool.give(gradient.memory);
+            synchronized (Workspace.this) { // holders may be counted by another thread: see assigned
+                for (Gradient gradient : replaced) { // a gradient has its tensor's shape, which names both
+                    if (gradient.storage.owner == Workspace.this && !holders.containsKey(gradient.storage)) { // not kept or held again
+                        reclaim(gradient.storage, "a later step gave the tensor of shape " + Shapes.str(gradient.shape)
+                                + " a new gradient");
+                        pool.give(gradient.memory);
+                    }
                 }
             }
             replaced.clear();

@@ -1,7 +1,7 @@
 package io.github.jgrad.autodiff.internal;
 
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.commons.numbers.gamma.Erf;
 
@@ -47,7 +47,9 @@ public final class Kernels {
      * half is offered to the common pool, and taken back by this thread if no worker has started it by
      * the time the second half is done. So a busy or empty pool (every worker blocked, or parallelism
      * 0) costs the split, never a wait for a worker: JDK 25's join() of a submitted task from outside
-     * the pool waits for one.
+     * the pool waits for one. A half a worker took is waited for by a latch, never by join(): called on
+     * a pool thread (a parallel stream), join() runs other queued tasks meanwhile, and they would run
+     * inside this thread's grad mode, anomaly and workspace scopes.
      */
     public static void split(int n, long work, Range job) {
         if (!PARALLEL || work < PARALLEL_THRESHOLD || n < 2) {
@@ -56,16 +58,40 @@ public final class Kernels {
         }
         int mid = n / 2;
         AtomicBoolean taken = new AtomicBoolean();
-        ForkJoinTask<?> first = ForkJoinPool.commonPool().submit(() -> {
+        CountDownLatch done = new CountDownLatch(1);
+        Throwable[] failed = new Throwable[1];
+        ForkJoinPool.commonPool().execute(() -> {
             if (taken.compareAndSet(false, true)) {
-                job.run(0, mid);
+                try {
+                    job.run(0, mid);
+                } catch (Throwable e) {
+                    failed[0] = e;
+                } finally {
+                    done.countDown(); // publishes failed[0] to the waiting thread
+                }
             }
         });
         job.run(mid, n);
         if (taken.compareAndSet(false, true)) {
             job.run(0, mid); // no worker came: the task left in the pool will find it taken
-        } else {
-            first.join();
+            return;
+        }
+        boolean interrupted = false;
+        while (true) { // the half is running on a worker: it ends without this thread's help
+            try {
+                done.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failed[0] instanceof RuntimeException e) {
+            throw e;
+        } else if (failed[0] instanceof Error e) {
+            throw e;
         }
     }
 
