@@ -257,14 +257,13 @@ public final class Checkpoint {
     private static double[] positions(Module model, Optimizer optimizer) {
         List<Tensor> own = model.parameters();
         List<Tensor> optimized = optimizer.parameters();
+        Map<Tensor, Integer> index = new java.util.IdentityHashMap<>(); // not a nested loop: models of 10^5 tensors
+        for (int k = 0; k < own.size(); k++) {
+            index.put(own.get(k), k); // the last place of a tensor listed twice, as the loop it replaces gave
+        }
         double[] at = new double[optimized.size()];
         for (int i = 0; i < at.length; i++) {
-            at[i] = -1;
-            for (int k = 0; k < own.size(); k++) {
-                if (own.get(k) == optimized.get(i)) {
-                    at[i] = k;
-                }
-            }
+            at[i] = index.getOrDefault(optimized.get(i), -1);
         }
         return at;
     }

@@ -192,15 +192,26 @@ public abstract class Module {
         return all;
     }
 
-    /** Collects parameters (or buffers) under their dotted names; with {@code seen}, each tensor only once. */
+    /**
+     * Collects parameters (or buffers) under their dotted names, each module's own before its children's
+     * in registration order; with {@code seen}, each tensor only once. Iterative: a model nested
+     * thousands deep needs no thread stack.
+     */
     private void collect(String prefix, Map<String, Tensor> into, Set<Tensor> seen, boolean ofBuffers) {
-        for (Map.Entry<String, Tensor> e : (ofBuffers ? buffers : parameters).entrySet()) {
-            if (seen == null || seen.add(e.getValue())) {
-                into.put(prefix + e.getKey(), e.getValue());
+        java.util.ArrayDeque<Map.Entry<String, Module>> todo = new java.util.ArrayDeque<>();
+        todo.push(Map.entry(prefix, this));
+        while (!todo.isEmpty()) {
+            Map.Entry<String, Module> next = todo.pop();
+            Module m = next.getValue();
+            for (Map.Entry<String, Tensor> e : (ofBuffers ? m.buffers : m.parameters).entrySet()) {
+                if (seen == null || seen.add(e.getValue())) {
+                    into.put(next.getKey() + e.getKey(), e.getValue());
+                }
             }
-        }
-        for (Map.Entry<String, Module> e : children.entrySet()) {
-            e.getValue().collect(prefix + e.getKey() + ".", into, seen, ofBuffers);
+            List<Map.Entry<String, Module>> kids = new ArrayList<>(m.children.entrySet());
+            for (int i = kids.size() - 1; i >= 0; i--) { // pushed last first: visited in order
+                todo.push(Map.entry(next.getKey() + kids.get(i).getKey() + ".", kids.get(i).getValue()));
+            }
         }
     }
 
@@ -233,16 +244,43 @@ public abstract class Module {
      */
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder(getClass().getSimpleName());
         if (children.isEmpty()) {
-            return sb.toString();
+            return getClass().getSimpleName();
         }
-        sb.append("(\n");
-        for (Map.Entry<String, Module> e : children.entrySet()) {
-            sb.append("  (").append(e.getKey()).append("): ")
-                    .append(e.getValue().toString().replace("\n", "\n  ")).append('\n');
+        // one line per module, each indented by its depth: iterative, and linear in the output (indenting
+        // a child's whole text at each level was quadratic, and recursion overflowed thousands deep)
+        StringBuilder sb = new StringBuilder();
+        java.util.ArrayDeque<Object[]> todo = new java.util.ArrayDeque<>(); // {module or ")", depth, name}
+        todo.push(new Object[] {this, 0, null});
+        while (!todo.isEmpty()) {
+            Object[] next = todo.pop();
+            int depth = (Integer) next[1];
+            sb.append("  ".repeat(depth));
+            if (next[2] != null) {
+                sb.append('(').append(next[2]).append("): ");
+            }
+            if (next[0] instanceof Module m && !m.children.isEmpty() && (m == this || !printsItself(m))) {
+                sb.append(m.getClass().getSimpleName()).append("(\n");
+                todo.push(new Object[] {")", depth, null});
+                List<Map.Entry<String, Module>> kids = new ArrayList<>(m.children.entrySet());
+                for (int i = kids.size() - 1; i >= 0; i--) {
+                    todo.push(new Object[] {kids.get(i).getValue(), depth + 1, kids.get(i).getKey()});
+                }
+                continue;
+            }
+            String text = next[0] instanceof Module m ? (m == this ? getClass().getSimpleName() : m.toString()) : ")";
+            sb.append(text.replace("\n", "\n" + "  ".repeat(depth))).append(todo.isEmpty() ? "" : "\n");
         }
-        return sb.append(')').toString();
+        return sb.toString();
+    }
+
+    /** Whether {@code m}'s class prints itself (overrides toString), rather than as a tree of its children. */
+    private static boolean printsItself(Module m) {
+        try {
+            return m.getClass().getMethod("toString").getDeclaringClass() != Module.class;
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError(e); // every class has toString
+        }
     }
 
     /** Switches this module and its sub-modules to training mode; returns this. */

@@ -462,6 +462,59 @@ class NnTest {
                 "    (0): Linear(in=16, out=1)",
                 "  )",
                 ")"), m.toString());
+        // two levels down, and a module printing itself on two lines, indented with its level
+        Module twoLines = new Module() {
+            @Override
+            public Tensor forward(Tensor x) {
+                return x;
+            }
+
+            @Override
+            public String toString() {
+                return "Mine(\n  a=1)";
+            }
+        };
+        assertEquals(String.join("\n",
+                "Sequential(",
+                "  (0): Sequential(",
+                "    (0): Sequential(",
+                "      (0): ReLU",
+                "      (1): Mine(",
+                "        a=1)",
+                "    )",
+                "  )",
+                ")"), Sequential.of(Sequential.of(Sequential.of(Activation.relu(), twoLines))).toString());
+    }
+
+    @Test
+    void aDeeplyNestedModelNeedsNoThreadStack() throws Exception { // a probe: StackOverflowError at depth 9,076
+        Throwable[] failed = new Throwable[1];
+        Thread small = new Thread(null, () -> { // 256 KiB: the recursion overflowed here at about a thousand
+            try {
+                Module m = Linear.of(1, 1, 1);
+                for (int d = 0; d < 3_000; d++) {
+                    m = Sequential.of(m);
+                }
+                assertEquals(2, m.namedParameters().size());
+                assertEquals("0.".repeat(3_000) + "weight", m.namedParameters().keySet().iterator().next());
+                String[] lines = m.toString().split("\n", -1);
+                assertEquals(6_001, lines.length, "a line per Sequential, one for the Linear, one per closing parenthesis");
+                assertEquals("  ".repeat(3_000) + "(0): Linear(in=1, out=1)", lines[3_000]);
+                assertEquals("  ".repeat(2_999) + ")", lines[3_001]);
+                assertEquals(")", lines[6_000]);
+                assertEquals(3_001, m.modules().size());
+                m.zeroGrad();
+                m.eval();
+                assertFalse(m.modules().get(3_000).isTraining());
+            } catch (Throwable e) {
+                failed[0] = e;
+            }
+        }, "small stack", 256 * 1024);
+        small.start();
+        small.join();
+        if (failed[0] != null) {
+            throw new AssertionError(failed[0]);
+        }
     }
 
     @Test
