@@ -48,6 +48,17 @@ final class AtomicFiles {
     }
 
     /**
+     * An interrupted read, named: a channel read by an interrupted thread throws an exception without a
+     * message. The thread's interrupt status stays set.
+     */
+    static java.io.InterruptedIOException interrupted(Path file, IOException e) {
+        java.io.InterruptedIOException named = new java.io.InterruptedIOException(file + ": the thread was interrupted"
+                + " while reading; nothing was loaded");
+        named.initCause(e);
+        return named;
+    }
+
+    /**
      * A stream of a pipe or device that never asks for a position, which a pipe does not have
      * ("Illegal seek"): a channel's stream asks in {@code available()}, which buffered and gzip
      * readers call, and JDK 17's {@link FileInputStream#readNBytes(int)} asks too; a buffered

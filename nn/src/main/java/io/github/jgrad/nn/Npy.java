@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -117,6 +118,8 @@ public final class Npy {
         }
         try (FileChannel channel = FileChannel.open(file)) {
             return NpyFormat.read(Channels.newInputStream(channel), file.toString(), channel.size(), true, Long.MAX_VALUE);
+        } catch (ClosedByInterruptException e) {
+            throw AtomicFiles.interrupted(file, e);
         }
     }
 }

@@ -248,7 +248,11 @@ public final class Npz {
                 return read(in, maxBytes, file.toString());
             }
         }
-        return load(file, file.toString(), maxBytes, true);
+        try {
+            return load(file, file.toString(), maxBytes, true);
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            throw AtomicFiles.interrupted(file, e);
+        }
     }
 
     /**

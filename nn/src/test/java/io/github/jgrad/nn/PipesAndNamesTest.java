@@ -167,4 +167,23 @@ class PipesAndNamesTest {
             assertTrue(e.getMessage().startsWith("/dev/zero: not an .npz file"), e.getMessage());
         }
     }
+
+    @Test
+    void anInterruptedLoadNamesTheFile() throws IOException { // a probe's: ClosedByInterruptException, message null
+        Path npy = dir.resolve("t.npy");
+        Path npz = dir.resolve("t.npz");
+        Npy.save(npy, Tensor.zeros(1000));
+        Npz.save(npz, Map.of("a", Tensor.zeros(1000)));
+        for (Object[] c : new Object[][] {{npy, (Loader) Npy::load}, {npz, (Loader) Npz::load}}) {
+            Thread.currentThread().interrupt(); // a channel read by an interrupted thread fails at once
+            try {
+                IOException e = assertThrows(IOException.class, () -> ((Loader) c[1]).from((Path) c[0]));
+                assertTrue(e instanceof java.io.InterruptedIOException, e.toString());
+                assertEquals(c[0] + ": the thread was interrupted while reading; nothing was loaded", e.getMessage());
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status stays set");
+            } finally {
+                Thread.interrupted();
+            }
+        }
+    }
 }
