@@ -65,6 +65,7 @@ public final class GradMode {
     public static final class Scope implements AutoCloseable {
         private final State state;
         private final boolean on;
+        private boolean closed;
 
         private Scope(State state, boolean on) {
             this.state = state;
@@ -79,6 +80,9 @@ public final class GradMode {
          */
         @Override
         public void close() {
+            if (closed) {
+                return; // closing twice is harmless, on any thread
+            }
             if (STATE.get() != state) {
                 throw new IllegalStateException("GradMode.Scope.close: a scope closes on the thread that opened it;"
                         + " this is another thread");
@@ -88,6 +92,7 @@ public final class GradMode {
                 if (open.get(i) == this) {
                     open.remove(i);
                     state.update();
+                    closed = true;
                     return;
                 }
             }

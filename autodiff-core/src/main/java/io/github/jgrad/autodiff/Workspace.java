@@ -47,15 +47,17 @@ import java.util.WeakHashMap;
  *       {@code zeroGrad()} before its scope reuses the memory), and so is the gradient of a tensor
  *       that is itself garbage, one a tensor of an open scope holds too, one replaced on another
  *       thread (a model handed on), and one replaced in another workspace's scope while none of its
- *       own is open (with one of its own open on this thread, it is reclaimed when that scope closes). A gradient made in one workspace's scope,
- *       or held by it, and given inside another's belongs to the first, which counts the new
- *       holder;</li>
+ *       own is open (with one of its own open on this thread, it is reclaimed when that scope
+ *       closes). A gradient made in one workspace's scope, or held by it, and given inside another's
+ *       belongs to the first, which counts the new holder;</li>
  *   <li>{@link #keep(Tensor)} takes a tensor (and the views sharing its data) out of its scope or
  *       workspace for good, like any tensor made outside scopes.</li>
  * </ul>
  * Optimizer state that must outlive a step (momentum, Adam's moments) is kept this way.
  *
- * <p><b>Threads and nesting.</b> A workspace serves one thread at a time. Scopes nest, also of
+ * <p><b>Threads and nesting.</b> A workspace serves one thread at a time. A model it trained may
+ * be handed to another thread between steps (its gradients are then the new thread's to replace),
+ * but a tensor of a scope still open must not be: keep it first. Scopes nest, also of
  * different workspaces; they close in the reverse order of opening, on the thread that opened them.
  * Other threads are unaffected by a scope. The workspace holds on to the arrays its steps used, by
  * length ({@link #retainedBytes()}), until it is garbage: as much as its largest step where every step
@@ -130,9 +132,12 @@ public final class Workspace {
             scope.workspace().pool.untake(data);
         } else if (s.owner instanceof Workspace w) {
             synchronized (w) { // its gradients' bookkeeping may be reached from another thread (gradAssigned)
+                memory(t); // reclaimed meanwhile by the owner's closing scope, which holds the lock to do it: throws
                 w.grads.values().removeIf(g -> g.storage == s);
                 w.holders.remove(s);
+                s.owner = null;
             }
+            return t;
         }
         s.owner = null;
         return t;

@@ -103,6 +103,7 @@ class ThreadScopesTest {
             assertEquals(false, other.submit(GradMode::isEnabled).get(30, TimeUnit.SECONDS), "still the opener's");
             other.submit(off::close).get(30, TimeUnit.SECONDS);
             assertEquals(true, other.submit(GradMode::isEnabled).get(30, TimeUnit.SECONDS));
+            off.close(); // closed already: harmless, on any thread
         } finally {
             other.shutdown();
         }

@@ -88,11 +88,15 @@ public final class Kernels {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        if (failed[0] instanceof RuntimeException e) {
-            throw e;
-        } else if (failed[0] instanceof Error e) {
-            throw e;
+        if (failed[0] != null) {
+            throw Kernels.<RuntimeException>rethrow(failed[0]); // as join() did: a checked one too, unwrapped
         }
+    }
+
+    /** Throws {@code e} as it is, checked or not. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E rethrow(Throwable e) throws E {
+        throw (E) e;
     }
 
     // ------------------------------------------------------------------ element-wise
