@@ -1070,7 +1070,9 @@ public final class Tensor extends Node {
     /**
      * this += alpha * x, in place, not recorded on the tape: the update step of an optimizer. A float32
      * tensor is updated in float32 arithmetic, as PyTorch's {@code add_(x, alpha=alpha)}: alpha rounded
-     * to float32, the product and the sum each rounded (x converted first if it is float64). Results
+     * to float32, the product and the sum each rounded (x converted first if it is float64), where
+     * PyTorch's CPU kernels round the two once with a fused multiply-add where the CPU has one, so
+     * results can differ from PyTorch's in the last bit. Results
      * already computed from this tensor (or a view of its data) can no longer be differentiated:
      * their backward throws {@code IllegalStateException}.
      *

@@ -369,9 +369,9 @@ public abstract class Module {
      * Converts every parameter and buffer to {@code dtype} in place ({@link Tensor#convertInPlace}),
      * gradients included, as PyTorch's {@code module.to(dtype)}; returns this module. Layers keep their
      * parameter objects, so a model converted to {@link DType#FLOAT32} computes in float32 on float32
-     * inputs (a float64 input promotes its results to float64: convert the data too). Convert before
-     * the optimizer's first step: its state (momentum, Adam's moments) takes the parameters' dtype when
-     * that step creates it, and stays in it if the model is converted later.
+     * inputs; convert the data too ({@link Linear} refuses an input of another dtype, as PyTorch's
+     * layers do). An optimizer's state (momentum, Adam's moments) follows: each step converts it to
+     * its parameter's dtype first.
      */
     public final Module to(DType dtype) {
         Objects.requireNonNull(dtype, "Module.to: dtype is null");

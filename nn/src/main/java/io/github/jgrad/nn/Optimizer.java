@@ -1,5 +1,6 @@
 package io.github.jgrad.nn;
 
+import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.GradMode;
 import io.github.jgrad.autodiff.Tensor;
 import java.util.ArrayList;
@@ -69,10 +70,32 @@ public abstract sealed class Optimizer permits SGD, Adam {
         }
         steps++;
         try (GradMode.Scope ignored = GradMode.disabled()) {
+            followDtypes();
             for (int i = 0; i < parameters.size(); i++) {
                 Tensor p = parameters.get(i);
                 if (p.grad() != null) {
                     update(i, p, p.grad());
+                }
+            }
+        }
+    }
+
+    /**
+     * Converts a parameter's state (momentum, moments) to the parameter's dtype if it has another: a
+     * model converted by {@code Module.to} after a step keeps training as one converted before it, and
+     * a checkpoint, which restores state in the parameter's dtype, continues it bit for bit. Adam's
+     * per-parameter step counts stay float64.
+     */
+    private void followDtypes() {
+        for (Map.Entry<String, Tensor[]> e : buffers().entrySet()) {
+            if (e.getKey().equals("step")) {
+                continue;
+            }
+            Tensor[] state = e.getValue();
+            for (int i = 0; i < state.length; i++) {
+                DType want = parameters.get(i).dtype();
+                if (state[i] != null && state[i].dtype() != want) {
+                    state[i].convertInPlace(want);
                 }
             }
         }
