@@ -174,7 +174,13 @@ public final class SparkTrainer {
         }
     }
 
-    /** A trainer of the model {@code factory} builds, stepped on the driver by the optimizer {@code optimizer} makes. */
+    /**
+     * A trainer of the model {@code factory} builds, stepped on the driver by the optimizer {@code optimizer} makes.
+     *
+     * @throws IllegalArgumentException if the factory or the loss cannot be serialized, the factory
+     *     returns the same model twice or models that share a tensor or a {@code Dropout}, or the
+     *     optimizer updates a tensor that is not the model's
+     */
     public static SparkTrainer of(ModelFactory factory, Function<List<Tensor>, Optimizer> optimizer, LossFunction loss) {
         return new SparkTrainer(factory, optimizer, loss);
     }
@@ -232,7 +238,7 @@ public final class SparkTrainer {
      * Takes {@code steps} more steps on {@code examples}; returns the mean loss before each step (over
      * the examples, or the step's sample), computed in the same pass as its gradient. A step whose
      * sample ({@link #miniBatch}) is empty changes nothing but the count of steps, as MLlib skips such
-     * an iteration, and its loss is NaN.
+     * an iteration (both log a warning); its loss is NaN, so the list keeps one loss per step.
      *
      * @throws IllegalArgumentException if {@code steps} is negative or the examples are none at all
      */
@@ -241,12 +247,14 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("SparkTrainer.fit: steps must be >= 0, got " + steps);
         }
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(examples.context());
+        checkDtypes();
         List<Double> losses = new ArrayList<>(Math.min(steps, 1024));
         // full batch: each partition's rows become one batch once, kept in memory across the steps
         JavaRDD<Batch> batches = miniBatchFraction < 1 ? null : batches(examples, false).cache();
+        boolean[] hasExamples = {false}; // known once a step has found some, or an empty sample asked
         try {
             for (int s = 0; s < steps; s++) {
-                losses.add(step(sc, examples, batches != null ? batches
+                losses.add(step(sc, examples, hasExamples, batches != null ? batches
                         : batches(examples.sample(false, miniBatchFraction, sampleSeed(seed, this.steps)), true)));
             }
         } finally {
@@ -258,10 +266,13 @@ public final class SparkTrainer {
     }
 
     /** One step: the gradient summed over {@code batches}, then the optimizer; returns the mean loss. */
-    private double step(JavaSparkContext sc, JavaRDD<Example> examples, JavaRDD<Batch> batches) {
+    private double step(JavaSparkContext sc, JavaRDD<Example> examples, boolean[] hasExamples, JavaRDD<Batch> batches) {
         Sum sum = gradient(sc, batches);
-        if (sum.count == 0 && miniBatchFraction < 1 && !examples.isEmpty()) { // the next step draws another sample
-            this.steps++;
+        hasExamples[0] |= sum.count > 0;
+        if (sum.count == 0 && miniBatchFraction < 1 && (hasExamples[0] || (hasExamples[0] = !examples.isEmpty()))) {
+            System.getLogger("io.github.jgrad").log(System.Logger.Level.WARNING, "SparkTrainer: the sample of step "
+                    + this.steps + " is empty; the step is skipped (its loss NaN), as MLlib skips it");
+            this.steps++; // the next step draws another sample
             return Double.NaN;
         }
         if (sum.count == 0) {
@@ -295,6 +306,7 @@ public final class SparkTrainer {
      * full batch's to rounding.
      */
     public Gradient gradient(JavaRDD<Example> examples) {
+        checkDtypes();
         Sum sum = gradient(JavaSparkContext.fromSparkContext(examples.context()), batches(examples, false));
         if (sum.count == 0) {
             throw new IllegalArgumentException("SparkTrainer.gradient: the RDD has no examples");
@@ -456,6 +468,22 @@ public final class SparkTrainer {
         }
     }
 
+    /**
+     * Refuses, before any job, a driver's model whose dtypes are not those of the factory's models
+     * (converted after {@link #of}): the executors would compute in the factory's dtype.
+     */
+    private void checkDtypes() {
+        Map<String, Tensor> fresh = factory.create().namedTensors();
+        for (Map.Entry<String, Tensor> e : model.namedTensors().entrySet()) {
+            Tensor f = fresh.get(e.getKey());
+            if (f != null && f.dtype() != e.getValue().dtype()) {
+                throw new IllegalStateException("SparkTrainer: the driver's model has '" + e.getKey() + "' of dtype "
+                        + e.getValue().dtype() + ", but the model factory builds it in " + f.dtype() + "; convert in the"
+                        + " factory (its models, built on every executor, are what trains), not the driver's model");
+            }
+        }
+    }
+
     /** The summed gradients divided by the number of examples, one tensor per parameter, in order. */
     private List<Tensor> means(Sum sum) {
         List<Tensor> params = model.parameters();
@@ -554,7 +582,8 @@ public final class SparkTrainer {
                 "SparkTrainer: the loss function returned null");
         if (l.size() != 1) {
             throw new IllegalStateException("SparkTrainer: the loss function returned a tensor of shape "
-                    + Arrays.toString(l.shape()).replace('[', '(').replace(']', ')') + "; it must return the batch's mean loss per example, one number"
+                    + Arrays.toString(l.shape()).replace('[', '(').replace(']', ')')
+                    + "; it must return the batch's mean loss per example, one number"
                     + " (a loss with Reduction.MEAN)");
         }
         l.backward();

@@ -192,6 +192,10 @@ class SparkTrainerTest {
         return org.apache.spark.TaskContext.get() == null ? model() : Sequential.mlp(4, Activation.tanh(), 3, 8, 8, 2);
     }
 
+    private static Module float32OnExecutors() {
+        return org.apache.spark.TaskContext.get() == null ? model() : model().to(io.github.jgrad.autodiff.DType.FLOAT32);
+    }
+
     private static Module reorderedOnExecutors() { // the same names and shapes, registered in another order
         return org.apache.spark.TaskContext.get() == null ? new Pair(false) : new Pair(true);
     }
@@ -252,10 +256,16 @@ class SparkTrainerTest {
         // a probe's: the driver's model converted after of() trained in float64 on the executors, silently
         SparkTrainer converted = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), SparkTrainerTest::loss);
         converted.model().to(io.github.jgrad.autodiff.DType.FLOAT32);
+        IllegalStateException early = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> converted.fit(sc.parallelize(examples(), 2), 1)); // on the driver, before any job
+        assertTrue(early.getMessage().startsWith("SparkTrainer: the driver's model has '0.weight' of dtype float32, but"
+                + " the model factory builds it in float64"), early.getMessage());
+        SparkTrainer onExecutors = SparkTrainer.of(SparkTrainerTest::float32OnExecutors, p -> SGD.of(p, 0.1),
+                SparkTrainerTest::loss);
         Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
-                () -> converted.fit(sc.parallelize(examples(), 2), 1));
+                () -> onExecutors.fit(sc.parallelize(examples(), 2), 1));
         assertTrue(e.getMessage().contains("SparkTrainer: the model factory built on an executor '0.weight' of dtype"
-                + " float64, but the driver's is float32"), e.getMessage());
+                + " float32, but the driver's is float64"), e.getMessage());
         // and a loss that is not one number, or none, is named as Trainer names it
         for (LossCase c : List.of(new LossCase(SparkTrainerTest::noLoss, "SparkTrainer: the loss function returned null"),
                 new LossCase(SparkTrainerTest::perExample, "SparkTrainer: the loss function returned a tensor of shape (30)"))) {
