@@ -53,6 +53,10 @@ final class Factories {
     }
 
     static Tensor of(double[][] rows) {
+        Objects.requireNonNull(rows, "of: rows is null");
+        for (int i = 0; i < rows.length; i++) {
+            Objects.requireNonNull(rows[i], "of: row " + i + " is null");
+        }
         int n = rows.length;
         int m = n == 0 ? 0 : rows[0].length;
         double[] d = Arena.allocate(Shapes.size("of", new int[] {n, m}));

@@ -209,7 +209,8 @@ public final class GradCheck {
      *
      * <p>The check runs in float64, as PyTorch's {@code gradcheck} asks: float32 inputs are passed to f
      * as float64 copies (exactly), and an f that returns a float32 tensor (a float32 model inside) is
-     * refused with an {@link IllegalArgumentException}, since float32's rounding drowns finite differences.
+     * refused with an {@link IllegalArgumentException}, since float32's rounding drowns finite differences:
+     * check a float64 copy of a float32 model.
      */
     public Report check(Function<List<Tensor>, Tensor> f, Tensor... inputs) {
         Objects.requireNonNull(f, "f");

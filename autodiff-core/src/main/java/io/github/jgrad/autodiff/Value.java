@@ -376,12 +376,12 @@ public final class Value {
 
     /** The sum of {@code values} as one node (no chain of additions); 0 for an empty list. */
     public static Value sum(List<Value> values) {
-        return ReduceOps.sum(values);
+        return ReduceOps.sum(Objects.requireNonNull(values, "sum: values is null"));
     }
 
     /** The sum of {@code values} as one node. */
     public static Value sum(Value... values) {
-        return sum(Arrays.asList(values));
+        return sum(Arrays.asList(Objects.requireNonNull(values, "sum: values is null")));
     }
 
     /**
@@ -393,7 +393,7 @@ public final class Value {
      * @throws IllegalArgumentException if the lists differ in length
      */
     public static Value dot(List<Value> a, List<Value> b) {
-        return ReduceOps.dot(a, b);
+        return ReduceOps.dot(Objects.requireNonNull(a, "dot: a is null"), Objects.requireNonNull(b, "dot: b is null"));
     }
 
     // ---------------------------------------------------------------- the tape

@@ -325,7 +325,8 @@ public final class Workspace {
             storageCount = storageMark;
             synchronized (Workspace.this) { // holders may be counted by another thread: see assigned
                 for (Gradient gradient : replaced) { // a gradient has its tensor's shape, which names both
-                    if (gradient.storage.owner == Workspace.this && !holders.containsKey(gradient.storage)) { // not kept or held again
+                    // not kept, nor held again
+                    if (gradient.storage.owner == Workspace.this && !holders.containsKey(gradient.storage)) {
                         reclaim(gradient.storage, "a later step gave the tensor of shape " + Shapes.str(gradient.shape)
                                 + " a new gradient");
                         pool.give(gradient.memory);

@@ -87,6 +87,7 @@ class TensorErrorsTest {
             "min: axes is null", "reshape: shape is null", "permute: axes is null", "concat: tensors is null",
             "stack: tensors is null", "grad: outputs is null", "grad: inputs is null", "grad: output 0 is null",
             "zeros: shape is null", "of: data is null", "of: shape is null", "of: shape is null", "get: index is null",
+            "of: rows is null", "of: row 1 is null", "sum: values is null", "sum: values is null", "dot: a is null",
         };
         Executable[] calls = {
             () -> x.add((Tensor) null), () -> x.pow((Tensor) null), () -> x.gt((Tensor) null), () -> x.matmul(null),
@@ -101,6 +102,8 @@ class TensorErrorsTest {
             () -> Tensor.grad(null, x, false), () -> Tensor.zeros((int[]) null), () -> Tensor.of((double[]) null),
             () -> Tensor.of(new double[] {1}, (int[]) null), () -> Tensor.of(new float[] {1}, (int[]) null),
             () -> x.get((int[]) null),
+            () -> Tensor.of((double[][]) null), () -> Tensor.of(new double[][] {{1}, null}),
+            () -> Value.sum((Value[]) null), () -> Value.sum((List<Value>) null), () -> Value.dot(null, List.of()),
         };
         for (int i = 0; i < calls.length; i++) {
             NullPointerException e = assertThrows(NullPointerException.class, calls[i]);

@@ -77,6 +77,11 @@ public final class Adam extends Optimizer {
     }
 
     @Override
+    boolean followsDtype(String name) {
+        return !name.equals("step"); // a per-parameter count, float64 as PyTorch's
+    }
+
+    @Override
     void update(int i, Tensor p, Tensor grad) {
         double lr = learningRate();
         Tensor g = grad;

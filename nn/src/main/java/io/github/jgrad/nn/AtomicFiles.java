@@ -12,6 +12,7 @@ import java.io.FileInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -51,8 +52,8 @@ final class AtomicFiles {
      * An interrupted read, named: a channel read by an interrupted thread throws an exception without a
      * message. The thread's interrupt status stays set.
      */
-    static java.io.InterruptedIOException interrupted(Path file, IOException e) {
-        java.io.InterruptedIOException named = new java.io.InterruptedIOException(file + ": the thread was interrupted"
+    static InterruptedIOException interrupted(Object source, IOException e) {
+        InterruptedIOException named = new InterruptedIOException(source + ": the thread was interrupted"
                 + " while reading; nothing was loaded");
         named.initCause(e);
         return named;

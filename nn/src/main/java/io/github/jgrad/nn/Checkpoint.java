@@ -244,7 +244,7 @@ public final class Checkpoint {
             for (int i = 0; i < tensors.length; i++) {
                 // a fresh tensor of the file's, nobody else's; kept if a Workspace scope is open: state outlives it
                 Tensor entry = in.get(kind + name + "." + i); // null: no state yet (the parameter had no gradient)
-                if (entry != null && !name.equals("step")) { // state of a parameter takes its dtype; the count stays
+                if (entry != null && optimizer.followsDtype(name)) { // state takes its parameter's dtype; a count stays
                     entry = entry.to(optimized.get(i).dtype());
                 }
                 tensors[i] = entry == null ? null : Workspace.keep(entry);

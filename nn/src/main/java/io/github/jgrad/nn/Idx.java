@@ -54,14 +54,16 @@ public final class Idx {
         }
         boolean stream = AtomicFiles.isStream(file); // a pipe: no size to check the data against
         try (FileChannel channel = stream ? null : FileChannel.open(file); // the size of the file read, even if replaced
-             InputStream raw = new BufferedInputStream(stream ? AtomicFiles.stream(file) : Channels.newInputStream(channel),
-                     CHUNK)) {
+             InputStream raw = stream ? AtomicFiles.stream(file) // buffered already
+                     : new BufferedInputStream(Channels.newInputStream(channel), CHUNK)) {
             long size = stream ? -1 : channel.size();
             raw.mark(2);
             boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
             raw.reset();
             InputStream in = gzip ? new GZIPInputStream(raw, CHUNK) : raw;
             return read(in, file.toString(), gzip ? -1 : size, gzip || stream ? maxBytes : Long.MAX_VALUE);
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            throw AtomicFiles.interrupted(file, e);
         } catch (IOException e) {
             if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) {
                 throw e;

@@ -268,7 +268,7 @@ public abstract class Module {
                 }
                 continue;
             }
-            String text = next[0] instanceof Module m ? (m == this ? getClass().getSimpleName() : m.toString()) : ")";
+            String text = next[0] instanceof Module m ? m.toString() : ")"; // a leaf, or a module printing itself
             sb.append(text.replace("\n", "\n" + "  ".repeat(depth))).append(todo.isEmpty() ? "" : "\n");
         }
         return sb.toString();

@@ -368,6 +368,8 @@ final class NpyFormat {
     static int readN(InputStream in, byte[] b, int n, String source) throws IOException {
         try {
             return in.readNBytes(b, 0, n);
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            throw AtomicFiles.interrupted(source, e);
         } catch (IOException e) {
             throw new IOException(source + ": cannot read: " + e, e);
         }

@@ -101,7 +101,8 @@ final class ProgressBar implements Listener {
         for (int i = 0; i < width; i++) {
             sb.append(i < filled ? '=' : i == filled ? '>' : ' ');
         }
-        // as Keras prints a loss, and a diverging one (1e300) in a few characters rather than 300 digits
+        // %.4e below 1e-3 as Keras prints a loss, and (jgrad's own) from 1e5, so that a diverging one
+        // (1e300) takes a few characters rather than 300 digits
         String format = Math.abs(loss) >= 1e-3 && Math.abs(loss) < 1e5 ? "%.4f" : "%.4e";
         return String.format(Locale.ROOT, "epoch %d/%d [%s] loss " + format + "  %,.0f examples/s", done, total, sb, loss,
                 perSecond);

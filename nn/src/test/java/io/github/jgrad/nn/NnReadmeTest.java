@@ -63,7 +63,7 @@ class NnReadmeTest {
             Tensor x = Tensor.uniform(new SplittableRandom(1), -1, 1, 256, 2).to(DType.FLOAT32); // float32 data
             Tensor y = x.pow(2).sum(1, true).lt(0.5);                    // float32 too: ops keep the dtype
             Sequential model = Sequential.mlp(7, Activation.tanh(), 2, 16, 1);
-            model.to(DType.FLOAT32);                                     // before the first step
+            model.to(DType.FLOAT32);                                     // the parameters (Adam's state follows them)
             Adam adam = Adam.of(model.parameters(), 0.05);               // its state: float32
             Trainer trainer = Trainer.of(model, adam,
                     (in, target) -> Loss.binaryCrossEntropyWithLogits(model.forward(in), target));

@@ -185,5 +185,20 @@ class PipesAndNamesTest {
                 Thread.interrupted();
             }
         }
+        // interrupted in the middle of the data (a review's: that said "cannot read: ClosedByInterruptException")
+        byte[] bytes = Files.readAllBytes(npy);
+        java.io.InputStream cut = new java.io.FilterInputStream(new java.io.ByteArrayInputStream(bytes)) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (available() < bytes.length / 2) {
+                    throw new java.nio.channels.ClosedByInterruptException(); // as a channel read by an interrupted thread
+                }
+                return super.read(b, off, Math.min(len, 100));
+            }
+        };
+        IOException e = assertThrows(IOException.class, () -> Npy.read(cut));
+        assertEquals("stream: the thread was interrupted while reading; nothing was loaded", e.getMessage());
+        assertTrue(e instanceof java.io.InterruptedIOException, e.toString());
     }
+
 }

@@ -221,7 +221,7 @@ public final class Arena {
         /**
          * Takes {@code a} out of the arrays to give back at the close of its frame (its tensor lives on).
          * Counted, not searched for, so that a step untaking a gradient per parameter costs no scan of
-         * every array the step took (a model of 16,000 layers spent most of its step there).
+         * every array the step took (a model of 8,000 layers spent most of its step there).
          */
         public void untake(Object a) {
             untaken.merge(a, 1, Integer::sum);

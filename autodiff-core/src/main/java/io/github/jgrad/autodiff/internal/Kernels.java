@@ -49,7 +49,7 @@ public final class Kernels {
      * 0) costs the split, never a wait for a worker: JDK 25's join() of a submitted task from outside
      * the pool waits for one. A half a worker took is waited for by a latch, never by join(): called on
      * a pool thread (a parallel stream), join() runs other queued tasks meanwhile, and they would run
-     * inside this thread's grad mode, anomaly and workspace scopes.
+     * inside this thread's grad-mode and workspace scopes.
      */
     public static void split(int n, long work, Range job) {
         if (!PARALLEL || work < PARALLEL_THRESHOLD || n < 2) {
