@@ -115,4 +115,29 @@ class ThreadScopesTest {
         assertTrue(e.getMessage().endsWith("That thread has ended without closing it, so this workspace cannot be used"
                 + " again"), e.getMessage());
     }
+
+    @Test
+    void aSplitKernelRethrowsItsHalvesExceptionsAsTheyAre() { // a review's: a checked one from the worker was dropped
+        for (int throwing = 0; throwing < 2; throwing++) {
+            int which = throwing;
+            io.github.jgrad.autodiff.internal.Kernels.Range job = (from, to) -> {
+                if ((from == 0) == (which == 0)) {
+                    ThreadScopesTest.<RuntimeException>sneaky(new java.io.IOException("half " + from));
+                }
+                try {
+                    Thread.sleep(100); // long enough for an idle pool worker to take the other half
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            Exception e = assertThrows(Exception.class,
+                    () -> io.github.jgrad.autodiff.internal.Kernels.split(2, 1 << 20, job));
+            assertTrue(e instanceof java.io.IOException, e.toString());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> void sneaky(Throwable e) throws E {
+        throw (E) e;
+    }
 }

@@ -44,7 +44,7 @@ public final class Linear extends Module {
                     + " for the shape (" + in + ", " + out + ") it was asked for (jgrad's weights are (in, out),"
                     + " PyTorch's (out, in))");
         }
-        return new Linear(weight, Tensor.zeros(out));
+        return new Linear(weight, Tensor.zeros(weight.dtype(), out)); // the bias in the weight's dtype
     }
 
     /** A layer with the given weight (in, out) and bias (out) (copied, in their dtype), or no bias if {@code bias} is null. */
@@ -52,6 +52,10 @@ public final class Linear extends Module {
         if (weight.dim() != 2 || (bias != null && !Arrays.equals(bias.shape(), new int[] {weight.shape(1)}))) {
             throw new IllegalArgumentException("Linear: weight must be (in, out) and bias (out); got "
                     + Text.shape(weight.shape()) + " and " + (bias == null ? "none" : Text.shape(bias.shape())));
+        }
+        if (bias != null && bias.dtype() != weight.dtype()) { // the layer computes in one dtype, as PyTorch's
+            throw new IllegalArgumentException("Linear: weight of dtype " + weight.dtype() + " and bias of dtype "
+                    + bias.dtype() + "; give both one dtype (to)");
         }
         return new Linear(copy(weight), bias == null ? null : copy(bias));
     }

@@ -82,8 +82,9 @@ public abstract sealed class Optimizer permits SGD, Adam {
 
     /**
      * Converts a parameter's state (momentum, moments) to the parameter's dtype if it has another: a
-     * model converted by {@code Module.to} after a step keeps training as one converted before it, and
-     * a checkpoint, which restores state in the parameter's dtype, continues it bit for bit. Counts
+     * model converted by {@code Module.to} after a step trains on with its state rounded to the new
+     * dtype, and a checkpoint of it, which restores state in the parameter's dtype, continues it bit
+     * for bit. Counts
      * ({@link #followsDtype}) stay float64.
      */
     private void followDtypes() {

@@ -59,6 +59,10 @@ class ModuleFileTest {
         assertThrows(IllegalStateException.class, y::backward, "a graph from the float64 values");
         assertEquals(DType.FLOAT32, a.forward(x.to(DType.FLOAT32)).dtype());
         // a float64 input is refused, as PyTorch's layers refuse it (it trained a float32 model in float64)
+        // a layer built in float32 gets a float32 bias (it was float64, and trained the layer in float64)
+        Linear built = Linear.of(3, 2, (seed, fanIn, fanOut, shape) -> Tensor.ones(DType.FLOAT32, shape), 1);
+        assertEquals(DType.FLOAT32, built.forward(Tensor.ones(DType.FLOAT32, 1, 3)).dtype());
+        assertThrows(IllegalArgumentException.class, () -> Linear.of(Tensor.ones(DType.FLOAT32, 3, 2), Tensor.zeros(2)));
         IllegalArgumentException mixed = assertThrows(IllegalArgumentException.class, () -> a.forward(x));
         assertEquals("Linear(3 -> 5): input of dtype float64, but the layer's weight is float32; convert the input"
                 + " (x.to(DType.FLOAT32)) or the model (Module.to), as PyTorch requires", mixed.getMessage());

@@ -174,7 +174,9 @@ class PipesAndNamesTest {
         Path npz = dir.resolve("t.npz");
         Npy.save(npy, Tensor.zeros(1000));
         Npz.save(npz, Map.of("a", Tensor.zeros(1000)));
-        for (Object[] c : new Object[][] {{npy, (Loader) Npy::load}, {npz, (Loader) Npz::load}}) {
+        Path idx = dir.resolve("t.idx");
+        Files.write(idx, new byte[] {0, 0, 0x08, 1, 0, 0, 0, 2, 7, 9});
+        for (Object[] c : new Object[][] {{npy, (Loader) Npy::load}, {npz, (Loader) Npz::load}, {idx, (Loader) Idx::load}}) {
             Thread.currentThread().interrupt(); // a channel read by an interrupted thread fails at once
             try {
                 IOException e = assertThrows(IOException.class, () -> ((Loader) c[1]).from((Path) c[0]));

@@ -112,6 +112,8 @@ public final class SparkTrainer {
     private long seed = 1;
     private int depth = 2;
     private int steps;
+    /** The dtype of each tensor of the factory's models, from a model built in {@link #of}. */
+    private final Map<String, io.github.jgrad.autodiff.DType> factoryDtypes = new java.util.HashMap<>();
 
     private SparkTrainer(ModelFactory factory, Function<List<Tensor>, Optimizer> optimizer, LossFunction loss) {
         this.factory = Objects.requireNonNull(factory, "SparkTrainer.of: model factory is null");
@@ -120,6 +122,7 @@ public final class SparkTrainer {
         serializable(loss, "loss");
         this.model = Objects.requireNonNull(factory.create(), "SparkTrainer.of: the model factory returned null");
         Module second = factory.create();
+        second.namedTensors().forEach((name, t) -> factoryDtypes.put(name, t.dtype())); // what executors build
         if (second == model) { // executors would train one shared model, their gradients mixed
             throw new IllegalArgumentException("SparkTrainer.of: the model factory returned the same model twice; it"
                     + " must build a new one at each call (executors build one per step and partition)");
@@ -241,6 +244,7 @@ public final class SparkTrainer {
      * an iteration (both log a warning); its loss is NaN, so the list keeps one loss per step.
      *
      * @throws IllegalArgumentException if {@code steps} is negative or the examples are none at all
+     * @throws IllegalStateException if the driver's model has other dtypes than the factory's models
      */
     public List<Double> fit(JavaRDD<Example> examples, int steps) {
         if (steps < 0) {
@@ -304,6 +308,9 @@ public final class SparkTrainer {
      * is not changed. Each partition computes its mean loss in one batch, so its gradient equals
      * jgrad's on the same rows; the sum of the partitions' count-weighted gradients then equals the
      * full batch's to rounding.
+     *
+     * @throws IllegalArgumentException if the RDD has no examples
+     * @throws IllegalStateException if the driver's model has other dtypes than the factory's models
      */
     public Gradient gradient(JavaRDD<Example> examples) {
         checkDtypes();
@@ -473,12 +480,11 @@ public final class SparkTrainer {
      * (converted after {@link #of}): the executors would compute in the factory's dtype.
      */
     private void checkDtypes() {
-        Map<String, Tensor> fresh = factory.create().namedTensors();
         for (Map.Entry<String, Tensor> e : model.namedTensors().entrySet()) {
-            Tensor f = fresh.get(e.getKey());
-            if (f != null && f.dtype() != e.getValue().dtype()) {
+            io.github.jgrad.autodiff.DType f = factoryDtypes.get(e.getKey());
+            if (f != null && f != e.getValue().dtype()) {
                 throw new IllegalStateException("SparkTrainer: the driver's model has '" + e.getKey() + "' of dtype "
-                        + e.getValue().dtype() + ", but the model factory builds it in " + f.dtype() + "; convert in the"
+                        + e.getValue().dtype() + ", but the model factory builds it in " + f + "; convert in the"
                         + " factory (its models, built on every executor, are what trains), not the driver's model");
             }
         }

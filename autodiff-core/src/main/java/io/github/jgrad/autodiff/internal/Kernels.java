@@ -71,13 +71,28 @@ public final class Kernels {
                 }
             }
         });
-        job.run(mid, n);
+        try {
+            job.run(mid, n);
+        } catch (Throwable e) {
+            if (!taken.compareAndSet(false, true)) {
+                await(done); // no worker may write into the output once this returns, thrown or not
+            }
+            throw Kernels.<RuntimeException>rethrow(e);
+        }
         if (taken.compareAndSet(false, true)) {
             job.run(0, mid); // no worker came: the task left in the pool will find it taken
             return;
         }
+        await(done); // the half is running on a worker: it ends without this thread's help
+        if (failed[0] != null) {
+            throw Kernels.<RuntimeException>rethrow(failed[0]); // as join() did: a checked one too, unwrapped
+        }
+    }
+
+    /** Waits for {@code done} without being interrupted, keeping an interrupt for the caller. */
+    private static void await(CountDownLatch done) {
         boolean interrupted = false;
-        while (true) { // the half is running on a worker: it ends without this thread's help
+        while (true) {
             try {
                 done.await();
                 break;
@@ -87,9 +102,6 @@ public final class Kernels {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
-        }
-        if (failed[0] != null) {
-            throw Kernels.<RuntimeException>rethrow(failed[0]); // as join() did: a checked one too, unwrapped
         }
     }
 
