@@ -74,8 +74,8 @@ public final class Linear extends Module {
                     + Text.shape(x.shape()) + " must end in " + weight.shape(0));
         }
         if (x.dtype() != weight.dtype()) { // as PyTorch's nn.Linear: a float32 model would train in float64 unseen
-            throw new IllegalArgumentException("Linear(" + weight.shape(0) + " -> " + weight.shape(1) + "): input of dtype "
-                    + x.dtype() + ", but the layer's weight is " + weight.dtype() + "; convert the input"
+            throw new IllegalArgumentException("Linear(" + weight.shape(0) + " -> " + weight.shape(1)
+                    + "): input of dtype " + x.dtype() + ", but the layer's weight is " + weight.dtype() + "; convert the input"
                     + " (x.to(DType." + weight.dtype().name() + ")) or the model (Module.to), as PyTorch requires");
         }
         return bias == null ? x.matmul(weight) : x.matmulAdd(weight, bias);

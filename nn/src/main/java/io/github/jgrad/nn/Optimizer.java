@@ -4,9 +4,12 @@ import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.GradMode;
 import io.github.jgrad.autodiff.Tensor;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Updates parameters from their gradients: {@link #step()} after {@code loss.backward()}. Parameters
@@ -42,7 +45,7 @@ public abstract sealed class Optimizer permits SGD, Adam {
             }
         }
         List<Tensor> distinct = new ArrayList<>();
-        java.util.Set<Tensor> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Tensor p : parameters) {
             if (seen.add(p)) { // by identity, in a set: a nested loop took 18 s for 80,000 parameters
                 distinct.add(p); // a tensor listed twice is still updated once per step
@@ -84,8 +87,7 @@ public abstract sealed class Optimizer permits SGD, Adam {
      * Converts a parameter's state (momentum, moments) to the parameter's dtype if it has another: a
      * model converted by {@code Module.to} after a step trains on with its state rounded to the new
      * dtype, and a checkpoint of it, which restores state in the parameter's dtype, continues it bit
-     * for bit. Counts
-     * ({@link #followsDtype}) stay float64.
+     * for bit. Counts ({@link #followsDtype}) stay float64.
      */
     private void followDtypes() {
         for (Map.Entry<String, Tensor[]> e : buffers().entrySet()) {

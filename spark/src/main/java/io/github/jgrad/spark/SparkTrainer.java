@@ -1,5 +1,6 @@
 package io.github.jgrad.spark;
 
+import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.GradMode;
 import io.github.jgrad.autodiff.Tensor;
 import io.github.jgrad.nn.Checkpoint;
@@ -63,8 +64,8 @@ import scala.runtime.BoxedUnit;
  *
  * <p>The model factory and the loss must be serializable lambdas: Spark sends them to the executors (the
  * optimizer factory runs on the driver only). The factory must build a new model at each call, the same
- * model (names, order, shapes and dtypes of parameters and buffers) wherever it runs. The model the driver
- * holds ({@link #model()}) is the trained one. Not thread-safe.
+ * model (names, order, shapes and dtypes of parameters and buffers) wherever it runs. The model the
+ * driver holds ({@link #model()}) is the trained one. Not thread-safe.
  *
  * <p><b>Randomness.</b> Executors build the model afresh at every step, in training mode (a
  * sub-module the factory set to {@code eval()} stays so, as in {@code Trainer}), and give it a random stream
@@ -113,7 +114,7 @@ public final class SparkTrainer {
     private int depth = 2;
     private int steps;
     /** The dtype of each tensor of the factory's models, from a model built in {@link #of}. */
-    private final Map<String, io.github.jgrad.autodiff.DType> factoryDtypes = new java.util.HashMap<>();
+    private final Map<String, DType> factoryDtypes = new java.util.HashMap<>();
 
     private SparkTrainer(ModelFactory factory, Function<List<Tensor>, Optimizer> optimizer, LossFunction loss) {
         this.factory = Objects.requireNonNull(factory, "SparkTrainer.of: model factory is null");
@@ -481,7 +482,7 @@ public final class SparkTrainer {
      */
     private void checkDtypes() {
         for (Map.Entry<String, Tensor> e : model.namedTensors().entrySet()) {
-            io.github.jgrad.autodiff.DType f = factoryDtypes.get(e.getKey());
+            DType f = factoryDtypes.get(e.getKey());
             if (f != null && f != e.getValue().dtype()) {
                 throw new IllegalStateException("SparkTrainer: the driver's model has '" + e.getKey() + "' of dtype "
                         + e.getValue().dtype() + ", but the model factory builds it in " + f + "; convert in the"
