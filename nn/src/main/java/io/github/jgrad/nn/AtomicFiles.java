@@ -26,6 +26,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * Replaces a file atomically: the content goes to a new temporary file in the same directory, is
  * forced to the device, and is then renamed over the target. Readers, and the file after a crash,
  * see either the old content or the new, never a mixture; on failure the temporary file is deleted.
+ * The loaders' helpers for what is not a regular file (pipes, devices) and for interrupted reads
+ * live here too.
  */
 final class AtomicFiles {
     /** Writes a file's content; it may close the stream it is given. */

@@ -118,8 +118,8 @@ public final class Idx {
         }
         if (8 * count > limit) {
             throw new IOException(source + ": " + what + " would take " + 8 * count + " bytes as a tensor, over the"
-                    + " limit of " + limit + " for compressed or streamed data; pass a larger maxBytes to load it if the file is"
-                    + " trusted");
+                    + " limit of " + limit + " for compressed or streamed data; pass a larger maxBytes to load it if"
+                    + " the file is trusted");
         }
         return NpyFormat.allocate(source, what, shape, data -> fill(in, type, itemSize, data, source));
     }
