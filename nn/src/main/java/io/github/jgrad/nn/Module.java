@@ -250,28 +250,32 @@ public abstract class Module {
         // one line per module, each indented by its depth: iterative, and linear in the output (indenting
         // a child's whole text at each level was quadratic, and recursion overflowed thousands deep)
         StringBuilder sb = new StringBuilder();
-        java.util.ArrayDeque<Object[]> todo = new java.util.ArrayDeque<>(); // {module or ")", depth, name}
-        todo.push(new Object[] {this, 0, null});
+        java.util.ArrayDeque<Line> todo = new java.util.ArrayDeque<>();
+        todo.push(new Line(this, 0, null));
         while (!todo.isEmpty()) {
-            Object[] next = todo.pop();
-            int depth = (Integer) next[1];
-            sb.append("  ".repeat(depth));
-            if (next[2] != null) {
-                sb.append('(').append(next[2]).append("): ");
+            Line next = todo.pop();
+            sb.append("  ".repeat(next.depth()));
+            if (next.name() != null) {
+                sb.append('(').append(next.name()).append("): ");
             }
-            if (next[0] instanceof Module m && !m.children.isEmpty() && (m == this || !printsItself(m))) {
+            Module m = next.module();
+            if (m != null && !m.children.isEmpty() && (m == this || !printsItself(m))) {
                 sb.append(m.getClass().getSimpleName()).append("(\n");
-                todo.push(new Object[] {")", depth, null});
+                todo.push(new Line(null, next.depth(), null));
                 List<Map.Entry<String, Module>> kids = new ArrayList<>(m.children.entrySet());
                 for (int i = kids.size() - 1; i >= 0; i--) {
-                    todo.push(new Object[] {kids.get(i).getValue(), depth + 1, kids.get(i).getKey()});
+                    todo.push(new Line(kids.get(i).getValue(), next.depth() + 1, kids.get(i).getKey()));
                 }
                 continue;
             }
-            String text = next[0] instanceof Module m ? m.toString() : ")"; // a leaf, or a module printing itself
-            sb.append(text.replace("\n", "\n" + "  ".repeat(depth))).append(todo.isEmpty() ? "" : "\n");
+            String text = m != null ? m.toString() : ")"; // a leaf, a module printing itself, or a closing line
+            sb.append(text.replace("\n", "\n" + "  ".repeat(next.depth()))).append(todo.isEmpty() ? "" : "\n");
         }
         return sb.toString();
+    }
+
+    /** A line of {@link #toString}: a module under its name at a depth, or (module null) a closing parenthesis. */
+    private record Line(Module module, int depth, String name) {
     }
 
     /** Whether {@code m}'s class prints itself (overrides toString), rather than as a tree of its children. */

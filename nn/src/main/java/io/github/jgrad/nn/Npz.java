@@ -108,10 +108,11 @@ public final class Npz {
      * same checks and errors (named "stream"), except that the stream must start as a zip archive does
      * (np.load requires it of files too; {@code load} also reads an archive after a preamble): every
      * entry, in order, each checked against its CRC-32, and the archive's directory at its end, so
-     * that an empty, cut-off or foreign stream is an error, never fewer arrays. {@code in} is read to its end (into a temporary file, deleted before this returns) and
-     * not closed. A stream's sizes are only claims, so every entry counts against {@code maxBytes} (8 bytes
-     * per float64 element, 4 per float32), and the stream may hold at most {@code maxBytes} plus {@value
-     * #STREAM_HEADROOM} bytes (for the archive's headers).
+     * that an empty, cut-off or foreign stream is an error, never fewer arrays. {@code in} is read to
+     * its end (into a temporary file, deleted before this returns) and not closed. A stream's sizes are
+     * only claims, so every entry counts against {@code maxBytes} (8 bytes per float64 element, 4 per
+     * float32), and the stream may hold at most {@code maxBytes} plus {@value #STREAM_HEADROOM} bytes
+     * (for the archive's headers).
      *
      * @throws IOException for anything {@link #load(Path, long)} refuses, for a longer stream, and if
      *     the temporary file cannot be written
