@@ -37,9 +37,11 @@ import org.apache.commons.numbers.gamma.Erf;
  * search instead. Nothing is freed while reachable, so no value ever becomes unusable; a graph
  * dropped without a backward pass is released by the thread's next backward pass, or once the tape
  * is full (2^20 values and operands of sums and dots, about 64 MB, and their labels if they have
- * some, about as much again). A thread that never differentiates keeps the values its tape lists
- * alive, and with them everything they were computed from: one graph longer than the tape (a chain
- * of millions of values) stays reachable through its last values, however long. Evaluate inside
+ * some, about as much again; a thread that differentiated a longer graph grows its tape to hold
+ * it, so that its next graph of that size is swept, not searched). A thread that never
+ * differentiates keeps the values its tape lists alive, and with them everything they were computed
+ * from: one graph longer than the tape (a chain of millions of values) stays reachable through its
+ * last values, however long. Evaluate inside
  * {@link GradMode#disabled()} to keep nothing.
  *
  * <p><b>Gradients.</b> A backward pass recomputes the gradients of interior nodes and adds to the

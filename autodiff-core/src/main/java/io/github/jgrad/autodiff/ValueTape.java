@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Lifetime.</b> The tape holds references only; each value is one small object with its
  * operands and local derivatives inline. A backward pass empties its thread's tape when it ends (so
- * does a tape that fills its {@link #CAPACITY}), so the same array serves every training step,
+ * does a tape that fills its capacity, {@link #CAPACITY} slots or what the thread's longest graph
+ * needed), so the same array serves every training step,
  * and a graph its user dropped stays reachable from the tape only until then. Values recorded
  * before are not lost:
  * a value is on the current tape while its slot still holds it, and a backward pass from a value that
@@ -33,14 +34,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ValueTape {
     /**
-     * Slots a tape fills before it empties itself without a backward pass: one per value, plus one
+     * Slots a new tape fills before it empties itself without a backward pass: one per value, plus one
      * per operand of a sum or dot. It bounds what the tape itself lists for a thread that builds graphs
      * and never differentiates them (inference, or workers whose graphs another thread differentiates):
      * about 2^20 values (64 MB) or 2^20 operands of sums and dots, though the listed values keep alive
      * whatever they were computed from (all of a longer chain); and it lets a chain of a million values
-     * be swept from the tape.
+     * be swept from the tape. A thread that differentiates a graph longer than its tape grows its tape
+     * to hold that graph ({@link #fit}), so that the next step's graph of that size is swept too.
      */
     static final int CAPACITY = 1 << 20;
+    /** The most slots a tape grows to (a graph of 2^30 values takes some 64 GB). */
+    static final int MAX_CAPACITY = 1 << 30;
     private static final int RUNS = 256;
     private static final ThreadLocal<ValueTape> TAPES = ThreadLocal.withInitial(ValueTape::new);
     /**
@@ -60,6 +64,10 @@ final class ValueTape {
     private int size;
     /** Slots filled (see {@link #CAPACITY}). */
     private int slots;
+    /** Slots this tape fills before it empties itself: {@link #CAPACITY}, or more once {@link #fit} grew it. */
+    private int capacity = CAPACITY;
+    /** Whether this tape emptied itself for being full since its last backward pass. */
+    private boolean overflowed;
     /** The first position whose value has an interior operand not on this tape, or MAX_VALUE. */
     private int firstForeign = Integer.MAX_VALUE;
 
@@ -77,13 +85,13 @@ final class ValueTape {
 
     /** Appends an interior value (its fields set) and returns its position. */
     int record(Value v) {
-        if (slots >= CAPACITY) {
-            clear();
+        if (slots >= capacity) {
+            overflow();
         }
         int i = size;
-        slots += v.a == null && v.b != null ? 1 + v.operandCount() : 1;
+        slots += slots(v);
         if (i == nodes.length) {
-            nodes = Arrays.copyOf(nodes, Math.min(2 * i, CAPACITY));
+            nodes = Arrays.copyOf(nodes, Math.min(2 * i, capacity));
         }
         if (firstForeign == Integer.MAX_VALUE && readsOffTape(v)) {
             firstForeign = i;
@@ -91,6 +99,46 @@ final class ValueTape {
         nodes[i] = v;
         size = i + 1;
         return i;
+    }
+
+    /** The slots an interior value fills: one, plus one per operand of a sum or dot. */
+    private static int slots(Value v) {
+        return v.a == null && v.b != null ? 1 + v.operandCount() : 1;
+    }
+
+    /** Empties this full tape (its values are off it from now on, and backward orders them by search). */
+    private void overflow() {
+        clear();
+        overflowed = true;
+    }
+
+    /**
+     * Grows this tape, after it overflowed, to hold a graph of {@code order}'s interior values, to a
+     * power of two at most twice their slots (at most {@link #MAX_CAPACITY}): a loop that builds and
+     * differentiates graphs of that size sweeps them from the tape from its next step on, instead of
+     * ordering each by a search. What a thread that stops differentiating keeps listed grows with it,
+     * so by at most twice the largest graph it differentiated, which it held anyway.
+     */
+    private void fit(Value[] order) {
+        long need = 0;
+        for (Value v : order) {
+            if (v.interior()) {
+                need += slots(v);
+            }
+        }
+        while (capacity <= need && capacity < MAX_CAPACITY) {
+            capacity *= 2;
+        }
+    }
+
+    /** The slots this tape fills before it empties itself (for tests). */
+    int capacity() {
+        return capacity;
+    }
+
+    /** Whether {@code v} is an interior value this tape lists (for tests). */
+    boolean lists(Value v) {
+        return v.index >= 0 && !offTape(v);
     }
 
     private void clear() {
@@ -134,8 +182,8 @@ final class ValueTape {
      * describes the tape its record goes on.
      */
     Run run(List<Value> list, String what) {
-        if (slots >= CAPACITY) {
-            clear();
+        if (slots >= capacity) {
+            overflow();
         }
         int slot = System.identityHashCode(list) & (RUNS - 1);
         Run r = runs[slot];
@@ -246,6 +294,9 @@ final class ValueTape {
                 }
             } else {
                 Value[] order = order(out);
+                if (tape.overflowed) {
+                    tape.fit(order);
+                }
                 int pass = nextPass();
                 for (Value v : order) {
                     v.stamp = pass;
@@ -260,6 +311,7 @@ final class ValueTape {
             }
         } finally {
             tape.clear(); // also when anomaly mode throws: the tape never outlives a pass
+            tape.overflowed = false;
         }
     }
 

@@ -120,6 +120,60 @@ final class ValueTapeTest {
     }
 
     @Test
+    void aThreadThatDifferentiatesALongerGraphGrowsItsTapeToSweepTheNext() throws InterruptedException {
+        int n = ValueTape.CAPACITY + 1000;
+        double c = 1 + 0x1p-20;
+        double expected = DeepGraphTest.powerByRepeatedProduct(c, n);
+        double[] r = SmallStack.call(() -> {
+            ValueTape tape = ValueTape.current();
+            Value x = Value.of(1.0);
+            Value y = x;
+            for (int i = 0; i < n; i++) {
+                y = y.mul(c);
+            }
+            Value first = y;
+            y.backward();                                      // the tape emptied itself mid-graph: searched
+            double grad1 = x.grad();
+            int grown = tape.capacity();
+            x.zeroGrad();
+            y = x;
+            for (int i = 0; i < n; i++) {
+                y = y.mul(c);
+                if (i == 0) {
+                    first = y;
+                }
+            }
+            boolean listed = tape.lists(first);                // the whole second graph is on the tape
+            y.backward();
+            double grad2 = x.grad();
+            Value.of(2.0).mul(x).backward();                   // a short graph after: the tape stays grown
+            return new double[] {grad1, grown, listed ? 1 : 0, grad2, tape.capacity()};
+        });
+        assertEquals(expected, r[0], 0);
+        assertTrue(r[1] > n && r[1] <= 2 * n, "grown to a power of two holding the graph: " + r[1]);
+        assertEquals(1, r[2], 0, "the second graph of the same length was not emptied from the tape");
+        assertEquals(expected, r[3], 0, "swept, the same bits");
+        assertEquals(r[1], r[4], 0);
+    }
+
+    @Test
+    void aTapeOnlyGrowsForAGraphLongerThanItWas() throws InterruptedException {
+        double[] r = SmallStack.call(() -> {
+            ValueTape tape = ValueTape.current();
+            Value x = Value.of(0.5);
+            Value h = x.mul(3.0);                              // an earlier step's value: off the tape after a pass
+            Value.of(1.0).mul(2.0).backward();
+            for (int i = 0; i < ValueTape.CAPACITY + 10; i++) { // inference that fills the tape
+                Value.of(1.0).mul(2.0);
+            }
+            h.mul(h).backward();                               // searched (h is off the tape), but short
+            return new double[] {tape.capacity(), x.grad()};
+        });
+        assertEquals(ValueTape.CAPACITY, r[0], 0, "a short graph needs no larger tape");
+        assertEquals(2 * 1.5 * 3.0, r[1], 0);
+    }
+
+    @Test
     void otherGraphsOnTheTapeKeepTheirGradients() {
         Value a = Value.of(3.0);
         Value b = Value.of(4.0);
@@ -161,7 +215,7 @@ final class ValueTapeTest {
         List<Value> w = Value.of(new double[784]);
         List<WeakReference<Value>> early = new ArrayList<>();
         int perGraph = 784 + 2;                                 // the dot's slots and the sigmoid
-        int graphs = 2 * ValueTape.CAPACITY / perGraph + 2;     // enough to fill the tape twice
+        int graphs = 2 * ValueTape.current().capacity() / perGraph + 2; // enough to fill the tape twice
         for (int k = 0; k < graphs; k++) {
             Value p = Value.dot(w, Value.of(new double[784])).sigmoid();
             if (k < 10) {
@@ -341,7 +395,7 @@ final class ValueTapeTest {
         Value.of(1.0).mul(2.0).backward();                     // an empty tape
         Value x = Value.of(1.0);
         Value h = x;
-        for (int i = 0; i < ValueTape.CAPACITY; i++) {         // exactly a full tape
+        for (int i = 0, n = ValueTape.current().capacity(); i < n; i++) { // exactly a full tape
             h = h.mul(1.0);
         }
         Value out = Value.dot(List.of(Value.of(3.0)), List.of(h));
@@ -350,7 +404,7 @@ final class ValueTapeTest {
         Value w = Value.of(1.0);                               // a recurrence through dot products, longer than the tape
         Value h0 = Value.of(0.5);
         Value r = h0;
-        int steps = ValueTape.CAPACITY / 3 + 10;
+        int steps = ValueTape.current().capacity() / 3 + 10;   // (the tape grew to hold the first graph)
         for (int i = 0; i < steps; i++) {
             r = Value.dot(List.of(w, Value.of(1.0)), List.of(r, Value.of(1.0)));
         }
