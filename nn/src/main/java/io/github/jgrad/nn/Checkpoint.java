@@ -22,8 +22,8 @@ import java.util.function.Consumer;
  *       seed, the data order's);
  *   <li>{@code trainer.NAME}: numbers of the training loop's own, which the loop that saved them
  *       reads back ({@link #save(Path, Module, Optimizer, int, Map)}, {@link #load(Path, Module,
- *       Optimizer, Consumer)}) and others ignore: a {@link Trainer}'s {@code trainer.listener.I.KIND.KEY},
- *       the state of its I-th listener where it is one of the built-in ones that keep some (the best
+ *       Optimizer, Consumer)}) and others ignore: a {@link Trainer}'s {@code trainer.listener.ID.KEY},
+ *       the state of a built-in listener that keeps some, ID its kind and what it watches (the best
  *       value so far of {@link Listener#bestCheckpoint} and {@link Listener#earlyStopping}, and the
  *       latter's count of epochs without improvement); the Spark trainer's mini-batch and tree settings;
  *   <li>{@code model.NAME}: each parameter and each buffer ({@link Module#registerBuffer}) under its
@@ -44,7 +44,7 @@ import java.util.function.Consumer;
 public final class Checkpoint {
     static final String VERSION = "jgrad.checkpoint";
     static final String EPOCHS = "trainer.epochs";
-    /** The prefix of the entries a {@link Trainer} keeps of its listeners: {@code trainer.listener.I.KIND.KEY}. */
+    /** The prefix of the entries a {@link Trainer} keeps of its listeners: {@code trainer.listener.ID.KEY}. */
     static final String TRAINER_STATE = "trainer.listener.";
     /** The prefix of every entry of the training loop's own ({@link #save(Path, Module, Optimizer, int, Map)}). */
     private static final String TRAINER = "trainer.";

@@ -20,11 +20,19 @@ final class Listeners {
     /**
      * A built-in listener whose state a trainer's checkpoint keeps ({@link Trainer#save}), so that a
      * resumed run ({@link Trainer#resume}) goes on as if it had never stopped: entries
-     * {@code trainer.listener.I.KIND.KEY}, I its place among the trainer's listeners.
+     * {@code trainer.listener.ID.KEY}, ID its {@link #id} (checkpoints written before there were ids
+     * named it {@code I.KIND}, I its place among the trainer's listeners).
      */
     interface Stateful extends Listener {
-        /** The listener's kind, part of its entries' names: state goes back only to a listener of the same kind. */
+        /** The listener's kind: {@code earlyStopping}, {@code bestCheckpoint}. */
         String kind();
+
+        /**
+         * The listener's kind and the settings its state means something for, as
+         * {@code KIND[METRIC,GOAL]}: part of its entries' names, so that state goes back only to a
+         * listener watching the same metric the same way, wherever it is in the list.
+         */
+        String id();
 
         /** The numbers to save, by key. */
         Map<String, Double> state();
@@ -82,6 +90,11 @@ final class Listeners {
         @Override
         public String kind() {
             return "earlyStopping";
+        }
+
+        @Override
+        public String id() {
+            return kind() + "[" + metric + "," + goal + "]";
         }
 
         @Override
@@ -157,6 +170,11 @@ final class Listeners {
         @Override
         public String kind() {
             return "bestCheckpoint";
+        }
+
+        @Override
+        public String id() {
+            return kind() + "[" + metric + "," + goal + "]";
         }
 
         /**

@@ -349,21 +349,19 @@ public final class Trainer {
      */
     public void save(Path file) throws IOException {
         Map<String, Double> state = new LinkedHashMap<>();
-        for (int i = 0; i < listeners.size(); i++) {
-            if (listeners.get(i) instanceof Listeners.Stateful s) {
-                String prefix = statePrefix(i, s);
-                s.state().forEach((key, v) -> state.put(prefix + key, v));
-            }
-        }
+        statePrefixes().forEach((s, prefix) -> s.state().forEach((key, v) -> state.put(prefix + key, v)));
         Checkpoint.save(file, model, optimizer, epochs, state);
     }
 
     /**
      * Loads a checkpoint {@link #save} wrote into this trainer's model and optimizer, and continues
-     * counting epochs from it; returns this. The listeners added before this call that keep state
-     * take back what the listener at the same place in the saved trainer's list had, if it was of the
-     * same kind, so that a best checkpoint is not overwritten by a worse epoch and early stopping keeps
-     * its count; a csvLog or jsonLines log resumed this way appends (see {@link Listener#csvLog}).
+     * counting epochs from it; returns this. The built-in listeners added before this call that keep
+     * state take back what a listener of the saved trainer of the same kind, watching the same metric
+     * for the same goal, had (wherever each is in its list; the second of two such listeners what the
+     * second had), so that a best checkpoint is not overwritten by a worse epoch and early stopping
+     * keeps its count; one watching another metric starts afresh, and saved state that no listener
+     * takes is ignored with a warning ({@link System#getLogger}, "io.github.jgrad"). A csvLog or
+     * jsonLines log resumed this way appends (see {@link Listener#csvLog}).
      * Everything is checked first: a checkpoint of another model or optimizer, or a truncated one, is
      * an {@link IOException} naming the file and the entry that does not fit, and changes nothing.
      */
@@ -372,27 +370,43 @@ public final class Trainer {
         return this;
     }
 
-    /** The checkpoint entries of listener {@code i}'s state: {@code trainer.listener.I.KIND.}. */
-    private static String statePrefix(int i, Listeners.Stateful s) {
-        return Checkpoint.TRAINER_STATE + i + "." + s.kind() + ".";
+    /**
+     * The prefix of each built-in listener's checkpoint entries, {@code trainer.listener.ID.}, ID its
+     * {@link Listeners.Stateful#id}, with {@code #2}, {@code #3}, ... for a second and third listener
+     * of the same id (a listener added twice is one listener).
+     */
+    private Map<Listeners.Stateful, String> statePrefixes() {
+        Map<Listeners.Stateful, String> prefixes = new LinkedHashMap<>(); // built-in listeners: equal if identical
+        Map<String, Integer> seen = new java.util.HashMap<>();
+        for (Listener l : listeners) {
+            if (l instanceof Listeners.Stateful s && !prefixes.containsKey(s)) {
+                int n = seen.merge(s.id(), 1, Integer::sum);
+                prefixes.put(s, Checkpoint.TRAINER_STATE + s.id() + (n == 1 ? "" : "#" + n) + ".");
+            }
+        }
+        return prefixes;
     }
 
     /**
-     * Gives each built-in listener that keeps state the state saved from the listener at its place in
-     * the list, if that was one of its kind: all of them, or none if one refuses its numbers.
+     * Gives each built-in listener that keeps state the state saved under its id: all of them, or none
+     * if one refuses its numbers. Entries named by place ({@code trainer.listener.I.KIND.KEY}, from
+     * checkpoints written before there were ids) go to the listener at that place if it is of that
+     * kind. Saved state that no listener takes (a listener removed, or watching another metric now,
+     * which then starts afresh) is left, with a warning that names it.
      */
     private void restoreListeners(Map<String, Double> saved) {
         Map<Listeners.Stateful, Map<String, Double>> before = new LinkedHashMap<>();
+        java.util.Set<String> taken = new java.util.HashSet<>();
+        Map<Listeners.Stateful, String> prefixes = statePrefixes();
         try {
             for (int i = 0; i < listeners.size(); i++) {
                 if (listeners.get(i) instanceof Listeners.Stateful s) {
-                    String prefix = statePrefix(i, s);
-                    Map<String, Double> own = new LinkedHashMap<>();
-                    saved.forEach((name, v) -> {
-                        if (name.startsWith(prefix)) {
-                            own.put(name.substring(prefix.length()), v);
-                        }
-                    });
+                    String prefix = prefixes.get(s);
+                    Map<String, Double> own = entries(saved, prefix, s, taken);
+                    if (own.isEmpty()) { // a checkpoint of before ids: by place
+                        prefix = Checkpoint.TRAINER_STATE + i + "." + s.kind() + ".";
+                        own = entries(saved, prefix, s, taken);
+                    }
                     if (!own.isEmpty()) {
                         before.putIfAbsent(s, s.state()); // a listener at two places: its state before either
                         s.restore(own, prefix);
@@ -403,5 +417,31 @@ public final class Trainer {
             before.forEach((s, state) -> s.restore(state, null)); // as they were, nothing read
             throw e;
         }
+        List<String> left = new ArrayList<>();
+        for (String name : saved.keySet()) {
+            if (name.startsWith(Checkpoint.TRAINER_STATE) && !taken.contains(name)) {
+                left.add(name);
+            }
+        }
+        if (!left.isEmpty()) {
+            System.getLogger("io.github.jgrad").log(System.Logger.Level.WARNING, "Trainer.resume: no listener of this"
+                    + " trainer takes the saved listener state " + left + " (a listener of the saved run that is not"
+                    + " here, or that watched another metric or goal): it is ignored; add that listener before resume"
+                    + " to go on with it");
+        }
+    }
+
+    /** The entries of {@code s}'s state under {@code prefix} in {@code saved}, by key; their names go into {@code taken}. */
+    private static Map<String, Double> entries(Map<String, Double> saved, String prefix, Listeners.Stateful s,
+            java.util.Set<String> taken) {
+        Map<String, Double> own = new LinkedHashMap<>();
+        for (String key : s.state().keySet()) {
+            Double v = saved.get(prefix + key);
+            if (v != null) {
+                own.put(key, v);
+                taken.add(prefix + key);
+            }
+        }
+        return own;
     }
 }

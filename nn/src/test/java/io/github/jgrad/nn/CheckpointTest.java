@@ -307,20 +307,20 @@ class CheckpointTest {
         Path file = dir.resolve("run.npz");
         saved.trainer().save(file);
         Map<String, Tensor> entries = new java.util.LinkedHashMap<>(Npz.load(file));
-        assertEquals(0.0, entries.get("trainer.listener.1.earlyStopping.worse").item(), 0); // the lambda is listener 0
-        assertTrue(entries.get("trainer.listener.1.earlyStopping.best").item() > 0);
+        assertEquals(0.0, entries.get("trainer.listener.earlyStopping[loss,MINIMIZE].worse").item(), 0); // named by what it watches, not by its place
+        assertTrue(entries.get("trainer.listener.earlyStopping[loss,MINIMIZE].best").item() > 0);
         Run own = run(2, p -> Adam.of(p, 0.05)); // a loop of one's own loads a trainer's checkpoint, listeners aside
         assertEquals(2, Checkpoint.load(file, own.model(), own.optimizer()));
 
-        entries.put("trainer.listener.1.earlyStopping.worse", Tensor.scalar(2.5));
+        entries.put("trainer.listener.earlyStopping[loss,MINIMIZE].worse", Tensor.scalar(2.5));
         Path patched = dir.resolve("patched.npz");
         Npz.save(patched, entries);
         Run target = run(2, p -> Adam.of(p, 0.05));
         target.trainer().listen((t, e) -> { }).listen(Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4));
         refusedAndNothingChanged(target, patched, "patched.npz: earlyStopping's 'worse' should be a count of epochs, is 2.5");
-        entries.put("trainer.listener.1.earlyStopping.worse", Tensor.zeros(2));
+        entries.put("trainer.listener.earlyStopping[loss,MINIMIZE].worse", Tensor.zeros(2));
         Npz.save(patched, entries);
-        refusedAndNothingChanged(target, patched, "entry 'trainer.listener.1.earlyStopping.worse' should be one number");
+        refusedAndNothingChanged(target, patched, "entry 'trainer.listener.earlyStopping[loss,MINIMIZE].worse' should be one number");
     }
 
     /**
@@ -335,7 +335,7 @@ class CheckpointTest {
         Path file = dir.resolve("run.npz");
         saved.trainer().save(file);
         Map<String, Tensor> entries = new java.util.LinkedHashMap<>(Npz.load(file));
-        entries.put("trainer.listener.1.earlyStopping.worse", Tensor.scalar(2.5));
+        entries.put("trainer.listener.earlyStopping[loss,MINIMIZE].worse", Tensor.scalar(2.5));
         Path patched = dir.resolve("patched.npz");
         Npz.save(patched, entries);
         Run target = run(2, p -> Adam.of(p, 0.05));
@@ -352,7 +352,7 @@ class CheckpointTest {
         Listener twice = Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4);
         Listener fresh = Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4);
         assertTrue(Double.isNaN(afterARefusedResume(List.of(twice, twice), List.of(fresh, fresh),
-                "trainer.listener.0.earlyStopping.best")), "no best yet, as before the refused resume");
+                "trainer.listener.earlyStopping[loss,MINIMIZE].best")), "no best yet, as before the refused resume");
     }
 
     @Test
@@ -363,7 +363,7 @@ class CheckpointTest {
                         Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4)),
                 List.of(Listener.bestCheckpoint(best, "loss", Listener.Goal.MINIMIZE),
                         Listener.earlyStopping("loss", Listener.Goal.MINIMIZE, 4)),
-                "trainer.listener.0.bestCheckpoint.best")), "the fresh listener has no best yet, as before");
+                "trainer.listener.bestCheckpoint[loss,MINIMIZE].best")), "the fresh listener has no best yet, as before");
     }
 
     @Test

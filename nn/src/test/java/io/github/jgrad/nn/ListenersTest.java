@@ -173,12 +173,15 @@ class ListenersTest {
     private static final double[] SCORES = {5, 1, 4, 3, 2, 0.5, 0.25, 0.125, 0.0625, 0.03125};
 
     /** A run of {@code epochs} more epochs with every stateful listener and both logs, in {@code in}. */
-    private static Trainer run(Sequential m, Path in, int startEpoch) {
+    private static Trainer run(Sequential m, Path in, int startEpoch, Listener... first) {
         int[] calls = {startEpoch};                                        // one validation batch per epoch
         Map<String, Metric> score = Map.of("score", (x, y) -> SCORES[calls[0]++]);
         DataLoader held = DataLoader.of(X.slice(0, 90, 120), Y.slice(0, 90, 120), 30, false, 0);
-        return trainer(m, 0.5).validation(held, score)
-                .listen(Listener.bestCheckpoint(in.resolve("best.npz"), "val_score", Listener.Goal.MINIMIZE))
+        Trainer t = trainer(m, 0.5).validation(held, score);
+        for (Listener l : first) {
+            t.listen(l);
+        }
+        return t.listen(Listener.bestCheckpoint(in.resolve("best.npz"), "val_score", Listener.Goal.MINIMIZE))
                 .listen(Listener.earlyStopping("val_score", Listener.Goal.MINIMIZE, 3))
                 .listen(Listener.csvLog(in.resolve("log.csv"))).listen(Listener.jsonLines(in.resolve("log.jsonl")));
     }
@@ -213,6 +216,90 @@ class ListenersTest {
     }
 
     @Test
+    void resumedListenersFindTheirStateByWhatTheyWatchNotByTheirPlace() throws IOException { // a new user's probe
+        // state went back by place: a listener added in front made early stopping start afresh, silently
+        Path straight = Files.createDirectory(dir.resolve("straight"));
+        run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), straight, 0).fit(train(), 10);
+        Path in = Files.createDirectory(dir.resolve("moved"));
+        Trainer first = run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), in, 0);
+        first.fit(train(), 3);
+        first.save(in.resolve("run.npz"));
+        Trainer again = run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), in, 3, (t, e) -> { });
+        again.resume(in.resolve("run.npz")).fit(train(), 7);
+        assertEquals(5, again.epochs(), "early stopping kept its count of epochs without improvement");
+        assertEquals(Files.readString(straight.resolve("log.csv")), Files.readString(in.resolve("log.csv")));
+    }
+
+    @Test
+    void aListenerWatchingAnotherMetricStartsAfreshAndLeftStateIsNamed() throws IOException { // a new user's probe
+        // an earlyStopping maximizing took the best and count of one that minimized, at the same place
+        Path in = Files.createDirectory(dir.resolve("other"));
+        Trainer first = run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), in, 0);
+        first.fit(train(), 3);
+        first.save(in.resolve("run.npz"));
+        Trainer again = trainer(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), 0.5)
+                .listen(Listener.bestCheckpoint(in.resolve("best.npz"), "val_score", Listener.Goal.MINIMIZE))
+                .listen(Listener.earlyStopping("val_score", Listener.Goal.MAXIMIZE, 3));
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.github.jgrad");
+        List<String> warnings = new java.util.ArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                warnings.add(r.getLevel() + " " + r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        boolean parents = log.getUseParentHandlers();
+        log.addHandler(h);
+        log.setUseParentHandlers(false);                                   // the tests stay silent
+        try {
+            again.resume(in.resolve("run.npz"));
+        } finally {
+            log.removeHandler(h);
+            log.setUseParentHandlers(parents);
+        }
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).startsWith("WARNING Trainer.resume: no listener of this trainer takes the saved"
+                + " listener state [trainer.listener.earlyStopping[val_score,MINIMIZE].best, trainer.listener"
+                + ".earlyStopping[val_score,MINIMIZE].worse]"), warnings.get(0));
+        Path after = in.resolve("after.npz");
+        again.save(after);
+        Map<String, Tensor> entries = Npz.load(after);
+        assertTrue(Double.isNaN(entries.get("trainer.listener.earlyStopping[val_score,MAXIMIZE].best").item()),
+                "no best yet");
+        assertEquals(0, entries.get("trainer.listener.earlyStopping[val_score,MAXIMIZE].worse").item());
+        assertEquals(1, entries.get("trainer.listener.bestCheckpoint[val_score,MINIMIZE].best").item(), "taken back");
+    }
+
+    @Test
+    void aCheckpointNamingListenersByPlaceIsStillRead() throws IOException {
+        // checkpoints written before listeners had ids: trainer.listener.I.KIND.KEY
+        Path straight = Files.createDirectory(dir.resolve("straight"));
+        run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), straight, 0).fit(train(), 10);
+        Path in = Files.createDirectory(dir.resolve("old"));
+        Trainer first = run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), in, 0);
+        first.fit(train(), 3);
+        first.save(in.resolve("run.npz"));
+        Map<String, Tensor> old = new java.util.LinkedHashMap<>();
+        Npz.load(in.resolve("run.npz")).forEach((name, t) -> old.put(name
+                .replace("trainer.listener.bestCheckpoint[val_score,MINIMIZE].", "trainer.listener.0.bestCheckpoint.")
+                .replace("trainer.listener.earlyStopping[val_score,MINIMIZE].", "trainer.listener.1.earlyStopping."), t));
+        assertTrue(old.containsKey("trainer.listener.1.earlyStopping.worse"));
+        Npz.save(in.resolve("old.npz"), old);
+        Trainer again = run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), in, 3);
+        again.resume(in.resolve("old.npz")).fit(train(), 7);
+        assertEquals(5, again.epochs(), "early stopping kept its count of epochs without improvement");
+        assertEquals(Files.readString(straight.resolve("log.csv")), Files.readString(in.resolve("log.csv")));
+    }
+
+    @Test
     void theBestCheckpointHoldsTheStateOfTheListenersAfterIt() throws IOException { // found by a hostile probe
         // bestCheckpoint saved as it saw the epoch, before earlyStopping (after it in the list) had: the
         // file paired epoch 2's weights with epoch 1's count, and a run resumed from it stopped elsewhere
@@ -220,7 +307,7 @@ class ListenersTest {
         run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), in, 0).fit(train(), 10);
         Map<String, Tensor> best = Npz.load(in.resolve("best.npz"));
         assertEquals(2, best.get(Checkpoint.EPOCHS).item());
-        assertEquals(1, best.get("trainer.listener.1.earlyStopping.best").item(), "epoch 2's score, not epoch 1's");
+        assertEquals(1, best.get("trainer.listener.earlyStopping[val_score,MINIMIZE].best").item(), "epoch 2's score, not epoch 1's");
         Trainer resumed = run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), Files.createDirectory(dir.resolve("again")), 2);
         resumed.resume(in.resolve("best.npz")).fit(train(), 10);
         assertEquals(5, resumed.epochs(), "three epochs without improving on epoch 2's score, as the run it saved");
@@ -246,7 +333,7 @@ class ListenersTest {
             }
             Map<String, Tensor> file = Npz.load(best);
             assertEquals(expected[epoch - 1], file.get(Checkpoint.EPOCHS).item(), "after epoch " + epoch);
-            assertEquals(scores[expected[epoch - 1] - 1], file.get("trainer.listener.0.bestCheckpoint.best").item());
+            assertEquals(scores[expected[epoch - 1] - 1], file.get("trainer.listener.bestCheckpoint[val_score,MINIMIZE].best").item());
         }
     }
 
@@ -297,7 +384,7 @@ class ListenersTest {
         killed.fit(train(), 1);
         assertThrows(IllegalStateException.class, () -> killed.fit(train(), 1));
         assertEquals(1, Npz.load(best).get(Checkpoint.EPOCHS).item());
-        Tensor pending = Npz.load(ck).get("trainer.listener.0.bestCheckpoint.pending");
+        Tensor pending = Npz.load(ck).get("trainer.listener.bestCheckpoint[val_score,MINIMIZE].pending");
         savingEveryEpoch(best, ck, 2, false).resume(ck).fit(train(), 1);
         assertEquals(3, Npz.load(best).get(Checkpoint.EPOCHS).item(), "epoch 3 beats the file's epoch 1");
         assertEquals(2, pending.item(), "the checkpoint knew epoch 2's file was not written yet");
@@ -310,8 +397,8 @@ class ListenersTest {
         savingEveryEpoch(best2, ck2, 2, false).resume(ck2).fit(train(), 1);
         assertEquals(2, Npz.load(best2).get(Checkpoint.EPOCHS).item(), "epoch 2 stays the best");
         Map<String, Tensor> own = Npz.load(best2);
-        assertEquals(0, own.get("trainer.listener.0.bestCheckpoint.pending").item(), "its own file: nothing pending");
-        assertEquals(1, own.get("trainer.listener.0.bestCheckpoint.saved").item());
+        assertEquals(0, own.get("trainer.listener.bestCheckpoint[val_score,MINIMIZE].pending").item(), "its own file: nothing pending");
+        assertEquals(1, own.get("trainer.listener.bestCheckpoint[val_score,MINIMIZE].saved").item());
     }
 
     @Test
