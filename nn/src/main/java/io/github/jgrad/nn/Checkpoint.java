@@ -27,7 +27,8 @@ import java.util.function.Consumer;
  *       value so far of {@link Listener#bestCheckpoint} and {@link Listener#earlyStopping}, and the
  *       latter's count of epochs without improvement); the Spark trainer's mini-batch and tree settings;
  *   <li>{@code model.NAME}: each parameter and each buffer ({@link Module#registerBuffer}) under its
- *       dotted name, and each piece of module state (a dropout layer's {@code model.2.draws});
+ *       dotted name, and each piece of module state (a dropout layer's {@code model.2.draws}) and
+ *       setting, checked on resume (its probability, {@code model.2.p});
  *   <li>{@code optimizer.parameters}: for each parameter the optimizer updates, its place in the
  *       model's parameter list, so that its state returns to the same parameter (-1 for a tensor the
  *       model does not hold, such as a learnt scale of the loss);
@@ -86,6 +87,7 @@ public final class Checkpoint {
         trainerState.forEach((name, v) -> out.put(name, Tensor.scalar(v)));
         model.namedTensors().forEach((name, p) -> out.put("model." + name, p));
         model.namedState().forEach((name, v) -> out.put("model." + name, Tensor.scalar(v)));
+        model.namedSettings().forEach((name, v) -> out.put("model." + name, Tensor.scalar(v)));
         double[] positions = positions(model, optimizer);
         out.put("optimizer.parameters", Tensor.of(positions));
         for (int i = 0; i < positions.length; i++) {
@@ -141,6 +143,7 @@ public final class Checkpoint {
         Map<String, Tensor> params = model.namedTensors(); // parameters and buffers
         Map<String, Tensor> modelBuffers = model.namedBuffers();
         Map<String, Double> state = model.namedState();
+        Map<String, Double> modelSettings = model.namedSettings();
         String kind = "optimizer." + optimizer.kind() + ".";
         Map<String, Double> settings = optimizer.settings();
         Map<String, Tensor[]> buffers = optimizer.buffers();
@@ -171,6 +174,12 @@ public final class Checkpoint {
                         + (modelBuffers.containsKey(name.substring(6)) ? "buffer" : "parameter"));
             } else if (name.startsWith("model.") && state.containsKey(name.substring(6))) {
                 newState.put(name.substring(6), (double) count(file, in, name));
+            } else if (name.startsWith("model.") && modelSettings.containsKey(name.substring(6))) {
+                double own = modelSettings.get(name.substring(6));
+                if (scalar(file, in, name) != own) { // absent in checkpoints written before it was saved
+                    throw new IOException(file + ": entry '" + name + "' is " + t.item() + ", but this model's "
+                            + name.substring(6) + " is " + own + ": the run used other settings");
+                }
             } else if (name.startsWith(kind) && settings.containsKey(name.substring(kind.length()))) {
                 double own = settings.get(name.substring(kind.length()));
                 if (scalar(file, in, name) != own) {

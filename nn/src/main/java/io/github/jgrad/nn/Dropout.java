@@ -62,6 +62,11 @@ public final class Dropout extends Module {
     }
 
     @Override
+    Map<String, Double> ownSettings() {
+        return Map.of("p", p);
+    }
+
+    @Override
     void loadOwnState(String name, double value) {
         draws = (long) value; // checked to be a count when the checkpoint was read
     }

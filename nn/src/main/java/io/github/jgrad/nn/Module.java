@@ -467,12 +467,25 @@ public abstract class Module {
      * layer's count of masks drawn ({@code "2.draws"}). Empty for most models.
      */
     final Map<String, Double> namedState() {
+        return named(Module::ownState);
+    }
+
+    /**
+     * Settings the state means something only with, by dotted name, for checkpoints to check on resume:
+     * a dropout layer's probability ({@code "2.p"}). Empty for most models.
+     */
+    final Map<String, Double> namedSettings() {
+        return named(Module::ownSettings);
+    }
+
+    /** What {@code own} gives of every module of this tree, under its dotted name. */
+    private Map<String, Double> named(java.util.function.Function<Module, Map<String, Double>> own) {
         Map<String, Double> all = new LinkedHashMap<>();
         List<Map.Entry<String, Module>> todo = new ArrayList<>(List.of(Map.entry("", this)));
         for (int i = 0; i < todo.size(); i++) { // breadth first: no recursion
             Module m = todo.get(i).getValue();
             String prefix = todo.get(i).getKey();
-            m.ownState().forEach((k, v) -> all.put(prefix + k, v));
+            own.apply(m).forEach((k, v) -> all.put(prefix + k, v));
             m.children.forEach((k, child) -> todo.add(Map.entry(prefix + k + ".", child)));
         }
         return all;
@@ -493,6 +506,11 @@ public abstract class Module {
 
     /** This module's own state for {@link #namedState()}, without its children's: none by default. */
     Map<String, Double> ownState() {
+        return Map.of();
+    }
+
+    /** This module's own settings for {@link #namedSettings()}, without its children's: none by default. */
+    Map<String, Double> ownSettings() {
         return Map.of();
     }
 

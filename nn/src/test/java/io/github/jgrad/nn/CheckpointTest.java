@@ -169,8 +169,9 @@ class CheckpointTest {
         r.trainer().save(file);
         Map<String, Tensor> entries = Npz.load(file);
         assertEquals(List.of("jgrad.checkpoint", "trainer.epochs", "model.0.weight", "model.0.bias", "model.3.weight",
-                "model.3.bias", "model.2.draws", "optimizer.parameters", "optimizer.steps", "optimizer.learning_rate"),
-                new ArrayList<>(entries.keySet()).subList(0, 10));
+                "model.3.bias", "model.2.draws", "model.2.p", "optimizer.parameters", "optimizer.steps",
+                "optimizer.learning_rate"), new ArrayList<>(entries.keySet()).subList(0, 11));
+        assertEquals(0.2, entries.get("model.2.p").item());
         assertArrayEquals(new double[] {0, 1, 2, 3}, entries.get("optimizer.parameters").toArray(), 0);
         assertEquals(2, entries.get("trainer.epochs").item());
         assertEquals(12, entries.get("model.2.draws").item(), "six batches per epoch, a mask each");
@@ -239,6 +240,11 @@ class CheckpointTest {
         refusedAndNothingChanged(other, file, file + ": entry 'model.0.weight' has shape (4, 16), but the model's"
                 + " parameter has shape (4, 32)");
 
+        Sequential halves = Sequential.of(Linear.of(4, 16, 1), Activation.relu(), Dropout.of(0.5, 5), Linear.of(16, 3, 3));
+        Adam halvesAdam = Adam.of(halves.parameters(), 0.05); // dropout's p changed: resumed quietly (a new user's probe)
+        refusedAndNothingChanged(new Run(halves, halvesAdam, Trainer.of(halves, halvesAdam,
+                (x, y) -> Loss.crossEntropy(halves.forward(x), y)), null), file,
+                file + ": entry 'model.2.p' is 0.2, but this model's 2.p is 0.5: the run used other settings");
         refusedAndNothingChanged(run(1, p -> SGD.of(p, 0.05, 0.9, 0, false)), file,
                 "holds entry 'optimizer.adam.", "which this SGD (its entries start 'optimizer.sgd.') does not have");
         refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05, 0.8, 0.999, 1e-8, 0)), file,
