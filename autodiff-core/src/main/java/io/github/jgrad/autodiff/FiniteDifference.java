@@ -133,7 +133,8 @@ final class FiniteDifference {
         double jumpNarrow = (upNarrow - 2 * f0 + downNarrow) / (h / 2);
         double kink = Math.abs(jumpNarrow);
         double evidence = EVIDENCE_ULPS * Math.ulp(largest);
-        if (jumpNarrow * jumpWide > 0 && kink > KINK_RATIO * Math.abs(jumpWide)
+        // signs compared, not the product, which underflows for a tiny f (1e-200 |x|)
+        if (jumpNarrow != 0 && (jumpNarrow > 0) == (jumpWide > 0) && kink > KINK_RATIO * Math.abs(jumpWide)
                 && kink <= MAX_KINK_RATIO * Math.abs(jumpWide) && kink > 2 * allowed && kink * (h / 2) > evidence) {
             return String.format(Locale.ROOT, "finite differences are unreliable there: slopes left %s"
                     + " and right %s (a kink or jump: the one-sided slopes differ by %s at step"
@@ -142,7 +143,8 @@ final class FiniteDifference {
                     number(kink), number(Math.abs(jumpWide)), step());
         }
         double change = Math.abs(wide - narrow);
-        if (change * h > evidence && change * change / (Math.abs(narrow) + change) > allowed) {
+        // change^2 / (|narrow| + change), as a product with a ratio in [0, 1]: change^2 overflows past 1e154
+        if (change * h > evidence && change / (Math.abs(narrow) / change + 1) > allowed) {
             return String.format(Locale.ROOT, "finite differences are unreliable there: they do not"
                     + " converge: D(h) = %s and D(h/2) = %s (h = %s) differ by %.3g, too much for"
                     + " extrapolation to the tolerance %.3g (a kink or jump within the step, or"
