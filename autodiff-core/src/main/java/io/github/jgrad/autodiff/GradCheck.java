@@ -449,8 +449,9 @@ public final class GradCheck {
             }
             worst.consider(-1, dot, numeric, allowed(numeric), untrusted.isEmpty());
         }
-        return new Report(true, n, worst, names, new double[] {dot}, new double[] {numeric}, u, untrusted,
-                atol, rtol);
+        double[] none = {};                                // no inputs: no direction, as full mode has no entries
+        return new Report(true, n, worst, names, n == 0 ? none : new double[] {dot},
+                n == 0 ? none : new double[] {numeric}, u, untrusted, atol, rtol);
     }
 
     private double allowed(double numeric) {
@@ -598,20 +599,23 @@ public final class GradCheck {
 
         /** The gradient at the worst input (full mode) or the directional derivative sum_i grad_i u_i (fast mode). */
         public double worstAnalytic() {
-            return fast ? analytic[0] : worstIndex < 0 ? 0 : analytic[worstIndex];
+            return worstIndex < 0 && !fast || analytic.length == 0 ? 0 : analytic[fast ? 0 : worstIndex];
         }
 
         /** The finite difference at the worst input (full mode) or along the direction (fast mode). */
         public double worstNumeric() {
-            return fast ? numeric[0] : worstIndex < 0 ? 0 : numeric[worstIndex];
+            return worstIndex < 0 && !fast || numeric.length == 0 ? 0 : numeric[fast ? 0 : worstIndex];
         }
 
-        /** All gradients as computed by backward (full mode), or the one directional derivative (fast mode); a copy. */
+        /**
+         * All gradients as computed by backward (full mode), or the one directional derivative (fast
+         * mode; none without inputs); a copy.
+         */
         public double[] analytic() {
             return analytic.clone();
         }
 
-        /** All finite differences (full mode), or the one along the direction (fast mode); a copy. */
+        /** All finite differences (full mode), or the one along the direction (fast mode; none without inputs); a copy. */
         public double[] numeric() {
             return numeric.clone();
         }

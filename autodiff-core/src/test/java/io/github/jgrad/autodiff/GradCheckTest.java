@@ -410,6 +410,32 @@ class GradCheckTest {
     }
 
     @Test
+    void theRulesHoldForFunctionsOfAnyMagnitude() { // a new user's probe
+        // exp(x) at 380 was refused as "not converging": the difference of D(h) and D(h/2) was squared
+        // and overflowed; and a kink scaled by 1e-200 passed: the product of the two jumps underflowed
+        for (double x : new double[] {380, 500, 700}) {
+            GradCheck.Report r = GradCheck.defaults().check(v -> v.get(0).exp(), x);
+            assertTrue(r.passed() && r.trusted(), x + ": " + r);
+        }
+        for (double scale : new double[] {1, 1e-200, 1e-300}) {
+            GradCheck.Untrusted u = onlyUntrusted(GradCheck.of(1e-6, 0, 1e-3).check(v -> v.get(0).abs().mul(scale), 0.0));
+            assertTrue(u.reason().contains("a kink or jump"), scale + ": " + u.reason());
+        }
+    }
+
+    @Test
+    void withoutInputsBothModesReportNoNumbers() { // a new user's probe: fast mode reported [0.0] against [NaN]
+        for (GradCheck g : new GradCheck[] {GradCheck.defaults(), GradCheck.defaults().fast()}) {
+            GradCheck.Report r = g.check((List<Value> x) -> Value.of(3.0).mul(2.0), new double[0]);
+            assertTrue(r.passed() && r.trusted(), r.toString());
+            assertEquals(0, r.analytic().length, r.toString());
+            assertEquals(0, r.numeric().length, r.toString());
+            assertEquals(0, r.worstAnalytic(), 0);
+            assertEquals(0, r.worstNumeric(), 0);
+        }
+    }
+
+    @Test
     void pointsWithinAStepOfAKinkAreRefused() {
         double h = 1e-6;
         for (double x : new double[] {0.1 * h, 0.3 * h, 0.7 * h, -0.3 * h, -0.7 * h}) {
