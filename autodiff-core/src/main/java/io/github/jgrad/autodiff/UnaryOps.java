@@ -255,7 +255,8 @@ final class UnaryOps {
 
     // ------------------------------------------------------------------ relu
     static final Op RELU = Op.builtin("relu").derivative("1 if a > 0, else 0").rule("g where a > 0")
-            .edges("relu'(0) = 0, as PyTorch; NaN stays NaN; backward is a select, so 0 * inf stays 0").build();
+            .edges("relu'(0) = 0, as PyTorch; NaN stays NaN, its derivative 0 (as JAX; PyTorch's is 1);"
+                    + " backward is a select, so 0 * inf stays 0").build();
 
     static Tensor relu(Tensor a) {
         return unary(RELU, Unary.RELU, a, (g, out) -> new Tensor[] {ChainOps.gate(g, a)});

@@ -95,7 +95,7 @@ final class OpTable {
     private static final double[][] SQRT = {{0, 0, INF}, {-1, NAN, NAN}, {4, 2, 0.25}};
     private static final double[][] LOG = {{0, -INF, INF}, {-1, NAN, -1}, {1, 0, 1}};   // 1/x applied as is
     private static final double[][] ABS = {{0, 0, 0}, {-0.0, 0, 0}, {-3, 3, -1}, {3, 3, 1}};
-    private static final double[][] RELU = {{0, 0, 0}, {-0.0, 0, 0}, {-3, 0, 0}, {3, 3, 1}};
+    private static final double[][] RELU = {{0, 0, 0}, {-0.0, 0, 0}, {-3, 0, 0}, {3, 3, 1}, {Double.NaN, Double.NaN, 0}};
     private static final double[][] EXP = {{-INF, 0, 0}, {INF, INF, INF}, {0, 1, 1}};
     private static final double[][] TANH = {{INF, 1, 0}, {-INF, -1, 0}, {0, 0, 1}};
     /** erf: odd, saturating at +-1 with a vanishing slope; the slope at 0 is 2/sqrt(pi). */
