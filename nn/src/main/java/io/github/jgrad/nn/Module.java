@@ -400,7 +400,9 @@ public abstract class Module {
 
     /**
      * Loads parameters and buffers saved by {@link #save} (or by numpy, as float64 or float32 arrays
-     * under the same names). The values are converted to each parameter's dtype: a float64 file loads into a float32
+     * under the same names), or the model of a checkpoint ({@link Trainer#save}, {@link Checkpoint#save},
+     * a {@link Listener#bestCheckpoint} file: its {@code model.} entries; the rest, which resuming
+     * reads, is ignored, as PyTorch users load {@code checkpoint["model"]}). The values are converted to each parameter's dtype: a float64 file loads into a float32
      * model rounded to nearest, a float32 file into a float64 model exactly (as PyTorch's
      * {@code load_state_dict}). Everything is checked before anything is changed: on any error the
      * model keeps its values.
@@ -411,6 +413,18 @@ public abstract class Module {
      */
     public final void load(Path file) throws IOException {
         Map<String, Tensor> saved = Npz.load(file);
+        if (saved.containsKey(Checkpoint.VERSION)) { // a checkpoint: its model, without its dropout state
+            Map<String, Double> state = namedState();
+            Map<String, Double> settings = namedSettings();
+            Map<String, Tensor> model = new LinkedHashMap<>();
+            saved.forEach((name, t) -> {
+                String own = name.substring(name.startsWith("model.") ? 6 : 0);
+                if (name.startsWith("model.") && !state.containsKey(own) && !settings.containsKey(own)) {
+                    model.put(own, t);
+                }
+            });
+            saved = model;
+        }
         Map<String, Tensor> own = namedTensors();
         Map<String, Tensor> ownBuffers = namedBuffers();
         for (Map.Entry<String, Tensor> e : own.entrySet()) {

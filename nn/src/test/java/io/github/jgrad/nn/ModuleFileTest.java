@@ -39,6 +39,29 @@ class ModuleFileTest {
     }
 
     @Test
+    void aCheckpointsModelLoadsForInference(@TempDir Path dir) throws IOException { // a new user's probe
+        // Module.load of a trainer's checkpoint said "has no parameter '0.weight'": the way to the best
+        // epoch's weights without building an optimizer went through Trainer.resume
+        Sequential trained = Sequential.of(Linear.of(2, 4, 1), Activation.tanh(), Dropout.of(0.2, 3), Linear.of(4, 2, 2));
+        Adam adam = Adam.of(trained.parameters(), 0.05);
+        Tensor x = Tensor.randn(new SplittableRandom(4), 16, 2);
+        Tensor y = Tensor.of(new double[16]);
+        Trainer t = Trainer.of(trained, adam, (in, target) -> Loss.crossEntropy(trained.forward(in), target)).progress(null);
+        t.fit(DataLoader.of(x, y, 8, true, 5), 2);
+        Path ck = dir.resolve("run.npz");
+        t.save(ck);
+        Sequential fresh = Sequential.of(Linear.of(2, 4, 7), Activation.tanh(), Dropout.of(0.5, 9), Linear.of(4, 2, 8));
+        fresh.load(ck);
+        for (int i = 0; i < 4; i++) {
+            assertArrayEquals(trained.parameters().get(i).toArray(), fresh.parameters().get(i).toArray(), 0);
+        }
+        Sequential other = Sequential.of(Linear.of(2, 5, 7), Activation.tanh(), Linear.of(5, 2, 8));
+        IOException e = assertThrows(IOException.class, () -> other.load(ck));
+        assertTrue(e.getMessage().contains("parameter '0.weight' has shape (2, 4) in the file but (2, 5) in the model"),
+                e.getMessage());
+    }
+
+    @Test
     void toConvertsEveryParameterInPlaceAndLoadConvertsToTheModelsDtype(@TempDir Path dir) throws IOException {
         Sequential a = Sequential.mlp(1, Activation.tanh(), 3, 5, 2);
         Tensor w = a.namedParameters().get("0.weight");
