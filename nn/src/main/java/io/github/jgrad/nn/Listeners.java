@@ -224,12 +224,14 @@ final class Listeners {
 
         /**
          * The metric of the epoch the file holds, as the file records it (its entry {@code saved}, or
-         * {@code best} in files written before there was one), read from that entry alone; NaN if
-         * there is no file, it cannot be read, or it has no such entry.
+         * {@code best} in files written before there was one) under {@code prefix} or under this
+         * listener's id, read from that entry alone; NaN if there is no file, it cannot be read, or it
+         * has no such entry.
          */
         private double heldByFile(String prefix) {
+            String own = Checkpoint.TRAINER_STATE + id() + "."; // a file written since ids, read from a checkpoint of before
             try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
-                for (String key : new String[] {prefix + "saved", prefix + "best"}) {
+                for (String key : new String[] {prefix + "saved", prefix + "best", own + "saved", own + "best"}) {
                     java.util.zip.ZipEntry entry = zip.getEntry(key + ".npy");
                     if (entry != null) {
                         try (java.io.InputStream in = zip.getInputStream(entry)) {

@@ -111,7 +111,9 @@ public final class Trainer {
      * {@code val_loss} and each metric as {@code val_NAME}, averaged over the examples, in the map's
      * iteration order (use a {@link LinkedHashMap} to choose it); returns this.
      *
-     * @throws IllegalArgumentException if {@code data} has no examples or a metric is called "loss"
+     * @throws IllegalArgumentException if {@code data} has no examples, a metric is called "loss", or a
+     *     name is empty, longer than 1,000 characters, or holds a NUL or half a surrogate pair (names
+     *     become checkpoint entries, as a listener's id)
      */
     public Trainer validation(DataLoader data, Map<String, Metric> metrics) {
         Objects.requireNonNull(data, "Trainer.validation: data is null");
@@ -122,9 +124,27 @@ public final class Trainer {
             throw new IllegalArgumentException("Trainer.validation: a metric may not be called 'loss': val_loss is"
                     + " the validation loss itself");
         }
+        for (String name : metrics.keySet()) { // np.load cuts names at a NUL; a half pair is no UTF-8
+            if (name == null || name.isEmpty() || name.length() > 1000 || name.indexOf('\0') >= 0
+                    || !java.nio.charset.StandardCharsets.UTF_8.newEncoder().canEncode(name)) {
+                throw new IllegalArgumentException("Trainer.validation: the metric name " + (name == null ? "null"
+                        : "'" + shown(name) + "'") + " is not 1 to 1,000 characters without NUL or halves of"
+                        + " surrogate pairs (names become checkpoint entries)");
+            }
+        }
         this.validation = data;
         this.metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
         return this;
+    }
+
+    /** {@code name} for a message: control characters and surrogates as '?', cut after 40 of more than 60 characters. */
+    private static String shown(String name) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < name.length() && (name.length() <= 60 || i < 40); i++) {
+            char c = name.charAt(i);
+            sb.append(Character.isISOControl(c) || Character.isSurrogate(c) ? '?' : c);
+        }
+        return name.length() <= 60 ? sb.toString() : sb + "... (" + name.length() + " characters)";
     }
 
     /** Adds a listener, told after every epoch in the order added; returns this. */

@@ -156,6 +156,35 @@ class ListenersTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> trainer(m, 0.1).validation(held(), Map.of("loss", Metric.accuracy(m))));
         assertTrue(e.getMessage().contains("may not be called 'loss'"), e.getMessage());
+        // names become checkpoint entries (a listener's id): ones a file cannot hold failed at the first save
+        for (String bad : new String[] {"", "a\0b", "half \uD800", "x".repeat(1001)}) {
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> trainer(m, 0.1).validation(held(), Map.of(bad, Metric.accuracy(m))));
+            assertTrue(e.getMessage().startsWith("Trainer.validation: the metric name '"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("is not 1 to 1,000 characters without NUL or halves of surrogate"
+                    + " pairs (names become checkpoint entries)"), e.getMessage());
+        }
+        trainer(m, 0.1).validation(held(), Map.of("top-5 [%], ünïcode/../x", Metric.accuracy(m)));
+    }
+
+    @Test
+    void aCheckpointNamingListenersByPlaceSeesABestFileWrittenSince() throws IOException { // a review
+        // restored by place, bestCheckpoint looked for what its file holds under the old names only, found
+        // nothing in a file written since, and overwrote its better epoch with the resumed run's worse one
+        Path best = dir.resolve("best.npz");
+        Path ck = dir.resolve("ck.npz");
+        Trainer t = scored(new double[] {3, 1}, 0, best, (trainer, e) -> { });
+        t.fit(train(), 1);
+        t.save(ck);                                                        // epoch 1, score 3
+        Map<String, Tensor> old = new java.util.LinkedHashMap<>();
+        Npz.load(ck).forEach((name, x) -> old.put(name.replace("trainer.listener.bestCheckpoint[val_score,MINIMIZE].",
+                "trainer.listener.0.bestCheckpoint."), x));
+        assertTrue(old.containsKey("trainer.listener.0.bestCheckpoint.best"));
+        Npz.save(ck, old);
+        t.fit(train(), 1);                                                 // epoch 2, score 1: the best file
+        scored(new double[] {3, 2}, 1, best, (trainer, e) -> { }).resume(ck).fit(train(), 1); // epoch 2 again, 2
+        assertEquals(1, Npz.load(best).get("trainer.listener.bestCheckpoint[val_score,MINIMIZE].best").item(),
+                "the file keeps its better epoch");
     }
 
     @Test
