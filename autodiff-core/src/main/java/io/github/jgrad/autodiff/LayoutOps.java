@@ -30,7 +30,8 @@ final class LayoutOps {
             if (s[i] == -1 && infer < 0) {
                 infer = i;
             } else if (s[i] < 0) {
-                throw new IllegalArgumentException("reshape: invalid shape " + Shapes.str(newShape));
+                throw new IllegalArgumentException("reshape: cannot reshape " + Shapes.str(a.shape) + " into "
+                        + Shapes.str(newShape) + ": sizes are >= 0, with at most one -1 (inferred)");
             } else {
                 known *= s[i];
             }
@@ -78,7 +79,7 @@ final class LayoutOps {
         int[] perm = new int[axes.length];
         boolean[] seen = new boolean[axes.length];
         for (int i = 0; i < axes.length; i++) {
-            perm[i] = Shapes.axis("permute", axes[i], shape.length);
+            perm[i] = Shapes.axis("permute", axes[i], shape);
             if (seen[perm[i]]) {
                 throw new IllegalArgumentException("permute: axis " + axes[i] + " repeated in " + Arrays.toString(axes));
             }
@@ -130,7 +131,7 @@ final class LayoutOps {
     static final Op PUT = Op.builtin("put").rule("g put back at the rows").build();
 
     static Tensor slice(Tensor t, int axis, int start, int end, int step) {
-        int a = Shapes.axis("slice", axis, t.shape.length);
+        int a = Shapes.axis("slice", axis, t.shape);
         if (start < 0 || end > t.shape[a] || start > end || step < 1) {
             throw new IllegalArgumentException("slice: [" + start + ":" + end + ":" + step + "] does not fit axis "
                     + axis + " of shape " + Shapes.str(t.shape));
@@ -145,7 +146,7 @@ final class LayoutOps {
 
     static Tensor indexSelect(Tensor t, int axis, int[] indices) {
         Objects.requireNonNull(indices, "indexSelect: indices is null");
-        int a = Shapes.axis("indexSelect", axis, t.shape.length);
+        int a = Shapes.axis("indexSelect", axis, t.shape);
         for (int i : indices) {
             if (i < 0 || i >= t.shape[a]) {
                 throw new IllegalArgumentException("indexSelect: index " + i + " is out of range for axis " + axis
@@ -202,7 +203,7 @@ final class LayoutOps {
     static Tensor gather(Tensor t, int axis, Tensor index) {
         Objects.requireNonNull(index, "gather: index is null");
         int[] shape = t.shape;
-        int a = Shapes.axis("gather", axis, shape.length);
+        int a = Shapes.axis("gather", axis, shape);
         if (index.dim() != t.dim()) {
             throw new IllegalArgumentException("gather: index of shape " + Shapes.str(index.shape)
                     + " must have the rank of the input " + Shapes.str(shape));
@@ -283,7 +284,7 @@ final class LayoutOps {
         }
         nonNull("concat", tensors);
         Tensor first = tensors[0];
-        int a = Shapes.axis("concat", axis, first.dim());
+        int a = Shapes.axis("concat", axis, first.shape());
         long total = 0;
         for (Tensor t : tensors) {
             boolean fits = t.dim() == first.dim();
@@ -330,7 +331,7 @@ final class LayoutOps {
     // ------------------------------------------------------------------ compositions (no derivative of their own)
 
     static Tensor unsqueeze(Tensor t, int axis) {
-        int a = Shapes.axis("unsqueeze", axis, t.shape.length + 1);
+        int a = Shapes.axis("unsqueeze", axis, t.shape, t.shape.length + 1);
         int[] s = new int[t.shape.length + 1];
         for (int i = 0, j = 0; i < s.length; i++) {
             s[i] = i == a ? 1 : t.shape[j++];
@@ -339,7 +340,7 @@ final class LayoutOps {
     }
 
     static Tensor squeeze(Tensor t, int axis) {
-        int a = Shapes.axis("squeeze", axis, t.shape.length);
+        int a = Shapes.axis("squeeze", axis, t.shape);
         if (t.shape[a] != 1) {
             throw new IllegalArgumentException("squeeze: axis " + axis + " of shape " + Shapes.str(t.shape) + " is not 1");
         }
@@ -357,8 +358,8 @@ final class LayoutOps {
         for (int i = 0; i < perm.length; i++) {
             perm[i] = i;
         }
-        int a = Shapes.axis("transpose", axis0, t.shape.length);
-        int b = Shapes.axis("transpose", axis1, t.shape.length);
+        int a = Shapes.axis("transpose", axis0, t.shape);
+        int b = Shapes.axis("transpose", axis1, t.shape);
         perm[a] = b;
         perm[b] = a;
         return t.permute(perm);

@@ -91,7 +91,13 @@ final class ProductOps {
         os[batch.length] = n;
         os[batch.length + 1] = m;
         boolean single = a.dtype() == DType.FLOAT32 && b.dtype() == DType.FLOAT32;
-        int size = Shapes.size("matmul", os);
+        int size;
+        try {
+            size = Shapes.size("matmul", os);
+        } catch (IllegalArgumentException e) { // name the operands too
+            throw new IllegalArgumentException("matmul: shapes " + Shapes.str(a.shape) + (ta ? "^T" : "") + " and "
+                    + Shapes.str(b.shape) + (tb ? "^T" : "") + ": " + e.getMessage().substring("matmul: ".length()), e);
+        }
         double[] out = single ? null : k > 0 ? Arena.allocate(size) : Arena.zeros(size);
         float[] outF = !single ? null : k > 0 ? Arena.allocateFloats(size) : Arena.zerosFloats(size);
         double[] ad = single ? null : a.data();

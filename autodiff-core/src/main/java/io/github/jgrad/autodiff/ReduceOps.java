@@ -30,7 +30,7 @@ final class ReduceOps {
 
     /** The sum, its result in {@code dtype}: float32's sums are computed in double either way. */
     private static Tensor sum(String name, Tensor a, int[] axes, boolean keepDims, DType dtype) {
-        int[] ax = Shapes.axes(name, axes, a.shape.length);
+        int[] ax = Shapes.axes(name, axes, a.shape);
         int[] kept = Shapes.reduced(a.shape, ax, true);
         Shapes.size(name, kept); // an empty input can have a result too large for one array
         return record(dtype, SUM, reduce(a, false, ax), Shapes.reduced(a.shape, ax, keepDims),
@@ -106,7 +106,7 @@ final class ReduceOps {
      * round twice, and overflow for 3e38f and 3e38f).
      */
     static Tensor mean(Tensor t, int[] axes, boolean keepDims) {
-        int[] ax = Shapes.axes("mean", axes, t.shape.length);
+        int[] ax = Shapes.axes("mean", axes, t.shape);
         int n = 1;
         for (int a : ax) {
             n *= t.shape[a];
@@ -134,7 +134,7 @@ final class ReduceOps {
 
     /** Normalised, sorted {@code axes} for a max or min, which has no value over an empty axis (as NumPy). */
     static int[] nonEmptyAxes(Tensor t, String op, int[] axes) {
-        int[] ax = Shapes.axes(op, axes, t.shape.length);
+        int[] ax = Shapes.axes(op, axes, t.shape);
         for (int a : ax) {
             if (t.shape[a] == 0) {
                 throw new IllegalArgumentException(op + ": axis " + a + " of shape " + Shapes.str(t.shape) + " is empty");
@@ -212,7 +212,7 @@ final class ReduceOps {
     static Tensor argmax(Tensor t, int axis, boolean keepDims) {
         int[] shape = t.shape;
         double[] data = t.data();
-        int a = Shapes.axis("argmax", axis, shape.length);
+        int a = Shapes.axis("argmax", axis, shape);
         int r = shape[a];
         if (r == 0) {
             throw new IllegalArgumentException("argmax: axis " + axis + " of shape " + Shapes.str(shape) + " is empty");
@@ -241,7 +241,7 @@ final class ReduceOps {
     // ------------------------------------------------------------------ compositions (no derivative of their own)
 
     static Tensor logSumExp(Tensor x, int axis, boolean keepDims) {
-        int ax = Shapes.axis("logSumExp", axis, x.shape.length);
+        int ax = Shapes.axis("logSumExp", axis, x.shape);
         Tensor m = shiftFor(x, ax);
         Tensor lse = x.sub(m).exp().sum(ax, true).log().add(m);
         return keepDims ? lse : lse.squeeze(ax);
@@ -257,7 +257,7 @@ final class ReduceOps {
                     + " gives NaN, one +inf gives NaN there and 0 elsewhere (PyTorch: NaN in the whole row)").readsOutput().build();
 
     static Tensor softmax(Tensor x, int axis) {
-        int ax = Shapes.axis("softmax", axis, x.shape.length);
+        int ax = Shapes.axis("softmax", axis, x.shape);
         return softmax(SOFTMAX, x, ax, (g, y) -> new Tensor[] {softmaxBackward(g, y, ax)});
     }
 
@@ -266,7 +266,7 @@ final class ReduceOps {
                     + " as PyTorch").readsOutput().build();
 
     static Tensor logSoftmax(Tensor x, int axis) {
-        int ax = Shapes.axis("logSoftmax", axis, x.shape.length);
+        int ax = Shapes.axis("logSoftmax", axis, x.shape);
         return softmax(LOG_SOFTMAX, x, ax, (g, y) -> new Tensor[] {logSoftmaxBackward(g, y, ax)});
     }
 

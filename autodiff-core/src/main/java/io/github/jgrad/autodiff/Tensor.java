@@ -1034,12 +1034,14 @@ public final class Tensor extends Node {
     }
 
     /**
-     * Backward from any output, seeded with {@code gradient} (d loss / d this, of this tensor's shape).
+     * Backward from any output, seeded with {@code gradient} (d loss / d this, of this tensor's shape;
+     * null for a one-element output seeds it with 1, as PyTorch's {@code gradient=None}).
      * With {@code createGraph} the leaf gradients are themselves on the tape, and the graph is kept
      * whatever {@code retainGraph} says (those gradients refer to it; PyTorch's default too).
      */
     public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
-        Autograd.backward(this, gradient, retainGraph, createGraph);
+        Autograd.backward(this, gradient == null && size() == 1 ? Autograd.scalarSeed(this) : gradient, retainGraph,
+                createGraph);
     }
 
     /**
@@ -1137,7 +1139,7 @@ public final class Tensor extends Node {
 
     /** Size of dimension {@code axis} (negative counts from the end). */
     public int shape(int axis) {
-        return shape[Shapes.axis("shape", axis, shape.length)];
+        return shape[Shapes.axis("shape", axis, shape)];
     }
 
     /** Number of dimensions. */

@@ -35,6 +35,32 @@ class TensorErrorsTest {
     }
 
     @Test
+    void axisReshapeAndProductErrorsNameTheShapes() { // a new user's probe: only the rank, or the wrong one
+        Tensor x = Tensor.zeros(2, 3);
+        rejects(() -> x.unsqueeze(4), "unsqueeze: axis 4 is out of range for a tensor of shape (2, 3) (valid: -3 to 2)");
+        rejects(() -> x.sum(new int[] {Integer.MIN_VALUE}, false),
+                "sum: axis -2147483648 is out of range for a tensor of shape (2, 3) (valid: -2 to 1)");
+        rejects(() -> x.softmax(2), "softmax: axis 2 is out of range for a tensor of shape (2, 3) (valid: -2 to 1)");
+        rejects(() -> Tensor.scalar(1).softmax(0), "softmax: axis 0 is out of range for a tensor of shape () (a 0-d tensor has no axes)");
+        rejects(() -> x.reshape(-1, -1), "reshape: cannot reshape (2, 3) into (-1, -1): sizes are >= 0, with at most one -1");
+        rejects(() -> Tensor.zeros(100000, 1).matmul(Tensor.zeros(1, 100000)),
+                "matmul: shapes (100000, 1) and (1, 100000): shape (100000, 100000) has more than 2147483639 elements");
+    }
+
+    @Test
+    void aScalarsBackwardTakesANullGradientAsPyTorchsNone() { // a new user's probe: it threw NullPointerException
+        Tensor w = Tensor.of(new double[] {1.5, -2}).requiresGrad(true);
+        w.mul(w).sum().backward(null, false, true);            // d/dw sum w^2 = 2w, itself on the tape
+        assertArrayEquals(new double[] {3, -4}, w.grad().toArray(), 0);
+        Tensor g = w.grad();
+        w.zeroGrad();
+        g.sum().backward();                                    // d/dw sum 2w = 2
+        assertArrayEquals(new double[] {2, 2}, w.grad().toArray(), 0);
+        NullPointerException e = assertThrows(NullPointerException.class, () -> w.mul(2.0).backward(null, false, false));
+        assertTrue(e.getMessage().startsWith("backward: gradient is null; pass d loss / d this, of shape (2)"), e.getMessage());
+    }
+
+    @Test
     void errorsNameTheOpTheUserCalled() {
         rejects(() -> Tensor.zeros(0).min(), "min: axis 0 of shape (0) is empty");
         rejects(() -> Tensor.zeros(2).minimum(Tensor.zeros(3)), "minimum: shapes (2) and (3)");

@@ -139,7 +139,7 @@ class TensorTest {
         assertArrayEquals(new double[] {3, 7, 11, 15, 19, 23}, a.max(-1, false).toArray());
         assertArrayEquals(new double[] {0, 1, 2, 3}, a.min(new int[] {0, 1}, false).toArray());
         assertArrayEquals(new int[] {1, 1, 1}, a.max(new int[0], true).shape());
-        assertMessage(() -> a.sum(3, false), "sum", "axis 3", "rank 3");
+        assertMessage(() -> a.sum(3, false), "sum", "axis 3", "shape (2, 3, 4)");
         assertMessage(() -> a.sum(new int[] {1, -2}, false), "axis 1 given twice");
         assertMessage(() -> Tensor.zeros(2, 0).max(1, false), "max", "empty");
     }

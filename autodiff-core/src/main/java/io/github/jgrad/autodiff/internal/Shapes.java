@@ -111,17 +111,27 @@ public final class Shapes {
         return s;
     }
 
-    /** Normalises an axis (negative counts from the end) or names the op, the axis and the shape. */
-    public static int axis(String op, int axis, int rank) {
+    /** Normalises an axis of {@code shape} (negative counts from the end) or names the op, the axis and the shape. */
+    public static int axis(String op, int axis, int[] shape) {
+        return axis(op, axis, shape, shape.length);
+    }
+
+    /**
+     * Normalises an axis among {@code rank} (one more than {@code shape} has for unsqueeze), or names
+     * the op, the axis, the shape and the valid range.
+     */
+    public static int axis(String op, int axis, int[] shape, int rank) {
         int a = axis < 0 ? axis + rank : axis;
         if (a < 0 || a >= rank) {
-            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for a tensor of rank " + rank);
+            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for a tensor of shape "
+                    + str(shape) + (rank == 0 ? " (a 0-d tensor has no axes)" : " (valid: " + -rank + " to " + (rank - 1) + ")"));
         }
         return a;
     }
 
-    /** Normalised, sorted, distinct axes; all axes if none are given. */
-    public static int[] axes(String op, int[] axes, int rank) {
+    /** Normalised, sorted, distinct axes of {@code shape}; all axes if none are given. */
+    public static int[] axes(String op, int[] axes, int[] shape) {
+        int rank = shape.length;
         Objects.requireNonNull(axes, () -> op + ": axes is null");
         if (axes.length == 0) {
             int[] all = new int[rank];
@@ -132,7 +142,7 @@ public final class Shapes {
         }
         int[] a = new int[axes.length];
         for (int i = 0; i < axes.length; i++) {
-            a[i] = axis(op, axes[i], rank);
+            a[i] = axis(op, axes[i], shape);
         }
         Arrays.sort(a);
         for (int i = 1; i < a.length; i++) {
