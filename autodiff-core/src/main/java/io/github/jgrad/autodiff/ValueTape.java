@@ -117,7 +117,10 @@ final class ValueTape {
      * power of two at most twice their slots (at most {@link #MAX_CAPACITY}): a loop that builds and
      * differentiates graphs of that size sweeps them from the tape from its next step on, instead of
      * ordering each by a search. What a thread that stops differentiating keeps listed grows with it,
-     * so by at most twice the largest graph it differentiated, which it held anyway.
+     * so by at most twice the largest graph it differentiated, which it held anyway (a graph of
+     * another thread's values too, though those are searched however large the tape). Only the graph
+     * is counted: a step that also records other values (a second graph, evaluation outside
+     * {@link GradMode#disabled()}) beyond the tape is still searched, as before the tape could grow.
      */
     private void fit(Value[] order) {
         long need = 0;
