@@ -113,6 +113,10 @@ public final class SparkTrainer {
     private long seed = 1;
     private int depth = 2;
     private int steps;
+    /** The partitions of the examples of the last fit (0 before one), saved in checkpoints. */
+    private int partitions;
+    /** The partitions of the run this trainer resumed (0 if it resumed none or has fit since), told the next fit. */
+    private int resumedPartitions;
     /** The dtype of each tensor of the factory's models, from a model built in {@link #of}. */
     private final Map<String, DType> factoryDtypes = new java.util.HashMap<>();
 
@@ -253,6 +257,14 @@ public final class SparkTrainer {
         }
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(examples.context());
         checkDtypes();
+        int n = examples.getNumPartitions();
+        if (resumedPartitions > 0 && resumedPartitions != n) {
+            System.getLogger("io.github.jgrad").log(System.Logger.Level.WARNING, "SparkTrainer: the run resumed was"
+                    + " trained on " + resumedPartitions + " partitions, these examples have " + n + ": it goes on, but"
+                    + " not as the run that saved it would have (the sums and dropout masks follow the partitioning)");
+        }
+        resumedPartitions = 0;
+        partitions = n;
         List<Double> losses = new ArrayList<>(Math.min(steps, 1024));
         // full batch: each partition's rows become one batch once, kept in memory across the steps
         JavaRDD<Batch> batches = miniBatchFraction < 1 ? null : batches(examples, false).cache();
@@ -663,11 +675,20 @@ public final class SparkTrainer {
     /**
      * Saves a checkpoint ({@link Checkpoint}): the driver's model, optimizer state and steps taken, and
      * this trainer's {@link #miniBatch} and {@link #treeDepth} settings ({@code trainer.spark.*}), which
-     * {@link #resume} checks: they decide the samples and the bits of the sums.
+     * {@link #resume} checks: they decide the samples and the bits of the sums; and the number of
+     * partitions of the last fit's examples, which the next fit after a resume compares with its own
+     * (a warning if they differ: the run goes on, not bit for bit).
      */
     public void save(Path file) throws IOException {
-        Checkpoint.save(file, model, optimizer, steps, settings());
+        Map<String, Double> saved = settings();
+        if (partitions > 0) {
+            saved.put(PARTITIONS, (double) partitions);
+        }
+        Checkpoint.save(file, model, optimizer, steps, saved);
     }
+
+    /** The entry of the partitions the saved run last trained on: not a setting, the next fit compares. */
+    private static final String PARTITIONS = "trainer.spark.partitions";
 
     /**
      * Resumes from a checkpoint {@link #save} (or {@code Trainer.save}, for the same model) wrote; returns
@@ -679,13 +700,18 @@ public final class SparkTrainer {
      */
     public SparkTrainer resume(Path file) throws IOException {
         Map<String, Double> own = settings();
-        steps = Checkpoint.load(file, model, optimizer, saved -> own.forEach((name, v) -> {
-            Double was = saved.get(name);
-            if (was != null && was.doubleValue() != v) {
-                throw new IllegalArgumentException("entry '" + name + "' is " + was + ", but this trainer's is " + v
-                        + ": the run used other settings (set miniBatch and treeDepth as it did before resume)");
-            }
-        }));
+        double[] trained = {0};
+        steps = Checkpoint.load(file, model, optimizer, saved -> {
+            own.forEach((name, v) -> {
+                Double was = saved.get(name);
+                if (was != null && was.doubleValue() != v) {
+                    throw new IllegalArgumentException("entry '" + name + "' is " + was + ", but this trainer's is " + v
+                            + ": the run used other settings (set miniBatch and treeDepth as it did before resume)");
+                }
+            });
+            trained[0] = saved.getOrDefault(PARTITIONS, 0.0);
+        });
+        resumedPartitions = trained[0] >= 1 && trained[0] <= Integer.MAX_VALUE ? (int) trained[0] : 0;
         return this;
     }
 

@@ -485,6 +485,46 @@ class SparkTrainerTest {
     }
 
     @Test
+    void aResumedRunOnOtherPartitionsIsWarnedAbout(@TempDir Path dir) throws IOException {
+        // the partitioning decides the sums' bits: a run resumed on other partitions went on silently
+        SparkTrainer first = SparkTrainer.of(SparkTrainerTest::model, p -> Adam.of(p, 0.05), SparkTrainerTest::loss);
+        first.fit(sc.parallelize(examples(), 2), 2);
+        first.save(dir.resolve("run.npz"));
+        List<String> warnings = new java.util.ArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.github.jgrad");
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                warnings.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(h);
+        try {
+            SparkTrainer.of(SparkTrainerTest::model, p -> Adam.of(p, 0.05), SparkTrainerTest::loss)
+                    .resume(dir.resolve("run.npz")).fit(sc.parallelize(examples(), 2), 1);
+            assertEquals(List.of(), warnings, "the same partitions");
+            SparkTrainer other = SparkTrainer.of(SparkTrainerTest::model, p -> Adam.of(p, 0.05), SparkTrainerTest::loss)
+                    .resume(dir.resolve("run.npz"));
+            other.fit(sc.parallelize(examples(), 3), 1);
+            other.fit(sc.parallelize(examples(), 3), 1);        // told once, at the first fit
+            assertEquals(List.of("SparkTrainer: the run resumed was trained on 2 partitions, these examples have 3: it"
+                    + " goes on, but not as the run that saved it would have (the sums and dropout masks follow the"
+                    + " partitioning)"), warnings);
+        } finally {
+            log.removeHandler(h);
+        }
+        assertEquals(2.0, io.github.jgrad.nn.Npz.load(dir.resolve("run.npz")).get("trainer.spark.partitions").item());
+    }
+
+    @Test
     void aResumedRunMustSampleAsTheSavedOne(@TempDir Path dir) throws IOException { // it went on full batch, silently
         JavaRDD<Example> data = sc.parallelize(examples(), 2);
         SparkTrainer straight = SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(p, 0.1), SparkTrainerTest::loss)
