@@ -2,6 +2,7 @@ package io.github.jgrad.nn;
 
 import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.autodiff.Workspace;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,6 +44,10 @@ public abstract class Module {
      * from the name {@code namedParameters()} lists it under and even read as another parameter's
      * name there: label tied weights yourself.
      *
+     * <p>A parameter made inside a {@link Workspace} scope (by a layer that builds it in its first
+     * {@code forward}, as PyTorch's lazy layers do) is taken out of the scope ({@link Workspace#keep}),
+     * so it lives as long as the module; so is a buffer.
+     *
      * @throws IllegalArgumentException if the name is taken or malformed, or the tensor is not a leaf
      *     (a result of ops on the tape cannot be a parameter: {@code detach()} it, or make it a leaf)
      */
@@ -57,6 +62,7 @@ public abstract class Module {
             throw new IllegalArgumentException("register: parameter '" + name + "' is a buffer of this module; a"
                     + " tensor is trained (a parameter) or not (a buffer), not both");
         }
+        Workspace.keep(parameter); // registered in a forward inside a scope (a lazy layer): it lives with the module
         ownParameters.add(parameter);
         parameters.put(name, parameter.requiresGrad(true));
         if (parameter.label() == null) {
@@ -86,6 +92,7 @@ public abstract class Module {
                     + " a tensor the optimizer updates is a parameter (register it), a buffer holds state such as"
                     + " running statistics");
         }
+        Workspace.keep(buffer);
         ownBuffers.add(buffer);
         buffers.put(name, buffer);
         return buffer;

@@ -22,6 +22,41 @@ class ModuleBufferTest {
     @TempDir
     Path dir;
 
+    /** A linear map whose weight and a buffer are made in the first forward, from the input's width. */
+    static final class Lazy extends Module {
+        Tensor w;
+        Tensor seen;
+
+        @Override
+        public Tensor forward(Tensor x) {
+            if (w == null) {
+                w = register("w", Tensor.randn(new SplittableRandom(3), x.shape(1), 1));
+                seen = registerBuffer("seen", Tensor.zeros(1));
+            }
+            return x.matmul(w);
+        }
+    }
+
+    @Test
+    void aLayerThatMakesItsParametersInItsFirstForwardKeepsThem() throws IOException { // a new user's probe
+        // made inside the trainer's Workspace scope, the weight and buffer were reclaimed when the batch ended
+        Lazy lazy = new Lazy();
+        Sequential m = Sequential.of(lazy);
+        Tensor x = Tensor.randn(new SplittableRandom(1), 8, 3);
+        Tensor y = x.matmul(Tensor.of(new double[] {1, -2, 0.5}, 3, 1));
+        try (io.github.jgrad.autodiff.Workspace.Scope scope = io.github.jgrad.autodiff.Workspace.create().open()) {
+            m.forward(x);
+        }
+        double[] w = lazy.w.toArray();                           // readable after the scope
+        assertEquals(0, lazy.seen.item(), 0);
+        SGD sgd = SGD.of(m.parameters(), 0.1);
+        Trainer.of(m, sgd, (in, target) -> Loss.mse(m.forward(in), target)).progress(null)
+                .fit(DataLoader.of(x, y, 4, false, 0), 30);      // every step in a scope of its own
+        assertTrue(Math.abs(lazy.w.toArray()[1] - w[1]) > 0.1, "trained: " + java.util.Arrays.toString(lazy.w.toArray()));
+        m.save(dir.resolve("lazy.npz"));
+        assertEquals(List.of("0.w", "0.seen"), new java.util.ArrayList<>(io.github.jgrad.nn.Npz.load(dir.resolve("lazy.npz")).keySet()));
+    }
+
     /** Centres by the batch mean while training and by a running mean (a buffer) in evaluation mode. */
     static final class Center extends Module {
         final Tensor runningMean;
