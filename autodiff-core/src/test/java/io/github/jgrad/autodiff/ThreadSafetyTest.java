@@ -268,8 +268,12 @@ final class ThreadSafetyTest {
             workers.add(pool.submit(() -> {
                 for (int i = 0; i < trials; i++) {
                     reached.set(me, i);
-                    while (reached.get(1 - me) < i) {
-                        Thread.onSpinWait(); // both threads take view i together
+                    for (int spins = 1; reached.get(1 - me) < i; spins++) { // both threads take view i together
+                        if (spins % 64 == 0) {
+                            Thread.yield(); // the other may wait for a core (a busy machine): spinning took minutes
+                        } else {
+                            Thread.onSpinWait();
+                        }
                     }
                     views[me][i] = me == 0 ? shared[i].reshape(2, 2) : shared[i].detach();
                 }
