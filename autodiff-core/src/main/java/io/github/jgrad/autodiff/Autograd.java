@@ -174,6 +174,20 @@ final class Autograd {
         return g;
     }
 
+    /**
+     * Where an exception thrown inside an op's backward came from, added to it as suppressed (its type
+     * and message stay the thrower's, as PyTorch leaves a custom Function's): the op and its result's
+     * shape, which the thrower's stack trace does not name.
+     */
+    static final class InBackward extends RuntimeException {
+        private static final long serialVersionUID = 1;
+
+        InBackward(Tensor result) {
+            super("thrown in the backward of " + result.op() + ", whose result has shape " + Shapes.str(result.shape),
+                    null, false, false);
+        }
+    }
+
     /** The seed of {@link Tensor#backward()}: ones for a one-element output; anything else is refused. */
     static Tensor scalarSeed(Tensor root) {
         if (root.size() != 1) {

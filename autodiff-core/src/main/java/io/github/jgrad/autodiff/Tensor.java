@@ -281,6 +281,9 @@ public final class Tensor extends Node {
             gs = backward.apply(g, this);
         } catch (NonFiniteException e) {
             throw Autograd.anomalyInBackward(this, e.getMessage());
+        } catch (RuntimeException e) { // a user op's own, or an op's error inside it: the type and message stay
+            e.addSuppressed(new Autograd.InBackward(this));
+            throw e;
         }
         if (gs == null || gs.length != parents.length) {
             throw new IllegalStateException("backward of " + op + ": returned " + (gs == null ? "null" : gs.length

@@ -96,6 +96,27 @@ class UserOpTest {
     }
 
     @Test
+    void anExceptionInsideABackwardNamesTheOpBesideItsOwnMessage() { // a new user's probe: a bare "boom"
+        Op boom = Op.define("throwsInBackward").tensor(in -> in[0].mul(2), (g, out, in) -> {
+            throw new UnsupportedOperationException("boom");
+        }).rule("g").build();
+        Op inner = Op.define("innerShapeErr").tensor(in -> in[0].mul(2),
+                (g, out, in) -> new Tensor[] {g.matmul(Tensor.zeros(5, 5))}).rule("g").build();
+        Tensor x = Tensor.of(new double[] {1, 2, 3}).requiresGrad(true);
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> boom.apply(x).sum().backward());
+        assertEquals("boom", e.getMessage(), "the thrower's type and message");
+        assertEquals(1, e.getSuppressed().length);
+        assertEquals("thrown in the backward of throwsInBackward, whose result has shape (3)",
+                e.getSuppressed()[0].getMessage());
+        IllegalArgumentException f = assertThrows(IllegalArgumentException.class, () -> inner.apply(x).sum().backward());
+        assertTrue(f.getMessage().startsWith("matmul: shapes (3) and (5, 5) are not aligned"), f.getMessage());
+        assertEquals("thrown in the backward of innerShapeErr, whose result has shape (3)",
+                f.getSuppressed()[0].getMessage());
+        assertEquals(null, x.grad(), "nothing was accumulated");
+    }
+
+    @Test
     void aBackwardReturningTheWrongNumberOfGradientsIsReported() {
         Op bad = Op.define("twoGrads").tensor(in -> in[0].mul(2), (g, out, in) -> new Tensor[] {g, g})
                 .rule("g").build();
