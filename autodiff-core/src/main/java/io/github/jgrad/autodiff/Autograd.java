@@ -266,7 +266,7 @@ final class Autograd {
                 throw t.storage.reclaimedError(t);
             }
             if (t.freed) {
-                throw new IllegalStateException("backward: the graph behind a " + t.op + " result of shape "
+                throw new IllegalStateException(who + ": the graph behind a " + t.op + " result of shape "
                         + Shapes.str(t.shape) + " was freed by an earlier pass (backward, Tensor.grad or"
                         + " Explain.backward all free it): compute the forward pass again, or keep the graph for a"
                         + " second pass with retainGraph = true in that backward call (createGraph = true in"

@@ -27,15 +27,21 @@ final class Factories {
 
     static Tensor of(double[] data, int... shape) {
         Objects.requireNonNull(data, "of: data is null");
-        Objects.requireNonNull(shape, "of: shape is null");
-        int[] s = shape.length == 0 ? new int[] {data.length} : Shapes.checked("of", shape);
-        if (Shapes.size("of", s) != data.length) {
-            throw new IllegalArgumentException("of: " + data.length + " values do not fill shape " + Shapes.str(s)
-                    + " (" + Shapes.size("of", s) + " elements)");
-        }
+        int[] s = shapeOf(data.length, shape);
         double[] d = Arena.allocate(data.length);
         System.arraycopy(data, 0, d, 0, data.length);
         return leaf(d, s);
+    }
+
+    /** The shape of {@code of}'s result for {@code length} values: {@code shape}, or a vector if it is empty. */
+    static int[] shapeOf(int length, int[] shape) {
+        Objects.requireNonNull(shape, "of: shape is null");
+        int[] s = shape.length == 0 ? new int[] {length} : Shapes.checked("of", shape);
+        if (Shapes.size("of", s) != length) {
+            throw new IllegalArgumentException("of: " + length + " values do not fill shape " + Shapes.str(s)
+                    + " (" + Shapes.size("of", s) + " elements)");
+        }
+        return s;
     }
 
     static <E extends Exception> Tensor create(int[] shape, Tensor.Filler<E> filler) throws E {
@@ -75,7 +81,7 @@ final class Factories {
                     + start + ", " + end + ", " + step);
         }
         double count = Math.max(0, Math.ceil((end - start) / step));
-        if (count > Integer.MAX_VALUE - 8) {
+        if (count > Shapes.MAX_ELEMENTS) {
             throw new IllegalArgumentException("arange: " + count + " elements from " + start + " to " + end
                     + " by " + step + " exceed the largest tensor");
         }

@@ -80,6 +80,8 @@ public final class GradCheck {
     private static final GradCheck DEFAULTS = new GradCheck(1e-6, 1e-5, 1e-3, false);
     /** Seed of the fast mode's direction u. */
     private static final long DIRECTION_SEED = 0x2545f4914f6cdd1dL;
+    /** Seed of the weights a non-scalar output is summed with (fixed, as the direction's). */
+    private static final long WEIGHTS_SEED = 0x9e3779b97f4a7c15L;
     /** At most this many further untrusted inputs are named in {@link Report#toString()}. */
     private static final int NAMED_UNTRUSTED = 5;
 
@@ -247,13 +249,13 @@ public final class GradCheck {
         }
         if (y.dtype() != DType.FLOAT64) {
             throw new IllegalArgumentException("GradCheck: f returned a " + y.dtype() + " tensor of shape "
-                    + TensorText.shapeAndType(y) + "; finite differences in " + y.dtype() + " cannot check a gradient"
+                    + io.github.jgrad.autodiff.internal.Shapes.str(y.shape) + "; finite differences in " + y.dtype() + " cannot check a gradient"
                     + " (a step of 1e-6 is lost in its rounding). The inputs are passed to f in float64 already:"
                     + " compute f in float64 too (Module.to(DType.FLOAT64) for a model)");
         }
         // a scalar output is checked as it is, so the report's numbers are its own gradients
         Tensor weights = y.dim() == 0 ? Tensor.scalar(1)
-                : Tensor.uniform(new SplittableRandom(0x9e3779b97f4a7c15L), 0.5, 1.5, y.shape());
+                : Tensor.uniform(new SplittableRandom(WEIGHTS_SEED), 0.5, 1.5, y.shape());
         double[] analytic = new double[total];
         if (y.requiresGrad()) {
             try {

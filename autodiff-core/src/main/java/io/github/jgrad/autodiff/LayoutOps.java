@@ -297,7 +297,7 @@ final class LayoutOps {
             }
             total += t.shape[a];
         }
-        if (total > Integer.MAX_VALUE - 8) {
+        if (total > Shapes.MAX_ELEMENTS) {
             throw new IllegalArgumentException("concat: " + total + " entries along axis " + axis
                     + " exceed the largest dimension a tensor can have");
         }

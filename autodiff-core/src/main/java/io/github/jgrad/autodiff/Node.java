@@ -3,8 +3,8 @@ package io.github.jgrad.autodiff;
 /**
  * A node on the tape: something computed from its parents that can push its gradient back to them.
  *
- * <p>{@link Value} (scalars) and {@link Tensor} (n-d arrays) are the two kinds of node; both are
- * ordered and differentiated by the one mechanism in {@link Tape}.
+ * <p>{@link Tensor} is the one kind of node, ordered and differentiated by {@link Tape}; scalar
+ * {@link Value}s keep a tape of their own ({@link ValueTape}).
  */
 abstract class Node {
     static final Node[] NO_PARENTS = {};

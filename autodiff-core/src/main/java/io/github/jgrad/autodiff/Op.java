@@ -385,7 +385,7 @@ public final class Op {
 
         /** The short name for drawings of scalar graphs (default: the name). */
         public Builder symbol(String symbol) {
-            this.symbol = Objects.requireNonNull(symbol, "symbol");
+            this.symbol = Objects.requireNonNull(symbol, () -> name + ": symbol is null");
             return this;
         }
 
@@ -412,7 +412,7 @@ public final class Op {
 
         /** What the op does at its edge points, for the documentation. */
         public Builder edges(String text) {
-            this.edges = Objects.requireNonNull(text, "edges");
+            this.edges = Objects.requireNonNull(text, () -> name + ": edges is null");
             return this;
         }
 
@@ -432,22 +432,22 @@ public final class Op {
 
         /** The tensor forward and backward of a user op; see {@link Op#apply(Tensor...)}. */
         public Builder tensor(TensorForward forward, TensorBackward backward) {
-            this.tensorForward = Objects.requireNonNull(forward, "forward");
-            this.tensorBackward = Objects.requireNonNull(backward, "backward");
+            this.tensorForward = Objects.requireNonNull(forward, () -> name + ": forward is null");
+            this.tensorBackward = Objects.requireNonNull(backward, () -> name + ": backward is null");
             return this;
         }
 
         /** The scalar forward and local derivatives of a user op; see {@link Op#apply(Value...)}. */
         public Builder scalar(ScalarForward forward, ScalarDerivatives derivatives) {
-            this.scalarForward = Objects.requireNonNull(forward, "forward");
-            this.scalarDerivatives = Objects.requireNonNull(derivatives, "derivatives");
+            this.scalarForward = Objects.requireNonNull(forward, () -> name + ": forward is null");
+            this.scalarDerivatives = Objects.requireNonNull(derivatives, () -> name + ": derivatives is null");
             return this;
         }
 
         /** A unary scalar op: its value f(a) and its derivative f'(a) from a and out. */
         public Builder unary(DoubleUnaryOperator forward, DoubleBinaryOperator derivative) {
-            Objects.requireNonNull(forward, "forward");
-            Objects.requireNonNull(derivative, "derivative");
+            Objects.requireNonNull(forward, () -> name + ": forward is null");
+            Objects.requireNonNull(derivative, () -> name + ": derivative is null");
             return scalar(x -> {
                 if (x.length != 1) {
                     throw new IllegalArgumentException(name + ": a unary op applied to " + x.length + " operands");

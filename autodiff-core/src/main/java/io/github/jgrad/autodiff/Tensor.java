@@ -329,14 +329,18 @@ public final class Tensor extends Node {
 
     /** A tensor of ones of {@code dtype}. */
     public static Tensor ones(DType dtype, int... shape) {
-        return full(dtype, shape, 1);
+        return full("ones", dtype, shape, 1);
     }
 
     /** A tensor of {@code dtype} and {@code shape} filled with {@code value} (rounded to float32 for float32). */
     public static Tensor full(DType dtype, int[] shape, double value) {
-        Objects.requireNonNull(dtype, "full: dtype is null");
-        Objects.requireNonNull(shape, "full: shape is null");
-        Tensor t = Factories.full("full", value, shape);
+        return full("full", dtype, shape, value);
+    }
+
+    private static Tensor full(String op, DType dtype, int[] shape, double value) {
+        Objects.requireNonNull(dtype, () -> op + ": dtype is null");
+        Objects.requireNonNull(shape, () -> op + ": shape is null");
+        Tensor t = Factories.full(op, value, shape);
         return dtype == DType.FLOAT64 ? t : leaf(narrowResult(t.data()), t.shape);
     }
 
@@ -348,13 +352,7 @@ public final class Tensor extends Node {
      */
     public static Tensor of(float[] data, int... shape) {
         Objects.requireNonNull(data, "of: data is null");
-        Objects.requireNonNull(shape, "of: shape is null");
-        int[] s = shape.length == 0 ? new int[] {data.length} : Shapes.checked("of", shape);
-        if (Shapes.size("of", s) != data.length) {
-            throw new IllegalArgumentException("of: " + data.length + " values do not fill shape " + Shapes.str(s)
-                    + " (" + Shapes.size("of", s) + " elements)");
-        }
-        return leaf(data.clone(), s);
+        return leaf(data.clone(), Factories.shapeOf(data.length, shape));
     }
 
     /** A 0-dimensional tensor holding {@code value}. */

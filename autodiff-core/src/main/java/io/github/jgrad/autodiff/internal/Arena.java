@@ -99,6 +99,7 @@ public final class Arena {
             this.owner = owner;
         }
 
+        /** The workspace this pool serves. */
         public Object owner() {
             return owner;
         }

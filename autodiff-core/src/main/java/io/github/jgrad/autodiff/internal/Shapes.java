@@ -5,6 +5,9 @@ import java.util.Objects;
 
 /** Shape arithmetic: sizes, strides, NumPy broadcasting, axis normalisation. Shapes are never mutated. */
 public final class Shapes {
+    /** The most elements one tensor holds: the largest Java array the JVM allocates. */
+    public static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
     public static final int[] SCALAR = {};
 
     private Shapes() {
@@ -31,9 +34,9 @@ public final class Shapes {
         long n = 1;
         for (int d : shape) {
             n *= d;
-            if (n > Integer.MAX_VALUE - 8) { // checked at every step: the product never overflows a long
+            if (n > MAX_ELEMENTS) { // checked at every step: the product never overflows a long
                 throw new IllegalArgumentException(op + ": shape " + str(shape) + " has more than "
-                        + (Integer.MAX_VALUE - 8) + " elements, the most one tensor holds");
+                        + MAX_ELEMENTS + " elements, the most one tensor holds");
             }
         }
         return (int) n;
@@ -57,6 +60,7 @@ public final class Shapes {
         return n;
     }
 
+    /** A copy of {@code shape}, once {@link #size} found it valid (no negative size, not too many elements). */
     public static int[] checked(String op, int[] shape) {
         size(op, shape);
         return shape.clone();
@@ -90,9 +94,9 @@ public final class Shapes {
         for (int d : out) {
             size = Math.min(size * d, Integer.MAX_VALUE); // each factor below 2^31: no overflow
         }
-        if (size > Integer.MAX_VALUE - 8) {
+        if (size > MAX_ELEMENTS) {
             throw new IllegalArgumentException(op + ": shapes " + str(a) + " and " + str(b) + " broadcast to " + str(out)
-                    + ", more than " + (Integer.MAX_VALUE - 8) + " elements, the most one tensor holds");
+                    + ", more than " + MAX_ELEMENTS + " elements, the most one tensor holds");
         }
         return out;
     }
@@ -170,6 +174,7 @@ public final class Shapes {
         return out;
     }
 
+    /** {@code shape} as messages show it: {@code (2, 3)}, {@code ()} for 0-d. */
     public static String str(int[] shape) {
         return Arrays.toString(shape).replace('[', '(').replace(']', ')');
     }
