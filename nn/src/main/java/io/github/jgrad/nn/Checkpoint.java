@@ -44,6 +44,11 @@ import java.util.function.Consumer;
  */
 public final class Checkpoint {
     static final String VERSION = "jgrad.checkpoint";
+    /** The prefix of the model's entries: parameters, buffers, state and settings by dotted name. */
+    static final String MODEL = "model.";
+    private static final String STEPS = "optimizer.steps";
+    private static final String RATE = "optimizer.learning_rate";
+    private static final String PARAMETERS = "optimizer.parameters";
     static final String EPOCHS = "trainer.epochs";
     /** The prefix of the entries a {@link Trainer} keeps of its listeners: {@code trainer.listener.ID.KEY}. */
     static final String TRAINER_STATE = "trainer.listener.";
@@ -85,18 +90,18 @@ public final class Checkpoint {
         out.put(VERSION, Tensor.scalar(1));
         out.put(EPOCHS, Tensor.scalar(epochs));
         trainerState.forEach((name, v) -> out.put(name, Tensor.scalar(v)));
-        model.namedTensors().forEach((name, p) -> out.put("model." + name, p));
-        model.namedState().forEach((name, v) -> out.put("model." + name, Tensor.scalar(v)));
-        model.namedSettings().forEach((name, v) -> out.put("model." + name, Tensor.scalar(v)));
+        model.namedTensors().forEach((name, p) -> out.put(MODEL + name, p));
+        model.namedState().forEach((name, v) -> out.put(MODEL + name, Tensor.scalar(v)));
+        model.namedSettings().forEach((name, v) -> out.put(MODEL + name, Tensor.scalar(v)));
         double[] positions = positions(model, optimizer);
-        out.put("optimizer.parameters", Tensor.of(positions));
+        out.put(PARAMETERS, Tensor.of(positions));
         for (int i = 0; i < positions.length; i++) {
             if (positions[i] < 0) {
                 out.put(VALUE + i, optimizer.parameters().get(i));
             }
         }
-        out.put("optimizer.steps", Tensor.scalar(optimizer.steps()));
-        out.put("optimizer.learning_rate", Tensor.scalar(optimizer.learningRate()));
+        out.put(STEPS, Tensor.scalar(optimizer.steps()));
+        out.put(RATE, Tensor.scalar(optimizer.learningRate()));
         String kind = "optimizer." + optimizer.kind() + ".";
         optimizer.settings().forEach((name, v) -> out.put(kind + name, Tensor.scalar(v)));
         optimizer.buffers().forEach((name, tensors) -> {
@@ -135,8 +140,8 @@ public final class Checkpoint {
                     + (version == null ? "missing" : Arrays.toString(version.toArray())) + ")");
         }
         int epochs = count(file, in, EPOCHS);
-        int steps = count(file, in, "optimizer.steps");
-        double rate = scalar(file, in, "optimizer.learning_rate");
+        int steps = count(file, in, STEPS);
+        double rate = scalar(file, in, RATE);
         if (!(rate >= 0) || Double.isInfinite(rate)) {
             throw new IOException(file + ": entry 'optimizer.learning_rate' should be finite and >= 0, is " + rate);
         }
@@ -155,8 +160,8 @@ public final class Checkpoint {
         for (Map.Entry<String, Tensor> e : in.entrySet()) {
             String name = e.getKey();
             Tensor t = e.getValue();
-            if (name.equals(VERSION) || name.equals(EPOCHS) || name.equals("optimizer.steps")
-                    || name.equals("optimizer.learning_rate") || name.equals("optimizer.parameters")) {
+            if (name.equals(VERSION) || name.equals(EPOCHS) || name.equals(STEPS)
+                    || name.equals(RATE) || name.equals(PARAMETERS)) {
                 continue;
             }
             if (name.startsWith(TRAINER)) {
@@ -169,16 +174,17 @@ public final class Checkpoint {
                             ? " does not exist (it has " + positions.length + ")" : " is the model's"));
                 }
                 shape(file, name, t, optimized.get(i).shape(), "the optimizer's parameter " + i);
-            } else if (name.startsWith("model.") && params.containsKey(name.substring(6))) {
-                shape(file, name, t, params.get(name.substring(6)).shape(), "the model's "
-                        + (modelBuffers.containsKey(name.substring(6)) ? "buffer" : "parameter"));
-            } else if (name.startsWith("model.") && state.containsKey(name.substring(6))) {
-                newState.put(name.substring(6), (double) count(file, in, name));
-            } else if (name.startsWith("model.") && modelSettings.containsKey(name.substring(6))) {
-                double own = modelSettings.get(name.substring(6));
+            } else if (name.startsWith(MODEL) && params.containsKey(name.substring(MODEL.length()))) {
+                String own = name.substring(MODEL.length());
+                shape(file, name, t, params.get(own).shape(), "the model's "
+                        + (modelBuffers.containsKey(own) ? "buffer" : "parameter"));
+            } else if (name.startsWith(MODEL) && state.containsKey(name.substring(MODEL.length()))) {
+                newState.put(name.substring(MODEL.length()), (double) count(file, in, name));
+            } else if (name.startsWith(MODEL) && modelSettings.containsKey(name.substring(MODEL.length()))) {
+                double own = modelSettings.get(name.substring(MODEL.length()));
                 if (scalar(file, in, name) != own) { // absent in checkpoints written before it was saved
                     throw new IOException(file + ": entry '" + name + "' is " + t.item() + ", but this model's "
-                            + name.substring(6) + " is " + own + ": the run used other settings");
+                            + name.substring(MODEL.length()) + " is " + own + ": the run used other settings");
                 }
             } else if (name.startsWith(kind) && settings.containsKey(name.substring(kind.length()))) {
                 double own = settings.get(name.substring(kind.length()));
@@ -187,7 +193,7 @@ public final class Checkpoint {
                             + name.substring(kind.length()) + " is " + own + ": the run used other settings");
                 }
             } else if (!isBuffer(file, name, t, kind, buffers, optimized)) {
-                String owner = name.startsWith("model.") ? "the model (" + params.keySet() + ")"
+                String owner = name.startsWith(MODEL) ? "the model (" + params.keySet() + ")"
                         : name.startsWith("optimizer.") ? "this " + optimizer.getClass().getSimpleName() + " (its entries"
                         + " start '" + kind + "')" : "a checkpoint";
                 throw new IOException(file + ": holds entry '" + name + "', which " + owner + " does not have");
@@ -195,10 +201,10 @@ public final class Checkpoint {
         }
         // ... and every one they need must be there
         for (String name : params.keySet()) {
-            require(file, in, "model." + name);
+            require(file, in, MODEL + name);
         }
         for (String name : state.keySet()) {
-            require(file, in, "model." + name);
+            require(file, in, MODEL + name);
         }
         for (String name : settings.keySet()) {
             require(file, in, kind + name);
@@ -227,7 +233,7 @@ public final class Checkpoint {
                         + " the run wrongly");
             }
         }
-        Tensor saved = in.get("optimizer.parameters");
+        Tensor saved = in.get(PARAMETERS);
         if (saved == null || !Arrays.equals(saved.toArray(), positions)) {
             throw new IOException(file + ": entry 'optimizer.parameters' is " + (saved == null ? "missing"
                     : Arrays.toString(saved.toArray())) + ", but this optimizer's parameters are the model's "
@@ -240,7 +246,7 @@ public final class Checkpoint {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
         // all checked: restore
-        params.forEach((name, p) -> p.copyFrom(in.get("model." + name)));
+        params.forEach((name, p) -> p.copyFrom(in.get(MODEL + name)));
         for (int i = 0; i < positions.length; i++) {
             if (positions[i] < 0) {
                 optimized.get(i).copyFrom(in.get(VALUE + i));
@@ -289,7 +295,7 @@ public final class Checkpoint {
         if (index == -1) {
             return false;
         }
-        if (index < 0 || index >= optimized.size()) {
+        if (index >= optimized.size()) { // index() gives -1 (handled above) or a count
             throw new IOException(file + ": entry '" + name + "' is for parameter " + index + ", but the optimizer has "
                     + optimized.size() + " parameters");
         }
@@ -345,9 +351,14 @@ public final class Checkpoint {
         return t.item();
     }
 
+    /** Whether {@code v} is a whole number in [0, Integer.MAX_VALUE]: a count of steps, masks, epochs. */
+    static boolean isCount(double v) {
+        return v >= 0 && v <= Integer.MAX_VALUE && v == Math.rint(v);
+    }
+
     private static int count(Path file, Map<String, Tensor> in, String name) throws IOException {
         double v = scalar(file, in, name);
-        if (!(v >= 0 && v <= Integer.MAX_VALUE && v == Math.rint(v))) {
+        if (!isCount(v)) {
             throw new IOException(file + ": entry '" + name + "' should be a count, is " + v);
         }
         return (int) v;

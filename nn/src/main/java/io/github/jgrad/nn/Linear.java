@@ -33,9 +33,9 @@ public final class Linear extends Module {
         if (in < 1 || out < 1) {
             throw new IllegalArgumentException("Linear: sizes must be positive, got in=" + in + ", out=" + out);
         }
-        if ((long) in * out > Integer.MAX_VALUE - 8) {
+        if ((long) in * out > NpyFormat.MAX_ELEMENTS) {
             throw new IllegalArgumentException("Linear(in=" + in + ", out=" + out + "): a weight of " + (long) in * out
-                    + " elements is more than one tensor holds (" + (Integer.MAX_VALUE - 8) + ")");
+                    + " elements is more than one tensor holds (" + NpyFormat.MAX_ELEMENTS + ")");
         }
         Tensor weight = Objects.requireNonNull(init, "Linear: init is null").create(seed, in, out, in, out);
         if (weight == null || !Arrays.equals(weight.shape(), new int[] {in, out})) {

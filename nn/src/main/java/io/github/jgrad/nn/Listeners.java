@@ -55,6 +55,11 @@ final class Listeners {
         }
     }
 
+    /** A listener's {@link Stateful#id}: {@code KIND[METRIC,GOAL]}. */
+    static String id(String kind, String metric, Listener.Goal goal) {
+        return kind + "[" + metric + "," + goal + "]";
+    }
+
     /** Whether {@code value} beats {@code best} (NaN: there is no best yet) for {@code goal}. */
     static boolean improves(double value, double best, Listener.Goal goal) {
         return !Double.isNaN(value) && (Double.isNaN(best) || (goal == Listener.Goal.MINIMIZE ? value < best : value > best));
@@ -94,7 +99,7 @@ final class Listeners {
 
         @Override
         public String id() {
-            return kind() + "[" + metric + "," + goal + "]";
+            return Listeners.id(kind(), metric, goal);
         }
 
         @Override
@@ -108,7 +113,7 @@ final class Listeners {
         @Override
         public void restore(Map<String, Double> state, String prefix) {
             double w = state.getOrDefault("worse", 0.0);
-            if (!(w >= 0 && w <= Integer.MAX_VALUE && w == Math.rint(w))) {
+            if (!Checkpoint.isCount(w)) {
                 throw new IllegalArgumentException("earlyStopping's 'worse' should be a count of epochs, is " + w);
             }
             best = state.getOrDefault("best", Double.NaN);
@@ -174,7 +179,7 @@ final class Listeners {
 
         @Override
         public String id() {
-            return kind() + "[" + metric + "," + goal + "]";
+            return Listeners.id(kind(), metric, goal);
         }
 
         /**
@@ -201,7 +206,7 @@ final class Listeners {
         @Override
         public void restore(Map<String, Double> state, String prefix) {
             double pending = state.getOrDefault("pending", 0.0);
-            if (!(pending >= 0 && pending <= Integer.MAX_VALUE && pending == Math.rint(pending))) {
+            if (!Checkpoint.isCount(pending)) {
                 throw new IllegalArgumentException("bestCheckpoint's 'pending' should be an epoch number or 0, is "
                         + pending);
             }

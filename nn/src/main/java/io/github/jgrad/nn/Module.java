@@ -426,8 +426,8 @@ public abstract class Module {
             Map<String, Double> settings = namedSettings();
             Map<String, Tensor> model = new LinkedHashMap<>();
             saved.forEach((name, t) -> {
-                String own = name.substring(name.startsWith("model.") ? 6 : 0);
-                if (name.startsWith("model.") && !state.containsKey(own) && !settings.containsKey(own)) {
+                String own = name.substring(name.startsWith(Checkpoint.MODEL) ? Checkpoint.MODEL.length() : 0);
+                if (name.startsWith(Checkpoint.MODEL) && !state.containsKey(own) && !settings.containsKey(own)) {
                     model.put(own, t);
                 }
             });
@@ -466,7 +466,7 @@ public abstract class Module {
             if (!Arrays.equals(e.getValue().toArray(), saved.get(canonical).toArray())
                     || !Arrays.equals(e.getValue().shape(), saved.get(canonical).shape())) {
                 throw new IOException(file + ": '" + name + "' and '" + canonical + "' are one shared "
-                        + (namedBuffers().containsKey(canonical) ? "buffer" : "parameter") + " in the"
+                        + (ownBuffers.containsKey(canonical) ? "buffer" : "parameter") + " in the"
                         + " model but hold different values in the file");
             }
         }

@@ -35,8 +35,8 @@ public abstract sealed class Optimizer permits SGD, Adam {
                 throw new IllegalArgumentException(getClass().getSimpleName() + ": parameter " + i + " is null");
             }
             if (!p.requiresGrad()) {
-                throw new IllegalArgumentException(getClass().getSimpleName() + ": a parameter of shape "
-                        + Text.shape(p.shape()) + " does not require grad");
+                throw new IllegalArgumentException(getClass().getSimpleName() + ": parameter " + i + " (shape "
+                        + Text.shape(p.shape()) + ") does not require grad");
             }
             if (!p.isLeaf()) { // backward fills grad() of leaves only: it would never be updated
                 throw new IllegalArgumentException(getClass().getSimpleName() + ": cannot optimize a " + p.op()
@@ -188,7 +188,9 @@ public abstract sealed class Optimizer permits SGD, Adam {
             }
         }
         double norm = Math.sqrt(sq);
-        // finite gradients whose squares overflow, or underflow (below about 1e-154): rescaled by the largest
+        // finite gradients whose squares overflow, or underflow (below about 1e-154): rescaled by the
+        // largest. The test is a norm below 1e-140: at or above it, the largest of n <= 10^28 gradients is
+        // at least norm / sqrt(n) >= 1e-154, so the squares that make the norm were not subnormal
         if (largest > 0 && largest < Double.POSITIVE_INFINITY && (norm == Double.POSITIVE_INFINITY || norm < 1e-140)) {
             double scaled = 0;
             for (double[] d : gradients) {

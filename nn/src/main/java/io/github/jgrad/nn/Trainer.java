@@ -267,7 +267,7 @@ public final class Trainer {
      */
     public double epoch(DataLoader loader, int epochIndex) {
         if (loader.size() == 0) {
-            throw new IllegalArgumentException("Trainer: the loader has no examples to train on");
+            throw new IllegalArgumentException("Trainer.epoch: the loader has no examples to train on");
         }
         if (epochIndex < 0) {
             throw new IllegalArgumentException("Trainer.epoch: epochIndex must be >= 0, got " + epochIndex);

@@ -159,7 +159,7 @@ public final class SparkTrainer {
         for (Tensor p : this.optimizer.parameters()) {
             if (!own.contains(p)) { // executors compute gradients of the model's parameters only: p would never move
                 throw new IllegalArgumentException("SparkTrainer.of: the optimizer updates a tensor of shape "
-                        + Arrays.toString(p.shape()) + " that is not one of the model's parameters; build it over the"
+                        + shape(p.shape()) + " that is not one of the model's parameters; build it over the"
                         + " list it is given");
             }
         }
@@ -235,6 +235,11 @@ public final class SparkTrainer {
     /** The optimizer on the driver. */
     public Optimizer optimizer() {
         return optimizer;
+    }
+
+    /** {@code shape} as the other modules' messages show one: {@code (2, 3)}. */
+    private static String shape(int[] shape) {
+        return Arrays.toString(shape).replace('[', '(').replace(']', ')');
     }
 
     /** The number of steps taken, by this trainer or by the run it resumed. */
@@ -581,8 +586,8 @@ public final class SparkTrainer {
                 }
                 if (!Arrays.equals(e.getValue().shape(), want.shape())) {
                     throw new IllegalStateException("SparkTrainer: the model factory built on an executor '" + e.getKey()
-                            + "' of shape " + Arrays.toString(e.getValue().shape()) + ", but the driver's has shape "
-                            + Arrays.toString(want.shape()) + "; it must build the same model everywhere");
+                            + "' of shape " + shape(e.getValue().shape()) + ", but the driver's has shape "
+                            + shape(want.shape()) + "; it must build the same model everywhere");
                 }
                 e.getValue().copyFrom(want);
                 e.getValue().setGrad(null); // a factory handing out a used model must not add to its old gradients
@@ -601,7 +606,7 @@ public final class SparkTrainer {
                 "SparkTrainer: the loss function returned null");
         if (l.size() != 1) {
             throw new IllegalStateException("SparkTrainer: the loss function returned a tensor of shape "
-                    + Arrays.toString(l.shape()).replace('[', '(').replace(']', ')')
+                    + shape(l.shape())
                     + "; it must return the batch's mean loss per example, one number"
                     + " (a loss with Reduction.MEAN)");
         }

@@ -230,7 +230,7 @@ class SparkTrainerTest {
         IllegalArgumentException foreign = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> SparkTrainer.of(SparkTrainerTest::model, p -> SGD.of(List.of(Tensor.zeros(3).requiresGrad(true)), 0.1),
                         SparkTrainerTest::loss));
-        assertTrue(foreign.getMessage().contains("updates a tensor of shape [3] that is not one of the model's"),
+        assertTrue(foreign.getMessage().contains("updates a tensor of shape (3) that is not one of the model's"),
                 foreign.getMessage());
         // a probe's: a sub-module without tensors, shared (a static Dropout), made two identical fits differ
         IllegalArgumentException sharedModule = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
