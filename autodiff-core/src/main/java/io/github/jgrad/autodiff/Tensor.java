@@ -281,8 +281,14 @@ public final class Tensor extends Node {
             gs = backward.apply(g, this);
         } catch (NonFiniteException e) {
             throw Autograd.anomalyInBackward(this, e.getMessage());
-        } catch (RuntimeException e) { // a user op's own, or an op's error inside it: the type and message stay
-            e.addSuppressed(new Autograd.InBackward(this));
+        } catch (Exception | AssertionError e) { // a user op's own (checked too, sneaked), or an op's inside it
+            Autograd.InBackward note = new Autograd.InBackward(this); // the type and message stay the thrower's
+            for (Throwable s : e.getSuppressed()) {
+                if (s instanceof Autograd.InBackward && s.getMessage().equals(note.getMessage())) {
+                    throw e; // an exception thrown again (one instance, a retried pass): noted once
+                }
+            }
+            e.addSuppressed(note);
             throw e;
         }
         if (gs == null || gs.length != parents.length) {

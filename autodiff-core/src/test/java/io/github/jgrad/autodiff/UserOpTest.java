@@ -114,6 +114,26 @@ class UserOpTest {
         assertEquals("thrown in the backward of innerShapeErr, whose result has shape (3)",
                 f.getSuppressed()[0].getMessage());
         assertEquals(null, x.grad(), "nothing was accumulated");
+        // one exception thrown by every retry: noted once (a review); a checked one sneaked through too
+        IllegalStateException shared = new IllegalStateException("shared");
+        Op again = Op.define("sharedThrow").tensor(in -> in[0].mul(2), (g, out, in) -> {
+            throw shared;
+        }).rule("g").build();
+        Tensor y = again.apply(x).sum();
+        for (int k = 0; k < 3; k++) {
+            assertThrows(IllegalStateException.class, () -> y.backward(true));
+        }
+        assertEquals(1, shared.getSuppressed().length);
+        Op sneaky = Op.define("sneaky").tensor(in -> in[0].mul(2), (g, out, in) -> UserOpTest.<RuntimeException>sneak(
+                new java.io.IOException("disk"))).rule("g").build();
+        Exception io = assertThrows(Exception.class, () -> sneaky.apply(x).sum().backward());
+        assertTrue(io instanceof java.io.IOException, io.toString());
+        assertEquals("thrown in the backward of sneaky, whose result has shape (3)", io.getSuppressed()[0].getMessage());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> Tensor[] sneak(Throwable e) throws E {
+        throw (E) e; // as Kotlin or Lombok's @SneakyThrows throw a checked exception unchecked
     }
 
     @Test
