@@ -113,9 +113,9 @@ public final class SparkTrainer {
     private long seed = 1;
     private int depth = 2;
     private int steps;
-    /** The partitions of the examples of the last fit (0 before one), saved in checkpoints. */
+    /** The partitions of the examples the last step was taken on (or the resumed run's; 0: none), saved in checkpoints. */
     private int partitions;
-    /** The partitions of the run this trainer resumed (0 if it resumed none or has fit since), told the next fit. */
+    /** The partitions of the run this trainer resumed (0 if none, or once a step was taken since), for the next fit's warning. */
     private int resumedPartitions;
     /** The dtype of each tensor of the factory's models, from a model built in {@link #of}. */
     private final Map<String, DType> factoryDtypes = new java.util.HashMap<>();
@@ -263,13 +263,11 @@ public final class SparkTrainer {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(examples.context());
         checkDtypes();
         int n = examples.getNumPartitions();
-        if (resumedPartitions > 0 && resumedPartitions != n) {
+        if (steps > 0 && resumedPartitions > 0 && resumedPartitions != n) {
             System.getLogger("io.github.jgrad").log(System.Logger.Level.WARNING, "SparkTrainer: the run resumed was"
                     + " trained on " + resumedPartitions + " partitions, these examples have " + n + ": it goes on, but"
                     + " not as the run that saved it would have (the sums and dropout masks follow the partitioning)");
         }
-        resumedPartitions = 0;
-        partitions = n;
         List<Double> losses = new ArrayList<>(Math.min(steps, 1024));
         // full batch: each partition's rows become one batch once, kept in memory across the steps
         JavaRDD<Batch> batches = miniBatchFraction < 1 ? null : batches(examples, false).cache();
@@ -278,6 +276,8 @@ public final class SparkTrainer {
             for (int s = 0; s < steps; s++) {
                 losses.add(step(sc, examples, hasExamples, batches != null ? batches
                         : batches(examples.sample(false, miniBatchFraction, sampleSeed(seed, this.steps)), true)));
+                partitions = n; // a step was taken on them: what a checkpoint records, and the warning is told
+                resumedPartitions = 0;
             }
         } finally {
             if (batches != null) {
@@ -717,6 +717,7 @@ public final class SparkTrainer {
             trained[0] = saved.getOrDefault(PARTITIONS, 0.0);
         });
         resumedPartitions = trained[0] >= 1 && trained[0] <= Integer.MAX_VALUE ? (int) trained[0] : 0;
+        partitions = resumedPartitions; // saved again before any fit: still the run's
         return this;
     }
 

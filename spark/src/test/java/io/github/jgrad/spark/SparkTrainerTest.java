@@ -513,8 +513,10 @@ class SparkTrainerTest {
             assertEquals(List.of(), warnings, "the same partitions");
             SparkTrainer other = SparkTrainer.of(SparkTrainerTest::model, p -> Adam.of(p, 0.05), SparkTrainerTest::loss)
                     .resume(dir.resolve("run.npz"));
+            other.fit(sc.parallelize(examples(), 3), 0);        // no step: not told, nothing recorded
+            other.save(dir.resolve("again.npz"));               // saved before any step: still the run's 2
             other.fit(sc.parallelize(examples(), 3), 1);
-            other.fit(sc.parallelize(examples(), 3), 1);        // told once, at the first fit
+            other.fit(sc.parallelize(examples(), 3), 1);        // told once, at the first fit that steps
             assertEquals(List.of("SparkTrainer: the run resumed was trained on 2 partitions, these examples have 3: it"
                     + " goes on, but not as the run that saved it would have (the sums and dropout masks follow the"
                     + " partitioning)"), warnings);
@@ -522,6 +524,8 @@ class SparkTrainerTest {
             log.removeHandler(h);
         }
         assertEquals(2.0, io.github.jgrad.nn.Npz.load(dir.resolve("run.npz")).get("trainer.spark.partitions").item());
+        assertEquals(2.0, io.github.jgrad.nn.Npz.load(dir.resolve("again.npz")).get("trainer.spark.partitions").item(),
+                "a resumed trainer saved before a step keeps the run's count (a review)");
     }
 
     @Test
