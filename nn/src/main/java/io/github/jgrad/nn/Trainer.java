@@ -220,6 +220,9 @@ public final class Trainer {
         if (epochs < 0) {
             throw new IllegalArgumentException("Trainer.fit: epochs must be >= 0, got " + epochs);
         }
+        if (epochs > 0 && loader.size() == 0) { // as epoch says it, naming the call made
+            throw new IllegalArgumentException("Trainer.fit: the loader has no examples to train on");
+        }
         List<Double> history = new ArrayList<>(epochs);
         long start = clock.getAsLong();
         long examples = 0;

@@ -130,6 +130,11 @@ class ListenersTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> trainer(m, 0.1).evaluate(DataLoader.of(Tensor.zeros(0, 2), Tensor.zeros(0), 4, false, 0)));
         assertTrue(e.getMessage().startsWith("Trainer.evaluate: the loader has no examples"), e.getMessage());
+        DataLoader none = DataLoader.of(Tensor.zeros(0, 2), Tensor.zeros(0), 4, false, 0);
+        e = assertThrows(IllegalArgumentException.class, () -> trainer(m, 0.1).fit(none, 1));
+        assertEquals("Trainer.fit: the loader has no examples to train on", e.getMessage()); // the call made
+        e = assertThrows(IllegalArgumentException.class, () -> trainer(m, 0.1).epoch(none, 0));
+        assertEquals("Trainer.epoch: the loader has no examples to train on", e.getMessage());
     }
 
     @Test
