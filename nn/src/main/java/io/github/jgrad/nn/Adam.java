@@ -38,9 +38,9 @@ public final class Adam extends Optimizer {
         this.eps = eps;
         this.weightDecay = weightDecay;
         this.decoupled = decoupled;
-        this.m = new Tensor[parameters.size()];
-        this.v = new Tensor[parameters.size()];
-        this.steps = new Tensor[parameters.size()];
+        this.m = new Tensor[parameters().size()];
+        this.v = new Tensor[parameters().size()];
+        this.steps = new Tensor[parameters().size()];
     }
 
     /** Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, no weight decay. */
@@ -60,28 +60,33 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    String kind() {
+    protected String kind() {
         return "adam";
     }
 
     @Override
-    Map<String, Double> settings() {
+    protected Map<String, Double> settings() {
         return Map.of("beta1", beta1, "beta2", beta2, "eps", eps, "weight_decay", weightDecay,
                 "decoupled", decoupled ? 1.0 : 0.0);
     }
 
     @Override
-    Map<String, Tensor[]> buffers() {
+    protected Map<String, Tensor[]> buffers() {
         return Map.of("exp_avg", m, "exp_avg_sq", v, "step", steps);
     }
 
     @Override
-    boolean followsDtype(String name) {
+    protected int[] stateShape(String name, Tensor parameter) {
+        return name.equals("step") ? new int[0] : parameter.shape();
+    }
+
+    @Override
+    protected boolean followsDtype(String name) {
         return !name.equals("step"); // a per-parameter count, float64 as PyTorch's
     }
 
     @Override
-    void update(int i, Tensor p, Tensor grad) {
+    protected void update(int i, Tensor p, Tensor grad) {
         double lr = learningRate();
         Tensor g = grad;
         if (weightDecay != 0) {

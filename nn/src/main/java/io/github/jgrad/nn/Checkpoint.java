@@ -74,10 +74,12 @@ public final class Checkpoint {
      * float64 scalar, for {@link #load(Path, Module, Optimizer, Consumer)} to hand back.
      *
      * @throws IllegalArgumentException if a name is not {@code trainer.} and a name, is {@code trainer.epochs},
-     *     or has no value
+     *     or has no value, or an optimizer of your own names its kind, settings or buffers otherwise than
+     *     as lowercase words, or gives a buffer of another length than its parameters
      */
     public static void save(Path file, Module model, Optimizer optimizer, int epochs, Map<String, Double> trainerState)
             throws IOException {
+        optimizer.checkNames(); // an optimizer of the user's names entries too
         for (Map.Entry<String, Double> e : trainerState.entrySet()) {
             String name = e.getKey();
             if (name == null || !name.startsWith(TRAINER) || name.length() == TRAINER.length() || name.equals(EPOCHS)
@@ -129,10 +131,12 @@ public final class Checkpoint {
      * but {@code trainer.epochs}, single numbers, those of other loops included) to {@code trainer} after
      * every check and before anything is restored: an {@link IllegalArgumentException} it throws becomes
      * the {@link IOException}, and nothing changes (any other exception it throws propagates as it is,
-     * and nothing changes either).
+     * and nothing changes either). An optimizer of your own whose names do not fit is refused as
+     * {@link #save(Path, Module, Optimizer, int, Map)} refuses it, before the file is read.
      */
     public static int load(Path file, Module model, Optimizer optimizer, Consumer<Map<String, Double>> trainer)
             throws IOException {
+        optimizer.checkNames();
         Map<String, Tensor> in = Npz.load(file);
         Tensor version = in.get(VERSION);
         if (version == null || version.numel() != 1 || version.item() != 1) {
@@ -192,7 +196,7 @@ public final class Checkpoint {
                     throw new IOException(file + ": entry '" + name + "' is " + t.item() + ", but this optimizer's "
                             + name.substring(kind.length()) + " is " + own + ": the run used other settings");
                 }
-            } else if (!isBuffer(file, name, t, kind, buffers, optimized)) {
+            } else if (!isBuffer(file, name, t, kind, optimizer, buffers, optimized)) {
                 String owner = name.startsWith(MODEL) ? "the model (" + params.keySet() + ")"
                         : name.startsWith("optimizer.") ? "this " + optimizer.getClass().getSimpleName() + " (its entries"
                         + " start '" + kind + "')" : "a checkpoint";
@@ -284,8 +288,8 @@ public final class Checkpoint {
     }
 
     /** Whether {@code name} is one of the optimizer's buffers, of the shape its parameter needs. */
-    private static boolean isBuffer(Path file, String name, Tensor t, String kind, Map<String, Tensor[]> buffers,
-                                    List<Tensor> optimized) throws IOException {
+    private static boolean isBuffer(Path file, String name, Tensor t, String kind, Optimizer optimizer,
+                                    Map<String, Tensor[]> buffers, List<Tensor> optimized) throws IOException {
         int dot = name.lastIndexOf('.');
         if (!name.startsWith(kind) || dot < kind.length() || !buffers.containsKey(name.substring(kind.length(), dot))) {
             return false;
@@ -299,9 +303,9 @@ public final class Checkpoint {
             throw new IOException(file + ": entry '" + name + "' is for parameter " + index + ", but the optimizer has "
                     + optimized.size() + " parameters");
         }
-        int[] want = buffer.equals("step") ? new int[0] : optimized.get(index).shape();
+        int[] want = optimizer.stateShape(buffer, optimized.get(index));
         shape(file, name, t, want, "parameter " + index + "'s " + buffer);
-        if (buffer.equals("step")) {
+        if (optimizer instanceof Adam && buffer.equals("step")) {
             count(file, Map.of(name, t), name);
         }
         return true;

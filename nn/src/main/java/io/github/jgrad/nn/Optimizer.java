@@ -3,6 +3,7 @@ package io.github.jgrad.nn;
 import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.GradMode;
 import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.autodiff.Workspace;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -16,15 +17,29 @@ import java.util.Set;
  * without a gradient (unused in the loss) are skipped. Every parameter given must require a gradient
  * (PyTorch takes frozen ones and never moves them; here pass only those that train, for example a
  * model's parameters filtered by {@code requiresGrad()}). Updates are not recorded on the tape. The
- * optimizers are {@link SGD} and {@link Adam} (AdamW too): checkpoints save and restore exactly their
- * state, so the type is sealed.
+ * optimizers are {@link SGD} and {@link Adam} (AdamW too).
+ *
+ * <p><b>An optimizer of your own</b> (as a {@code torch.optim.Optimizer} subclass) extends this class
+ * and says four things: {@link #update} changes one parameter in place from its gradient;
+ * {@link #buffers} gives the arrays that hold its state per parameter, by name, which checkpoints
+ * save and restore into and which each step takes out of a {@code Workspace} scope; {@link #settings}
+ * the numbers a checkpoint must match to be resumed; {@link #kind} the name of its checkpoint entries
+ * ({@code optimizer.KIND.NAME.I}). Trainer, gradient clipping, schedules and checkpoints then work
+ * with it as with the built-in ones (docs/guide.md, "An optimizer of your own").
  */
-public abstract sealed class Optimizer permits SGD, Adam {
+public abstract class Optimizer {
     private final List<Tensor> parameters;
     private double learningRate;
     private int steps;
 
-    Optimizer(List<Tensor> parameters, double learningRate) {
+    /**
+     * An optimizer of {@code parameters} (each listed once, in order: {@link #parameters()}, whose
+     * indices {@link #update} and the state arrays use) with the learning rate {@code learningRate}.
+     *
+     * @throws IllegalArgumentException if the list is empty, a parameter is null, requires no gradient
+     *     or is not a leaf, or the rate is negative or not finite
+     */
+    protected Optimizer(List<Tensor> parameters, double learningRate) {
         Objects.requireNonNull(parameters, () -> getClass().getSimpleName() + ": parameters is null");
         if (parameters.isEmpty()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameters to optimize");
@@ -80,6 +95,13 @@ public abstract sealed class Optimizer permits SGD, Adam {
                     update(i, p, p.grad());
                 }
             }
+            for (Tensor[] state : buffers().values()) { // made in a scope: it outlives it (Workspace.keep)
+                for (Tensor t : state) {
+                    if (t != null) {
+                        Workspace.keep(t);
+                    }
+                }
+            }
         }
     }
 
@@ -104,25 +126,82 @@ public abstract sealed class Optimizer permits SGD, Adam {
         }
     }
 
-    /** Whether the buffer {@code name} holds state in its parameter's dtype (momentum: yes; a count: no). */
-    boolean followsDtype(String name) {
+    /**
+     * Whether the buffer {@code name} holds state in its parameter's dtype, converted with it when the
+     * model is ({@code Module.to}), as momentum does; true by default. A count (Adam's step) says
+     * false and stays float64.
+     */
+    protected boolean followsDtype(String name) {
         return true;
     }
 
-    /** Updates parameter number {@code index} in place from its gradient. */
-    abstract void update(int index, Tensor parameter, Tensor grad);
-
-    /** The name of this optimizer's entries in a checkpoint ({@code optimizer.adam.beta1}): "sgd", "adam". */
-    abstract String kind();
-
-    /** The settings a checkpoint must match to be resumed (momentum, betas, ...), by name. */
-    abstract Map<String, Double> settings();
+    /**
+     * Updates parameter number {@code index} of {@link #parameters()} in place from its gradient
+     * ({@code addInPlace}, {@code copyFrom}), with grad mode off; called by {@link #step()} for each
+     * parameter that has a gradient. State it keeps goes in the arrays of {@link #buffers}, changed in
+     * place or replaced at {@code index}.
+     */
+    protected abstract void update(int index, Tensor parameter, Tensor grad);
 
     /**
-     * The state kept per parameter, by name ({@code exp_avg}: one tensor per parameter, null where
-     * there is none yet); the arrays are the optimizer's own, so a checkpoint restores into them.
+     * The name of this optimizer's checkpoint entries ({@code optimizer.adam.beta1}): "sgd", "adam";
+     * a lowercase word ({@code [a-z][a-z0-9_]*}).
      */
-    abstract Map<String, Tensor[]> buffers();
+    protected abstract String kind();
+
+    /**
+     * The settings a checkpoint must match to be resumed (momentum, betas, ...), by lowercase name; a
+     * boolean as 0 or 1.
+     */
+    protected abstract Map<String, Double> settings();
+
+    /**
+     * The state kept per parameter, by lowercase name ({@code exp_avg}): for each, an array with one
+     * tensor per parameter of {@link #parameters()}, null where there is none yet, of the shape
+     * {@link #stateShape} gives. The arrays are the optimizer's own, the same ones at every call: a
+     * checkpoint restores into them.
+     */
+    protected abstract Map<String, Tensor[]> buffers();
+
+    /**
+     * The shape of the state the buffer {@code name} keeps for {@code parameter}, which a checkpoint's
+     * entry must have: the parameter's own by default (momentum); Adam's step count says a scalar.
+     */
+    protected int[] stateShape(String name, Tensor parameter) {
+        return parameter.shape();
+    }
+
+    /**
+     * Checks that {@link #kind}, the settings' and the buffers' names are lowercase words and that
+     * each buffer has one entry per parameter: what checkpoints name entries by.
+     *
+     * @throws IllegalArgumentException naming the optimizer's class and the name or buffer at fault
+     */
+    final void checkNames() {
+        String who = getClass().getName();
+        String kind = kind();
+        if (kind == null || !kind.matches("[a-z][a-z0-9_]*")) {
+            throw new IllegalArgumentException(who + ".kind() is " + (kind == null ? "null" : "'" + kind + "'")
+                    + ": checkpoint entries need a lowercase word ([a-z][a-z0-9_]*)");
+        }
+        for (String name : settings().keySet()) {
+            if (name == null || !name.matches("[a-z][a-z0-9_]*")) {
+                throw new IllegalArgumentException(who + ": setting name " + (name == null ? "null" : "'" + name
+                        + "'") + " is not a lowercase word ([a-z][a-z0-9_]*)");
+            }
+        }
+        for (Map.Entry<String, Tensor[]> e : buffers().entrySet()) {
+            String name = e.getKey();
+            if (name == null || !name.matches("[a-z][a-z0-9_]*")) {
+                throw new IllegalArgumentException(who + ": buffer name " + (name == null ? "null" : "'" + name
+                        + "'") + " is not a lowercase word ([a-z][a-z0-9_]*)");
+            }
+            if (e.getValue() == null || e.getValue().length != parameters.size()) {
+                throw new IllegalArgumentException(who + ": buffer '" + name + "' has " + (e.getValue() == null
+                        ? "no array" : e.getValue().length + " entries") + " for " + parameters.size() + " parameters");
+            }
+        }
+    }
 
     /** Sets the number of steps taken, as a checkpoint recorded it. */
     final void restoreSteps(int steps) {

@@ -26,7 +26,7 @@ public final class SGD extends Optimizer {
         this.momentum = momentum;
         this.weightDecay = weightDecay;
         this.nesterov = nesterov;
-        this.buffers = new Tensor[parameters.size()];
+        this.buffers = new Tensor[parameters().size()];
     }
 
     /** Plain gradient descent: p -= lr * grad. */
@@ -40,22 +40,22 @@ public final class SGD extends Optimizer {
     }
 
     @Override
-    String kind() {
+    protected String kind() {
         return "sgd";
     }
 
     @Override
-    Map<String, Double> settings() {
+    protected Map<String, Double> settings() {
         return Map.of("momentum", momentum, "weight_decay", weightDecay, "nesterov", nesterov ? 1.0 : 0.0);
     }
 
     @Override
-    Map<String, Tensor[]> buffers() {
+    protected Map<String, Tensor[]> buffers() {
         return Map.of("momentum_buffer", buffers);
     }
 
     @Override
-    void update(int i, Tensor p, Tensor grad) {
+    protected void update(int i, Tensor p, Tensor grad) {
         Tensor g = weightDecay == 0 ? grad : grad.add(p.mul(weightDecay));
         if (momentum != 0) {
             if (buffers[i] == null) {

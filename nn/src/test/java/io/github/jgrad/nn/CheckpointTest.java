@@ -156,6 +156,78 @@ class CheckpointTest {
         resumesBitForBit(p -> Adam.of(p, 0.05), true);
     }
 
+    /** An optimizer of a user's own: sign descent with momentum, its count of steps as a float64 buffer. */
+    static final class Signum extends Optimizer {
+        private final Tensor[] momentum;
+        private final Tensor[] count;
+        String kind = "signum";
+
+        Signum(List<Tensor> parameters, double lr) {
+            super(parameters, lr);
+            momentum = new Tensor[parameters().size()];
+            count = new Tensor[parameters().size()];
+        }
+
+        @Override
+        protected void update(int i, Tensor p, Tensor grad) {
+            momentum[i] = momentum[i] == null ? grad.mul(1.0) : momentum[i].mul(0.9).add(grad); // replaced, not in place
+            count[i] = Tensor.scalar(count[i] == null ? 1 : count[i].item() + 1);
+            p.addInPlace(-learningRate(), momentum[i].div(momentum[i].abs().add(1e-12)));
+        }
+
+        @Override
+        protected String kind() {
+            return kind;
+        }
+
+        @Override
+        protected Map<String, Double> settings() {
+            return Map.of("beta", 0.9);
+        }
+
+        @Override
+        protected Map<String, Tensor[]> buffers() {
+            return Map.of("momentum", momentum, "count", count);
+        }
+
+        @Override
+        protected boolean followsDtype(String name) {
+            return !name.equals("count");
+        }
+
+        @Override
+        protected int[] stateShape(String name, Tensor parameter) {
+            return name.equals("count") ? new int[0] : parameter.shape();
+        }
+    }
+
+    @Test
+    void anOptimizerOfYourOwnResumesBitForBit() throws IOException { // Optimizer was sealed (a new user's probe)
+        resumesBitForBit(p -> new Signum(p, 0.01));
+        Run r = run(1, p -> new Signum(p, 0.01), DType.FLOAT32); // its state made in the trainer's scopes, kept
+        r.trainer().fit(r.loader(), 2);
+        Path file = dir.resolve("signum.npz");
+        r.trainer().save(file);
+        Map<String, Tensor> entries = Npz.load(file);
+        assertEquals(12, entries.get("optimizer.signum.count.0").item(), "six batches per epoch");
+        assertEquals(DType.FLOAT64, entries.get("optimizer.signum.count.0").dtype(), "a count stays float64");
+        assertEquals(DType.FLOAT32, entries.get("optimizer.signum.momentum.0").dtype());
+        assertEquals(0.9, entries.get("optimizer.signum.beta").item());
+        refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05)), file, "holds entry 'optimizer.signum.");
+    }
+
+    @Test
+    void anOptimizerOfYourOwnMustNameItsEntriesPlainly() {
+        Run r = run(1, p -> new Signum(p, 0.01));
+        ((Signum) r.optimizer()).kind = "sign um";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> r.trainer().save(dir.resolve("bad.npz")));
+        assertEquals("io.github.jgrad.nn.CheckpointTest$Signum.kind() is 'sign um': checkpoint entries need a"
+                + " lowercase word ([a-z][a-z0-9_]*)", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> r.trainer().resume(dir.resolve("bad.npz")));
+        assertTrue(!java.nio.file.Files.exists(dir.resolve("bad.npz")), "nothing written");
+    }
+
     @Test
     void sgdWithNesterovMomentumResumesBitForBit() throws IOException {
         resumesBitForBit(p -> SGD.of(p, 0.05, 0.9, 1e-4, true));

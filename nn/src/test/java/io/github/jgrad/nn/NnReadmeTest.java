@@ -113,6 +113,58 @@ class NnReadmeTest {
     }
 
     @Test
+    void optimizerExample(@TempDir Path dir) throws IOException {
+        String out = capture(() -> {
+            // begin README
+            final class RmsProp extends Optimizer {               // torch.optim.RMSprop, alpha 0.99, eps 1e-8
+                private final Tensor[] squareAvg;
+
+                RmsProp(List<Tensor> parameters, double lr) {
+                    super(parameters, lr);
+                    this.squareAvg = new Tensor[parameters().size()];  // one per parameter, as parameters() lists them
+                }
+
+                @Override
+                protected void update(int i, Tensor p, Tensor grad) {
+                    Tensor g2 = grad.mul(grad).mul(0.01);
+                    if (squareAvg[i] == null) {
+                        squareAvg[i] = g2;                              // step() keeps it past a Workspace scope
+                    } else {
+                        squareAvg[i].copyFrom(squareAvg[i].mul(0.99).add(g2)); // in place
+                    }
+                    p.addInPlace(-learningRate(), grad.div(squareAvg[i].sqrt().add(1e-8)));
+                }
+
+                @Override
+                protected String kind() {
+                    return "rmsprop";                                   // entries optimizer.rmsprop.NAME
+                }
+
+                @Override
+                protected Map<String, Double> settings() {
+                    return Map.of("alpha", 0.99, "eps", 1e-8);          // a checkpoint of others is refused
+                }
+
+                @Override
+                protected Map<String, Tensor[]> buffers() {
+                    return Map.of("square_avg", squareAvg);             // saved, and restored into, by checkpoints
+                }
+            }
+            Tensor x = Tensor.uniform(new SplittableRandom(1), -1, 1, 64, 2);
+            Tensor y = x.sum(1, true);                                  // learn a sum
+            Sequential net = Sequential.mlp(3, Activation.tanh(), 2, 8, 1);
+            Trainer trainer = Trainer.of(net, new RmsProp(net.parameters(), 0.01),
+                    (in, target) -> Loss.mse(net.forward(in), target));
+            List<Double> losses = trainer.fit(DataLoader.of(x, y, 16, true, 3), 50);
+            System.out.println(losses.get(49) < 0.05 * losses.get(0)); // true
+            trainer.save(dir.resolve("rms.npz"));                       // resumes bit for bit, as with Adam
+            System.out.println(Npz.load(dir.resolve("rms.npz")).keySet().contains("optimizer.rmsprop.square_avg.0")); // true
+            // end README
+        });
+        assertEquals(List.of("true", "true"), out.lines().toList());
+    }
+
+    @Test
     void workspaceExample() throws IOException {
         Tensor x = Tensor.uniform(new SplittableRandom(1), -1, 1, 256, 2);
         int[] y = new int[256];
