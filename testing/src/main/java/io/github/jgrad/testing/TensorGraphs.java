@@ -173,12 +173,28 @@ public final class TensorGraphs {
      * @throws IllegalArgumentException if an op has no tensor form
      */
     public TensorGraphs with(Op... userOps) {
+        return with("with", true, userOps);
+    }
+
+    /**
+     * {@link #with}, but each operand keeps its own shape (the inputs' shapes are mutually
+     * broadcastable, as for the built-in element-wise ops): for ops that broadcast their operands
+     * themselves, whose backward must then sum each gradient back to its input's shape, which
+     * {@code with} never asks of them.
+     *
+     * @throws IllegalArgumentException if an op has no tensor form
+     */
+    public TensorGraphs withBroadcasting(Op... userOps) {
+        return with("withBroadcasting", false, userOps);
+    }
+
+    private TensorGraphs with(String method, boolean broadcast, Op... userOps) {
         List<GraphOp<Tensor>> all = new ArrayList<>(ops);
         for (Op op : userOps) {
-            Objects.requireNonNull(op, "TensorGraphs.with: an op is null");
+            Objects.requireNonNull(op, () -> "TensorGraphs." + method + ": an op is null");
             if (op.rules() == 0 || op.isBuiltin()) {
-                throw new IllegalArgumentException("TensorGraphs.with: " + op + " is not a user-defined tensor op"
-                        + " (Op.define(...).tensor)");
+                throw new IllegalArgumentException("TensorGraphs." + method + ": " + op + " is not a user-defined"
+                        + " tensor op (Op.define(...).tensor)");
             }
             int arity = op.rules();
             double low = op.low();
@@ -190,7 +206,8 @@ public final class TensorGraphs {
                 }
                 Tensor[] in = new Tensor[x.size()];
                 for (int i = 0; i < in.length; i++) {
-                    in[i] = x.get(i).sigmoid().mul(width).add(low).broadcastTo(shape);
+                    Tensor mapped = x.get(i).sigmoid().mul(width).add(low);
+                    in[i] = broadcast ? mapped.broadcastTo(shape) : mapped;
                 }
                 return op.apply(in);
             }));
@@ -360,7 +377,7 @@ public final class TensorGraphs {
             for (int i = 0; i < inputs.size(); i++) {
                 Tensor t = inputs.get(i);
                 sb.append("; x").append(i).append(" = ").append(Arrays.toString(t.toArray()))
-                        .append(" shape ").append(Arrays.toString(t.shape()));
+                        .append(" shape ").append(Shapes.str(t.shape()));
             }
             return sb.toString();
         }

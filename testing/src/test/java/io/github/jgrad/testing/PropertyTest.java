@@ -118,6 +118,24 @@ class PropertyTest {
     }
 
     @Test
+    void aUserOpThatBroadcastsIsCheckedWithOperandsOfTheirOwnShapes() { // a new user's probe
+        // with() broadcasts every operand to one shape first: a backward that never sums a gradient back
+        // to a broadcast input's shape passed 300 tries, and failed at the first real call
+        Op bcast = Op.define("bcast_mul").tensor(in -> in[0].mul(in[1]),
+                (g, out, in) -> new Tensor[] {g.mul(in[1]), g.mul(in[0])}).rule("g b (not summed back)", "g a").build();
+        Property.forAll(TensorGraphs.builtin().with(bcast).cases(2, 6)).tries(300).check(c -> {
+            Property.assume(c.isSmooth());
+            GradCheck.defaults().check(c.graph()::apply, c.inputs()).orThrow();
+        });
+        AssertionError e = assertThrows(AssertionError.class, () ->
+                Property.forAll(TensorGraphs.builtin().withBroadcasting(bcast).cases(2, 6)).tries(300).check(c -> {
+                    Property.assume(c.isSmooth());
+                    GradCheck.defaults().check(c.graph()::apply, c.inputs()).orThrow();
+                }));
+        assertTrue(e.getMessage().contains("backward of bcast_mul: gradient of shape"), e.getMessage());
+    }
+
+    @Test
     void aPropertyThatDifferentiatesItsInputsShrinksToACaseThatFails() {
         // the shrinker's candidates shared their inputs with the case: gradients accumulated from one
         // candidate into the next, and seed 2 reported "t1 = abs(x0)", a case that passes on its own
