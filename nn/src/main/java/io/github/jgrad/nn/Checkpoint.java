@@ -105,10 +105,18 @@ public final class Checkpoint {
         out.put(STEPS, Tensor.scalar(optimizer.steps()));
         out.put(RATE, Tensor.scalar(optimizer.learningRate()));
         String kind = "optimizer." + optimizer.kind() + ".";
+        out.put("optimizer." + optimizer.kind(), Tensor.scalar(1)); // which optimizer: one without settings too
         optimizer.settings().forEach((name, v) -> out.put(kind + name, Tensor.scalar(v)));
+        List<Tensor> optimized = optimizer.parameters();
         optimizer.buffers().forEach((name, tensors) -> {
             for (int i = 0; i < tensors.length; i++) {
                 if (tensors[i] != null) {
+                    int[] want = optimizer.stateShape(name, optimized.get(i));
+                    if (!Arrays.equals(tensors[i].shape(), want)) { // refused now, not when the run is resumed
+                        throw new IllegalArgumentException(optimizer.getClass().getName() + ": buffer '" + name + "' of"
+                                + " parameter " + i + " has shape " + Text.shape(tensors[i].shape()) + ", but stateShape"
+                                + " says " + Text.shape(want) + ": override stateShape for state of other shapes");
+                    }
                     out.put(kind + name + "." + i, tensors[i]);
                 }
             }
@@ -165,7 +173,7 @@ public final class Checkpoint {
             String name = e.getKey();
             Tensor t = e.getValue();
             if (name.equals(VERSION) || name.equals(EPOCHS) || name.equals(STEPS)
-                    || name.equals(RATE) || name.equals(PARAMETERS)) {
+                    || name.equals(RATE) || name.equals(PARAMETERS) || name.equals("optimizer." + optimizer.kind())) {
                 continue;
             }
             if (name.startsWith(TRAINER)) {
@@ -218,11 +226,12 @@ public final class Checkpoint {
                 require(file, in, VALUE + i);
             }
         }
-        // a parameter's state is whole or absent: Adam's moments without their step count would resume with
-        // the bias correction of a first step, ten times too large a move, and no error
+        // a built-in's parameter's state is whole or absent: Adam's moments without their step count would
+        // resume with the bias correction of a first step, ten times too large a move, and no error (an
+        // optimizer of the user's may keep some buffers for some parameters only, as Adafactor does)
         List<String> bufferNames = new ArrayList<>(buffers.keySet());
         Collections.sort(bufferNames);
-        for (int i = 0; i < optimized.size(); i++) {
+        for (int i = 0; i < optimized.size() && (optimizer instanceof Adam || optimizer instanceof SGD); i++) {
             List<String> present = new ArrayList<>();
             for (String b : bufferNames) {
                 if (in.containsKey(kind + b + "." + i)) {

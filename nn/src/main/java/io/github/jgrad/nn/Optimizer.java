@@ -31,6 +31,8 @@ public abstract class Optimizer {
     private final List<Tensor> parameters;
     private double learningRate;
     private int steps;
+    /** Whether {@link #checkNames} passed, which the first step makes sure of. */
+    private boolean checked;
 
     /**
      * An optimizer of {@code parameters} (each listed once, in order: {@link #parameters()}, whose
@@ -86,6 +88,10 @@ public abstract class Optimizer {
                         + " was updated)");
             }
         }
+        if (!checked) { // an optimizer of the user's: its arrays and names, once, before they are used
+            checkNames();
+            checked = true;
+        }
         steps++;
         try (GradMode.Scope ignored = GradMode.disabled()) {
             followDtypes();
@@ -95,7 +101,8 @@ public abstract class Optimizer {
                     update(i, p, p.grad());
                 }
             }
-            for (Tensor[] state : buffers().values()) { // made in a scope: it outlives it (Workspace.keep)
+        } finally { // made in a scope, state outlives it (Workspace.keep): also what an update that threw left
+            for (Tensor[] state : buffers().values()) {
                 for (Tensor t : state) {
                     if (t != null) {
                         Workspace.keep(t);
@@ -172,26 +179,39 @@ public abstract class Optimizer {
     }
 
     /**
-     * Checks that {@link #kind}, the settings' and the buffers' names are lowercase words and that
-     * each buffer has one entry per parameter: what checkpoints name entries by.
+     * Checks that {@link #kind}, the settings' and the buffers' names are lowercase words, that the
+     * settings are numbers, and that each buffer is the same array at every call with one entry per
+     * parameter: what checkpoints name entries by and restore into. Run by the first {@link #step()}
+     * and by every checkpoint's save and load.
      *
      * @throws IllegalArgumentException naming the optimizer's class and the name or buffer at fault
      */
     final void checkNames() {
         String who = getClass().getName();
         String kind = kind();
-        if (kind == null || !kind.matches("[a-z][a-z0-9_]*")) {
+        if (kind == null || !kind.matches("[a-z][a-z0-9_]*") || kind.equals("value")) {
             throw new IllegalArgumentException(who + ".kind() is " + (kind == null ? "null" : "'" + kind + "'")
-                    + ": checkpoint entries need a lowercase word ([a-z][a-z0-9_]*)");
+                    + ": checkpoint entries need a lowercase word ([a-z][a-z0-9_]*) other than 'value'"
+                    + " (optimizer.value.I holds parameters the model does not)");
         }
-        for (String name : settings().keySet()) {
+        for (Map.Entry<String, Double> e : settings().entrySet()) {
+            String name = e.getKey();
             if (name == null || !name.matches("[a-z][a-z0-9_]*")) {
                 throw new IllegalArgumentException(who + ": setting name " + (name == null ? "null" : "'" + name
                         + "'") + " is not a lowercase word ([a-z][a-z0-9_]*)");
             }
+            if (e.getValue() == null || e.getValue().isNaN()) {
+                throw new IllegalArgumentException(who + ": setting '" + name + "' is " + e.getValue() + "; settings"
+                        + " are numbers a resumed run must equal (NaN equals nothing): give 'none' a number, as 0");
+            }
         }
+        Map<String, Tensor[]> again = buffers();
         for (Map.Entry<String, Tensor[]> e : buffers().entrySet()) {
             String name = e.getKey();
+            if (e.getValue() != again.get(name)) {
+                throw new IllegalArgumentException(who + ".buffers() gives a new array for '" + name + "' at every"
+                        + " call: checkpoints restore state into the arrays it returns, which must be the optimizer's own");
+            }
             if (name == null || !name.matches("[a-z][a-z0-9_]*")) {
                 throw new IllegalArgumentException(who + ": buffer name " + (name == null ? "null" : "'" + name
                         + "'") + " is not a lowercase word ([a-z][a-z0-9_]*)");

@@ -213,7 +213,113 @@ class CheckpointTest {
         assertEquals(DType.FLOAT64, entries.get("optimizer.signum.count.0").dtype(), "a count stays float64");
         assertEquals(DType.FLOAT32, entries.get("optimizer.signum.momentum.0").dtype());
         assertEquals(0.9, entries.get("optimizer.signum.beta").item());
-        refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05)), file, "holds entry 'optimizer.signum.");
+        refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05)), file, "holds entry 'optimizer.signum', which this Adam");
+    }
+
+    /** An optimizer of a user's own with knobs for what a review tried: its kind, settings, arrays, failures. */
+    static final class Knobs extends Optimizer {
+        String kind = "knobs";
+        Map<String, Double> settings = Map.of();
+        boolean freshArrays;
+        boolean rowState;                 // state of shape (rows, 1), stateShape not told
+        int throwAt = -1;                 // update of this parameter throws
+        Tensor[] state;
+        Tensor[] rows;                    // kept for parameter 0 only (others none), as Adafactor for matrices
+
+        Knobs(List<Tensor> parameters) {
+            super(parameters, 0.1);
+            state = new Tensor[parameters().size()];
+            rows = new Tensor[parameters().size()];
+        }
+
+        @Override
+        protected void update(int i, Tensor p, Tensor grad) {
+            state[i] = state[i] == null ? grad.mul(1.0) : state[i].mul(0.5).add(grad); // replaced each step
+            if (i == 0) {
+                rows[0] = rowState ? grad.sum(1, true) : grad.mul(1.0);
+            }
+            if (i == throwAt) {
+                throw new IllegalStateException("a NaN guard");
+            }
+            p.addInPlace(-learningRate(), state[i]);
+        }
+
+        @Override
+        protected String kind() {
+            return kind;
+        }
+
+        @Override
+        protected Map<String, Double> settings() {
+            return settings;
+        }
+
+        @Override
+        protected Map<String, Tensor[]> buffers() {
+            return freshArrays ? Map.of("state", state.clone()) : Map.of("state", state, "rows", rows);
+        }
+    }
+
+    @Test
+    void anOptimizerOfYourOwnIsCheckedWhereItWouldFailLater() throws IOException { // a review of the opening
+        Path file = dir.resolve("knobs.npz");
+        Run r = run(1, Knobs::new);
+        r.trainer().fit(r.loader(), 1);
+        r.trainer().save(file);                                // rows for parameter 0 only: resumes
+        Run again = run(1, Knobs::new);
+        again.trainer().resume(file);
+        assertArrayEquals(((Knobs) r.optimizer()).rows[0].toArray(), ((Knobs) again.optimizer()).rows[0].toArray(), 0);
+        assertEquals(null, ((Knobs) again.optimizer()).rows[1]);
+
+        Run other = run(1, p -> {
+            Knobs k = new Knobs(p);
+            k.kind = "other";
+            return k;
+        });                                                    // no settings either: the kind entry tells them apart
+        refusedAndNothingChanged(other, file, "holds entry 'optimizer.knobs', which this Knobs (its entries start"
+                + " 'optimizer.other.') does not have");
+
+        Run rows = run(1, p -> {
+            Knobs k = new Knobs(p);
+            k.rowState = true;
+            return k;
+        });
+        rows.trainer().fit(rows.loader(), 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> rows.trainer().save(file));
+        assertEquals("io.github.jgrad.nn.CheckpointTest$Knobs: buffer 'rows' of parameter 0 has shape (4, 1), but"
+                + " stateShape says (4, 16): override stateShape for state of other shapes", e.getMessage());
+
+        Object[][] bad = {{"value", null, false, "other than 'value'"},
+            {"knobs", Double.NaN, false, "setting 'clip' is NaN"},
+            {"knobs", null, true, "gives a new array for 'state' at every call"}};
+        for (Object[] b : bad) {
+            Run k = run(1, p -> {
+                Knobs o = new Knobs(p);
+                o.kind = (String) b[0];
+                o.settings = b[1] == null ? Map.of() : Map.of("clip", (Double) b[1]);
+                o.freshArrays = (Boolean) b[2];
+                return o;
+            });
+            e = assertThrows(IllegalArgumentException.class, () -> k.trainer().fit(k.loader(), 1)); // the first step
+            assertTrue(e.getMessage().contains((String) b[3]), e.getMessage());
+        }
+    }
+
+    @Test
+    void anUpdateThatThrowsLeavesTheStateItMadeUsable() throws IOException { // a review of the opening
+        // step() kept the state after all updates only: a throw in the last one left the others' state
+        // reclaimed with the scope, and every later step and save threw "used after its memory was reclaimed"
+        Run r = run(1, p -> {
+            Knobs k = new Knobs(p);
+            k.throwAt = 3;
+            return k;
+        });
+        assertThrows(IllegalStateException.class, () -> r.trainer().fit(r.loader(), 1));
+        Knobs k = (Knobs) r.optimizer();
+        k.throwAt = -1;
+        r.trainer().fit(r.loader(), 1);                         // steps on with the state
+        r.trainer().save(dir.resolve("after.npz"));
+        assertEquals(4, Npz.load(dir.resolve("after.npz")).keySet().stream().filter(n -> n.startsWith("optimizer.knobs.state")).count());
     }
 
     @Test
@@ -223,7 +329,8 @@ class CheckpointTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> r.trainer().save(dir.resolve("bad.npz")));
         assertEquals("io.github.jgrad.nn.CheckpointTest$Signum.kind() is 'sign um': checkpoint entries need a"
-                + " lowercase word ([a-z][a-z0-9_]*)", e.getMessage());
+                + " lowercase word ([a-z][a-z0-9_]*) other than 'value' (optimizer.value.I holds parameters the model"
+                + " does not)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> r.trainer().resume(dir.resolve("bad.npz")));
         assertTrue(!java.nio.file.Files.exists(dir.resolve("bad.npz")), "nothing written");
     }
@@ -318,7 +425,7 @@ class CheckpointTest {
                 (x, y) -> Loss.crossEntropy(halves.forward(x), y)), null), file,
                 file + ": entry 'model.2.p' is 0.2, but this model's 2.p is 0.5: the run used other settings");
         refusedAndNothingChanged(run(1, p -> SGD.of(p, 0.05, 0.9, 0, false)), file,
-                "holds entry 'optimizer.adam.", "which this SGD (its entries start 'optimizer.sgd.') does not have");
+                "holds entry 'optimizer.adam', which this SGD (its entries start 'optimizer.sgd.') does not have");
         refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05, 0.8, 0.999, 1e-8, 0)), file,
                 "entry 'optimizer.adam.beta1' is 0.9, but this optimizer's beta1 is 0.8");
         // two layers of one shape, their parameters given to the optimizer in another order: the moments
