@@ -51,8 +51,10 @@ final class ValueTape {
      * Backward passes' numbers, shared by all threads; 0 is skipped (a new value's stamp). A sweep
      * compares stamps only of values on its own tape, all recorded since the tape was last emptied,
      * so a stale stamp could match only if the counter wrapped around (2^32 passes) while a value
-     * waited on a tape whose thread made no backward pass; the fallback stamps every value it
-     * orders first, and searches ({@link #order}) keep their own set and write no stamps.
+     * waited on a tape whose thread made no backward pass. Backward's search ({@link #interiorOrder})
+     * takes a stamp equal to its pass for "reached": a value last reached exactly 2^32 passes before
+     * would be skipped, one chance in 2^32 per value the search meets after a wrap-around, as likely
+     * as the sweep's. Other searches ({@link #order}) keep their own set and write no stamps.
      */
     private static final AtomicInteger PASSES = new AtomicInteger();
 
@@ -327,38 +329,9 @@ final class ValueTape {
      */
     static Value[] order(Value root) {
         Map<Value, Boolean> seen = new IdentityHashMap<>();
-        Value[] out = new Value[64];
-        int size = 0;
-        Value[] stack = new Value[64];
-        int[] next = new int[64];
-        int depth = 0;
         seen.put(root, Boolean.FALSE);
-        stack[depth++] = root;
-        while (depth > 0) {
-            Value top = stack[depth - 1];
-            int k = next[depth - 1];
-            if (k < top.operandCount()) {
-                next[depth - 1] = k + 1;
-                Value p = top.operand(k);
-                if (seen.putIfAbsent(p, Boolean.FALSE) == null) {
-                    if (depth == stack.length) {
-                        stack = Arrays.copyOf(stack, 2 * depth);
-                        next = Arrays.copyOf(next, 2 * depth);
-                    }
-                    stack[depth] = p;
-                    next[depth] = 0;
-                    depth++;
-                }
-            } else {
-                if (size == out.length) {
-                    out = Arrays.copyOf(out, 2 * size);
-                }
-                out[size++] = top;
-                next[depth - 1] = 0;
-                depth--;
-            }
-        }
-        return inCreationOrder(out, size, seen);
+        Value[] dfs = postorder(root, p -> seen.putIfAbsent(p, Boolean.FALSE) == null);
+        return inCreationOrder(dfs, dfs.length, seen);
     }
 
     /**
@@ -369,12 +342,37 @@ final class ValueTape {
      * every value it reaches anyway, and two passes over one interior value at once are not supported.
      */
     private static Value[] interiorOrder(Value root, int pass) {
+        root.stamp = pass;
+        Value[] out = postorder(root, p -> {
+            if (!p.interior() || p.stamp == pass) {
+                return false;
+            }
+            p.stamp = pass;
+            return true;
+        });
+        int size = out.length;
+        long[] keys = positions(out, size);
+        if (keys == null) {
+            return Arrays.copyOf(out, size);
+        }
+        Value[] order = new Value[size];
+        for (int j = 0; j < size; j++) {
+            order[j] = out[(int) keys[j]];
+        }
+        return order;
+    }
+
+    /**
+     * A depth-first postorder from {@code root} (operands in operand order), entering each operand
+     * {@code enter} admits: it is asked at every edge, and says yes the first time a value is to be
+     * visited. Iterative, so a chain of millions of values needs no thread stack.
+     */
+    private static Value[] postorder(Value root, java.util.function.Predicate<Value> enter) {
         Value[] out = new Value[64];
         int size = 0;
         Value[] stack = new Value[64];
         int[] next = new int[64];
         int depth = 0;
-        root.stamp = pass;
         stack[depth++] = root;
         while (depth > 0) {
             Value top = stack[depth - 1];
@@ -382,8 +380,7 @@ final class ValueTape {
             if (k < top.operandCount()) {
                 next[depth - 1] = k + 1;
                 Value p = top.operand(k);
-                if (p.interior() && p.stamp != pass) {
-                    p.stamp = pass;
+                if (enter.test(p)) {
                     if (depth == stack.length) {
                         stack = Arrays.copyOf(stack, 2 * depth);
                         next = Arrays.copyOf(next, 2 * depth);
@@ -400,15 +397,7 @@ final class ValueTape {
                 depth--;
             }
         }
-        long[] keys = positions(out, size);
-        if (keys == null) {
-            return Arrays.copyOf(out, size);
-        }
-        Value[] order = new Value[size];
-        for (int j = 0; j < size; j++) {
-            order[j] = out[(int) keys[j]];
-        }
-        return order;
+        return Arrays.copyOf(out, size);
     }
 
     /**
