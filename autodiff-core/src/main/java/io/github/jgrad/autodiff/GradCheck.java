@@ -1,5 +1,6 @@
 package io.github.jgrad.autodiff;
 
+import io.github.jgrad.autodiff.internal.Shapes;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -249,7 +250,7 @@ public final class GradCheck {
         }
         if (y.dtype() != DType.FLOAT64) {
             throw new IllegalArgumentException("GradCheck: f returned a " + y.dtype() + " tensor of shape "
-                    + io.github.jgrad.autodiff.internal.Shapes.str(y.shape) + "; finite differences in " + y.dtype() + " cannot check a gradient"
+                    + Shapes.str(y.shape) + "; finite differences in " + y.dtype() + " cannot check a gradient"
                     + " (a step of 1e-6 is lost in its rounding). The inputs are passed to f in float64 already:"
                     + " compute f in float64 too (Module.to(DType.FLOAT64) for a model)");
         }
@@ -617,7 +618,10 @@ public final class GradCheck {
             return analytic.clone();
         }
 
-        /** All finite differences (full mode), or the one along the direction (fast mode; none without inputs); a copy. */
+        /**
+         * All finite differences (full mode), or the one along the direction (fast mode; none without
+         * inputs); a copy.
+         */
         public double[] numeric() {
             return numeric.clone();
         }

@@ -128,7 +128,8 @@ public final class Shapes {
         int a = axis < 0 ? axis + rank : axis;
         if (a < 0 || a >= rank) {
             throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for a tensor of shape "
-                    + str(shape) + (rank == 0 ? " (a 0-d tensor has no axes)" : " (valid: " + -rank + " to " + (rank - 1) + ")"));
+                    + str(shape) + (rank == 0 ? " (a 0-d tensor has no axes)"
+                    : " (valid: " + -rank + " to " + (rank - 1) + ")"));
         }
         return a;
     }
