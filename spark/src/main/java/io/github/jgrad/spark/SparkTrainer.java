@@ -3,6 +3,7 @@ package io.github.jgrad.spark;
 import io.github.jgrad.autodiff.DType;
 import io.github.jgrad.autodiff.GradMode;
 import io.github.jgrad.autodiff.Tensor;
+import io.github.jgrad.autodiff.internal.Shapes;
 import io.github.jgrad.nn.Checkpoint;
 import io.github.jgrad.nn.Dropout;
 import io.github.jgrad.nn.Module;
@@ -113,9 +114,11 @@ public final class SparkTrainer {
     private long seed = 1;
     private int depth = 2;
     private int steps;
-    /** The partitions of the examples the last step was taken on (or the resumed run's; 0: none), saved in checkpoints. */
+    /** The entry of the partitions the saved run last stepped on: not a setting, the next fit compares. */
+    private static final String PARTITIONS = "trainer.spark.partitions";
+    /** The partitions the last step was taken on (or the resumed run's; 0: none), saved in checkpoints. */
     private int partitions;
-    /** The partitions of the run this trainer resumed (0 if none, or once a step was taken since), for the next fit's warning. */
+    /** The partitions of the run this trainer resumed (0: none, or a step was taken since), for fit's warning. */
     private int resumedPartitions;
     /** The dtype of each tensor of the factory's models, from a model built in {@link #of}. */
     private final Map<String, DType> factoryDtypes = new java.util.HashMap<>();
@@ -159,7 +162,7 @@ public final class SparkTrainer {
         for (Tensor p : this.optimizer.parameters()) {
             if (!own.contains(p)) { // executors compute gradients of the model's parameters only: p would never move
                 throw new IllegalArgumentException("SparkTrainer.of: the optimizer updates a tensor of shape "
-                        + shape(p.shape()) + " that is not one of the model's parameters; build it over the"
+                        + Shapes.str(p.shape()) + " that is not one of the model's parameters; build it over the"
                         + " list it is given");
             }
         }
@@ -235,11 +238,6 @@ public final class SparkTrainer {
     /** The optimizer on the driver. */
     public Optimizer optimizer() {
         return optimizer;
-    }
-
-    /** {@code shape} as the other modules' messages show one: {@code (2, 3)}. */
-    private static String shape(int[] shape) {
-        return Arrays.toString(shape).replace('[', '(').replace(']', ')');
     }
 
     /** The number of steps taken, by this trainer or by the run it resumed. */
@@ -586,8 +584,8 @@ public final class SparkTrainer {
                 }
                 if (!Arrays.equals(e.getValue().shape(), want.shape())) {
                     throw new IllegalStateException("SparkTrainer: the model factory built on an executor '" + e.getKey()
-                            + "' of shape " + shape(e.getValue().shape()) + ", but the driver's has shape "
-                            + shape(want.shape()) + "; it must build the same model everywhere");
+                            + "' of shape " + Shapes.str(e.getValue().shape()) + ", but the driver's has shape "
+                            + Shapes.str(want.shape()) + "; it must build the same model everywhere");
                 }
                 e.getValue().copyFrom(want);
                 e.getValue().setGrad(null); // a factory handing out a used model must not add to its old gradients
@@ -606,7 +604,7 @@ public final class SparkTrainer {
                 "SparkTrainer: the loss function returned null");
         if (l.size() != 1) {
             throw new IllegalStateException("SparkTrainer: the loss function returned a tensor of shape "
-                    + shape(l.shape())
+                    + Shapes.str(l.shape())
                     + "; it must return the batch's mean loss per example, one number"
                     + " (a loss with Reduction.MEAN)");
         }
@@ -692,8 +690,6 @@ public final class SparkTrainer {
         Checkpoint.save(file, model, optimizer, steps, saved);
     }
 
-    /** The entry of the partitions the saved run last trained on: not a setting, the next fit compares. */
-    private static final String PARTITIONS = "trainer.spark.partitions";
 
     /**
      * Resumes from a checkpoint {@link #save} (or {@code Trainer.save}, for the same model) wrote; returns
@@ -716,7 +712,8 @@ public final class SparkTrainer {
             });
             trained[0] = saved.getOrDefault(PARTITIONS, 0.0);
         });
-        resumedPartitions = trained[0] >= 1 && trained[0] <= Integer.MAX_VALUE ? (int) trained[0] : 0;
+        double t = trained[0]; // a count, or unknown (older checkpoints, a damaged entry): no warning then
+        resumedPartitions = t >= 1 && t <= Integer.MAX_VALUE && t == Math.rint(t) ? (int) t : 0;
         partitions = resumedPartitions; // saved again before any fit: still the run's
         return this;
     }
