@@ -31,7 +31,8 @@ public final class Adam extends Optimizer {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0 && eps < Double.POSITIVE_INFINITY)
                 || !(weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("Adam: need betas in [0, 1), eps finite and > 0, weightDecay finite and"
-                    + " >= 0; got beta1 " + beta1 + ", beta2 " + beta2 + ", eps " + eps + ", weightDecay " + weightDecay);
+                    + " >= 0; got beta1 " + beta1 + ", beta2 " + beta2 + ", eps " + eps + ", weightDecay "
+                    + weightDecay);
         }
         this.beta1 = beta1;
         this.beta2 = beta2;

@@ -25,7 +25,8 @@ import java.util.function.Consumer;
  *       Optimizer, Consumer)}) and others ignore: a {@link Trainer}'s {@code trainer.listener.ID.KEY},
  *       the state of a built-in listener that keeps some, ID its kind and what it watches (the best
  *       value so far of {@link Listener#bestCheckpoint} and {@link Listener#earlyStopping}, and the
- *       latter's count of epochs without improvement); the Spark trainer's mini-batch and tree settings;
+ *       latter's count of epochs without improvement); the Spark trainer's mini-batch and tree settings
+ *       and the partitions it last stepped on;
  *   <li>{@code model.NAME}: each parameter and each buffer ({@link Module#registerBuffer}) under its
  *       dotted name, and each piece of module state (a dropout layer's {@code model.2.draws}) and
  *       setting, checked on resume (its probability, {@code model.2.p});
@@ -35,6 +36,8 @@ import java.util.function.Consumer;
  *   <li>{@code optimizer.value.I}: the value of the optimizer's parameter I where the model does not
  *       hold it, so that it resumes as trained;
  *   <li>{@code optimizer.steps}, {@code optimizer.learning_rate};
+ *   <li>{@code optimizer.KIND}: 1, naming the optimizer ({@code optimizer.adam}; absent from
+ *       checkpoints written before 2026-12-08), so that another is refused even without settings;
  *   <li>{@code optimizer.KIND.SETTING}: the settings, which must match to resume
  *       ({@code optimizer.adam.beta1}, {@code optimizer.sgd.momentum}, ...);
  *   <li>{@code optimizer.KIND.BUFFER.I}: the state of parameter I, in the optimizer's order
@@ -74,8 +77,10 @@ public final class Checkpoint {
      * float64 scalar, for {@link #load(Path, Module, Optimizer, Consumer)} to hand back.
      *
      * @throws IllegalArgumentException if a name is not {@code trainer.} and a name, is {@code trainer.epochs},
-     *     or has no value, or an optimizer of your own names its kind, settings or buffers otherwise than
-     *     as lowercase words, or gives a buffer of another length than its parameters
+     *     or has no value, or an optimizer of your own fails {@code Optimizer}'s checks (names that are
+     *     not lowercase words, a reserved kind, a setting that is NaN or null, buffers that are new
+     *     arrays at every call or of another length than its parameters) or holds state of another
+     *     shape than its {@code stateShape} says
      */
     public static void save(Path file, Module model, Optimizer optimizer, int epochs, Map<String, Double> trainerState)
             throws IOException {
@@ -113,9 +118,10 @@ public final class Checkpoint {
                 if (tensors[i] != null) {
                     int[] want = optimizer.stateShape(name, optimized.get(i));
                     if (!Arrays.equals(tensors[i].shape(), want)) { // refused now, not when the run is resumed
-                        throw new IllegalArgumentException(optimizer.getClass().getName() + ": buffer '" + name + "' of"
-                                + " parameter " + i + " has shape " + Text.shape(tensors[i].shape()) + ", but stateShape"
-                                + " says " + Text.shape(want) + ": override stateShape for state of other shapes");
+                        throw new IllegalArgumentException(optimizer.getClass().getName() + ": buffer '" + name
+                                + "' of parameter " + i + " has shape " + Text.shape(tensors[i].shape())
+                                + ", but stateShape says " + Text.shape(want) + ": override stateShape for state of"
+                                + " other shapes");
                     }
                     out.put(kind + name + "." + i, tensors[i]);
                 }

@@ -39,12 +39,13 @@ final class Listeners {
 
         /**
          * Takes back what {@link #state} gave (a checkpoint's entries, checked to be single numbers),
-         * which a trainer's checkpoints hold under {@code prefix}; with a null prefix, exactly as it was
+         * which a trainer's checkpoints hold under one of {@code prefixes} (the one they were read
+         * from, then this listener's own, {@code trainer.listener.ID.}); with none, exactly as it was
          * (a refused resume putting back what it changed).
          *
          * @throws IllegalArgumentException naming the key, if a number cannot be this listener's
          */
-        void restore(Map<String, Double> state, String prefix);
+        void restore(Map<String, Double> state, List<String> prefixes);
 
         /**
          * Called once every listener has seen the epoch: for what must see all their states (a
@@ -111,7 +112,7 @@ final class Listeners {
         }
 
         @Override
-        public void restore(Map<String, Double> state, String prefix) {
+        public void restore(Map<String, Double> state, List<String> prefixes) {
             double w = state.getOrDefault("worse", 0.0);
             if (!Checkpoint.isCount(w)) {
                 throw new IllegalArgumentException("earlyStopping's 'worse' should be a count of epochs, is " + w);
@@ -198,13 +199,13 @@ final class Listeners {
 
         /**
          * Takes back {@link #state}, then compares with what the file holds, as the file itself records
-         * it (it is a checkpoint of the trainer, this listener's entries under {@code prefix}): the file
+         * it (it is a checkpoint of the trainer, this listener's entries under one of {@code prefixes}): the file
          * may have been written after the checkpoint, for the epoch it was taken at or for later ones.
          * Without a readable file, an improving epoch the checkpoint saw but whose file was not yet
          * written counts as never written.
          */
         @Override
-        public void restore(Map<String, Double> state, String prefix) {
+        public void restore(Map<String, Double> state, List<String> prefixes) {
             double pending = state.getOrDefault("pending", 0.0);
             if (!Checkpoint.isCount(pending)) {
                 throw new IllegalArgumentException("bestCheckpoint's 'pending' should be an epoch number or 0, is "
@@ -213,12 +214,12 @@ final class Listeners {
             best = state.getOrDefault("best", Double.NaN);
             saved = state.getOrDefault("saved", best);
             improved = false;
-            if (prefix == null) { // put back as it was: nothing read from the file
+            if (prefixes.isEmpty()) { // put back as it was: nothing read from the file
                 improved = pending > 0;
                 improvedEpoch = (int) pending;
                 return;
             }
-            double held = heldByFile(prefix);
+            double held = heldByFile(prefixes);
             if (!Double.isNaN(held)) {
                 best = held;
             } else if (pending > 0) {
@@ -229,14 +230,18 @@ final class Listeners {
 
         /**
          * The metric of the epoch the file holds, as the file records it (its entry {@code saved}, or
-         * {@code best} in files written before there was one) under {@code prefix} or under this
-         * listener's id, read from that entry alone; NaN if there is no file, it cannot be read, or it
-         * has no such entry.
+         * {@code best} in files written before there was one) under the first of {@code prefixes} that
+         * has it (a file written since ids, for a checkpoint of before), read from that entry alone; NaN
+         * if there is no file, it cannot be read, or it has no such entry.
          */
-        private double heldByFile(String prefix) {
-            String own = Checkpoint.TRAINER_STATE + id() + "."; // a file written since ids, read from a checkpoint of before
+        private double heldByFile(List<String> prefixes) {
+            List<String> keys = new ArrayList<>();
+            for (String prefix : prefixes) {
+                keys.add(prefix + "saved");
+                keys.add(prefix + "best");
+            }
             try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
-                for (String key : new String[] {prefix + "saved", prefix + "best", own + "saved", own + "best"}) {
+                for (String key : keys) {
                     java.util.zip.ZipEntry entry = zip.getEntry(key + ".npy");
                     if (entry != null) {
                         try (java.io.InputStream in = zip.getInputStream(entry)) {

@@ -150,7 +150,7 @@ public final class Loss {
         for (int i = 0; i < classes.length; i++) {
             if (classes[i] < 0 || classes[i] >= logits.shape(1)) {
                 throw new IllegalArgumentException("crossEntropy: class index " + classes[i] + " at row " + i
-                        + " is not an integer in [0, " + logits.shape(1) + ")");
+                        + " is not in [0, " + logits.shape(1) + ")");
             }
         }
         return picked(logits, classes, reduction);

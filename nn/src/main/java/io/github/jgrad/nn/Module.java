@@ -408,8 +408,10 @@ public abstract class Module {
     /**
      * Loads parameters and buffers saved by {@link #save} (or by numpy, as float64 or float32 arrays
      * under the same names), or the model of a checkpoint ({@link Trainer#save}, {@link Checkpoint#save},
-     * a {@link Listener#bestCheckpoint} file: its {@code model.} entries; the rest, which resuming
-     * reads, is ignored, as PyTorch users load {@code checkpoint["model"]}). The values are converted
+     * a {@link Listener#bestCheckpoint} file: its {@code model.} entries, as PyTorch users load
+     * {@code checkpoint["model"]}; the optimizer's and trainer's entries are ignored, and so are the
+     * counts and probabilities of dropout layers this model has; a dropout layer it lacks is a
+     * difference of models, refused as any other). The values are converted
      * to each parameter's dtype: a float64 file loads into a float32
      * model rounded to nearest, a float32 file into a float64 model exactly (as PyTorch's
      * {@code load_state_dict}). Everything is checked before anything is changed: on any error the

@@ -174,8 +174,7 @@ public final class Npz {
     static final long STREAM_HEADROOM = 1 << 20;
 
     private static void check(String file, String name, Tensor t) {
-        String shown = name == null ? "null" : name.length() <= 60 ? "'" + name + "'"
-                : "'" + name.substring(0, 40) + "...' (" + name.length() + " characters)";
+        String shown = Text.name(name);
         if (name == null || name.isEmpty() || t == null) {
             throw new IllegalArgumentException(file + ": cannot save " + (t == null ? "a null tensor" : "a tensor")
                     + " under the name " + shown + (name == null || name.isEmpty() ? ": names must be non-empty strings" : ""));

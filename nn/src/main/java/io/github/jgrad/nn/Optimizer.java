@@ -31,6 +31,8 @@ public abstract class Optimizer {
     private final List<Tensor> parameters;
     private double learningRate;
     private int steps;
+    /** Kinds whose entry {@code optimizer.KIND} (or prefix) a checkpoint already uses. */
+    private static final List<String> RESERVED = List.of("value", "steps", "learning_rate", "parameters");
     /** Whether {@link #checkNames} passed, which the first step makes sure of. */
     private boolean checked;
 
@@ -152,7 +154,8 @@ public abstract class Optimizer {
 
     /**
      * The name of this optimizer's checkpoint entries ({@code optimizer.adam.beta1}): "sgd", "adam";
-     * a lowercase word ({@code [a-z][a-z0-9_]*}).
+     * a lowercase word ({@code [a-z][a-z0-9_]*}), not one of the checkpoint's own: value, steps,
+     * learning_rate, parameters.
      */
     protected abstract String kind();
 
@@ -189,10 +192,10 @@ public abstract class Optimizer {
     final void checkNames() {
         String who = getClass().getName();
         String kind = kind();
-        if (kind == null || !kind.matches("[a-z][a-z0-9_]*") || kind.equals("value")) {
+        if (kind == null || !kind.matches("[a-z][a-z0-9_]*") || RESERVED.contains(kind)) {
             throw new IllegalArgumentException(who + ".kind() is " + (kind == null ? "null" : "'" + kind + "'")
-                    + ": checkpoint entries need a lowercase word ([a-z][a-z0-9_]*) other than 'value'"
-                    + " (optimizer.value.I holds parameters the model does not)");
+                    + ": checkpoint entries need a lowercase word ([a-z][a-z0-9_]*) other than " + RESERVED
+                    + " (entries optimizer.steps, optimizer.value.I, ... hold the optimizer's own)");
         }
         for (Map.Entry<String, Double> e : settings().entrySet()) {
             String name = e.getKey();
@@ -209,8 +212,9 @@ public abstract class Optimizer {
         for (Map.Entry<String, Tensor[]> e : buffers().entrySet()) {
             String name = e.getKey();
             if (e.getValue() != again.get(name)) {
-                throw new IllegalArgumentException(who + ".buffers() gives a new array for '" + name + "' at every"
-                        + " call: checkpoints restore state into the arrays it returns, which must be the optimizer's own");
+                throw new IllegalArgumentException(who + ".buffers() gives a new array for '" + name + "' at"
+                        + " every call: checkpoints restore state into the arrays it returns, which must be the"
+                        + " optimizer's own");
             }
             if (name == null || !name.matches("[a-z][a-z0-9_]*")) {
                 throw new IllegalArgumentException(who + ": buffer name " + (name == null ? "null" : "'" + name

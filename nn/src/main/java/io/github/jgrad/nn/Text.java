@@ -13,4 +13,20 @@ final class Text {
         }
         return sb.append(')').toString();
     }
+
+    /**
+     * A name for a message: quoted, its control characters and surrogates as '?', cut after 40 of
+     * more than 60 characters ({@code 'abc...' (70000 characters)}); {@code null} unquoted.
+     */
+    static String name(String name) {
+        if (name == null) {
+            return "null";
+        }
+        StringBuilder sb = new StringBuilder("'");
+        for (int i = 0; i < name.length() && (name.length() <= 60 || i < 40); i++) {
+            char c = name.charAt(i);
+            sb.append(Character.isISOControl(c) || Character.isSurrogate(c) ? '?' : c);
+        }
+        return name.length() <= 60 ? sb.append("'").toString() : sb + "...' (" + name.length() + " characters)";
+    }
 }

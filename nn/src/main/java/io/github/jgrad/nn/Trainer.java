@@ -8,11 +8,14 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 
@@ -127,24 +130,14 @@ public final class Trainer {
         for (String name : metrics.keySet()) { // np.load cuts names at a NUL; a half pair is no UTF-8
             if (name == null || name.isEmpty() || name.length() > 1000 || name.indexOf('\0') >= 0
                     || !java.nio.charset.StandardCharsets.UTF_8.newEncoder().canEncode(name)) {
-                throw new IllegalArgumentException("Trainer.validation: the metric name " + (name == null ? "null"
-                        : "'" + shown(name) + "'") + " is not 1 to 1,000 characters without NUL or halves of"
-                        + " surrogate pairs (names become checkpoint entries)");
+                throw new IllegalArgumentException("Trainer.validation: the metric name " + Text.name(name)
+                        + " is not 1 to 1,000 characters without NUL or halves of surrogate pairs (names become"
+                        + " checkpoint entries)");
             }
         }
         this.validation = data;
         this.metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
         return this;
-    }
-
-    /** {@code name} for a message: control characters and surrogates as '?', cut after 40 of more than 60 characters. */
-    private static String shown(String name) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < name.length() && (name.length() <= 60 || i < 40); i++) {
-            char c = name.charAt(i);
-            sb.append(Character.isISOControl(c) || Character.isSurrogate(c) ? '?' : c);
-        }
-        return name.length() <= 60 ? sb.toString() : sb + "... (" + name.length() + " characters)";
     }
 
     /** Adds a listener, told after every epoch in the order added; returns this. */
@@ -400,7 +393,7 @@ public final class Trainer {
      */
     private Map<Listeners.Stateful, String> statePrefixes() {
         Map<Listeners.Stateful, String> prefixes = new LinkedHashMap<>(); // built-in listeners: equal if identical
-        Map<String, Integer> seen = new java.util.HashMap<>();
+        Map<String, Integer> seen = new HashMap<>();
         for (Listener l : listeners) {
             if (l instanceof Listeners.Stateful s && !prefixes.containsKey(s)) {
                 int n = seen.merge(s.id(), 1, Integer::sum);
@@ -419,7 +412,7 @@ public final class Trainer {
      */
     private void restoreListeners(Map<String, Double> saved) {
         Map<Listeners.Stateful, Map<String, Double>> before = new LinkedHashMap<>();
-        java.util.Set<String> taken = new java.util.HashSet<>();
+        Set<String> taken = new HashSet<>();
         Map<Listeners.Stateful, String> prefixes = statePrefixes();
         try {
             for (int i = 0; i < listeners.size(); i++) {
@@ -432,12 +425,13 @@ public final class Trainer {
                     }
                     if (!own.isEmpty()) {
                         before.putIfAbsent(s, s.state()); // a listener at two places: its state before either
-                        s.restore(own, prefix);
+                        String id = prefixes.get(s); // where a best file written since ids holds it
+                        s.restore(own, prefix.equals(id) ? List.of(prefix) : List.of(prefix, id));
                     }
                 }
             }
         } catch (IllegalArgumentException e) {
-            before.forEach((s, state) -> s.restore(state, null)); // as they were, nothing read
+            before.forEach((s, state) -> s.restore(state, List.of())); // as they were, nothing read
             throw e;
         }
         List<String> left = new ArrayList<>();
@@ -454,9 +448,12 @@ public final class Trainer {
         }
     }
 
-    /** The entries of {@code s}'s state under {@code prefix} in {@code saved}, by key; their names go into {@code taken}. */
+    /**
+     * The entries of {@code s}'s state under {@code prefix} in {@code saved}, by key; their names go
+     * into {@code taken}.
+     */
     private static Map<String, Double> entries(Map<String, Double> saved, String prefix, Listeners.Stateful s,
-            java.util.Set<String> taken) {
+            Set<String> taken) {
         Map<String, Double> own = new LinkedHashMap<>();
         for (String key : s.state().keySet()) {
             Double v = saved.get(prefix + key);

@@ -205,7 +205,7 @@ class AtomicSaveTest {
         // a lone surrogate threw ZipOutputStream's "malformed input off : 1" with the file open; a NUL saved a
         // name np.load cuts short
         e = assertThrows(IllegalArgumentException.class, () -> Npz.save(file, Map.of("a\uD800", Tensor.ones(1))));
-        assertTrue(e.getMessage().startsWith(file + ": cannot save the tensor named 'a\uD800': it holds a lone surrogate"),
+        assertTrue(e.getMessage().startsWith(file + ": cannot save the tensor named 'a?': it holds a lone surrogate"),
                 e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Npz.save(file, Map.of("a\0b", Tensor.ones(1))));
         assertTrue(e.getMessage().endsWith("it holds a NUL character, where np.load cuts names short"), e.getMessage());

@@ -289,7 +289,8 @@ class CheckpointTest {
         assertEquals("io.github.jgrad.nn.CheckpointTest$Knobs: buffer 'rows' of parameter 0 has shape (4, 1), but"
                 + " stateShape says (4, 16): override stateShape for state of other shapes", e.getMessage());
 
-        Object[][] bad = {{"value", null, false, "other than 'value'"},
+        Object[][] bad = {{"value", null, false, "other than [value, steps, learning_rate, parameters]"},
+            {"steps", null, false, "other than [value, steps, learning_rate, parameters]"}, // it overwrote optimizer.steps
             {"knobs", Double.NaN, false, "setting 'clip' is NaN"},
             {"knobs", null, true, "gives a new array for 'state' at every call"}};
         for (Object[] b : bad) {
@@ -329,8 +330,8 @@ class CheckpointTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> r.trainer().save(dir.resolve("bad.npz")));
         assertEquals("io.github.jgrad.nn.CheckpointTest$Signum.kind() is 'sign um': checkpoint entries need a"
-                + " lowercase word ([a-z][a-z0-9_]*) other than 'value' (optimizer.value.I holds parameters the model"
-                + " does not)", e.getMessage());
+                + " lowercase word ([a-z][a-z0-9_]*) other than [value, steps, learning_rate, parameters] (entries"
+                + " optimizer.steps, optimizer.value.I, ... hold the optimizer's own)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> r.trainer().resume(dir.resolve("bad.npz")));
         assertTrue(!java.nio.file.Files.exists(dir.resolve("bad.npz")), "nothing written");
     }

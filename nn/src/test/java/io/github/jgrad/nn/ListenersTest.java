@@ -249,19 +249,29 @@ class ListenersTest {
         assertEquals(6, Files.readAllLines(resumed.resolve("log.csv")).size(), "the log is as it was");
     }
 
-    @Test
-    void resumedListenersFindTheirStateByWhatTheyWatchNotByTheirPlace() throws IOException { // a new user's probe
-        // state went back by place: a listener added in front made early stopping start afresh, silently
-        Path straight = Files.createDirectory(dir.resolve("straight"));
-        run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), straight, 0).fit(train(), 10);
-        Path in = Files.createDirectory(dir.resolve("moved"));
+    /**
+     * Runs {@link #run}'s trainer 10 epochs straight into directory "straight" (early stopping ends it
+     * at 5) and 3 epochs into directory {@code name}, saving run.npz there, which it returns.
+     */
+    private Path savedAfterThreeEpochs(String name) throws IOException {
+        run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), Files.createDirectory(dir.resolve("straight")), 0)
+                .fit(train(), 10);
+        Path in = Files.createDirectory(dir.resolve(name));
         Trainer first = run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), in, 0);
         first.fit(train(), 3);
         first.save(in.resolve("run.npz"));
+        return in;
+    }
+
+    @Test
+    void resumedListenersFindTheirStateByWhatTheyWatchNotByTheirPlace() throws IOException { // a new user's probe
+        // state went back by place: a listener added in front made early stopping start afresh, silently
+        Path in = savedAfterThreeEpochs("moved");
         Trainer again = run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), in, 3, (t, e) -> { });
         again.resume(in.resolve("run.npz")).fit(train(), 7);
         assertEquals(5, again.epochs(), "early stopping kept its count of epochs without improvement");
-        assertEquals(Files.readString(straight.resolve("log.csv")), Files.readString(in.resolve("log.csv")));
+        assertEquals(Files.readString(dir.resolve("straight").resolve("log.csv")),
+                Files.readString(in.resolve("log.csv")), "the log of the run straight through");
     }
 
     @Test
@@ -315,12 +325,7 @@ class ListenersTest {
     @Test
     void aCheckpointNamingListenersByPlaceIsStillRead() throws IOException {
         // checkpoints written before listeners had ids: trainer.listener.I.KIND.KEY
-        Path straight = Files.createDirectory(dir.resolve("straight"));
-        run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), straight, 0).fit(train(), 10);
-        Path in = Files.createDirectory(dir.resolve("old"));
-        Trainer first = run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), in, 0);
-        first.fit(train(), 3);
-        first.save(in.resolve("run.npz"));
+        Path in = savedAfterThreeEpochs("old");
         Map<String, Tensor> old = new java.util.LinkedHashMap<>();
         Npz.load(in.resolve("run.npz")).forEach((name, t) -> old.put(name
                 .replace("trainer.listener.bestCheckpoint[val_score,MINIMIZE].", "trainer.listener.0.bestCheckpoint.")
@@ -330,7 +335,8 @@ class ListenersTest {
         Trainer again = run(Sequential.mlp(1, Activation.tanh(), 2, 8, 2), in, 3);
         again.resume(in.resolve("old.npz")).fit(train(), 7);
         assertEquals(5, again.epochs(), "early stopping kept its count of epochs without improvement");
-        assertEquals(Files.readString(straight.resolve("log.csv")), Files.readString(in.resolve("log.csv")));
+        assertEquals(Files.readString(dir.resolve("straight").resolve("log.csv")),
+                Files.readString(in.resolve("log.csv")), "the log of the run straight through");
     }
 
     @Test

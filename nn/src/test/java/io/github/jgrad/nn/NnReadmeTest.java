@@ -157,7 +157,7 @@ class NnReadmeTest {
                     (in, target) -> Loss.mse(net.forward(in), target));
             List<Double> losses = trainer.fit(DataLoader.of(x, y, 16, true, 3), 50);
             System.out.println(losses.get(49) < 0.05 * losses.get(0)); // true
-            trainer.save(dir.resolve("rms.npz"));                       // resumes bit for bit, as with Adam
+            trainer.save(dir.resolve("rms.npz"));                       // its state checkpointed, as Adam's
             System.out.println(Npz.load(dir.resolve("rms.npz")).keySet().contains("optimizer.rmsprop.square_avg.0")); // true
             // end README
         });
