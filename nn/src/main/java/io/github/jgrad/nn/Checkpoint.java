@@ -17,7 +17,9 @@ import java.util.function.Consumer;
  * optimizer state of a float32 model in float32. {@link Trainer#save}
  * and {@link Trainer#resume} use it; so can a loop of your own (the Spark trainer does). Entries:
  * <ul>
- *   <li>{@code jgrad.checkpoint}: the format's version, 1;
+ *   <li>{@code jgrad.checkpoint}: the format's version, 2 (since 2026-12-08: entries naming the
+ *       optimizer and dropout probabilities were added, which earlier readers refuse); format 1 is
+ *       read too;
  *   <li>{@code trainer.epochs}: the epochs trained (the schedule's position and, with the loader's
  *       seed, the data order's);
  *   <li>{@code trainer.NAME}: numbers of the training loop's own, which the loop that saved them
@@ -47,6 +49,8 @@ import java.util.function.Consumer;
  */
 public final class Checkpoint {
     static final String VERSION = "jgrad.checkpoint";
+    /** The format written; 1 (before optimizer.KIND and model.I.p) is read too. */
+    private static final int FORMAT = 2;
     /** The prefix of the model's entries: parameters, buffers, state and settings by dotted name. */
     static final String MODEL = "model.";
     private static final String STEPS = "optimizer.steps";
@@ -94,7 +98,7 @@ public final class Checkpoint {
             }
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
-        out.put(VERSION, Tensor.scalar(1));
+        out.put(VERSION, Tensor.scalar(FORMAT));
         out.put(EPOCHS, Tensor.scalar(epochs));
         trainerState.forEach((name, v) -> out.put(name, Tensor.scalar(v)));
         model.namedTensors().forEach((name, p) -> out.put(MODEL + name, p));
@@ -153,9 +157,22 @@ public final class Checkpoint {
         optimizer.checkNames();
         Map<String, Tensor> in = Npz.load(file);
         Tensor version = in.get(VERSION);
-        if (version == null || version.numel() != 1 || version.item() != 1) {
-            throw new IOException(file + ": not a jgrad checkpoint of format 1 (entry '" + VERSION + "' is "
-                    + (version == null ? "missing" : Arrays.toString(version.toArray())) + ")");
+        if (version == null || version.numel() != 1 || version.item() != 1 && version.item() != FORMAT) {
+            throw new IOException(file + ": not a jgrad checkpoint of format 1 or " + FORMAT + " (entry '" + VERSION
+                    + "' is " + (version == null ? "missing" : Arrays.toString(version.toArray())) + ")");
+        }
+        String marker = "optimizer." + optimizer.kind();
+        if (version.item() == FORMAT && !in.containsKey(marker)) { // format 2 names its optimizer
+            List<String> named = new ArrayList<>();
+            for (String name : in.keySet()) {
+                if (name.startsWith("optimizer.") && name.indexOf('.', "optimizer.".length()) < 0 && !name.equals(STEPS)
+                        && !name.equals(RATE) && !name.equals(PARAMETERS)) {
+                    named.add(name.substring("optimizer.".length()));
+                }
+            }
+            throw new IOException(file + ": is a checkpoint of " + (named.isEmpty() ? "no named optimizer"
+                    : "the optimizer " + String.join(", ", named)) + ", not of this " + optimizer.getClass().getSimpleName()
+                    + " (kind '" + optimizer.kind() + "': its entry '" + marker + "' is missing)");
         }
         int epochs = count(file, in, EPOCHS);
         int steps = count(file, in, STEPS);
@@ -179,7 +196,7 @@ public final class Checkpoint {
             String name = e.getKey();
             Tensor t = e.getValue();
             if (name.equals(VERSION) || name.equals(EPOCHS) || name.equals(STEPS)
-                    || name.equals(RATE) || name.equals(PARAMETERS) || name.equals("optimizer." + optimizer.kind())) {
+                    || name.equals(RATE) || name.equals(PARAMETERS) || name.equals(marker)) {
                 continue;
             }
             if (name.startsWith(TRAINER)) {

@@ -197,6 +197,10 @@ public abstract class Optimizer {
                     + ": checkpoint entries need a lowercase word ([a-z][a-z0-9_]*) other than " + RESERVED
                     + " (entries optimizer.steps, optimizer.value.I, ... hold the optimizer's own)");
         }
+        if (kind.equals("sgd") && !(this instanceof SGD) || kind.equals("adam") && !(this instanceof Adam)) {
+            throw new IllegalArgumentException(who + ".kind() is '" + kind + "', the built-in "
+                    + (kind.equals("sgd") ? "SGD" : "Adam") + "'s: checkpoints of one would load into the other");
+        }
         for (Map.Entry<String, Double> e : settings().entrySet()) {
             String name = e.getKey();
             if (name == null || !name.matches("[a-z][a-z0-9_]*")) {
@@ -208,8 +212,13 @@ public abstract class Optimizer {
                         + " are numbers a resumed run must equal (NaN equals nothing): give 'none' a number, as 0");
             }
         }
+        Map<String, Tensor[]> first = buffers();
         Map<String, Tensor[]> again = buffers();
-        for (Map.Entry<String, Tensor[]> e : buffers().entrySet()) {
+        if (!first.keySet().equals(again.keySet())) {
+            throw new IllegalArgumentException(who + ".buffers() names " + first.keySet() + ", then " + again.keySet()
+                    + ": list every buffer at every call (null entries where there is no state yet)");
+        }
+        for (Map.Entry<String, Tensor[]> e : first.entrySet()) {
             String name = e.getKey();
             if (e.getValue() != again.get(name)) {
                 throw new IllegalArgumentException(who + ".buffers() gives a new array for '" + name + "' at"

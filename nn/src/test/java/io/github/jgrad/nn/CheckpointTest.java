@@ -213,11 +213,12 @@ class CheckpointTest {
         assertEquals(DType.FLOAT64, entries.get("optimizer.signum.count.0").dtype(), "a count stays float64");
         assertEquals(DType.FLOAT32, entries.get("optimizer.signum.momentum.0").dtype());
         assertEquals(0.9, entries.get("optimizer.signum.beta").item());
-        refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05)), file, "holds entry 'optimizer.signum', which this Adam");
+        refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05)), file, "is a checkpoint of the optimizer signum, not of"
+                + " this Adam");
     }
 
     /** An optimizer of a user's own with knobs for what a review tried: its kind, settings, arrays, failures. */
-    static final class Knobs extends Optimizer {
+    static class Knobs extends Optimizer {
         String kind = "knobs";
         Map<String, Double> settings = Map.of();
         boolean freshArrays;
@@ -276,8 +277,8 @@ class CheckpointTest {
             k.kind = "other";
             return k;
         });                                                    // no settings either: the kind entry tells them apart
-        refusedAndNothingChanged(other, file, "holds entry 'optimizer.knobs', which this Knobs (its entries start"
-                + " 'optimizer.other.') does not have");
+        refusedAndNothingChanged(other, file, "knobs.npz: is a checkpoint of the optimizer knobs, not of this Knobs"
+                + " (kind 'other': its entry 'optimizer.other' is missing)");
 
         Run rows = run(1, p -> {
             Knobs k = new Knobs(p);
@@ -290,6 +291,7 @@ class CheckpointTest {
                 + " stateShape says (4, 16): override stateShape for state of other shapes", e.getMessage());
 
         Object[][] bad = {{"value", null, false, "other than [value, steps, learning_rate, parameters]"},
+            {"adam", null, false, "is 'adam', the built-in Adam's: checkpoints of one would load into the other"},
             {"steps", null, false, "other than [value, steps, learning_rate, parameters]"}, // it overwrote optimizer.steps
             {"knobs", Double.NaN, false, "setting 'clip' is NaN"},
             {"knobs", null, true, "gives a new array for 'state' at every call"}};
@@ -304,6 +306,42 @@ class CheckpointTest {
             e = assertThrows(IllegalArgumentException.class, () -> k.trainer().fit(k.loader(), 1)); // the first step
             assertTrue(e.getMessage().contains((String) b[3]), e.getMessage());
         }
+    }
+
+    @Test
+    void formatOneCheckpointsStillLoadAndFormatTwoNamesItsOptimizer() throws IOException { // a review
+        Run r = run(1, p -> Adam.of(p, 0.05));
+        r.trainer().fit(r.loader(), 1);
+        Path file = dir.resolve("run.npz");
+        r.trainer().save(file);
+        Map<String, Tensor> entries = new java.util.LinkedHashMap<>(Npz.load(file));
+        assertEquals(2, entries.get("jgrad.checkpoint").item(), "format 2: earlier readers refuse it by its version");
+        entries.remove("optimizer.adam");                     // as dc29a6d wrote them: format 1, no marker, no p
+        entries.remove("model.2.p");
+        entries.put("jgrad.checkpoint", Tensor.scalar(1));
+        Path one = dir.resolve("one.npz");
+        Npz.save(one, entries);
+        Run again = run(1, p -> Adam.of(p, 0.05));
+        again.trainer().resume(one);
+        assertArrayEquals(bits(r.model()), bits(again.model()));
+        entries.put("jgrad.checkpoint", Tensor.scalar(2));   // format 2 without its marker: whose is it?
+        Npz.save(one, entries);
+        refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05)), one, "one.npz: is a checkpoint of no named optimizer,"
+                + " not of this Adam (kind 'adam': its entry 'optimizer.adam' is missing)");
+        Run toggling = run(1, p -> new Knobs(p) {
+            private int calls;
+
+            @Override
+            protected Map<String, Tensor[]> buffers() {
+                return calls++ % 2 == 0 ? Map.of("state", state) : Map.of("state", state, "rows", rows);
+            }
+        });
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> toggling.trainer().fit(toggling.loader(), 1));
+        assertTrue(e.getMessage().endsWith(".buffers() names [state], then [state, rows]: list every buffer at every"
+                + " call (null entries where there is no state yet)") || e.getMessage().endsWith(".buffers() names"
+                + " [state], then [rows, state]: list every buffer at every call (null entries where there is no state"
+                + " yet)"), e.getMessage());
     }
 
     @Test
@@ -426,7 +464,7 @@ class CheckpointTest {
                 (x, y) -> Loss.crossEntropy(halves.forward(x), y)), null), file,
                 file + ": entry 'model.2.p' is 0.2, but this model's 2.p is 0.5: the run used other settings");
         refusedAndNothingChanged(run(1, p -> SGD.of(p, 0.05, 0.9, 0, false)), file,
-                "holds entry 'optimizer.adam', which this SGD (its entries start 'optimizer.sgd.') does not have");
+                "is a checkpoint of the optimizer adam, not of this SGD (kind 'sgd': its entry 'optimizer.sgd' is missing)");
         refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05, 0.8, 0.999, 1e-8, 0)), file,
                 "entry 'optimizer.adam.beta1' is 0.9, but this optimizer's beta1 is 0.8");
         // two layers of one shape, their parameters given to the optimizer in another order: the moments
