@@ -171,8 +171,9 @@ public final class Checkpoint {
                 }
             }
             throw new IOException(file + ": is a checkpoint of " + (named.isEmpty() ? "no named optimizer"
-                    : "the optimizer " + String.join(", ", named)) + ", not of this " + optimizer.getClass().getSimpleName()
-                    + " (kind '" + optimizer.kind() + "': its entry '" + marker + "' is missing)");
+                    : "the optimizer " + String.join(", ", named)) + ", not of this "
+                    + optimizer.getClass().getSimpleName() + " (kind '" + optimizer.kind() + "': its entry '" + marker
+                    + "' is missing)");
         }
         int epochs = count(file, in, EPOCHS);
         int steps = count(file, in, STEPS);
