@@ -284,7 +284,7 @@ final class LayoutOps {
         }
         nonNull("concat", tensors);
         Tensor first = tensors[0];
-        int a = Shapes.axis("concat", axis, first.shape());
+        int a = Shapes.axis("concat", axis, first.shape);
         long total = 0;
         for (Tensor t : tensors) {
             boolean fits = t.dim() == first.dim();

@@ -28,11 +28,11 @@ import java.util.Set;
  * with it as with the built-in ones (docs/guide.md, "An optimizer of your own").
  */
 public abstract class Optimizer {
+    /** Kinds whose entry {@code optimizer.KIND} (or prefix) a checkpoint already uses. */
+    private static final List<String> RESERVED = List.of("value", "steps", "learning_rate", "parameters");
     private final List<Tensor> parameters;
     private double learningRate;
     private int steps;
-    /** Kinds whose entry {@code optimizer.KIND} (or prefix) a checkpoint already uses. */
-    private static final List<String> RESERVED = List.of("value", "steps", "learning_rate", "parameters");
     /** Whether {@link #checkNames} passed, which the first step makes sure of. */
     private boolean checked;
 
@@ -220,14 +220,14 @@ public abstract class Optimizer {
         }
         for (Map.Entry<String, Tensor[]> e : first.entrySet()) {
             String name = e.getKey();
+            if (name == null || !name.matches("[a-z][a-z0-9_]*")) {
+                throw new IllegalArgumentException(who + ": buffer name " + (name == null ? "null" : "'" + name
+                        + "'") + " is not a lowercase word ([a-z][a-z0-9_]*)");
+            }
             if (e.getValue() != again.get(name)) {
                 throw new IllegalArgumentException(who + ".buffers() gives a new array for '" + name + "' at"
                         + " every call: checkpoints restore state into the arrays it returns, which must be the"
                         + " optimizer's own");
-            }
-            if (name == null || !name.matches("[a-z][a-z0-9_]*")) {
-                throw new IllegalArgumentException(who + ": buffer name " + (name == null ? "null" : "'" + name
-                        + "'") + " is not a lowercase word ([a-z][a-z0-9_]*)");
             }
             if (e.getValue() == null || e.getValue().length != parameters.size()) {
                 throw new IllegalArgumentException(who + ": buffer '" + name + "' has " + (e.getValue() == null
