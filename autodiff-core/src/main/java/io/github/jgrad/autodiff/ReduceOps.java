@@ -206,17 +206,28 @@ final class ReduceOps {
         return new int[] {outer, mid, inner};
     }
 
-    // ------------------------------------------------------------------ argmax (no gradient)
+    // ------------------------------------------------------------------ argmax, argmin (no gradient)
 
-    /** NumPy's argmax along normalised axis {@code a}: the first maximum, the first NaN if there is one. */
+    /** NumPy's argmax along {@code axis}: the first maximum, the first NaN if there is one. */
     static Tensor argmax(Tensor t, int axis, boolean keepDims) {
+        return argBest("argmax", t, false, axis, keepDims);
+    }
+
+    /** NumPy's argmin along {@code axis}: the first minimum, the first NaN if there is one. */
+    static Tensor argmin(Tensor t, int axis, boolean keepDims) {
+        return argBest("argmin", t, true, axis, keepDims);
+    }
+
+    /** argmax, or argmin as the argmax of the negated values (the same ties, the same first NaN). */
+    private static Tensor argBest(String op, Tensor t, boolean min, int axis, boolean keepDims) {
         int[] shape = t.shape;
         double[] data = t.data();
-        int a = Shapes.axis("argmax", axis, shape);
+        int a = Shapes.axis(op, axis, shape);
         int r = shape[a];
         if (r == 0) {
-            throw new IllegalArgumentException("argmax: axis " + axis + " of shape " + Shapes.str(shape) + " is empty");
+            throw new IllegalArgumentException(op + ": axis " + axis + " of shape " + Shapes.str(shape) + " is empty");
         }
+        double sign = min ? -1 : 1;
         int outer = Shapes.sizeBefore(shape, a);
         int inner = Shapes.sizeAfter(shape, a);
         double[] out = Arena.allocate(outer * inner);
@@ -224,9 +235,9 @@ final class ReduceOps {
             for (int i = 0; i < inner; i++) {
                 int base = o * r * inner + i;
                 int best = 0;
-                double max = data[base];
+                double max = sign * data[base];
                 for (int k = 1; k < r && max == max; k++) { // stop at the first NaN
-                    double v = data[base + k * inner];
+                    double v = sign * data[base + k * inner];
                     if (v > max || v != v) {
                         max = v;
                         best = k;
@@ -239,6 +250,20 @@ final class ReduceOps {
     }
 
     // ------------------------------------------------------------------ compositions (no derivative of their own)
+
+    /**
+     * The variance along {@code axes}, as {@code torch.var}: squared deviations from the mean, summed
+     * and divided by max(0, n - correction); two passes (the mean, then the deviations), as NumPy.
+     */
+    static Tensor var(Tensor x, int[] axes, int correction, boolean keepDims) {
+        int[] ax = Shapes.axes("var", axes, x.shape);
+        long n = 1;
+        for (int a : ax) {
+            n *= x.shape[a];
+        }
+        Tensor d = x.sub(x.mean(ax, true));
+        return d.mul(d).sum(ax, keepDims).div((double) Math.max(0, n - correction));
+    }
 
     static Tensor logSumExp(Tensor x, int axis, boolean keepDims) {
         int ax = Shapes.axis("logSumExp", axis, x.shape);

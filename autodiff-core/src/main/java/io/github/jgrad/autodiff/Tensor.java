@@ -784,6 +784,52 @@ public final class Tensor extends Node {
         return ReduceOps.argmax(this, axis, keepDims);
     }
 
+    /**
+     * The index of the smallest entry along {@code axis}, as NumPy's {@code argmin}: the first one at
+     * a tie, the first NaN if there is one. The result has {@code axis} removed and requires no gradient.
+     *
+     * @throws IllegalArgumentException if the axis is empty
+     */
+    public Tensor argmin(int axis) {
+        return argmin(axis, false);
+    }
+
+    /** {@link #argmin(int)}, keeping {@code axis} with size 1 if {@code keepDims}. */
+    public Tensor argmin(int axis, boolean keepDims) {
+        return ReduceOps.argmin(this, axis, keepDims);
+    }
+
+    /** The variance of all elements, unbiased (correction 1), as {@code torch.var()}. */
+    public Tensor var() {
+        return var(new int[0], 1, false);
+    }
+
+    /**
+     * The variance along {@code axes} (all axes if empty), as {@code torch.var(dim, correction=,
+     * keepdim=)}: the squared deviations from the mean, summed and divided by n - correction (1: the
+     * unbiased estimate, PyTorch's default; 0: the population variance, NumPy's), computed in two
+     * passes (the mean, then the deviations) so that a large common offset cancels. A composition of
+     * mean, sub, mul, sum and div, with no derivative of its own: its gradient is 2 (x - mean) /
+     * (n - correction). Where n - correction is 0 or less the result is NaN (one element, correction
+     * 1) or infinite, as PyTorch's.
+     */
+    public Tensor var(int[] axes, int correction, boolean keepDims) {
+        return ReduceOps.var(this, axes, correction, keepDims);
+    }
+
+    /** The standard deviation of all elements, unbiased (correction 1), as {@code torch.std()}. */
+    public Tensor std() {
+        return std(new int[0], 1, false);
+    }
+
+    /**
+     * The square root of {@link #var(int[], int, boolean)}: its gradient is NaN where the variance is
+     * 0 (all entries equal), as PyTorch's.
+     */
+    public Tensor std(int[] axes, int correction, boolean keepDims) {
+        return var(axes, correction, keepDims).sqrt();
+    }
+
     /** The smallest element. */
     public Tensor min() {
         return min(new int[0], false);
