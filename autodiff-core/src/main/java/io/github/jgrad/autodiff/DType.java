@@ -21,7 +21,7 @@ package io.github.jgrad.autodiff;
  * ({@code x.mul(0.5)}) promotes nothing, not even a 0-dimensional float32 tensor: it is rounded to the
  * tensor's type first ({@code x32.mul(0.1)} multiplies by {@code 0.1f}, as PyTorch does). Comparisons
  * give 0/1 in the promoted type; {@code where}'s mask and {@code gather}'s indices take no part in
- * promotion; {@code argmax} gives float64 indices. Unlike PyTorch's, {@code matmul} promotes too
+ * promotion; {@code argmax} and {@code argmin} give float64 indices. Unlike PyTorch's, {@code matmul} promotes too
  * (PyTorch's refuses mixed dtypes); nn's {@code Linear} refuses them, as PyTorch's layers do.
  *
  * <p><b>Gradients</b> have the dtype of the tensor they belong to: a float32 parameter used in a

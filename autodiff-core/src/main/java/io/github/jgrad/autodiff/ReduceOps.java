@@ -255,8 +255,8 @@ final class ReduceOps {
      * The variance along {@code axes}, as {@code torch.var}: squared deviations from the mean, summed
      * and divided by max(0, n - correction); two passes (the mean, then the deviations), as NumPy.
      */
-    static Tensor var(Tensor x, int[] axes, int correction, boolean keepDims) {
-        int[] ax = Shapes.axes("var", axes, x.shape);
+    static Tensor var(String op, Tensor x, int[] axes, int correction, boolean keepDims) {
+        int[] ax = Shapes.axes(op, axes, x.shape);
         long n = 1;
         for (int a : ax) {
             n *= x.shape[a];

@@ -814,7 +814,7 @@ public final class Tensor extends Node {
      * 1) or infinite, as PyTorch's.
      */
     public Tensor var(int[] axes, int correction, boolean keepDims) {
-        return ReduceOps.var(this, axes, correction, keepDims);
+        return ReduceOps.var("var", this, axes, correction, keepDims);
     }
 
     /** The standard deviation of all elements, unbiased (correction 1), as {@code torch.std()}. */
@@ -827,7 +827,7 @@ public final class Tensor extends Node {
      * 0 (all entries equal), as PyTorch's.
      */
     public Tensor std(int[] axes, int correction, boolean keepDims) {
-        return var(axes, correction, keepDims).sqrt();
+        return ReduceOps.var("std", this, axes, correction, keepDims).sqrt(); // errors name std
     }
 
     /** The smallest element. */

@@ -58,7 +58,9 @@ class StatisticsTest {
         assertArrayEquals(new int[] {3, 1}, t.argmin(-1, true).shape());
         assertArrayEquals(new double[] {1, 1, 1}, t.argmin(0).toArray(), 0);             // numpy: [1 1 1]
         assertArrayEquals(new double[] {0, 0, 2}, t.argmax(1, false).toArray(), 0);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 0).argmin(1, false));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> X.std(new int[] {2}, 1, false));
+        assertEquals("std: axis 2 is out of range for a tensor of shape (2, 3) (valid: -2 to 1)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 0).argmin(1, false));
         assertEquals("argmin: axis 1 of shape (2, 0) is empty", e.getMessage());
         assertTrue(!t.requiresGrad() && !Tensor.randn(new SplittableRandom(1), 2).requiresGrad(true).argmin(0, false)
                 .requiresGrad());

@@ -245,6 +245,11 @@ public final class Checkpoint {
         for (String name : settings.keySet()) {
             require(file, in, kind + name);
         }
+        for (String name : modelSettings.keySet()) {
+            if (version.item() == FORMAT) { // format 1 had no model settings: nothing to check them by
+                require(file, in, MODEL + name);
+            }
+        }
         for (int i = 0; i < positions.length; i++) {
             if (positions[i] < 0) {
                 require(file, in, VALUE + i);

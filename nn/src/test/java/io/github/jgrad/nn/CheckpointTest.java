@@ -328,6 +328,9 @@ class CheckpointTest {
         Npz.save(one, entries);
         refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05)), one, "one.npz: is a checkpoint of no named optimizer,"
                 + " not of this Adam (kind 'adam': its entry 'optimizer.adam' is missing)");
+        entries.put("optimizer.adam", Tensor.scalar(1));    // format 2 without the dropout's p: unchecked, refused
+        Npz.save(one, entries);
+        refusedAndNothingChanged(run(1, p -> Adam.of(p, 0.05)), one, "model.2.p");
         Run toggling = run(1, p -> new Knobs(p) {
             private int calls;
 
