@@ -679,8 +679,8 @@ public final class SparkTrainer {
      * Saves a checkpoint ({@link Checkpoint}): the driver's model, optimizer state and steps taken, and
      * this trainer's {@link #miniBatch} and {@link #treeDepth} settings ({@code trainer.spark.*}), which
      * {@link #resume} checks: they decide the samples and the bits of the sums; and the number of
-     * partitions of the last fit's examples, which the next fit after a resume compares with its own
-     * (a warning if they differ: the run goes on, not bit for bit).
+     * partitions the run last took a step on, which the first fit that steps after a resume compares
+     * with its examples' (a warning if they differ: the run goes on, not bit for bit).
      */
     public void save(Path file) throws IOException {
         Map<String, Double> saved = settings();
