@@ -5,6 +5,7 @@ import io.github.jgrad.autodiff.Tensor;
 import io.github.jgrad.autodiff.Workspace;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -129,7 +130,7 @@ public final class Trainer {
         }
         for (String name : metrics.keySet()) { // np.load cuts names at a NUL; a half pair is no UTF-8
             if (name == null || name.isEmpty() || name.length() > 1000 || name.indexOf('\0') >= 0
-                    || !java.nio.charset.StandardCharsets.UTF_8.newEncoder().canEncode(name)) {
+                    || !StandardCharsets.UTF_8.newEncoder().canEncode(name)) {
                 throw new IllegalArgumentException("Trainer.validation: the metric name " + Text.name(name)
                         + " is not 1 to 1,000 characters without NUL or halves of surrogate pairs (names become"
                         + " checkpoint entries)");
