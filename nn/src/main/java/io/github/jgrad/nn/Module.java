@@ -151,7 +151,7 @@ public abstract class Module {
      */
     public final Map<String, Tensor> namedParameters() {
         Map<String, Tensor> all = new LinkedHashMap<>();
-        collect("", all, Collections.newSetFromMap(new IdentityHashMap<>()), false);
+        collect(all, Collections.newSetFromMap(new IdentityHashMap<>()), false);
         return Collections.unmodifiableMap(all);
     }
 
@@ -164,7 +164,7 @@ public abstract class Module {
      */
     public final Map<String, Tensor> namedBuffers() {
         Map<String, Tensor> all = new LinkedHashMap<>();
-        collect("", all, Collections.newSetFromMap(new IdentityHashMap<>()), true);
+        collect(all, Collections.newSetFromMap(new IdentityHashMap<>()), true);
         if (!all.isEmpty()) {
             Map<Tensor, String> params = new IdentityHashMap<>();
             namedParameters().forEach((name, p) -> params.put(p, name));
@@ -194,27 +194,37 @@ public abstract class Module {
     /** Every name of every parameter and buffer, a shared tensor under each of its names. */
     private Map<String, Tensor> everyName() {
         Map<String, Tensor> all = new LinkedHashMap<>();
-        collect("", all, null, false);
-        collect("", all, null, true);
+        collect(all, null, false);
+        collect(all, null, true);
         return all;
     }
 
     /**
-     * Collects parameters (or buffers) under their dotted names, each module's own before its children's
-     * in registration order; with {@code seen}, each tensor only once. Iterative: a model nested
-     * thousands deep needs no thread stack.
+     * Collects parameters (or buffers) under their dotted names, in {@link #walk}'s order (each
+     * module's own before its children's); with {@code seen}, each tensor only once.
      */
-    private void collect(String prefix, Map<String, Tensor> into, Set<Tensor> seen, boolean ofBuffers) {
+    private void collect(Map<String, Tensor> into, Set<Tensor> seen, boolean ofBuffers) {
+        walk((prefix, m) -> {
+            for (Map.Entry<String, Tensor> e : (ofBuffers ? m.buffers : m.parameters).entrySet()) {
+                if (seen == null || seen.add(e.getValue())) {
+                    into.put(prefix + e.getKey(), e.getValue());
+                }
+            }
+        });
+    }
+
+    /**
+     * Visits this module and its sub-modules with the dotted prefix of their names ("" for this one,
+     * "0.", "0.1.", ...), each before its children, in registration order; a module registered in two
+     * places is visited under each path. Iterative: a model nested thousands deep needs no thread stack.
+     */
+    private void walk(java.util.function.BiConsumer<String, Module> visit) {
         java.util.ArrayDeque<Map.Entry<String, Module>> todo = new java.util.ArrayDeque<>();
-        todo.push(Map.entry(prefix, this));
+        todo.push(Map.entry("", this));
         while (!todo.isEmpty()) {
             Map.Entry<String, Module> next = todo.pop();
             Module m = next.getValue();
-            for (Map.Entry<String, Tensor> e : (ofBuffers ? m.buffers : m.parameters).entrySet()) {
-                if (seen == null || seen.add(e.getValue())) {
-                    into.put(next.getKey() + e.getKey(), e.getValue());
-                }
-            }
+            visit.accept(next.getKey(), m);
             List<Map.Entry<String, Module>> kids = new ArrayList<>(m.children.entrySet());
             for (int i = kids.size() - 1; i >= 0; i--) { // pushed last first: visited in order
                 todo.push(Map.entry(next.getKey() + kids.get(i).getKey() + ".", kids.get(i).getValue()));
@@ -502,30 +512,20 @@ public abstract class Module {
         return named(Module::ownSettings);
     }
 
-    /** What {@code own} gives of every module of this tree, under its dotted name. */
+    /** What {@code own} gives of every module of this tree, under its dotted name ({@link #walk}'s order). */
     private Map<String, Double> named(java.util.function.Function<Module, Map<String, Double>> own) {
         Map<String, Double> all = new LinkedHashMap<>();
-        List<Map.Entry<String, Module>> todo = new ArrayList<>(List.of(Map.entry("", this)));
-        for (int i = 0; i < todo.size(); i++) { // breadth first: no recursion
-            Module m = todo.get(i).getValue();
-            String prefix = todo.get(i).getKey();
-            own.apply(m).forEach((k, v) -> all.put(prefix + k, v));
-            m.children.forEach((k, child) -> todo.add(Map.entry(prefix + k + ".", child)));
-        }
+        walk((prefix, m) -> own.apply(m).forEach((k, v) -> all.put(prefix + k, v)));
         return all;
     }
 
     /** Sets the state {@link #namedState()} returned, every name of it present in {@code state}. */
     final void loadNamedState(Map<String, Double> state) {
-        List<Map.Entry<String, Module>> todo = new ArrayList<>(List.of(Map.entry("", this)));
-        for (int i = 0; i < todo.size(); i++) {
-            Module m = todo.get(i).getValue();
-            String prefix = todo.get(i).getKey();
+        walk((prefix, m) -> {
             for (String k : m.ownState().keySet()) {
                 m.loadOwnState(k, state.get(prefix + k));
             }
-            m.children.forEach((k, child) -> todo.add(Map.entry(prefix + k + ".", child)));
-        }
+        });
     }
 
     /** This module's own state for {@link #namedState()}, without its children's: none by default. */
