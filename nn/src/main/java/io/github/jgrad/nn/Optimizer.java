@@ -95,8 +95,9 @@ public abstract class Optimizer {
             checked = true;
         }
         steps++;
+        Map<String, Tensor[]> buffers = buffers(); // the same arrays throughout (checkNames): asked once a step
         try (GradMode.Scope ignored = GradMode.disabled()) {
-            followDtypes();
+            followDtypes(buffers);
             for (int i = 0; i < parameters.size(); i++) {
                 Tensor p = parameters.get(i);
                 if (p.grad() != null) {
@@ -104,7 +105,7 @@ public abstract class Optimizer {
                 }
             }
         } finally { // made in a scope, state outlives it (Workspace.keep): also what an update that threw left
-            for (Tensor[] state : buffers().values()) {
+            for (Tensor[] state : buffers.values()) {
                 for (Tensor t : state) {
                     if (t != null) {
                         Workspace.keep(t);
@@ -120,8 +121,8 @@ public abstract class Optimizer {
      * dtype, and a checkpoint of it, which restores state in the parameter's dtype, continues it bit
      * for bit. Counts ({@link #followsDtype}) stay float64.
      */
-    private void followDtypes() {
-        for (Map.Entry<String, Tensor[]> e : buffers().entrySet()) {
+    private void followDtypes(Map<String, Tensor[]> buffers) {
+        for (Map.Entry<String, Tensor[]> e : buffers.entrySet()) {
             if (!followsDtype(e.getKey())) {
                 continue;
             }
